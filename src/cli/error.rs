@@ -1,0 +1,36 @@
+//! The CLI's errors and their exit codes.
+
+use std::fmt;
+
+/// Why a command could not do its job. Every variant is exit code 2: the user's input or
+/// configuration is at fault, not the state machine.
+#[derive(Debug)]
+pub enum CliError {
+    /// A bad combination of flags.
+    Usage(String),
+    /// An unreadable or malformed file, an invalid definition or mock file: already rendered
+    /// with its location.
+    Input(String),
+    /// The run could not go on (a missing mock response, a Task without handler).
+    Fault(String),
+}
+
+impl CliError {
+    pub fn code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) | CliError::Input(_) | CliError::Fault(_) => 2,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(m) => write!(f, "error: {m}"),
+            CliError::Input(m) => f.write_str(m),
+            CliError::Fault(m) => write!(f, "error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}

@@ -1,0 +1,64 @@
+//! The command line: one file per subcommand, rendering in `render.rs`, exit codes decided in
+//! one place ([`CliError::code`]).
+//!
+//! stdout carries data only (the execution output, `--format json` reports); messages for
+//! people go to stderr.
+
+mod error;
+mod render;
+mod run;
+mod trace;
+
+pub use error::CliError;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+const ABOUT: &str =
+    "Run, validate and test AWS Step Functions (Amazon States Language) state machines locally.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  asl run asl-samples/hello.asl.json --input '{\"name\": \"Ada\"}'
+  asl run pipeline.asl.json --input-file input.json --mock-config mocks.json --test-case HappyPath
+
+Exit codes: 0 success, 1 the execution failed (or the definition is invalid), 2 usage or input error.";
+
+#[derive(Parser, Debug)]
+#[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a state machine on an input and print its output.
+    Run(run::RunArgs),
+}
+
+/// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.code())
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! `--trace`: a compact, readable line per state on stderr as the execution runs.
+//!
+//! `Pass    Hello          0.0ms  {"name":"Ada"} -> "Hello, Ada"`
+
+use crate::data::timestamp::Instant;
+use crate::engine::{Event, EventSink};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub struct Tracer {
+    entered: Mutex<HashMap<String, (Instant, String)>>,
+}
+
+impl Tracer {
+    pub fn new() -> Self {
+        Tracer {
+            entered: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn short(s: &str) -> String {
+    const MAX: usize = 120;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+fn field<'a>(e: &'a Event, key: &str) -> Option<&'a str> {
+    e.details
+        .as_ref()
+        .and_then(|(_, d)| d.get(key))
+        .and_then(Value::as_str)
+}
+
+impl EventSink for Tracer {
+    fn event(&self, e: &Event) {
+        let kind = e.kind.as_str();
+        if let Some(ty) = kind.strip_suffix("StateEntered") {
+            let name = field(e, "name").unwrap_or_default().to_string();
+            let input = field(e, "input").unwrap_or_default().to_string();
+            if let Ok(mut m) = self.entered.lock() {
+                m.insert(name.clone(), (e.timestamp, input));
+            }
+            if ty == "Fail" {
+                eprintln!("{ty:<9}{name}");
+            }
+        } else if let Some(ty) = kind.strip_suffix("StateExited") {
+            let name = field(e, "name").unwrap_or_default();
+            let output = field(e, "output").unwrap_or_default();
+            let (at, input) = self
+                .entered
+                .lock()
+                .ok()
+                .and_then(|mut m| m.remove(name))
+                .unwrap_or((e.timestamp, String::new()));
+            let ms = (e.timestamp.0 - at.0) as f64 / 1e6;
+            let vars = e
+                .details
+                .as_ref()
+                .and_then(|(_, d)| d.get("assignedVariables"))
+                .map(|v| format!("  vars {}", short(&v.to_string())))
+                .unwrap_or_default();
+            eprintln!(
+                "{ty:<9}{name:<24} {ms:>8.1}ms  {} -> {}{vars}",
+                short(&input),
+                short(output)
+            );
+        } else if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
+            let error = field(e, "error").unwrap_or_default();
+            let cause = field(e, "cause").unwrap_or_default();
+            eprintln!("{:<9}{error} {}", kind, short(cause));
+        } else if kind == "ExecutionSucceeded" {
+            eprintln!("ExecutionSucceeded");
+        }
+    }
+}

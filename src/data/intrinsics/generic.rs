@@ -1,0 +1,91 @@
+//! `States.Format` and `States.UUID`.
+
+use super::{IntrinsicEnv, IntrinsicError, arity, fail};
+use serde_json::Value;
+
+/// `States.Format(template, args...)`: each unescaped `{}` takes the next argument.
+pub fn format(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+    let mut it = args.into_iter();
+    let Some(template) = it.next() else {
+        return fail("The function States.Format expects at least 1 argument(s), but received 0");
+    };
+    let Value::String(template) = template else {
+        return fail("The first argument of States.Format must be a string");
+    };
+    let values: Vec<Value> = it.collect();
+    let mut out = String::with_capacity(template.len() + 16 * values.len());
+    let mut used = 0;
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e) => out.push(e),
+                None => out.push('\\'),
+            },
+            '{' if chars.peek() == Some(&'}') => {
+                chars.next();
+                let Some(v) = values.get(used) else {
+                    return fail(format!(
+                        "The number of arguments ({}) does not match the number of placeholders in the format string of States.Format",
+                        values.len()
+                    ));
+                };
+                used += 1;
+                match v {
+                    Value::String(s) => out.push_str(s),
+                    Value::Object(_) | Value::Array(_) => {
+                        return fail(
+                            "States.Format arguments must be strings, numbers, booleans or null, not objects or arrays",
+                        );
+                    }
+                    other => out.push_str(&other.to_string()),
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    if used != values.len() {
+        return fail(format!(
+            "The number of arguments ({}) does not match the number of placeholders ({used}) in the format string of States.Format",
+            values.len()
+        ));
+    }
+    Ok(Value::String(out))
+}
+
+pub fn uuid(args: Vec<Value>, env: &dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
+    arity("States.UUID", &args, 0, 0)?;
+    Ok(Value::String(env.uuid()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn format_replaces_placeholders_in_order() {
+        let r = format(vec![
+            json!("a={} b={} c={} d={}"),
+            json!("x"),
+            json!(1.5),
+            json!(true),
+            json!(null),
+        ]);
+        assert_eq!(r.unwrap(), json!("a=x b=1.5 c=true d=null"));
+    }
+
+    #[test]
+    fn format_keeps_escaped_braces() {
+        let r = format(vec![json!("\\{}{}\\}"), json!("v")]).unwrap();
+        assert_eq!(r, json!("{}v}"));
+    }
+
+    #[test]
+    fn format_rejects_a_count_mismatch() {
+        assert!(format(vec![json!("{} {}"), json!(1)]).is_err());
+        assert!(format(vec![json!("{}"), json!(1), json!(2)]).is_err());
+        assert!(format(vec![json!(1)]).is_err());
+        assert!(format(vec![json!("{}"), json!({"a": 1})]).is_err());
+    }
+}

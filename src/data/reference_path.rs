@@ -1,0 +1,94 @@
+//! Writing through a reference path (`ResultPath`): walk names and indexes from the root,
+//! creating objects where names are missing, and put the value at the end.
+
+use super::jsonpath::{Path, Step};
+use super::roots::DataError;
+use serde_json::{Map, Value};
+
+/// Puts `value` into `doc` at `path` (a definite path rooted at `$`).
+///
+/// Missing names are created as objects; a name under a non-object, or an index outside an
+/// array, is `States.ResultPathMatchFailure`.
+pub fn write(doc: Value, path: &Path, value: Value) -> Result<Value, DataError> {
+    let Some(steps) = path.reference_steps() else {
+        return Err(mismatch(path, &doc));
+    };
+    if steps.is_empty() {
+        return Ok(value);
+    }
+    let mut doc = doc;
+    if put(&mut doc, &steps, value) {
+        Ok(doc)
+    } else {
+        Err(mismatch(path, &doc))
+    }
+}
+
+fn put(cur: &mut Value, steps: &[Step], value: Value) -> bool {
+    let Some((step, rest)) = steps.split_first() else {
+        *cur = value;
+        return true;
+    };
+    let next = match (step, cur) {
+        (Step::Name(n), Value::Object(m)) => Some(
+            m.entry(n.to_string())
+                .or_insert_with(|| Value::Object(Map::new())),
+        ),
+        (Step::Index(i), Value::Array(a)) => {
+            let len = a.len() as i64;
+            let ix = if *i < 0 { len + i } else { *i };
+            if ix >= 0 && ix < len {
+                a.get_mut(ix as usize)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    match next {
+        Some(n) => put(n, rest, value),
+        None => false,
+    }
+}
+
+fn mismatch(path: &Path, doc: &Value) -> DataError {
+    DataError {
+        error: "States.ResultPathMatchFailure",
+        message: format!("Unable to apply ResultPath '{path}' to input '{doc}'"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn put(doc: Value, path: &str, v: Value) -> Result<Value, DataError> {
+        write(doc, &Path::parse(path).unwrap(), v)
+    }
+
+    #[test]
+    fn replaces_merges_and_creates() {
+        assert_eq!(put(json!({"a": 1}), "$", json!(2)).unwrap(), json!(2));
+        assert_eq!(
+            put(json!({"a": 1}), "$.b", json!(2)).unwrap(),
+            json!({"a": 1, "b": 2})
+        );
+        assert_eq!(
+            put(json!({}), "$.x.y.z", json!(1)).unwrap(),
+            json!({"x": {"y": {"z": 1}}})
+        );
+        assert_eq!(
+            put(json!({"l": [0, 0]}), "$.l[1]", json!(5)).unwrap(),
+            json!({"l": [0, 5]})
+        );
+    }
+
+    #[test]
+    fn fails_where_the_input_has_no_room() {
+        let e = put(json!("text"), "$.a", json!(1)).unwrap_err();
+        assert_eq!(e.error, "States.ResultPathMatchFailure");
+        assert!(put(json!({"a": 1}), "$.a.b", json!(1)).is_err());
+        assert!(put(json!({"l": []}), "$.l[0]", json!(1)).is_err());
+    }
+}

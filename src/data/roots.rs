@@ -1,0 +1,114 @@
+//! What a path, template, intrinsic or expression can read while a state runs.
+//!
+//! The engine implements [`Roots`] for a state's step; the pure data code only sees this trait,
+//! so it can be unit-tested with [`StaticRoots`].
+
+use super::intrinsics::{DefaultEnv, IntrinsicEnv};
+use super::jsonpath::{Path, PathMiss, Root};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+/// The values a state can read.
+pub trait Roots {
+    /// `$` in JSONPath fields: the state's (effective) input.
+    fn input(&self) -> &Value;
+    /// `$$`: the context object.
+    fn context(&self) -> &Value;
+    /// `$name`: a variable, if it is defined.
+    fn variable(&self, name: &str) -> Option<&Value>;
+    /// `$states` in JSONata fields: `{input, context[, result][, errorOutput]}`.
+    fn states(&self) -> &Value;
+    /// Randomness and identifiers for intrinsics and JSONata functions.
+    fn env(&self) -> &dyn IntrinsicEnv;
+    /// Every variable visible here, for JSONata's free-variable binding.
+    fn variables(&self) -> Vec<(&str, &Value)>;
+}
+
+/// A failed evaluation, before the engine adds the state's name and event id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataError {
+    /// The ASL error name (`States.Runtime`, `States.IntrinsicFailure`, ...).
+    pub error: &'static str,
+    pub message: String,
+}
+
+impl DataError {
+    pub fn runtime(message: impl Into<String>) -> Self {
+        DataError {
+            error: "States.Runtime",
+            message: message.into(),
+        }
+    }
+
+    pub fn intrinsic(message: impl Into<String>) -> Self {
+        DataError {
+            error: "States.IntrinsicFailure",
+            message: message.into(),
+        }
+    }
+
+    pub fn query(message: impl Into<String>) -> Self {
+        DataError {
+            error: "States.QueryEvaluationError",
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error, self.message)
+    }
+}
+
+/// Why a path could not be read: its root is missing (an undefined variable) or it selected
+/// nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    UndefinedVariable(String),
+    Miss(PathMiss),
+}
+
+/// Reads `path` from the right root.
+pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, ReadError> {
+    let doc = match path.root() {
+        Root::Input => roots.input(),
+        Root::Context => roots.context(),
+        Root::Variable(name) => roots
+            .variable(name)
+            .ok_or_else(|| ReadError::UndefinedVariable(name.clone()))?,
+    };
+    path.select(doc).map_err(ReadError::Miss)
+}
+
+/// Fixed roots for tests and for `asl eval`.
+#[derive(Debug, Default)]
+pub struct StaticRoots {
+    pub input: Value,
+    pub context: Value,
+    pub states: Value,
+    pub vars: HashMap<String, Value>,
+}
+
+impl Roots for StaticRoots {
+    fn input(&self) -> &Value {
+        &self.input
+    }
+    fn context(&self) -> &Value {
+        &self.context
+    }
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+    fn states(&self) -> &Value {
+        &self.states
+    }
+    fn env(&self) -> &dyn IntrinsicEnv {
+        &DefaultEnv
+    }
+    fn variables(&self) -> Vec<(&str, &Value)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v)).collect()
+    }
+}

@@ -1,0 +1,200 @@
+//! Located problems in a definition: what the loader and the validator report.
+//!
+//! Diagnostics are data (`{severity, code, location, message}`), shaped like the answer of
+//! AWS's `ValidateStateMachineDefinition`; only the CLI renders them.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::Warning => "WARNING",
+        }
+    }
+}
+
+/// AWS's diagnostic codes (ValidateStateMachineDefinition's API model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    InvalidJsonDescription,
+    MissingDescription,
+    SchemaValidationFailed,
+    InvalidResource,
+    MissingEndState,
+    DuplicateStateName,
+    InvalidStateName,
+    MissingTransitionTarget,
+    TooDeeplyNested,
+    DuplicateLabelName,
+    InvalidLabelName,
+    NoDollar,
+    NoPath,
+    PassResultIsStatic,
+    /// Not an AWS code: a reachability or variable problem only `asl` reports.
+    UnreachableState,
+    UndefinedVariable,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidJsonDescription => "INVALID_JSON_DESCRIPTION",
+            Code::MissingDescription => "MISSING_DESCRIPTION",
+            Code::SchemaValidationFailed => "SCHEMA_VALIDATION_FAILED",
+            Code::InvalidResource => "INVALID_RESOURCE",
+            Code::MissingEndState => "MISSING_END_STATE",
+            Code::DuplicateStateName => "DUPLICATE_STATE_NAME",
+            Code::InvalidStateName => "INVALID_STATE_NAME",
+            Code::MissingTransitionTarget => "MISSING_TRANSITION_TARGET",
+            Code::TooDeeplyNested => "TOO_DEEPLY_NESTED",
+            Code::DuplicateLabelName => "DUPLICATE_LABEL_NAME",
+            Code::InvalidLabelName => "INVALID_LABEL_NAME",
+            Code::NoDollar => "NO_DOLLAR",
+            Code::NoPath => "NO_PATH",
+            Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
+            Code::UnreachableState => "UNREACHABLE_STATE",
+            Code::UndefinedVariable => "UNDEFINED_VARIABLE",
+        }
+    }
+}
+
+/// One problem at one place of the definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    /// RFC 6901 JSON pointer into the definition (`/States/Foo/Next`); `""` is the whole document.
+    pub location: String,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(code: Code, location: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            code,
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.location.is_empty() {
+            "/"
+        } else {
+            &self.location
+        };
+        write!(f, "{}: {} at {}", self.code.as_str(), self.message, at)
+    }
+}
+
+/// Builds RFC 6901 pointers one segment at a time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pointer(String);
+
+impl Pointer {
+    pub fn root() -> Self {
+        Pointer(String::new())
+    }
+
+    pub fn key(&self, key: &str) -> Pointer {
+        let mut s = String::with_capacity(self.0.len() + key.len() + 1);
+        s.push_str(&self.0);
+        s.push('/');
+        for c in key.chars() {
+            match c {
+                '~' => s.push_str("~0"),
+                '/' => s.push_str("~1"),
+                c => s.push(c),
+            }
+        }
+        Pointer(s)
+    }
+
+    pub fn index(&self, i: usize) -> Pointer {
+        Pointer(format!("{}/{}", self.0, i))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Pointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Splits a JSON pointer into its unescaped segments.
+pub fn pointer_segments(pointer: &str) -> Vec<String> {
+    if pointer.is_empty() {
+        return Vec::new();
+    }
+    pointer
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// ` (did you mean `X`?)` when `wanted` is a small edit away from one of `names`.
+pub fn did_you_mean_in(wanted: &str, names: &[&str]) -> String {
+    let best = names
+        .iter()
+        .map(|n| (edit_distance(&wanted.to_lowercase(), &n.to_lowercase()), n))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((d, n)) if d <= 2.max(wanted.len() / 4) => format!(" (did you mean `{n}`?)"),
+        _ => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_slash_and_tilde() {
+        let p = Pointer::root().key("States").key("a/b~c").index(2);
+        assert_eq!(p.as_str(), "/States/a~1b~0c/2");
+        assert_eq!(pointer_segments(p.as_str()), vec!["States", "a/b~c", "2"]);
+    }
+}

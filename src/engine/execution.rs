@@ -1,0 +1,685 @@
+//! One execution: its shared state, the state loop, and the simple state types.
+
+use super::clock::{Clock, PathTime};
+use super::context::{ExecutionInfo, StateInfo, StepRoots};
+use super::failure::{Failure, Fault, Stop};
+use super::history::{self, Event, EventSink, History, TooManyEvents};
+use super::size;
+use super::variables::Scope;
+use crate::data::intrinsics::IntrinsicEnv;
+use crate::data::jsonpath::Path;
+use crate::data::roots::{DataError, ReadError, read};
+use crate::data::template;
+use crate::data::timestamp::Instant;
+use crate::definition::{
+    Choice, Dynamic, Fail, Filter, Graph, Kind, Next, QueryLanguage, State, StateMachine,
+};
+use crate::handlers::Registry;
+use futures::future::BoxFuture;
+use rand::Rng;
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How to run an execution.
+pub struct Options {
+    pub clock: Clock,
+    pub state_machine_name: String,
+    pub execution_name: String,
+    pub role_arn: String,
+    pub region: String,
+    pub account_id: String,
+    pub handlers: Registry,
+    /// Keep every event for the caller (`--history`).
+    pub keep_history: bool,
+    /// Receives every event as it happens (`--trace`).
+    pub sink: Option<Box<dyn EventSink>>,
+    /// Fail the execution when it would write more events (AWS: 25,000); `None` lifts the cap.
+    pub max_events: Option<u64>,
+    /// AWS's 256 KiB limit on state outputs; `None` lifts it.
+    pub payload_limit: Option<usize>,
+    /// Stop with status ABORTED on Ctrl-C.
+    pub abort_on_ctrl_c: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            clock: Clock::Virtual,
+            state_machine_name: "StateMachine".into(),
+            execution_name: uuid::Uuid::new_v4().to_string(),
+            role_arn: "arn:aws:iam::123456789012:role/StepFunctionsLocal".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            handlers: Registry::new(),
+            keep_history: false,
+            sink: None,
+            max_events: Some(25_000),
+            payload_limit: Some(size::PAYLOAD_LIMIT),
+            abort_on_ctrl_c: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: Status,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// The history, when `keep_history` was set.
+    pub events: Vec<Event>,
+}
+
+impl Outcome {
+    pub fn output(&self) -> Option<&Value> {
+        self.output.as_ref()
+    }
+}
+
+/// AWS's partition for a region.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// Runs `machine` on `input` on a new single-threaded runtime.
+pub fn run_blocking(machine: &StateMachine, input: Value, opts: Options) -> Result<Outcome, Fault> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Fault::new(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(run(machine, input, opts))
+}
+
+/// Runs `machine` on `input`. A fault (a missing mock, a broken handler) is an `Err`; every
+/// way the execution itself can end is an [`Outcome`].
+pub async fn run(machine: &StateMachine, input: Value, opts: Options) -> Result<Outcome, Fault> {
+    let start = Instant::now();
+    let p = partition(&opts.region);
+    let sm_arn = format!(
+        "arn:{p}:states:{}:{}:stateMachine:{}",
+        opts.region, opts.account_id, opts.state_machine_name
+    );
+    let exec_arn = format!(
+        "arn:{p}:states:{}:{}:execution:{}:{}",
+        opts.region, opts.account_id, opts.state_machine_name, opts.execution_name
+    );
+    let info = ExecutionInfo {
+        execution: json!({
+            "Id": exec_arn,
+            "Input": input,
+            "Name": opts.execution_name,
+            "RoleArn": opts.role_arn,
+            "StartTime": start.to_iso_millis(),
+            "RedriveCount": 0,
+        }),
+        state_machine: json!({"Id": sm_arn, "Name": opts.state_machine_name}),
+    };
+    let exec = Exec {
+        clock: opts.clock,
+        history: History::new(opts.keep_history, opts.sink, opts.max_events),
+        handlers: opts.handlers,
+        info,
+        deadline: machine
+            .timeout_seconds
+            .map(|s| start.plus_millis(s as i64 * 1000)),
+        payload_limit: opts.payload_limit,
+        region: opts.region.clone(),
+        rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
+    };
+    let mut th = Thread::default();
+    let role = opts.role_arn.clone();
+    exec.emit(&mut th, "ExecutionStarted", || {
+        Some((
+            "executionStartedEventDetails".into(),
+            json!({"input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role, "stateMachineArn": sm_arn}),
+        ))
+    })
+    .map_err(|_| Fault::new("the history cap is too small to start an execution"))?;
+
+    let result = {
+        let body = exec.run_graph(&machine.root, input, &mut th);
+        let timed = async {
+            match (exec.clock, machine.timeout_seconds) {
+                (Clock::Real, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), body)
+                    .await
+                    .unwrap_or(Err(Stop::TimedOut)),
+                _ => body.await,
+            }
+        };
+        if opts.abort_on_ctrl_c {
+            tokio::select! {
+                r = timed => r,
+                _ = tokio::signal::ctrl_c() => Err(Stop::Aborted("interrupted (Ctrl-C)".into())),
+            }
+        } else {
+            timed.await
+        }
+    };
+    let now = exec.clock.now(&th.time);
+    let prev = exec.history.count();
+    let outcome = match result {
+        Ok(output) => {
+            exec.history.emit_final(
+                "ExecutionSucceeded",
+                prev,
+                now,
+                Some((
+                    "executionSucceededEventDetails".into(),
+                    json!({"output": output.to_string(), "outputDetails": {"truncated": false}}),
+                )),
+            );
+            Outcome {
+                status: Status::Succeeded,
+                output: Some(output),
+                error: None,
+                cause: None,
+                events: Vec::new(),
+            }
+        }
+        Err(Stop::Failed(f)) => {
+            let mut d = Map::new();
+            if !f.error.is_empty() {
+                d.insert("error".into(), json!(f.error));
+            }
+            if let Some(c) = &f.cause {
+                d.insert("cause".into(), json!(c));
+            }
+            exec.history.emit_final(
+                "ExecutionFailed",
+                prev,
+                now,
+                Some(("executionFailedEventDetails".into(), Value::Object(d))),
+            );
+            Outcome {
+                status: Status::Failed,
+                output: None,
+                error: (!f.error.is_empty()).then_some(f.error),
+                cause: f.cause,
+                events: Vec::new(),
+            }
+        }
+        Err(Stop::TimedOut) => {
+            exec.history.emit_final(
+                "ExecutionTimedOut",
+                prev,
+                now,
+                Some((
+                    "executionTimedOutEventDetails".into(),
+                    json!({"error": "States.Timeout"}),
+                )),
+            );
+            Outcome {
+                status: Status::TimedOut,
+                output: None,
+                error: Some("States.Timeout".into()),
+                cause: None,
+                events: Vec::new(),
+            }
+        }
+        Err(Stop::Aborted(why)) => {
+            exec.history.emit_final(
+                "ExecutionAborted",
+                prev,
+                now,
+                Some(("executionAbortedEventDetails".into(), json!({"cause": why}))),
+            );
+            Outcome {
+                status: Status::Aborted,
+                output: None,
+                error: None,
+                cause: Some(why),
+                events: Vec::new(),
+            }
+        }
+        Err(Stop::Fault(f)) => return Err(f),
+    };
+    Ok(Outcome {
+        events: exec.history.take_events(),
+        ..outcome
+    })
+}
+
+/// What every path of one execution shares.
+pub(crate) struct Exec {
+    pub(crate) clock: Clock,
+    pub(crate) history: History,
+    pub(crate) handlers: Registry,
+    pub(crate) info: ExecutionInfo,
+    deadline: Option<Instant>,
+    payload_limit: Option<usize>,
+    pub(crate) region: String,
+    rng: Mutex<rand::rngs::StdRng>,
+}
+
+use rand::SeedableRng;
+
+/// One path of an execution: the top level, a Parallel branch or a Map iteration.
+#[derive(Debug, Default)]
+pub(crate) struct Thread {
+    pub(crate) time: PathTime,
+    /// The id of this path's last event (the next event's `previousEventId`).
+    pub(crate) prev: u64,
+    pub(crate) scope: Scope,
+}
+
+/// A state being run: what error messages and the context object need.
+pub(crate) struct StateCx<'a> {
+    pub(crate) state: &'a State,
+    pub(crate) entered: Instant,
+    pub(crate) entered_id: u64,
+}
+
+/// What a state produced.
+pub(crate) struct StepOut {
+    pub(crate) next: Next,
+    pub(crate) output: Value,
+    /// Variables to assign after the state, in order.
+    pub(crate) assigned: Option<Map<String, Value>>,
+}
+
+impl IntrinsicEnv for Exec {
+    fn random_int(&self, start: i64, end: i64, seed: Option<i64>) -> i64 {
+        match seed {
+            Some(_) => crate::data::intrinsics::DefaultEnv.random_int(start, end, seed),
+            None => self
+                .rng
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .gen_range(start..=end),
+        }
+    }
+    fn uuid(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+}
+
+fn entered_kind(k: &Kind) -> &'static str {
+    match k {
+        Kind::Pass { .. } => "PassStateEntered",
+        Kind::Task(_) => "TaskStateEntered",
+        Kind::Choice(_) => "ChoiceStateEntered",
+        Kind::Wait(_) => "WaitStateEntered",
+        Kind::Succeed => "SucceedStateEntered",
+        Kind::Fail(_) => "FailStateEntered",
+        Kind::Parallel(_) => "ParallelStateEntered",
+        Kind::Map(_) => "MapStateEntered",
+    }
+}
+
+fn exited_kind(k: &Kind) -> &'static str {
+    match k {
+        Kind::Pass { .. } => "PassStateExited",
+        Kind::Task(_) => "TaskStateExited",
+        Kind::Choice(_) => "ChoiceStateExited",
+        Kind::Wait(_) => "WaitStateExited",
+        Kind::Succeed => "SucceedStateExited",
+        Kind::Fail(_) => "FailStateExited",
+        Kind::Parallel(_) => "ParallelStateExited",
+        Kind::Map(_) => "MapStateExited",
+    }
+}
+
+/// How a JSON value is shown inside AWS's messages: strings bare, the rest as JSON.
+pub(crate) fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Exec {
+    /// Records an event on path `th`.
+    pub(crate) fn emit(
+        &self,
+        th: &mut Thread,
+        kind: &str,
+        details: impl FnOnce() -> Option<(String, Value)>,
+    ) -> Result<u64, Stop> {
+        let at = if self.history.detailed() {
+            self.clock.now(&th.time)
+        } else {
+            Instant(0)
+        };
+        let id = self
+            .history
+            .emit(kind, th.prev, at, details)
+            .map_err(|TooManyEvents(n)| {
+                Stop::Failed(Failure::new(
+                    "States.Runtime",
+                    format!("The execution reached the limit of {n} history events (raise or lift it with --max-events)"),
+                ))
+            })?;
+        th.prev = id;
+        Ok(id)
+    }
+
+    pub(crate) fn random_unit(&self) -> f64 {
+        self.rng
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .r#gen::<f64>()
+    }
+
+    pub(crate) fn task_token(&self) -> String {
+        use base64::Engine;
+        let mut bytes = [0u8; 48];
+        self.rng
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .fill(&mut bytes[..]);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// Fails with `States.Timeout` at the execution level when its deadline has passed.
+    pub(crate) fn check_deadline(&self, th: &Thread) -> Result<(), Stop> {
+        match self.deadline {
+            Some(d) if self.clock.now(&th.time) > d => Err(Stop::TimedOut),
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits `d` on path `th`, stopping at the execution's deadline.
+    pub(crate) async fn sleep(&self, th: &mut Thread, d: Duration) -> Result<(), Stop> {
+        if let (Some(deadline), Clock::Virtual) = (self.deadline, self.clock) {
+            let now = self.clock.now(&th.time);
+            if now.0 + d.as_nanos() as i128 > deadline.0 {
+                return Err(Stop::TimedOut);
+            }
+        }
+        self.clock.sleep(&mut th.time, d).await;
+        Ok(())
+    }
+
+    /// The failure AWS reports for a data error in state `cx`.
+    pub(crate) fn data_failure(&self, cx: &StateCx, e: DataError) -> Stop {
+        Stop::Failed(Failure::new(
+            e.error,
+            format!(
+                "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
+                cx.state.name, cx.entered_id, e.message
+            ),
+        ))
+    }
+
+    pub(crate) fn roots<'a>(
+        &'a self,
+        cx: &'a StateCx,
+        input: &'a Value,
+        scope: &'a Scope,
+        retry_count: u64,
+    ) -> StepRoots<'a> {
+        StepRoots::new(
+            input,
+            &self.info,
+            StateInfo {
+                name: &cx.state.name,
+                entered: cx.entered,
+                retry_count,
+                task_token: None,
+                map_item: None,
+            },
+            scope,
+            self,
+        )
+    }
+
+    /// Applies `InputPath` or `OutputPath`.
+    pub(crate) fn filter<'v>(
+        &self,
+        cx: &StateCx,
+        f: &Filter,
+        v: &'v Value,
+        scope: &Scope,
+    ) -> Result<Cow<'v, Value>, Stop> {
+        match f {
+            Filter::All => Ok(Cow::Borrowed(v)),
+            Filter::Nothing => Ok(Cow::Owned(Value::Object(Map::new()))),
+            Filter::Path(p) => {
+                let roots = self.roots(cx, v, scope, 0);
+                match read(p, &roots) {
+                    Ok(x) => Ok(Cow::Owned(x.into_owned())),
+                    Err(e) => Err(self.data_failure(cx, invalid_path(p, e))),
+                }
+            }
+        }
+    }
+
+    /// Runs a graph from its start state to its end.
+    pub(crate) fn run_graph<'a>(
+        &'a self,
+        g: &'a Graph,
+        input: Value,
+        th: &'a mut Thread,
+    ) -> BoxFuture<'a, Result<Value, Stop>> {
+        Box::pin(async move {
+            let mut i = g.start;
+            let mut input = input;
+            loop {
+                let (next, output) = self.step(&g.states[i], input, th).await?;
+                match next {
+                    Next::To(j) => {
+                        i = j;
+                        input = output;
+                    }
+                    Next::End => return Ok(output),
+                }
+            }
+        })
+    }
+
+    async fn step(&self, s: &State, input: Value, th: &mut Thread) -> Result<(Next, Value), Stop> {
+        self.check_deadline(th)?;
+        let entered = self.clock.now(&th.time);
+        let entered_id = self.emit(th, entered_kind(&s.kind), || {
+            history::state_entered(&s.name, &input)
+        })?;
+        let cx = StateCx {
+            state: s,
+            entered,
+            entered_id,
+        };
+        let out = match &s.kind {
+            Kind::Choice(c) => self.choice(&cx, c, input, th)?,
+            Kind::Wait(w) => self.wait(&cx, w, input, th).await?,
+            Kind::Succeed => self.succeed(&cx, input, th)?,
+            Kind::Fail(f) => return Err(self.fail(&cx, f, &input, th)),
+            _ => self.process(&cx, input, th).await?,
+        };
+        if let Some(limit) = self.payload_limit
+            && size::exceeds(&out.output, limit)
+        {
+            return Err(Stop::Failed(Failure::new(
+                "States.DataLimitExceeded",
+                format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    s.name
+                ),
+            )));
+        }
+        let assigned = out.assigned;
+        self.emit(th, exited_kind(&s.kind), || {
+            history::state_exited(&s.name, &out.output, assigned.as_ref())
+        })?;
+        if let Some(vars) = assigned {
+            for (k, v) in vars {
+                th.scope.set(k, v);
+            }
+        }
+        Ok((out.next, out.output))
+    }
+
+    /// Evaluates an `Assign` template into the variables to set.
+    pub(crate) fn assign(
+        &self,
+        cx: &StateCx,
+        t: &template::Template,
+        roots: &StepRoots,
+    ) -> Result<Map<String, Value>, Stop> {
+        match t.eval(roots) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Ok(Map::new()),
+            Err(e) => Err(self.data_failure(cx, e)),
+        }
+    }
+
+    fn succeed(&self, cx: &StateCx, input: Value, th: &mut Thread) -> Result<StepOut, Stop> {
+        let s = cx.state;
+        let output = match s.language {
+            QueryLanguage::JsonPath => {
+                let eff = self
+                    .filter(cx, &s.io.input_path, &input, &th.scope)?
+                    .into_owned();
+                self.filter(cx, &s.io.output_path, &eff, &th.scope)?
+                    .into_owned()
+            }
+            QueryLanguage::Jsonata => match &s.io.output {
+                Some(t) => {
+                    let roots = self.roots(cx, &input, &th.scope, 0);
+                    t.eval(&roots).map_err(|e| self.data_failure(cx, e))?
+                }
+                None => input,
+            },
+        };
+        Ok(StepOut {
+            next: Next::End,
+            output,
+            assigned: None,
+        })
+    }
+
+    fn choice(
+        &self,
+        cx: &StateCx,
+        c: &Choice,
+        input: Value,
+        th: &mut Thread,
+    ) -> Result<StepOut, Stop> {
+        let s = cx.state;
+        let eff = match s.language {
+            QueryLanguage::JsonPath => self
+                .filter(cx, &s.io.input_path, &input, &th.scope)?
+                .into_owned(),
+            QueryLanguage::Jsonata => input,
+        };
+        let roots = self.roots(cx, &eff, &th.scope, 0);
+        let mut chosen = None;
+        for b in &c.choices {
+            if b.rule.eval(&roots).map_err(|e| self.data_failure(cx, e))? {
+                chosen = Some(b);
+                break;
+            }
+        }
+        let (next, assign, output) = match chosen {
+            Some(b) => (
+                b.next,
+                b.assign.as_ref(),
+                b.output.as_ref().or(s.io.output.as_ref()),
+            ),
+            None => match c.default {
+                Some(d) => (d, s.assign.as_ref(), s.io.output.as_ref()),
+                None => {
+                    return Err(Stop::Failed(Failure::new(
+                        "States.NoChoiceMatched",
+                        format!(
+                            "An error occurred while executing the state '{}' (entered at the event id #{}). No Choice rule matched and there is no Default.",
+                            s.name, cx.entered_id
+                        ),
+                    )));
+                }
+            },
+        };
+        let assigned = match assign {
+            Some(t) => Some(self.assign(cx, t, &roots)?),
+            None => None,
+        };
+        let output = match s.language {
+            QueryLanguage::JsonPath => self
+                .filter(cx, &s.io.output_path, &eff, &th.scope)?
+                .into_owned(),
+            QueryLanguage::Jsonata => match output {
+                Some(t) => t.eval(&roots).map_err(|e| self.data_failure(cx, e))?,
+                None => eff.clone(),
+            },
+        };
+        Ok(StepOut {
+            next: Next::To(next),
+            output,
+            assigned,
+        })
+    }
+
+    fn fail(&self, cx: &StateCx, f: &Fail, input: &Value, th: &Thread) -> Stop {
+        let roots = self.roots(cx, input, &th.scope, 0);
+        let field = |d: &Option<Dynamic<String>>,
+                     path_field: &str|
+         -> Result<Option<String>, DataError> {
+            Ok(match d {
+                None => None,
+                Some(Dynamic::Fixed(s)) => Some(s.clone()),
+                Some(Dynamic::Path(p)) => match read(p, &roots) {
+                    Ok(v) => Some(shown(&v)),
+                    Err(_) => {
+                        return Err(DataError::runtime(format!(
+                            "The JSONPath '{p}' specified for the field '{path_field}' could not be found in the input '{input}'"
+                        )));
+                    }
+                },
+                Some(Dynamic::Intrinsic(call)) => Some(shown(&template::eval_call(call, &roots)?)),
+                Some(Dynamic::Expr(e)) => Some(shown(
+                    &e.evaluate_field(&roots, &path_field.replace("Path", ""))?,
+                )),
+            })
+        };
+        let error = match field(&f.error, "ErrorPath") {
+            Ok(e) => e,
+            Err(e) => return self.data_failure(cx, e),
+        };
+        let cause = match field(&f.cause, "CausePath") {
+            Ok(c) => c,
+            Err(e) => return self.data_failure(cx, e),
+        };
+        Stop::Failed(Failure {
+            error: error.unwrap_or_default(),
+            cause,
+        })
+    }
+}
+
+/// AWS's message for a path that selected nothing in `InputPath`, `OutputPath`,
+/// `TimeoutSecondsPath` and friends.
+pub(crate) fn invalid_path(p: &Path, e: ReadError) -> DataError {
+    match e {
+        ReadError::Miss(m) => DataError::runtime(format!("Invalid path '{p}' : {m}")),
+        ReadError::UndefinedVariable(v) => DataError::runtime(format!(
+            "Invalid path '{p}' : the variable '{v}' is not defined"
+        )),
+    }
+}

@@ -1,0 +1,492 @@
+//! Parallel branches and Map iterations: run concurrently, results kept in order.
+//!
+//! Concurrency is cooperative on one runtime thread: every branch or iteration is a future,
+//! created lazily up to the concurrency limit and polled once on creation, so work that never
+//! waits (Pass states, mocks) finishes and frees its memory at once, in item order. With the
+//! virtual clock each path carries its own time; a bounded Map hands a new iteration the time
+//! at which a slot freed up, and a join takes the latest end.
+
+use super::clock::PathTime;
+use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
+use super::failure::{Failure, Fault, Stop};
+use super::variables::Scope;
+use crate::data::roots::{DataError, read};
+use crate::definition::{Dynamic, ItemsSource, Map as MapState, Parallel};
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde_json::{Value, json};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::future::Future;
+use std::sync::Arc;
+use std::task::Poll;
+
+/// How one branch or iteration ended, with its path's end state.
+struct Done {
+    index: usize,
+    result: Result<Value, Stop>,
+    time: PathTime,
+}
+
+/// Runs `n` jobs with at most `limit` at once (0: no limit). `keep_going` sees each finished
+/// job and says whether to start and await the rest.
+async fn fan_out<'a, F, Fut>(
+    n: usize,
+    limit: usize,
+    start: PathTime,
+    mut launch: F,
+    mut keep_going: impl FnMut(&Done) -> bool,
+) -> (Vec<Option<Result<Value, Stop>>>, PathTime)
+where
+    F: FnMut(usize, PathTime) -> Fut,
+    Fut: Future<Output = Done> + 'a,
+{
+    let mut results: Vec<Option<Result<Value, Stop>>> = (0..n).map(|_| None).collect();
+    let mut end = start;
+    let mut slots: BinaryHeap<Reverse<PathTime>> = BinaryHeap::new();
+    if limit > 0 {
+        for _ in 0..limit.min(n) {
+            slots.push(Reverse(start));
+        }
+    }
+    let mut running = FuturesUnordered::new();
+    let mut next = 0;
+    let mut stop = false;
+    let mut finish = |d: Done,
+                      slots: &mut BinaryHeap<Reverse<PathTime>>,
+                      stop: &mut bool,
+                      results: &mut Vec<Option<Result<Value, Stop>>>| {
+        if d.time > end {
+            end = d.time;
+        }
+        if limit > 0 {
+            slots.push(Reverse(d.time));
+        }
+        if !keep_going(&d) {
+            *stop = true;
+        }
+        results[d.index] = Some(d.result);
+    };
+    loop {
+        while !stop && next < n && (limit == 0 || running.len() < limit) {
+            let t = if limit > 0 {
+                slots.pop().map(|Reverse(t)| t.max(start)).unwrap_or(start)
+            } else {
+                start
+            };
+            running.push(launch(next, t));
+            next += 1;
+            // Let work that does not wait finish now, before starting more.
+            while let Poll::Ready(Some(d)) = futures::poll!(running.next()) {
+                finish(d, &mut slots, &mut stop, &mut results);
+                if stop {
+                    break;
+                }
+            }
+        }
+        if stop {
+            break;
+        }
+        match running.next().await {
+            Some(d) => finish(d, &mut slots, &mut stop, &mut results),
+            None => break,
+        }
+    }
+    (results, end)
+}
+
+impl Exec {
+    pub(crate) async fn parallel(
+        &self,
+        cx: &StateCx<'_>,
+        p: &Parallel,
+        input: Value,
+        th: &mut Thread,
+    ) -> Result<Value, Stop> {
+        let started = self.emit(th, "ParallelStateStarted", || None)?;
+        let shared = Arc::new(std::mem::take(&mut th.scope));
+        let (results, end) = {
+            let shared = &shared;
+            let input = &input;
+            fan_out(
+                p.branches.len(),
+                0,
+                th.time,
+                |i, t| {
+                    let g = &p.branches[i];
+                    let mut branch = Thread {
+                        time: t,
+                        prev: started,
+                        scope: Scope::child(shared.clone()),
+                    };
+                    async move {
+                        let result = self.run_graph(g, input.clone(), &mut branch).await;
+                        Done {
+                            index: i,
+                            result,
+                            time: branch.time,
+                        }
+                    }
+                },
+                |d| d.result.is_ok(),
+            )
+            .await
+        };
+        th.scope = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
+        th.time = end;
+        th.prev = self.history.count();
+        let mut out = Vec::with_capacity(results.len());
+        for r in results {
+            match r {
+                Some(Ok(v)) => out.push(v),
+                Some(Err(Stop::Failed(f))) => {
+                    self.emit(th, "ParallelStateFailed", || {
+                        Some((
+                            "parallelStateFailedEventDetails".into(),
+                            failure_details(&f),
+                        ))
+                    })?;
+                    return Err(Stop::Failed(f));
+                }
+                Some(Err(other)) => return Err(other),
+                None => {}
+            }
+        }
+        let _ = cx;
+        self.emit(th, "ParallelStateSucceeded", || None)?;
+        Ok(Value::Array(out))
+    }
+
+    pub(crate) async fn map(
+        &self,
+        cx: &StateCx<'_>,
+        m: &MapState,
+        effective: &Value,
+        th: &mut Thread,
+        retry_count: u64,
+    ) -> Result<Value, Stop> {
+        let s = cx.state;
+        if m.item_reader.is_some() {
+            return Err(Stop::Fault(Fault::new(format!(
+                "the Map state `{}` reads its items with `ItemReader`, which `asl run` does not support yet",
+                s.name
+            ))));
+        }
+        let items = self.items(cx, m, effective, th, retry_count)?;
+        let limit = self
+            .int_setting(
+                cx,
+                Some(&m.max_concurrency),
+                "MaxConcurrency",
+                effective,
+                th,
+            )?
+            .unwrap_or(0);
+        let tolerated_count = self.int_setting(
+            cx,
+            m.tolerated_failure_count.as_ref(),
+            "ToleratedFailureCount",
+            effective,
+            th,
+        )?;
+        let tolerated_pct = self.percentage(cx, &m.tolerated_failure_percentage, effective, th)?;
+        let tolerant = tolerated_count.is_some() || tolerated_pct.is_some();
+        let n = items.len();
+        let started = self.emit(th, "MapStateStarted", || {
+            Some(("mapStateStartedEventDetails".into(), json!({"length": n})))
+        })?;
+        let shared = Arc::new(std::mem::take(&mut th.scope));
+        let mut failures = 0usize;
+        let allowed = |failures: usize| -> bool {
+            let by_count = tolerated_count.is_some_and(|c| failures as u64 <= c);
+            let by_pct =
+                tolerated_pct.is_some_and(|p| n > 0 && (failures as f64) * 100.0 / (n as f64) <= p);
+            by_count || by_pct
+        };
+        let (results, end) = {
+            let shared = &shared;
+            let items = &items;
+            fan_out(
+                n,
+                limit as usize,
+                th.time,
+                |i, t| {
+                    let mut it = Thread {
+                        time: t,
+                        prev: started,
+                        scope: Scope::child(shared.clone()),
+                    };
+                    async move {
+                        let result = self
+                            .iteration(cx, m, effective, &items[i], i, &mut it, retry_count)
+                            .await;
+                        Done {
+                            index: i,
+                            result,
+                            time: it.time,
+                        }
+                    }
+                },
+                |d| match &d.result {
+                    Ok(_) => true,
+                    Err(Stop::Failed(_)) if tolerant => {
+                        failures += 1;
+                        allowed(failures)
+                    }
+                    Err(_) => false,
+                },
+            )
+            .await
+        };
+        th.scope = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
+        th.time = end;
+        th.prev = self.history.count();
+        let mut out = Vec::with_capacity(n);
+        let mut failed = 0usize;
+        for r in results {
+            match r {
+                Some(Ok(v)) => out.push(v),
+                Some(Err(Stop::Failed(f))) if tolerant => {
+                    failed += 1;
+                    out.push(f.to_error_output());
+                }
+                Some(Err(Stop::Failed(f))) => {
+                    self.emit(th, "MapStateFailed", || {
+                        Some(("mapStateFailedEventDetails".into(), failure_details(&f)))
+                    })?;
+                    return Err(Stop::Failed(f));
+                }
+                Some(Err(other)) => return Err(other),
+                None => {}
+            }
+        }
+        if tolerant && !allowed(failed) && failed > 0 {
+            let f = Failure::new(
+                "States.ExceedToleratedFailureThreshold",
+                "The specified tolerated failure threshold was exceeded",
+            );
+            self.emit(th, "MapStateFailed", || {
+                Some(("mapStateFailedEventDetails".into(), failure_details(&f)))
+            })?;
+            return Err(Stop::Failed(f));
+        }
+        self.emit(th, "MapStateSucceeded", || None)?;
+        Ok(Value::Array(out))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn iteration(
+        &self,
+        cx: &StateCx<'_>,
+        m: &MapState,
+        effective: &Value,
+        item: &Value,
+        index: usize,
+        it: &mut Thread,
+        retry_count: u64,
+    ) -> Result<Value, Stop> {
+        let s = cx.state;
+        let input = match &m.item_selector {
+            Some(t) => {
+                let mut roots = self.roots(cx, effective, &it.scope, retry_count);
+                roots.state.map_item = Some((index, item));
+                t.eval(&roots).map_err(|e| self.data_failure(cx, e))?
+            }
+            None => item.clone(),
+        };
+        let name = s.name.as_str();
+        self.emit(it, "MapIterationStarted", || {
+            Some((
+                "mapIterationStartedEventDetails".into(),
+                json!({"name": name, "index": index}),
+            ))
+        })?;
+        match self.run_graph(&m.processor, input, it).await {
+            Ok(v) => {
+                self.emit(it, "MapIterationSucceeded", || {
+                    Some((
+                        "mapIterationSucceededEventDetails".into(),
+                        json!({"name": name, "index": index}),
+                    ))
+                })?;
+                Ok(v)
+            }
+            Err(Stop::Failed(f)) => {
+                self.emit(it, "MapIterationFailed", || {
+                    Some((
+                        "mapIterationFailedEventDetails".into(),
+                        json!({"name": name, "index": index}),
+                    ))
+                })?;
+                Err(Stop::Failed(f))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The items of a Map state: `ItemsPath` (JSONPath) or `Items` (JSONata).
+    fn items(
+        &self,
+        cx: &StateCx,
+        m: &MapState,
+        effective: &Value,
+        th: &Thread,
+        retry_count: u64,
+    ) -> Result<Vec<Value>, Stop> {
+        let roots = self.roots(cx, effective, &th.scope, retry_count);
+        let v = match &m.items {
+            ItemsSource::Path(p) => {
+                let v = read(p, &roots).map_err(|e| self.data_failure(cx, invalid_path(p, e)))?;
+                match v.into_owned() {
+                    Value::Array(a) => return Ok(a),
+                    other
+                        if p.is_root()
+                            && cx.state.language == crate::definition::QueryLanguage::Jsonata =>
+                    {
+                        return Err(self.data_failure(
+                            cx,
+                            DataError::query(format!(
+                                "Map state input must be an array but was: {other}"
+                            )),
+                        ));
+                    }
+                    other => {
+                        return Err(self.data_failure(
+                            cx,
+                            DataError::runtime(format!(
+                                "Invalid path '{p}' : the value is not an array: {}",
+                                shown(&other)
+                            )),
+                        ));
+                    }
+                }
+            }
+            ItemsSource::Template(t) => t.eval(&roots).map_err(|e| self.data_failure(cx, e))?,
+        };
+        match v {
+            Value::Array(a) => Ok(a),
+            other => {
+                let source = match &m.items {
+                    ItemsSource::Template(t) => t
+                        .expressions()
+                        .first()
+                        .map(|(e, _)| e.source().to_string())
+                        .unwrap_or_default(),
+                    ItemsSource::Path(p) => p.to_string(),
+                };
+                Err(self.data_failure(
+                    cx,
+                    DataError::query(format!(
+                        "The JSONata expression '{source}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {other}",
+                        crate::data::jsonata::type_name(&other)
+                    )),
+                ))
+            }
+        }
+    }
+
+    /// `MaxConcurrency(Path)`, `ToleratedFailureCount(Path)`: a non-negative integer.
+    fn int_setting(
+        &self,
+        cx: &StateCx,
+        d: Option<&Dynamic<u64>>,
+        field: &str,
+        effective: &Value,
+        th: &Thread,
+    ) -> Result<Option<u64>, Stop> {
+        let roots = self.roots(cx, effective, &th.scope, 0);
+        let (v, path) = match d {
+            None => return Ok(None),
+            Some(Dynamic::Fixed(n)) => return Ok(Some(*n)),
+            Some(Dynamic::Path(p)) => (
+                read(p, &roots)
+                    .map_err(|e| self.data_failure(cx, invalid_path(p, e)))?
+                    .into_owned(),
+                Some(p),
+            ),
+            Some(Dynamic::Expr(e)) => (
+                e.evaluate_field(&roots, field)
+                    .map_err(|e| self.data_failure(cx, e))?,
+                None,
+            ),
+            Some(Dynamic::Intrinsic(_)) => return Ok(None),
+        };
+        match (v.as_u64(), path) {
+            (Some(n), _) => Ok(Some(n)),
+            (None, Some(p)) => Err(self.data_failure(
+                cx,
+                DataError::runtime(format!(
+                    "The {field}Path field refers to value \"{}\" which is not a valid integer: {p}",
+                    shown(&v)
+                )),
+            )),
+            (None, None) => Err(self.data_failure(
+                cx,
+                DataError::query(format!("The {field} field must be a non-negative integer, but was: {v}")),
+            )),
+        }
+    }
+
+    fn percentage(
+        &self,
+        cx: &StateCx,
+        d: &Option<Dynamic<f64>>,
+        effective: &Value,
+        th: &Thread,
+    ) -> Result<Option<f64>, Stop> {
+        let roots = self.roots(cx, effective, &th.scope, 0);
+        let v = match d {
+            None => return Ok(None),
+            Some(Dynamic::Fixed(n)) => return Ok(Some(*n)),
+            Some(Dynamic::Path(p)) => {
+                let v = read(p, &roots)
+                    .map_err(|e| self.data_failure(cx, invalid_path(p, e)))?
+                    .into_owned();
+                match v.as_f64() {
+                    Some(f) => f,
+                    None => {
+                        return Err(self.data_failure(
+                            cx,
+                            DataError::runtime(format!(
+                                "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {p}",
+                                shown(&v)
+                            )),
+                        ));
+                    }
+                }
+            }
+            Some(Dynamic::Expr(e)) => {
+                let v = e
+                    .evaluate_field(&roots, "ToleratedFailurePercentage")
+                    .map_err(|e| self.data_failure(cx, e))?;
+                match v.as_f64() {
+                    Some(f) => f,
+                    None => {
+                        return Err(self.data_failure(
+                            cx,
+                            DataError::query(format!("The ToleratedFailurePercentage field must be a number, but was: {v}")),
+                        ));
+                    }
+                }
+            }
+            Some(Dynamic::Intrinsic(_)) => return Ok(None),
+        };
+        if !(0.0..=100.0).contains(&v) {
+            return Err(self.data_failure(
+                cx,
+                DataError::runtime("ToleratedFailurePercentage must be between 0 and 100."),
+            ));
+        }
+        Ok(Some(v))
+    }
+}
+
+fn failure_details(f: &Failure) -> Value {
+    let mut d = serde_json::Map::new();
+    if !f.error.is_empty() {
+        d.insert("error".into(), json!(f.error));
+    }
+    if let Some(c) = &f.cause {
+        d.insert("cause".into(), json!(c));
+    }
+    Value::Object(d)
+}

@@ -1,0 +1,79 @@
+//! The serialized size of a JSON value, for AWS's payload limit (`States.DataLimitExceeded`).
+
+use serde_json::Value;
+
+/// AWS's limit on a state's input or output: 256 KiB.
+pub const PAYLOAD_LIMIT: usize = 262_144;
+
+/// Whether `v` serializes (compact) to more than `limit` bytes. Stops walking as soon as the
+/// answer is known.
+pub fn exceeds(v: &Value, limit: usize) -> bool {
+    let mut n = 0usize;
+    walk(v, &mut n, limit)
+}
+
+fn walk(v: &Value, n: &mut usize, limit: usize) -> bool {
+    *n += match v {
+        Value::Null => 4,
+        Value::Bool(b) => {
+            if *b {
+                4
+            } else {
+                5
+            }
+        }
+        Value::Number(num) => num.to_string().len(),
+        Value::String(s) => string_len(s),
+        Value::Array(a) => {
+            *n += 2 + a.len().saturating_sub(1);
+            for x in a {
+                if walk(x, n, limit) {
+                    return true;
+                }
+            }
+            0
+        }
+        Value::Object(m) => {
+            *n += 2 + m.len().saturating_sub(1);
+            for (k, x) in m {
+                *n += string_len(k) + 1;
+                if walk(x, n, limit) {
+                    return true;
+                }
+            }
+            0
+        }
+    };
+    *n > limit
+}
+
+fn string_len(s: &str) -> usize {
+    let mut n = 2 + s.len();
+    for b in s.bytes() {
+        match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => n += 1,
+            0..=0x1f => n += 5,
+            _ => {}
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn matches_serialized_length() {
+        for v in [
+            json!(null),
+            json!({"a": [1, 2.5, "x\"y\n\u{1}"], "b": {"c": true, "d": false}}),
+            json!("é"),
+        ] {
+            let len = v.to_string().len();
+            assert!(!exceeds(&v, len), "{v}");
+            assert!(exceeds(&v, len - 1), "{v}");
+        }
+    }
+}

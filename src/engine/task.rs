@@ -1,0 +1,171 @@
+//! The Task action: resolve time limits, pick the handler, record the Task events, call it.
+
+use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
+use super::failure::{Failure, Fault, Stop};
+use crate::data::roots::{DataError, read};
+use crate::definition::{Dynamic, ResourceKind, Task};
+use crate::handlers::{TaskError, TaskRequest};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+impl Exec {
+    /// Resolves `TimeoutSeconds(Path)` / `HeartbeatSeconds(Path)` against the effective input.
+    pub(crate) fn seconds(
+        &self,
+        cx: &StateCx,
+        d: &Option<Dynamic<u64>>,
+        field: &str,
+        effective: &Value,
+        th: &Thread,
+    ) -> Result<Option<u64>, Stop> {
+        let roots = self.roots(cx, effective, &th.scope, 0);
+        let v = match d {
+            None => return Ok(None),
+            Some(Dynamic::Fixed(n)) => return Ok(Some(*n)),
+            Some(Dynamic::Path(p)) => read(p, &roots)
+                .map_err(|e| self.data_failure(cx, invalid_path(p, e)))?
+                .into_owned(),
+            Some(Dynamic::Expr(e)) => e
+                .evaluate_field(&roots, field)
+                .map_err(|e| self.data_failure(cx, e))?,
+            Some(Dynamic::Intrinsic(_)) => return Ok(None),
+        };
+        match v.as_u64() {
+            Some(n) if n > 0 => Ok(Some(n)),
+            _ => Err(self.data_failure(
+                cx,
+                DataError::runtime(format!(
+                    "The {field} field refers to value \"{}\" which is not a valid positive integer",
+                    shown(&v)
+                )),
+            )),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn task(
+        &self,
+        cx: &StateCx<'_>,
+        t: &Task,
+        params: Value,
+        effective: &Value,
+        th: &mut Thread,
+        retry_count: u64,
+        token: Option<&str>,
+    ) -> Result<Value, Stop> {
+        let s = cx.state;
+        let timeout = self.seconds(cx, &t.timeout, "TimeoutSeconds", effective, th)?;
+        let heartbeat = self.seconds(cx, &t.heartbeat, "HeartbeatSeconds", effective, th)?;
+        let credentials = match &t.credentials {
+            Some(c) => Some(
+                c.eval(&self.roots(cx, effective, &th.scope, retry_count))
+                    .map_err(|e| self.data_failure(cx, e))?,
+            ),
+            None => None,
+        };
+        let Some(handler) = self.handlers.handler(&s.name, &t.resource) else {
+            return Err(Stop::Fault(Fault::new(format!(
+                "the Task state `{}` (resource `{}`) has no handler: mock it in the mock file's test case (--mock-config, --test-case)",
+                s.name, t.resource.arn
+            ))));
+        };
+        let family = t.resource.event_family();
+        let (resource_type, resource) = t.resource.event_names();
+        let region = self.region.clone();
+        self.emit(th, &format!("{family}Scheduled"), || {
+            let mut d = match &t.resource.kind {
+                ResourceKind::LambdaFunction { .. } | ResourceKind::Activity { .. } | ResourceKind::Other => {
+                    json!({"resource": t.resource.arn, "input": params.to_string(), "inputDetails": {"truncated": false}})
+                }
+                _ => json!({"resourceType": resource_type, "resource": resource, "region": region, "parameters": params.to_string()}),
+            };
+            if let (Some(n), Some(m)) = (timeout, d.as_object_mut()) {
+                m.insert("timeoutInSeconds".into(), json!(n));
+            }
+            if let (Some(n), Some(m)) = (heartbeat, d.as_object_mut()) {
+                m.insert("heartbeatInSeconds".into(), json!(n));
+            }
+            Some((super::history::details_key(&format!("{family}Scheduled")), d))
+        })?;
+        self.emit(th, &format!("{family}Started"), || match family {
+            "Task" => Some((
+                "taskStartedEventDetails".into(),
+                json!({"resourceType": resource_type, "resource": resource}),
+            )),
+            _ => None,
+        })?;
+        let context = self.roots(cx, effective, &th.scope, retry_count);
+        let mut ctx_roots = context;
+        ctx_roots.state.task_token = token;
+        let request = TaskRequest {
+            state_name: s.name.clone(),
+            resource: t.resource.clone(),
+            input: params,
+            credentials,
+            task_token: token.map(str::to_string),
+            timeout: timeout.map(Duration::from_secs),
+            heartbeat: heartbeat.map(Duration::from_secs),
+            context: crate::data::roots::Roots::context(&ctx_roots).clone(),
+        };
+        let call = handler.invoke(request);
+        let answer = match timeout {
+            Some(secs) => tokio::time::timeout(Duration::from_secs(secs), call)
+                .await
+                .ok(),
+            None => Some(call.await),
+        };
+        let (resource_type, resource) = t.resource.event_names();
+        let with_resource = |mut d: Value| {
+            if family == "Task"
+                && let Some(m) = d.as_object_mut()
+            {
+                m.insert("resourceType".into(), json!(resource_type));
+                m.insert("resource".into(), json!(resource));
+            }
+            d
+        };
+        match answer {
+            Some(Ok(v)) => {
+                self.emit(th, &format!("{family}Succeeded"), || {
+                    Some((
+                        super::history::details_key(&format!("{family}Succeeded")),
+                        with_resource(
+                            json!({"output": v.to_string(), "outputDetails": {"truncated": false}}),
+                        ),
+                    ))
+                })?;
+                Ok(v)
+            }
+            Some(Err(TaskError::Failed(f))) => {
+                self.emit(th, &format!("{family}Failed"), || {
+                    let mut d = json!({});
+                    if let Some(m) = d.as_object_mut() {
+                        m.insert("error".into(), json!(f.error));
+                        if let Some(c) = &f.cause {
+                            m.insert("cause".into(), json!(c));
+                        }
+                    }
+                    Some((
+                        super::history::details_key(&format!("{family}Failed")),
+                        with_resource(d),
+                    ))
+                })?;
+                Err(Stop::Failed(f))
+            }
+            Some(Err(TaskError::Fault(f))) => Err(Stop::Fault(f)),
+            None => {
+                let f = Failure {
+                    error: "States.Timeout".into(),
+                    cause: None,
+                };
+                self.emit(th, &format!("{family}TimedOut"), || {
+                    Some((
+                        super::history::details_key(&format!("{family}TimedOut")),
+                        with_resource(json!({"error": "States.Timeout"})),
+                    ))
+                })?;
+                Err(Stop::Failed(f))
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The [`TaskHandler`] trait, its request, and a closure adapter.
+
+use crate::definition::Resource;
+use crate::engine::{Failure, Fault};
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::time::Duration;
+
+/// One invocation of a Task state.
+#[derive(Debug, Clone)]
+pub struct TaskRequest {
+    pub state_name: String,
+    pub resource: Resource,
+    /// The effective parameters (after InputPath and Parameters, or Arguments).
+    pub input: Value,
+    pub credentials: Option<Value>,
+    /// Set for `.waitForTaskToken` resources: the token the worker must call back with.
+    pub task_token: Option<String>,
+    pub timeout: Option<Duration>,
+    pub heartbeat: Option<Duration>,
+    /// The context object as the state sees it.
+    pub context: Value,
+}
+
+/// Why a handler gave no result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskError {
+    /// The task failed: an ASL error that Retry and Catch see.
+    Failed(Failure),
+    /// The handler could not do its job (missing mock, bad configuration): ends the run.
+    Fault(Fault),
+}
+
+impl From<Failure> for TaskError {
+    fn from(f: Failure) -> Self {
+        TaskError::Failed(f)
+    }
+}
+
+impl From<Fault> for TaskError {
+    fn from(f: Fault) -> Self {
+        TaskError::Fault(f)
+    }
+}
+
+/// Answers Task states. Implementations must be cheap to share across concurrent branches.
+pub trait TaskHandler: Send + Sync {
+    /// A short name for messages (`mock`, `command`, `lambda`).
+    fn name(&self) -> &str;
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>>;
+}
+
+/// A handler from a closure, for tests and embedding.
+pub struct HandlerFn<F>(pub F);
+
+impl<F> TaskHandler for HandlerFn<F>
+where
+    F: Fn(TaskRequest) -> Result<Value, TaskError> + Send + Sync,
+{
+    fn name(&self) -> &str {
+        "function"
+    }
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+        let r = (self.0)(request);
+        Box::pin(async move { r })
+    }
+}

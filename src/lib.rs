@@ -1,0 +1,27 @@
+//! `asl` runs, validates and tests Amazon States Language (AWS Step Functions) state machines
+//! locally.
+//!
+//! The data takes one way through the crate, and the modules are named after it:
+//!
+//! - [`source`] reads definition text (JSON, YAML, CloudFormation) and locates JSON pointers in it;
+//! - [`definition`] turns the JSON into a typed, validated model, with every path, template,
+//!   intrinsic call, JSONata expression and choice rule compiled once;
+//! - [`data`] holds the pure data-flow pieces (paths, templates, intrinsics, choice rules, JSONata);
+//! - [`engine`] executes a model: one step is input pipeline -> action -> output pipeline;
+//! - [`handlers`] answers Task states (mocks, local commands, real AWS);
+//! - [`cli`] is the command line.
+//!
+//! ```
+//! let text = r#"{"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "Result": "world", "End": true}}}"#;
+//! let machine = asl::definition::load_str(text).expect("valid definition");
+//! let outcome = asl::engine::run_blocking(&machine, serde_json::json!({}), asl::engine::Options::default())
+//!     .expect("no fault");
+//! assert_eq!(outcome.output(), Some(&serde_json::json!("world")));
+//! ```
+
+pub mod cli;
+pub mod data;
+pub mod definition;
+pub mod engine;
+pub mod handlers;
+pub mod source;
