@@ -139,14 +139,40 @@ impl Path {
         )
     }
 
+    /// The number of steps after the root.
+    pub fn len(&self) -> usize {
+        self.segments.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    /// The name of the first step, if the path starts with one (`$$.Execution...`).
+    pub fn first_name(&self) -> Option<&str> {
+        match self.segments.first() {
+            Some(Segment::Name(n)) => Some(n),
+            _ => None,
+        }
+    }
+
     /// Selects from `doc` (the value of the root). Definite paths give the node itself;
     /// indefinite paths give an array of the matches (possibly empty).
     pub fn select<'a>(&self, doc: &'a Value) -> Result<Cow<'a, Value>, PathMiss> {
+        self.select_from(doc, 0)
+    }
+
+    /// Selects from `doc`, the value the first step already led to.
+    pub fn select_after_first<'a>(&self, doc: &'a Value) -> Result<Cow<'a, Value>, PathMiss> {
+        self.select_from(doc, 1.min(self.segments.len()))
+    }
+
+    fn select_from<'a>(&self, doc: &'a Value, skip: usize) -> Result<Cow<'a, Value>, PathMiss> {
         if self.definite {
-            return self.select_definite(doc).map(Cow::Borrowed);
+            return self.select_definite(doc, skip).map(Cow::Borrowed);
         }
         let mut nodes: Vec<&'a Value> = vec![doc];
-        for seg in &self.segments {
+        for seg in &self.segments[skip..] {
             let mut next = Vec::new();
             for n in nodes {
                 apply(seg, n, &mut next);
@@ -158,9 +184,9 @@ impl Path {
         )))
     }
 
-    fn select_definite<'a>(&self, doc: &'a Value) -> Result<&'a Value, PathMiss> {
+    fn select_definite<'a>(&self, doc: &'a Value, skip: usize) -> Result<&'a Value, PathMiss> {
         let mut cur = doc;
-        for (i, seg) in self.segments.iter().enumerate() {
+        for (i, seg) in self.segments.iter().enumerate().skip(skip) {
             let found = match seg {
                 Segment::Name(n) => cur.as_object().and_then(|m| m.get(n.as_str())),
                 Segment::Index(ix) => cur.as_array().and_then(|a| index(a, *ix)),

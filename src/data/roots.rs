@@ -16,6 +16,11 @@ pub trait Roots {
     fn input(&self) -> &Value;
     /// `$$`: the context object.
     fn context(&self) -> &Value;
+    /// One member of the context object (`Execution`, `State`, `Map`, ...), without building
+    /// the whole object where an implementation can avoid it.
+    fn context_member(&self, name: &str) -> Option<&Value> {
+        self.context().get(name)
+    }
     /// `$name`: a variable, if it is defined.
     fn variable(&self, name: &str) -> Option<&Value>;
     /// `$states` in JSONata fields: `{input, context[, result][, errorOutput]}`.
@@ -75,7 +80,24 @@ pub enum ReadError {
 pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, ReadError> {
     let doc = match path.root() {
         Root::Input => roots.input(),
-        Root::Context => roots.context(),
+        Root::Context => {
+            // `$$.Member...`: read the member alone; building all of `$$` would copy the
+            // execution input each time.
+            if let Some(first) = path.first_name() {
+                return match roots.context_member(first) {
+                    Some(member) => path.select_after_first(member).map_err(ReadError::Miss),
+                    None => Err(ReadError::Miss(crate::data::jsonpath::PathMiss {
+                        kind: if path.len() == 1 {
+                            crate::data::jsonpath::MissKind::NoResults
+                        } else {
+                            crate::data::jsonpath::MissKind::MissingProperty
+                        },
+                        at: format!("$['{first}']"),
+                    })),
+                };
+            }
+            roots.context()
+        }
         Root::Variable(name) => roots
             .variable(name)
             .ok_or_else(|| ReadError::UndefinedVariable(name.clone()))?,

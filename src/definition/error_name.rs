@@ -83,8 +83,8 @@ impl ErrorName {
     /// Whether this name, written in a retrier's or catcher's `ErrorEquals`, matches `error`.
     ///
     /// `States.ALL` matches every error a state can recover from; `States.TaskFailed` matches
-    /// every error but `States.Timeout` (the specification: "any error except States.Timeout");
-    /// AWS also keeps `States.Runtime` and `States.DataLimitExceeded` out of both wildcards.
+    /// every error but `States.Timeout` (the specification: "any error except States.Timeout").
+    /// `States.Runtime` is never matched (see [`is_terminal`]).
     pub fn matches(&self, error: &str) -> bool {
         match self {
             ErrorName::All => !is_terminal(error),
@@ -94,9 +94,10 @@ impl ErrorName {
     }
 }
 
-/// Errors that end the execution whatever its retriers and catchers say.
+/// Errors that end the execution whatever its retriers and catchers say: AWS does not let
+/// a `Catch` see `States.Runtime`, even one that names it.
 pub fn is_terminal(error: &str) -> bool {
-    error == "States.Runtime" || error == "States.DataLimitExceeded"
+    error == "States.Runtime"
 }
 
 impl fmt::Display for ErrorName {

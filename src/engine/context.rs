@@ -24,7 +24,8 @@ pub struct ExecutionInfo {
 pub struct StateInfo<'a> {
     pub name: &'a str,
     pub entered: Instant,
-    pub retry_count: u64,
+    /// `Some` for states that can retry (Task, Parallel, Map): AWS shows `RetryCount` only there.
+    pub retry_count: Option<u64>,
     pub task_token: Option<&'a str>,
     /// `(index, value)` while a Map state evaluates its `ItemSelector`.
     pub map_item: Option<(usize, &'a Value)>,
@@ -45,6 +46,8 @@ pub struct StepRoots<'a> {
     pub error_output: Option<&'a Value>,
     context: OnceLock<Value>,
     states: OnceLock<Value>,
+    /// `$$.State`, `$$.Task`, `$$.Map`, built on first read.
+    members: [OnceLock<Option<Value>>; 3],
 }
 
 impl<'a> StepRoots<'a> {
@@ -66,6 +69,7 @@ impl<'a> StepRoots<'a> {
             error_output: None,
             context: OnceLock::new(),
             states: OnceLock::new(),
+            members: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
         }
     }
 
@@ -81,23 +85,37 @@ impl<'a> StepRoots<'a> {
         self
     }
 
+    fn state_member(&self) -> Value {
+        let mut state = json!({
+            "Name": self.state.name,
+            "EnteredTime": self.state.entered.to_iso_millis(),
+        });
+        if let (Some(n), Some(o)) = (self.state.retry_count, state.as_object_mut()) {
+            o.insert("RetryCount".into(), json!(n));
+        }
+        state
+    }
+
+    fn task_member(&self) -> Option<Value> {
+        self.state.task_token.map(|t| json!({"Token": t}))
+    }
+
+    fn map_member(&self) -> Option<Value> {
+        self.state
+            .map_item
+            .map(|(i, v)| json!({"Item": {"Index": i, "Value": v}}))
+    }
+
     fn build_context(&self) -> Value {
         let mut m = Map::new();
         m.insert("Execution".into(), self.info.execution.clone());
-        m.insert(
-            "State".into(),
-            json!({
-                "EnteredTime": self.state.entered.to_iso_millis(),
-                "Name": self.state.name,
-                "RetryCount": self.state.retry_count,
-            }),
-        );
         m.insert("StateMachine".into(), self.info.state_machine.clone());
-        if let Some(t) = self.state.task_token {
-            m.insert("Task".into(), json!({"Token": t}));
+        m.insert("State".into(), self.state_member());
+        if let Some(t) = self.task_member() {
+            m.insert("Task".into(), t);
         }
-        if let Some((i, v)) = self.state.map_item {
-            m.insert("Map".into(), json!({"Item": {"Index": i, "Value": v}}));
+        if let Some(map) = self.map_member() {
+            m.insert("Map".into(), map);
         }
         Value::Object(m)
     }
@@ -110,6 +128,19 @@ impl Roots for StepRoots<'_> {
 
     fn context(&self) -> &Value {
         self.context.get_or_init(|| self.build_context())
+    }
+
+    fn context_member(&self, name: &str) -> Option<&Value> {
+        match name {
+            "Execution" => Some(&self.info.execution),
+            "StateMachine" => Some(&self.info.state_machine),
+            "State" => self.members[0]
+                .get_or_init(|| Some(self.state_member()))
+                .as_ref(),
+            "Task" => self.members[1].get_or_init(|| self.task_member()).as_ref(),
+            "Map" => self.members[2].get_or_init(|| self.map_member()).as_ref(),
+            _ => None,
+        }
     }
 
     fn variable(&self, name: &str) -> Option<&Value> {

@@ -135,9 +135,9 @@ pub async fn run(machine: &StateMachine, input: Value, opts: Options) -> Result<
         execution: json!({
             "Id": exec_arn,
             "Input": input,
+            "StartTime": start.to_iso_millis(),
             "Name": opts.execution_name,
             "RoleArn": opts.role_arn,
-            "StartTime": start.to_iso_millis(),
             "RedriveCount": 0,
         }),
         state_machine: json!({"Id": sm_arn, "Name": opts.state_machine_name}),
@@ -274,7 +274,7 @@ pub(crate) struct Exec {
     pub(crate) handlers: Registry,
     pub(crate) info: ExecutionInfo,
     deadline: Option<Instant>,
-    payload_limit: Option<usize>,
+    pub(crate) payload_limit: Option<usize>,
     pub(crate) region: String,
     rng: Mutex<rand::rngs::StdRng>,
 }
@@ -442,7 +442,11 @@ impl Exec {
             StateInfo {
                 name: &cx.state.name,
                 entered: cx.entered,
-                retry_count,
+                retry_count: matches!(
+                    cx.state.kind,
+                    Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)
+                )
+                .then_some(retry_count),
                 task_token: None,
                 map_item: None,
             },

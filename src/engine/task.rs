@@ -124,6 +124,26 @@ impl Exec {
             }
             d
         };
+        // AWS fails a task whose result is over the payload limit, as a task failure.
+        let answer = match answer {
+            Some(Ok(v))
+                if self
+                    .payload_limit
+                    .is_some_and(|l| super::size::exceeds(&v, l)) =>
+            {
+                let who = match family {
+                    "Task" => resource_type.clone(),
+                    _ => t.resource.arn.clone(),
+                };
+                Some(Err(TaskError::Failed(Failure::new(
+                    "States.DataLimitExceeded",
+                    format!(
+                        "The state/task '{who}' returned a result with a size exceeding the maximum number of bytes service limit."
+                    ),
+                ))))
+            }
+            other => other,
+        };
         match answer {
             Some(Ok(v)) => {
                 self.emit(th, &format!("{family}Succeeded"), || {
