@@ -23,12 +23,11 @@ pub trait Roots {
     }
     /// `$name`: a variable, if it is defined.
     fn variable(&self, name: &str) -> Option<&Value>;
-    /// `$states` in JSONata fields: `{input, context[, result][, errorOutput]}`.
-    fn states(&self) -> &Value;
+    /// A member of `$states` in JSONata fields: `input`, `context`, and `result` or
+    /// `errorOutput` where they are visible.
+    fn states_member(&self, name: &str) -> Option<&Value>;
     /// Randomness and identifiers for intrinsics and JSONata functions.
     fn env(&self) -> &dyn IntrinsicEnv;
-    /// Every variable visible here, for JSONata's free-variable binding.
-    fn variables(&self) -> Vec<(&str, &Value)>;
 }
 
 /// A failed evaluation, before the engine adds the state's name and event id.
@@ -124,13 +123,10 @@ impl Roots for StaticRoots {
     fn variable(&self, name: &str) -> Option<&Value> {
         self.vars.get(name)
     }
-    fn states(&self) -> &Value {
-        &self.states
+    fn states_member(&self, name: &str) -> Option<&Value> {
+        self.states.get(name)
     }
     fn env(&self) -> &dyn IntrinsicEnv {
         &DefaultEnv
-    }
-    fn variables(&self) -> Vec<(&str, &Value)> {
-        self.vars.iter().map(|(k, v)| (k.as_str(), v)).collect()
     }
 }

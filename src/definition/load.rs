@@ -1353,6 +1353,12 @@ impl Cx {
         if !self.required(r, &["Condition"]) {
             return None;
         }
+        // A constant condition is a plain JSON boolean.
+        if let Some(Value::Bool(b)) = r.map.get("Condition") {
+            return Expression::compile(if *b { "true" } else { "false" })
+                .ok()
+                .map(Rule::Condition);
+        }
         let s = self.string(r, "Condition")?;
         match jsonata::template_body(s) {
             Some(body) => self

@@ -5,8 +5,8 @@
 //! argument values. A bad argument is an [`IntrinsicError`], which the engine reports as
 //! `States.IntrinsicFailure` ("Intrinsic functions" in the AWS Step Functions developer guide).
 
-mod array;
-mod encoding;
+pub(crate) mod array;
+pub(crate) mod encoding;
 mod generic;
 mod json;
 mod math;
