@@ -362,3 +362,57 @@ fn usage_errors_exit_2() {
     assert_eq!(run(&["run"]).status.code(), Some(2));
     assert_eq!(run(&["no-such-command"]).status.code(), Some(2));
 }
+
+#[test]
+fn jsonata_sample_uses_variables_across_states_and_catch() {
+    let mocks = sample("orders-jsonata.mocks.json");
+    let out = run_sample(
+        "orders-jsonata",
+        &["--mock-config", &mocks, "--test-case", "Charged"],
+    );
+    assert_eq!(
+        json(&out),
+        serde_json::json!({"orderId": "o-7", "total": 105.5, "tier": "large", "receipt": "r-105"})
+    );
+    let out = run_sample(
+        "orders-jsonata",
+        &[
+            "--mock-config",
+            &mocks,
+            "--test-case",
+            "Declined",
+            "--result-format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        json(&out),
+        serde_json::json!({"status": "FAILED", "output": null, "error": "Card.Declined", "cause": "order o-7 for 105.5 was declined"})
+    );
+}
+
+#[test]
+fn jsonpath_fields_in_a_jsonata_state_are_refused_with_location() {
+    let def = write(
+        "jsonata-fields",
+        "j.json",
+        r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.a", "End": true}}}"#,
+    );
+    assert_refused(
+        &run(&["run", &def.display().to_string(), "--input", "{}"]),
+        &["/States/A/InputPath"],
+    );
+}
+
+#[test]
+fn a_jsonata_syntax_error_is_refused_before_the_run() {
+    let def = write(
+        "jsonata-syntax",
+        "s.json",
+        r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Output": "{% 1 + %}", "End": true}}}"#,
+    );
+    assert_refused(
+        &run(&["run", &def.display().to_string(), "--input", "{}"]),
+        &["/States/A/Output"],
+    );
+}

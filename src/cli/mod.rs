@@ -5,6 +5,7 @@
 //! people go to stderr.
 
 mod error;
+mod eval;
 mod render;
 mod run;
 mod trace;
@@ -21,8 +22,9 @@ const AFTER_HELP: &str = "\
 Examples:
   asl run asl-samples/hello.asl.json --input '{\"name\": \"Ada\"}'
   asl run pipeline.asl.json --input-file input.json --mock-config mocks.json --test-case HappyPath
+  asl eval --jsonata '$sum(items.price)' --input-file order.json
 
-Exit codes: 0 success, 1 the execution failed (or the definition is invalid), 2 usage or input error.";
+Exit codes: 0 success, 1 the execution (or the evaluation) failed, 2 usage or input error: a bad\nflag, an unreadable or malformed file, an invalid definition.";
 
 #[derive(Parser, Debug)]
 #[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -35,6 +37,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a state machine on an input and print its output.
     Run(run::RunArgs),
+    /// Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document.
+    Eval(eval::EvalArgs),
 }
 
 /// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
@@ -53,6 +57,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Eval(args) => eval::eval(args),
     };
     match result {
         Ok(code) => code,

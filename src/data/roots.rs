@@ -109,6 +109,7 @@ pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, Rea
 pub struct StaticRoots {
     pub input: Value,
     pub context: Value,
+    /// `$states` members other than `context` (which is `context` above).
     pub states: Value,
     pub vars: HashMap<String, Value>,
 }
@@ -124,7 +125,10 @@ impl Roots for StaticRoots {
         self.vars.get(name)
     }
     fn states_member(&self, name: &str) -> Option<&Value> {
-        self.states.get(name)
+        match name {
+            "context" => Some(&self.context),
+            _ => self.states.get(name),
+        }
     }
     fn env(&self) -> &dyn IntrinsicEnv {
         &DefaultEnv

@@ -13,7 +13,7 @@ mod math;
 pub mod parse;
 mod string;
 
-pub use parse::{Arg, Call, Func, IntrinsicSyntaxError, parse_call};
+pub use parse::{Arg, Call, Func, IntrinsicSyntaxError, looks_like_call, parse_call};
 
 use serde_json::Value;
 use std::fmt;

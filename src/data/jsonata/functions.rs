@@ -34,17 +34,47 @@ fn via_intrinsic(
     }
 }
 
-/// Registers the AWS functions on a fresh evaluator.
-pub fn register(ev: &mut Evaluator, _env: &dyn IntrinsicEnv) -> Result<(), EvaluatorError> {
-    ev.register_fn(
-        "partition",
-        via_intrinsic("partition", intrinsics::array::partition),
-    )?;
-    ev.register_fn("range", via_intrinsic("range", intrinsics::array::range))?;
-    ev.register_fn("hash", via_intrinsic("hash", intrinsics::encoding::hash))?;
-    ev.register_fn("uuid", |_: &[JValue]| -> HostResult {
-        Ok(JValue::from(uuid::Uuid::new_v4().to_string()))
-    })?;
+/// Registers, on a fresh evaluator, the AWS functions the expression mentions (`mentions`):
+/// registering costs more than evaluating a typical field expression.
+pub fn register(
+    ev: &mut Evaluator,
+    mentions: impl Fn(&str) -> bool,
+    _env: &dyn IntrinsicEnv,
+) -> Result<(), EvaluatorError> {
+    if mentions("partition") {
+        ev.register_fn(
+            "partition",
+            via_intrinsic("partition", intrinsics::array::partition),
+        )?;
+    }
+    if mentions("range") {
+        ev.register_fn("range", via_intrinsic("range", intrinsics::array::range))?;
+    }
+    if mentions("hash") {
+        ev.register_fn("hash", via_intrinsic("hash", intrinsics::encoding::hash))?;
+    }
+    if mentions("uuid") {
+        ev.register_fn("uuid", |_: &[JValue]| -> HostResult {
+            Ok(JValue::from(uuid::Uuid::new_v4().to_string()))
+        })?;
+    }
+    if mentions("parse") {
+        register_parse(ev)?;
+    }
+    if mentions("random") {
+        register_random(ev)?;
+    }
+    if mentions("eval") {
+        ev.register_fn_override("eval", |_: &[JValue]| -> HostResult {
+            Err(EvaluatorError::EvaluationError(
+                "$eval is not available in Step Functions; use $parse to read JSON text".into(),
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+fn register_parse(ev: &mut Evaluator) -> Result<(), EvaluatorError> {
     ev.register_fn("parse", |args: &[JValue]| -> HostResult {
         let Some(JValue::String(text)) = args.first() else {
             return Err(EvaluatorError::TypeError(
@@ -54,7 +84,10 @@ pub fn register(ev: &mut Evaluator, _env: &dyn IntrinsicEnv) -> Result<(), Evalu
         serde_json::from_str::<Value>(text)
             .map(|v| to_jvalue(&v))
             .map_err(|e| EvaluatorError::EvaluationError(format!("$parse: invalid JSON: {e}")))
-    })?;
+    })
+}
+
+fn register_random(ev: &mut Evaluator) -> Result<(), EvaluatorError> {
     ev.register_fn_override("random", |args: &[JValue]| -> HostResult {
         let value: f64 = match args.first() {
             None | Some(JValue::Undefined) => rand::thread_rng().r#gen(),
@@ -66,13 +99,7 @@ pub fn register(ev: &mut Evaluator, _env: &dyn IntrinsicEnv) -> Result<(), Evalu
             }
         };
         Ok(JValue::Number(value))
-    })?;
-    ev.register_fn_override("eval", |_: &[JValue]| -> HostResult {
-        Err(EvaluatorError::EvaluationError(
-            "$eval is not available in Step Functions; use $parse to read JSON text".into(),
-        ))
-    })?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -9,16 +9,17 @@
 
 mod convert;
 mod functions;
+mod reads;
 
 use super::roots::{DataError, Roots};
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorOptions};
 use jsonata_core::value::JValue;
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
 pub use convert::{from_jvalue, to_jvalue};
+use reads::Reads;
 
 /// Wall-clock bound of one evaluation (jsonata-js's `timeout` option).
 const TIMEOUT_MS: u64 = 10_000;
@@ -30,8 +31,12 @@ const MAX_DEPTH: usize = 10_000;
 pub struct Expression {
     source: Arc<str>,
     ast: Arc<jsonata_core::ast::AstNode>,
-    /// The `$names` the expression mentions: only these are bound when it runs.
-    names: Arc<BTreeSet<String>>,
+    /// The `$names` the expression mentions and the member chains it reads below each: only
+    /// these are converted and bound when it runs.
+    reads: Arc<Reads>,
+    /// `Some` when the whole expression is a plain chain (`$states.input.a.b`, `$var.x`),
+    /// which is read directly where JSONata's answer is certain to be the same.
+    chain: Option<Arc<(String, Vec<String>)>>,
 }
 
 impl fmt::Debug for Expression {
@@ -75,7 +80,8 @@ impl Expression {
         Ok(Expression {
             source: Arc::from(source),
             ast: Arc::new(ast),
-            names: Arc::new(mentioned_names(source)),
+            reads: Arc::new(Reads::of(source)),
+            chain: reads::plain_chain(source).map(Arc::new),
         })
     }
 
@@ -86,24 +92,29 @@ impl Expression {
     /// Whether the expression mentions `$name` (over-approximated: a `$name` inside a string
     /// literal counts too).
     pub fn mentions(&self, name: &str) -> bool {
-        self.names.contains(name)
+        self.reads.mentions(name)
     }
 
     /// Evaluates with `$states` and the variables of `roots`; `Ok(None)` is JSONata's
-    /// *undefined*. Errors are `States.QueryEvaluationError`.
+    /// *undefined*. Errors are `States.QueryEvaluationError`. The JSONata input (`$`) is
+    /// undefined: state data is read through `$states`.
     pub fn evaluate(&self, roots: &dyn Roots) -> Result<Option<Value>, DataError> {
+        if let Some(v) = self
+            .chain
+            .as_deref()
+            .and_then(|c| reads::read_chain(roots, c))
+        {
+            return Ok(Some(v));
+        }
         let mut bindings = Vec::new();
-        for name in self.names.iter() {
+        for (name, chains) in self.reads.names() {
             if name == "states" {
-                bindings.push((name.as_str(), states_value(roots, &self.source)));
+                bindings.push((name, reads::states_value(roots, chains)));
             } else if let Some(v) = roots.variable(name) {
-                bindings.push((name.as_str(), to_jvalue(v)));
+                bindings.push((name, reads::pruned(v, chains)));
             }
         }
-        let input = roots
-            .states_member("input")
-            .map_or(JValue::Undefined, to_jvalue);
-        self.run(input, bindings, roots)
+        self.run(JValue::Undefined, bindings, roots)
             .map_err(|e| DataError::query(self.failure_message(&e)))
     }
 
@@ -137,7 +148,8 @@ impl Expression {
             context.bind(name.to_string(), value);
         }
         let mut ev = Evaluator::with_options(context, options);
-        functions::register(&mut ev, roots.env()).map_err(|e| engine_error(&e.to_string()))?;
+        functions::register(&mut ev, |n| self.reads.mentions(n), roots.env())
+            .map_err(|e| engine_error(&e.to_string()))?;
         // The engine has panicked on a few exotic picture strings; a panic there must not take
         // the run down, so it becomes an evaluation error.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -170,21 +182,6 @@ impl Expression {
             ))
         })
     }
-}
-
-/// `$states` for one evaluation: `input`, `context` (only when the expression may read it:
-/// building it copies the execution input), and `result` / `errorOutput` where visible.
-fn states_value(roots: &dyn Roots, source: &str) -> JValue {
-    let mut m = indexmap::IndexMap::new();
-    for member in ["input", "context", "result", "errorOutput"] {
-        if member == "context" && !source.contains("context") {
-            continue;
-        }
-        if let Some(v) = roots.states_member(member) {
-            m.insert(member.to_string(), to_jvalue(v));
-        }
-    }
-    JValue::object(m)
 }
 
 fn parse(source: &str) -> Result<jsonata_core::ast::AstNode, JsonataError> {
@@ -257,31 +254,6 @@ fn error_code(message: &str) -> String {
     String::new()
 }
 
-/// The `$names` an expression mentions, found lexically.
-fn mentioned_names(source: &str) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let mut chars = source.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c != '$' {
-            continue;
-        }
-        let start = i + 1;
-        let mut end = start;
-        while let Some(&(j, d)) = chars.peek() {
-            if d.is_alphanumeric() || d == '_' {
-                end = j + d.len_utf8();
-                chars.next();
-            } else {
-                break;
-            }
-        }
-        if end > start {
-            names.insert(source[start..end].to_string());
-        }
-    }
-    names
-}
-
 /// JSONata-style type names used in AWS's messages (`'array'`, `'object'`, ...).
 pub fn type_name(v: &Value) -> &'static str {
     match v {
@@ -302,7 +274,8 @@ mod tests {
 
     fn eval(src: &str, input: Value) -> Result<Option<Value>, DataError> {
         let roots = StaticRoots {
-            states: json!({"input": input, "context": {"State": {"Name": "S"}}}),
+            states: json!({ "input": input }),
+            context: json!({"State": {"Name": "S"}}),
             ..StaticRoots::default()
         };
         Expression::compile(src).expect("compiles").evaluate(&roots)
@@ -318,7 +291,11 @@ mod tests {
             eval("$states.context.State.Name", json!({})),
             Ok(Some(json!("S")))
         );
-        assert_eq!(eval("a", json!({"a": [1, 2]})), Ok(Some(json!([1, 2]))));
+        assert_eq!(
+            eval("$states.input.a[1]", json!({"a": [1, 2]})),
+            Ok(Some(json!(2)))
+        );
+        assert_eq!(eval("a", json!({"a": [1, 2]})), Ok(None));
     }
 
     #[test]
