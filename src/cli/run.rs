@@ -6,6 +6,7 @@ use super::trace::Tracer;
 use crate::definition::{self, Kind, StateMachine};
 use crate::definition::{Pattern, Resource};
 use crate::engine::{self, Clock, Options, Outcome, Status};
+use crate::handlers::aws::{AwsHandler, EcsRunner};
 use crate::handlers::callback::{CallbackServer, WaitForCallback};
 use crate::handlers::command::{CommandHandler, CommandSpec};
 use crate::handlers::mock::MockHandler;
@@ -141,6 +142,9 @@ pub struct RunArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto: http://127.0.0.1:5000).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
+    #[arg(long, value_name = "MS", hide = true)]
+    pub ecs_poll_ms: Option<u64>,
 }
 
 pub fn read_file(path: &Path) -> Result<String, CliError> {
@@ -317,7 +321,8 @@ fn build_handlers(
     args: &RunArgs,
     machine: &StateMachine,
     name: &str,
-) -> Result<Registry, CliError> {
+    rt: &tokio::runtime::Runtime,
+) -> Result<(Registry, Option<Arc<EcsRunner>>), CliError> {
     let task_states: Vec<(&str, &Resource)> = machine
         .root
         .all_states()
@@ -425,10 +430,11 @@ fn build_handlers(
     };
     let endpoint = server.as_ref().map(|s| s.endpoint());
     let aws = if routes.iter().any(|(_, _, r, _)| matches!(r, Route::Aws)) {
-        Some(aws_handler(args)?)
+        Some(aws_handler(args, rt)?)
     } else {
         None
     };
+    let ecs = aws.as_ref().map(|a| a.ecs().clone());
 
     let mut registry = Registry::new();
     for (state, resource, route, _) in routes {
@@ -439,7 +445,7 @@ fn build_handlers(
             },
             Route::Command(spec) => Arc::new(CommandHandler::new(spec, endpoint.clone())),
             Route::Aws => match &aws {
-                Some(a) => a.clone(),
+                Some(a) => a.clone() as Arc<dyn TaskHandler>,
                 None => continue,
             },
         };
@@ -454,15 +460,42 @@ fn build_handlers(
     if let Some(m) = mock {
         registry.fallback(m);
     }
-    Ok(registry)
+    Ok((registry, ecs))
 }
 
 /// The handler for states run on AWS.
 #[cfg(not(feature = "aws"))]
-fn aws_handler(_args: &RunArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
+fn aws_handler(
+    _args: &RunArgs,
+    _rt: &tokio::runtime::Runtime,
+) -> Result<Arc<AwsHandler>, CliError> {
     Err(CliError::Usage(
         "this build of asl has no AWS support (build it with the cargo feature `aws`); mock the states or run them as local commands".into(),
     ))
+}
+
+/// The handler for states run on AWS: SDK clients from the default chain and the flags.
+#[cfg(feature = "aws")]
+fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHandler>, CliError> {
+    use crate::handlers::aws::{PollPolicy, SdkSettings, sdk_clients};
+    let settings = SdkSettings {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+    };
+    let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
+    let policy = match args.ecs_poll_ms {
+        Some(ms) => PollPolicy {
+            initial: std::time::Duration::from_millis(ms),
+            max: std::time::Duration::from_millis(ms.saturating_mul(4)),
+            factor: 1.5,
+        },
+        None => PollPolicy::default(),
+    };
+    Ok(Arc::new(AwsHandler::new(
+        lambda,
+        EcsRunner::new(ecs, policy),
+    )))
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
@@ -472,7 +505,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .state_machine_name
         .clone()
         .unwrap_or_else(|| machine_name(&args.definition));
-    let handlers = build_handlers(&args, &machine, &name)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
+    let (handlers, ecs) = build_handlers(&args, &machine, &name, &rt)?;
     let mut opts = Options {
         clock: match args.clock {
             ClockArg::Virtual => Clock::Virtual,
@@ -497,8 +534,16 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     if args.trace {
         opts.sink = Some(Box::new(Tracer::new()));
     }
-    let outcome =
-        engine::run_blocking(&machine, input, opts).map_err(|f| CliError::Fault(f.message))?;
+    let outcome = rt
+        .block_on(async {
+            let outcome = engine::run(&machine, input, opts).await;
+            // An execution that ended early (Ctrl-C, a fault) may leave ECS tasks running.
+            if let Some(ecs) = &ecs {
+                ecs.stop_outstanding().await;
+            }
+            outcome
+        })
+        .map_err(|f| CliError::Fault(f.message))?;
     if let Some(path) = &args.history {
         write_history(path, &outcome)?;
     }

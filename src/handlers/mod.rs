@@ -6,6 +6,7 @@
 //! callback API for `.waitForTaskToken` states; [`routing`] reads the user's handler
 //! configuration (which state goes to which handler).
 
+pub mod aws;
 pub mod callback;
 pub mod command;
 mod handler;
