@@ -427,3 +427,38 @@ fn the_aws_cli_can_call_back_when_installed() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(text(&out.stdout), "{\"via\":\"aws-cli\"}\n");
 }
+
+#[test]
+fn the_pipeline_sample_runs_mocked_and_with_the_ecs_state_as_a_local_command() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("asl-samples");
+    let base = [
+        "pipeline.asl.json",
+        "--input-file",
+        "pipeline.input.json",
+        "--mock-config",
+        "pipeline.mocks.json",
+        "--test-case",
+        "HappyPath",
+    ];
+    let want = "{\"dataset\":\"s3://example-bucket/2026-11-22/events.csv\",\"chunksProcessed\":3,\"status\":\"complete\"}\n";
+    let o = run(&samples, &base);
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), want.into()));
+    let mut with_cmd = base.to_vec();
+    with_cmd.extend([
+        "--handlers",
+        "pipeline.handlers.json",
+        "--result-format",
+        "json",
+    ]);
+    let o = run(&samples, &with_cmd);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The local command's task ARNs show it really ran (the mocks say 0a1b2c3d...).
+    let d = scratch("pipeline-history");
+    let hist = d.join("history.json");
+    let mut traced = with_cmd.clone();
+    traced.extend(["--history", hist.to_str().unwrap()]);
+    let o = run(&samples, &traced);
+    assert_eq!(o.status.code(), Some(0));
+    let h = std::fs::read_to_string(&hist).unwrap();
+    assert!(h.contains("local:process-chunk/part-1"), "{h}");
+}
