@@ -49,5 +49,16 @@ export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE="$EMPTY" AWS_SHARED_CREDENTIALS_FILE="$EMPTY"
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 
+# awsvpc tasks need a subnet and a security group that exist: use the default VPC's.
+read -r ASL_MOTO_SUBNET ASL_MOTO_SG < <("$VENV/bin/python" - <<PY
+import boto3
+ec2 = boto3.client("ec2", endpoint_url="$ASL_MOTO_ENDPOINT", region_name="us-east-1")
+subnet = ec2.describe_subnets()["Subnets"][0]
+sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [subnet["VpcId"]]}])["SecurityGroups"][0]
+print(subnet["SubnetId"], sg["GroupId"])
+PY
+)
+export ASL_MOTO_SUBNET ASL_MOTO_SG
+
 # The tests share one server and moto's global ECS state: run them one at a time.
 cargo test --test moto -- --test-threads=1 "$@"

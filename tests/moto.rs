@@ -21,6 +21,14 @@ fn endpoint() -> Option<String> {
     }
 }
 
+/// The default VPC's subnet and security group, found by scripts/moto-tests.sh.
+fn network() -> (String, String) {
+    (
+        std::env::var("ASL_MOTO_SUBNET").unwrap_or_default(),
+        std::env::var("ASL_MOTO_SG").unwrap_or_default(),
+    )
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -39,6 +47,9 @@ fn moto_api(endpoint: &str, path: &str, body: &Value) {
         .unwrap();
     assert!(st.success(), "moto {path} failed");
 }
+
+// No `/moto-api/reset` here: it would also recreate the default VPC under new ids. The
+// tests use distinct clusters instead.
 
 /// A cluster and a Fargate task definition with one essential container `worker`.
 async fn ecs_setup(endpoint: &str, cluster: &str) {
@@ -75,7 +86,6 @@ async fn ecs_setup(endpoint: &str, cluster: &str) {
 #[test]
 fn the_pipeline_sample_runs_against_the_emulator() {
     let Some(ep) = endpoint() else { return };
-    moto_api(&ep, "/moto-api/reset", &json!({}));
     moto_api(
         &ep,
         "/moto-api/config",
@@ -91,11 +101,21 @@ fn the_pipeline_sample_runs_against_the_emulator() {
             r#"{"status": "complete", "chunksProcessed": 3}"#
         ], "region": "us-east-1"}),
     );
+    // The sample names placeholder network ids; the emulator wants ones that exist.
     let root = env!("CARGO_MANIFEST_DIR");
+    let (subnet, sg) = network();
+    let def = std::fs::read_to_string(format!("{root}/asl-samples/pipeline.asl.json"))
+        .unwrap()
+        .replace("subnet-0123456789abcdef0", &subnet)
+        .replace("sg-0123456789abcdef0", &sg);
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-pipeline");
+    std::fs::create_dir_all(&dir).unwrap();
+    let def_path = dir.join("pipeline.asl.json");
+    std::fs::write(&def_path, def).unwrap();
     let o = Command::new(ASL)
         .args([
             "run",
-            &format!("{root}/asl-samples/pipeline.asl.json"),
+            def_path.to_str().unwrap(),
             "--input-file",
             &format!("{root}/asl-samples/pipeline.input.json"),
             "--aws-all",
@@ -123,7 +143,6 @@ fn the_pipeline_sample_runs_against_the_emulator() {
 #[test]
 fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
     let Some(ep) = endpoint() else { return };
-    moto_api(&ep, "/moto-api/reset", &json!({}));
     let rt = rt();
     rt.block_on(ecs_setup(&ep, "batch-cluster"));
     let (lambda, ecs) = rt.block_on(sdk_clients(&SdkSettings {
@@ -141,11 +160,12 @@ fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
     );
     let mut registry = Registry::new();
     registry.fallback(Arc::new(AwsHandler::new(lambda, runner.clone())));
+    let (subnet, sg) = network();
     let def = json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "End": true,
         "ItemProcessor": {"StartAt": "Run", "States": {"Run": {"Type": "Task",
           "Resource": "arn:aws:states:::ecs:runTask.sync",
           "Parameters": {"Cluster": "batch-cluster", "TaskDefinition": "process-chunk", "LaunchType": "FARGATE",
-            "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": ["subnet-1"], "SecurityGroups": ["sg-1"]}}},
+            "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": [subnet], "SecurityGroups": [sg]}}},
           "ResultSelector": {"status.$": "$.LastStatus", "exit.$": "$.Containers[0].ExitCode"},
           "End": true}}}}}});
     let machine = asl::definition::load_str(&def.to_string()).unwrap();
