@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a state machine on an input and print its output.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document.
     Eval(eval::EvalArgs),
 }
@@ -56,7 +56,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
         Command::Eval(args) => eval::eval(args),
     };
     match result {
