@@ -163,6 +163,9 @@ pub fn load_definition(path: &Path) -> Result<(String, StateMachine), CliError> 
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| CliError::Input(render::json_error(&shown, &text, &e)))?;
     let loaded = definition::load_value(&value);
+    // The process ends soon after the run: freeing a large definition's tree, node by
+    // node, would only delay the exit.
+    std::mem::forget(value);
     match loaded.machine {
         Some(m) => Ok((text, m)),
         None => {
@@ -547,7 +550,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     if let Some(path) = &args.history {
         write_history(path, &outcome)?;
     }
-    print_outcome(&outcome, args.result_format)
+    let code = print_outcome(&outcome, args.result_format);
+    // As above: the process is about to exit, so the machine and the outcome are not freed.
+    std::mem::forget(machine);
+    std::mem::forget(outcome);
+    code
 }
 
 fn write_history(path: &Path, outcome: &Outcome) -> Result<(), CliError> {

@@ -476,6 +476,20 @@ impl Exec {
         }
     }
 
+    /// [`Exec::filter`] on an owned value: `$` (or no filter) hands the value on uncopied.
+    pub(crate) fn filter_owned(
+        &self,
+        cx: &StateCx,
+        f: &Filter,
+        v: Value,
+        scope: &Scope,
+    ) -> Result<Value, Stop> {
+        match f {
+            Filter::All => Ok(v),
+            _ => Ok(self.filter(cx, f, &v, scope)?.into_owned()),
+        }
+    }
+
     /// Runs a graph from its start state to its end.
     pub(crate) fn run_graph<'a>(
         &'a self,
@@ -558,11 +572,8 @@ impl Exec {
         let s = cx.state;
         let output = match s.language {
             QueryLanguage::JsonPath => {
-                let eff = self
-                    .filter(cx, &s.io.input_path, &input, &th.scope)?
-                    .into_owned();
-                self.filter(cx, &s.io.output_path, &eff, &th.scope)?
-                    .into_owned()
+                let eff = self.filter_owned(cx, &s.io.input_path, input, &th.scope)?;
+                self.filter_owned(cx, &s.io.output_path, eff, &th.scope)?
             }
             QueryLanguage::Jsonata => match &s.io.output {
                 Some(t) => {
@@ -588,9 +599,7 @@ impl Exec {
     ) -> Result<StepOut, Stop> {
         let s = cx.state;
         let eff = match s.language {
-            QueryLanguage::JsonPath => self
-                .filter(cx, &s.io.input_path, &input, &th.scope)?
-                .into_owned(),
+            QueryLanguage::JsonPath => self.filter_owned(cx, &s.io.input_path, input, &th.scope)?,
             QueryLanguage::Jsonata => input,
         };
         let roots = self.roots(cx, &eff, &th.scope, 0);
@@ -624,14 +633,19 @@ impl Exec {
             Some(t) => Some(self.assign(cx, t, &roots)?),
             None => None,
         };
-        let output = match s.language {
-            QueryLanguage::JsonPath => self
-                .filter(cx, &s.io.output_path, &eff, &th.scope)?
-                .into_owned(),
-            QueryLanguage::Jsonata => match output {
-                Some(t) => t.eval(&roots).map_err(|e| self.data_failure(cx, e))?,
-                None => eff.clone(),
-            },
+        let shaped = match (s.language, output) {
+            (QueryLanguage::Jsonata, Some(t)) => {
+                Some(t.eval(&roots).map_err(|e| self.data_failure(cx, e))?)
+            }
+            _ => None,
+        };
+        drop(roots);
+        let output = match (shaped, s.language) {
+            (Some(v), _) => v,
+            (None, QueryLanguage::JsonPath) => {
+                self.filter_owned(cx, &s.io.output_path, eff, &th.scope)?
+            }
+            (None, QueryLanguage::Jsonata) => eff,
         };
         Ok(StepOut {
             next: Next::To(next),

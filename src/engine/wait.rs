@@ -19,9 +19,7 @@ impl Exec {
     ) -> Result<StepOut, Stop> {
         let s = cx.state;
         let eff = match s.language {
-            QueryLanguage::JsonPath => self
-                .filter(cx, &s.io.input_path, &input, &th.scope)?
-                .into_owned(),
+            QueryLanguage::JsonPath => self.filter_owned(cx, &s.io.input_path, input, &th.scope)?,
             QueryLanguage::Jsonata => input,
         };
         let duration = {
@@ -78,14 +76,12 @@ impl Exec {
         self.sleep(th, duration).await?;
         let (output, assigned) = match s.language {
             QueryLanguage::JsonPath => {
-                let roots = self.roots(cx, &eff, &th.scope, 0);
                 let assigned = match &s.assign {
-                    Some(t) => Some(self.assign(cx, t, &roots)?),
+                    Some(t) => Some(self.assign(cx, t, &self.roots(cx, &eff, &th.scope, 0))?),
                     None => None,
                 };
                 (
-                    self.filter(cx, &s.io.output_path, &eff, &th.scope)?
-                        .into_owned(),
+                    self.filter_owned(cx, &s.io.output_path, eff, &th.scope)?,
                     assigned,
                 )
             }
