@@ -8,6 +8,7 @@ mod error;
 mod render;
 mod run;
 mod trace;
+mod validate;
 
 pub use error::CliError;
 
@@ -35,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a state machine on an input and print its output.
     Run(run::RunArgs),
+    /// Check definitions against every rule AWS enforces, without running them.
+    Validate(validate::ValidateArgs),
 }
 
 /// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
@@ -53,6 +56,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Validate(args) => validate::run(args),
     };
     match result {
         Ok(code) => code,

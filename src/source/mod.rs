@@ -4,5 +4,6 @@
 //! back to a line and column of the original text so messages can show it.
 
 mod locate;
+pub mod yaml;
 
 pub use locate::{Position, locate};

@@ -1,0 +1,139 @@
+//! Whole-definition validation: every rule AWS enforces when a state machine is created, plus
+//! a few warnings of our own, collected as located [`Diagnostic`]s (never short-circuited).
+//!
+//! The pipeline, in [`validate_value`]:
+//! 1. the loader (`crate::definition::load_value`) checks every field of every state: unknown,
+//!    missing, wrong type or range, bad paths, templates, intrinsics, JSONata, transitions;
+//! 2. [`rules`] checks what needs the whole graph or the machine type: a reachable terminal
+//!    state, unreachable states, Express-only rules, resource ARN shapes, Map fields;
+//! 3. [`variables`] checks variable reads and `$states` scoping.
+//!
+//! [`validate_text`] adds what only the text can show: syntax errors (with line and column)
+//! and duplicate keys, which a JSON parser silently collapses ([`duplicates`]).
+//!
+//! Validation never executes anything and never touches the network. Rendering is in
+//! [`format`]; the CLI (`crate::cli::validate`) only reads files and picks a format.
+
+pub mod duplicates;
+pub mod format;
+mod rules;
+mod variables;
+
+use crate::definition::diagnostic::pointer_segments;
+use crate::definition::{Code, Diagnostic, load_value};
+use crate::source::Position;
+use serde_json::Value;
+
+/// The state machine type: some rules apply only to Express or only to Standard machines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MachineType {
+    #[default]
+    Standard,
+    Express,
+}
+
+/// What to validate against.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub machine_type: MachineType,
+}
+
+/// A diagnostic and where it sits in the file that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub position: Option<Position>,
+}
+
+/// Validates a parsed definition: the loader's diagnostics, then the whole-machine rules.
+pub fn validate_value(value: &Value, opts: &Options) -> Vec<Diagnostic> {
+    let mut diags = load_value(value).diagnostics;
+    rules::check(value, opts, &mut diags);
+    variables::check(value, &mut diags);
+    finish(diags)
+}
+
+/// Validates a definition written as JSON text: syntax, duplicate keys, then [`validate_value`].
+pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
+    if text.trim().is_empty() {
+        return vec![Diagnostic::error(
+            Code::MissingDescription,
+            "/",
+            "The definition is empty",
+        )];
+    }
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return vec![json_syntax(&e)],
+    };
+    let mut diags = duplicate_keys(&duplicates::scan(text));
+    diags.extend(validate_value(&value, opts));
+    finish(diags)
+}
+
+/// AWS's `INVALID_JSON_DESCRIPTION`; like AWS, the location is the parser's position.
+pub fn json_syntax(e: &serde_json::Error) -> Diagnostic {
+    Diagnostic::error(
+        Code::InvalidJsonDescription,
+        format!("line: {}, column: {}", e.line(), e.column()),
+        format!("The definition is not valid JSON: {e}"),
+    )
+}
+
+/// Diagnostics for keys written twice in one object: state names are AWS's
+/// `DUPLICATE_STATE_NAME`; any other field is refused too, since only one of the two values
+/// would reach AWS.
+pub fn duplicate_keys(dups: &[(String, String)]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (obj, key) in dups {
+        let segs = pointer_segments(obj);
+        let at = format!("{obj}/{}", key.replace('~', "~0").replace('/', "~1"));
+        if is_states_object(&segs) {
+            out.push(Diagnostic::error(
+                Code::DuplicateStateName,
+                at,
+                format!("The state name `{key}` is used twice in the same `States` object; state names must be unique"),
+            ));
+        } else {
+            out.push(Diagnostic::error(
+                Code::SchemaValidationFailed,
+                at,
+                format!("The field `{key}` is written twice in the same object; only one value would be kept"),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether the segments name a `States` object of the machine, a branch or an item processor.
+fn is_states_object(segs: &[String]) -> bool {
+    match segs.split_last() {
+        Some((last, rest)) if last == "States" => {
+            rest.is_empty()
+                || matches!(
+                    rest.last().map(String::as_str),
+                    Some("ItemProcessor" | "Iterator")
+                )
+                || (rest.len() >= 2 && rest[rest.len() - 2] == "Branches")
+        }
+        _ => false,
+    }
+}
+
+/// Root locations as AWS writes them (`/`), errors first, duplicates removed.
+fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    for d in &mut diags {
+        if d.location.is_empty() {
+            d.location = "/".to_string();
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.code.as_str(), d.location.clone(), d.message.clone())));
+    diags.sort_by_key(|d| d.severity);
+    diags
+}
+
+/// Whether the diagnostics make the definition invalid (`strict`: warnings do too).
+pub fn fails(diags: &[Diagnostic], strict: bool) -> bool {
+    diags.iter().any(|d| strict || d.is_error())
+}
