@@ -114,6 +114,9 @@ struct Cx {
     /// Every state name seen so far, machine-wide, with where it was first defined.
     names: HashMap<String, String>,
     depth: usize,
+    /// Inside the item processor of a DISTRIBUTED Map: a child workflow of its own, whose states
+    /// may pick their query language afresh.
+    in_child_workflow: bool,
 }
 
 /// One JSON object being read, with its pointer.
@@ -424,7 +427,10 @@ impl Cx {
         match self.string(o, "QueryLanguage") {
             None => inherited,
             Some("JSONPath") => {
-                if inherited == QueryLanguage::Jsonata && o.ptr.as_str().contains("/States/") {
+                if inherited == QueryLanguage::Jsonata
+                    && o.ptr.as_str().contains("/States/")
+                    && !self.in_child_workflow
+                {
                     self.schema(
                         &o.at("QueryLanguage"),
                         "A state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
@@ -493,17 +499,9 @@ impl Cx {
     }
 
     fn template_jsonpath(&mut self, o: Obj, k: &str) -> Option<Template> {
+        // Any JSON value is a template: objects and arrays are walked for `.$` keys, and a
+        // scalar is a constant (AWS accepts `"Parameters": "text"` and arrays).
         let v = o.get(k)?;
-        if !v.is_object() {
-            self.schema(
-                &o.at(k),
-                format!(
-                    "The field `{k}` must be an object, but it is {}",
-                    type_of(v)
-                ),
-            );
-            return None;
-        }
         self.no_dollar_warnings(v, &o.at(k));
         match Template::jsonpath(v) {
             Ok(t) => Some(t),
@@ -1048,7 +1046,16 @@ impl Cx {
         if !self.required(o, &["Resource"]) {
             return None;
         }
-        let resource = Resource::parse(self.nonempty_string(o, "Resource")?);
+        let resource = match o.get("Resource") {
+            // A CloudFormation intrinsic (`{"Fn::GetAtt": [...]}`, `{"Ref": ...}`) left in a
+            // definition that a template will resolve at deploy time.
+            Some(Value::Object(m))
+                if m.len() == 1 && m.keys().all(|k| k == "Ref" || k.starts_with("Fn::")) =>
+            {
+                Resource::parse(&Value::Object(m.clone()).to_string())
+            }
+            _ => Resource::parse(self.nonempty_string(o, "Resource")?),
+        };
         let timeout = self.dynamic_int(o, "TimeoutSeconds", 1, lang);
         let heartbeat = self.dynamic_int(o, "HeartbeatSeconds", 1, lang);
         if let (Some(Dynamic::Fixed(t)), Some(Dynamic::Fixed(h))) = (&timeout, &heartbeat)
@@ -1059,7 +1066,18 @@ impl Cx {
                 format!("`HeartbeatSeconds` ({h}) must be smaller than `TimeoutSeconds` ({t})"),
             );
         }
-        let credentials = if o.has("Credentials") {
+        let credentials = if let Some(c) = o.get("Credentials")
+            && !c.is_object()
+        {
+            self.schema(
+                &o.at("Credentials"),
+                format!(
+                    "The field `Credentials` must be an object, but it is {}",
+                    type_of(c)
+                ),
+            );
+            None
+        } else if o.has("Credentials") {
             self.template(o, "Credentials", lang)
         } else {
             None
@@ -1353,6 +1371,13 @@ impl Cx {
         if !self.required(r, &["Condition"]) {
             return None;
         }
+        // A constant `true`/`false` is accepted as well (AWS runs it).
+        if let Some(Value::Bool(b)) = r.get("Condition") {
+            let body = if *b { "true" } else { "false" };
+            return self
+                .expression(&r.at("Condition"), "Condition", body)
+                .map(Rule::Condition);
+        }
         let s = self.string(r, "Condition")?;
         match jsonata::template_body(s) {
             Some(body) => self
@@ -1631,7 +1656,10 @@ impl Cx {
             "QueryLanguage",
             "ProcessorConfig",
         ];
+        let outer_child = self.in_child_workflow;
+        self.in_child_workflow |= mode == MapMode::Distributed;
         let processor = self.nested_graph(pm, &proc_ptr, lang, allowed);
+        self.in_child_workflow = outer_child;
 
         let items = match lang {
             QueryLanguage::JsonPath => match o.get("ItemsPath") {
