@@ -202,6 +202,21 @@ impl Cx<'_> {
                 }
             }
             Lang::JsonPath => {
+                if ty == "Fail" {
+                    for k in ["Error", "Cause"] {
+                        if let Some(Value::String(v)) = s.get(k)
+                            && (v.starts_with("$.")
+                                || v.starts_with("$$.")
+                                || v.starts_with("States."))
+                        {
+                            self.diags.push(Diagnostic::warning(
+                                Code::NoPath,
+                                sp.key(k).as_str(),
+                                format!("The value of `{k}` looks like a path or an intrinsic call, but it is used as a literal string; use `{k}Path` to evaluate it"),
+                            ));
+                        }
+                    }
+                }
                 for k in ["Parameters", "ResultSelector", "ItemSelector", "Assign"] {
                     if let Some(v) = s.get(k) {
                         dollar_values(self.diags, v, &sp.key(k), 0);
