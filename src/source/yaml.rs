@@ -23,8 +23,8 @@ pub struct YamlDoc {
     pub value: Value,
     /// JSON pointer -> position of the member's key (or of an array item's value).
     pub positions: HashMap<String, Position>,
-    /// `(pointer of the mapping, key)` for each key written twice in one mapping.
-    pub duplicates: Vec<(String, String)>,
+    /// Each key written twice in one mapping.
+    pub duplicates: Vec<super::duplicates::Duplicate>,
 }
 
 /// Why a YAML text could not be read.
@@ -181,7 +181,11 @@ impl Builder {
                     };
                     let p = format!("{ptr}/{}", escape(&k));
                     if map.contains_key(&k) {
-                        self.doc.duplicates.push((ptr.clone(), k.clone()));
+                        self.doc.duplicates.push(super::duplicates::Duplicate {
+                            object: ptr.clone(),
+                            key: k.clone(),
+                            position: Some(pos(span)),
+                        });
                     } else {
                         self.doc.positions.insert(p, pos(span));
                     }
@@ -359,7 +363,12 @@ mod tests {
     #[test]
     fn reports_duplicate_keys() {
         let d = parse("States:\n  A: 1\n  A: 2\n").unwrap();
-        assert_eq!(d.duplicates, vec![("/States".to_string(), "A".to_string())]);
+        assert_eq!(d.duplicates[0].object, "/States");
+        assert_eq!(d.duplicates[0].key, "A");
+        assert_eq!(
+            d.duplicates[0].position,
+            Some(Position { line: 3, column: 3 })
+        );
     }
 
     #[test]

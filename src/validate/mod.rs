@@ -9,19 +9,19 @@
 //! 3. [`variables`] checks variable reads and `$states` scoping.
 //!
 //! [`validate_text`] adds what only the text can show: syntax errors (with line and column)
-//! and duplicate keys, which a JSON parser silently collapses ([`duplicates`]).
+//! and duplicate keys, which a JSON parser silently collapses (`crate::source::duplicates`).
 //!
 //! Validation never executes anything and never touches the network. Rendering is in
 //! [`format`]; the CLI (`crate::cli::validate`) only reads files and picks a format.
 
-pub mod duplicates;
 pub mod format;
 mod rules;
 mod variables;
 
 use crate::definition::diagnostic::pointer_segments;
 use crate::definition::{Code, Diagnostic, load_value};
-use crate::source::Position;
+use crate::source::duplicates::Duplicate;
+use crate::source::{Definition, Position, Problem};
 use serde_json::Value;
 
 /// The state machine type: some rules apply only to Express or only to Standard machines.
@@ -66,7 +66,7 @@ pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
         Ok(v) => v,
         Err(e) => return vec![json_syntax(&e)],
     };
-    let mut diags = duplicate_keys(&duplicates::scan(text));
+    let mut diags = duplicate_keys(&crate::source::duplicates::scan(text));
     diags.extend(validate_value(&value, opts));
     finish(diags)
 }
@@ -83,9 +83,12 @@ pub fn json_syntax(e: &serde_json::Error) -> Diagnostic {
 /// Diagnostics for keys written twice in one object: state names are AWS's
 /// `DUPLICATE_STATE_NAME`; any other field is refused too, since only one of the two values
 /// would reach AWS.
-pub fn duplicate_keys(dups: &[(String, String)]) -> Vec<Diagnostic> {
+pub fn duplicate_keys(dups: &[Duplicate]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (obj, key) in dups {
+    for Duplicate {
+        object: obj, key, ..
+    } in dups
+    {
         let segs = pointer_segments(obj);
         let at = format!("{obj}/{}", key.replace('~', "~0").replace('/', "~1"));
         if is_states_object(&segs) {
@@ -131,6 +134,72 @@ fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diags.retain(|d| seen.insert((d.code.as_str(), d.location.clone(), d.message.clone())));
     diags.sort_by_key(|d| d.severity);
     diags
+}
+
+/// Validates one definition read by [`crate::source::load`], locating every diagnostic in its
+/// file.
+pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
+    let diags = match &def.value {
+        Ok(v) => {
+            // Duplicates are located at their second occurrence, which pointers cannot name.
+            let mut out: Vec<Finding> = def
+                .duplicates
+                .iter()
+                .zip(duplicate_keys(&def.duplicates))
+                .map(|(dup, d)| Finding {
+                    position: dup.position.or_else(|| def.position(&d.location)),
+                    diagnostic: d,
+                })
+                .collect();
+            out.extend(validate_value(v, opts).into_iter().map(|d| Finding {
+                position: def.position(&d.location),
+                diagnostic: d,
+            }));
+            out.sort_by_key(|f| f.diagnostic.severity);
+            return out;
+        }
+        Err(Problem::Syntax {
+            syntax,
+            message,
+            position,
+        }) => {
+            let location = match position {
+                Some(p) => format!("line: {}, column: {}", p.line, p.column),
+                None => "/".to_string(),
+            };
+            return vec![Finding {
+                diagnostic: Diagnostic::error(
+                    Code::InvalidJsonDescription,
+                    location,
+                    format!(
+                        "The definition is not valid {}: {message}",
+                        match syntax {
+                            crate::source::Syntax::Json => "JSON",
+                            crate::source::Syntax::Yaml => "YAML",
+                        }
+                    ),
+                ),
+                position: *position,
+            }];
+        }
+        Err(Problem::Empty) => vec![Diagnostic::error(
+            Code::MissingDescription,
+            "/",
+            "The definition is empty",
+        )],
+        Err(Problem::Unsupported(why)) => vec![Diagnostic::warning(
+            Code::MissingDescription,
+            "/",
+            format!("The definition was not checked: {why}"),
+        )],
+    };
+    diags
+        .into_iter()
+        .map(|d| Finding {
+            position: def.position(&d.location),
+            diagnostic: d,
+        })
+        .collect()
 }
 
 /// Whether the diagnostics make the definition invalid (`strict`: warnings do too).

@@ -5,8 +5,18 @@
 //! after the text parsed, so it may assume JSON syntax) and reports every key that repeats in
 //! one object, with the pointer of that object.
 
-/// `(pointer of the object, key)` for every repeated key, in document order.
-pub fn scan(text: &str) -> Vec<(String, String)> {
+/// A key written twice in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// Pointer of the object holding the key.
+    pub object: String,
+    pub key: String,
+    /// Where the second (or later) occurrence is written.
+    pub position: Option<super::Position>,
+}
+
+/// Every repeated key, in document order.
+pub fn scan(text: &str) -> Vec<Duplicate> {
     let mut s = Scanner {
         b: text.as_bytes(),
         i: 0,
@@ -15,6 +25,13 @@ pub fn scan(text: &str) -> Vec<(String, String)> {
     let mut ptr = String::new();
     s.value(&mut ptr, 0);
     s.out
+        .into_iter()
+        .map(|(object, key, offset)| Duplicate {
+            object,
+            key,
+            position: Some(super::locate::position(text, offset)),
+        })
+        .collect()
 }
 
 /// Nesting beyond this is not scanned (the parser refuses it anyway).
@@ -23,7 +40,7 @@ const MAX_DEPTH: usize = 256;
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
-    out: Vec<(String, String)>,
+    out: Vec<(String, String, usize)>,
 }
 
 fn escape(key: &str) -> String {
@@ -88,6 +105,7 @@ impl Scanner<'_> {
                         }
                         _ => return,
                     }
+                    let key_at = self.i;
                     let key = self.string();
                     self.ws();
                     if self.peek() == Some(b':') {
@@ -99,7 +117,7 @@ impl Scanner<'_> {
                     self.value(ptr, depth + 1);
                     ptr.truncate(len);
                     if !seen.insert(key.clone()) {
-                        self.out.push((ptr.clone(), key));
+                        self.out.push((ptr.clone(), key, key_at));
                     }
                 }
             }
@@ -155,11 +173,15 @@ impl Scanner<'_> {
 mod tests {
     use super::scan;
 
+    fn pairs(t: &str) -> Vec<(String, String)> {
+        scan(t).into_iter().map(|d| (d.object, d.key)).collect()
+    }
+
     #[test]
     fn finds_repeated_keys_with_their_object() {
         let t = r#"{"States": {"A": {"Type": "Pass"}, "B": [1, {"x": 1, "x": 2}], "A": {}}}"#;
         assert_eq!(
-            scan(t),
+            pairs(t),
             vec![
                 ("/States/B/1".to_string(), "x".to_string()),
                 ("/States".to_string(), "A".to_string())
@@ -170,6 +192,10 @@ mod tests {
     #[test]
     fn unescapes_keys_and_ignores_distinct_ones() {
         assert!(scan(r#"{"a\"b": 1, "a\"c": 2}"#).is_empty());
+        assert_eq!(
+            scan("{\n \"a\": 1,\n \"a\": 2}")[0].position,
+            Some(crate::source::Position { line: 3, column: 2 })
+        );
         assert_eq!(scan(r#"{"\u0041": 1, "A": 2}"#).len(), 1);
     }
 }
