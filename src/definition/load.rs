@@ -653,9 +653,22 @@ impl Cx {
                 k.as_str(),
                 "Comment" | "StartAt" | "States" | "TimeoutSeconds" | "Version" | "QueryLanguage"
             ) {
+                let hint = super::diagnostic::did_you_mean_in(
+                    k,
+                    &[
+                        "Comment",
+                        "StartAt",
+                        "States",
+                        "TimeoutSeconds",
+                        "Version",
+                        "QueryLanguage",
+                    ],
+                );
                 self.schema(
                     &o.at(k),
-                    format!("Field `{k}` is not supported at the top level of a state machine"),
+                    format!(
+                        "Field `{k}` is not supported at the top level of a state machine{hint}"
+                    ),
                 );
             }
         }
@@ -823,9 +836,11 @@ impl Cx {
                     ),
                 );
             } else {
+                let known: Vec<&str> = fields.both.iter().chain(own.iter()).copied().collect();
+                let hint = super::diagnostic::did_you_mean_in(k, &known);
                 self.schema(
                     &o.at(k),
-                    format!("Field `{k}` is not supported by {ty} states"),
+                    format!("Field `{k}` is not supported by {ty} states{hint}"),
                 );
             }
         }

@@ -74,10 +74,19 @@ pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
 /// AWS's `INVALID_JSON_DESCRIPTION`; like AWS, the location is the parser's position.
 pub fn json_syntax(e: &serde_json::Error) -> Diagnostic {
     Diagnostic::error(
-        Code::InvalidJsonDescription,
+        syntax_code(&e.to_string()),
         format!("line: {}, column: {}", e.line(), e.column()),
         format!("The definition is not valid JSON: {e}"),
     )
+}
+
+/// The parsers stop at 128 levels of nesting: that is `TOO_DEEPLY_NESTED`, not bad syntax.
+fn syntax_code(message: &str) -> Code {
+    if message.contains("recursion limit exceeded") || message.contains("nests deeper than") {
+        Code::TooDeeplyNested
+    } else {
+        Code::InvalidJsonDescription
+    }
 }
 
 /// Diagnostics for keys written twice in one object: state names are AWS's
@@ -169,7 +178,7 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
             };
             return vec![Finding {
                 diagnostic: Diagnostic::error(
-                    Code::InvalidJsonDescription,
+                    syntax_code(message),
                     location,
                     format!(
                         "The definition is not valid {}: {message}",

@@ -113,6 +113,7 @@ impl Cx<'_> {
         let mut queue = VecDeque::from([start]);
         seen.insert(start);
         let mut terminal = false;
+        let mut broken = false;
         while let Some(n) = queue.pop_front() {
             let Some(Value::Object(s)) = states.get(n) else {
                 continue;
@@ -134,6 +135,7 @@ impl Cx<'_> {
                 }
             }
             for t in targets {
+                broken |= !states.contains_key(t);
                 if states.contains_key(t) && seen.insert(t) {
                     queue.push_back(t);
                 }
@@ -148,7 +150,9 @@ impl Cx<'_> {
                 ));
             }
         }
-        if !terminal {
+        // A transition to a missing state (reported by the loader) may well have been the way
+        // to the end: do not pile a second error on the same typo.
+        if !terminal && !broken {
             self.diags.push(Diagnostic::error(
                 Code::MissingEndState,
                 if graph_ptr.as_str().is_empty() {
