@@ -32,6 +32,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// One value per process: the size difference between the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a state machine on an input and print its output.

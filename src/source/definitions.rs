@@ -129,11 +129,11 @@ pub fn load_text(
     subs: &[(String, String)],
 ) -> Result<Vec<Definition>, LoadError> {
     let (doc, value) = match parse(shown, text, syntax) {
-        Ok(d) => {
+        (d, None) => {
             let v = d.value.clone();
             (d, Ok(v))
         }
-        Err((d, problem)) => (d, Err(problem)),
+        (d, Some(problem)) => (d, Err(problem)),
     };
     let doc = Rc::new(doc);
     let value = match value {
@@ -251,12 +251,12 @@ pub fn load_text(
                 };
                 let shown = full.display().to_string();
                 let (inner, value) = match parse(&shown, text, Syntax::of(&full)) {
-                    Ok(d) => {
+                    (d, None) => {
                         let mut v = d.value.clone();
                         cfn::substitute(&mut v, &vars);
                         (d, Ok(v))
                     }
-                    Err((d, p)) => (d, Err(p)),
+                    (d, Some(p)) => (d, Err(p)),
                 };
                 let duplicates = inner.duplicates();
                 Definition {
@@ -280,19 +280,24 @@ pub fn load_text(
     Ok(out)
 }
 
-fn parse(shown: &str, text: String, syntax: Syntax) -> Result<Document, (Document, Problem)> {
+/// The parsed document, or the text kept (to show its lines) with the problem.
+fn parse(shown: &str, text: String, syntax: Syntax) -> (Document, Option<Problem>) {
     if text.trim().is_empty() {
-        return Err((Document::unparsed(shown, text, syntax), Problem::Empty));
+        return (
+            Document::unparsed(shown, text, syntax),
+            Some(Problem::Empty),
+        );
     }
     let kept = text.clone();
-    Document::parse(shown, text, syntax).map_err(|SyntaxError { position, message }| {
-        (
+    match Document::parse(shown, text, syntax) {
+        Ok(d) => (d, None),
+        Err(SyntaxError { position, message }) => (
             Document::unparsed(shown, kept, syntax),
-            Problem::Syntax {
+            Some(Problem::Syntax {
                 syntax,
                 message,
                 position: Some(position),
-            },
-        )
-    })
+            }),
+        ),
+    }
 }

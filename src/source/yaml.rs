@@ -211,9 +211,8 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let function = tag.as_deref().and_then(cfn_function);
-                let v = if self.in_key_position() {
-                    Value::String(text.to_string())
-                } else if style != ScalarStyle::Plain
+                let v = if self.in_key_position()
+                    || style != ScalarStyle::Plain
                     || tag.as_deref().is_some_and(|t| t.suffix == "str")
                 {
                     Value::String(text.to_string())
@@ -285,10 +284,8 @@ impl Builder {
                 self.alias_budget -= n;
                 self.push(v, &span);
             }
-            Event::DocumentStart(_) => {
-                if self.root.is_some() {
-                    return Err(err("the file holds more than one YAML document"));
-                }
+            Event::DocumentStart(_) if self.root.is_some() => {
+                return Err(err("the file holds more than one YAML document"));
             }
             _ => {}
         }

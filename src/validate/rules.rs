@@ -510,15 +510,14 @@ fn resource(diags: &mut Vec<Diagnostic>, r: &str, at: &Pointer, express: bool, u
                 }
             }
         }
-        "states" if rest.starts_with("activity:") => {
-            if express && usage == ResourceUse::Task {
-                schema(
-                    diags,
-                    at,
-                    "Express state machine does not support Activity ARN",
-                );
-            }
+        "states" if rest.starts_with("activity:") && express && usage == ResourceUse::Task => {
+            schema(
+                diags,
+                at,
+                "Express state machine does not support Activity ARN",
+            );
         }
+        "states" if rest.starts_with("activity:") => {}
         "states" if region.is_empty() && account.is_empty() => {
             let (body, pattern) = if let Some(b) = rest.strip_suffix(".waitForTaskToken") {
                 (b, Some(".waitForTaskToken"))
