@@ -15,6 +15,7 @@
 //! [`format`]; the CLI (`crate::cli::validate`) only reads files and picks a format.
 
 pub mod format;
+mod intrinsics;
 mod rules;
 mod variables;
 

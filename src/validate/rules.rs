@@ -221,9 +221,35 @@ impl Cx<'_> {
                         }
                     }
                 }
-                for k in ["Parameters", "ResultSelector", "ItemSelector", "Assign"] {
+                for k in [
+                    "Parameters",
+                    "ResultSelector",
+                    "ItemSelector",
+                    "Assign",
+                    "Credentials",
+                ] {
                     if let Some(v) = s.get(k) {
                         dollar_values(self.diags, v, &sp.key(k), 0);
+                    }
+                }
+                for list in ["Catch", "Choices"] {
+                    if let Some(Value::Array(items)) = s.get(list) {
+                        for (i, it) in items.iter().enumerate() {
+                            if let Some(a) = it.get("Assign") {
+                                dollar_values(
+                                    self.diags,
+                                    a,
+                                    &sp.key(list).index(i).key("Assign"),
+                                    0,
+                                );
+                            }
+                        }
+                    }
+                }
+                for (outer, inner) in [("ItemReader", "Parameters"), ("ResultWriter", "Parameters")]
+                {
+                    if let Some(v) = s.get(outer).and_then(|o| o.get(inner)) {
+                        dollar_values(self.diags, v, &sp.key(outer).key(inner), 0);
                     }
                 }
             }
@@ -880,7 +906,9 @@ fn jsonata_delimiters(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, dept
     }
 }
 
-/// `"key.$"` values must start with `$` or `States.`; a leading space makes them neither.
+/// Payload templates: `"key.$"` values must start with `$` or `States.` (a leading space makes
+/// them neither), intrinsic calls must have the right arguments, and `key` and `key.$` cannot
+/// both be written (both would produce the field `key`).
 fn dollar_values(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: usize) {
     if depth > MAX_DEPTH {
         return;
@@ -888,9 +916,32 @@ fn dollar_values(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: us
     match v {
         Value::Object(m) => {
             for (k, x) in m {
+                if let Some(plain) = k.strip_suffix(".$")
+                    && m.contains_key(plain)
+                {
+                    schema(
+                        diags,
+                        &at.key(k),
+                        format!(
+                            "The fields `{plain}` and `{k}` both produce the field `{plain}`; keep one"
+                        ),
+                    );
+                }
                 if k.ends_with(".$")
                     && let Value::String(s) = x
                 {
+                    if crate::data::intrinsics::parse::looks_like_call(s)
+                        && let Ok(call) = crate::data::intrinsics::parse_call(s.trim())
+                        && let Some(problem) = super::intrinsics::check(&call)
+                    {
+                        schema(
+                            diags,
+                            &at.key(k),
+                            format!(
+                                "The value of `{k}` is not a valid intrinsic function call: {problem}"
+                            ),
+                        );
+                    }
                     if s.starts_with(char::is_whitespace) {
                         schema(
                             diags,
