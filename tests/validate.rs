@@ -155,7 +155,7 @@ fn jsonpath_fields_are_refused_in_jsonata_states() {
         &d,
         "SCHEMA_VALIDATION_FAILED",
         "/States/S/InputPath",
-        "not supported in JSONPath",
+        "only supported in JSONPath states, but this state uses JSONata",
     );
 }
 

@@ -830,7 +830,7 @@ impl Cx {
                 self.schema(
                     &o.at(k),
                     format!(
-                        "The field `{k}` is not supported in {} states (this state uses {})",
+                        "The field `{k}` is only supported in {} states, but this state uses {}",
                         lang_other(lang),
                         lang.as_str()
                     ),

@@ -483,6 +483,16 @@ const PARTITIONS: &[&str] = &[
 /// Checks the shape of a resource ARN. Strings that are not ARNs (placeholders, `${...}`
 /// substitutions) are left alone: they cannot be judged here.
 fn resource(diags: &mut Vec<Diagnostic>, r: &str, at: &Pointer, express: bool, usage: ResourceUse) {
+    if let Some(i) = r.find("${")
+        && !r[i..].contains('}')
+    {
+        schema(
+            diags,
+            at,
+            format!("The resource `{r}` has a `${{` placeholder that is never closed with `}}`"),
+        );
+        return;
+    }
     if !r.starts_with("arn:") || r.contains("${") {
         return;
     }
