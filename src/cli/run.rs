@@ -145,7 +145,7 @@ pub fn load_definition(path: &Path) -> Result<(String, StateMachine), CliError> 
                 .filter(|d| d.is_error())
                 .map(|d| {
                     let f = crate::validate::Finding {
-                        position: def.position(&d.location),
+                        position: def.position(d.shown_at()),
                         diagnostic: d,
                     };
                     render::finding(&def.document, &f)

@@ -299,6 +299,23 @@ impl Cx {
         ));
     }
 
+    /// A field the object does not accept. AWS reports it at the object (`Field 'X' is not
+    /// supported at /States/S`); the field itself is kept as the focus.
+    fn unknown(&mut self, obj: &Pointer, k: &str, msg: impl Into<String>) {
+        self.diags.push(
+            Diagnostic::error(Code::SchemaValidationFailed, obj.as_str(), msg)
+                .with_focus(obj.key(k).as_str()),
+        );
+    }
+
+    /// A problem inside a payload template: AWS reports it at the template's field.
+    fn template_error(&mut self, field: &Pointer, at: &Pointer, msg: impl Into<String>) {
+        self.diags.push(
+            Diagnostic::error(Code::SchemaValidationFailed, field.as_str(), msg)
+                .with_focus(at.as_str()),
+        );
+    }
+
     fn error(&mut self, code: Code, ptr: &Pointer, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(code, ptr.as_str(), msg));
     }
@@ -431,9 +448,10 @@ impl Cx {
                     && o.ptr.as_str().contains("/States/")
                     && !self.in_child_workflow
                 {
+                    // AWS locates this at the state, not at its `QueryLanguage` field.
                     self.schema(
-                        &o.at("QueryLanguage"),
-                        "A state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
+                        o.ptr,
+                        "`QueryLanguage` cannot be `JSONPath` in a state machine whose `QueryLanguage` is `JSONata`",
                     );
                 }
                 QueryLanguage::JsonPath
@@ -511,7 +529,7 @@ impl Cx {
                     for seg in &e.at {
                         p = p.key(seg);
                     }
-                    self.schema(&p, e.message);
+                    self.template_error(&o.at(k), &p, e.message);
                 }
                 None
             }
@@ -560,7 +578,7 @@ impl Cx {
                     for seg in &e.at {
                         p = p.key(seg);
                     }
-                    self.schema(&p, e.message);
+                    self.template_error(&o.at(k), &p, e.message);
                 }
                 None
             }
@@ -664,8 +682,9 @@ impl Cx {
                         "QueryLanguage",
                     ],
                 );
-                self.schema(
-                    &o.at(k),
+                self.unknown(
+                    o.ptr,
+                    k,
                     format!(
                         "Field `{k}` is not supported at the top level of a state machine{hint}"
                     ),
@@ -827,8 +846,9 @@ impl Cx {
                 continue;
             }
             if other.contains(&k) {
-                self.schema(
-                    &o.at(k),
+                self.unknown(
+                    o.ptr,
+                    k,
                     format!(
                         "The field `{k}` is only supported in {} states, but this state uses {}",
                         lang_other(lang),
@@ -838,8 +858,9 @@ impl Cx {
             } else {
                 let known: Vec<&str> = fields.both.iter().chain(own.iter()).copied().collect();
                 let hint = super::diagnostic::did_you_mean_in(k, &known);
-                self.schema(
-                    &o.at(k),
+                self.unknown(
+                    o.ptr,
+                    k,
                     format!("Field `{k}` is not supported by {ty} states{hint}"),
                 );
             }
@@ -1184,8 +1205,9 @@ impl Cx {
                         | "JitterStrategy"
                         | "Comment"
                 ) {
-                    self.schema(
-                        &r.at(k),
+                    self.unknown(
+                        r.ptr,
+                        k,
                         format!("Field `{k}` is not supported in a retrier"),
                     );
                 }
@@ -1254,8 +1276,9 @@ impl Cx {
                     _ => false,
                 };
                 if !ok {
-                    self.schema(
-                        &c.at(k),
+                    self.unknown(
+                        c.ptr,
+                        k,
                         format!(
                             "Field `{k}` is not supported in a catcher of a {} state",
                             lang.as_str()
@@ -1375,8 +1398,9 @@ impl Cx {
                 k.as_str(),
                 "Condition" | "Next" | "Comment" | "Assign" | "Output"
             ) {
-                self.schema(
-                    &r.at(k),
+                self.unknown(
+                    r.ptr,
+                    k,
                     format!(
                         "Field `{k}` is not supported in a JSONata choice rule (use `Condition`)"
                     ),
@@ -1420,8 +1444,9 @@ impl Cx {
                 "And" | "Or" | "Not" => boolean.push(k),
                 _ => match Op::from_name(k) {
                     Some((op, is_path)) => ops.push((k, op, is_path)),
-                    None => self.schema(
-                        &r.at(k),
+                    None => self.unknown(
+                        r.ptr,
+                        k,
                         format!("Field `{k}` is not supported in a choice rule"),
                     ),
                 },
@@ -1546,7 +1571,7 @@ impl Cx {
         let o = Obj { map: m, ptr };
         for k in m.keys() {
             if !allowed.contains(&k.as_str()) {
-                self.schema(&o.at(k), format!("Field `{k}` is not supported here"));
+                self.unknown(o.ptr, k, format!("Field `{k}` is not supported here"));
             }
         }
         let lang = self.query_language(o, lang);
@@ -1638,8 +1663,9 @@ impl Cx {
             let c = Obj { map: cfg, ptr: &cp };
             for k in cfg.keys() {
                 if !matches!(k.as_str(), "Mode" | "ExecutionType") {
-                    self.schema(
-                        &c.at(k),
+                    self.unknown(
+                        c.ptr,
+                        k,
                         format!("Field `{k}` is not supported in `ProcessorConfig`"),
                     );
                 }
@@ -1856,7 +1882,8 @@ mod tests {
             "T": {"Type": "Task", "End": true, "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5, "HeartbeatSeconds": 5}
         }}));
         let locations: Vec<&str> = e.iter().map(|(_, l)| l.as_str()).collect();
-        assert!(locations.contains(&"/States/A/Bogus"), "{e:?}");
+        // An unknown field is reported at its state, as AWS does.
+        assert!(locations.contains(&"/States/A"), "{e:?}");
         assert!(locations.contains(&"/States/A/Next"), "{e:?}");
         assert!(locations.contains(&"/States/W"), "{e:?}");
         assert!(locations.contains(&"/States/T/HeartbeatSeconds"), "{e:?}");
@@ -1870,10 +1897,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            vec![(
-                "SCHEMA_VALIDATION_FAILED".into(),
-                "/States/A/InputPath".into()
-            )]
+            vec![("SCHEMA_VALIDATION_FAILED".into(), "/States/A".into())]
         );
     }
 
@@ -1887,7 +1911,7 @@ mod tests {
         )));
         assert!(e.contains(&(
             "SCHEMA_VALIDATION_FAILED".into(),
-            "/States/A/Parameters/a/b.$".into()
+            "/States/A/Parameters".into()
         )));
     }
 

@@ -57,11 +57,7 @@ pub fn validate_value(value: &Value, opts: &Options) -> Vec<Diagnostic> {
 /// Validates a definition written as JSON text: syntax, duplicate keys, then [`validate_value`].
 pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
     if text.trim().is_empty() {
-        return vec![Diagnostic::error(
-            Code::MissingDescription,
-            "/",
-            "The definition is empty",
-        )];
+        return vec![empty()];
     }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
@@ -70,6 +66,15 @@ pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
     let mut diags = duplicate_keys(&crate::source::duplicates::scan(text));
     diags.extend(validate_value(&value, opts));
     finish(diags)
+}
+
+/// A blank definition: AWS answers `SCHEMA_VALIDATION_FAILED` (a JSON object is expected).
+fn empty() -> Diagnostic {
+    Diagnostic::error(
+        Code::SchemaValidationFailed,
+        "/",
+        "The definition is empty, but it must be a JSON object with `StartAt` and `States`",
+    )
 }
 
 /// AWS's `INVALID_JSON_DESCRIPTION`; like AWS, the location is the parser's position.
@@ -157,12 +162,12 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
                 .iter()
                 .zip(duplicate_keys(&def.duplicates))
                 .map(|(dup, d)| Finding {
-                    position: dup.position.or_else(|| def.position(&d.location)),
+                    position: dup.position.or_else(|| def.position(d.shown_at())),
                     diagnostic: d,
                 })
                 .collect();
             out.extend(validate_value(v, opts).into_iter().map(|d| Finding {
-                position: def.position(&d.location),
+                position: def.position(d.shown_at()),
                 diagnostic: d,
             }));
             out.sort_by_key(|f| f.diagnostic.severity);
@@ -192,11 +197,7 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
                 position: *position,
             }];
         }
-        Err(Problem::Empty) => vec![Diagnostic::error(
-            Code::MissingDescription,
-            "/",
-            "The definition is empty",
-        )],
+        Err(Problem::Empty) => vec![empty()],
         Err(Problem::Unsupported(why)) => vec![Diagnostic::warning(
             Code::MissingDescription,
             "/",
@@ -206,7 +207,7 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
     diags
         .into_iter()
         .map(|d| Finding {
-            position: def.position(&d.location),
+            position: def.position(d.shown_at()),
             diagnostic: d,
         })
         .collect()

@@ -61,6 +61,17 @@ fn schema(diags: &mut Vec<Diagnostic>, at: &Pointer, msg: impl Into<String>) {
     ));
 }
 
+/// A problem inside a template or an expression-bearing field: AWS reports it at the field
+/// (`/States/S/Parameters`); the precise place is kept as the focus.
+fn in_field(diags: &mut Vec<Diagnostic>, field: &Pointer, at: &Pointer, msg: impl Into<String>) {
+    let d = Diagnostic::error(Code::SchemaValidationFailed, field.as_str(), msg);
+    diags.push(if field == at {
+        d
+    } else {
+        d.with_focus(at.as_str())
+    });
+}
+
 impl Cx<'_> {
     fn graph(
         &mut self,
@@ -201,7 +212,7 @@ impl Cx<'_> {
                             | "Iterator"
                             | "Label"
                     ) {
-                        jsonata_delimiters(self.diags, v, &sp.key(k), 0);
+                        jsonata_delimiters(self.diags, &sp.key(k), v, &sp.key(k), 0);
                     }
                 }
             }
@@ -229,19 +240,15 @@ impl Cx<'_> {
                     "Credentials",
                 ] {
                     if let Some(v) = s.get(k) {
-                        dollar_values(self.diags, v, &sp.key(k), 0);
+                        dollar_values(self.diags, &sp.key(k), v, &sp.key(k), 0);
                     }
                 }
                 for list in ["Catch", "Choices"] {
                     if let Some(Value::Array(items)) = s.get(list) {
                         for (i, it) in items.iter().enumerate() {
                             if let Some(a) = it.get("Assign") {
-                                dollar_values(
-                                    self.diags,
-                                    a,
-                                    &sp.key(list).index(i).key("Assign"),
-                                    0,
-                                );
+                                let p = sp.key(list).index(i).key("Assign");
+                                dollar_values(self.diags, &p, a, &p, 0);
                             }
                         }
                     }
@@ -249,7 +256,8 @@ impl Cx<'_> {
                 for (outer, inner) in [("ItemReader", "Parameters"), ("ResultWriter", "Parameters")]
                 {
                     if let Some(v) = s.get(outer).and_then(|o| o.get(inner)) {
-                        dollar_values(self.diags, v, &sp.key(outer).key(inner), 0);
+                        let p = sp.key(outer).key(inner);
+                        dollar_values(self.diags, &p, v, &p, 0);
                     }
                 }
             }
@@ -646,10 +654,13 @@ fn unknown_fields(
     for k in m.keys() {
         if !allowed.contains(&k.as_str()) {
             let hint = crate::definition::diagnostic::did_you_mean_in(k, allowed);
-            schema(
-                diags,
-                &at.key(k),
-                format!("Field `{k}` is not supported in `{what}`{hint}"),
+            diags.push(
+                Diagnostic::error(
+                    Code::SchemaValidationFailed,
+                    at.as_str(),
+                    format!("Field `{k}` is not supported in `{what}`{hint}"),
+                )
+                .with_focus(at.key(k).as_str()),
             );
         }
     }
@@ -869,7 +880,13 @@ fn result_writer(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, lang: Lan
 
 /// In JSONata states, a string is an expression exactly when it is `{% ... %}`. A string that
 /// has only one of the delimiters, or no space inside them, is almost surely a mistake.
-fn jsonata_delimiters(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: usize) {
+fn jsonata_delimiters(
+    diags: &mut Vec<Diagnostic>,
+    field: &Pointer,
+    v: &Value,
+    at: &Pointer,
+    depth: usize,
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -878,22 +895,25 @@ fn jsonata_delimiters(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, dept
             let opens = s.starts_with("{%");
             let closes = s.ends_with("%}") && s.len() >= 2;
             if opens && !closes {
-                schema(
+                in_field(
                     diags,
+                    field,
                     at,
                     "A JSONata expression starts with `{%` but does not end with `%}`",
                 );
             } else if closes && !opens {
-                schema(
+                in_field(
                     diags,
+                    field,
                     at,
                     "A JSONata expression ends with `%}` but does not start with `{%`",
                 );
             } else if opens && closes {
                 let body = &s[2..s.len() - 2];
                 if !body.starts_with(char::is_whitespace) || !body.ends_with(char::is_whitespace) {
-                    schema(
+                    in_field(
                         diags,
+                        field,
                         at,
                         format!(
                             "A JSONata expression must be written `{{% expression %}}`, with whitespace inside the delimiters, but it is `{s}`"
@@ -904,12 +924,12 @@ fn jsonata_delimiters(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, dept
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                jsonata_delimiters(diags, x, &at.index(i), depth + 1);
+                jsonata_delimiters(diags, field, x, &at.index(i), depth + 1);
             }
         }
         Value::Object(m) => {
             for (k, x) in m {
-                jsonata_delimiters(diags, x, &at.key(k), depth + 1);
+                jsonata_delimiters(diags, field, x, &at.key(k), depth + 1);
             }
         }
         _ => {}
@@ -919,7 +939,13 @@ fn jsonata_delimiters(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, dept
 /// Payload templates: `"key.$"` values must start with `$` or `States.` (a leading space makes
 /// them neither), intrinsic calls must have the right arguments, and `key` and `key.$` cannot
 /// both be written (both would produce the field `key`).
-fn dollar_values(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: usize) {
+fn dollar_values(
+    diags: &mut Vec<Diagnostic>,
+    field: &Pointer,
+    v: &Value,
+    at: &Pointer,
+    depth: usize,
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -929,8 +955,9 @@ fn dollar_values(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: us
                 if let Some(plain) = k.strip_suffix(".$")
                     && m.contains_key(plain)
                 {
-                    schema(
+                    in_field(
                         diags,
+                        field,
                         &at.key(k),
                         format!(
                             "The fields `{plain}` and `{k}` both produce the field `{plain}`; keep one"
@@ -944,8 +971,9 @@ fn dollar_values(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: us
                         && let Ok(call) = crate::data::intrinsics::parse_call(s.trim())
                         && let Some(problem) = super::intrinsics::check(&call)
                     {
-                        schema(
+                        in_field(
                             diags,
+                            field,
                             &at.key(k),
                             format!(
                                 "The value of `{k}` is not a valid intrinsic function call: {problem}"
@@ -953,8 +981,9 @@ fn dollar_values(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: us
                         );
                     }
                     if s.starts_with(char::is_whitespace) {
-                        schema(
+                        in_field(
                             diags,
+                            field,
                             &at.key(k),
                             format!(
                                 "The value of `{k}` must be a JSONPath or an intrinsic function call, but it starts with whitespace: `{s}`"
@@ -962,13 +991,13 @@ fn dollar_values(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, depth: us
                         );
                     }
                 } else {
-                    dollar_values(diags, x, &at.key(k), depth + 1);
+                    dollar_values(diags, field, x, &at.key(k), depth + 1);
                 }
             }
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
-                dollar_values(diags, x, &at.index(i), depth + 1);
+                dollar_values(diags, field, x, &at.index(i), depth + 1);
             }
         }
         _ => {}

@@ -194,7 +194,7 @@ impl Cx {
                     } else {
                         Place::Other
                     };
-                    self.value(v, &at, lang, place, true, 0);
+                    self.value(v, &at, lang, place, &at, 0);
                 }
                 "Output" => {
                     let place = if has_result {
@@ -202,7 +202,7 @@ impl Cx {
                     } else {
                         Place::Other
                     };
-                    self.value(v, &at, lang, place, true, 0);
+                    self.value(v, &at, lang, place, &at, 0);
                 }
                 "Catch" => {
                     if let Value::Array(cs) = v {
@@ -213,11 +213,23 @@ impl Cx {
                                 match ck.as_str() {
                                     "Assign" => {
                                         self.declare(cv);
-                                        self.value(cv, &cp.key(ck), lang, Place::Catcher, true, 0);
+                                        self.value(
+                                            cv,
+                                            &cp.key(ck),
+                                            lang,
+                                            Place::Catcher,
+                                            &cp.key(ck),
+                                            0,
+                                        );
                                     }
-                                    "Output" => {
-                                        self.value(cv, &cp.key(ck), lang, Place::Catcher, true, 0)
-                                    }
+                                    "Output" => self.value(
+                                        cv,
+                                        &cp.key(ck),
+                                        lang,
+                                        Place::Catcher,
+                                        &cp.key(ck),
+                                        0,
+                                    ),
                                     "ResultPath" => self.path_field(cv, &cp.key(ck)),
                                     _ => {}
                                 }
@@ -233,7 +245,7 @@ impl Cx {
                     }
                 }
                 _ if lang == Lang::JsonPath && k.ends_with("Path") => self.path_field(v, &at),
-                _ => self.value(v, &at, lang, Place::Other, true, 0),
+                _ => self.value(v, &at, lang, Place::Other, &at, 0),
             }
         }
     }
@@ -249,7 +261,7 @@ impl Cx {
                 "Next" | "Comment" => {}
                 "Assign" => {
                     self.declare(v);
-                    self.value(v, &p, lang, Place::Other, true, 0);
+                    self.value(v, &p, lang, Place::Other, &p, 0);
                 }
                 "And" | "Or" => {
                     if let Value::Array(rs) = v {
@@ -261,7 +273,7 @@ impl Cx {
                 "Not" => self.choice_rule(v, &p, lang, depth + 1),
                 "Variable" => self.path_field(v, &p),
                 _ if lang == Lang::JsonPath && k.ends_with("Path") => self.path_field(v, &p),
-                _ => self.value(v, &p, lang, Place::Other, true, 0),
+                _ => self.value(v, &p, lang, Place::Other, &p, 0),
             }
         }
     }
@@ -288,25 +300,23 @@ impl Cx {
     }
 
     /// A template value. JSONPath: `.$` keys hold paths; JSONata: `{% %}` strings hold
-    /// expressions. `top` is true for the field's own value (a JSONata field may be one
-    /// expression string).
+    /// expressions. `field` is the state's field the value sits in (where AWS reports).
     fn value(
         &mut self,
         v: &Value,
         at: &Pointer,
         lang: Lang,
         place: Place,
-        top: bool,
+        field: &Pointer,
         depth: usize,
     ) {
         if depth > MAX_DEPTH {
             return;
         }
-        let _ = top;
         match v {
             Value::String(s) if lang == Lang::Jsonata => {
                 if let Some(body) = s.strip_prefix("{%").and_then(|r| r.strip_suffix("%}")) {
-                    self.expression(body, at, place);
+                    self.expression(body, at, field, place);
                 }
             }
             Value::Object(m) => {
@@ -315,20 +325,20 @@ impl Cx {
                     if lang == Lang::JsonPath && k.ends_with(".$") {
                         self.path_field(x, &p);
                     } else {
-                        self.value(x, &p, lang, place, false, depth + 1);
+                        self.value(x, &p, lang, place, field, depth + 1);
                     }
                 }
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    self.value(x, &at.index(i), lang, place, false, depth + 1);
+                    self.value(x, &at.index(i), lang, place, field, depth + 1);
                 }
             }
             _ => {}
         }
     }
 
-    fn expression(&mut self, body: &str, at: &Pointer, place: Place) {
+    fn expression(&mut self, body: &str, at: &Pointer, field: &Pointer, place: Place) {
         let tokens = jsonata_variables(body);
         let local: HashSet<&str> = tokens
             .iter()
@@ -338,16 +348,22 @@ impl Cx {
         for t in &tokens {
             if t.name == "states" {
                 match t.field.as_deref() {
-                    Some("result") if place != Place::WithResult => self.errors.push(Diagnostic::error(
-                        Code::SchemaValidationFailed,
-                        at.as_str(),
-                        "`$states.result` is only available in the `Output` and `Assign` of Task, Parallel and Map states",
-                    )),
-                    Some("errorOutput") if place != Place::Catcher => self.errors.push(Diagnostic::error(
-                        Code::SchemaValidationFailed,
-                        at.as_str(),
-                        "`$states.errorOutput` is only available in the `Output` and `Assign` of a catcher",
-                    )),
+                    Some("result") if place != Place::WithResult => self.errors.push(
+                        Diagnostic::error(
+                            Code::SchemaValidationFailed,
+                            field.as_str(),
+                            "`$states.result` is only available in the `Output` and `Assign` of Task, Parallel and Map states",
+                        )
+                        .with_focus(at.as_str()),
+                    ),
+                    Some("errorOutput") if place != Place::Catcher => self.errors.push(
+                        Diagnostic::error(
+                            Code::SchemaValidationFailed,
+                            field.as_str(),
+                            "`$states.errorOutput` is only available in the `Output` and `Assign` of a catcher",
+                        )
+                        .with_focus(at.as_str()),
+                    ),
                     _ => {}
                 }
                 continue;
