@@ -364,6 +364,21 @@ fn states_all_must_be_last() {
 }
 
 #[test]
+fn unknown_states_error_names_are_warned() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": LAMBDA, "End": true,
+        "Retry": [{"ErrorEquals": ["States.Timout"]}]}),
+    ));
+    assert_has(
+        &d,
+        "UNKNOWN_ERROR_NAME",
+        "/States/S/Retry/0/ErrorEquals/0",
+        "did you mean `States.Timeout`?",
+    );
+    assert!(d.iter().all(|d| !d.is_error()));
+}
+
+#[test]
 fn heartbeat_must_be_below_timeout() {
     let d = check(&one(
         json!({"Type": "Task", "Resource": LAMBDA, "End": true,

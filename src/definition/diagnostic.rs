@@ -40,6 +40,8 @@ pub enum Code {
     /// Not an AWS code: a reachability or variable problem only `asl` reports.
     UnreachableState,
     UndefinedVariable,
+    /// Not an AWS code: a `States.` error name that is not predefined (it can never match).
+    UnknownErrorName,
 }
 
 impl Code {
@@ -61,6 +63,7 @@ impl Code {
             Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
             Code::UnreachableState => "UNREACHABLE_STATE",
             Code::UndefinedVariable => "UNDEFINED_VARIABLE",
+            Code::UnknownErrorName => "UNKNOWN_ERROR_NAME",
         }
     }
 }

@@ -1149,7 +1149,20 @@ impl Cx {
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) => out.push(ErrorName::parse(s)),
+                Value::String(s) => {
+                    let name = ErrorName::parse(s);
+                    if s.starts_with("States.") && matches!(name, ErrorName::Custom(_)) {
+                        // AWS accepts it, but it can never match: `States.` names are reserved.
+                        let predefined = ErrorName::predefined_names();
+                        let hint = super::diagnostic::did_you_mean_in(s, &predefined);
+                        self.diags.push(Diagnostic::warning(
+                            Code::UnknownErrorName,
+                            o.at(k).index(i).as_str(),
+                            format!("`{s}` is not a predefined error name; names starting with `States.` are reserved{hint}"),
+                        ));
+                    }
+                    out.push(name)
+                }
                 other => self.schema(
                     &o.at(k).index(i),
                     format!(
