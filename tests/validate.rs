@@ -513,6 +513,19 @@ fn map_labels_are_short_plain_and_unique() {
 }
 
 #[test]
+fn distributed_maps_need_an_execution_type() {
+    let d = check(&one(json!({"Type": "Map", "End": true, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED"},
+        "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemProcessor/ProcessorConfig",
+        "These fields are required: [ExecutionType]",
+    );
+}
+
+#[test]
 fn item_reader_fields_are_checked() {
     let d = check(&dmap(
         json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject",

@@ -1691,6 +1691,10 @@ impl Cx {
                     format!("`Mode` must be `INLINE` or `DISTRIBUTED`, but it is `{other}`"),
                 ),
             }
+            if mode == MapMode::Distributed && !c.has("ExecutionType") {
+                // A distributed Map runs child workflows, whose type must be chosen.
+                self.required(c, &["ExecutionType"]);
+            }
             execution_type = self.string(c, "ExecutionType").map(str::to_string);
             if let Some(t) = &execution_type
                 && t != "STANDARD"

@@ -103,7 +103,12 @@ fn read(path: &Path) -> Result<String, LoadError> {
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| err("the file is not UTF-8 text".into()))
+    let text = String::from_utf8(bytes).map_err(|_| err("the file is not UTF-8 text".into()))?;
+    // A byte-order mark is how some editors save UTF-8; it is not part of the definition.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// Reads a file and returns every state machine definition in it. `subs` are the user's
