@@ -22,6 +22,7 @@ const AFTER_HELP: &str = "\
 Examples:
   asl run asl-samples/hello.asl.json --input '{\"name\": \"Ada\"}'
   asl run pipeline.asl.json --input-file input.json --mock-config mocks.json --test-case HappyPath
+  asl validate machine.asl.json template.yaml --format json
 
 Exit codes: 0 success, 1 the execution failed (or the definition is invalid), 2 usage or input error.";
 
