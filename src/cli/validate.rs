@@ -59,7 +59,12 @@ pub struct ValidateArgs {
     pub format: Format,
     /// The state machine type: Express machines refuse `.sync`, `.waitForTaskToken` and
     /// activities.
-    #[arg(long = "type", value_name = "TYPE", value_enum, default_value = "STANDARD")]
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        value_enum,
+        default_value = "STANDARD"
+    )]
     pub machine_type: TypeArg,
     /// Fail on warnings too.
     #[arg(long)]

@@ -199,7 +199,7 @@ impl Cx<'_> {
         match lang {
             Lang::Jsonata => {
                 for (k, v) in s {
-                    if !matches!(
+                    if matches!(
                         k.as_str(),
                         "Type"
                             | "Comment"
@@ -211,9 +211,25 @@ impl Cx<'_> {
                             | "ItemProcessor"
                             | "Iterator"
                             | "Label"
+                            | "Retry"
                     ) {
-                        jsonata_delimiters(self.diags, &sp.key(k), v, &sp.key(k), 0);
+                        continue;
                     }
+                    if let ("Choices" | "Catch", Value::Array(items)) = (k.as_str(), v) {
+                        // Only the expression-bearing fields of rules and catchers.
+                        for (i, it) in items.iter().enumerate() {
+                            let Value::Object(it) = it else { continue };
+                            let ip = sp.key(k).index(i);
+                            for (ik, iv) in it {
+                                if !matches!(ik.as_str(), "Comment" | "Next" | "ErrorEquals") {
+                                    let fp = ip.key(ik);
+                                    jsonata_delimiters(self.diags, &fp, iv, &fp, 0);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    jsonata_delimiters(self.diags, &sp.key(k), v, &sp.key(k), 0);
                 }
             }
             Lang::JsonPath => {
