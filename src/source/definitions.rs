@@ -134,8 +134,8 @@ pub fn load_text(
     subs: &[(String, String)],
 ) -> Result<Vec<Definition>, LoadError> {
     let (doc, value) = match parse(shown, text, syntax) {
-        (d, None) => {
-            let v = d.value.clone();
+        (mut d, None) => {
+            let v = std::mem::take(&mut d.value);
             (d, Ok(v))
         }
         (d, Some(problem)) => (d, Err(problem)),
@@ -256,8 +256,8 @@ pub fn load_text(
                 };
                 let shown = full.display().to_string();
                 let (inner, value) = match parse(&shown, text, Syntax::of(&full)) {
-                    (d, None) => {
-                        let mut v = d.value.clone();
+                    (mut d, None) => {
+                        let mut v = std::mem::take(&mut d.value);
                         cfn::substitute(&mut v, &vars);
                         (d, Ok(v))
                     }
@@ -293,10 +293,9 @@ fn parse(shown: &str, text: String, syntax: Syntax) -> (Document, Option<Problem
             Some(Problem::Empty),
         );
     }
-    let kept = text.clone();
     match Document::parse(shown, text, syntax) {
         Ok(d) => (d, None),
-        Err(SyntaxError { position, message }) => (
+        Err((kept, SyntaxError { position, message })) => (
             Document::unparsed(shown, kept, syntax),
             Some(Problem::Syntax {
                 syntax,

@@ -42,6 +42,7 @@ pub struct Document {
     pub path: String,
     pub text: String,
     pub syntax: Syntax,
+    /// The parsed value; [`crate::source::load`] moves it into the definitions it finds.
     pub value: Value,
     /// YAML only: pointer -> position (JSON positions are found by scanning the text).
     positions: HashMap<String, Position>,
@@ -51,16 +52,27 @@ pub struct Document {
 }
 
 impl Document {
-    pub fn parse(path: &str, text: String, syntax: Syntax) -> Result<Document, SyntaxError> {
+    /// Parses `text`; on a syntax error the text is handed back (to show lines of it).
+    pub fn parse(
+        path: &str,
+        text: String,
+        syntax: Syntax,
+    ) -> Result<Document, (String, SyntaxError)> {
         match syntax {
             Syntax::Json => {
-                let value = serde_json::from_str(&text).map_err(|e| SyntaxError {
-                    position: Position {
-                        line: e.line(),
-                        column: e.column(),
-                    },
-                    message: e.to_string(),
-                })?;
+                let value = match serde_json::from_str(&text) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let err = SyntaxError {
+                            position: Position {
+                                line: e.line(),
+                                column: e.column(),
+                            },
+                            message: e.to_string(),
+                        };
+                        return Err((text, err));
+                    }
+                };
                 Ok(Document {
                     path: path.to_string(),
                     text,
@@ -71,10 +83,16 @@ impl Document {
                 })
             }
             Syntax::Yaml => {
-                let doc = yaml::parse(&text).map_err(|e| SyntaxError {
-                    position: e.position,
-                    message: e.message,
-                })?;
+                let doc = match yaml::parse(&text) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        let err = SyntaxError {
+                            position: e.position,
+                            message: e.message,
+                        };
+                        return Err((text, err));
+                    }
+                };
                 Ok(Document {
                     path: path.to_string(),
                     text,
