@@ -1035,3 +1035,20 @@ fn cli_refuses_yaml_bombs_quickly() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("too many values"));
 }
+
+#[test]
+fn cli_reads_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["validate", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the asl binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(BAD.as_bytes()).expect("write stdin");
+    }
+    let o = child.wait_with_output().expect("asl finishes");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout_json(&o)["diagnostics"][0]["file"], "<stdin>");
+}

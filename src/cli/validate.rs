@@ -51,7 +51,8 @@ pub enum TypeArg {
 #[derive(Args, Debug)]
 #[command(after_help = VALIDATE_HELP)]
 pub struct ValidateArgs {
-    /// Definition files (`.json`, `.asl.json`, `.yaml`) or CloudFormation/SAM templates.
+    /// Definition files (`.json`, `.asl.json`, `.yaml`) or CloudFormation/SAM templates; `-`
+    /// reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// How to report.
@@ -75,6 +76,18 @@ pub struct ValidateArgs {
     pub subs: Vec<(String, String)>,
 }
 
+fn read_stdin() -> Result<String, source::LoadError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| source::LoadError {
+            path: "<stdin>".into(),
+            message: format!("cannot read standard input: {e}"),
+        })?;
+    Ok(text)
+}
+
 fn parse_sub(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
@@ -92,7 +105,26 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CliError> {
     let mut definitions = Vec::new();
     let mut unreadable = Vec::new();
     for f in &args.files {
-        match source::load(f, &args.subs) {
+        let loaded = if f.as_os_str() == "-" {
+            read_stdin().and_then(|text| {
+                // Standard input is read as JSON, or YAML when it does not start like JSON.
+                let syntax = if text.trim_start().starts_with(['{', '[']) {
+                    source::Syntax::Json
+                } else {
+                    source::Syntax::Yaml
+                };
+                source::load_text(
+                    "<stdin>",
+                    text,
+                    syntax,
+                    std::path::Path::new("."),
+                    &args.subs,
+                )
+            })
+        } else {
+            source::load(f, &args.subs)
+        };
+        match loaded {
             Ok(defs) => {
                 if defs.is_empty() {
                     eprintln!(
