@@ -479,6 +479,25 @@ fn jsonata_strings_need_both_delimiters() {
 }
 
 #[test]
+fn odd_jsonata_strings_do_not_crash() {
+    for s in ["{%}", "%}", "{%", "{% é %}", "{% λ($x) { $x } %}"] {
+        let d = check(&one(
+            json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": s, "End": true}),
+        ));
+        let _ = d;
+    }
+    let d = check(&one(
+        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{%}", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "does not end with `%}`",
+    );
+}
+
+#[test]
 fn jsonata_constants_with_a_leading_space_are_plain_strings() {
     assert_valid(&one(
         json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"a": " {% 1 %} "}, "End": true}),

@@ -909,7 +909,8 @@ fn jsonata_delimiters(
     match v {
         Value::String(s) => {
             let opens = s.starts_with("{%");
-            let closes = s.ends_with("%}") && s.len() >= 2;
+            // `{%}` both opens and closes, but has no room for an expression.
+            let closes = s.ends_with("%}") && s.len() >= 4;
             if opens && !closes {
                 in_field(
                     diags,

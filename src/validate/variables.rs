@@ -494,16 +494,25 @@ fn jsonata_variables(src: &str) -> Vec<Token> {
                 i = j.max(i + 1);
             }
             _ => {
-                if src[i..].starts_with("function") || src[i..].starts_with("λ") {
+                // Bytes, not `&str` slices: `i` may sit inside a multi-byte character.
+                let rest = &b[i..];
+                let keyword = if rest.starts_with(b"function") {
+                    8
+                } else if rest.starts_with("λ".as_bytes()) {
+                    2
+                } else {
+                    0
+                };
+                if keyword > 0 {
                     // Parameters of a function definition are local bindings.
-                    let rest = &src[i..];
-                    if let Some(open) = rest.find('(') {
-                        let head = &rest[..open];
-                        if head.trim_end() == "function" || head.trim_end() == "λ" {
-                            in_params = true;
-                            i += open + 1;
-                            continue;
-                        }
+                    let mut k = keyword;
+                    while k < rest.len() && rest[k].is_ascii_whitespace() {
+                        k += 1;
+                    }
+                    if rest.get(k) == Some(&b'(') {
+                        in_params = true;
+                        i += k + 1;
+                        continue;
                     }
                 }
                 if c == b')' {
@@ -528,6 +537,13 @@ mod tests {
             jsonpath_reads("States.Format('{} $no', $a, $$.b, $c.d)"),
             vec!["a", "c"]
         );
+    }
+
+    #[test]
+    fn survives_multibyte_text() {
+        let t = jsonata_variables("'é' & $é & λ($x) { $x } & \"ü\" & $y");
+        let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["x", "x", "y"]);
     }
 
     #[test]
