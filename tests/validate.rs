@@ -1018,7 +1018,8 @@ Resources:
             .is_some_and(|f| f.ends_with("sam-def.json"))
     }));
 
-    // Without --sub, the string definition is not JSON: reported at the template's line.
+    // Without --sub, the string definition is not JSON: reported at its line in the template
+    // (a YAML block maps line for line).
     let o = asl(&["validate", p, "--format", "json"]);
     let v = stdout_json(&o);
     let d = v["diagnostics"]
@@ -1030,7 +1031,7 @@ Resources:
         })
         .expect("a FromString diagnostic");
     assert_eq!(d["code"], "INVALID_JSON_DESCRIPTION");
-    assert_eq!(d["line"], 16);
+    assert_eq!(d["line"], 17);
 }
 
 #[test]

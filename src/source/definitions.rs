@@ -66,6 +66,14 @@ enum Base {
     Prefix(String),
     /// The definition was a string at this pointer: everything is shown there.
     Fixed(String),
+    /// The definition was a string written as a YAML block (`DefinitionString: |`): a place in
+    /// `text` at (line, column) is at (`first_line` + line - 1, `indent` + column) of the file.
+    Block {
+        text: String,
+        first_line: usize,
+        indent: usize,
+        fallback: String,
+    },
 }
 
 impl Definition {
@@ -75,6 +83,18 @@ impl Definition {
         match &self.base {
             Base::Prefix(p) => self.document.position(&format!("{p}{pointer}")),
             Base::Fixed(p) => self.document.position(p),
+            Base::Block {
+                text,
+                first_line,
+                indent,
+                fallback,
+            } => match super::locate(text, pointer) {
+                Some(p) => Some(Position {
+                    line: first_line + p.line - 1,
+                    column: indent + p.column,
+                }),
+                None => self.document.position(fallback),
+            },
         }
     }
 
@@ -194,17 +214,23 @@ pub fn load_text(
             }
             Source::Text { pointer, text } => {
                 let text = cfn::sub(&text, &vars);
+                let block = block_of(&doc, &pointer, &text);
                 let (value, duplicates) = if text.trim().is_empty() {
                     (Err(Problem::Empty), Vec::new())
                 } else {
                     match serde_json::from_str::<Value>(&text) {
-                        // Positions inside the string cannot be mapped to the template.
+                        // Positions inside the string map to the template only for a YAML block.
                         Ok(v) => (
                             Ok(v),
                             super::duplicates::scan(&text)
                                 .into_iter()
                                 .map(|d| Duplicate {
-                                    position: None,
+                                    position: block.zip(d.position).map(|((line, indent), p)| {
+                                        Position {
+                                            line: line + p.line - 1,
+                                            column: indent + p.column,
+                                        }
+                                    }),
                                     ..d
                                 })
                                 .collect(),
@@ -222,16 +248,31 @@ pub fn load_text(
                                         ""
                                     }
                                 ),
-                                position: doc.position(&pointer),
+                                position: match block {
+                                    Some((line, indent)) => Some(Position {
+                                        line: line + e.line() - 1,
+                                        column: indent + e.column(),
+                                    }),
+                                    None => doc.position(&pointer),
+                                },
                             }),
                             Vec::new(),
                         ),
                     }
                 };
+                let base = match block {
+                    Some((first_line, indent)) => Base::Block {
+                        text,
+                        first_line,
+                        indent,
+                        fallback: pointer,
+                    },
+                    None => Base::Fixed(pointer),
+                };
                 Definition {
                     name: Some(m.name),
                     document: doc.clone(),
-                    base: Base::Fixed(pointer),
+                    base,
                     value,
                     duplicates,
                 }
@@ -283,6 +324,33 @@ pub fn load_text(
         out.push(def);
     }
     Ok(out)
+}
+
+/// Where a string definition is written as a YAML block scalar (`DefinitionString: |` or
+/// `!Sub |`): the first line and the indentation of its text in the file, when the file's
+/// lines after the key are the text's lines (placeholders aside, which keep lines whole).
+fn block_of(doc: &Document, pointer: &str, text: &str) -> Option<(usize, usize)> {
+    if doc.syntax != Syntax::Yaml {
+        return None;
+    }
+    let key = doc.position(pointer)?;
+    let header = doc.line(key.line)?;
+    if !header.trim_end().ends_with(['|', '>']) && !header.contains("|-") && !header.contains("|+")
+    {
+        return None;
+    }
+    let first_line = key.line + 1;
+    let first = doc.line(first_line)?;
+    let indent = first.len() - first.trim_start().len();
+    // Check the first lines: equal once indentation is removed, or both hold a placeholder.
+    for (i, want) in text.lines().take(5).enumerate() {
+        let got = doc.line(first_line + i)?;
+        let got = got.get(indent.min(got.len())..).unwrap_or("");
+        if got.trim_end() != want.trim_end() && !(got.contains("${") || want.is_empty()) {
+            return None;
+        }
+    }
+    Some((first_line, indent))
 }
 
 /// The parsed document, or the text kept (to show its lines) with the problem.
