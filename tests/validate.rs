@@ -70,7 +70,7 @@ fn json_syntax_errors_give_line_and_column() {
         &d,
         "INVALID_JSON_DESCRIPTION",
         "line: 2, column: 14",
-        "not valid JSON",
+        "invalid JSON",
     );
 }
 
@@ -495,6 +495,19 @@ fn odd_jsonata_strings_do_not_crash() {
         "/States/S/Output",
         "does not end with `%}`",
     );
+}
+
+#[test]
+fn jsonata_syntax_errors_name_the_place_in_the_expression() {
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": {"a": "{% 10 + * 2 %}"}, "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "at character 8 of the expression",
+    );
+    assert_focus(&d, "/States/S/Output", "/States/S/Output/a");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! people go to stderr.
 
 mod error;
+mod eval;
 mod render;
 mod run;
 mod trace;
@@ -22,9 +23,10 @@ const AFTER_HELP: &str = "\
 Examples:
   asl run asl-samples/hello.asl.json --input '{\"name\": \"Ada\"}'
   asl run pipeline.asl.json --input-file input.json --mock-config mocks.json --test-case HappyPath
+  asl eval --jsonata '$sum(items.price)' --input-file order.json
   asl validate machine.asl.json template.yaml --format json
 
-Exit codes: 0 success, 1 the execution failed (or the definition is invalid), 2 usage or input error.";
+Exit codes: 0 success, 1 the execution (or the evaluation) failed, 2 usage or input error: a bad\nflag, an unreadable or malformed file, an invalid definition.";
 
 #[derive(Parser, Debug)]
 #[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -33,12 +35,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-// One value per process: the size difference between the variants does not matter.
-#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a state machine on an input and print its output.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
+    /// Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document.
+    Eval(eval::EvalArgs),
     /// Check definitions against every rule AWS enforces, without running them.
     Validate(validate::ValidateArgs),
 }
@@ -58,7 +60,8 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
+        Command::Eval(args) => eval::eval(args),
         Command::Validate(args) => validate::run(args),
     };
     match result {

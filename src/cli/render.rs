@@ -55,7 +55,10 @@ pub fn finding(doc: &crate::source::Document, f: &crate::validate::Finding) -> S
         Some(p) => {
             let mut s = format!(
                 "{}:{}:{}: {sev}: {msg} (at {})",
-                doc.path, p.line, p.column, d.location
+                doc.path,
+                p.line,
+                p.column,
+                d.shown_at()
             );
             if let Some(line) = doc.line(p.line) {
                 let shown: String = line.chars().take(160).collect();
@@ -66,6 +69,6 @@ pub fn finding(doc: &crate::source::Document, f: &crate::validate::Finding) -> S
             }
             s
         }
-        None => format!("{}: {sev}: {msg} (at {})", doc.path, d.location),
+        None => format!("{}: {sev}: {msg} (at {})", doc.path, d.shown_at()),
     }
 }

@@ -4,11 +4,17 @@ use super::error::CliError;
 use super::render;
 use super::trace::Tracer;
 use crate::definition::{self, Kind, StateMachine};
+use crate::definition::{Pattern, Resource};
 use crate::engine::{self, Clock, Options, Outcome, Status};
-use crate::handlers::Registry;
+use crate::handlers::aws::{AwsHandler, EcsRunner};
+use crate::handlers::callback::{CallbackServer, WaitForCallback};
+use crate::handlers::command::{CommandHandler, CommandSpec};
 use crate::handlers::mock::MockHandler;
+use crate::handlers::routing::{self, ConfigError, HandlerConfig, Route};
+use crate::handlers::{Registry, TaskHandler};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,11 +26,30 @@ Examples:
   asl run hello.asl.json --input-file input.json --trace
   echo '{}' | asl run pipeline.asl.json --mock-config mocks.json --test-case HappyPath
   asl run pipeline.asl.json --result-format json --history history.json
+  asl run pipeline.asl.json --mock-config pipeline.mocks.json --test-case HappyPath \\
+      --local 'ProcessChunk=python3 process_chunk.py'
+  asl run pipeline.asl.json --handlers pipeline.handlers.json --mock-config pipeline.mocks.json \\
+      --test-case HappyPath
+  asl run pipeline.asl.json --aws-all --profile dev --region eu-west-1
+
+Handlers: each Task state is answered by a mock (--mock-config), a local command or AWS.
+A state takes the first of: --local STATE=CMD / --aws STATE; its entry in the --handlers
+file; --aws-all; the mock file when one is given. A state with none of these fails the run
+when it is reached. A handler file (JSON) maps state names and resource ARNs (globs * and ?)
+to \"mock\", \"aws\" or a command:
+  {\"States\": {\"ProcessChunk\": {\"Command\": [\"sh\", \"process-chunk.sh\"], \"Env\": {\"MODE\": \"fast\"}}},
+   \"Resources\": {\"arn:aws:states:::lambda:invoke*\": \"mock\"},
+   \"Default\": \"mock\"}
+A command gets the task's input JSON on stdin and answers with JSON on stdout; to fail with a
+named error it exits non-zero and prints {\"Error\": \"Name\", \"Cause\": \"...\"} on stdout.
+AWS runs Lambda invoke and ECS runTask only. `.waitForTaskToken` states wait for a callback
+on the local endpoint printed on stderr (SendTaskSuccess/Failure/Heartbeat). See docs/handlers.md.
 
 Output: with --result-format output (the default) the execution's output JSON goes to stdout
 and exit code 0; a failed execution prints its error and cause to stderr and exits 1. With
 --result-format json, stdout gets {\"status\", \"output\", \"error\", \"cause\"} either way.
-Exit code 2: a usage error, an unreadable or malformed file, an invalid definition or mock file.";
+Exit code 2: a usage error, an unreadable or malformed file, an invalid definition, mock file
+or handler configuration.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClockArg {
@@ -69,9 +94,10 @@ pub struct RunArgs {
     /// The execution role ARN shown in `$$.Execution.RoleArn`.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
-    /// The AWS region used in ARNs.
-    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
-    pub region: String,
+    /// The AWS region used in ARNs (default us-east-1) and by states run on AWS (default: the
+    /// SDK's default chain, e.g. AWS_REGION or the profile's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
     /// The AWS account id used in ARNs.
     #[arg(long, value_name = "ID", default_value = "123456789012")]
     pub account_id: String,
@@ -93,6 +119,32 @@ pub struct RunArgs {
     /// Lift AWS's 256 KiB limit on state outputs (States.DataLimitExceeded).
     #[arg(long)]
     pub no_payload_limit: bool,
+    /// A handler configuration (JSON): which Task states go to a mock, a local command or AWS.
+    #[arg(long, value_name = "FILE")]
+    pub handlers: Option<PathBuf>,
+    /// Answer STATE with a local command, run as `sh -c CMD` in the current directory
+    /// (repeatable).
+    #[arg(long, value_name = "STATE=CMD")]
+    pub local: Vec<String>,
+    /// Run STATE on AWS (Lambda invoke, ECS runTask; repeatable).
+    #[arg(long, value_name = "STATE")]
+    pub aws: Vec<String>,
+    /// Run every Task state not routed otherwise on AWS.
+    #[arg(long)]
+    pub aws_all: bool,
+    /// The port of the local callback endpoint for `.waitForTaskToken` states (default: any free
+    /// port, printed on stderr).
+    #[arg(long, value_name = "PORT")]
+    pub callback_port: Option<u16>,
+    /// The AWS profile for states run on AWS (default: the SDK's default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send AWS calls to this endpoint (an emulator such as moto: http://127.0.0.1:5000).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
+    #[arg(long, value_name = "MS", hide = true)]
+    pub ecs_poll_ms: Option<u64>,
 }
 
 pub fn read_file(path: &Path) -> Result<String, CliError> {
@@ -206,14 +258,14 @@ fn read_input(args: &RunArgs) -> Result<Value, CliError> {
     serde_json::from_str(&text).map_err(|e| CliError::Input(render::json_error(&origin, &text, &e)))
 }
 
-fn build_handlers(
+/// The mock handler of `--mock-config` / `--test-case`, checked against the definition.
+fn mock_handler(
     args: &RunArgs,
-    machine: &StateMachine,
+    tasks: &[&str],
     name: &str,
-) -> Result<Registry, CliError> {
-    let mut registry = Registry::new();
+) -> Result<Option<Arc<MockHandler>>, CliError> {
     let (Some(path), Some(case)) = (&args.mock_config, &args.test_case) else {
-        return Ok(registry);
+        return Ok(None);
     };
     let text = read_file(path)?;
     let shown = path.display().to_string();
@@ -227,13 +279,6 @@ fn build_handlers(
                 .join("\n"),
         )
     })?;
-    let tasks: Vec<&str> = machine
-        .root
-        .all_states()
-        .into_iter()
-        .filter(|s| matches!(s.kind, Kind::Task(_)))
-        .map(|s| s.name.as_str())
-        .collect();
     let mut unknown: Vec<&str> = mock.states().filter(|s| !tasks.contains(s)).collect();
     unknown.sort();
     if let Some(s) = unknown.first() {
@@ -252,13 +297,237 @@ fn build_handlers(
                 "error",
                 &format!(
                     "the test case mocks `{s}`, which is not a Task state of the definition{}",
-                    crate::definition::diagnostic::did_you_mean_in(s, &tasks)
+                    crate::definition::diagnostic::did_you_mean_in(s, tasks)
                 ),
             ) + &format!(" [{pointer}]"),
         ));
     }
-    registry.fallback(Arc::new(mock));
-    Ok(registry)
+    Ok(Some(Arc::new(mock)))
+}
+
+/// The `--handlers` file, parsed and checked against the definition's Task states.
+fn handler_config(
+    path: &Path,
+    tasks: &[&str],
+) -> Result<(HandlerConfig, String, String), CliError> {
+    let text = read_file(path)?;
+    let shown = path.display().to_string();
+    let doc: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Input(render::json_error(&shown, &text, &e)))?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let render_all = |errs: Vec<ConfigError>| {
+        CliError::Input(
+            errs.iter()
+                .map(|e| render::located(&shown, &text, &e.pointer, "error", &e.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    };
+    let cfg = HandlerConfig::from_value(&doc, base).map_err(render_all)?;
+    let unknown = cfg.unknown_states(tasks);
+    if !unknown.is_empty() {
+        return Err(render_all(unknown));
+    }
+    Ok((cfg, shown, text))
+}
+
+/// Why a state has its route, for messages.
+fn origin(how: &Option<(String, String, String)>, pointer: &str) -> String {
+    match how {
+        Some((shown, text, _)) => {
+            let at = crate::source::locate(text, pointer)
+                .map(|p| format!(":{}:{}", p.line, p.column))
+                .unwrap_or_default();
+            format!("by {shown}{at} (at {pointer})")
+        }
+        None => pointer.to_string(),
+    }
+}
+
+/// Decides the route of every Task state, checks the routes before the run, and builds the
+/// registry.
+fn build_handlers(
+    args: &RunArgs,
+    machine: &StateMachine,
+    name: &str,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(Registry, Option<Arc<EcsRunner>>), CliError> {
+    let task_states: Vec<(&str, &Resource)> = machine
+        .root
+        .all_states()
+        .into_iter()
+        .filter_map(|s| match &s.kind {
+            Kind::Task(t) => Some((s.name.as_str(), &t.resource)),
+            _ => None,
+        })
+        .collect();
+    let tasks: Vec<&str> = task_states.iter().map(|(n, _)| *n).collect();
+    let mock = mock_handler(args, &tasks, name)?;
+
+    // Flags naming states: --local STATE=CMD, --aws STATE.
+    let mut by_flag: HashMap<&str, (Route, String)> = HashMap::new();
+    for l in &args.local {
+        let Some((state, cmd)) = l.split_once('=') else {
+            return Err(CliError::Usage(format!(
+                "--local expects STATE=COMMAND, found `{l}`"
+            )));
+        };
+        by_flag.insert(
+            state,
+            (
+                Route::Command(CommandSpec::shell(cmd)),
+                format!("--local {state}=..."),
+            ),
+        );
+    }
+    for state in &args.aws {
+        by_flag.insert(state, (Route::Aws, format!("--aws {state}")));
+    }
+    for state in by_flag.keys() {
+        if !tasks.contains(state) {
+            return Err(CliError::Usage(format!(
+                "`{state}` is not a Task state of the definition{}",
+                crate::definition::diagnostic::did_you_mean_in(state, &tasks)
+            )));
+        }
+    }
+    let config = match &args.handlers {
+        Some(p) => Some(handler_config(p, &tasks)?),
+        None => None,
+    };
+    let how = config
+        .as_ref()
+        .map(|(_, shown, text)| (shown.clone(), text.clone(), String::new()));
+
+    // Every Task state's route, and why.
+    let mut routes: Vec<(&str, &Resource, Route, String)> = Vec::new();
+    for (state, resource) in &task_states {
+        let chosen = if let Some((r, why)) = by_flag.get(state) {
+            Some((r.clone(), why.clone()))
+        } else if let Some((r, ptr)) = config
+            .as_ref()
+            .and_then(|(c, _, _)| c.route(state, &resource.arn))
+        {
+            Some((r.clone(), origin(&how, ptr)))
+        } else if args.aws_all {
+            Some((Route::Aws, "--aws-all".to_string()))
+        } else if mock.is_some() {
+            Some((Route::Mock, "--mock-config".to_string()))
+        } else {
+            None
+        };
+        if let Some((r, why)) = chosen {
+            routes.push((state, resource, r, why));
+        }
+    }
+
+    // Refuse what cannot work before anything runs.
+    let mut problems = Vec::new();
+    for (state, resource, route, why) in &routes {
+        match route {
+            Route::Mock if mock.is_none() => problems.push(format!(
+                "error: the Task state `{state}` is routed to mock ({why}) but no mock file is given: add --mock-config FILE --test-case NAME"
+            )),
+            Route::Aws if !routing::aws_supports(resource) => problems.push(format!(
+                "error: the Task state `{state}` is routed to AWS ({why}), but its resource `{}` is not supported on AWS by asl (only Lambda invoke and ECS runTask are): mock it (--mock-config FILE --test-case NAME) or run it as a local command (--local '{state}=COMMAND')",
+                resource.arn
+            )),
+            _ => {}
+        }
+    }
+    if !problems.is_empty() {
+        return Err(CliError::Input(problems.join("\n")));
+    }
+
+    let needs_callback = routes.iter().any(|(_, r, route, _)| {
+        r.pattern == Pattern::WaitForTaskToken && !matches!(route, Route::Mock)
+    });
+    let server = if needs_callback || args.callback_port.is_some() {
+        let port = args.callback_port.unwrap_or(0);
+        let server = CallbackServer::bind(port).map_err(|e| {
+            CliError::Usage(format!(
+                "cannot listen on 127.0.0.1:{port} for task-token callbacks: {e}"
+            ))
+        })?;
+        eprintln!(
+            "asl: callback endpoint {} (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat)",
+            server.endpoint()
+        );
+        Some(server)
+    } else {
+        None
+    };
+    let endpoint = server.as_ref().map(|s| s.endpoint());
+    let aws = if routes.iter().any(|(_, _, r, _)| matches!(r, Route::Aws)) {
+        Some(aws_handler(args, rt)?)
+    } else {
+        None
+    };
+    let ecs = aws.as_ref().map(|a| a.ecs().clone());
+
+    let mut registry = Registry::new();
+    for (state, resource, route, _) in routes {
+        let h: Arc<dyn TaskHandler> = match route {
+            Route::Mock => match &mock {
+                Some(m) => m.clone(),
+                None => continue,
+            },
+            Route::Command(spec) => Arc::new(CommandHandler::new(spec, endpoint.clone())),
+            Route::Aws => match &aws {
+                Some(a) => a.clone() as Arc<dyn TaskHandler>,
+                None => continue,
+            },
+        };
+        let h = match (&server, resource.pattern, h.name()) {
+            (Some(s), Pattern::WaitForTaskToken, n) if n != "mock" => {
+                Arc::new(WaitForCallback::new(h, s.clone())) as Arc<dyn TaskHandler>
+            }
+            _ => h,
+        };
+        registry.for_state(state, h);
+    }
+    if let Some(m) = mock {
+        registry.fallback(m);
+    }
+    Ok((registry, ecs))
+}
+
+/// The handler for states run on AWS.
+#[cfg(not(feature = "aws"))]
+fn aws_handler(
+    _args: &RunArgs,
+    _rt: &tokio::runtime::Runtime,
+) -> Result<Arc<AwsHandler>, CliError> {
+    Err(CliError::Usage(
+        "this build of asl has no AWS support (build it with the cargo feature `aws`); mock the states or run them as local commands".into(),
+    ))
+}
+
+/// The handler for states run on AWS: SDK clients from the default chain and the flags.
+#[cfg(feature = "aws")]
+fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHandler>, CliError> {
+    use crate::handlers::aws::{PollPolicy, SdkSettings, sdk_clients};
+    let settings = SdkSettings {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+    };
+    let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
+    let policy = match args.ecs_poll_ms {
+        Some(ms) => PollPolicy {
+            initial: std::time::Duration::from_millis(ms),
+            max: std::time::Duration::from_millis(ms.saturating_mul(4)),
+            factor: 1.5,
+        },
+        None => PollPolicy::default(),
+    };
+    Ok(Arc::new(AwsHandler::new(
+        lambda,
+        EcsRunner::new(ecs, policy),
+    )))
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
@@ -268,7 +537,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .state_machine_name
         .clone()
         .unwrap_or_else(|| machine_name(&args.definition));
-    let handlers = build_handlers(&args, &machine, &name)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
+    let (handlers, ecs) = build_handlers(&args, &machine, &name, &rt)?;
     let mut opts = Options {
         clock: match args.clock {
             ClockArg::Virtual => Clock::Virtual,
@@ -280,7 +553,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         max_events: (args.max_events > 0).then_some(args.max_events),
         payload_limit: (!args.no_payload_limit).then_some(engine::PAYLOAD_LIMIT),
         abort_on_ctrl_c: true,
-        region: args.region.clone(),
+        region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
         account_id: args.account_id.clone(),
         ..Options::default()
     };
@@ -293,8 +566,16 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     if args.trace {
         opts.sink = Some(Box::new(Tracer::new()));
     }
-    let outcome =
-        engine::run_blocking(&machine, input, opts).map_err(|f| CliError::Fault(f.message))?;
+    let outcome = rt
+        .block_on(async {
+            let outcome = engine::run(&machine, input, opts).await;
+            // An execution that ended early (Ctrl-C, a fault) may leave ECS tasks running.
+            if let Some(ecs) = &ecs {
+                ecs.stop_outstanding().await;
+            }
+            outcome
+        })
+        .map_err(|f| CliError::Fault(f.message))?;
     if let Some(path) = &args.history {
         write_history(path, &outcome)?;
     }

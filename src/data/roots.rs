@@ -23,12 +23,11 @@ pub trait Roots {
     }
     /// `$name`: a variable, if it is defined.
     fn variable(&self, name: &str) -> Option<&Value>;
-    /// `$states` in JSONata fields: `{input, context[, result][, errorOutput]}`.
-    fn states(&self) -> &Value;
+    /// A member of `$states` in JSONata fields: `input`, `context`, and `result` or
+    /// `errorOutput` where they are visible.
+    fn states_member(&self, name: &str) -> Option<&Value>;
     /// Randomness and identifiers for intrinsics and JSONata functions.
     fn env(&self) -> &dyn IntrinsicEnv;
-    /// Every variable visible here, for JSONata's free-variable binding.
-    fn variables(&self) -> Vec<(&str, &Value)>;
 }
 
 /// A failed evaluation, before the engine adds the state's name and event id.
@@ -110,6 +109,7 @@ pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, Rea
 pub struct StaticRoots {
     pub input: Value,
     pub context: Value,
+    /// `$states` members other than `context` (which is `context` above).
     pub states: Value,
     pub vars: HashMap<String, Value>,
 }
@@ -124,13 +124,13 @@ impl Roots for StaticRoots {
     fn variable(&self, name: &str) -> Option<&Value> {
         self.vars.get(name)
     }
-    fn states(&self) -> &Value {
-        &self.states
+    fn states_member(&self, name: &str) -> Option<&Value> {
+        match name {
+            "context" => Some(&self.context),
+            _ => self.states.get(name),
+        }
     }
     fn env(&self) -> &dyn IntrinsicEnv {
         &DefaultEnv
-    }
-    fn variables(&self) -> Vec<(&str, &Value)> {
-        self.vars.iter().map(|(k, v)| (k.as_str(), v)).collect()
     }
 }

@@ -509,7 +509,10 @@ impl Cx {
             Err(e) => {
                 self.schema(
                     ptr,
-                    format!("The field `{field}` holds an invalid JSONata expression: {e}"),
+                    format!(
+                        "The field `{field}` holds an invalid JSONata expression: {e}{}",
+                        crate::data::jsonata::position_note(&e)
+                    ),
                 );
                 None
             }
@@ -1423,11 +1426,10 @@ impl Cx {
         if !self.required(r, &["Condition"]) {
             return None;
         }
-        // A constant `true`/`false` is accepted as well (AWS runs it).
-        if let Some(Value::Bool(b)) = r.get("Condition") {
-            let body = if *b { "true" } else { "false" };
-            return self
-                .expression(&r.at("Condition"), "Condition", body)
+        // A constant condition is a plain JSON boolean.
+        if let Some(Value::Bool(b)) = r.map.get("Condition") {
+            return Expression::compile(if *b { "true" } else { "false" })
+                .ok()
                 .map(Rule::Condition);
         }
         let s = self.string(r, "Condition")?;

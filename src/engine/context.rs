@@ -45,7 +45,6 @@ pub struct StepRoots<'a> {
     /// JSONata: `$states.errorOutput` where visible.
     pub error_output: Option<&'a Value>,
     context: OnceLock<Value>,
-    states: OnceLock<Value>,
     /// `$$.State`, `$$.Task`, `$$.Map`, built on first read.
     members: [OnceLock<Option<Value>>; 3],
 }
@@ -68,7 +67,6 @@ impl<'a> StepRoots<'a> {
             result: None,
             error_output: None,
             context: OnceLock::new(),
-            states: OnceLock::new(),
             members: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
         }
     }
@@ -147,26 +145,17 @@ impl Roots for StepRoots<'_> {
         self.scope.get(name)
     }
 
-    fn states(&self) -> &Value {
-        self.states.get_or_init(|| {
-            let mut m = Map::new();
-            m.insert("input".into(), self.states_input.clone());
-            m.insert("context".into(), self.context().clone());
-            if let Some(r) = self.result {
-                m.insert("result".into(), r.clone());
-            }
-            if let Some(e) = self.error_output {
-                m.insert("errorOutput".into(), e.clone());
-            }
-            Value::Object(m)
-        })
+    fn states_member(&self, name: &str) -> Option<&Value> {
+        match name {
+            "input" => Some(self.states_input),
+            "context" => Some(self.context()),
+            "result" => self.result,
+            "errorOutput" => self.error_output,
+            _ => None,
+        }
     }
 
     fn env(&self) -> &dyn IntrinsicEnv {
         self.env
-    }
-
-    fn variables(&self) -> Vec<(&str, &Value)> {
-        self.scope.all()
     }
 }

@@ -20,6 +20,11 @@ impl Failure {
 
     /// The error output a catcher passes on: `{"Error": ..., "Cause": ...}`.
     pub fn to_error_output(&self) -> serde_json::Value {
+        // A failure without an error name (a task token failed with no `error`) shows
+        // nulls, as AWS's error output does.
+        if self.error.is_empty() {
+            return serde_json::json!({"Error": null, "Cause": self.cause});
+        }
         serde_json::json!({
             "Error": self.error,
             "Cause": self.cause.clone().unwrap_or_default(),

@@ -410,7 +410,12 @@ impl Exec {
             ),
             Some(Dynamic::Intrinsic(_)) => return Ok(None),
         };
-        match (v.as_u64(), path) {
+        // A path may also select a numeric string ("1"): AWS reads it as the number.
+        let n = match (&v, path) {
+            (Value::String(s), Some(_)) => s.trim().parse::<u64>().ok(),
+            _ => v.as_u64(),
+        };
+        match (n, path) {
             (Some(n), _) => Ok(Some(n)),
             (None, Some(p)) => Err(self.data_failure(
                 cx,
@@ -441,7 +446,11 @@ impl Exec {
                 let v = read(p, &roots)
                     .map_err(|e| self.data_failure(cx, invalid_path(p, e)))?
                     .into_owned();
-                match v.as_f64() {
+                let number = match &v {
+                    Value::String(s) => s.trim().parse::<f64>().ok(),
+                    _ => v.as_f64(),
+                };
+                match number {
                     Some(f) => f,
                     None => {
                         return Err(self.data_failure(

@@ -65,8 +65,8 @@ impl Exec {
         };
         let Some(handler) = self.handlers.handler(&s.name, &t.resource) else {
             return Err(Stop::Fault(Fault::new(format!(
-                "the Task state `{}` (resource `{}`) has no handler: mock it in the mock file's test case (--mock-config, --test-case)",
-                s.name, t.resource.arn
+                "the Task state `{}` (resource `{}`) has no handler: mock it in the mock file's test case (--mock-config, --test-case), run it as a local command (--local '{}=COMMAND') or on AWS (--aws {})",
+                s.name, t.resource.arn, s.name, s.name
             ))));
         };
         let family = t.resource.event_family();

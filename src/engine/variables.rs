@@ -32,21 +32,6 @@ impl Scope {
     pub fn set(&mut self, name: String, value: Value) {
         self.vars.insert(name, value);
     }
-
-    /// Every visible variable; inner levels hide outer ones of the same name.
-    pub fn all(&self) -> Vec<(&str, &Value)> {
-        let mut out: Vec<(&str, &Value)> = Vec::new();
-        let mut level = Some(self);
-        while let Some(l) = level {
-            for (k, v) in &l.vars {
-                if !out.iter().any(|(n, _)| n == k) {
-                    out.push((k, v));
-                }
-            }
-            level = l.parent.as_deref();
-        }
-        out
-    }
 }
 
 #[cfg(test)]
@@ -66,6 +51,5 @@ mod tests {
         assert_eq!(inner.get("a"), Some(&json!(2)));
         assert_eq!(shared.get("a"), Some(&json!(1)));
         assert_eq!(shared.get("b"), None);
-        assert_eq!(inner.all().len(), 2);
     }
 }

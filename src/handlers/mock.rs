@@ -311,13 +311,16 @@ fn parse_responses(name: &str, v: &Value, at: &Pointer) -> Result<Responses, Vec
             }
             (Some(r), None) => MockResponse::Return(r.clone()),
             (None, Some(Value::Object(t))) => {
+                // A task may fail without an error name (a callback's SendTaskFailure
+                // with no `error`): Catch then shows `"Error": null`.
                 let error = match t.get("Error") {
+                    None | Some(Value::Null) => String::new(),
                     Some(Value::String(s)) => s.clone(),
-                    _ => {
+                    Some(_) => {
                         e(
                             &mut errors,
-                            p.key("Throw"),
-                            "`Throw` needs a string `Error`".into(),
+                            p.key("Throw").key("Error"),
+                            "`Throw.Error` must be a string".into(),
                         );
                         continue;
                     }

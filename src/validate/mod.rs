@@ -82,7 +82,7 @@ pub fn json_syntax(e: &serde_json::Error) -> Diagnostic {
     Diagnostic::error(
         syntax_code(&e.to_string()),
         format!("line: {}, column: {}", e.line(), e.column()),
-        format!("The definition is not valid JSON: {e}"),
+        format!("The definition is invalid JSON: {e}"),
     )
 }
 
@@ -187,7 +187,7 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
                     syntax_code(message),
                     location,
                     format!(
-                        "The definition is not valid {}: {message}",
+                        "The definition is invalid {}: {message}",
                         match syntax {
                             crate::source::Syntax::Json => "JSON",
                             crate::source::Syntax::Yaml => "YAML",

@@ -5,15 +5,15 @@
 //! argument values. A bad argument is an [`IntrinsicError`], which the engine reports as
 //! `States.IntrinsicFailure` ("Intrinsic functions" in the AWS Step Functions developer guide).
 
-mod array;
-mod encoding;
+pub(crate) mod array;
+pub(crate) mod encoding;
 mod generic;
 mod json;
 mod math;
 pub mod parse;
 mod string;
 
-pub use parse::{Arg, Call, Func, IntrinsicSyntaxError, parse_call};
+pub use parse::{Arg, Call, Func, IntrinsicSyntaxError, looks_like_call, parse_call};
 
 use serde_json::Value;
 use std::fmt;

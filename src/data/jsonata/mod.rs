@@ -1,34 +1,80 @@
 //! JSONata expressions as Step Functions runs them (`{% ... %}` in JSONata states).
 //!
-//! Compiled once at load into an [`Expression`]; evaluated with `$states` and the execution's
-//! variables bound.
+//! The engine is the `jsonata-core` crate (jsonata-js 2.x semantics). An expression is parsed
+//! once at load into an [`Expression`]; each evaluation makes a fresh evaluator (cheap: it is a
+//! few maps), binds `$states` and the variables the expression names, registers AWS's added
+//! functions ([`functions`]) and runs under a time and depth bound, so a hostile expression
+//! cannot hang a run. The evaluator is not `Send`: it lives only inside [`Expression::evaluate`],
+//! never across an `await`.
+
+mod convert;
+mod functions;
+mod reads;
 
 use super::roots::{DataError, Roots};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorOptions};
+use jsonata_core::value::JValue;
 use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 
+pub use convert::{from_jvalue, to_jvalue};
+use reads::Reads;
+
+/// Wall-clock bound of one evaluation (jsonata-js's `timeout` option).
+const TIMEOUT_MS: u64 = 10_000;
+/// Evaluation depth bound (jsonata-js's `stack` option).
+const MAX_DEPTH: usize = 10_000;
+
 /// A compiled JSONata expression.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Expression {
     source: Arc<str>,
+    ast: Arc<jsonata_core::ast::AstNode>,
+    /// The `$names` the expression mentions and the member chains it reads below each: only
+    /// these are converted and bound when it runs.
+    reads: Arc<Reads>,
+    /// `Some` when the whole expression is a plain chain (`$states.input.a.b`, `$var.x`),
+    /// which is read directly where JSONata's answer is certain to be the same.
+    chain: Option<Arc<(String, Vec<String>)>>,
 }
 
-/// A syntax error in an expression, with its position (a character offset).
+impl fmt::Debug for Expression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Expression")
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// A JSONata error: a syntax error at load, or an evaluation error, with JSONata's code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonataError {
+    /// JSONata's error code (`S0201`, `T2001`, `D3137`, ...); empty when the engine gave none.
     pub code: String,
+    /// Character offset in the expression where a syntax error was found.
     pub position: usize,
+    /// The message without the code prefix.
     pub message: String,
+}
+
+/// ` (at character N of the expression)` for a syntax error with a known position, else `""`.
+/// The position counts the characters up to the token where parsing failed.
+pub fn position_note(e: &JsonataError) -> String {
+    if e.position == 0 {
+        String::new()
+    } else {
+        format!(" (at character {} of the expression)", e.position)
+    }
 }
 
 impl fmt::Display for JsonataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} ({} at position {})",
-            self.message, self.code, self.position
-        )
+        if self.code.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
     }
 }
 
@@ -39,8 +85,13 @@ pub fn template_body(s: &str) -> Option<&str> {
 
 impl Expression {
     pub fn compile(source: &str) -> Result<Expression, JsonataError> {
+        let source = source.trim();
+        let ast = parse(source)?;
         Ok(Expression {
-            source: Arc::from(source.trim()),
+            source: Arc::from(source),
+            ast: Arc::new(ast),
+            reads: Arc::new(Reads::of(source)),
+            chain: reads::plain_chain(source).map(Arc::new),
         })
     }
 
@@ -48,12 +99,88 @@ impl Expression {
         &self.source
     }
 
-    /// Evaluates; `Ok(None)` is JSONata's *undefined*.
-    pub fn evaluate(&self, _roots: &dyn Roots) -> Result<Option<Value>, DataError> {
-        Err(DataError::runtime(format!(
-            "JSONata expressions are not supported yet: '{}'",
-            self.source
-        )))
+    /// Whether the expression mentions `$name` (over-approximated: a `$name` inside a string
+    /// literal counts too).
+    pub fn mentions(&self, name: &str) -> bool {
+        self.reads.mentions(name)
+    }
+
+    /// Evaluates with `$states` and the variables of `roots`; `Ok(None)` is JSONata's
+    /// *undefined*. Errors are `States.QueryEvaluationError`. The JSONata input (`$`) is
+    /// undefined: state data is read through `$states`.
+    pub fn evaluate(&self, roots: &dyn Roots) -> Result<Option<Value>, DataError> {
+        if let Some(v) = self
+            .chain
+            .as_deref()
+            .and_then(|c| reads::read_chain(roots, c))
+        {
+            return Ok(Some(v));
+        }
+        let mut bindings = Vec::new();
+        for (name, chains) in self.reads.names() {
+            if name == "states" {
+                bindings.push((name, reads::states_value(roots, chains)));
+            } else if let Some(v) = roots.variable(name) {
+                bindings.push((name, reads::pruned(v, chains)));
+            }
+        }
+        self.run(JValue::Undefined, bindings, roots)
+            .map_err(|e| DataError::query(self.failure_message(&e)))
+    }
+
+    /// Evaluates against a plain document and bindings (`asl eval`).
+    pub fn evaluate_document(
+        &self,
+        input: Option<&Value>,
+        bindings: &serde_json::Map<String, Value>,
+        roots: &dyn Roots,
+    ) -> Result<Option<Value>, JsonataError> {
+        let bound = bindings
+            .iter()
+            .map(|(k, v)| (k.as_str(), to_jvalue(v)))
+            .collect();
+        self.run(input.map_or(JValue::Undefined, to_jvalue), bound, roots)
+    }
+
+    fn run(
+        &self,
+        input: JValue,
+        bindings: Vec<(&str, JValue)>,
+        roots: &dyn Roots,
+    ) -> Result<Option<Value>, JsonataError> {
+        let options = EvaluatorOptions {
+            timeout_ms: Some(TIMEOUT_MS),
+            max_stack_depth: Some(MAX_DEPTH),
+            ..EvaluatorOptions::default()
+        };
+        let mut context = Context::new();
+        for (name, value) in bindings {
+            context.bind(name.to_string(), value);
+        }
+        let mut ev = Evaluator::with_options(context, options);
+        functions::register(&mut ev, |n| self.reads.mentions(n), roots.env())
+            .map_err(|e| engine_error(&e.to_string()))?;
+        // The engine has panicked on a few exotic picture strings; a panic there must not take
+        // the run down, so it becomes an evaluation error.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ev.evaluate(&self.ast, &input)
+        }));
+        match outcome {
+            Ok(Ok(v)) => Ok(from_jvalue(&v)),
+            Ok(Err(e)) => Err(engine_error(&e.to_string())),
+            Err(_) => Err(JsonataError {
+                code: String::new(),
+                position: 0,
+                message: "the JSONata engine failed on this expression".into(),
+            }),
+        }
+    }
+
+    fn failure_message(&self, e: &JsonataError) -> String {
+        format!(
+            "The JSONata expression '{}' threw an error: {}",
+            self.source, e
+        )
     }
 
     /// Evaluates the expression of a field; *undefined* is an error, as in AWS.
@@ -67,6 +194,76 @@ impl Expression {
     }
 }
 
+fn parse(source: &str) -> Result<jsonata_core::ast::AstNode, JsonataError> {
+    let parsed = std::panic::catch_unwind(|| jsonata_core::parser::parse(source));
+    match parsed {
+        Ok(Ok(ast)) => Ok(ast),
+        Ok(Err(e)) => {
+            let mut err = engine_error(&e.to_string());
+            err.position = error_position(source, &err.code);
+            Err(err)
+        }
+        Err(_) => Err(JsonataError {
+            code: "S0201".into(),
+            position: 0,
+            message: "the expression could not be parsed".into(),
+        }),
+    }
+}
+
+/// Where a syntax error is: the shortest prefix of the expression that already fails with
+/// the same code (the engine reports no positions). Bounded, since it parses many prefixes.
+fn error_position(source: &str, code: &str) -> usize {
+    if code.is_empty() || code == "S0207" || source.len() > 4096 {
+        return source.chars().count();
+    }
+    let mut count = 0;
+    for (i, c) in source.char_indices() {
+        count += 1;
+        let prefix = &source[..i + c.len_utf8()];
+        let failed_same = match std::panic::catch_unwind(|| jsonata_core::parser::parse(prefix)) {
+            Ok(Err(e)) => error_code(&e.to_string()) == code,
+            _ => false,
+        };
+        if failed_same {
+            return count;
+        }
+    }
+    source.chars().count()
+}
+
+/// Splits an engine message into JSONata's code and the rest.
+fn engine_error(message: &str) -> JsonataError {
+    let code = error_code(message);
+    let text = match message.find(&code) {
+        Some(at) if !code.is_empty() => message[at + code.len()..]
+            .trim_start_matches(':')
+            .trim()
+            .to_string(),
+        _ => message.to_string(),
+    };
+    JsonataError {
+        code,
+        position: 0,
+        message: text,
+    }
+}
+
+/// The first `[STDU]dddd` code in a message.
+fn error_code(message: &str) -> String {
+    let bytes = message.as_bytes();
+    for i in 0..bytes.len().saturating_sub(4) {
+        let lead = bytes[i];
+        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let digits = bytes[i + 1..i + 5].iter().all(u8::is_ascii_digit);
+        let end = bytes.get(i + 5).is_none_or(|b| !b.is_ascii_alphanumeric());
+        if boundary && matches!(lead, b'S' | b'T' | b'D' | b'U') && digits && end {
+            return message[i..i + 5].to_string();
+        }
+    }
+    String::new()
+}
+
 /// JSONata-style type names used in AWS's messages (`'array'`, `'object'`, ...).
 pub fn type_name(v: &Value) -> &'static str {
     match v {
@@ -76,5 +273,69 @@ pub fn type_name(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::roots::StaticRoots;
+    use serde_json::json;
+
+    fn eval(src: &str, input: Value) -> Result<Option<Value>, DataError> {
+        let roots = StaticRoots {
+            states: json!({ "input": input }),
+            context: json!({"State": {"Name": "S"}}),
+            ..StaticRoots::default()
+        };
+        Expression::compile(src).expect("compiles").evaluate(&roots)
+    }
+
+    #[test]
+    fn reads_states_input_and_context() {
+        assert_eq!(
+            eval("$states.input.a + 1", json!({"a": 41})),
+            Ok(Some(json!(42)))
+        );
+        assert_eq!(
+            eval("$states.context.State.Name", json!({})),
+            Ok(Some(json!("S")))
+        );
+        assert_eq!(
+            eval("$states.input.a[1]", json!({"a": [1, 2]})),
+            Ok(Some(json!(2)))
+        );
+        assert_eq!(eval("a", json!({"a": [1, 2]})), Ok(None));
+    }
+
+    #[test]
+    fn undefined_is_none_and_errors_are_query_errors() {
+        assert_eq!(eval("$nothing", json!({})), Ok(None));
+        let err = eval("1 + 'a'", json!({})).expect_err("type error");
+        assert_eq!(err.error, "States.QueryEvaluationError");
+        assert!(err.message.contains("T2002"), "{}", err.message);
+    }
+
+    #[test]
+    fn variables_are_bound_by_name() {
+        let mut roots = StaticRoots::default();
+        roots.vars.insert("total".into(), json!(5));
+        let e = Expression::compile("$total * 2").expect("compiles");
+        assert_eq!(e.evaluate(&roots), Ok(Some(json!(10))));
+    }
+
+    #[test]
+    fn syntax_errors_carry_code_and_position() {
+        let err = Expression::compile("1 + (2").expect_err("unclosed");
+        assert_eq!(err.code, "S0203");
+        let err = Expression::compile("a ! b").expect_err("bad operator");
+        assert_eq!(err.code, "S0204");
+        assert_eq!(err.position, 3);
+    }
+
+    #[test]
+    fn integers_stay_integers() {
+        assert_eq!(eval("2 * 3", json!(null)), Ok(Some(json!(6))));
+        assert_eq!(eval("1 / 4", json!(null)), Ok(Some(json!(0.25))));
     }
 }

@@ -41,7 +41,7 @@ pub fn github(checked: &[Checked]) -> String {
             out.push_str(&format!(
                 "::{level} {}::{}\n",
                 props.join(","),
-                data(&format!("{machine}{} (at {})", d.message, d.location))
+                data(&format!("{machine}{} (at {})", d.message, d.shown_at()))
             ));
         }
     }

@@ -36,7 +36,7 @@ pub fn human(checked: &[Checked], strict: bool, color: bool) -> String {
                 "{at}: {level}[{}]: {machine}{} (at {})\n",
                 d.code.as_str(),
                 d.message,
-                d.location
+                d.shown_at()
             ));
             if let Some(p) = f.position
                 && let Some(line) = doc.line(p.line)

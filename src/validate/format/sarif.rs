@@ -37,7 +37,7 @@ pub fn sarif(checked: &[Checked]) -> String {
                         "artifactLocation": {"uri": uri(&file_of(c))},
                         "region": Value::Object(region),
                     },
-                    "logicalLocations": [{"fullyQualifiedName": d.location, "kind": "member"}],
+                    "logicalLocations": [{"fullyQualifiedName": d.shown_at(), "kind": "member"}],
                 }],
             }));
         }

@@ -1,0 +1,527 @@
+//! The client traits over the AWS SDK (cargo feature `aws`).
+//!
+//! Configuration comes from the SDK's default chain (environment, shared files, SSO-less
+//! profiles, IMDS), narrowed by `--profile`, `--region` and `--endpoint-url`. Credentials are
+//! never printed. ECS parameters arrive in Step Functions' PascalCase and are mapped field by
+//! field onto the `RunTask` request; a field `asl` does not map is refused (a fault), never
+//! silently dropped.
+
+use super::client::{
+    ApiError, EcsApi, EcsContainer, EcsTask, InvokeRequest, InvokeResponse, LambdaApi,
+    RunTaskResponse,
+};
+use aws_sdk_ecs::types as ecs;
+use futures::future::BoxFuture;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// Where the SDK clients point.
+#[derive(Debug, Clone, Default)]
+pub struct SdkSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Loads the SDK configuration and builds the Lambda and ECS clients.
+pub async fn sdk_clients(s: &SdkSettings) -> (Arc<dyn LambdaApi>, Arc<dyn EcsApi>) {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(p) = &s.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &s.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(u) = &s.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    let conf = loader.load().await;
+    (
+        Arc::new(SdkLambda(aws_sdk_lambda::Client::new(&conf))),
+        Arc::new(SdkEcs(aws_sdk_ecs::Client::new(&conf))),
+    )
+}
+
+/// An SDK error as an [`ApiError`]: the service's code when it answered, else a local error.
+fn api_error<E, R>(e: aws_smithy_runtime_api_error::SdkError<E, R>, fallback: &str) -> ApiError
+where
+    E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_sdk_lambda::error::{DisplayErrorContext, SdkError};
+    match &e {
+        SdkError::ServiceError(se) => ApiError::service(
+            se.err().code().unwrap_or(fallback),
+            se.err()
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| DisplayErrorContext(&e).to_string()),
+        ),
+        _ => ApiError::local(DisplayErrorContext(&e).to_string()),
+    }
+}
+
+// The SDK crates re-export the same error type; name it once.
+mod aws_smithy_runtime_api_error {
+    pub use aws_sdk_lambda::error::SdkError;
+}
+
+struct SdkLambda(aws_sdk_lambda::Client);
+
+impl LambdaApi for SdkLambda {
+    fn invoke(&self, r: InvokeRequest) -> BoxFuture<'_, Result<InvokeResponse, ApiError>> {
+        Box::pin(async move {
+            use aws_sdk_lambda::operation::RequestId;
+            use aws_sdk_lambda::primitives::Blob;
+            let out = self
+                .0
+                .invoke()
+                .function_name(r.function_name)
+                .set_payload(r.payload.map(Blob::new))
+                .set_qualifier(r.qualifier)
+                .set_invocation_type(r.invocation_type.as_deref().map(Into::into))
+                .set_log_type(r.log_type.as_deref().map(Into::into))
+                .set_client_context(r.client_context)
+                .send()
+                .await
+                .map_err(|e| api_error(e, "ServiceException"))?;
+            Ok(InvokeResponse {
+                status_code: out.status_code(),
+                executed_version: out.executed_version().map(str::to_string),
+                function_error: out.function_error().map(str::to_string),
+                payload: out
+                    .payload()
+                    .map(|b| b.as_ref().to_vec())
+                    .unwrap_or_default(),
+                log_result: out.log_result().map(str::to_string),
+                request_id: out.request_id().map(str::to_string),
+            })
+        })
+    }
+}
+
+struct SdkEcs(aws_sdk_ecs::Client);
+
+impl EcsApi for SdkEcs {
+    fn run_task(&self, params: &Value) -> BoxFuture<'_, Result<RunTaskResponse, ApiError>> {
+        let req = run_task_request(&self.0, params);
+        Box::pin(async move {
+            let out = req?
+                .send()
+                .await
+                .map_err(|e| api_error(e, "AmazonECSException"))?;
+            Ok(RunTaskResponse {
+                tasks: out.tasks().iter().map(task).collect(),
+                failures: out
+                    .failures()
+                    .iter()
+                    .map(|f| {
+                        let mut m = Map::new();
+                        put(&mut m, "Arn", f.arn());
+                        put(&mut m, "Reason", f.reason());
+                        put(&mut m, "Detail", f.detail());
+                        Value::Object(m)
+                    })
+                    .collect(),
+            })
+        })
+    }
+
+    fn describe_tasks<'a>(
+        &'a self,
+        cluster: Option<&'a str>,
+        arns: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<EcsTask>, ApiError>> {
+        Box::pin(async move {
+            let out = self
+                .0
+                .describe_tasks()
+                .set_cluster(cluster.map(str::to_string))
+                .set_tasks(Some(arns.to_vec()))
+                .send()
+                .await
+                .map_err(|e| api_error(e, "AmazonECSException"))?;
+            Ok(out.tasks().iter().map(task).collect())
+        })
+    }
+
+    fn essential_containers<'a>(
+        &'a self,
+        task_definition: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, ApiError>> {
+        Box::pin(async move {
+            let out = self
+                .0
+                .describe_task_definition()
+                .task_definition(task_definition)
+                .send()
+                .await
+                .map_err(|e| api_error(e, "AmazonECSException"))?;
+            Ok(out
+                .task_definition()
+                .map(|td| {
+                    td.container_definitions()
+                        .iter()
+                        .filter(|c| c.essential().unwrap_or(true))
+                        .filter_map(|c| c.name().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default())
+        })
+    }
+
+    fn stop_task<'a>(
+        &'a self,
+        cluster: Option<&'a str>,
+        arn: &'a str,
+        reason: &'a str,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(async move {
+            self.0
+                .stop_task()
+                .set_cluster(cluster.map(str::to_string))
+                .task(arn)
+                .reason(reason)
+                .send()
+                .await
+                .map_err(|e| api_error(e, "AmazonECSException"))?;
+            Ok(())
+        })
+    }
+}
+
+fn put(m: &mut Map<String, Value>, k: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        m.insert(k.into(), json!(v));
+    }
+}
+
+fn millis(m: &mut Map<String, Value>, k: &str, v: Option<&aws_sdk_ecs::primitives::DateTime>) {
+    if let Some(t) = v.and_then(|t| t.to_millis().ok()) {
+        m.insert(k.into(), json!(t));
+    }
+}
+
+/// A described task in Step Functions' PascalCase.
+fn task(t: &ecs::Task) -> EcsTask {
+    let mut m = Map::new();
+    put(&mut m, "AvailabilityZone", t.availability_zone());
+    put(&mut m, "ClusterArn", t.cluster_arn());
+    let containers: Vec<Value> = t
+        .containers()
+        .iter()
+        .map(|c| {
+            let mut cm = Map::new();
+            put(&mut cm, "ContainerArn", c.container_arn());
+            if let Some(x) = c.exit_code() {
+                cm.insert("ExitCode".into(), json!(x));
+            }
+            put(&mut cm, "Image", c.image());
+            put(&mut cm, "LastStatus", c.last_status());
+            put(&mut cm, "Name", c.name());
+            put(&mut cm, "Reason", c.reason());
+            put(&mut cm, "RuntimeId", c.runtime_id());
+            put(&mut cm, "TaskArn", c.task_arn());
+            Value::Object(cm)
+        })
+        .collect();
+    m.insert("Containers".into(), Value::Array(containers));
+    put(&mut m, "Cpu", t.cpu());
+    millis(&mut m, "CreatedAt", t.created_at());
+    put(&mut m, "DesiredStatus", t.desired_status());
+    put(&mut m, "Group", t.group());
+    put(&mut m, "LastStatus", t.last_status());
+    put(&mut m, "LaunchType", t.launch_type().map(|l| l.as_str()));
+    put(&mut m, "Memory", t.memory());
+    put(&mut m, "PlatformVersion", t.platform_version());
+    millis(&mut m, "StartedAt", t.started_at());
+    put(&mut m, "StartedBy", t.started_by());
+    put(&mut m, "StopCode", t.stop_code().map(|s| s.as_str()));
+    millis(&mut m, "StoppedAt", t.stopped_at());
+    put(&mut m, "StoppedReason", t.stopped_reason());
+    millis(&mut m, "StoppingAt", t.stopping_at());
+    put(&mut m, "TaskArn", t.task_arn());
+    put(&mut m, "TaskDefinitionArn", t.task_definition_arn());
+    m.insert("Version".into(), json!(t.version()));
+    EcsTask {
+        arn: t.task_arn().unwrap_or_default().to_string(),
+        last_status: t.last_status().unwrap_or_default().to_string(),
+        task_definition_arn: t.task_definition_arn().map(str::to_string),
+        containers: t
+            .containers()
+            .iter()
+            .map(|c| EcsContainer {
+                name: c.name().unwrap_or_default().to_string(),
+                exit_code: c.exit_code(),
+                reason: c.reason().map(str::to_string),
+            })
+            .collect(),
+        json: Value::Object(m),
+    }
+}
+
+/// Reads PascalCase parameters, refusing fields it does not know.
+struct Fields<'a> {
+    at: String,
+    m: &'a Map<String, Value>,
+    known: &'static [&'static str],
+}
+
+impl<'a> Fields<'a> {
+    fn new(at: &str, v: &'a Value, known: &'static [&'static str]) -> Result<Self, ApiError> {
+        let Some(m) = v.as_object() else {
+            return Err(ApiError::local(format!(
+                "ECS parameter `{at}` must be an object, found {v}"
+            )));
+        };
+        if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(ApiError::local(format!(
+                "ECS parameter `{at}{}{k}` is not supported by asl (it knows {})",
+                if at.is_empty() { "" } else { "." },
+                known.join(", ")
+            )));
+        }
+        Ok(Fields {
+            at: at.to_string(),
+            m,
+            known,
+        })
+    }
+
+    fn path(&self, k: &str) -> String {
+        debug_assert!(self.known.contains(&k));
+        if self.at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{}.{k}", self.at)
+        }
+    }
+
+    fn get(&self, k: &str) -> Option<&'a Value> {
+        self.m.get(k).filter(|v| !v.is_null())
+    }
+
+    fn str(&self, k: &str) -> Result<Option<String>, ApiError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(v) => Err(ApiError::local(format!(
+                "ECS parameter `{}` must be a string, found {v}",
+                self.path(k)
+            ))),
+        }
+    }
+
+    fn int(&self, k: &str) -> Result<Option<i32>, ApiError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::local(format!(
+                        "ECS parameter `{}` must be an integer, found {v}",
+                        self.path(k)
+                    ))
+                }),
+        }
+    }
+
+    fn bool(&self, k: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(v) => Err(ApiError::local(format!(
+                "ECS parameter `{}` must be true or false, found {v}",
+                self.path(k)
+            ))),
+        }
+    }
+
+    fn strs(&self, k: &str) -> Result<Option<Vec<String>>, ApiError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|x| {
+                    x.as_str().map(str::to_string).ok_or_else(|| {
+                        ApiError::local(format!(
+                            "ECS parameter `{}` must be an array of strings",
+                            self.path(k)
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(v) => Err(ApiError::local(format!(
+                "ECS parameter `{}` must be an array, found {v}",
+                self.path(k)
+            ))),
+        }
+    }
+
+    fn objects(&self, k: &str) -> Result<Vec<&'a Value>, ApiError> {
+        match self.get(k) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(a)) => Ok(a.iter().collect()),
+            Some(v) => Err(ApiError::local(format!(
+                "ECS parameter `{}` must be an array, found {v}",
+                self.path(k)
+            ))),
+        }
+    }
+}
+
+fn build_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::local(format!("invalid ECS parameters: {e}"))
+}
+
+fn run_task_request(
+    client: &aws_sdk_ecs::Client,
+    params: &Value,
+) -> Result<aws_sdk_ecs::operation::run_task::builders::RunTaskFluentBuilder, ApiError> {
+    let p = Fields::new(
+        "",
+        params,
+        &[
+            "Cluster",
+            "TaskDefinition",
+            "LaunchType",
+            "Count",
+            "Group",
+            "StartedBy",
+            "PlatformVersion",
+            "NetworkConfiguration",
+            "Overrides",
+            "CapacityProviderStrategy",
+            "Tags",
+            "PropagateTags",
+            "EnableExecuteCommand",
+            "EnableECSManagedTags",
+            "ReferenceId",
+            "ClientToken",
+        ],
+    )?;
+    let mut r = client
+        .run_task()
+        .set_cluster(p.str("Cluster")?)
+        .set_task_definition(p.str("TaskDefinition")?)
+        .set_launch_type(p.str("LaunchType")?.as_deref().map(ecs::LaunchType::from))
+        .set_count(p.int("Count")?)
+        .set_group(p.str("Group")?)
+        .set_started_by(p.str("StartedBy")?)
+        .set_platform_version(p.str("PlatformVersion")?)
+        .set_propagate_tags(
+            p.str("PropagateTags")?
+                .as_deref()
+                .map(ecs::PropagateTags::from),
+        )
+        .set_enable_execute_command(p.bool("EnableExecuteCommand")?)
+        .set_enable_ecs_managed_tags(p.bool("EnableECSManagedTags")?)
+        .set_reference_id(p.str("ReferenceId")?)
+        .set_client_token(p.str("ClientToken")?);
+    if let Some(n) = p.get("NetworkConfiguration") {
+        let n = Fields::new("NetworkConfiguration", n, &["AwsvpcConfiguration"])?;
+        if let Some(a) = n.get("AwsvpcConfiguration") {
+            let a = Fields::new(
+                "NetworkConfiguration.AwsvpcConfiguration",
+                a,
+                &["Subnets", "SecurityGroups", "AssignPublicIp"],
+            )?;
+            let vpc = ecs::AwsVpcConfiguration::builder()
+                .set_subnets(a.strs("Subnets")?)
+                .set_security_groups(a.strs("SecurityGroups")?)
+                .set_assign_public_ip(
+                    a.str("AssignPublicIp")?
+                        .as_deref()
+                        .map(ecs::AssignPublicIp::from),
+                )
+                .build()
+                .map_err(build_error)?;
+            r = r.network_configuration(
+                ecs::NetworkConfiguration::builder()
+                    .awsvpc_configuration(vpc)
+                    .build(),
+            );
+        }
+    }
+    if let Some(o) = p.get("Overrides") {
+        let o = Fields::new(
+            "Overrides",
+            o,
+            &[
+                "ContainerOverrides",
+                "Cpu",
+                "Memory",
+                "TaskRoleArn",
+                "ExecutionRoleArn",
+            ],
+        )?;
+        let mut b = ecs::TaskOverride::builder()
+            .set_cpu(o.str("Cpu")?)
+            .set_memory(o.str("Memory")?)
+            .set_task_role_arn(o.str("TaskRoleArn")?)
+            .set_execution_role_arn(o.str("ExecutionRoleArn")?);
+        for c in o.objects("ContainerOverrides")? {
+            let c = Fields::new(
+                "Overrides.ContainerOverrides[]",
+                c,
+                &[
+                    "Name",
+                    "Command",
+                    "Environment",
+                    "Cpu",
+                    "Memory",
+                    "MemoryReservation",
+                ],
+            )?;
+            let mut cb = ecs::ContainerOverride::builder()
+                .set_name(c.str("Name")?)
+                .set_command(c.strs("Command")?)
+                .set_cpu(c.int("Cpu")?)
+                .set_memory(c.int("Memory")?)
+                .set_memory_reservation(c.int("MemoryReservation")?);
+            for e in c.objects("Environment")? {
+                let e = Fields::new(
+                    "Overrides.ContainerOverrides[].Environment[]",
+                    e,
+                    &["Name", "Value"],
+                )?;
+                cb = cb.environment(
+                    ecs::KeyValuePair::builder()
+                        .set_name(e.str("Name")?)
+                        .set_value(e.str("Value")?)
+                        .build(),
+                );
+            }
+            b = b.container_overrides(cb.build());
+        }
+        r = r.overrides(b.build());
+    }
+    for s in p.objects("CapacityProviderStrategy")? {
+        let s = Fields::new(
+            "CapacityProviderStrategy[]",
+            s,
+            &["CapacityProvider", "Weight", "Base"],
+        )?;
+        r = r.capacity_provider_strategy(
+            ecs::CapacityProviderStrategyItem::builder()
+                .set_capacity_provider(s.str("CapacityProvider")?)
+                .set_weight(s.int("Weight")?)
+                .set_base(s.int("Base")?)
+                .build()
+                .map_err(build_error)?,
+        );
+    }
+    for t in p.objects("Tags")? {
+        let t = Fields::new("Tags[]", t, &["Key", "Value"])?;
+        r = r.tags(
+            ecs::Tag::builder()
+                .set_key(t.str("Key")?)
+                .set_value(t.str("Value")?)
+                .build(),
+        );
+    }
+    Ok(r)
+}

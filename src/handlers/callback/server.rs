@@ -1,0 +1,312 @@
+//! The callback endpoint: a minimal HTTP/1.1 server for three Step Functions operations.
+//!
+//! Requests are AWS's JSON 1.0 protocol as the SDKs and the AWS CLI send them:
+//! `POST /` with `X-Amz-Target: AWSStepFunctions.SendTaskSuccess` (or `SendTaskFailure`,
+//! `SendTaskHeartbeat`), `Content-Type: application/x-amz-json-1.0` and a JSON body
+//! (`{"taskToken", "output"}`, `{"taskToken", "error", "cause"}`, `{"taskToken"}`). Answers are
+//! `200 {}` or AWS's error shape: status 400, header `x-amzn-ErrorType`, body
+//! `{"__type": "...#TaskDoesNotExist", "message": ...}`.
+//!
+//! Hand-written over tokio's `TcpListener` rather than hyper: one request per connection
+//! (`Connection: close`), three operations, no TLS; the SDKs reconnect as needed. Requests are
+//! not authenticated (signatures are ignored): the server listens on loopback only and tokens
+//! are 384-bit random values.
+
+use super::tokens::{Callback, Refused, Tokens};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_BODY: usize = 1024 * 1024;
+
+/// The callback endpoint of one run. Bound before the run (so its address can be printed);
+/// serving starts on first use, on the run's runtime.
+pub struct CallbackServer {
+    tokens: Arc<Tokens>,
+    addr: SocketAddr,
+    listener: Mutex<Option<std::net::TcpListener>>,
+}
+
+impl CallbackServer {
+    /// Binds 127.0.0.1:`port` (0: an ephemeral port).
+    pub fn bind(port: u16) -> std::io::Result<Arc<CallbackServer>> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        listener.set_nonblocking(true)?;
+        Ok(Arc::new(CallbackServer {
+            tokens: Tokens::new(),
+            addr: listener.local_addr()?,
+            listener: Mutex::new(Some(listener)),
+        }))
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn tokens(&self) -> &Arc<Tokens> {
+        &self.tokens
+    }
+
+    /// Starts accepting connections on the current tokio runtime (once; later calls do
+    /// nothing).
+    pub fn start(&self) {
+        let Some(std_listener) = self
+            .listener
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        else {
+            return;
+        };
+        let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
+            eprintln!("asl: warning: the callback endpoint could not be started");
+            return;
+        };
+        let tokens = Arc::clone(&self.tokens);
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let tokens = Arc::clone(&tokens);
+                tokio::spawn(async move {
+                    let _ = serve(stream, &tokens).await;
+                });
+            }
+        });
+    }
+}
+
+/// Reads one request, answers it, closes the connection.
+async fn serve(mut stream: TcpStream, tokens: &Tokens) -> std::io::Result<()> {
+    let (status, body, error_type) = match read_request(&mut stream).await? {
+        Ok((target, body)) => handle(&target, &body, tokens),
+        Err((status, msg)) => (status, json!({"message": msg}), None),
+    };
+    let body = body.to_string();
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nx-amzn-RequestId: {}\r\nConnection: close\r\n",
+        body.len(),
+        uuid::Uuid::new_v4()
+    );
+    if let Some(t) = error_type {
+        head.push_str(&format!("x-amzn-ErrorType: {t}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+type Request = Result<(String, Vec<u8>), (&'static str, String)>;
+
+/// Returns the `X-Amz-Target` and the body, or an HTTP status and message.
+async fn read_request(stream: &mut TcpStream) -> std::io::Result<Request> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i;
+        }
+        if buf.len() > MAX_HEAD {
+            return Ok(Err((
+                "431 Request Header Fields Too Large",
+                "headers too large".into(),
+            )));
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(Err(("400 Bad Request", "incomplete request".into())));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let method = lines
+        .next()
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or("");
+    let mut target = String::new();
+    let mut length = 0usize;
+    let mut expect_continue = false;
+    for line in lines {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let v = v.trim();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "x-amz-target" => target = v.to_string(),
+            "content-length" => length = v.parse().unwrap_or(0),
+            "expect" => expect_continue = v.eq_ignore_ascii_case("100-continue"),
+            _ => {}
+        }
+    }
+    if method != "POST" {
+        return Ok(Err((
+            "405 Method Not Allowed",
+            "the callback endpoint answers POST requests only".into(),
+        )));
+    }
+    if length > MAX_BODY {
+        return Ok(Err((
+            "413 Payload Too Large",
+            "request body too large".into(),
+        )));
+    }
+    if expect_continue {
+        stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+    }
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    Ok(Ok((target, body)))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// AWS's error answer.
+fn error(code: &str, message: &str) -> (&'static str, Value, Option<String>) {
+    (
+        "400 Bad Request",
+        json!({"__type": format!("com.amazonaws.swf.service.v2.model#{code}"), "message": message}),
+        Some(code.to_string()),
+    )
+}
+
+/// Answers one operation: `(status, body, x-amzn-ErrorType)`.
+fn handle(target: &str, body: &[u8], tokens: &Tokens) -> (&'static str, Value, Option<String>) {
+    let op = target.strip_prefix("AWSStepFunctions.").unwrap_or("");
+    if !matches!(
+        op,
+        "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat"
+    ) {
+        return error(
+            "UnknownOperationException",
+            &format!(
+                "the local callback endpoint answers only AWSStepFunctions.SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat (X-Amz-Target was `{target}`)"
+            ),
+        );
+    }
+    let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(body) else {
+        return error(
+            "SerializationException",
+            "the request body is not a JSON object",
+        );
+    };
+    let str_field = |k: &str| req.get(k).and_then(Value::as_str).map(str::to_string);
+    let Some(token) = str_field("taskToken") else {
+        return error(
+            "ValidationException",
+            "1 validation error detected: Value null at 'taskToken' failed to satisfy constraint: Member must not be null",
+        );
+    };
+    let cb = match op {
+        "SendTaskSuccess" => {
+            let Some(output) = str_field("output") else {
+                return error(
+                    "ValidationException",
+                    "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null",
+                );
+            };
+            match serde_json::from_str(&output) {
+                Ok(v) => Callback::Success(v),
+                Err(_) => {
+                    return error(
+                        "InvalidOutput",
+                        "Invalid Output: 'output is not valid JSON'",
+                    );
+                }
+            }
+        }
+        "SendTaskFailure" => Callback::Failure {
+            error: str_field("error"),
+            cause: str_field("cause"),
+        },
+        _ => Callback::Heartbeat,
+    };
+    match tokens.send(&token, cb) {
+        Ok(()) => ("200 OK", json!({}), None),
+        Err(Refused::InvalidToken) => error("InvalidToken", "Invalid Token: 'Invalid token'"),
+        Err(Refused::TaskDoesNotExist) => error(
+            "TaskDoesNotExist",
+            "Task Does Not Exist: 'Provided task does not exist'",
+        ),
+        Err(Refused::TaskTimedOut) => error(
+            "TaskTimedOut",
+            "Task Timed Out: 'Provided task does not exist anymore'",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_the_three_operations_and_aws_errors() {
+        let t = Tokens::new();
+        let mut r = t.register("tok");
+        let (s, b, _) = handle(
+            "AWSStepFunctions.SendTaskHeartbeat",
+            br#"{"taskToken":"tok"}"#,
+            &t,
+        );
+        assert_eq!((s, b), ("200 OK", json!({})));
+        let (s, _, e) = handle(
+            "AWSStepFunctions.SendTaskSuccess",
+            br#"{"taskToken":"tok","output":"{bad"}"#,
+            &t,
+        );
+        assert_eq!(
+            (s, e.as_deref()),
+            ("400 Bad Request", Some("InvalidOutput"))
+        );
+        let (s, _, _) = handle(
+            "AWSStepFunctions.SendTaskSuccess",
+            br#"{"taskToken":"tok","output":"{\"a\":1}"}"#,
+            &t,
+        );
+        assert_eq!(s, "200 OK");
+        assert_eq!(r.rx.try_recv().ok(), Some(Callback::Heartbeat));
+        assert_eq!(
+            r.rx.try_recv().ok(),
+            Some(Callback::Success(json!({"a": 1})))
+        );
+        let (_, b, e) = handle(
+            "AWSStepFunctions.SendTaskFailure",
+            br#"{"taskToken":"tok","error":"E"}"#,
+            &t,
+        );
+        assert_eq!(e.as_deref(), Some("TaskTimedOut"));
+        assert_eq!(
+            b["__type"],
+            json!("com.amazonaws.swf.service.v2.model#TaskTimedOut")
+        );
+        let (_, _, e) = handle(
+            "AWSStepFunctions.SendTaskFailure",
+            br#"{"taskToken":"zz"}"#,
+            &t,
+        );
+        assert_eq!(e.as_deref(), Some("TaskDoesNotExist"));
+        let (_, _, e) = handle(
+            "AWSStepFunctions.SendTaskFailure",
+            br#"{"taskToken":"z z"}"#,
+            &t,
+        );
+        assert_eq!(e.as_deref(), Some("InvalidToken"));
+        let (_, _, e) = handle("AWSStepFunctions.StartExecution", b"{}", &t);
+        assert_eq!(e.as_deref(), Some("UnknownOperationException"));
+    }
+}

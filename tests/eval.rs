@@ -1,0 +1,194 @@
+//! CLI tests for `asl eval`: the contract the JSONata suite and users rely on.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn asl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(args)
+        .output()
+        .expect("the asl binary starts")
+}
+
+fn write(test: &str, name: &str, text: &str) -> String {
+    let dir: PathBuf = std::env::temp_dir().join(format!("asl-eval-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write fixture");
+    path.display().to_string()
+}
+
+fn reply(out: &Output) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn jsonata_result_undefined_and_error_replies() {
+    let input = write(
+        "replies",
+        "in.json",
+        r#"{"items": [{"price": 2}, {"price": 3.5}]}"#,
+    );
+    let out = asl(&[
+        "eval",
+        "--jsonata",
+        "$sum(items.price)",
+        "--input-file",
+        &input,
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out), serde_json::json!({"result": 5.5}));
+    let out = asl(&[
+        "eval",
+        "--jsonata",
+        "nothing",
+        "--input-file",
+        &input,
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out), serde_json::json!({"undefined": true}));
+    let out = asl(&["eval", "--jsonata", "1 + 'a'", "--result-format", "json"]);
+    assert_eq!(reply(&out)["error"]["code"], "T2002");
+    let out = asl(&["eval", "--jsonata", "(1 + ", "--result-format", "json"]);
+    assert_eq!(reply(&out)["error"]["code"], "S0207");
+}
+
+#[test]
+fn expression_may_start_with_a_hyphen_and_input_may_be_absent() {
+    let out = asl(&["eval", "--jsonata", "-42", "--result-format", "json"]);
+    assert_eq!(reply(&out), serde_json::json!({"result": -42}));
+    let out = asl(&["eval", "--jsonata", "$", "--result-format", "json"]);
+    assert_eq!(reply(&out), serde_json::json!({"undefined": true}));
+}
+
+#[test]
+fn bindings_become_variables() {
+    let bindings = write(
+        "bindings",
+        "b.json",
+        r#"{"total": 20, "states": {"input": {"n": 2}}}"#,
+    );
+    let out = asl(&[
+        "eval",
+        "--jsonata",
+        "$total / $states.input.n",
+        "--bindings-file",
+        &bindings,
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out), serde_json::json!({"result": 10}));
+}
+
+#[test]
+fn aws_functions_are_available() {
+    let out = asl(&[
+        "eval",
+        "--jsonata",
+        "$partition($range(1, 5, 1), 2)",
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(
+        reply(&out),
+        serde_json::json!({"result": [[1, 2], [3, 4], [5]]})
+    );
+}
+
+#[test]
+fn default_format_prints_the_value_and_fails_with_exit_1() {
+    let out = asl(&["eval", "--jsonata", "{'a': [1, 2]}"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"a":[1,2]}"#
+    );
+    let out = asl(&["eval", "--jsonata", "$error('boom')"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("boom"));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn jsonpath_paths_and_intrinsics() {
+    let input = write(
+        "jsonpath",
+        "in.json",
+        r#"{"a": {"b": [10, 20]}, "name": "Ada"}"#,
+    );
+    let out = asl(&[
+        "eval",
+        "--jsonpath",
+        "$.a.b[1]",
+        "--input-file",
+        &input,
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out), serde_json::json!({"result": 20}));
+    let out = asl(&[
+        "eval",
+        "--jsonpath",
+        "States.Format('Hi {}', $.name)",
+        "--input-file",
+        &input,
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out), serde_json::json!({"result": "Hi Ada"}));
+    let out = asl(&[
+        "eval",
+        "--jsonpath",
+        "States.MathAdd($.name, 1)",
+        "--input-file",
+        &input,
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out)["error"]["code"], "States.IntrinsicFailure");
+    let out = asl(&[
+        "eval",
+        "--jsonpath",
+        "$.missing",
+        "--input-file",
+        &input,
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out)["error"]["code"], "States.Runtime");
+}
+
+#[test]
+fn bad_files_and_missing_expression_exit_2() {
+    assert_eq!(
+        asl(&[
+            "eval",
+            "--jsonata",
+            "1",
+            "--input-file",
+            "/nonexistent.json"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    let bad = write("bad", "bad.json", "{");
+    let out = asl(&["eval", "--jsonata", "1", "--input-file", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json:1:"));
+    assert_eq!(asl(&["eval"]).status.code(), Some(2));
+    assert_eq!(
+        asl(&["eval", "--jsonpath", "$.a[", "--result-format", "json"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

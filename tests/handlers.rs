@@ -1,0 +1,464 @@
+//! `asl run` with local command handlers, handler configurations and task-token callbacks,
+//! through the binary.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ASL: &str = env!("CARGO_BIN_EXE_asl");
+
+/// A fresh folder under the target dir for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("handlers-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(ASL)
+        .arg("run")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+const ONE_TASK: &str = r#"{"StartAt": "Work", "States": {"Work": {"Type": "Task",
+  "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"n.$": "$.n"},
+  "Retry": [{"ErrorEquals": ["Busy"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+  "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}],
+  "End": true},
+  "Caught": {"Type": "Pass", "End": true}}}"#;
+
+#[test]
+fn a_local_command_gets_the_effective_input_on_stdin_and_answers_on_stdout() {
+    let d = scratch("stdin");
+    write(&d, "m.asl.json", ONE_TASK);
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            r#"{"n": 41, "other": true}"#,
+            "--local",
+            r#"Work=python3 -c 'import json,sys; v=json.load(sys.stdin); print(json.dumps({"got": v, "state": __import__("os").environ["ASL_STATE_NAME"]}))'"#,
+        ],
+    );
+    assert_eq!(text(&o.stderr), "");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout), "{\"got\":{\"n\":41},\"state\":\"Work\"}\n");
+}
+
+#[test]
+fn a_named_error_from_a_command_is_retried_then_caught() {
+    let d = scratch("named");
+    write(&d, "m.asl.json", ONE_TASK);
+    write(
+        &d,
+        "fail.sh",
+        "echo attempt >> attempts\necho '{\"Error\": \"Busy\", \"Cause\": \"try later\"}'\nexit 3\n",
+    );
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            "{\"n\": 1}",
+            "--local",
+            "Work=sh fail.sh",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "{\"n\":1,\"error\":{\"Error\":\"Busy\",\"Cause\":\"try later\"}}\n"
+    );
+    let attempts = std::fs::read_to_string(d.join("attempts")).unwrap();
+    assert_eq!(attempts.lines().count(), 2, "one try and one retry");
+}
+
+#[test]
+fn a_failing_command_without_a_named_error_is_states_task_failed_with_stderr() {
+    let d = scratch("taskfailed");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}"#,
+    );
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--local",
+            "Work=echo starting >&2; echo 'disk full' >&2; exit 4",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stderr),
+        "execution failed: States.TaskFailed: the command exited with status 4: starting\ndisk full\n"
+    );
+}
+
+#[test]
+fn a_command_that_cannot_start_is_a_fault_no_catch_can_hide() {
+    let d = scratch("fault");
+    write(&d, "m.asl.json", ONE_TASK);
+    write(
+        &d,
+        "h.json",
+        r#"{"States": {"Work": {"Command": ["./no-such-program"]}}}"#,
+    );
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--handlers",
+            "h.json",
+            "--input",
+            "{\"n\": 1}",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("cannot start the command `./no-such-program` for state `Work`"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn timeout_seconds_kills_the_command_and_its_children() {
+    let d = scratch("timeout");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 1, "End": true}}}"#,
+    );
+    let started = Instant::now();
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--local",
+            "Work=(sleep 2; touch survived) & sleep 30",
+        ],
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stderr), "execution failed: States.Timeout\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        !d.join("survived").exists(),
+        "a child of the command outlived the task"
+    );
+}
+
+#[test]
+fn commands_run_concurrently_in_a_parallel_state() {
+    let d = scratch("parallel");
+    let branch = |n: &str| {
+        format!(
+            r#"{{"StartAt": "{n}", "States": {{"{n}": {{"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}}}}"#
+        )
+    };
+    write(
+        &d,
+        "m.asl.json",
+        &format!(
+            r#"{{"StartAt": "P", "States": {{"P": {{"Type": "Parallel", "End": true, "Branches": [{}, {}, {}]}}}}}}"#,
+            branch("A"),
+            branch("B"),
+            branch("C")
+        ),
+    );
+    write(
+        &d,
+        "h.json",
+        r#"{"States": {"?": {"Command": ["sh", "-c", "sleep 1; echo \"\\\"$ASL_STATE_NAME\\\"\""]}}}"#,
+    );
+    let started = Instant::now();
+    let o = run(&d, &["m.asl.json", "--handlers", "h.json"]);
+    let took = started.elapsed();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "[\"A\",\"B\",\"C\"]\n");
+    assert!(
+        took < Duration::from_millis(2500),
+        "took {took:?}: not concurrent"
+    );
+}
+
+#[test]
+fn a_bad_handler_configuration_is_refused_before_the_run_with_its_location() {
+    let d = scratch("badcfg");
+    write(&d, "m.asl.json", ONE_TASK);
+    write(
+        &d,
+        "h.json",
+        "{\n  \"States\": {\n    \"Work\": {\"Command\": \"sh run.sh\"}\n  }\n}\n",
+    );
+    let o = run(&d, &["m.asl.json", "--handlers", "h.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "h.json:3:14: error: `Command` must be a non-empty array of strings: [\"program\", \"arg\", ...] (at /States/Work/Command)\n      \"Work\": {\"Command\": \"sh run.sh\"}\n               ^\n"
+    );
+    write(&d, "h.json", "{\"States\": {\"Wrok\": \"mock\"}}");
+    let o = run(&d, &["m.asl.json", "--handlers", "h.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with(
+            "h.json:1:13: error: `Wrok` is not a Task state of the definition (did you mean `Work`?) (at /States/Wrok)"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn unsupported_aws_integrations_and_unknown_states_are_refused_before_the_run() {
+    let d = scratch("unsupported");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "First", "States": {
+          "First": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Send"},
+          "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}}}"#,
+    );
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--local",
+            "First=touch ran; echo 1",
+            "--aws",
+            "Send",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("the Task state `Send` is routed to AWS (--aws Send), but its resource `arn:aws:states:::sqs:sendMessage` is not supported"),
+        "{err}"
+    );
+    assert!(err.contains("--mock-config"), "{err}");
+    assert!(!d.join("ran").exists(), "nothing may run before the checks");
+    let o = run(&d, &["m.asl.json", "--local", "Frist=echo 1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "error: `Frist` is not a Task state of the definition (did you mean `First`?)\n"
+    );
+    let o = run(&d, &["m.asl.json", "--local", "First=echo 1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(
+            "the Task state `Send` (resource `arn:aws:states:::sqs:sendMessage`) has no handler"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+const WAIT: &str = r#"{"StartAt": "Approve", "States": {"Approve": {"Type": "Task",
+  "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+  "Parameters": {"token.$": "$$.Task.Token"}, HEARTBEAT
+  "Catch": [{"ErrorEquals": ["Rejected"], "Next": "No"}], "End": true},
+  "No": {"Type": "Pass", "Result": "rejected", "End": true}}}"#;
+
+/// Starts `asl run` on WAIT with a command that saves its token and endpoint to files.
+fn start_waiting(d: &Path, heartbeat: &str) -> std::process::Child {
+    write(d, "m.asl.json", &WAIT.replace("HEARTBEAT", heartbeat));
+    Command::new(ASL)
+        .args([
+            "run",
+            "m.asl.json",
+            "--local",
+            "Approve=printf %s \"$ASL_CALLBACK_ENDPOINT\" > endpoint.tmp && mv endpoint.tmp endpoint; printf %s \"$ASL_TASK_TOKEN\" > token.tmp && mv token.tmp token",
+        ])
+        .current_dir(d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn read_when_there(p: &Path) -> String {
+    for _ in 0..200 {
+        if let Ok(s) = std::fs::read_to_string(p) {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("{} never appeared", p.display());
+}
+
+/// One AWS JSON 1.0 call, exactly as the SDKs send it. Returns (status line, body).
+fn call(endpoint: &str, op: &str, body: &str) -> (String, String) {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSStepFunctions.{op}\r\nContent-Type: application/x-amz-json-1.0\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/states/aws4_request, SignedHeaders=host, Signature=00\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.lines().next().unwrap_or("").to_string();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+#[test]
+fn send_task_success_completes_a_wait_for_task_token_state() {
+    let d = scratch("callback");
+    let child = start_waiting(&d, "");
+    let endpoint = read_when_there(&d.join("endpoint"));
+    let token = read_when_there(&d.join("token"));
+    assert!(
+        token.len() >= 32,
+        "token `{token}` is too short to be unguessable"
+    );
+    let (st, body) = call(
+        &endpoint,
+        "SendTaskHeartbeat",
+        &format!("{{\"taskToken\":\"{token}\"}}"),
+    );
+    assert_eq!((st.as_str(), body.as_str()), ("HTTP/1.1 200 OK", "{}"));
+    let (st, body) = call(
+        &endpoint,
+        "SendTaskSuccess",
+        "{\"taskToken\":\"unknown\",\"output\":\"{}\"}",
+    );
+    assert_eq!(st, "HTTP/1.1 400 Bad Request");
+    assert!(body.contains("#TaskDoesNotExist"), "{body}");
+    let output = serde_json::json!({"approved": true}).to_string();
+    let req = serde_json::json!({"taskToken": token, "output": output}).to_string();
+    let (st, _) = call(&endpoint, "SendTaskSuccess", &req);
+    assert_eq!(st, "HTTP/1.1 200 OK");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "{\"approved\":true}\n");
+    assert!(
+        text(&o.stderr).starts_with(&format!("asl: callback endpoint {endpoint} ")),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn send_task_failure_fails_the_state_with_the_callers_error() {
+    let d = scratch("callback-failure");
+    let child = start_waiting(&d, "");
+    let endpoint = read_when_there(&d.join("endpoint"));
+    let token = read_when_there(&d.join("token"));
+    let req =
+        serde_json::json!({"taskToken": token, "error": "Rejected", "cause": "no"}).to_string();
+    let (st, _) = call(&endpoint, "SendTaskFailure", &req);
+    assert_eq!(st, "HTTP/1.1 200 OK");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(text(&o.stdout), "\"rejected\"\n");
+}
+
+#[test]
+fn a_missing_heartbeat_fails_with_states_heartbeat_timeout() {
+    let d = scratch("heartbeat");
+    let child = start_waiting(&d, "\"HeartbeatSeconds\": 1,");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).ends_with("execution failed: States.HeartbeatTimeout\n"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn the_aws_cli_can_call_back_when_installed() {
+    let Ok(v) = Command::new("aws").arg("--version").output() else {
+        eprintln!("skipped: no `aws` command");
+        return;
+    };
+    if !v.status.success() {
+        eprintln!("skipped: `aws --version` failed");
+        return;
+    }
+    let d = scratch("awscli");
+    let child = start_waiting(&d, "");
+    let endpoint = read_when_there(&d.join("endpoint"));
+    let token = read_when_there(&d.join("token"));
+    let empty = write(&d, "empty", "");
+    let o = Command::new("aws")
+        .args([
+            "stepfunctions",
+            "send-task-success",
+            "--endpoint-url",
+            &endpoint,
+            "--region",
+            "us-east-1",
+            "--task-token",
+            &token,
+            "--task-output",
+            "{\"via\": \"aws-cli\"}",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout), "{\"via\":\"aws-cli\"}\n");
+}
+
+#[test]
+fn the_pipeline_sample_runs_mocked_and_with_the_ecs_state_as_a_local_command() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("asl-samples");
+    let base = [
+        "pipeline.asl.json",
+        "--input-file",
+        "pipeline.input.json",
+        "--mock-config",
+        "pipeline.mocks.json",
+        "--test-case",
+        "HappyPath",
+    ];
+    let want = "{\"dataset\":\"s3://example-bucket/2026-11-22/events.csv\",\"chunksProcessed\":3,\"status\":\"complete\"}\n";
+    let o = run(&samples, &base);
+    assert_eq!((o.status.code(), text(&o.stdout)), (Some(0), want.into()));
+    let mut with_cmd = base.to_vec();
+    with_cmd.extend([
+        "--handlers",
+        "pipeline.handlers.json",
+        "--result-format",
+        "json",
+    ]);
+    let o = run(&samples, &with_cmd);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The local command's task ARNs show it really ran (the mocks say 0a1b2c3d...).
+    let d = scratch("pipeline-history");
+    let hist = d.join("history.json");
+    let mut traced = with_cmd.clone();
+    traced.extend(["--history", hist.to_str().unwrap()]);
+    let o = run(&samples, &traced);
+    assert_eq!(o.status.code(), Some(0));
+    let h = std::fs::read_to_string(&hist).unwrap();
+    assert!(h.contains("local:process-chunk/part-1"), "{h}");
+}
