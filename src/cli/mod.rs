@@ -26,7 +26,7 @@ Examples:
   asl eval --jsonata '$sum(items.price)' --input-file order.json
   asl validate machine.asl.json template.yaml --format json
 
-Exit codes: 0 success, 1 the execution (or the evaluation) failed, 2 usage or input error: a bad\nflag, an unreadable or malformed file, an invalid definition.";
+Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
 
 #[derive(Parser, Debug)]
 #[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]
