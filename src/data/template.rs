@@ -11,6 +11,7 @@ use super::jsonata::Expression;
 use super::jsonpath::Path;
 use super::roots::{DataError, ReadError, Roots, read};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone)]
 pub enum Template {
@@ -148,9 +149,9 @@ pub fn eval_call(call: &Call, roots: &dyn Roots) -> Result<Value, DataError> {
     let mut args = Vec::with_capacity(call.args.len());
     for a in &call.args {
         args.push(match a {
-            Arg::Literal(v) => v.clone(),
+            Arg::Literal(v) => Cow::Borrowed(v),
             Arg::Path(p) => match read(p, roots) {
-                Ok(v) => v.into_owned(),
+                Ok(v) => v,
                 Err(ReadError::UndefinedVariable(name)) => {
                     return Err(DataError::runtime(format!(
                         "The intrinsic function {} references the undefined variable '{name}'",
@@ -164,7 +165,7 @@ pub fn eval_call(call: &Call, roots: &dyn Roots) -> Result<Value, DataError> {
                     )));
                 }
             },
-            Arg::Call(c) => eval_call(c, roots)?,
+            Arg::Call(c) => Cow::Owned(eval_call(c, roots)?),
         });
     }
     intrinsics::apply(call.func, args, roots.env()).map_err(|e| DataError::intrinsic(e.0))

@@ -11,9 +11,17 @@ use super::execution::{Exec, StateCx, StepOut, Thread};
 use super::failure::{Failure, Stop};
 use super::retry;
 use crate::data::reference_path;
-use crate::definition::{Catcher, Kind, QueryLanguage, ResultPath, error_name};
+use crate::definition::{Catcher, Filter, Kind, QueryLanguage, ResultPath, error_name};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+
+/// What one attempt produced.
+enum Attempt {
+    /// The output before `OutputPath`.
+    Output(Value, Option<Map<String, Value>>),
+    /// The selected result, for `ResultPath` to place into the raw input.
+    Place(Value, Option<Map<String, Value>>),
+}
 
 impl Exec {
     pub(crate) async fn process(
@@ -28,24 +36,23 @@ impl Exec {
             QueryLanguage::Jsonata => Cow::Borrowed(&raw),
         };
         let retriers = s.kind.retriers();
+        // Without Retry or Catch nothing needs the raw input after a successful action, so
+        // ResultPath can write into it instead of into a copy (a large payload carried
+        // through many states would otherwise be copied at each one).
+        let movable = retriers.is_empty() && s.kind.catchers().is_empty();
         let mut counts = vec![0u64; retriers.len()];
         let mut retry_count = 0u64;
-        loop {
-            match self.attempt(cx, &raw, &effective, th, retry_count).await {
-                Ok((output, assigned)) => {
-                    let output = match s.language {
-                        QueryLanguage::JsonPath => self
-                            .filter(cx, &s.io.output_path, &output, &th.scope)?
-                            .into_owned(),
-                        QueryLanguage::Jsonata => output,
-                    };
-                    let next = s.next;
-                    return Ok(StepOut {
-                        next,
-                        output,
-                        assigned,
-                    });
-                }
+        let placed = loop {
+            let outcome = match self.attempt(cx, &raw, &effective, th, retry_count).await {
+                Ok(Attempt::Output(output, assigned)) => Ok((output, assigned)),
+                Ok(Attempt::Place(selected, assigned)) if movable => break (selected, assigned),
+                Ok(Attempt::Place(selected, assigned)) => self
+                    .place(cx, raw.clone(), selected)
+                    .map(|output| (output, assigned)),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok((output, assigned)) => return self.finish(cx, output, assigned, th),
                 Err(Stop::Failed(f)) => {
                     if error_name::is_terminal(&f.error) {
                         return Err(Stop::Failed(f));
@@ -65,11 +72,46 @@ impl Exec {
                 }
                 Err(other) => return Err(other),
             }
+        };
+        drop(effective);
+        let (selected, assigned) = placed;
+        let output = self.place(cx, raw, selected)?;
+        self.finish(cx, output, assigned, th)
+    }
+
+    /// `OutputPath` (JSONPath), and the step's result.
+    fn finish(
+        &self,
+        cx: &StateCx<'_>,
+        output: Value,
+        assigned: Option<Map<String, Value>>,
+        th: &Thread,
+    ) -> Result<StepOut, Stop> {
+        let s = cx.state;
+        let output = match (s.language, &s.io.output_path) {
+            (QueryLanguage::Jsonata, _) | (_, Filter::All) => output,
+            (QueryLanguage::JsonPath, f) => self.filter(cx, f, &output, &th.scope)?.into_owned(),
+        };
+        Ok(StepOut {
+            next: s.next,
+            output,
+            assigned,
+        })
+    }
+
+    /// `ResultPath` (JSONPath): the selected result placed into the raw input.
+    fn place(&self, cx: &StateCx<'_>, raw: Value, selected: Value) -> Result<Value, Stop> {
+        match &cx.state.io.result_path {
+            ResultPath::Replace => Ok(selected),
+            ResultPath::Discard => Ok(raw),
+            ResultPath::At(p) => {
+                reference_path::write(raw, p, selected).map_err(|e| self.data_failure(cx, e))
+            }
         }
     }
 
-    /// One try of the retried part. Returns the output before `OutputPath` and the variables
-    /// to assign.
+    /// One try of the retried part: the output before `OutputPath`, or the result still to be
+    /// placed by `ResultPath`; and the variables to assign.
     async fn attempt(
         &self,
         cx: &StateCx<'_>,
@@ -77,7 +119,7 @@ impl Exec {
         effective: &Value,
         th: &mut Thread,
         retry_count: u64,
-    ) -> Result<(Value, Option<Map<String, Value>>), Stop> {
+    ) -> Result<Attempt, Stop> {
         let s = cx.state;
         let token = match &s.kind {
             Kind::Task(t) if t.resource.pattern == crate::definition::Pattern::WaitForTaskToken => {
@@ -122,13 +164,10 @@ impl Exec {
                         .map_err(|e| self.data_failure(cx, e))?,
                     None => result,
                 };
-                let output = match &s.io.result_path {
-                    ResultPath::Replace => selected,
-                    ResultPath::Discard => raw.clone(),
-                    ResultPath::At(p) => reference_path::write(raw.clone(), p, selected)
-                        .map_err(|e| self.data_failure(cx, e))?,
-                };
-                Ok((output, assigned))
+                Ok(match &s.io.result_path {
+                    ResultPath::Replace => Attempt::Output(selected, assigned),
+                    ResultPath::Discard | ResultPath::At(_) => Attempt::Place(selected, assigned),
+                })
             }
             QueryLanguage::Jsonata => {
                 let has_result = !matches!(s.kind, Kind::Pass { .. });
@@ -145,7 +184,7 @@ impl Exec {
                     Some(t) => t.eval(&roots).map_err(|e| self.data_failure(cx, e))?,
                     None => result.clone(),
                 };
-                Ok((output, assigned))
+                Ok(Attempt::Output(output, assigned))
             }
         }
     }

@@ -22,7 +22,7 @@ fn walk(v: &Value, n: &mut usize, limit: usize) -> bool {
                 5
             }
         }
-        Value::Number(num) => num.to_string().len(),
+        Value::Number(num) => number_len(num),
         Value::String(s) => string_len(s),
         Value::Array(a) => {
             *n += 2 + a.len().saturating_sub(1);
@@ -45,6 +45,20 @@ fn walk(v: &Value, n: &mut usize, limit: usize) -> bool {
         }
     };
     *n > limit
+}
+
+/// The length of a number's JSON text, counted without allocating it.
+fn number_len(num: &serde_json::Number) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = std::fmt::Write::write_fmt(&mut c, format_args!("{num}"));
+    c.0
 }
 
 fn string_len(s: &str) -> usize {

@@ -1,7 +1,7 @@
 //! The array intrinsics: `States.ArrayPartition`, `ArrayContains`, `ArrayRange`,
 //! `ArrayGetItem`, `ArrayLength`, `ArrayUnique` (`States.Array` needs no code).
 
-use super::{IntrinsicError, arity, as_integer, fail, type_name};
+use super::{Args, IntrinsicError, arity, as_integer, fail, type_name};
 use serde_json::Value;
 
 /// AWS's cap on the length of `States.ArrayRange`'s result.
@@ -29,7 +29,7 @@ fn int_arg(name: &str, which: &str, v: &Value) -> Result<i64, IntrinsicError> {
     })
 }
 
-pub fn partition(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn partition(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.ArrayPartition";
     arity(name, &args, 2, 2)?;
     let items = array_arg(name, &args[0])?;
@@ -47,14 +47,14 @@ pub fn partition(args: Vec<Value>) -> Result<Value, IntrinsicError> {
     ))
 }
 
-pub fn contains(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn contains(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.ArrayContains";
     arity(name, &args, 2, 2)?;
     let items = array_arg(name, &args[0])?;
     Ok(Value::Bool(items.iter().any(|v| json_eq(v, &args[1]))))
 }
 
-pub fn range(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn range(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.ArrayRange";
     arity(name, &args, 3, 3)?;
     let start = int_arg(name, "first", &args[0])?;
@@ -78,7 +78,7 @@ pub fn range(args: Vec<Value>) -> Result<Value, IntrinsicError> {
     ))
 }
 
-pub fn get_item(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn get_item(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.ArrayGetItem";
     arity(name, &args, 2, 2)?;
     let items = array_arg(name, &args[0])?;
@@ -92,13 +92,13 @@ pub fn get_item(args: Vec<Value>) -> Result<Value, IntrinsicError> {
     Ok(items[index as usize].clone())
 }
 
-pub fn length(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn length(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.ArrayLength";
     arity(name, &args, 1, 1)?;
     Ok(Value::from(array_arg(name, &args[0])?.len()))
 }
 
-pub fn unique(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn unique(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.ArrayUnique";
     arity(name, &args, 1, 1)?;
     let items = array_arg(name, &args[0])?;
@@ -137,22 +137,22 @@ mod tests {
     #[test]
     fn partition_chunks_with_a_short_tail() {
         assert_eq!(
-            partition(vec![json!([0, 1, 2]), json!(2)]).unwrap(),
+            partition(args![json!([0, 1, 2]), json!(2)]).unwrap(),
             json!([[0, 1], [2]])
         );
-        assert_eq!(partition(vec![json!([]), json!(3)]).unwrap(), json!([]));
-        assert!(partition(vec![json!([1]), json!(0)]).is_err());
-        assert!(partition(vec![json!({}), json!(1)]).is_err());
+        assert_eq!(partition(args![json!([]), json!(3)]).unwrap(), json!([]));
+        assert!(partition(args![json!([1]), json!(0)]).is_err());
+        assert!(partition(args![json!({}), json!(1)]).is_err());
     }
 
     #[test]
     fn contains_compares_deeply() {
         assert_eq!(
-            contains(vec![json!([{"a": [1]}]), json!({"a": [1]})]).unwrap(),
+            contains(args![json!([{"a": [1]}]), json!({"a": [1]})]).unwrap(),
             json!(true)
         );
         assert_eq!(
-            contains(vec![json!([[1, 2], 2]), json!(null)]).unwrap(),
+            contains(args![json!([[1, 2], 2]), json!(null)]).unwrap(),
             json!(false)
         );
     }
@@ -160,38 +160,38 @@ mod tests {
     #[test]
     fn range_is_inclusive_and_capped() {
         assert_eq!(
-            range(vec![json!(0), json!(10), json!(3)]).unwrap(),
+            range(args![json!(0), json!(10), json!(3)]).unwrap(),
             json!([0, 3, 6, 9])
         );
         assert_eq!(
-            range(vec![json!(5), json!(1), json!(-2)]).unwrap(),
+            range(args![json!(5), json!(1), json!(-2)]).unwrap(),
             json!([5, 3, 1])
         );
         assert_eq!(
-            range(vec![json!(5), json!(1), json!(1)]).unwrap(),
+            range(args![json!(5), json!(1), json!(1)]).unwrap(),
             json!([])
         );
-        assert!(range(vec![json!(0), json!(1000), json!(1)]).is_err());
-        assert!(range(vec![json!(0), json!(999), json!(1)]).is_ok());
-        assert!(range(vec![json!(0), json!(1), json!(0)]).is_err());
-        assert!(range(vec![json!(0.5), json!(1), json!(1)]).is_err());
+        assert!(range(args![json!(0), json!(1000), json!(1)]).is_err());
+        assert!(range(args![json!(0), json!(999), json!(1)]).is_ok());
+        assert!(range(args![json!(0), json!(1), json!(0)]).is_err());
+        assert!(range(args![json!(0.5), json!(1), json!(1)]).is_err());
     }
 
     #[test]
     fn get_item_checks_bounds() {
         assert_eq!(
-            get_item(vec![json!([1, 2, 3]), json!(1)]).unwrap(),
+            get_item(args![json!([1, 2, 3]), json!(1)]).unwrap(),
             json!(2)
         );
-        assert!(get_item(vec![json!([1]), json!(1)]).is_err());
-        assert!(get_item(vec![json!([1]), json!(-1)]).is_err());
+        assert!(get_item(args![json!([1]), json!(1)]).is_err());
+        assert!(get_item(args![json!([1]), json!(-1)]).is_err());
     }
 
     #[test]
     fn length_and_unique() {
-        assert_eq!(length(vec![json!([1, 2])]).unwrap(), json!(2));
+        assert_eq!(length(args![json!([1, 2])]).unwrap(), json!(2));
         assert_eq!(
-            unique(vec![json!([1, 2, 1, "1", 2.0])]).unwrap(),
+            unique(args![json!([1, 2, 1, "1", 2.0])]).unwrap(),
             json!([1, 2, "1"])
         );
     }

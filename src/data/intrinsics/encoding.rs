@@ -1,6 +1,6 @@
 //! `States.Base64Encode`, `States.Base64Decode` and `States.Hash`.
 
-use super::{IntrinsicError, arity, fail, type_name};
+use super::{Args, IntrinsicError, arity, fail, type_name};
 use base64::Engine;
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ fn string_arg<'a>(name: &str, v: &'a Value) -> Result<&'a str, IntrinsicError> {
     Ok(s)
 }
 
-pub fn base64_encode(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn base64_encode(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.Base64Encode";
     arity(name, &args, 1, 1)?;
     let s = string_arg(name, &args[0])?;
@@ -31,7 +31,7 @@ pub fn base64_encode(args: Vec<Value>) -> Result<Value, IntrinsicError> {
     ))
 }
 
-pub fn base64_decode(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn base64_decode(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.Base64Decode";
     arity(name, &args, 1, 1)?;
     let s = string_arg(name, &args[0])?;
@@ -45,11 +45,11 @@ pub fn base64_decode(args: Vec<Value>) -> Result<Value, IntrinsicError> {
     })
 }
 
-pub fn hash(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn hash(args: Args) -> Result<Value, IntrinsicError> {
     use sha2::Digest;
     let name = "States.Hash";
     arity(name, &args, 2, 2)?;
-    let data = match &args[0] {
+    let data = match &*args[0] {
         Value::String(s) => s.clone(),
         Value::Null => return fail(format!("The first argument of {name} cannot be null")),
         other => other.to_string(),
@@ -89,16 +89,16 @@ mod tests {
 
     #[test]
     fn base64_round_trips() {
-        let e = base64_encode(vec![json!("Data to encode")]).unwrap();
+        let e = base64_encode(args![json!("Data to encode")]).unwrap();
         assert_eq!(e, json!("RGF0YSB0byBlbmNvZGU="));
-        assert_eq!(base64_decode(vec![e]).unwrap(), json!("Data to encode"));
-        assert!(base64_decode(vec![json!("***")]).is_err());
-        assert!(base64_encode(vec![json!("x".repeat(10_001))]).is_err());
+        assert_eq!(base64_decode(args![e]).unwrap(), json!("Data to encode"));
+        assert!(base64_decode(args![json!("***")]).is_err());
+        assert!(base64_encode(args![json!("x".repeat(10_001))]).is_err());
     }
 
     #[test]
     fn hashes_with_every_algorithm() {
-        let h = |a: &str| hash(vec![json!("input data"), json!(a)]).unwrap();
+        let h = |a: &str| hash(args![json!("input data"), json!(a)]).unwrap();
         assert_eq!(
             h("SHA-1"),
             json!("aaff4a450a104cd177d28d18d74485e8cae074b7")
@@ -110,6 +110,6 @@ mod tests {
         assert_eq!(h("MD5").as_str().map(str::len), Some(32));
         assert_eq!(h("SHA-384").as_str().map(str::len), Some(96));
         assert_eq!(h("SHA-512").as_str().map(str::len), Some(128));
-        assert!(hash(vec![json!("x"), json!("SHA-3")]).is_err());
+        assert!(hash(args![json!("x"), json!("SHA-3")]).is_err());
     }
 }

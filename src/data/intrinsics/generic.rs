@@ -1,11 +1,11 @@
 //! `States.Format` and `States.UUID`.
 
-use super::{IntrinsicEnv, IntrinsicError, arity, fail};
+use super::{Args, IntrinsicEnv, IntrinsicError, arity, fail};
 use serde_json::Value;
 
 /// `States.Format(template, args...)`: each unescaped `{}` takes the next argument.
-pub fn format(args: Vec<Value>) -> Result<Value, IntrinsicError> {
-    let mut it = args.into_iter();
+pub fn format(args: Args) -> Result<Value, IntrinsicError> {
+    let mut it = args.into_iter().map(std::borrow::Cow::into_owned);
     let Some(template) = it.next() else {
         return fail("The function States.Format expects at least 1 argument(s), but received 0");
     };
@@ -53,7 +53,7 @@ pub fn format(args: Vec<Value>) -> Result<Value, IntrinsicError> {
     Ok(Value::String(out))
 }
 
-pub fn uuid(args: Vec<Value>, env: &dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
+pub fn uuid(args: Args, env: &dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
     arity("States.UUID", &args, 0, 0)?;
     Ok(Value::String(env.uuid()))
 }
@@ -65,7 +65,7 @@ mod tests {
 
     #[test]
     fn format_replaces_placeholders_in_order() {
-        let r = format(vec![
+        let r = format(args![
             json!("a={} b={} c={} d={}"),
             json!("x"),
             json!(1.5),
@@ -77,15 +77,15 @@ mod tests {
 
     #[test]
     fn format_keeps_escaped_braces() {
-        let r = format(vec![json!("\\{}{}\\}"), json!("v")]).unwrap();
+        let r = format(args![json!("\\{}{}\\}"), json!("v")]).unwrap();
         assert_eq!(r, json!("{}v}"));
     }
 
     #[test]
     fn format_rejects_a_count_mismatch() {
-        assert!(format(vec![json!("{} {}"), json!(1)]).is_err());
-        assert!(format(vec![json!("{}"), json!(1), json!(2)]).is_err());
-        assert!(format(vec![json!(1)]).is_err());
-        assert!(format(vec![json!("{}"), json!({"a": 1})]).is_err());
+        assert!(format(args![json!("{} {}"), json!(1)]).is_err());
+        assert!(format(args![json!("{}"), json!(1), json!(2)]).is_err());
+        assert!(format(args![json!(1)]).is_err());
+        assert!(format(args![json!("{}"), json!({"a": 1})]).is_err());
     }
 }

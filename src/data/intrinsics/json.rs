@@ -1,11 +1,11 @@
 //! `States.StringToJson`, `States.JsonToString` and `States.JsonMerge`.
 
-use super::{IntrinsicError, arity, fail, type_name};
+use super::{Args, IntrinsicError, arity, fail, type_name};
 use serde_json::Value;
 
-pub fn string_to_json(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn string_to_json(args: Args) -> Result<Value, IntrinsicError> {
     arity("States.StringToJson", &args, 1, 1)?;
-    let Value::String(s) = &args[0] else {
+    let Value::String(s) = &*args[0] else {
         return fail(format!(
             "The argument of States.StringToJson must be a string, but was {}",
             type_name(&args[0])
@@ -39,15 +39,15 @@ pub(crate) fn normalize_negative_zero(v: &mut Value) {
     }
 }
 
-pub fn json_to_string(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn json_to_string(args: Args) -> Result<Value, IntrinsicError> {
     arity("States.JsonToString", &args, 1, 1)?;
     Ok(Value::String(args[0].to_string()))
 }
 
 /// Shallow merge: keys of the second object win. AWS supports only `deep = false`.
-pub fn json_merge(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn json_merge(args: Args) -> Result<Value, IntrinsicError> {
     arity("States.JsonMerge", &args, 3, 3)?;
-    let mut it = args.into_iter();
+    let mut it = args.into_iter().map(std::borrow::Cow::into_owned);
     let (a, b, deep) = match (it.next(), it.next(), it.next()) {
         (Some(a), Some(b), Some(d)) => (a, b, d),
         _ => return fail("The function States.JsonMerge expects 3 argument(s)"),
@@ -89,32 +89,32 @@ mod tests {
     #[test]
     fn string_to_json_parses_and_treats_blank_as_null() {
         assert_eq!(
-            string_to_json(vec![json!("{\"a\":[1]}")]).unwrap(),
+            string_to_json(args![json!("{\"a\":[1]}")]).unwrap(),
             json!({"a": [1]})
         );
-        assert_eq!(string_to_json(vec![json!(" ")]).unwrap(), json!(null));
-        assert_eq!(string_to_json(vec![json!("-0")]).unwrap(), json!(0));
-        assert!(string_to_json(vec![json!("{")]).is_err());
-        assert!(string_to_json(vec![json!(1)]).is_err());
+        assert_eq!(string_to_json(args![json!(" ")]).unwrap(), json!(null));
+        assert_eq!(string_to_json(args![json!("-0")]).unwrap(), json!(0));
+        assert!(string_to_json(args![json!("{")]).is_err());
+        assert!(string_to_json(args![json!(1)]).is_err());
     }
 
     #[test]
     fn json_to_string_is_compact() {
         assert_eq!(
-            json_to_string(vec![json!({"a": 1, "b": []})]).unwrap(),
+            json_to_string(args![json!({"a": 1, "b": []})]).unwrap(),
             json!("{\"a\":1,\"b\":[]}")
         );
     }
 
     #[test]
     fn merge_is_shallow_and_second_wins() {
-        let r = json_merge(vec![
+        let r = json_merge(args![
             json!({"a": 1, "n": {"x": 1}}),
             json!({"n": {"y": 2}}),
             json!(false),
         ]);
         assert_eq!(r.unwrap(), json!({"a": 1, "n": {"y": 2}}));
-        assert!(json_merge(vec![json!({}), json!({}), json!(true)]).is_err());
-        assert!(json_merge(vec![json!([]), json!({}), json!(false)]).is_err());
+        assert!(json_merge(args![json!({}), json!({}), json!(true)]).is_err());
+        assert!(json_merge(args![json!([]), json!({}), json!(false)]).is_err());
     }
 }

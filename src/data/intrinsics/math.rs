@@ -1,6 +1,6 @@
 //! `States.MathRandom` and `States.MathAdd`.
 
-use super::{IntrinsicEnv, IntrinsicError, arity, as_integer, fail, type_name};
+use super::{Args, IntrinsicEnv, IntrinsicError, arity, as_integer, fail, type_name};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
@@ -19,7 +19,7 @@ fn rounded(name: &str, which: &str, v: &Value) -> Result<i64, IntrinsicError> {
     }
 }
 
-pub fn add(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn add(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.MathAdd";
     arity(name, &args, 2, 2)?;
     let a = rounded(name, "first", &args[0])?;
@@ -29,7 +29,7 @@ pub fn add(args: Vec<Value>) -> Result<Value, IntrinsicError> {
         .ok_or_else(|| IntrinsicError(format!("{name} overflowed adding {a} and {b}")))
 }
 
-pub fn random(args: Vec<Value>, env: &dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
+pub fn random(args: Args, env: &dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
     let name = "States.MathRandom";
     arity(name, &args, 2, 3)?;
     let start = rounded(name, "first", &args[0])?;
@@ -62,23 +62,23 @@ mod tests {
 
     #[test]
     fn add_rounds_half_up_like_java() {
-        let add2 = |a: Value, b: Value| add(vec![a, b]).unwrap();
+        let add2 = |a: Value, b: Value| add(args![a, b]).unwrap();
         assert_eq!(add2(json!(-9), json!(3)), json!(-6));
         assert_eq!(add2(json!(1.49), json!(1.5)), json!(3));
         assert_eq!(add2(json!(-1.5), json!(-1.51)), json!(-3));
         assert_eq!(add2(json!(-0.5), json!(0.5)), json!(1));
-        assert!(add(vec![json!("1"), json!(1)]).is_err());
+        assert!(add(args![json!("1"), json!(1)]).is_err());
     }
 
     #[test]
     fn random_stays_in_range_and_is_seeded() {
         for _ in 0..100 {
-            let v = random(vec![json!(1), json!(3)], &DefaultEnv).unwrap();
+            let v = random(args![json!(1), json!(3)], &DefaultEnv).unwrap();
             assert!((1..=3).contains(&v.as_i64().unwrap()));
         }
-        let a = random(vec![json!(0), json!(1000), json!(7)], &DefaultEnv).unwrap();
-        let b = random(vec![json!(0), json!(1000), json!(7)], &DefaultEnv).unwrap();
+        let a = random(args![json!(0), json!(1000), json!(7)], &DefaultEnv).unwrap();
+        let b = random(args![json!(0), json!(1000), json!(7)], &DefaultEnv).unwrap();
         assert_eq!(a, b);
-        assert!(random(vec![json!(3), json!(1)], &DefaultEnv).is_err());
+        assert!(random(args![json!(3), json!(1)], &DefaultEnv).is_err());
     }
 }

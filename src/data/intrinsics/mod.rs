@@ -5,6 +5,12 @@
 //! argument values. A bad argument is an [`IntrinsicError`], which the engine reports as
 //! `States.IntrinsicFailure` ("Intrinsic functions" in the AWS Step Functions developer guide).
 
+/// Owned arguments for the unit tests: `args![json!(1), json!("a")]`.
+#[cfg(test)]
+macro_rules! args {
+    ($($e:expr),* $(,)?) => { vec![$(std::borrow::Cow::Owned($e)),*] };
+}
+
 pub(crate) mod array;
 pub(crate) mod encoding;
 mod generic;
@@ -16,7 +22,12 @@ mod string;
 pub use parse::{Arg, Call, Func, IntrinsicSyntaxError, looks_like_call, parse_call};
 
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
+
+/// Evaluated arguments: borrowed where they were read from the input, so a call such as
+/// `States.ArrayLength($.items)` does not copy the array.
+pub type Args<'a> = Vec<Cow<'a, Value>>;
 
 /// Why an intrinsic call could not produce a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,18 +64,16 @@ impl IntrinsicEnv for DefaultEnv {
 }
 
 /// Applies `func` to already evaluated arguments.
-pub fn apply(
-    func: Func,
-    args: Vec<Value>,
-    env: &dyn IntrinsicEnv,
-) -> Result<Value, IntrinsicError> {
+pub fn apply(func: Func, args: Args, env: &dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
     use Func::*;
     match func {
         Format => generic::format(args),
         StringToJson => json::string_to_json(args),
         JsonToString => json::json_to_string(args),
         JsonMerge => json::json_merge(args),
-        Array => Ok(Value::Array(args)),
+        Array => Ok(Value::Array(
+            args.into_iter().map(Cow::into_owned).collect(),
+        )),
         ArrayPartition => array::partition(args),
         ArrayContains => array::contains(args),
         ArrayRange => array::range(args),
@@ -84,7 +93,7 @@ pub fn apply(
 /// Checks the number of arguments: exactly `n`, or between `min` and `max`.
 pub(crate) fn arity(
     name: &str,
-    args: &[Value],
+    args: &[Cow<Value>],
     min: usize,
     max: usize,
 ) -> Result<(), IntrinsicError> {

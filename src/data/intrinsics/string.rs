@@ -1,14 +1,14 @@
 //! `States.StringSplit`.
 
-use super::{IntrinsicError, arity, fail, type_name};
+use super::{Args, IntrinsicError, arity, fail, type_name};
 use serde_json::Value;
 
 /// Splits on every character of the delimiter string and drops empty pieces, as Java's
 /// `StringTokenizer` does (which is what AWS's results show).
-pub fn split(args: Vec<Value>) -> Result<Value, IntrinsicError> {
+pub fn split(args: Args) -> Result<Value, IntrinsicError> {
     let name = "States.StringSplit";
     arity(name, &args, 2, 2)?;
-    let (Value::String(s), Value::String(delims)) = (&args[0], &args[1]) else {
+    let (Value::String(s), Value::String(delims)) = (&*args[0], &*args[1]) else {
         return fail(format!(
             "The arguments of {name} must be strings, but were {} and {}",
             type_name(&args[0]),
@@ -31,13 +31,13 @@ mod tests {
     #[test]
     fn splits_on_each_delimiter_and_drops_empties() {
         assert_eq!(
-            split(vec![json!("This.is+a,test=string"), json!(".+,=")]).unwrap(),
+            split(args![json!("This.is+a,test=string"), json!(".+,=")]).unwrap(),
             json!(["This", "is", "a", "test", "string"])
         );
         assert_eq!(
-            split(vec![json!("a,,,b"), json!(",")]).unwrap(),
+            split(args![json!("a,,,b"), json!(",")]).unwrap(),
             json!(["a", "b"])
         );
-        assert_eq!(split(vec![json!(""), json!(",")]).unwrap(), json!([]));
+        assert_eq!(split(args![json!(""), json!(",")]).unwrap(), json!([]));
     }
 }

@@ -13,9 +13,9 @@ use serde_json::Value;
 
 type HostResult = Result<JValue, EvaluatorError>;
 
-fn json_args(args: &[JValue]) -> Vec<Value> {
+fn json_args(args: &[JValue]) -> intrinsics::Args<'static> {
     args.iter()
-        .map(|a| from_jvalue(a).unwrap_or(Value::Null))
+        .map(|a| std::borrow::Cow::Owned(from_jvalue(a).unwrap_or(Value::Null)))
         .collect()
 }
 
@@ -25,7 +25,7 @@ fn failure(function: &str, e: IntrinsicError) -> EvaluatorError {
 
 fn via_intrinsic(
     function: &'static str,
-    f: fn(Vec<Value>) -> Result<Value, IntrinsicError>,
+    f: fn(intrinsics::Args<'static>) -> Result<Value, IntrinsicError>,
 ) -> impl Fn(&[JValue]) -> HostResult {
     move |args: &[JValue]| {
         f(json_args(args))
