@@ -25,3 +25,4 @@ pub mod definition;
 pub mod engine;
 pub mod handlers;
 pub mod source;
+pub mod validate;

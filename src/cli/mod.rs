@@ -9,6 +9,7 @@ mod eval;
 mod render;
 mod run;
 mod trace;
+mod validate;
 
 pub use error::CliError;
 
@@ -23,8 +24,9 @@ Examples:
   asl run asl-samples/hello.asl.json --input '{\"name\": \"Ada\"}'
   asl run pipeline.asl.json --input-file input.json --mock-config mocks.json --test-case HappyPath
   asl eval --jsonata '$sum(items.price)' --input-file order.json
+  asl validate machine.asl.json template.yaml --format json
 
-Exit codes: 0 success, 1 the execution (or the evaluation) failed, 2 usage or input error: a bad\nflag, an unreadable or malformed file, an invalid definition.";
+Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
 
 #[derive(Parser, Debug)]
 #[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -39,6 +41,8 @@ pub enum Command {
     Run(Box<run::RunArgs>),
     /// Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document.
     Eval(eval::EvalArgs),
+    /// Check definitions against every rule AWS enforces, without running them.
+    Validate(validate::ValidateArgs),
 }
 
 /// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
@@ -58,6 +62,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(*args),
         Command::Eval(args) => eval::eval(args),
+        Command::Validate(args) => validate::run(args),
     };
     match result {
         Ok(code) => code,

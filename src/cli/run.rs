@@ -156,28 +156,62 @@ pub fn read_file(path: &Path) -> Result<String, CliError> {
     })
 }
 
-/// Reads and loads a definition file, rendering every error with its location.
+/// Reads and loads a definition file (JSON, YAML, or a CloudFormation/SAM template holding
+/// exactly one state machine) through the loader `asl validate` uses, rendering every error
+/// with its location.
 pub fn load_definition(path: &Path) -> Result<(String, StateMachine), CliError> {
-    let text = read_file(path)?;
+    let defs = crate::source::load(path, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let shown = path.display().to_string();
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::Input(render::json_error(&shown, &text, &e)))?;
-    let loaded = definition::load_value(&value);
-    // The process ends soon after the run: freeing a large definition's tree, node by
-    // node, would only delay the exit.
-    std::mem::forget(value);
+    let def = match defs.as_slice() {
+        [one] => one,
+        [] => {
+            return Err(CliError::Input(format!(
+                "{shown}: error: the template holds no state machine"
+            )));
+        }
+        many => {
+            let names: Vec<String> = many.iter().filter_map(|d| d.name.clone()).collect();
+            return Err(CliError::Input(format!(
+                "{shown}: error: the template holds {} state machines ({}); `asl run` needs a file with one",
+                many.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    let text = def.document.text.clone();
+    let Ok(value) = &def.value else {
+        let findings = crate::validate::validate_definition(def, &Default::default());
+        let msgs: Vec<String> = findings
+            .iter()
+            .map(|f| render::finding(&def.document, f))
+            .collect();
+        return Err(CliError::Input(msgs.join("\n")));
+    };
+    let loaded = definition::load_value(value);
     match loaded.machine {
-        Some(m) => Ok((text, m)),
+        Some(m) => {
+            // The process ends soon after the run: freeing a large definition's tree, node
+            // by node, would only delay the exit.
+            std::mem::forget(defs);
+            Ok((text, m))
+        }
         None => {
             let msgs: Vec<String> = loaded
                 .diagnostics
-                .iter()
+                .into_iter()
                 .filter(|d| d.is_error())
-                .map(|d| render::diagnostic(&shown, &text, d))
+                .map(|d| {
+                    let f = crate::validate::Finding {
+                        position: def.position(d.shown_at()),
+                        diagnostic: d,
+                    };
+                    render::finding(&def.document, &f)
+                })
                 .collect();
             Err(CliError::Input(format!(
-                "{}\n{shown}: the definition is invalid ({} error{})",
+                "{}\n{}: the definition is invalid ({} error{})",
                 msgs.join("\n"),
+                def.label(),
                 msgs.len(),
                 if msgs.len() == 1 { "" } else { "s" }
             )))

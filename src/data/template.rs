@@ -276,7 +276,10 @@ fn compile_jsonata(
                 Err(e) => {
                     errors.push(TemplateError {
                         at: at.clone(),
-                        message: format!("the JSONata expression in `{field}` is invalid: {e}"),
+                        message: format!(
+                            "the JSONata expression in `{field}` is invalid: {e}{}",
+                            crate::data::jsonata::position_note(&e)
+                        ),
                     });
                     Template::Static(Value::Null)
                 }

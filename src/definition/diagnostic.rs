@@ -40,6 +40,8 @@ pub enum Code {
     /// Not an AWS code: a reachability or variable problem only `asl` reports.
     UnreachableState,
     UndefinedVariable,
+    /// Not an AWS code: a `States.` error name that is not predefined (it can never match).
+    UnknownErrorName,
 }
 
 impl Code {
@@ -61,6 +63,7 @@ impl Code {
             Code::PassResultIsStatic => "PASS_RESULT_IS_STATIC",
             Code::UnreachableState => "UNREACHABLE_STATE",
             Code::UndefinedVariable => "UNDEFINED_VARIABLE",
+            Code::UnknownErrorName => "UNKNOWN_ERROR_NAME",
         }
     }
 }
@@ -71,8 +74,13 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub code: Code,
     /// RFC 6901 JSON pointer into the definition (`/States/Foo/Next`); `""` is the whole document.
+    /// It is where AWS reports the problem: for an unknown field or a bad payload template
+    /// that is the object holding it, not the field itself.
     pub location: String,
     pub message: String,
+    /// A more precise pointer for showing the place (the field inside `location`), when
+    /// `location` is coarser than the problem.
+    pub focus: Option<String>,
 }
 
 impl Diagnostic {
@@ -82,6 +90,7 @@ impl Diagnostic {
             code,
             location: location.into(),
             message: message.into(),
+            focus: None,
         }
     }
 
@@ -91,7 +100,19 @@ impl Diagnostic {
             code,
             location: location.into(),
             message: message.into(),
+            focus: None,
         }
+    }
+
+    /// Sets [`Diagnostic::focus`].
+    pub fn with_focus(mut self, focus: impl Into<String>) -> Self {
+        self.focus = Some(focus.into());
+        self
+    }
+
+    /// The pointer to show: [`Diagnostic::focus`], or else the location.
+    pub fn shown_at(&self) -> &str {
+        self.focus.as_deref().unwrap_or(&self.location)
     }
 
     pub fn is_error(&self) -> bool {

@@ -29,6 +29,11 @@ pub enum ErrorName {
 }
 
 impl ErrorName {
+    /// The spellings of the predefined `States.*` names.
+    pub fn predefined_names() -> Vec<&'static str> {
+        Self::PREDEFINED.iter().map(|(n, _)| *n).collect()
+    }
+
     /// Every predefined name with its spelling.
     const PREDEFINED: [(&'static str, ErrorName); 16] = [
         ("States.ALL", ErrorName::All),

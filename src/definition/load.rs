@@ -114,6 +114,9 @@ struct Cx {
     /// Every state name seen so far, machine-wide, with where it was first defined.
     names: HashMap<String, String>,
     depth: usize,
+    /// Inside the item processor of a DISTRIBUTED Map: a child workflow of its own, whose states
+    /// may pick their query language afresh.
+    in_child_workflow: bool,
 }
 
 /// One JSON object being read, with its pointer.
@@ -296,6 +299,23 @@ impl Cx {
         ));
     }
 
+    /// A field the object does not accept. AWS reports it at the object (`Field 'X' is not
+    /// supported at /States/S`); the field itself is kept as the focus.
+    fn unknown(&mut self, obj: &Pointer, k: &str, msg: impl Into<String>) {
+        self.diags.push(
+            Diagnostic::error(Code::SchemaValidationFailed, obj.as_str(), msg)
+                .with_focus(obj.key(k).as_str()),
+        );
+    }
+
+    /// A problem inside a payload template: AWS reports it at the template's field.
+    fn template_error(&mut self, field: &Pointer, at: &Pointer, msg: impl Into<String>) {
+        self.diags.push(
+            Diagnostic::error(Code::SchemaValidationFailed, field.as_str(), msg)
+                .with_focus(at.as_str()),
+        );
+    }
+
     fn error(&mut self, code: Code, ptr: &Pointer, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(code, ptr.as_str(), msg));
     }
@@ -424,10 +444,14 @@ impl Cx {
         match self.string(o, "QueryLanguage") {
             None => inherited,
             Some("JSONPath") => {
-                if inherited == QueryLanguage::Jsonata && o.ptr.as_str().contains("/States/") {
+                if inherited == QueryLanguage::Jsonata
+                    && o.ptr.as_str().contains("/States/")
+                    && !self.in_child_workflow
+                {
+                    // AWS locates this at the state, not at its `QueryLanguage` field.
                     self.schema(
-                        &o.at("QueryLanguage"),
-                        "A state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
+                        o.ptr,
+                        "`QueryLanguage` cannot be `JSONPath` in a state machine whose `QueryLanguage` is `JSONata`",
                     );
                 }
                 QueryLanguage::JsonPath
@@ -485,7 +509,10 @@ impl Cx {
             Err(e) => {
                 self.schema(
                     ptr,
-                    format!("The field `{field}` holds an invalid JSONata expression: {e}"),
+                    format!(
+                        "The field `{field}` holds an invalid JSONata expression: {e}{}",
+                        crate::data::jsonata::position_note(&e)
+                    ),
                 );
                 None
             }
@@ -493,17 +520,9 @@ impl Cx {
     }
 
     fn template_jsonpath(&mut self, o: Obj, k: &str) -> Option<Template> {
+        // Any JSON value is a template: objects and arrays are walked for `.$` keys, and a
+        // scalar is a constant (AWS accepts `"Parameters": "text"` and arrays).
         let v = o.get(k)?;
-        if !v.is_object() {
-            self.schema(
-                &o.at(k),
-                format!(
-                    "The field `{k}` must be an object, but it is {}",
-                    type_of(v)
-                ),
-            );
-            return None;
-        }
         self.no_dollar_warnings(v, &o.at(k));
         match Template::jsonpath(v) {
             Ok(t) => Some(t),
@@ -513,7 +532,7 @@ impl Cx {
                     for seg in &e.at {
                         p = p.key(seg);
                     }
-                    self.schema(&p, e.message);
+                    self.template_error(&o.at(k), &p, e.message);
                 }
                 None
             }
@@ -562,7 +581,7 @@ impl Cx {
                     for seg in &e.at {
                         p = p.key(seg);
                     }
-                    self.schema(&p, e.message);
+                    self.template_error(&o.at(k), &p, e.message);
                 }
                 None
             }
@@ -655,9 +674,23 @@ impl Cx {
                 k.as_str(),
                 "Comment" | "StartAt" | "States" | "TimeoutSeconds" | "Version" | "QueryLanguage"
             ) {
-                self.schema(
-                    &o.at(k),
-                    format!("Field `{k}` is not supported at the top level of a state machine"),
+                let hint = super::diagnostic::did_you_mean_in(
+                    k,
+                    &[
+                        "Comment",
+                        "StartAt",
+                        "States",
+                        "TimeoutSeconds",
+                        "Version",
+                        "QueryLanguage",
+                    ],
+                );
+                self.unknown(
+                    o.ptr,
+                    k,
+                    format!(
+                        "Field `{k}` is not supported at the top level of a state machine{hint}"
+                    ),
                 );
             }
         }
@@ -816,18 +849,22 @@ impl Cx {
                 continue;
             }
             if other.contains(&k) {
-                self.schema(
-                    &o.at(k),
+                self.unknown(
+                    o.ptr,
+                    k,
                     format!(
-                        "The field `{k}` is not supported in {} states (this state uses {})",
+                        "The field `{k}` is only supported in {} states, but this state uses {}",
                         lang_other(lang),
                         lang.as_str()
                     ),
                 );
             } else {
-                self.schema(
-                    &o.at(k),
-                    format!("Field `{k}` is not supported by {ty} states"),
+                let known: Vec<&str> = fields.both.iter().chain(own.iter()).copied().collect();
+                let hint = super::diagnostic::did_you_mean_in(k, &known);
+                self.unknown(
+                    o.ptr,
+                    k,
+                    format!("Field `{k}` is not supported by {ty} states{hint}"),
                 );
             }
         }
@@ -1048,7 +1085,16 @@ impl Cx {
         if !self.required(o, &["Resource"]) {
             return None;
         }
-        let resource = Resource::parse(self.nonempty_string(o, "Resource")?);
+        let resource = match o.get("Resource") {
+            // A CloudFormation intrinsic (`{"Fn::GetAtt": [...]}`, `{"Ref": ...}`) left in a
+            // definition that a template will resolve at deploy time.
+            Some(Value::Object(m))
+                if m.len() == 1 && m.keys().all(|k| k == "Ref" || k.starts_with("Fn::")) =>
+            {
+                Resource::parse(&Value::Object(m.clone()).to_string())
+            }
+            _ => Resource::parse(self.nonempty_string(o, "Resource")?),
+        };
         let timeout = self.dynamic_int(o, "TimeoutSeconds", 1, lang);
         let heartbeat = self.dynamic_int(o, "HeartbeatSeconds", 1, lang);
         if let (Some(Dynamic::Fixed(t)), Some(Dynamic::Fixed(h))) = (&timeout, &heartbeat)
@@ -1059,7 +1105,18 @@ impl Cx {
                 format!("`HeartbeatSeconds` ({h}) must be smaller than `TimeoutSeconds` ({t})"),
             );
         }
-        let credentials = if o.has("Credentials") {
+        let credentials = if let Some(c) = o.get("Credentials")
+            && !c.is_object()
+        {
+            self.schema(
+                &o.at("Credentials"),
+                format!(
+                    "The field `Credentials` must be an object, but it is {}",
+                    type_of(c)
+                ),
+            );
+            None
+        } else if o.has("Credentials") {
             self.template(o, "Credentials", lang)
         } else {
             None
@@ -1095,7 +1152,20 @@ impl Cx {
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match item {
-                Value::String(s) => out.push(ErrorName::parse(s)),
+                Value::String(s) => {
+                    let name = ErrorName::parse(s);
+                    if s.starts_with("States.") && matches!(name, ErrorName::Custom(_)) {
+                        // AWS accepts it, but it can never match: `States.` names are reserved.
+                        let predefined = ErrorName::predefined_names();
+                        let hint = super::diagnostic::did_you_mean_in(s, &predefined);
+                        self.diags.push(Diagnostic::warning(
+                            Code::UnknownErrorName,
+                            o.at(k).index(i).as_str(),
+                            format!("`{s}` is not a predefined error name; names starting with `States.` are reserved{hint}"),
+                        ));
+                    }
+                    out.push(name)
+                }
                 other => self.schema(
                     &o.at(k).index(i),
                     format!(
@@ -1151,8 +1221,9 @@ impl Cx {
                         | "JitterStrategy"
                         | "Comment"
                 ) {
-                    self.schema(
-                        &r.at(k),
+                    self.unknown(
+                        r.ptr,
+                        k,
                         format!("Field `{k}` is not supported in a retrier"),
                     );
                 }
@@ -1221,8 +1292,9 @@ impl Cx {
                     _ => false,
                 };
                 if !ok {
-                    self.schema(
-                        &c.at(k),
+                    self.unknown(
+                        c.ptr,
+                        k,
                         format!(
                             "Field `{k}` is not supported in a catcher of a {} state",
                             lang.as_str()
@@ -1342,8 +1414,9 @@ impl Cx {
                 k.as_str(),
                 "Condition" | "Next" | "Comment" | "Assign" | "Output"
             ) {
-                self.schema(
-                    &r.at(k),
+                self.unknown(
+                    r.ptr,
+                    k,
                     format!(
                         "Field `{k}` is not supported in a JSONata choice rule (use `Condition`)"
                     ),
@@ -1386,8 +1459,9 @@ impl Cx {
                 "And" | "Or" | "Not" => boolean.push(k),
                 _ => match Op::from_name(k) {
                     Some((op, is_path)) => ops.push((k, op, is_path)),
-                    None => self.schema(
-                        &r.at(k),
+                    None => self.unknown(
+                        r.ptr,
+                        k,
                         format!("Field `{k}` is not supported in a choice rule"),
                     ),
                 },
@@ -1512,7 +1586,7 @@ impl Cx {
         let o = Obj { map: m, ptr };
         for k in m.keys() {
             if !allowed.contains(&k.as_str()) {
-                self.schema(&o.at(k), format!("Field `{k}` is not supported here"));
+                self.unknown(o.ptr, k, format!("Field `{k}` is not supported here"));
             }
         }
         let lang = self.query_language(o, lang);
@@ -1604,8 +1678,9 @@ impl Cx {
             let c = Obj { map: cfg, ptr: &cp };
             for k in cfg.keys() {
                 if !matches!(k.as_str(), "Mode" | "ExecutionType") {
-                    self.schema(
-                        &c.at(k),
+                    self.unknown(
+                        c.ptr,
+                        k,
                         format!("Field `{k}` is not supported in `ProcessorConfig`"),
                     );
                 }
@@ -1617,6 +1692,10 @@ impl Cx {
                     &c.at("Mode"),
                     format!("`Mode` must be `INLINE` or `DISTRIBUTED`, but it is `{other}`"),
                 ),
+            }
+            if mode == MapMode::Distributed && !c.has("ExecutionType") {
+                // A distributed Map runs child workflows, whose type must be chosen.
+                self.required(c, &["ExecutionType"]);
             }
             execution_type = self.string(c, "ExecutionType").map(str::to_string);
             if let Some(t) = &execution_type
@@ -1637,7 +1716,10 @@ impl Cx {
             "QueryLanguage",
             "ProcessorConfig",
         ];
+        let outer_child = self.in_child_workflow;
+        self.in_child_workflow |= mode == MapMode::Distributed;
         let processor = self.nested_graph(pm, &proc_ptr, lang, allowed);
+        self.in_child_workflow = outer_child;
 
         let items = match lang {
             QueryLanguage::JsonPath => match o.get("ItemsPath") {
@@ -1819,7 +1901,8 @@ mod tests {
             "T": {"Type": "Task", "End": true, "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 5, "HeartbeatSeconds": 5}
         }}));
         let locations: Vec<&str> = e.iter().map(|(_, l)| l.as_str()).collect();
-        assert!(locations.contains(&"/States/A/Bogus"), "{e:?}");
+        // An unknown field is reported at its state, as AWS does.
+        assert!(locations.contains(&"/States/A"), "{e:?}");
         assert!(locations.contains(&"/States/A/Next"), "{e:?}");
         assert!(locations.contains(&"/States/W"), "{e:?}");
         assert!(locations.contains(&"/States/T/HeartbeatSeconds"), "{e:?}");
@@ -1833,10 +1916,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            vec![(
-                "SCHEMA_VALIDATION_FAILED".into(),
-                "/States/A/InputPath".into()
-            )]
+            vec![("SCHEMA_VALIDATION_FAILED".into(), "/States/A".into())]
         );
     }
 
@@ -1850,7 +1930,7 @@ mod tests {
         )));
         assert!(e.contains(&(
             "SCHEMA_VALIDATION_FAILED".into(),
-            "/States/A/Parameters/a/b.$".into()
+            "/States/A/Parameters".into()
         )));
     }
 

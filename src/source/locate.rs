@@ -90,7 +90,7 @@ pub fn locate(text: &str, pointer: &str) -> Option<Position> {
     Some(position(text, at))
 }
 
-fn position(text: &str, offset: usize) -> Position {
+pub(crate) fn position(text: &str, offset: usize) -> Position {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before

@@ -58,6 +58,16 @@ pub struct JsonataError {
     pub message: String,
 }
 
+/// ` (at character N of the expression)` for a syntax error with a known position, else `""`.
+/// The position counts the characters up to the token where parsing failed.
+pub fn position_note(e: &JsonataError) -> String {
+    if e.position == 0 {
+        String::new()
+    } else {
+        format!(" (at character {} of the expression)", e.position)
+    }
+}
+
 impl fmt::Display for JsonataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.code.is_empty() {

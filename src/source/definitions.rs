@@ -1,0 +1,375 @@
+//! From a file name to the state machine definitions it holds, each able to locate a pointer.
+//!
+//! A file is one definition (JSON or YAML), or a CloudFormation/SAM template holding any
+//! number of them ([`super::cfn`]). Syntax errors are not load errors: they belong to the
+//! definition (AWS answers them with `INVALID_JSON_DESCRIPTION`); only an unreadable file is.
+
+use super::Position;
+use super::cfn::{self, Source};
+use super::document::{Document, Syntax, SyntaxError};
+use super::duplicates::Duplicate;
+use serde_json::Value;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// Files larger than this are refused before parsing (AWS's limit is 1 MiB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: error: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Why a definition has no value to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The text is not JSON/YAML; the position is in [`Definition::document`] when known.
+    Syntax {
+        syntax: Syntax,
+        message: String,
+        position: Option<Position>,
+    },
+    /// The file is empty.
+    Empty,
+    /// The definition is somewhere this tool cannot read (S3), or in an odd shape.
+    Unsupported(String),
+}
+
+/// One state machine definition and where it came from.
+#[derive(Debug)]
+pub struct Definition {
+    /// The template resource's logical id; `None` for a plain definition file.
+    pub name: Option<String>,
+    /// The file the definition's positions are in.
+    pub document: Rc<Document>,
+    /// Where the definition sits in `document`.
+    base: Base,
+    pub value: Result<Value, Problem>,
+    /// Keys written twice (object pointers relative to the definition).
+    pub duplicates: Vec<Duplicate>,
+}
+
+#[derive(Debug, Clone)]
+enum Base {
+    /// The definition's pointers are the document's, under this prefix.
+    Prefix(String),
+    /// The definition was a string at this pointer: everything is shown there.
+    Fixed(String),
+    /// The definition was a string written as a YAML block (`DefinitionString: |`): a place in
+    /// `text` at (line, column) is at (`first_line` + line - 1, `indent` + column) of the file.
+    Block {
+        text: String,
+        first_line: usize,
+        indent: usize,
+        fallback: String,
+    },
+}
+
+impl Definition {
+    /// Where a pointer of the definition is written in [`Self::document`].
+    pub fn position(&self, pointer: &str) -> Option<Position> {
+        let pointer = if pointer == "/" { "" } else { pointer };
+        match &self.base {
+            Base::Prefix(p) => self.document.position(&format!("{p}{pointer}")),
+            Base::Fixed(p) => self.document.position(p),
+            Base::Block {
+                text,
+                first_line,
+                indent,
+                fallback,
+            } => match super::locate(text, pointer) {
+                Some(p) => Some(Position {
+                    line: first_line + p.line - 1,
+                    column: indent + p.column,
+                }),
+                None => self.document.position(fallback),
+            },
+        }
+    }
+
+    /// A label for messages: `file` or `file#LogicalId`.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{}#{n}", self.document.path),
+            None => self.document.path.clone(),
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, LoadError> {
+    let err = |m: String| LoadError {
+        path: path.display().to_string(),
+        message: m,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    if meta.is_dir() {
+        return Err(err("is a directory, not a file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(format!(
+            "the file is {} bytes; files over {MAX_FILE_BYTES} bytes are refused",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| err("the file is not UTF-8 text".into()))?;
+    // A byte-order mark is how some editors save UTF-8; it is not part of the definition.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// Reads a file and returns every state machine definition in it. `subs` are the user's
+/// `--sub KEY=VALUE` pairs; they win over a template's `DefinitionSubstitutions`.
+pub fn load(path: &Path, subs: &[(String, String)]) -> Result<Vec<Definition>, LoadError> {
+    let text = read(path)?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_text(
+        &path.display().to_string(),
+        text,
+        Syntax::of(path),
+        &dir,
+        subs,
+    )
+}
+
+/// [`load`] on text already read; `dir` resolves a template's relative `DefinitionUri`.
+pub fn load_text(
+    shown: &str,
+    text: String,
+    syntax: Syntax,
+    dir: &Path,
+    subs: &[(String, String)],
+) -> Result<Vec<Definition>, LoadError> {
+    let (doc, value) = match parse(shown, text, syntax) {
+        (mut d, None) => {
+            let v = std::mem::take(&mut d.value);
+            (d, Ok(v))
+        }
+        (d, Some(problem)) => (d, Err(problem)),
+    };
+    let doc = Rc::new(doc);
+    let value = match value {
+        Ok(v) => v,
+        Err(problem) => {
+            return Ok(vec![Definition {
+                name: None,
+                document: doc,
+                base: Base::Prefix(String::new()),
+                value: Err(problem),
+                duplicates: Vec::new(),
+            }]);
+        }
+    };
+    if !cfn::is_template(&value) {
+        let mut value = value;
+        cfn::substitute(&mut value, subs);
+        let duplicates = doc.duplicates();
+        return Ok(vec![Definition {
+            name: None,
+            document: doc,
+            base: Base::Prefix(String::new()),
+            value: Ok(value),
+            duplicates,
+        }]);
+    }
+    let all_dups = doc.duplicates();
+    let mut out = Vec::new();
+    for m in cfn::machines(&value) {
+        let mut vars = m.substitutions.clone();
+        vars.extend(subs.iter().cloned());
+        let def = match m.source {
+            Source::Object { pointer } => {
+                let mut v = value.pointer(&pointer).cloned().unwrap_or(Value::Null);
+                cfn::substitute(&mut v, &vars);
+                let duplicates = all_dups
+                    .iter()
+                    .filter_map(|d| {
+                        let rest = d.object.strip_prefix(&pointer)?;
+                        (rest.is_empty() || rest.starts_with('/')).then(|| Duplicate {
+                            object: rest.to_string(),
+                            ..d.clone()
+                        })
+                    })
+                    .collect();
+                Definition {
+                    name: Some(m.name),
+                    document: doc.clone(),
+                    base: Base::Prefix(pointer),
+                    value: Ok(v),
+                    duplicates,
+                }
+            }
+            Source::Text { pointer, text } => {
+                let text = cfn::sub(&text, &vars);
+                let block = block_of(&doc, &pointer, &text);
+                let (value, duplicates) = if text.trim().is_empty() {
+                    (Err(Problem::Empty), Vec::new())
+                } else {
+                    match serde_json::from_str::<Value>(&text) {
+                        // Positions inside the string map to the template only for a YAML block.
+                        Ok(v) => (
+                            Ok(v),
+                            super::duplicates::scan(&text)
+                                .into_iter()
+                                .map(|d| Duplicate {
+                                    position: block.zip(d.position).map(|((line, indent), p)| {
+                                        Position {
+                                            line: line + p.line - 1,
+                                            column: indent + p.column,
+                                        }
+                                    }),
+                                    ..d
+                                })
+                                .collect(),
+                        ),
+                        Err(e) => (
+                            Err(Problem::Syntax {
+                                syntax: Syntax::Json,
+                                message: format!(
+                                    "{e} (line {}, column {} of the definition text{})",
+                                    e.line(),
+                                    e.column(),
+                                    if text.contains("${") {
+                                        "; it still holds `${...}` placeholders: pass their values with --sub KEY=VALUE"
+                                    } else {
+                                        ""
+                                    }
+                                ),
+                                position: match block {
+                                    Some((line, indent)) => Some(Position {
+                                        line: line + e.line() - 1,
+                                        column: indent + e.column(),
+                                    }),
+                                    None => doc.position(&pointer),
+                                },
+                            }),
+                            Vec::new(),
+                        ),
+                    }
+                };
+                let base = match block {
+                    Some((first_line, indent)) => Base::Block {
+                        text,
+                        first_line,
+                        indent,
+                        fallback: pointer,
+                    },
+                    None => Base::Fixed(pointer),
+                };
+                Definition {
+                    name: Some(m.name),
+                    document: doc.clone(),
+                    base,
+                    value,
+                    duplicates,
+                }
+            }
+            Source::File { pointer, path } => {
+                let full: PathBuf = dir.join(&path);
+                let text = match read(&full) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        out.push(Definition {
+                            name: Some(m.name),
+                            document: doc.clone(),
+                            base: Base::Fixed(pointer),
+                            value: Err(Problem::Unsupported(format!(
+                                "`DefinitionUri` names `{path}`, which cannot be read: {}",
+                                e.message
+                            ))),
+                            duplicates: Vec::new(),
+                        });
+                        continue;
+                    }
+                };
+                let shown = full.display().to_string();
+                let (inner, value) = match parse(&shown, text, Syntax::of(&full)) {
+                    (mut d, None) => {
+                        let mut v = std::mem::take(&mut d.value);
+                        cfn::substitute(&mut v, &vars);
+                        (d, Ok(v))
+                    }
+                    (d, Some(p)) => (d, Err(p)),
+                };
+                let duplicates = inner.duplicates();
+                Definition {
+                    name: Some(m.name),
+                    document: Rc::new(inner),
+                    base: Base::Prefix(String::new()),
+                    value,
+                    duplicates,
+                }
+            }
+            Source::Unsupported { pointer, why } => Definition {
+                name: Some(m.name),
+                document: doc.clone(),
+                base: Base::Fixed(pointer),
+                value: Err(Problem::Unsupported(why)),
+                duplicates: Vec::new(),
+            },
+        };
+        out.push(def);
+    }
+    Ok(out)
+}
+
+/// Where a string definition is written as a YAML block scalar (`DefinitionString: |` or
+/// `!Sub |`): the first line and the indentation of its text in the file, when the file's
+/// lines after the key are the text's lines (placeholders aside, which keep lines whole).
+fn block_of(doc: &Document, pointer: &str, text: &str) -> Option<(usize, usize)> {
+    if doc.syntax != Syntax::Yaml {
+        return None;
+    }
+    let key = doc.position(pointer)?;
+    let header = doc.line(key.line)?;
+    if !header.trim_end().ends_with(['|', '>']) && !header.contains("|-") && !header.contains("|+")
+    {
+        return None;
+    }
+    let first_line = key.line + 1;
+    let first = doc.line(first_line)?;
+    let indent = first.len() - first.trim_start().len();
+    // Check the first lines: equal once indentation is removed, or both hold a placeholder.
+    for (i, want) in text.lines().take(5).enumerate() {
+        let got = doc.line(first_line + i)?;
+        let got = got.get(indent.min(got.len())..).unwrap_or("");
+        if got.trim_end() != want.trim_end() && !(got.contains("${") || want.is_empty()) {
+            return None;
+        }
+    }
+    Some((first_line, indent))
+}
+
+/// The parsed document, or the text kept (to show its lines) with the problem.
+fn parse(shown: &str, text: String, syntax: Syntax) -> (Document, Option<Problem>) {
+    if text.trim().is_empty() {
+        return (
+            Document::unparsed(shown, text, syntax),
+            Some(Problem::Empty),
+        );
+    }
+    match Document::parse(shown, text, syntax) {
+        Ok(d) => (d, None),
+        Err((kept, SyntaxError { position, message })) => (
+            Document::unparsed(shown, kept, syntax),
+            Some(Problem::Syntax {
+                syntax,
+                message,
+                position: Some(position),
+            }),
+        ),
+    }
+}

@@ -1,0 +1,395 @@
+//! YAML text -> JSON value, with the line and column of every member, and the duplicate keys.
+//!
+//! Built on `saphyr-parser`'s event stream (a YAML 1.2 parser that marks every event with its
+//! span) so that diagnostics found on the JSON value can be shown at their place in the YAML
+//! file. Scalars follow the YAML 1.2 core schema. CloudFormation's short-form tags (`!Sub`,
+//! `!Ref`, `!GetAtt`, `!Join`, ...) become their long form (`{"Fn::Sub": ...}`), so a template
+//! written either way reads the same. Aliases are expanded with a budget, and nesting is
+//! bounded, so a hostile file ends with an error instead of exhausting memory or the stack.
+
+use super::Position;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+
+/// How deep collections may nest.
+pub const MAX_DEPTH: usize = 128;
+/// How many values alias expansion may add in total.
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// A parsed YAML document.
+#[derive(Debug, Default)]
+pub struct YamlDoc {
+    pub value: Value,
+    /// JSON pointer -> position of the member's key (or of an array item's value).
+    pub positions: HashMap<String, Position>,
+    /// Each key written twice in one mapping.
+    pub duplicates: Vec<super::duplicates::Duplicate>,
+}
+
+/// Why a YAML text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub position: Position,
+    pub message: String,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        ptr: String,
+        anchor: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        ptr: String,
+        anchor: usize,
+        key: Option<String>,
+    },
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Value, usize)>,
+    doc: YamlDoc,
+    root: Option<Value>,
+    alias_budget: usize,
+    /// A pending CloudFormation short-form tag per open collection (depth -> function name).
+    tags: Vec<Option<String>>,
+}
+
+fn pos(span: &Span) -> Position {
+    Position {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+    }
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn count(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// The long-form function a CloudFormation short-form tag stands for.
+fn cfn_function(tag: &Tag) -> Option<String> {
+    if tag.handle != "!" {
+        return None;
+    }
+    let name = tag.suffix.as_str();
+    Some(match name {
+        "Ref" | "Condition" => name.to_string(),
+        _ => format!("Fn::{name}"),
+    })
+}
+
+fn wrap(function: Option<String>, v: Value) -> Value {
+    match function {
+        None => v,
+        Some(f) => {
+            let v = match (f.as_str(), v) {
+                ("Fn::GetAtt", Value::String(s)) => match s.split_once('.') {
+                    Some((a, b)) => Value::Array(vec![a.into(), b.into()]),
+                    None => Value::String(s),
+                },
+                (_, v) => v,
+            };
+            let mut m = Map::new();
+            m.insert(f, v);
+            Value::Object(m)
+        }
+    }
+}
+
+/// A plain scalar read with the YAML 1.2 core schema.
+fn plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        if let Ok(i) = s.parse::<i64>() {
+            return Value::Number(i.into());
+        }
+        if let Ok(u) = s.parse::<u64>() {
+            return Value::Number(u.into());
+        }
+        if let Some(h) = s.strip_prefix("0x")
+            && let Ok(i) = i64::from_str_radix(h, 16)
+        {
+            return Value::Number(i.into());
+        }
+        if let Some(o) = s.strip_prefix("0o")
+            && let Ok(i) = i64::from_str_radix(o, 8)
+        {
+            return Value::Number(i.into());
+        }
+        let looks_float = s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+        if looks_float
+            && let Ok(f) = s.parse::<f64>()
+            && let Some(n) = Number::from_f64(f)
+        {
+            return Value::Number(n);
+        }
+    }
+    Value::String(s.to_string())
+}
+
+impl Builder {
+    fn child_ptr(&self) -> String {
+        match self.stack.last() {
+            None => String::new(),
+            Some(Frame::Seq { items, ptr, .. }) => format!("{ptr}/{}", items.len()),
+            Some(Frame::Map { ptr, key, .. }) => match key {
+                Some(k) => format!("{ptr}/{}", escape(k)),
+                None => ptr.clone(),
+            },
+        }
+    }
+
+    /// Adds a finished value to the open collection (or makes it the document).
+    fn push(&mut self, v: Value, span: &Span) {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(v);
+                }
+            }
+            Some(Frame::Seq { items, ptr, .. }) => {
+                self.doc
+                    .positions
+                    .insert(format!("{ptr}/{}", items.len()), pos(span));
+                items.push(v);
+            }
+            Some(Frame::Map { map, ptr, key, .. }) => match key.take() {
+                None => {
+                    let k = match v {
+                        Value::String(s) => s,
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    let p = format!("{ptr}/{}", escape(&k));
+                    if map.contains_key(&k) {
+                        self.doc.duplicates.push(super::duplicates::Duplicate {
+                            object: ptr.clone(),
+                            key: k.clone(),
+                            position: Some(pos(span)),
+                        });
+                    } else {
+                        self.doc.positions.insert(p, pos(span));
+                    }
+                    *key = Some(k);
+                }
+                Some(k) => {
+                    map.insert(k, v);
+                }
+            },
+        }
+    }
+
+    fn in_key_position(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn event(&mut self, ev: Event, span: Span) -> Result<(), YamlError> {
+        let err = |m: &str| YamlError {
+            position: pos(&span),
+            message: m.to_string(),
+        };
+        let is_seq = matches!(ev, Event::SequenceStart(..));
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let function = tag.as_deref().and_then(cfn_function);
+                let v = if self.in_key_position()
+                    || style != ScalarStyle::Plain
+                    || tag.as_deref().is_some_and(|t| t.suffix == "str")
+                {
+                    Value::String(text.to_string())
+                } else {
+                    plain(&text)
+                };
+                let v = wrap(function, v);
+                if anchor > 0 {
+                    let n = count(&v);
+                    self.anchors.insert(anchor, (v.clone(), n));
+                }
+                self.push(v, &span);
+            }
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(err(&format!(
+                        "the document nests deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+                if self.in_key_position() {
+                    return Err(err("a mapping key must be a scalar"));
+                }
+                let ptr = self.child_ptr();
+                self.tags.push(tag.as_deref().and_then(cfn_function));
+                self.stack.push(if is_seq {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        ptr,
+                        anchor,
+                    }
+                } else {
+                    Frame::Map {
+                        map: Map::new(),
+                        ptr,
+                        anchor,
+                        key: None,
+                    }
+                });
+                // The collection's own position is recorded when it is pushed to its parent,
+                // but the start of the collection is a better place for its members' parent.
+                let p = self.child_ptr_of_top();
+                self.doc.positions.entry(p).or_insert(pos(&span));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Err(err("unbalanced collection"));
+                };
+                let function = self.tags.pop().flatten();
+                let (v, anchor) = match frame {
+                    Frame::Seq { items, anchor, .. } => (Value::Array(items), anchor),
+                    Frame::Map { map, anchor, .. } => (Value::Object(map), anchor),
+                };
+                let v = wrap(function, v);
+                if anchor > 0 {
+                    let n = count(&v);
+                    self.anchors.insert(anchor, (v.clone(), n));
+                }
+                self.push_keep_position(v, &span);
+            }
+            Event::Alias(id) => {
+                let Some((v, n)) = self.anchors.get(&id).cloned() else {
+                    return Err(err("an alias refers to an unknown anchor"));
+                };
+                if n > self.alias_budget {
+                    return Err(err(
+                        "aliases expand to too many values (is this a YAML bomb?)",
+                    ));
+                }
+                self.alias_budget -= n;
+                self.push(v, &span);
+            }
+            Event::DocumentStart(_) if self.root.is_some() => {
+                return Err(err("the file holds more than one YAML document"));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn child_ptr_of_top(&self) -> String {
+        match self.stack.last() {
+            Some(Frame::Seq { ptr, .. }) | Some(Frame::Map { ptr, .. }) => ptr.clone(),
+            None => String::new(),
+        }
+    }
+
+    /// Pushes a closed collection without overwriting the position recorded at its start.
+    fn push_keep_position(&mut self, v: Value, span: &Span) {
+        let p = self.child_ptr();
+        let kept = self.doc.positions.get(&p).copied();
+        self.push(v, span);
+        if let Some(k) = kept {
+            self.doc.positions.insert(p, k);
+        }
+    }
+}
+
+/// Parses one YAML document.
+pub fn parse(text: &str) -> Result<YamlDoc, YamlError> {
+    let mut b = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        doc: YamlDoc::default(),
+        root: None,
+        alias_budget: MAX_ALIAS_NODES,
+        tags: Vec::new(),
+    };
+    for item in Parser::new_from_str(text) {
+        let (ev, span) = item.map_err(|e| YamlError {
+            position: Position {
+                line: e.marker().line(),
+                column: e.marker().col() + 1,
+            },
+            message: e.info().to_string(),
+        })?;
+        b.event(ev, span)?;
+    }
+    b.doc.value = b.root.take().unwrap_or(Value::Null);
+    b.doc
+        .positions
+        .insert(String::new(), Position { line: 1, column: 1 });
+    Ok(b.doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_values_and_positions() {
+        let d = parse("StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n    N: 1.5\n")
+            .unwrap();
+        assert_eq!(
+            d.value,
+            json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "N": 1.5}}})
+        );
+        assert_eq!(
+            d.positions["/States/A/End"],
+            Position { line: 5, column: 5 }
+        );
+        assert_eq!(d.positions["/States"], Position { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn reports_duplicate_keys() {
+        let d = parse("States:\n  A: 1\n  A: 2\n").unwrap();
+        assert_eq!(d.duplicates[0].object, "/States");
+        assert_eq!(d.duplicates[0].key, "A");
+        assert_eq!(
+            d.duplicates[0].position,
+            Some(Position { line: 3, column: 3 })
+        );
+    }
+
+    #[test]
+    fn expands_cloudformation_short_forms() {
+        let d = parse("a: !Sub '${X}'\nb: !GetAtt R.Arn\nc: !Join ['', [x, y]]\n").unwrap();
+        assert_eq!(
+            d.value,
+            json!({"a": {"Fn::Sub": "${X}"}, "b": {"Fn::GetAtt": ["R", "Arn"]}, "c": {"Fn::Join": ["", ["x", "y"]]}})
+        );
+    }
+
+    #[test]
+    fn refuses_alias_bombs_and_deep_nesting() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..10 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("b{}", i - 1)
+            };
+            bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        assert!(parse(&bomb).is_err());
+        let deep = "[".repeat(1000);
+        assert!(parse(&deep).is_err());
+    }
+}

@@ -1,0 +1,49 @@
+//! `--format github`: GitHub Actions workflow commands, one per diagnostic
+//! (`::error file=F,line=L,col=C,title=CODE::message`), shown as annotations on the pull
+//! request's diff.
+
+use super::{Checked, file_of};
+use crate::definition::Severity;
+
+/// Escapes a command's message (`%`, CR, LF).
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command's property value (also `:` and `,`).
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn github(checked: &[Checked]) -> String {
+    let mut out = String::new();
+    for c in checked {
+        for f in &c.findings {
+            let d = &f.diagnostic;
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let mut props = vec![format!("file={}", property(&file_of(c)))];
+            if let Some(p) = f.position {
+                props.push(format!("line={}", p.line));
+                props.push(format!("col={}", p.column));
+            }
+            props.push(format!("title={}", property(d.code.as_str())));
+            let machine = c
+                .definition
+                .name
+                .as_ref()
+                .map(|n| format!("{n}: "))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "::{level} {}::{}\n",
+                props.join(","),
+                data(&format!("{machine}{} (at {})", d.message, d.shown_at()))
+            ));
+        }
+    }
+    out
+}

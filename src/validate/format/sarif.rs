@@ -1,0 +1,69 @@
+//! `--format sarif`: SARIF 2.1.0, the format GitHub code scanning (and other tools) ingest.
+//! One run, tool `asl`, one rule per diagnostic code; each result located by file, line and
+//! column, with the JSON pointer kept as a logical location.
+
+use super::{Checked, file_of};
+use crate::definition::Severity;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+pub fn sarif(checked: &[Checked]) -> String {
+    let mut rules = BTreeSet::new();
+    let mut results = Vec::new();
+    for c in checked {
+        for f in &c.findings {
+            let d = &f.diagnostic;
+            rules.insert(d.code.as_str());
+            let mut region = serde_json::Map::new();
+            let p = f
+                .position
+                .unwrap_or(crate::source::Position { line: 1, column: 1 });
+            region.insert("startLine".into(), p.line.into());
+            region.insert("startColumn".into(), p.column.into());
+            let machine = c
+                .definition
+                .name
+                .as_ref()
+                .map(|n| format!("{n}: "))
+                .unwrap_or_default();
+            results.push(json!({
+                "ruleId": d.code.as_str(),
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": {"text": format!("{machine}{}", d.message)},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&file_of(c))},
+                        "region": Value::Object(region),
+                    },
+                    "logicalLocations": [{"fullyQualifiedName": d.shown_at(), "kind": "member"}],
+                }],
+            }));
+        }
+    }
+    let rules: Vec<Value> = rules
+        .into_iter()
+        .map(|r| json!({"id": r, "name": r, "shortDescription": {"text": r}}))
+        .collect();
+    let doc = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "asl",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://states-language.net/spec.html",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// A relative URI for a path as given (forward slashes, no leading `./`).
+fn uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    p.strip_prefix("./").map(str::to_string).unwrap_or(p)
+}

@@ -1,0 +1,1087 @@
+//! `asl validate`: one test per rule, each with the smallest definition that breaks it,
+//! pinning the code, the location (JSON pointer) and the gist of the message; then the CLI's
+//! formats, exit codes and file kinds, through the built binary.
+
+use asl::definition::{Diagnostic, Severity};
+use asl::validate::{MachineType, Options, validate_text};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn check(def: &Value) -> Vec<Diagnostic> {
+    validate_text(&def.to_string(), &Options::default())
+}
+
+fn check_express(def: &Value) -> Vec<Diagnostic> {
+    validate_text(
+        &def.to_string(),
+        &Options {
+            machine_type: MachineType::Express,
+        },
+    )
+}
+
+/// Asserts one diagnostic with this code and location exists, and its message contains `msg`.
+#[track_caller]
+fn assert_has(diags: &[Diagnostic], code: &str, location: &str, msg: &str) {
+    let found = diags
+        .iter()
+        .find(|d| d.code.as_str() == code && d.location == location);
+    match found {
+        Some(d) => assert!(
+            d.message.contains(msg),
+            "message of {code} at {location} is {:?}, expected it to contain {msg:?}",
+            d.message
+        ),
+        None => panic!("no {code} at {location} in {diags:#?}"),
+    }
+}
+
+/// Asserts the diagnostic at `location` shows the finer place `focus`.
+#[track_caller]
+fn assert_focus(diags: &[Diagnostic], location: &str, focus: &str) {
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.location == location && d.focus.as_deref() == Some(focus)),
+        "no diagnostic at {location} focused on {focus} in {diags:#?}"
+    );
+}
+
+#[track_caller]
+fn assert_valid(def: &Value) {
+    let errors: Vec<_> = check(def).into_iter().filter(|d| d.is_error()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// A one-state machine around `state` (named `S`).
+fn one(state: Value) -> Value {
+    json!({"StartAt": "S", "States": {"S": state}})
+}
+
+const LAMBDA: &str = "arn:aws:states:::lambda:invoke";
+
+// ---- text ----------------------------------------------------------------------------------
+
+#[test]
+fn json_syntax_errors_give_line_and_column() {
+    let d = validate_text("{\n  \"StartAt\": ,\n}", &Options::default());
+    assert_has(
+        &d,
+        "INVALID_JSON_DESCRIPTION",
+        "line: 2, column: 14",
+        "invalid JSON",
+    );
+}
+
+#[test]
+fn a_blank_definition_is_not_a_json_object() {
+    let d = validate_text("  \n", &Options::default());
+    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/", "must be a JSON object");
+}
+
+#[test]
+fn duplicate_state_names_in_the_raw_text_are_found() {
+    let text =
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Succeed"}, "A": {"Type": "Succeed"}}}"#;
+    let d = validate_text(text, &Options::default());
+    assert_has(&d, "DUPLICATE_STATE_NAME", "/States/A", "used twice");
+}
+
+#[test]
+fn duplicate_fields_in_the_raw_text_are_found() {
+    let text = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "End": true}}}"#;
+    let d = validate_text(text, &Options::default());
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A/End",
+        "written twice",
+    );
+}
+
+#[test]
+fn deeply_nested_or_huge_text_is_refused_without_crashing() {
+    let deep = "[".repeat(200_000);
+    let d = validate_text(&deep, &Options::default());
+    assert_eq!(d[0].code.as_str(), "TOO_DEEPLY_NESTED");
+    let deep_obj = format!("{}1{}", "{\"a\":".repeat(5_000), "}".repeat(5_000));
+    let d = validate_text(&deep_obj, &Options::default());
+    assert_eq!(d[0].code.as_str(), "TOO_DEEPLY_NESTED");
+}
+
+// ---- fields ----------------------------------------------------------------------------------
+
+#[test]
+fn required_top_level_fields() {
+    assert_has(
+        &check(&json!({})),
+        "SCHEMA_VALIDATION_FAILED",
+        "/",
+        "These fields are required: [States, StartAt]",
+    );
+}
+
+#[test]
+fn unknown_fields_are_named_with_a_suggestion() {
+    let d = check(&one(json!({"Type": "Pass", "Nxt": "S", "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S",
+        "did you mean `Next`?",
+    );
+    // AWS reports an unknown field at its object; the field is the focus (for line:column).
+    assert_focus(&d, "/States/S", "/States/S/Nxt");
+}
+
+#[test]
+fn missing_fields_are_named() {
+    let d = check(&one(json!({"Type": "Task", "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S",
+        "These fields are required: [Resource]",
+    );
+}
+
+#[test]
+fn seconds_and_seconds_path_exclude_each_other() {
+    let d = check(&one(
+        json!({"Type": "Wait", "Seconds": 1, "SecondsPath": "$.s", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S",
+        "exactly one of",
+    );
+}
+
+#[test]
+fn jsonpath_fields_are_refused_in_jsonata_states() {
+    let d = check(&one(
+        json!({"Type": "Pass", "QueryLanguage": "JSONata", "InputPath": "$.x", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S",
+        "only supported in JSONPath states, but this state uses JSONata",
+    );
+}
+
+#[test]
+fn a_jsonata_machine_cannot_have_jsonpath_states() {
+    let d = check(
+        &json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {
+        "S": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": true}}}),
+    );
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S",
+        "cannot be `JSONPath`",
+    );
+}
+
+#[test]
+fn types_and_ranges_are_checked() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": "5", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/TimeoutSeconds",
+        "must be an integer",
+    );
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": 0, "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/TimeoutSeconds",
+        "from 1 to 99999999, but it is 0",
+    );
+}
+
+#[test]
+fn state_names_are_at_most_80_characters() {
+    let long = "x".repeat(81);
+    let d = check(&json!({"StartAt": long, "States": {long.clone(): {"Type": "Succeed"}}}));
+    assert_has(
+        &d,
+        "INVALID_STATE_NAME",
+        &format!("/States/{long}"),
+        "1 to 80 characters",
+    );
+}
+
+#[test]
+fn state_names_are_unique_across_branches() {
+    let branch = json!({"StartAt": "X", "States": {"X": {"Type": "Succeed"}}});
+    let d = check(&one(
+        json!({"Type": "Parallel", "End": true, "Branches": [branch, branch]}),
+    ));
+    assert_has(
+        &d,
+        "DUPLICATE_STATE_NAME",
+        "/States/S/Branches/1/States/X",
+        "already used",
+    );
+}
+
+// ---- transitions ---------------------------------------------------------------------------
+
+#[test]
+fn start_at_must_name_a_state() {
+    let d = check(&json!({"StartAt": "Strt", "States": {"Start": {"Type": "Succeed"}}}));
+    assert_has(
+        &d,
+        "MISSING_TRANSITION_TARGET",
+        "/StartAt",
+        "did you mean `Start`?",
+    );
+}
+
+#[test]
+fn next_must_name_a_state() {
+    let d = check(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "Bb"}, "B": {"Type": "Succeed"}}}));
+    assert_has(
+        &d,
+        "MISSING_TRANSITION_TARGET",
+        "/States/A/Next",
+        "did you mean `B`?",
+    );
+}
+
+#[test]
+fn default_must_name_a_state() {
+    let d = check(&json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "D"}], "Default": "Nope"},
+        "D": {"Type": "Succeed"}}}));
+    assert_has(
+        &d,
+        "MISSING_TRANSITION_TARGET",
+        "/States/C/Default",
+        "`Nope`",
+    );
+}
+
+#[test]
+fn a_terminal_state_must_be_reachable() {
+    let d = check(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}}));
+    assert_has(&d, "MISSING_END_STATE", "/", "No terminal state");
+}
+
+#[test]
+fn unreachable_states_are_refused() {
+    let d = check(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Succeed"}, "B": {"Type": "Succeed"}}}));
+    assert_has(
+        &d,
+        "MISSING_TRANSITION_TARGET",
+        "/States/B",
+        "not reachable",
+    );
+}
+
+#[test]
+fn catch_targets_make_states_reachable() {
+    assert_valid(&json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": LAMBDA, "End": true,
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}]},
+        "F": {"Type": "Fail"}}}));
+}
+
+#[test]
+fn a_state_cannot_have_next_and_end() {
+    let d = check(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "B", "End": true}, "B": {"Type": "Succeed"}}}));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A",
+        "both `Next` and `End: true`",
+    );
+}
+
+#[test]
+fn terminal_state_types_cannot_have_next() {
+    let d = check(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Succeed", "Next": "B"}, "B": {"Type": "Succeed"}}}));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/A",
+        "not supported by Succeed states",
+    );
+}
+
+// ---- retry and catch -------------------------------------------------------------------------
+
+#[test]
+fn states_all_must_be_alone() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": LAMBDA, "End": true,
+        "Retry": [{"ErrorEquals": ["States.ALL", "States.Timeout"]}]}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Retry/0/ErrorEquals",
+        "alone",
+    );
+}
+
+#[test]
+fn states_all_must_be_last() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": LAMBDA, "End": true,
+        "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["States.Timeout"]}]}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Retry/0/ErrorEquals",
+        "last retrier",
+    );
+    let d = check(&json!({"StartAt": "S", "States": {
+        "S": {"Type": "Task", "Resource": LAMBDA, "End": true, "Catch": [
+            {"ErrorEquals": ["States.ALL"], "Next": "F"}, {"ErrorEquals": ["X"], "Next": "F"}]},
+        "F": {"Type": "Fail"}}}));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Catch/0/ErrorEquals",
+        "last catcher",
+    );
+}
+
+#[test]
+fn unknown_states_error_names_are_warned() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": LAMBDA, "End": true,
+        "Retry": [{"ErrorEquals": ["States.Timout"]}]}),
+    ));
+    assert_has(
+        &d,
+        "UNKNOWN_ERROR_NAME",
+        "/States/S/Retry/0/ErrorEquals/0",
+        "did you mean `States.Timeout`?",
+    );
+    assert!(d.iter().all(|d| !d.is_error()));
+}
+
+#[test]
+fn heartbeat_must_be_below_timeout() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": LAMBDA, "End": true,
+        "TimeoutSeconds": 5, "HeartbeatSeconds": 5}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/HeartbeatSeconds",
+        "smaller than `TimeoutSeconds`",
+    );
+}
+
+// ---- paths, templates, intrinsics, JSONata ----------------------------------------------------
+
+#[test]
+fn paths_must_be_jsonpath() {
+    let d = check(&one(json!({"Type": "Pass", "InputPath": "x", "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/InputPath",
+        "valid JSONPath",
+    );
+}
+
+#[test]
+fn result_path_must_be_a_reference_path() {
+    let d = check(&one(
+        json!({"Type": "Pass", "ResultPath": "$..x", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultPath",
+        "ReferencePath",
+    );
+}
+
+#[test]
+fn payload_template_values_must_be_paths_or_calls() {
+    let d = check(&one(
+        json!({"Type": "Pass", "Parameters": {"a": {"b.$": "nope"}}, "End": true}),
+    ));
+    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/States/S/Parameters", "");
+}
+
+#[test]
+fn intrinsic_calls_are_parsed() {
+    let d = check(&one(
+        json!({"Type": "Pass", "Parameters": {"a.$": "States.Nope(1)"}, "End": true}),
+    ));
+    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/States/S/Parameters", "");
+}
+
+#[test]
+fn template_values_cannot_start_with_a_space() {
+    let d = check(&one(
+        json!({"Type": "Pass", "Parameters": {"a.$": " States.UUID()"}, "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Parameters",
+        "starts with whitespace",
+    );
+}
+
+#[test]
+fn jsonata_strings_need_both_delimiters() {
+    let d = check(&one(
+        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% 1 %", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "does not end with `%}`",
+    );
+    let d = check(&one(
+        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"a": "1 %}"}, "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "does not start with `{%`",
+    );
+    let d = check(&one(
+        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{%1%}", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "whitespace inside",
+    );
+}
+
+#[test]
+fn odd_jsonata_strings_do_not_crash() {
+    for s in ["{%}", "%}", "{%", "{% é %}", "{% λ($x) { $x } %}"] {
+        let d = check(&one(
+            json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": s, "End": true}),
+        ));
+        let _ = d;
+    }
+    let d = check(&one(
+        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{%}", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "does not end with `%}`",
+    );
+}
+
+#[test]
+fn jsonata_syntax_errors_name_the_place_in_the_expression() {
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": {"a": "{% 10 + * 2 %}"}, "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "at character 8 of the expression",
+    );
+    assert_focus(&d, "/States/S/Output", "/States/S/Output/a");
+}
+
+#[test]
+fn jsonata_constants_with_a_leading_space_are_plain_strings() {
+    assert_valid(&one(
+        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"a": " {% 1 %} "}, "End": true}),
+    ));
+}
+
+// ---- Map ------------------------------------------------------------------------------------
+
+fn dmap(extra: Value) -> Value {
+    let mut s = json!({"Type": "Map", "End": true, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}});
+    if let (Value::Object(m), Value::Object(e)) = (&mut s, extra) {
+        m.extend(e);
+    }
+    one(s)
+}
+
+#[test]
+fn map_labels_are_short_plain_and_unique() {
+    let d = check(&dmap(json!({"Label": "x".repeat(41)})));
+    assert_has(&d, "INVALID_LABEL_NAME", "/States/S/Label", "at most 40");
+    let d = check(&dmap(json!({"Label": "a b"})));
+    assert_has(
+        &d,
+        "INVALID_LABEL_NAME",
+        "/States/S/Label",
+        "cannot contain",
+    );
+    let d = check(&dmap(json!({"Label": ""})));
+    assert_has(&d, "INVALID_LABEL_NAME", "/States/S/Label", "empty");
+}
+
+#[test]
+fn distributed_maps_need_an_execution_type() {
+    let d = check(&one(json!({"Type": "Map", "End": true, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED"},
+        "StartAt": "I", "States": {"I": {"Type": "Succeed"}}}})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemProcessor/ProcessorConfig",
+        "These fields are required: [ExecutionType]",
+    );
+}
+
+#[test]
+fn item_reader_fields_are_checked() {
+    let d = check(&dmap(
+        json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "CSV", "MaxItems": 1, "MaxItemsPath": "$.m"}}}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig",
+        "cannot both be set",
+    );
+    let d = check(&dmap(
+        json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "XML"}}}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig/InputType",
+        "must be one of",
+    );
+}
+
+#[test]
+fn item_batcher_fields_are_checked() {
+    let d = check(&dmap(
+        json!({"ItemBatcher": {"MaxItemsPerBatch": 2, "MaxItemsPerBatchPath": "$.n"}}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemBatcher",
+        "cannot both be set",
+    );
+}
+
+#[test]
+fn result_writer_fields_are_checked() {
+    let d = check(&dmap(
+        json!({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Bukcet": "b"}}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultWriter",
+        "not supported",
+    );
+}
+
+// ---- resources and machine types ------------------------------------------------------------
+
+#[test]
+fn unknown_optimized_integrations_are_refused() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:query", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "aws-sdk:dynamodb:query",
+    );
+}
+
+#[test]
+fn lambda_qualifiers_and_partitions_are_checked() {
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f:", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "not a valid function version or alias",
+    );
+    let d = check(&one(
+        json!({"Type": "Task", "Resource": "arn:<partition>:states:::lambda:invoke", "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "not an AWS partition",
+    );
+}
+
+#[test]
+fn express_machines_refuse_sync_callbacks_and_activities() {
+    let task = |r: &str| one(json!({"Type": "Task", "Resource": r, "End": true}));
+    let d = check_express(&task("arn:aws:states:::sns:publish.waitForTaskToken"));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "'.waitForTaskToken'",
+    );
+    let d = check_express(&task("arn:aws:states:::states:startExecution.sync:2"));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "'.sync'",
+    );
+    let d = check_express(&task("arn:aws:states:us-east-1:1:activity:a"));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "Activity ARN",
+    );
+    assert_valid(&task("arn:aws:states:us-east-1:1:activity:a"));
+}
+
+#[test]
+fn nesting_is_bounded() {
+    let mut inner = json!({"StartAt": "L", "States": {"L": {"Type": "Succeed"}}});
+    for i in 0..40 {
+        inner = json!({"StartAt": format!("P{i}"), "States": {format!("P{i}"): {
+            "Type": "Parallel", "End": true, "Branches": [inner]}}});
+    }
+    let d = check(&inner);
+    assert!(
+        d.iter().any(|d| d.code.as_str() == "TOO_DEEPLY_NESTED"),
+        "{d:#?}"
+    );
+    let mut inner = json!({"StartAt": "L", "States": {"L": {"Type": "Succeed"}}});
+    for i in 0..20 {
+        inner = json!({"StartAt": format!("P{i}"), "States": {format!("P{i}"): {
+            "Type": "Parallel", "End": true, "Branches": [inner]}}});
+    }
+    assert_valid(&inner);
+}
+
+// ---- warnings and variables -----------------------------------------------------------------
+
+#[test]
+fn paths_without_dollar_keys_get_no_dollar() {
+    let d = check(&one(
+        json!({"Type": "Pass", "Parameters": {"a": "$.x"}, "End": true}),
+    ));
+    assert_has(
+        &d,
+        "NO_DOLLAR",
+        "/States/S/Parameters/a",
+        "does not end in `.$`",
+    );
+    assert!(d.iter().all(|d| d.severity == Severity::Warning));
+}
+
+#[test]
+fn paths_in_literal_fields_get_no_path() {
+    let d = check(&one(json!({"Type": "Fail", "Error": "$.error"})));
+    assert_has(&d, "NO_PATH", "/States/S/Error", "ErrorPath");
+}
+
+#[test]
+fn dollar_keys_in_static_results_get_pass_result_is_static() {
+    let d = check(&one(
+        json!({"Type": "Pass", "Result": {"a.$": "$.x"}, "End": true}),
+    ));
+    assert_has(
+        &d,
+        "PASS_RESULT_IS_STATIC",
+        "/States/S/Result/a.$",
+        "static",
+    );
+}
+
+#[test]
+fn reads_of_variables_nobody_assigns_are_warned() {
+    let d = check(&json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"total": 1}, "Next": "B"},
+        "B": {"Type": "Pass", "Parameters": {"t.$": "$totl"}, "End": true}}}));
+    assert_has(
+        &d,
+        "UNDEFINED_VARIABLE",
+        "/States/B/Parameters/t.$",
+        "did you mean `total`?",
+    );
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% ($n := 1; $n + $missing) %}", "End": true})));
+    assert_has(&d, "UNDEFINED_VARIABLE", "/States/S/Output", "`$missing`");
+    assert_eq!(
+        d.iter()
+            .filter(|d| d.code.as_str() == "UNDEFINED_VARIABLE")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn states_result_and_error_output_are_scoped() {
+    let d = check(&one(
+        json!({"Type": "Task", "QueryLanguage": "JSONata", "Resource": LAMBDA,
+        "Arguments": {"x": "{% $states.result %}"}, "End": true}),
+    ));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Arguments",
+        "`$states.result`",
+    );
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% $states.errorOutput %}", "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Output",
+        "`$states.errorOutput`",
+    );
+    assert_valid(
+        &json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {
+        "S": {"Type": "Task", "Resource": LAMBDA, "Output": "{% $states.result %}", "End": true,
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput %}", "Next": "F"}]},
+        "F": {"Type": "Fail"}}}),
+    );
+}
+
+// ---- the command line -----------------------------------------------------------------------
+
+fn asl(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(args)
+        .output()
+        .expect("the asl binary runs")
+}
+
+fn temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("asl-validate-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("temp file");
+    p
+}
+
+const BAD: &str = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"Bb\"},\n    \"B\": {\"Type\": \"Succeed\"}\n  }\n}\n";
+const GOOD: &str = r#"{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}"#;
+const WARN: &str = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"a": "$.x"}, "End": true}}}"#;
+
+fn stdout_json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn cli_human_format_points_at_the_line_with_a_caret() {
+    let f = temp("bad.asl.json", BAD);
+    let o = asl(&["validate", f.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.asl.json:4:27: error[MISSING_TRANSITION_TARGET]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("    \"A\": {\"Type\": \"Pass\", \"Next\": \"Bb\"},\n"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("\n  {}^", " ".repeat(26))), "{err}");
+    assert!(err.contains("invalid (2 errors, 0 warnings)"), "{err}");
+}
+
+#[test]
+fn cli_json_format_is_aws_shaped() {
+    let f = temp("bad2.json", BAD);
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_json(&o);
+    assert_eq!(v["result"], "FAIL");
+    assert_eq!(v["truncated"], false);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["severity"], "ERROR");
+    assert_eq!(d["code"], "MISSING_TRANSITION_TARGET");
+    assert_eq!(d["location"], "/States/A/Next");
+    assert_eq!(d["line"], 4);
+
+    let g = temp("good.json", GOOD);
+    let o = asl(&[
+        "validate",
+        g.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout_json(&o),
+        json!({"result": "OK", "diagnostics": [], "truncated": false})
+    );
+}
+
+#[test]
+fn cli_warnings_pass_unless_strict() {
+    let f = temp("warn.json", WARN);
+    let p = f.to_str().unwrap_or_default();
+    let o = asl(&["validate", p, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout_json(&o)["result"], "OK");
+    assert_eq!(stdout_json(&o)["diagnostics"][0]["code"], "NO_DOLLAR");
+    let o = asl(&["validate", p, "--format", "json", "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout_json(&o)["result"], "FAIL");
+}
+
+#[test]
+fn cli_express_type_applies_express_rules() {
+    let f = temp(
+        "express.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}}"#,
+    );
+    let p = f.to_str().unwrap_or_default();
+    assert_eq!(asl(&["validate", p]).status.code(), Some(0));
+    assert_eq!(
+        asl(&["validate", p, "--type", "EXPRESS"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn cli_sarif_has_the_required_structure() {
+    let f = temp("bad3.json", BAD);
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_json(&o);
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"].as_str().is_some_and(|s| s.contains("sarif")));
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "asl");
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2);
+    for r in results {
+        assert!(r["ruleId"].is_string());
+        assert!(matches!(
+            r["level"].as_str(),
+            Some("error" | "warning" | "note")
+        ));
+        assert!(r["message"]["text"].is_string());
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(
+            loc["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("bad3.json"))
+        );
+        assert!(loc["region"]["startLine"].as_u64().is_some_and(|n| n >= 1));
+        assert!(
+            loc["region"]["startColumn"]
+                .as_u64()
+                .is_some_and(|n| n >= 1)
+        );
+    }
+    let rule_ids: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(rule_ids.contains(&"MISSING_TRANSITION_TARGET"));
+}
+
+#[test]
+fn cli_github_format_writes_annotations() {
+    let f = temp("bad4.json", BAD);
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "github",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let first = out.lines().next().unwrap_or_default();
+    assert!(first.starts_with("::error file="), "{out}");
+    assert!(
+        first.contains("bad4.json,line=4,col=27,title=MISSING_TRANSITION_TARGET::"),
+        "{out}"
+    );
+    assert!(first.ends_with("(at /States/A/Next)"), "{out}");
+}
+
+#[test]
+fn cli_unreadable_files_are_usage_errors() {
+    let o = asl(&["validate", "/definitely/not/here.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read the file"));
+    let o = asl(&["validate", "x.json", "--sub", "novalue"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn cli_syntax_errors_are_invalid_not_usage_errors() {
+    let f = temp("broken.txt", "not a definition");
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout_json(&o)["diagnostics"][0]["code"],
+        "INVALID_JSON_DESCRIPTION"
+    );
+}
+
+#[test]
+fn cli_reads_yaml_definitions_with_positions() {
+    let f = temp(
+        "m.asl.yaml",
+        "StartAt: A\nStates:\n  A:\n    Type: Pass\n    Nxt: B\n    End: true\n",
+    );
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let d = &stdout_json(&o)["diagnostics"][0];
+    assert_eq!(d["location"], "/States/A");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(5))
+    );
+}
+
+#[test]
+fn cli_validates_every_machine_of_a_template() {
+    let template = "\
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+  Good:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionSubstitutions:
+        FnArn: !GetAtt Fn.Arn
+      Definition:
+        StartAt: Call
+        States:
+          Call: {Type: Task, Resource: '${FnArn}', End: true}
+  FromString:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionString: !Sub |
+        {\"StartAt\": \"W\", \"States\": {\"W\": {\"Type\": \"Wait\", \"Seconds\": ${Secs}, \"End\": true}}}
+  Sam:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: sam-def.json
+";
+    temp("sam-def.json", BAD);
+    let f = temp("template.yaml", template);
+    let p = f.to_str().unwrap_or_default();
+    let o = asl(&["validate", p, "--format", "json", "--sub", "Secs=5"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_json(&o);
+    let diags = v["diagnostics"].as_array().expect("diagnostics");
+    assert!(diags.iter().all(|d| d["stateMachine"] == "Sam"), "{v:#}");
+    assert!(diags.iter().all(|d| {
+        d["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("sam-def.json"))
+    }));
+
+    // Without --sub, the string definition is not JSON: reported at its line in the template
+    // (a YAML block maps line for line).
+    let o = asl(&["validate", p, "--format", "json"]);
+    let v = stdout_json(&o);
+    let d = v["diagnostics"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|d| d["stateMachine"] == "FromString")
+                .cloned()
+        })
+        .expect("a FromString diagnostic");
+    assert_eq!(d["code"], "INVALID_JSON_DESCRIPTION");
+    assert_eq!(d["line"], 17);
+}
+
+#[test]
+fn cli_refuses_yaml_bombs_quickly() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..12 {
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("b{}", i - 1)
+        };
+        bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    let f = temp("bomb.yaml", &bomb);
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("too many values"));
+}
+
+#[test]
+fn cli_reads_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["validate", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the asl binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(BAD.as_bytes()).expect("write stdin");
+    }
+    let o = child.wait_with_output().expect("asl finishes");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout_json(&o)["diagnostics"][0]["file"], "<stdin>");
+}
