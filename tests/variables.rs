@@ -142,3 +142,23 @@ fn states_context_reads_the_context_object() {
         serde_json::json!({"state": "A", "input": 7})
     );
 }
+
+#[test]
+fn a_variable_over_256_kib_is_a_data_limit_failure() {
+    let def = r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"big": "{% $join($map([1..30000], function($i) { 'abcdefghij' }), '') %}"}, "End": true}}}"#;
+    let r = run("limit", def, "{}");
+    assert_eq!(r["error"], "States.DataLimitExceeded", "{r}");
+    assert!(
+        r["cause"].as_str().unwrap_or_default().contains("'big'"),
+        "{r}"
+    );
+    let def = r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {
+            "a": "{% $join($map([1..15000], function($i) { 'abcdefghij' }), '') %}",
+            "b": "{% $join($map([1..15000], function($i) { 'abcdefghij' }), '') %}"}, "End": true}}}"#;
+    assert_eq!(
+        run("limit-all", def, "{}")["error"],
+        "States.DataLimitExceeded"
+    );
+}

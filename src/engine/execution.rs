@@ -561,11 +561,37 @@ impl Exec {
         t: &template::Template,
         roots: &StepRoots,
     ) -> Result<Map<String, Value>, Stop> {
-        match t.eval(roots) {
-            Ok(Value::Object(m)) => Ok(m),
-            Ok(_) => Ok(Map::new()),
-            Err(e) => Err(self.data_failure(cx, e)),
+        let assigned = match t.eval(roots) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => Map::new(),
+            Err(e) => return Err(self.data_failure(cx, e)),
+        };
+        // AWS's limits: 256 KiB for one variable and for all of one Assign together.
+        if let Some(limit) = self.payload_limit {
+            let mut total = 2;
+            let mut too_big = None;
+            for (k, v) in &assigned {
+                let n = size::len_up_to(v, limit);
+                if n > limit {
+                    too_big = Some(format!("The value assigned to the variable '{k}' exceeds"));
+                    break;
+                }
+                total += k.len() + 4 + n;
+            }
+            if too_big.is_none() && total > limit {
+                too_big = Some("The values of this state's Assign together exceed".to_string());
+            }
+            if let Some(what) = too_big {
+                return Err(Stop::Failed(Failure::new(
+                    "States.DataLimitExceeded",
+                    format!(
+                        "An error occurred while executing the state '{}' (entered at the event id #{}). {what} the maximum size of {limit} bytes.",
+                        cx.state.name, cx.entered_id
+                    ),
+                )));
+            }
         }
+        Ok(assigned)
     }
 
     fn succeed(&self, cx: &StateCx, input: Value, th: &mut Thread) -> Result<StepOut, Stop> {

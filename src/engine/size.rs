@@ -12,6 +12,13 @@ pub fn exceeds(v: &Value, limit: usize) -> bool {
     walk(v, &mut n, limit)
 }
 
+/// The serialized size of `v`, or some number above `limit` once it is known to exceed it.
+pub fn len_up_to(v: &Value, limit: usize) -> usize {
+    let mut n = 0usize;
+    walk(v, &mut n, limit);
+    n
+}
+
 fn walk(v: &Value, n: &mut usize, limit: usize) -> bool {
     *n += match v {
         Value::Null => 4,
