@@ -97,6 +97,7 @@ impl Exec {
         let context = self.roots(cx, effective, &th.scope, retry_count);
         let mut ctx_roots = context;
         ctx_roots.state.task_token = token;
+        let (submitted_tx, mut submitted_rx) = tokio::sync::mpsc::unbounded_channel();
         let request = TaskRequest {
             state_name: s.name.clone(),
             resource: t.resource.clone(),
@@ -106,13 +107,41 @@ impl Exec {
             timeout: timeout.map(Duration::from_secs),
             heartbeat: heartbeat.map(Duration::from_secs),
             context: crate::data::roots::Roots::context(&ctx_roots).clone(),
+            submitted: Some(submitted_tx),
         };
         let call = handler.invoke(request);
+        // While the handler works, record its submissions (`.sync`) as they happen.
+        let call = async {
+            tokio::pin!(call);
+            loop {
+                tokio::select! {
+                    answer = &mut call => break Ok(answer),
+                    Some(response) = submitted_rx.recv() => {
+                        self.emit(th, "TaskSubmitted", || {
+                            Some((
+                                "taskSubmittedEventDetails".into(),
+                                json!({
+                                    "resourceType": resource_type,
+                                    "resource": resource,
+                                    "output": response.to_string(),
+                                    "outputDetails": {"truncated": false},
+                                }),
+                            ))
+                        })?;
+                    }
+                }
+            }
+        };
         let answer = match timeout {
             Some(secs) => tokio::time::timeout(Duration::from_secs(secs), call)
                 .await
                 .ok(),
             None => Some(call.await),
+        };
+        let answer = match answer {
+            Some(Err(stop)) => return Err(stop),
+            Some(Ok(a)) => Some(a),
+            None => None,
         };
         let (resource_type, resource) = t.resource.event_names();
         let with_resource = |mut d: Value| {

@@ -256,6 +256,7 @@ mod tests {
             timeout: None,
             heartbeat: None,
             context: json!({"State": {"Name": "S"}}),
+            submitted: None,
         }
     }
 

@@ -20,6 +20,10 @@ pub struct TaskRequest {
     pub heartbeat: Option<Duration>,
     /// The context object as the state sees it.
     pub context: Value,
+    /// Where a handler reports that the work was submitted and it now waits for it to finish
+    /// (`.sync` integrations): the value is the submit call's response, recorded as a
+    /// `TaskSubmitted` event.
+    pub submitted: Option<tokio::sync::mpsc::UnboundedSender<Value>>,
 }
 
 /// Why a handler gave no result.

@@ -49,10 +49,13 @@ struct Polling {
     active: bool,
 }
 
-/// A started task that has not been seen stopped: its cluster and state.
+/// A started task that has not been seen stopped: its cluster and state, when it started and
+/// the status the last DescribeTasks gave (for the progress line).
 struct Started {
     cluster: Option<String>,
     state: String,
+    since: std::time::Instant,
+    last_status: String,
 }
 
 /// Runs ECS tasks for Task states; shared by every state routed to ECS in one run.
@@ -98,6 +101,9 @@ impl EcsRunner {
         if request.resource.pattern != Pattern::Sync {
             return Ok(output);
         }
+        if let Some(tx) = &request.submitted {
+            let _ = tx.send(output.clone());
+        }
         if started.tasks.is_empty() {
             return Err(TaskError::Failed(Failure::new(
                 "States.TaskFailed",
@@ -114,6 +120,8 @@ impl EcsRunner {
                 Started {
                     cluster: cluster.clone(),
                     state: request.state_name.clone(),
+                    since: std::time::Instant::now(),
+                    last_status: t.last_status.clone(),
                 },
             );
             guard.arns.push(t.arn.clone());
@@ -242,6 +250,14 @@ impl EcsRunner {
                     };
                     match answer {
                         Ok(tasks) => {
+                            {
+                                let mut out = self.lock_outstanding();
+                                for t in &tasks {
+                                    if let Some(s) = out.get_mut(&t.arn) {
+                                        s.last_status.clone_from(&t.last_status);
+                                    }
+                                }
+                            }
                             for t in tasks {
                                 if t.last_status == "STOPPED"
                                     && let Some(tx) = waiters.remove(&t.arn)
@@ -261,12 +277,50 @@ impl EcsRunner {
                     }
                 }
             }
+            self.report_progress();
             let factor = if throttled {
                 self.policy.factor.max(2.0)
             } else {
                 self.policy.factor
             };
             interval = interval.mul_f64(factor).min(self.policy.max);
+        }
+    }
+
+    /// On a terminal, one stderr line per polling round: what the run waits for, the last
+    /// status and how long it has waited.
+    fn report_progress(&self) {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let out = self.lock_outstanding();
+        let waiting: Vec<(&String, &Started)> = out
+            .iter()
+            .filter(|(_, s)| s.last_status != "STOPPED")
+            .collect();
+        let Some(longest) = waiting.iter().map(|(_, s)| s.since.elapsed()).max() else {
+            return;
+        };
+        if let [(arn, s)] = waiting.as_slice() {
+            eprintln!(
+                "asl: waiting for ECS task {arn} (state `{}`): {}, {}s",
+                s.state,
+                s.last_status,
+                longest.as_secs()
+            );
+        } else {
+            let mut by_status: std::collections::BTreeMap<&str, usize> = Default::default();
+            for (_, s) in &waiting {
+                *by_status.entry(s.last_status.as_str()).or_default() += 1;
+            }
+            let counts: Vec<String> = by_status.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            eprintln!(
+                "asl: waiting for {} ECS tasks ({}), {}s",
+                waiting.len(),
+                counts.join(", "),
+                longest.as_secs()
+            );
         }
     }
 
@@ -481,7 +535,30 @@ pub(crate) mod tests {
             timeout: None,
             heartbeat: None,
             context: json!({}),
+            submitted: None,
         }
+    }
+
+    #[test]
+    fn a_sync_run_reports_its_submission_before_it_waits() {
+        let fake = FakeEcs::new(0, 2);
+        let runner = EcsRunner::new(fake, fast());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut req = request("arn:aws:states:::ecs:runTask.sync");
+        req.submitted = Some(tx);
+        let result = block(async { runner.run(&req).await });
+        assert!(result.is_ok(), "{result:?}");
+        let submitted = rx.try_recv().expect("a submission was reported");
+        assert!(submitted.get("Tasks").is_some(), "{submitted}");
+        let mut plain = request("arn:aws:states:::ecs:runTask");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        plain.submitted = Some(tx);
+        let runner = EcsRunner::new(FakeEcs::new(0, 2), fast());
+        assert!(block(async { runner.run(&plain).await }).is_ok());
+        assert!(
+            rx.try_recv().is_err(),
+            "request-response does not wait, so it submits nothing"
+        );
     }
 
     #[test]
