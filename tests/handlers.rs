@@ -281,7 +281,7 @@ const WAIT: &str = r#"{"StartAt": "Approve", "States": {"Approve": {"Type": "Tas
   "No": {"Type": "Pass", "Result": "rejected", "End": true}}}"#;
 
 /// Starts `asl run` on WAIT with a command that saves its token and endpoint to files.
-fn start_waiting(d: &Path, heartbeat: &str) -> std::process::Child {
+fn start_waiting(d: &Path, heartbeat: &str, extra: &[&str]) -> std::process::Child {
     write(d, "m.asl.json", &WAIT.replace("HEARTBEAT", heartbeat));
     Command::new(ASL)
         .args([
@@ -290,6 +290,7 @@ fn start_waiting(d: &Path, heartbeat: &str) -> std::process::Child {
             "--local",
             "Approve=printf %s \"$ASL_CALLBACK_ENDPOINT\" > endpoint.tmp && mv endpoint.tmp endpoint; printf %s \"$ASL_TASK_TOKEN\" > token.tmp && mv token.tmp token",
         ])
+        .args(extra)
         .current_dir(d)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -327,7 +328,7 @@ fn call(endpoint: &str, op: &str, body: &str) -> (String, String) {
 #[test]
 fn send_task_success_completes_a_wait_for_task_token_state() {
     let d = scratch("callback");
-    let child = start_waiting(&d, "");
+    let child = start_waiting(&d, "", &[]);
     let endpoint = read_when_there(&d.join("endpoint"));
     let token = read_when_there(&d.join("token"));
     assert!(
@@ -364,7 +365,7 @@ fn send_task_success_completes_a_wait_for_task_token_state() {
 #[test]
 fn send_task_failure_fails_the_state_with_the_callers_error() {
     let d = scratch("callback-failure");
-    let child = start_waiting(&d, "");
+    let child = start_waiting(&d, "", &[]);
     let endpoint = read_when_there(&d.join("endpoint"));
     let token = read_when_there(&d.join("token"));
     let req =
@@ -378,7 +379,7 @@ fn send_task_failure_fails_the_state_with_the_callers_error() {
 #[test]
 fn a_missing_heartbeat_fails_with_states_heartbeat_timeout() {
     let d = scratch("heartbeat");
-    let child = start_waiting(&d, "\"HeartbeatSeconds\": 1,");
+    let child = start_waiting(&d, "\"HeartbeatSeconds\": 1,", &["--history", "h.json"]);
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -386,6 +387,9 @@ fn a_missing_heartbeat_fails_with_states_heartbeat_timeout() {
         "{}",
         text(&o.stderr)
     );
+    let history = std::fs::read_to_string(d.join("h.json")).unwrap();
+    assert!(history.contains("\"TaskTimedOut\""), "{history}");
+    assert!(!history.contains("\"TaskFailed\""), "{history}");
 }
 
 #[test]
@@ -399,7 +403,7 @@ fn the_aws_cli_can_call_back_when_installed() {
         return;
     }
     let d = scratch("awscli");
-    let child = start_waiting(&d, "");
+    let child = start_waiting(&d, "", &[]);
     let endpoint = read_when_there(&d.join("endpoint"));
     let token = read_when_there(&d.join("token"));
     let empty = write(&d, "empty", "");

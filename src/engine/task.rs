@@ -185,6 +185,21 @@ impl Exec {
                 })?;
                 Ok(v)
             }
+            // A handler that saw the heartbeat lapse reports it as a failure; AWS records it
+            // as a time-out.
+            Some(Err(TaskError::Failed(f))) if f.error == "States.HeartbeatTimeout" => {
+                self.emit(th, &format!("{family}TimedOut"), || {
+                    let mut d = json!({"error": f.error});
+                    if let (Some(c), Some(m)) = (&f.cause, d.as_object_mut()) {
+                        m.insert("cause".into(), json!(c));
+                    }
+                    Some((
+                        super::history::details_key(&format!("{family}TimedOut")),
+                        with_resource(d),
+                    ))
+                })?;
+                Err(Stop::Failed(f))
+            }
             Some(Err(TaskError::Failed(f))) => {
                 self.emit(th, &format!("{family}Failed"), || {
                     let mut d = json!({});
