@@ -5,6 +5,8 @@
 //! after the text parsed, so it may assume JSON syntax) and reports every key that repeats in
 //! one object, with the pointer of that object.
 
+use super::locate::Scanner;
+
 /// A key written twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
@@ -17,9 +19,11 @@ pub struct Duplicate {
 
 /// Every repeated key, in document order.
 pub fn scan(text: &str) -> Vec<Duplicate> {
-    let mut s = Scanner {
-        b: text.as_bytes(),
-        i: 0,
+    let mut s = Walk {
+        s: Scanner {
+            b: text.as_bytes(),
+            i: 0,
+        },
         out: Vec::new(),
     };
     let mut ptr = String::new();
@@ -37,9 +41,9 @@ pub fn scan(text: &str) -> Vec<Duplicate> {
 /// Nesting beyond this is not scanned (the parser refuses it anyway).
 const MAX_DEPTH: usize = 256;
 
-struct Scanner<'a> {
-    b: &'a [u8],
-    i: usize,
+/// The text cursor and what the walk found: (object pointer, key, offset of the key).
+struct Walk<'a> {
+    s: Scanner<'a>,
     out: Vec<(String, String, usize)>,
 }
 
@@ -47,69 +51,32 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-impl Scanner<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
-        }
-    }
-
-    /// Reads a string (on its opening quote) and returns it unescaped.
-    fn string(&mut self) -> String {
-        let start = self.i;
-        self.i += 1;
-        let mut has_escape = false;
-        while let Some(c) = self.peek() {
-            self.i += 1;
-            match c {
-                b'\\' => {
-                    has_escape = true;
-                    self.i += 1;
-                }
-                b'"' => break,
-                _ => {}
-            }
-        }
-        let raw = &self.b[start..self.i.min(self.b.len())];
-        if has_escape {
-            std::str::from_utf8(raw)
-                .ok()
-                .and_then(|r| serde_json::from_str(r).ok())
-                .unwrap_or_default()
-        } else {
-            String::from_utf8_lossy(&raw[1..raw.len().saturating_sub(1).max(1)]).into_owned()
-        }
-    }
-
+impl Walk<'_> {
     fn value(&mut self, ptr: &mut String, depth: usize) {
-        self.ws();
-        match self.peek() {
+        self.s.ws();
+        match self.s.peek() {
             Some(b'{') if depth < MAX_DEPTH => {
-                self.i += 1;
+                self.s.i += 1;
                 let mut seen = std::collections::HashSet::new();
                 loop {
-                    self.ws();
-                    match self.peek() {
+                    self.s.ws();
+                    match self.s.peek() {
                         Some(b'"') => {}
                         Some(b',') => {
-                            self.i += 1;
+                            self.s.i += 1;
                             continue;
                         }
                         Some(b'}') => {
-                            self.i += 1;
+                            self.s.i += 1;
                             return;
                         }
                         _ => return,
                     }
-                    let key_at = self.i;
-                    let key = self.string();
-                    self.ws();
-                    if self.peek() == Some(b':') {
-                        self.i += 1;
+                    let key_at = self.s.i;
+                    let key = self.s.string().unwrap_or_default();
+                    self.s.ws();
+                    if self.s.peek() == Some(b':') {
+                        self.s.i += 1;
                     }
                     let len = ptr.len();
                     ptr.push('/');
@@ -122,17 +89,17 @@ impl Scanner<'_> {
                 }
             }
             Some(b'[') if depth < MAX_DEPTH => {
-                self.i += 1;
+                self.s.i += 1;
                 let mut k = 0usize;
                 loop {
-                    self.ws();
-                    match self.peek() {
+                    self.s.ws();
+                    match self.s.peek() {
                         Some(b']') => {
-                            self.i += 1;
+                            self.s.i += 1;
                             return;
                         }
                         Some(b',') => {
-                            self.i += 1;
+                            self.s.i += 1;
                             k += 1;
                             continue;
                         }
@@ -142,26 +109,26 @@ impl Scanner<'_> {
                     let len = ptr.len();
                     ptr.push('/');
                     ptr.push_str(&k.to_string());
-                    let before = self.i;
+                    let before = self.s.i;
                     self.value(ptr, depth + 1);
                     ptr.truncate(len);
-                    if self.i == before {
+                    if self.s.i == before {
                         return;
                     }
                 }
             }
             Some(b'"') => {
-                self.string();
+                self.s.string().unwrap_or_default();
             }
             Some(_) => {
-                while let Some(c) = self.peek() {
+                while let Some(c) = self.s.peek() {
                     if matches!(
                         c,
                         b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'['
                     ) {
                         break;
                     }
-                    self.i += 1;
+                    self.s.i += 1;
                 }
             }
             None => {}

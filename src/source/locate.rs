@@ -102,24 +102,25 @@ pub(crate) fn position(text: &str, offset: usize) -> Position {
     Position { line, column }
 }
 
-struct Scanner<'a> {
-    b: &'a [u8],
-    i: usize,
+/// A byte cursor over JSON text, shared by the locator and the duplicate-key scan.
+pub(crate) struct Scanner<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
 }
 
 impl Scanner<'_> {
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.i += 1;
         }
     }
 
     /// Reads a JSON string (the scanner is on its opening quote) and returns it unescaped.
-    fn string(&mut self) -> Option<String> {
+    pub(crate) fn string(&mut self) -> Option<String> {
         let start = self.i + 1;
         self.i += 1;
         let mut escaped = false;
