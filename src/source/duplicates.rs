@@ -47,17 +47,69 @@ struct Walk<'a> {
     out: Vec<(String, String, usize)>,
 }
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+/// Appends `/key` to a JSON pointer, escaping `~` and `/`.
+fn push_segment(ptr: &mut String, key: &str) {
+    ptr.push('/');
+    if key.contains(['~', '/']) {
+        ptr.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    } else {
+        ptr.push_str(key);
+    }
 }
 
-impl Walk<'_> {
+/// The keys seen in one object: a short list searched in place, a set once it grows.
+#[derive(Default)]
+struct Seen<'a> {
+    few: Vec<std::borrow::Cow<'a, str>>,
+    many: std::collections::HashSet<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> Seen<'a> {
+    /// Whether `key` was new.
+    fn insert(&mut self, key: std::borrow::Cow<'a, str>) -> bool {
+        const FEW: usize = 16;
+        if self.many.is_empty() {
+            if self.few.contains(&key) {
+                return false;
+            }
+            self.few.push(key);
+            if self.few.len() > FEW {
+                self.many.extend(self.few.drain(..));
+            }
+            true
+        } else {
+            self.many.insert(key)
+        }
+    }
+}
+
+impl<'t> Walk<'t> {
+    /// The key the scanner is on (its opening quote): borrowed from the text unless it has
+    /// escapes to decode.
+    fn key(&mut self) -> std::borrow::Cow<'t, str> {
+        let start = self.s.i + 1;
+        let escaped = self.s.skip_string();
+        let end = self.s.i.saturating_sub(1).max(start);
+        let raw = &self.s.b[start..end.min(self.s.b.len())];
+        if escaped {
+            std::str::from_utf8(&self.s.b[start - 1..self.s.i.min(self.s.b.len())])
+                .ok()
+                .and_then(|r| serde_json::from_str::<String>(r).ok())
+                .map(std::borrow::Cow::Owned)
+                .unwrap_or_default()
+        } else {
+            std::str::from_utf8(raw)
+                .map(std::borrow::Cow::Borrowed)
+                .unwrap_or_default()
+        }
+    }
+
     fn value(&mut self, ptr: &mut String, depth: usize) {
         self.s.ws();
         match self.s.peek() {
             Some(b'{') if depth < MAX_DEPTH => {
                 self.s.i += 1;
-                let mut seen = std::collections::HashSet::new();
+                let mut seen = Seen::default();
                 loop {
                     self.s.ws();
                     match self.s.peek() {
@@ -73,18 +125,17 @@ impl Walk<'_> {
                         _ => return,
                     }
                     let key_at = self.s.i;
-                    let key = self.s.string().unwrap_or_default();
+                    let key = self.key();
                     self.s.ws();
                     if self.s.peek() == Some(b':') {
                         self.s.i += 1;
                     }
                     let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&escape(&key));
+                    push_segment(ptr, &key);
                     self.value(ptr, depth + 1);
                     ptr.truncate(len);
                     if !seen.insert(key.clone()) {
-                        self.out.push((ptr.clone(), key, key_at));
+                        self.out.push((ptr.clone(), key.into_owned(), key_at));
                     }
                 }
             }
@@ -107,8 +158,8 @@ impl Walk<'_> {
                         _ => {}
                     }
                     let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&k.to_string());
+                    use std::fmt::Write;
+                    let _ = write!(ptr, "/{k}");
                     let before = self.s.i;
                     self.value(ptr, depth + 1);
                     ptr.truncate(len);
@@ -118,7 +169,7 @@ impl Walk<'_> {
                 }
             }
             Some(b'"') => {
-                self.s.string().unwrap_or_default();
+                self.s.skip_string();
             }
             Some(_) => {
                 while let Some(c) = self.s.peek() {

@@ -119,6 +119,25 @@ impl Scanner<'_> {
         }
     }
 
+    /// Moves past a JSON string (the scanner is on its opening quote); says whether it holds
+    /// escapes.
+    pub(crate) fn skip_string(&mut self) -> bool {
+        self.i += 1;
+        let mut escapes = false;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                b'\\' => {
+                    escapes = true;
+                    self.i += 1;
+                }
+                b'"' => break,
+                _ => {}
+            }
+        }
+        escapes
+    }
+
     /// Reads a JSON string (the scanner is on its opening quote) and returns it unescaped.
     pub(crate) fn string(&mut self) -> Option<String> {
         let start = self.i + 1;
