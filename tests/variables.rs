@@ -162,3 +162,24 @@ fn a_variable_over_256_kib_is_a_data_limit_failure() {
         "States.DataLimitExceeded"
     );
 }
+
+#[test]
+fn all_variables_together_are_limited_to_10_mib() {
+    // Fifty states that each store a 250 KB variable: every one is under the per-variable
+    // limit; the 42nd brings the total over 10 MiB.
+    let mut states = String::new();
+    for i in 0..50 {
+        states.push_str(&format!(
+            r#""S{i}": {{"Type": "Pass", "Assign": {{"v{i}": "{{% $join($map([1..25000], function($i) {{ 'abcdefghij' }}), '') %}}"}}, "Next": "S{}"}},"#,
+            i + 1
+        ));
+    }
+    states.push_str(r#""S50": {"Type": "Succeed"}"#);
+    let def = format!(r#"{{"QueryLanguage": "JSONata", "StartAt": "S0", "States": {{{states}}}}}"#);
+    let r = run("stored", &def, "{}");
+    assert_eq!(r["error"], "States.DataLimitExceeded", "{}", r["cause"]);
+    assert!(
+        r["cause"].as_str().unwrap_or_default().contains("'S41'"),
+        "{r}"
+    );
+}

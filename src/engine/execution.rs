@@ -550,8 +550,30 @@ impl Exec {
             for (k, v) in vars {
                 th.scope.set(k, v);
             }
+            if self.payload_limit.is_some() {
+                self.check_stored_variables(&cx, th)?;
+            }
         }
         Ok((out.next, out.output))
+    }
+
+    /// AWS's limit on all the variables an execution holds at once (10 MiB).
+    fn check_stored_variables(&self, cx: &StateCx, th: &Thread) -> Result<(), Stop> {
+        const STORED_LIMIT: usize = 10 * 1024 * 1024;
+        let mut total = 0usize;
+        for (k, v) in th.scope.visible() {
+            total += k.len() + size::len_up_to(v, STORED_LIMIT);
+            if total > STORED_LIMIT {
+                return Err(Stop::Failed(Failure::new(
+                    "States.DataLimitExceeded",
+                    format!(
+                        "An error occurred while executing the state '{}' (entered at the event id #{}). The variables of the execution exceed the maximum total size of {STORED_LIMIT} bytes.",
+                        cx.state.name, cx.entered_id
+                    ),
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Evaluates an `Assign` template into the variables to set.

@@ -32,6 +32,22 @@ impl Scope {
     pub fn set(&mut self, name: String, value: Value) {
         self.vars.insert(name, value);
     }
+
+    /// Every visible variable once; inner levels hide outer ones of the same name.
+    pub fn visible(&self) -> Vec<(&str, &Value)> {
+        let mut out: Vec<(&str, &Value)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut level = Some(self);
+        while let Some(l) = level {
+            for (k, v) in &l.vars {
+                if seen.insert(k.as_str()) {
+                    out.push((k, v));
+                }
+            }
+            level = l.parent.as_deref();
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -51,5 +67,6 @@ mod tests {
         assert_eq!(inner.get("a"), Some(&json!(2)));
         assert_eq!(shared.get("a"), Some(&json!(1)));
         assert_eq!(shared.get("b"), None);
+        assert_eq!(inner.visible().len(), 2);
     }
 }
