@@ -577,6 +577,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             // An execution that ended early (Ctrl-C, a fault) may leave ECS tasks running.
             if let Some(ecs) = &ecs {
                 ecs.stop_outstanding().await;
+                let succeeded = matches!(&outcome, Ok(o) if o.status == engine::Status::Succeeded);
+                if !succeeded {
+                    ecs.stop_callback_tasks().await;
+                }
             }
             outcome
         })

@@ -64,6 +64,9 @@ pub struct EcsRunner {
     policy: PollPolicy,
     polling: Mutex<Polling>,
     outstanding: Mutex<HashMap<String, Started>>,
+    /// Tasks started by `.waitForTaskToken` states: a callback, not the task's end, finishes
+    /// their state, so they are stopped only when the execution does not succeed.
+    callback_tasks: Mutex<HashMap<String, Started>>,
     stops: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     essentials: Mutex<HashMap<String, Vec<String>>>,
     describe_calls: AtomicU64,
@@ -76,6 +79,7 @@ impl EcsRunner {
             policy,
             polling: Mutex::new(Polling::default()),
             outstanding: Mutex::new(HashMap::new()),
+            callback_tasks: Mutex::new(HashMap::new()),
             stops: Mutex::new(Vec::new()),
             essentials: Mutex::new(HashMap::new()),
             describe_calls: AtomicU64::new(0),
@@ -98,6 +102,23 @@ impl EcsRunner {
             "Tasks": started.tasks.iter().map(|t| t.json.clone()).collect::<Vec<_>>(),
             "Failures": started.failures,
         });
+        if request.resource.pattern == Pattern::WaitForTaskToken {
+            let mut tasks = self
+                .callback_tasks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            for t in &started.tasks {
+                tasks.insert(
+                    t.arn.clone(),
+                    Started {
+                        cluster: cluster.clone(),
+                        state: request.state_name.clone(),
+                        since: std::time::Instant::now(),
+                        last_status: t.last_status.clone(),
+                    },
+                );
+            }
+        }
         if request.resource.pattern != Pattern::Sync {
             return Ok(output);
         }
@@ -349,6 +370,20 @@ impl EcsRunner {
                 "asl: warning: could not stop ECS task {arn} of state `{}`: {}",
                 s.state, e.message
             ),
+        }
+    }
+
+    /// Stops the tasks `.waitForTaskToken` states started (for an execution that did not
+    /// succeed: its callbacks may never come, and nothing may be left running).
+    pub async fn stop_callback_tasks(&self) {
+        let left: Vec<(String, Started)> = self
+            .callback_tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .collect();
+        for (arn, s) in left {
+            self.stop(&arn, s).await;
         }
     }
 
@@ -624,6 +659,26 @@ pub(crate) mod tests {
             assert!(r.is_err());
             runner.stop_outstanding().await;
         });
+        assert_eq!(
+            *fake.stopped.lock().unwrap(),
+            vec!["arn:task/1".to_string()]
+        );
+    }
+
+    #[test]
+    fn callback_tasks_are_stopped_only_when_asked() {
+        let fake = FakeEcs::new(0, 1000);
+        let runner = EcsRunner::new(fake.clone(), fast());
+        block(async {
+            let req = request("arn:aws:states:::ecs:runTask.waitForTaskToken");
+            assert!(runner.run(&req).await.is_ok());
+            runner.stop_outstanding().await;
+        });
+        assert!(
+            fake.stopped.lock().unwrap().is_empty(),
+            "a callback task outlives its run call"
+        );
+        block(async { runner.stop_callback_tasks().await });
         assert_eq!(
             *fake.stopped.lock().unwrap(),
             vec!["arn:task/1".to_string()]
