@@ -102,13 +102,9 @@ impl EcsRunner {
             "Tasks": started.tasks.iter().map(|t| t.json.clone()).collect::<Vec<_>>(),
             "Failures": started.failures,
         });
-        if request.resource.pattern == Pattern::WaitForTaskToken {
-            let mut tasks = self
-                .callback_tasks
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+        let track = |into: &mut HashMap<String, Started>| {
             for t in &started.tasks {
-                tasks.insert(
+                into.insert(
                     t.arn.clone(),
                     Started {
                         cluster: cluster.clone(),
@@ -118,6 +114,14 @@ impl EcsRunner {
                     },
                 );
             }
+        };
+        if request.resource.pattern == Pattern::WaitForTaskToken {
+            track(
+                &mut self
+                    .callback_tasks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
         }
         if request.resource.pattern != Pattern::Sync {
             return Ok(output);
@@ -131,22 +135,11 @@ impl EcsRunner {
                 output.to_string(),
             )));
         }
+        track(&mut self.lock_outstanding());
         let mut guard = Guard {
             runner: Arc::clone(self),
-            arns: Vec::new(),
+            arns: started.tasks.iter().map(|t| t.arn.clone()).collect(),
         };
-        for t in &started.tasks {
-            self.lock_outstanding().insert(
-                t.arn.clone(),
-                Started {
-                    cluster: cluster.clone(),
-                    state: request.state_name.clone(),
-                    since: std::time::Instant::now(),
-                    last_status: t.last_status.clone(),
-                },
-            );
-            guard.arns.push(t.arn.clone());
-        }
         let waits = started
             .tasks
             .iter()
