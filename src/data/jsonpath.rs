@@ -188,7 +188,7 @@ impl Path {
         let mut cur = doc;
         for (i, seg) in self.segments.iter().enumerate().skip(skip) {
             let found = match seg {
-                Segment::Name(n) => cur.as_object().and_then(|m| m.get(n.as_str())),
+                Segment::Name(n) => cur.as_object().and_then(|m| member(m, n)),
                 Segment::Index(ix) => cur.as_array().and_then(|a| index(a, *ix)),
                 _ => None,
             };
@@ -248,7 +248,7 @@ fn normalised(segments: &[Segment]) -> String {
 fn apply<'a>(seg: &Segment, node: &'a Value, out: &mut Vec<&'a Value>) {
     match seg {
         Segment::Name(n) => {
-            if let Some(v) = node.as_object().and_then(|m| m.get(n.as_str())) {
+            if let Some(v) = node.as_object().and_then(|m| member(m, n)) {
                 out.push(v);
             }
         }
@@ -879,6 +879,16 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+}
+
+/// A member of an object. Small objects (most state data) are searched in place: comparing a
+/// few keys costs less than hashing the name with the map's SipHash.
+pub(crate) fn member<'a>(m: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if m.len() <= 8 {
+        m.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+    } else {
+        m.get(name)
     }
 }
 
