@@ -345,6 +345,75 @@ mod tests {
         assert!(eval(&r, json!({"v": true})).is_err());
     }
 
+    /// Every comparison operator and its `Path` twin, on a value below, equal to and above
+    /// the operand.
+    #[test]
+    fn every_comparison_operator_and_its_path_variant() {
+        let samples = [
+            ("String", json!("b"), [json!("a"), json!("b"), json!("c")]),
+            ("Numeric", json!(2), [json!(1.5), json!(2.0), json!(3)]),
+            (
+                "Timestamp",
+                json!("2020-01-02T00:00:00Z"),
+                [
+                    json!("2020-01-01T00:00:00Z"),
+                    json!("2020-01-02T01:00:00+01:00"),
+                    json!("2020-01-03T00:00:00Z"),
+                ],
+            ),
+        ];
+        // (operator, holds for below, equal, above)
+        let table = [
+            ("Equals", [false, true, false]),
+            ("LessThan", [true, false, false]),
+            ("LessThanEquals", [true, true, false]),
+            ("GreaterThan", [false, false, true]),
+            ("GreaterThanEquals", [false, true, true]),
+        ];
+        for (kind, operand, values) in &samples {
+            for (cmp, expected) in &table {
+                let name = format!("{kind}{cmp}");
+                let plain = rule("$.v", &name, operand.clone());
+                let path = rule("$.v", &format!("{name}Path"), json!("$.w"));
+                for (v, want) in values.iter().zip(expected) {
+                    assert_eq!(eval(&plain, json!({"v": v})), Ok(*want), "{name} {v}");
+                    let doc = json!({"v": v, "w": operand});
+                    assert_eq!(eval(&path, doc), Ok(*want), "{name}Path {v}");
+                }
+            }
+        }
+        let b = rule("$.v", "BooleanEquals", json!(true));
+        assert_eq!(eval(&b, json!({"v": true})), Ok(true));
+        assert_eq!(eval(&b, json!({"v": false})), Ok(false));
+        let bp = rule("$.v", "BooleanEqualsPath", json!("$.w"));
+        assert_eq!(eval(&bp, json!({"v": false, "w": false})), Ok(true));
+    }
+
+    #[test]
+    fn every_type_test_operator() {
+        let cases = [
+            ("IsNull", json!(null), json!(1)),
+            ("IsNumeric", json!(1.5), json!("1.5")),
+            ("IsString", json!("s"), json!(1)),
+            ("IsBoolean", json!(false), json!("false")),
+            (
+                "IsTimestamp",
+                json!("2016-03-14T01:59:00Z"),
+                json!("2016-03-14"),
+            ),
+        ];
+        for (op, yes, no) in cases {
+            let r = rule("$.v", op, json!(true));
+            assert_eq!(eval(&r, json!({"v": yes})), Ok(true), "{op}");
+            assert_eq!(eval(&r, json!({"v": no})), Ok(false), "{op}");
+            let negated = rule("$.v", op, json!(false));
+            assert_eq!(eval(&negated, json!({"v": no})), Ok(true), "{op} false");
+        }
+        let present = rule("$.v", "IsPresent", json!(true));
+        assert_eq!(eval(&present, json!({"v": null})), Ok(true));
+        assert_eq!(eval(&present, json!({})), Ok(false));
+    }
+
     #[test]
     fn timestamps_compare_as_instants() {
         let r = rule("$.t", "TimestampEquals", json!("2016-03-14T01:59:00Z"));
