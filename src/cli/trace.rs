@@ -1,6 +1,9 @@
 //! `--trace`: a compact, readable line per state on stderr as the execution runs.
 //!
-//! `Pass    Hello          0.0ms  {"name":"Ada"} -> "Hello, Ada"`
+//! ```text
+//!   TaskFailed                      Lambda.TooManyRequestsException: Rate exceeded
+//! Task     CallService                6000.1ms  {"id":1} -> {"id":1,"receipt":"r-42"}  vars n=1
+//! ```
 
 use crate::data::timestamp::Instant;
 use crate::engine::{Event, EventSink};
@@ -63,7 +66,15 @@ impl EventSink for Tracer {
                 .details
                 .as_ref()
                 .and_then(|(_, d)| d.get("assignedVariables"))
-                .map(|v| format!("  vars {}", short(&v.to_string())))
+                .and_then(Value::as_object)
+                .map(|vars| {
+                    // History holds each value as JSON text: show `name=value`.
+                    let shown: Vec<String> = vars
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                        .collect();
+                    format!("  vars {}", short(&shown.join(", ")))
+                })
                 .unwrap_or_default();
             eprintln!(
                 "{ty:<9}{name:<24} {ms:>8.1}ms  {} -> {}{vars}",
@@ -73,7 +84,11 @@ impl EventSink for Tracer {
         } else if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
             let error = field(e, "error").unwrap_or_default();
             let cause = field(e, "cause").unwrap_or_default();
-            eprintln!("{:<9}{error} {}", kind, short(cause));
+            if cause.is_empty() {
+                eprintln!("  {kind:<31} {error}");
+            } else {
+                eprintln!("  {kind:<31} {error}: {}", short(cause));
+            }
         } else if kind == "ExecutionSucceeded" {
             eprintln!("ExecutionSucceeded");
         }
