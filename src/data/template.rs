@@ -111,6 +111,10 @@ impl Template {
         match self {
             Template::Static(v) => Ok(v.clone()),
             Template::Object(fields) => {
+                let _shared = fields
+                    .iter()
+                    .any(|(_, t)| matches!(t, Template::Jsonata { .. }))
+                    .then(super::jsonata::share_conversions);
                 let mut m = Map::with_capacity(fields.len());
                 for (k, t) in fields {
                     m.insert(k.clone(), t.eval(roots)?);

@@ -3,6 +3,8 @@
 use indexmap::IndexMap;
 use jsonata_core::value::{JArray, JValue};
 use serde_json::{Map, Number, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// A JSON value as the engine's value.
 pub fn to_jvalue(v: &Value) -> JValue {
@@ -24,6 +26,55 @@ pub fn to_jvalue(v: &Value) -> JValue {
             JValue::object(map)
         }
     }
+}
+
+thread_local! {
+    /// Conversions shared by the expressions of one template evaluation, by address.
+    static SHARED: RefCell<Option<HashMap<usize, JValue>>> = const { RefCell::new(None) };
+}
+
+/// While alive, whole-value conversions of the same JSON value are made once and shared
+/// (the engine's values are reference-counted, so sharing is a pointer copy). Several fields of
+/// one `Output` reading `$states.result` then convert a large result once, not per field.
+///
+/// Values are keyed by address, which is sound only while every value converted stays alive
+/// and unmoved: open a scope only around evaluations against one set of roots, which borrow
+/// them for the scope's whole life.
+pub struct SharedConversions {
+    outermost: bool,
+}
+
+pub fn share_conversions() -> SharedConversions {
+    SHARED.with(|s| {
+        let mut s = s.borrow_mut();
+        let outermost = s.is_none();
+        if outermost {
+            *s = Some(HashMap::new());
+        }
+        SharedConversions { outermost }
+    })
+}
+
+impl Drop for SharedConversions {
+    fn drop(&mut self) {
+        if self.outermost {
+            SHARED.with(|s| *s.borrow_mut() = None);
+        }
+    }
+}
+
+/// [`to_jvalue`], shared inside a [`share_conversions`] scope.
+pub fn to_jvalue_shared(v: &Value) -> JValue {
+    if !(v.is_array() || v.is_object()) {
+        return to_jvalue(v);
+    }
+    SHARED.with(|s| match s.borrow_mut().as_mut() {
+        Some(map) => map
+            .entry(v as *const Value as usize)
+            .or_insert_with(|| to_jvalue(v))
+            .clone(),
+        None => to_jvalue(v),
+    })
 }
 
 /// The engine's value as JSON; `None` for *undefined*. Inside arrays and objects, undefined
@@ -75,6 +126,23 @@ mod tests {
             .and_then(|v| v.as_object().map(|m| m.keys().cloned().collect()))
             .unwrap_or_default();
         assert_eq!(keys, ["z", "a", "m"]);
+    }
+
+    #[test]
+    fn shared_conversions_live_only_inside_their_scope() {
+        let v = json!({"items": [1, 2, 3]});
+        let outer = share_conversions();
+        {
+            let inner = share_conversions();
+            assert_eq!(from_jvalue(&to_jvalue_shared(&v)), Some(v.clone()));
+            drop(inner);
+            // The inner scope did not end the outer one.
+            assert!(SHARED.with(|s| s.borrow().as_ref().is_some_and(|m| m.len() == 1)));
+        }
+        assert_eq!(from_jvalue(&to_jvalue_shared(&v)), Some(v.clone()));
+        drop(outer);
+        assert!(SHARED.with(|s| s.borrow().is_none()));
+        assert_eq!(from_jvalue(&to_jvalue_shared(&v)), Some(v));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 
-pub use convert::{from_jvalue, to_jvalue};
+pub use convert::{SharedConversions, from_jvalue, share_conversions, to_jvalue};
 use reads::Reads;
 
 /// Wall-clock bound of one evaluation (jsonata-js's `timeout` option).

@@ -10,7 +10,7 @@
 //! operator `%` are not pruned at all. Mentions inside string literals only make the bound
 //! value bigger, never wrong.
 
-use super::convert::to_jvalue;
+use super::convert::to_jvalue_shared;
 use crate::data::roots::Roots;
 use indexmap::IndexMap;
 use jsonata_core::value::JValue;
@@ -113,7 +113,7 @@ fn member(chars: &[char], i: usize) -> (String, usize) {
 /// `value` pruned to what `chains` can reach.
 pub fn pruned(value: &Value, chains: &Chains) -> JValue {
     match chains {
-        None => to_jvalue(value),
+        None => to_jvalue_shared(value),
         Some(chains) => {
             let refs: Vec<&[String]> = chains.iter().map(Vec::as_slice).collect();
             prune(value, &refs)
@@ -123,10 +123,10 @@ pub fn pruned(value: &Value, chains: &Chains) -> JValue {
 
 fn prune(value: &Value, chains: &[&[String]]) -> JValue {
     let Value::Object(map) = value else {
-        return to_jvalue(value);
+        return to_jvalue_shared(value);
     };
     if chains.is_empty() || chains.iter().any(|c| c.is_empty()) {
-        return to_jvalue(value);
+        return to_jvalue_shared(value);
     }
     let mut out = IndexMap::new();
     for (key, v) in map {
@@ -150,7 +150,7 @@ pub fn states_value(roots: &dyn Roots, chains: &Chains) -> JValue {
         let mut m = IndexMap::new();
         for member in MEMBERS {
             if let Some(v) = roots.states_member(member) {
-                m.insert(member.to_string(), to_jvalue(v));
+                m.insert(member.to_string(), to_jvalue_shared(v));
             }
         }
         return JValue::object(m);
