@@ -2,8 +2,7 @@
 //! (`::error file=F,line=L,col=C,title=CODE::message`), shown as annotations on the pull
 //! request's diff.
 
-use super::{Checked, file_of};
-use crate::definition::Severity;
+use super::{Checked, file_of, level, machine_prefix};
 
 /// Escapes a command's message (`%`, CR, LF).
 fn data(s: &str) -> String {
@@ -22,24 +21,16 @@ pub fn github(checked: &[Checked]) -> String {
     for c in checked {
         for f in &c.findings {
             let d = &f.diagnostic;
-            let level = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
+            let kind = level(d.severity);
             let mut props = vec![format!("file={}", property(&file_of(c)))];
             if let Some(p) = f.position {
                 props.push(format!("line={}", p.line));
                 props.push(format!("col={}", p.column));
             }
             props.push(format!("title={}", property(d.code.as_str())));
-            let machine = c
-                .definition
-                .name
-                .as_ref()
-                .map(|n| format!("{n}: "))
-                .unwrap_or_default();
+            let machine = machine_prefix(c);
             out.push_str(&format!(
-                "::{level} {}::{}\n",
+                "::{kind} {}::{}\n",
                 props.join(","),
                 data(&format!("{machine}{} (at {})", d.message, d.shown_at()))
             ));

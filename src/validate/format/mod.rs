@@ -30,6 +30,23 @@ impl Checked<'_> {
     }
 }
 
+/// The lowercase level SARIF and GitHub annotations both use.
+fn level(severity: crate::definition::Severity) -> &'static str {
+    match severity {
+        crate::definition::Severity::Error => "error",
+        crate::definition::Severity::Warning => "warning",
+    }
+}
+
+/// `Name: ` for a state machine of a template (messages say which one), else nothing.
+fn machine_prefix(c: &Checked) -> String {
+    c.definition
+        .name
+        .as_ref()
+        .map(|n| format!("{n}: "))
+        .unwrap_or_default()
+}
+
 /// The file a finding is reported in, as given by the user.
 fn file_of(c: &Checked) -> String {
     c.definition.document.path.clone()

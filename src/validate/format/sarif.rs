@@ -2,8 +2,7 @@
 //! One run, tool `asl`, one rule per diagnostic code; each result located by file, line and
 //! column, with the JSON pointer kept as a logical location.
 
-use super::{Checked, file_of};
-use crate::definition::Severity;
+use super::{Checked, file_of, level, machine_prefix};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -22,15 +21,10 @@ pub fn sarif(checked: &[Checked]) -> String {
                 .unwrap_or(crate::source::Position { line: 1, column: 1 });
             region.insert("startLine".into(), p.line.into());
             region.insert("startColumn".into(), p.column.into());
-            let machine = c
-                .definition
-                .name
-                .as_ref()
-                .map(|n| format!("{n}: "))
-                .unwrap_or_default();
+            let machine = machine_prefix(c);
             results.push(json!({
                 "ruleId": d.code.as_str(),
-                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "level": level(d.severity),
                 "message": {"text": format!("{machine}{}", d.message)},
                 "locations": [{
                     "physicalLocation": {
