@@ -240,7 +240,8 @@ pub fn machine_name(path: &Path) -> String {
     name
 }
 
-fn read_input(args: &RunArgs) -> Result<Value, CliError> {
+/// The execution input, and the text it was parsed from.
+fn read_input(args: &RunArgs) -> Result<(Value, String), CliError> {
     let (text, origin) = match (&args.input, &args.input_file) {
         (Some(s), _) => (s.clone(), "--input".to_string()),
         (None, Some(p)) => (read_file(p)?, p.display().to_string()),
@@ -260,7 +261,10 @@ fn read_input(args: &RunArgs) -> Result<Value, CliError> {
             }
         }
     };
-    serde_json::from_str(&text).map_err(|e| CliError::Input(render::json_error(&origin, &text, &e)))
+    match serde_json::from_str(&text) {
+        Ok(v) => Ok((v, text)),
+        Err(e) => Err(CliError::Input(render::json_error(&origin, &text, &e))),
+    }
 }
 
 /// The mock handler of `--mock-config` / `--test-case`, checked against the definition.
@@ -537,7 +541,7 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
 
 pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let (_text, machine) = load_definition(&args.definition)?;
-    let input = read_input(&args)?;
+    let (input, input_text) = read_input(&args)?;
     let name = args
         .state_machine_name
         .clone()
@@ -560,6 +564,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         abort_on_ctrl_c: true,
         region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
         account_id: args.account_id.clone(),
+        input_text: Some(input_text.into()),
         ..Options::default()
     };
     if let Some(n) = &args.execution_name {

@@ -162,6 +162,24 @@ impl Path {
         self.select_from(doc, 0)
     }
 
+    /// Whether the path's first steps are these names (`$$.Map.Item.Value...`).
+    pub fn starts_with_names(&self, names: &[&str]) -> bool {
+        names.len() <= self.segments.len()
+            && names
+                .iter()
+                .zip(&self.segments)
+                .all(|(n, s)| matches!(s, Segment::Name(m) if m == n))
+    }
+
+    /// Selects from `doc`, the value the first `skip` steps already led to.
+    pub fn select_after<'a>(
+        &self,
+        doc: &'a Value,
+        skip: usize,
+    ) -> Result<Cow<'a, Value>, PathMiss> {
+        self.select_from(doc, skip.min(self.segments.len()))
+    }
+
     /// Selects from `doc`, the value the first step already led to.
     pub fn select_after_first<'a>(&self, doc: &'a Value) -> Result<Cow<'a, Value>, PathMiss> {
         self.select_from(doc, 1.min(self.segments.len()))

@@ -21,6 +21,10 @@ pub trait Roots {
     fn context_member(&self, name: &str) -> Option<&Value> {
         self.context().get(name)
     }
+    /// `$$.Map.Item` while a Map state selects an item: its index and value, borrowed.
+    fn map_item(&self) -> Option<(usize, &Value)> {
+        None
+    }
     /// `$name`: a variable, if it is defined.
     fn variable(&self, name: &str) -> Option<&Value>;
     /// A member of `$states` in JSONata fields: `input`, `context`, and `result` or
@@ -83,6 +87,13 @@ pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, Rea
             // `$$.Member...`: read the member alone; building all of `$$` would copy the
             // execution input each time.
             if let Some(first) = path.first_name() {
+                // `$$.Map.Item.Value...` reads the item where it is, without a copy of it.
+                if first == "Map"
+                    && path.starts_with_names(&["Map", "Item", "Value"])
+                    && let Some((_, item)) = roots.map_item()
+                {
+                    return path.select_after(item, 3).map_err(ReadError::Miss);
+                }
                 return match roots.context_member(first) {
                     Some(member) => path.select_after_first(member).map_err(ReadError::Miss),
                     None => Err(ReadError::Miss(crate::data::jsonpath::PathMiss {

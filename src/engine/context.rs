@@ -11,12 +11,61 @@ use serde_json::{Map, Value, json};
 use std::sync::OnceLock;
 
 /// The parts of `$$` that do not change during an execution.
-#[derive(Debug, Clone)]
+///
+/// `$$.Execution` holds the execution's input, which can be large and which few definitions
+/// read: it is built on first read, from the input text when the caller kept it (no copy of
+/// the parsed input is held while the execution runs).
+#[derive(Debug)]
 pub struct ExecutionInfo {
-    /// `{"Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount"}`.
-    pub execution: Value,
+    /// `{"Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount"}` without `Input`.
+    fields: Map<String, Value>,
+    input: ExecutionInput,
+    execution: OnceLock<Value>,
     /// `{"Id", "Name"}`.
     pub state_machine: Value,
+}
+
+/// The execution's input as `$$.Execution.Input` will show it.
+#[derive(Debug)]
+pub enum ExecutionInput {
+    /// The JSON text the input was parsed from.
+    Text(std::sync::Arc<str>),
+    /// A copy of the parsed input.
+    Value(Value),
+}
+
+impl ExecutionInfo {
+    /// `fields` are the members of `$$.Execution` other than `Input`, in AWS's order, with
+    /// `Input` going after the first (`Id`).
+    pub fn new(fields: Map<String, Value>, input: ExecutionInput, state_machine: Value) -> Self {
+        ExecutionInfo {
+            fields,
+            input,
+            execution: OnceLock::new(),
+            state_machine,
+        }
+    }
+
+    /// `$$.Execution`.
+    pub fn execution(&self) -> &Value {
+        self.execution.get_or_init(|| {
+            let input = match &self.input {
+                // The text was parsed once already, so this cannot fail.
+                ExecutionInput::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
+                ExecutionInput::Value(v) => v.clone(),
+            };
+            let mut m = Map::new();
+            let mut rest = self.fields.iter();
+            if let Some((k, v)) = rest.next() {
+                m.insert(k.clone(), v.clone());
+            }
+            m.insert("Input".into(), input);
+            for (k, v) in rest {
+                m.insert(k.clone(), v.clone());
+            }
+            Value::Object(m)
+        })
+    }
 }
 
 /// What a state knows about itself while it runs.
@@ -99,14 +148,19 @@ impl<'a> StepRoots<'a> {
     }
 
     fn map_member(&self) -> Option<Value> {
-        self.state
-            .map_item
-            .map(|(i, v)| json!({"Item": {"Index": i, "Value": v}}))
+        self.state.map_item.map(|(i, v)| {
+            let mut item = Map::new();
+            item.insert("Index".into(), Value::from(i));
+            item.insert("Value".into(), v.clone());
+            let mut map = Map::new();
+            map.insert("Item".into(), Value::Object(item));
+            Value::Object(map)
+        })
     }
 
     fn build_context(&self) -> Value {
         let mut m = Map::new();
-        m.insert("Execution".into(), self.info.execution.clone());
+        m.insert("Execution".into(), self.info.execution().clone());
         m.insert("StateMachine".into(), self.info.state_machine.clone());
         m.insert("State".into(), self.state_member());
         if let Some(t) = self.task_member() {
@@ -130,7 +184,7 @@ impl Roots for StepRoots<'_> {
 
     fn context_member(&self, name: &str) -> Option<&Value> {
         match name {
-            "Execution" => Some(&self.info.execution),
+            "Execution" => Some(self.info.execution()),
             "StateMachine" => Some(&self.info.state_machine),
             "State" => self.members[0]
                 .get_or_init(|| Some(self.state_member()))
@@ -139,6 +193,10 @@ impl Roots for StepRoots<'_> {
             "Map" => self.members[2].get_or_init(|| self.map_member()).as_ref(),
             _ => None,
         }
+    }
+
+    fn map_item(&self) -> Option<(usize, &Value)> {
+        self.state.map_item
     }
 
     fn variable(&self, name: &str) -> Option<&Value> {

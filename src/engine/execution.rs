@@ -1,7 +1,7 @@
 //! One execution: its shared state, the state loop, and the simple state types.
 
 use super::clock::{Clock, PathTime};
-use super::context::{ExecutionInfo, StateInfo, StepRoots};
+use super::context::{ExecutionInfo, ExecutionInput, StateInfo, StepRoots};
 use super::failure::{Failure, Fault, Stop};
 use super::history::{self, Event, EventSink, History, TooManyEvents};
 use super::size;
@@ -41,6 +41,9 @@ pub struct Options {
     pub payload_limit: Option<usize>,
     /// Stop with status ABORTED on Ctrl-C.
     pub abort_on_ctrl_c: bool,
+    /// The JSON text the input was parsed from, if the caller has it: `$$.Execution.Input` is
+    /// then parsed from it when read, instead of the execution holding a copy of the input.
+    pub input_text: Option<std::sync::Arc<str>>,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             max_events: Some(25_000),
             payload_limit: Some(size::PAYLOAD_LIMIT),
             abort_on_ctrl_c: false,
+            input_text: None,
         }
     }
 }
@@ -120,7 +124,11 @@ pub fn run_blocking(machine: &StateMachine, input: Value, opts: Options) -> Resu
 
 /// Runs `machine` on `input`. A fault (a missing mock, a broken handler) is an `Err`; every
 /// way the execution itself can end is an [`Outcome`].
-pub async fn run(machine: &StateMachine, input: Value, opts: Options) -> Result<Outcome, Fault> {
+pub async fn run(
+    machine: &StateMachine,
+    input: Value,
+    mut opts: Options,
+) -> Result<Outcome, Fault> {
     let start = Instant::now();
     let p = partition(&opts.region);
     let sm_arn = format!(
@@ -131,17 +139,25 @@ pub async fn run(machine: &StateMachine, input: Value, opts: Options) -> Result<
         "arn:{p}:states:{}:{}:execution:{}:{}",
         opts.region, opts.account_id, opts.state_machine_name, opts.execution_name
     );
-    let info = ExecutionInfo {
-        execution: json!({
-            "Id": exec_arn,
-            "Input": input,
-            "StartTime": start.to_iso_millis(),
-            "Name": opts.execution_name,
-            "RoleArn": opts.role_arn,
-            "RedriveCount": 0,
-        }),
-        state_machine: json!({"Id": sm_arn, "Name": opts.state_machine_name}),
+    let fields = match json!({
+        "Id": exec_arn,
+        "StartTime": start.to_iso_millis(),
+        "Name": opts.execution_name,
+        "RoleArn": opts.role_arn,
+        "RedriveCount": 0,
+    }) {
+        Value::Object(m) => m,
+        _ => Map::new(),
     };
+    let kept = match opts.input_text.take() {
+        Some(text) => ExecutionInput::Text(text),
+        None => ExecutionInput::Value(input.clone()),
+    };
+    let info = ExecutionInfo::new(
+        fields,
+        kept,
+        json!({"Id": sm_arn, "Name": opts.state_machine_name}),
+    );
     let exec = Exec {
         clock: opts.clock,
         history: History::new(opts.keep_history, opts.sink, opts.max_events),

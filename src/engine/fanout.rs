@@ -10,10 +10,12 @@ use super::clock::PathTime;
 use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
 use super::failure::{Failure, Fault, Stop};
 use super::variables::Scope;
-use crate::data::roots::{DataError, read};
+use crate::data::jsonpath::Root;
+use crate::data::roots::{DataError, ReadError, read};
 use crate::definition::{Dynamic, ItemsSource, Map as MapState, Parallel};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::future::Future;
@@ -99,14 +101,13 @@ impl Exec {
         &self,
         cx: &StateCx<'_>,
         p: &Parallel,
-        input: Value,
+        input: &Value,
         th: &mut Thread,
     ) -> Result<Value, Stop> {
         let started = self.emit(th, "ParallelStateStarted", || None)?;
         let shared = Arc::new(std::mem::take(&mut th.scope));
         let (results, end) = {
             let shared = &shared;
-            let input = &input;
             fan_out(
                 p.branches.len(),
                 0,
@@ -324,20 +325,31 @@ impl Exec {
     }
 
     /// The items of a Map state: `ItemsPath` (JSONPath) or `Items` (JSONata).
-    fn items(
+    fn items<'e>(
         &self,
         cx: &StateCx,
         m: &MapState,
-        effective: &Value,
+        effective: &'e Value,
         th: &Thread,
         retry_count: u64,
-    ) -> Result<Vec<Value>, Stop> {
+    ) -> Result<Cow<'e, [Value]>, Stop> {
         let roots = self.roots(cx, effective, &th.scope, retry_count);
         let v = match &m.items {
             ItemsSource::Path(p) => {
-                let v = read(p, &roots).map_err(|e| self.data_failure(cx, invalid_path(p, e)))?;
-                match v.into_owned() {
-                    Value::Array(a) => return Ok(a),
+                // Items in the state's input are borrowed from it, not copied.
+                let v = match p.root() {
+                    Root::Input => p
+                        .select(effective)
+                        .map_err(|e| self.data_failure(cx, invalid_path(p, ReadError::Miss(e))))?,
+                    _ => Cow::Owned(
+                        read(p, &roots)
+                            .map_err(|e| self.data_failure(cx, invalid_path(p, e)))?
+                            .into_owned(),
+                    ),
+                };
+                match v {
+                    Cow::Borrowed(Value::Array(a)) => return Ok(Cow::Borrowed(a.as_slice())),
+                    Cow::Owned(Value::Array(a)) => return Ok(Cow::Owned(a)),
                     other
                         if p.is_root()
                             && cx.state.language == crate::definition::QueryLanguage::Jsonata =>
@@ -354,7 +366,7 @@ impl Exec {
                             cx,
                             DataError::runtime(format!(
                                 "Invalid path '{p}' : the value is not an array: {}",
-                                shown(&other)
+                                shown(other.as_ref())
                             )),
                         ));
                     }
@@ -363,7 +375,7 @@ impl Exec {
             ItemsSource::Template(t) => t.eval(&roots).map_err(|e| self.data_failure(cx, e))?,
         };
         match v {
-            Value::Array(a) => Ok(a),
+            Value::Array(a) => Ok(Cow::Owned(a)),
             other => {
                 let source = match &m.items {
                     ItemsSource::Template(t) => t

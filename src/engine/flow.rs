@@ -127,26 +127,36 @@ impl Exec {
             }
             _ => None,
         };
-        let params = {
-            let mut roots = self.roots(cx, effective, &th.scope, retry_count);
-            roots.state.task_token = token.as_deref();
-            match &s.io.parameters {
-                Some(t) => t.eval(&roots).map_err(|e| self.data_failure(cx, e))?,
-                None => effective.clone(),
+        // `Parameters` (or `Arguments`); without them the action reads the effective input,
+        // borrowed: a Map, a Parallel or a Pass with `Result` does not need a copy of it.
+        let params = match &s.io.parameters {
+            Some(t) => {
+                let mut roots = self.roots(cx, effective, &th.scope, retry_count);
+                roots.state.task_token = token.as_deref();
+                Cow::Owned(t.eval(&roots).map_err(|e| self.data_failure(cx, e))?)
             }
+            None => Cow::Borrowed(effective),
         };
         let result = match &s.kind {
             Kind::Pass { result } => match (s.language, result) {
                 (QueryLanguage::JsonPath, Some(r)) => r.clone(),
-                _ => params,
+                _ => params.into_owned(),
             },
             Kind::Task(t) => {
-                self.task(cx, t, params, effective, th, retry_count, token.as_deref())
-                    .await?
+                self.task(
+                    cx,
+                    t,
+                    params.into_owned(),
+                    effective,
+                    th,
+                    retry_count,
+                    token.as_deref(),
+                )
+                .await?
             }
-            Kind::Parallel(p) => self.parallel(cx, p, params, th).await?,
+            Kind::Parallel(p) => self.parallel(cx, p, &params, th).await?,
             Kind::Map(m) => self.map(cx, m, effective, th, retry_count).await?,
-            _ => params,
+            _ => params.into_owned(),
         };
         match s.language {
             QueryLanguage::JsonPath => {
