@@ -88,11 +88,20 @@ pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, Rea
             // execution input each time.
             if let Some(first) = path.first_name() {
                 // `$$.Map.Item.Value...` reads the item where it is, without a copy of it.
+                // `$$.Map.Item.Index` is made alone, without building `$$.Map`.
                 if first == "Map"
-                    && path.starts_with_names(&["Map", "Item", "Value"])
-                    && let Some((_, item)) = roots.map_item()
+                    && let Some((index, item)) = roots.map_item()
                 {
-                    return path.select_after(item, 3).map_err(ReadError::Miss);
+                    if path.starts_with_names(&["Map", "Item", "Value"]) {
+                        return path.select_after(item, 3).map_err(ReadError::Miss);
+                    }
+                    if path.starts_with_names(&["Map", "Item", "Index"]) {
+                        let index = Value::from(index);
+                        return path
+                            .select_after(&index, 3)
+                            .map(|v| Cow::Owned(v.into_owned()))
+                            .map_err(ReadError::Miss);
+                    }
                 }
                 return match roots.context_member(first) {
                     Some(member) => path.select_after_first(member).map_err(ReadError::Miss),

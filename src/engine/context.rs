@@ -8,7 +8,7 @@ use crate::data::intrinsics::IntrinsicEnv;
 use crate::data::roots::Roots;
 use crate::data::timestamp::Instant;
 use serde_json::{Map, Value, json};
-use std::sync::OnceLock;
+use std::cell::OnceCell;
 
 /// The parts of `$$` that do not change during an execution.
 ///
@@ -20,7 +20,7 @@ pub struct ExecutionInfo {
     /// `{"Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount"}` without `Input`.
     fields: Map<String, Value>,
     input: ExecutionInput,
-    execution: OnceLock<Value>,
+    execution: std::sync::OnceLock<Value>,
     /// `{"Id", "Name"}`.
     pub state_machine: Value,
 }
@@ -41,7 +41,7 @@ impl ExecutionInfo {
         ExecutionInfo {
             fields,
             input,
-            execution: OnceLock::new(),
+            execution: std::sync::OnceLock::new(),
             state_machine,
         }
     }
@@ -93,9 +93,9 @@ pub struct StepRoots<'a> {
     pub result: Option<&'a Value>,
     /// JSONata: `$states.errorOutput` where visible.
     pub error_output: Option<&'a Value>,
-    context: OnceLock<Value>,
+    context: OnceCell<Value>,
     /// `$$.State`, `$$.Task`, `$$.Map`, built on first read.
-    members: [OnceLock<Option<Value>>; 3],
+    members: [OnceCell<Option<Value>>; 3],
 }
 
 impl<'a> StepRoots<'a> {
@@ -115,8 +115,8 @@ impl<'a> StepRoots<'a> {
             states_input: input,
             result: None,
             error_output: None,
-            context: OnceLock::new(),
-            members: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            context: OnceCell::new(),
+            members: [OnceCell::new(), OnceCell::new(), OnceCell::new()],
         }
     }
 

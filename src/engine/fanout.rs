@@ -29,6 +29,60 @@ struct Done {
     time: PathTime,
 }
 
+/// How every job of a fan-out ended: each `None` if it never ran or never finished.
+///
+/// Results are stored as the bare values, errors apart: a 10,000-item Map's results are one
+/// vector of values, which becomes the state's result without a copy when all succeeded.
+struct Outcomes {
+    values: Vec<Value>,
+    finished: Vec<bool>,
+    errors: Vec<(usize, Stop)>,
+}
+
+impl Outcomes {
+    fn new(n: usize) -> Self {
+        Outcomes {
+            values: vec![Value::Null; n],
+            finished: vec![false; n],
+            errors: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, index: usize, result: Result<Value, Stop>) {
+        self.finished[index] = true;
+        match result {
+            Ok(v) => self.values[index] = v,
+            Err(e) => self.errors.push((index, e)),
+        }
+    }
+
+    /// All the values, when every job finished and succeeded.
+    fn all_succeeded(self) -> Result<Vec<Value>, Self> {
+        if self.errors.is_empty() && self.finished.iter().all(|f| *f) {
+            Ok(self.values)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Each job's outcome, in job order.
+    fn in_order(mut self) -> impl Iterator<Item = Option<Result<Value, Stop>>> {
+        self.errors.sort_by_key(|(i, _)| *i);
+        let mut errors = self.errors.into_iter().peekable();
+        self.values
+            .into_iter()
+            .zip(self.finished)
+            .enumerate()
+            .map(move |(i, (v, finished))| {
+                if errors.peek().is_some_and(|(j, _)| *j == i) {
+                    errors.next().map(|(_, e)| Err(e))
+                } else {
+                    finished.then_some(Ok(v))
+                }
+            })
+    }
+}
+
 /// Runs `n` jobs with at most `limit` at once (0: no limit). `keep_going` sees each finished
 /// job and says whether to start and await the rest.
 async fn fan_out<'a, F, Fut>(
@@ -37,12 +91,12 @@ async fn fan_out<'a, F, Fut>(
     start: PathTime,
     mut launch: F,
     mut keep_going: impl FnMut(&Done) -> bool,
-) -> (Vec<Option<Result<Value, Stop>>>, PathTime)
+) -> (Outcomes, PathTime)
 where
     F: FnMut(usize, PathTime) -> Fut,
     Fut: Future<Output = Done> + 'a,
 {
-    let mut results: Vec<Option<Result<Value, Stop>>> = (0..n).map(|_| None).collect();
+    let mut results = Outcomes::new(n);
     let mut end = start;
     let mut slots: BinaryHeap<Reverse<PathTime>> = BinaryHeap::new();
     if limit > 0 {
@@ -56,7 +110,7 @@ where
     let mut finish = |d: Done,
                       slots: &mut BinaryHeap<Reverse<PathTime>>,
                       stop: &mut bool,
-                      results: &mut Vec<Option<Result<Value, Stop>>>| {
+                      results: &mut Outcomes| {
         if d.time > end {
             end = d.time;
         }
@@ -66,7 +120,7 @@ where
         if !keep_going(&d) {
             *stop = true;
         }
-        results[d.index] = Some(d.result);
+        results.record(d.index, d.result);
     };
     loop {
         while !stop && next < n && (limit == 0 || running.len() < limit) {
@@ -135,8 +189,15 @@ impl Exec {
         th.scope = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
         th.time = end;
         th.prev = self.history.count();
-        let mut out = Vec::with_capacity(results.len());
-        for r in results {
+        let results = match results.all_succeeded() {
+            Ok(out) => {
+                self.emit(th, "ParallelStateSucceeded", || None)?;
+                return Ok(Value::Array(out));
+            }
+            Err(results) => results,
+        };
+        let mut out = Vec::new();
+        for r in results.in_order() {
             match r {
                 Some(Ok(v)) => out.push(v),
                 Some(Err(Stop::Failed(f))) => {
@@ -241,9 +302,16 @@ impl Exec {
         th.scope = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
         th.time = end;
         th.prev = self.history.count();
+        let results = match results.all_succeeded() {
+            Ok(out) => {
+                self.emit(th, "MapStateSucceeded", || None)?;
+                return Ok(Value::Array(out));
+            }
+            Err(results) => results,
+        };
         let mut out = Vec::with_capacity(n);
         let mut failed = 0usize;
-        for r in results {
+        for r in results.in_order() {
             match r {
                 Some(Ok(v)) => out.push(v),
                 Some(Err(Stop::Failed(f))) if tolerant => {
