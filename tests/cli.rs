@@ -233,6 +233,30 @@ fn next_naming_no_state_is_refused_with_pointer_and_suggestion() {
 }
 
 #[test]
+fn keys_written_twice_are_refused_where_the_second_is_written() {
+    // serde_json keeps the last of two equal keys: without the check, the first state `A`
+    // would silently vanish and the run would end at the second.
+    let def = write(
+        "twice",
+        "t.json",
+        "{\"StartAt\": \"A\", \"States\": {\n  \"A\": {\"Type\": \"Pass\", \"End\": true},\n  \"A\": {\"Type\": \"Succeed\"}}}",
+    );
+    assert_refused(
+        &run(&["run", &def.display().to_string(), "--input", "{}"]),
+        &["t.json:3:3", "DUPLICATE_STATE_NAME", "/States/A"],
+    );
+    let def = write(
+        "twice-field",
+        "f.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B", "Next": "A", "End": true}}}"#,
+    );
+    assert_refused(
+        &run(&["run", &def.display().to_string(), "--input", "{}"]),
+        &["/States/A/Next", "written twice"],
+    );
+}
+
+#[test]
 fn unknown_field_and_bad_path_are_refused() {
     let def = write(
         "unknown",

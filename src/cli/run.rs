@@ -159,7 +159,7 @@ pub fn read_file(path: &Path) -> Result<String, CliError> {
 /// Reads and loads a definition file (JSON, YAML, or a CloudFormation/SAM template holding
 /// exactly one state machine) through the loader `asl validate` uses, rendering every error
 /// with its location.
-pub fn load_definition(path: &Path) -> Result<(String, StateMachine), CliError> {
+pub fn load_definition(path: &Path) -> Result<StateMachine, CliError> {
     let defs = crate::source::load(path, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let shown = path.display().to_string();
     let def = match defs.as_slice() {
@@ -178,7 +178,6 @@ pub fn load_definition(path: &Path) -> Result<(String, StateMachine), CliError> 
             )));
         }
     };
-    let text = def.document.text.clone();
     let Ok(value) = &def.value else {
         let findings = crate::validate::validate_definition(def, &Default::default());
         let msgs: Vec<String> = findings
@@ -187,13 +186,36 @@ pub fn load_definition(path: &Path) -> Result<(String, StateMachine), CliError> 
             .collect();
         return Err(CliError::Input(msgs.join("\n")));
     };
+    // A key written twice (two states of one name, say) is gone from the parsed value; AWS
+    // refuses such a definition, and so does `run`.
+    if !def.duplicates.is_empty() {
+        let findings: Vec<String> = def
+            .duplicates
+            .iter()
+            .zip(crate::validate::duplicate_keys(&def.duplicates))
+            .map(|(dup, d)| {
+                let f = crate::validate::Finding {
+                    position: dup.position.or_else(|| def.position(d.shown_at())),
+                    diagnostic: d,
+                };
+                render::finding(&def.document, &f)
+            })
+            .collect();
+        return Err(CliError::Input(format!(
+            "{}\n{}: the definition is invalid ({} error{})",
+            findings.join("\n"),
+            def.label(),
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" }
+        )));
+    }
     let loaded = definition::load_value(value);
     match loaded.machine {
         Some(m) => {
             // The process ends soon after the run: freeing a large definition's tree, node
             // by node, would only delay the exit.
             std::mem::forget(defs);
-            Ok((text, m))
+            Ok(m)
         }
         None => {
             let msgs: Vec<String> = loaded
@@ -540,7 +562,7 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
-    let (_text, machine) = load_definition(&args.definition)?;
+    let machine = load_definition(&args.definition)?;
     let (input, input_text) = read_input(&args)?;
     let name = args
         .state_machine_name

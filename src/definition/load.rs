@@ -25,8 +25,8 @@ use crate::data::jsonata::{self, Expression};
 use crate::data::jsonpath::{Path, Root};
 use crate::data::template::Template;
 use crate::data::timestamp;
+use foldhash::HashMap;
 use serde_json::{Map as JsonMap, Value};
-use std::collections::HashMap;
 use std::fmt;
 
 /// The largest integer AWS accepts in its numeric fields.
@@ -128,13 +128,13 @@ struct Obj<'a> {
 
 impl<'a> Obj<'a> {
     fn get(&self, k: &str) -> Option<&'a Value> {
-        self.map.get(k)
+        crate::data::jsonpath::member(self.map, k)
     }
     fn at(&self, k: &str) -> Pointer {
         self.ptr.key(k)
     }
     fn has(&self, k: &str) -> bool {
-        self.map.contains_key(k)
+        self.get(k).is_some()
     }
 }
 

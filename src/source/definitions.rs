@@ -218,11 +218,15 @@ pub fn load_text(
                 let (value, duplicates) = if text.trim().is_empty() {
                     (Err(Problem::Empty), Vec::new())
                 } else {
-                    match serde_json::from_str::<Value>(&text) {
+                    match super::json::parse(&text) {
                         // Positions inside the string map to the template only for a YAML block.
-                        Ok(v) => (
-                            Ok(v),
-                            super::duplicates::scan(&text)
+                        Ok((v, repeats)) => {
+                            let found = if repeats {
+                                super::duplicates::scan(&text)
+                            } else {
+                                Vec::new()
+                            };
+                            let located = found
                                 .into_iter()
                                 .map(|d| Duplicate {
                                     position: block.zip(d.position).map(|((line, indent), p)| {
@@ -233,8 +237,9 @@ pub fn load_text(
                                     }),
                                     ..d
                                 })
-                                .collect(),
-                        ),
+                                .collect();
+                            (Ok(v), located)
+                        }
                         Err(e) => (
                             Err(Problem::Syntax {
                                 syntax: Syntax::Json,

@@ -49,6 +49,8 @@ pub struct Document {
     /// YAML only: keys written twice (`(pointer of the mapping, key)`); for JSON the
     /// validator scans the text.
     pub yaml_duplicates: Vec<Duplicate>,
+    /// JSON only: whether the parse saw a repeated key (else there is nothing to scan for).
+    json_repeats: bool,
 }
 
 impl Document {
@@ -60,7 +62,7 @@ impl Document {
     ) -> Result<Document, (String, SyntaxError)> {
         match syntax {
             Syntax::Json => {
-                let value = match serde_json::from_str(&text) {
+                let (value, json_repeats) = match super::json::parse(&text) {
                     Ok(v) => v,
                     Err(e) => {
                         let err = SyntaxError {
@@ -80,6 +82,7 @@ impl Document {
                     value,
                     positions: HashMap::new(),
                     yaml_duplicates: Vec::new(),
+                    json_repeats,
                 })
             }
             Syntax::Yaml => {
@@ -100,6 +103,7 @@ impl Document {
                     value: doc.value,
                     positions: doc.positions,
                     yaml_duplicates: doc.duplicates,
+                    json_repeats: false,
                 })
             }
         }
@@ -134,13 +138,15 @@ impl Document {
             value: Value::Null,
             positions: HashMap::new(),
             yaml_duplicates: Vec::new(),
+            json_repeats: false,
         }
     }
 
     /// Keys written twice in one object.
     pub fn duplicates(&self) -> Vec<Duplicate> {
         match self.syntax {
-            Syntax::Json => super::duplicates::scan(&self.text),
+            Syntax::Json if self.json_repeats => super::duplicates::scan(&self.text),
+            Syntax::Json => Vec::new(),
             Syntax::Yaml => self.yaml_duplicates.clone(),
         }
     }

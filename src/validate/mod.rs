@@ -59,11 +59,15 @@ pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
     if text.trim().is_empty() {
         return vec![empty()];
     }
-    let value: Value = match serde_json::from_str(text) {
+    let (value, repeats) = match crate::source::json::parse(text) {
         Ok(v) => v,
         Err(e) => return vec![json_syntax(&e)],
     };
-    let mut diags = duplicate_keys(&crate::source::duplicates::scan(text));
+    let mut diags = if repeats {
+        duplicate_keys(&crate::source::duplicates::scan(text))
+    } else {
+        Vec::new()
+    };
     diags.extend(validate_value(&value, opts));
     finish(diags)
 }

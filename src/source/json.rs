@@ -1,0 +1,118 @@
+//! JSON text to a `serde_json::Value`, noting on the way whether any object repeats a key.
+//!
+//! `serde_json` keeps the last of two equal keys without a word. Definitions must report
+//! them, with their place, which takes a second walk over the text ([`super::duplicates`]);
+//! this parse tells whether that walk can find anything, so a definition without repeated
+//! keys (nearly all of them) is read once.
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use std::cell::Cell;
+use std::fmt;
+
+/// The value of `text`, and whether some object in it repeats a key.
+pub fn parse(text: &str) -> Result<(Value, bool), serde_json::Error> {
+    let repeated = Cell::new(false);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = Seed(&repeated).deserialize(&mut de)?;
+    de.end()?;
+    Ok((value, repeated.get()))
+}
+
+/// Builds a value as serde_json's own visitor does, setting the flag on a repeated key.
+#[derive(Clone, Copy)]
+struct Seed<'a>(&'a Cell<bool>);
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(self)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let v = map.next_value_seed(self)?;
+            if out.insert(k, v).is_some() {
+                self.0.set(true);
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_like_serde_json_and_flags_repeated_keys() {
+        let text = r#"{"a": [1, -2, 3.5, "x", null, true], "b": {"c": {}}}"#;
+        let (v, repeated) = parse(text).unwrap();
+        assert_eq!(v, serde_json::from_str::<Value>(text).unwrap());
+        assert!(!repeated);
+
+        let (v, repeated) = parse(r#"{"a": {"b": 1, "b": 2}}"#).unwrap();
+        assert_eq!(v, json!({"a": {"b": 2}}));
+        assert!(repeated);
+    }
+
+    #[test]
+    fn refuses_what_serde_json_refuses() {
+        for bad in ["{", "[1,]", "{} {}", r#"{"a" 1}"#, "01"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(parse(&deep).is_err(), "nesting past serde_json's limit");
+    }
+}
