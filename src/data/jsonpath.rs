@@ -139,6 +139,18 @@ impl Path {
         )
     }
 
+    /// The names and indexes of a definite path, without collecting them (`None` for an
+    /// indefinite path).
+    pub fn steps(&self) -> Option<impl Iterator<Item = Step<'_>> + '_> {
+        self.definite.then(|| {
+            self.segments.iter().filter_map(|s| match s {
+                Segment::Name(n) => Some(Step::Name(n)),
+                Segment::Index(i) => Some(Step::Index(*i)),
+                _ => None,
+            })
+        })
+    }
+
     /// The number of steps after the root.
     pub fn len(&self) -> usize {
         self.segments.len()

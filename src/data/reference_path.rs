@@ -10,44 +10,47 @@ use serde_json::{Map, Value};
 /// Missing names are created as objects; a name under a non-object, or an index outside an
 /// array, is `States.ResultPathMatchFailure`.
 pub fn write(doc: Value, path: &Path, value: Value) -> Result<Value, DataError> {
-    let Some(steps) = path.reference_steps() else {
+    let Some(steps) = path.steps() else {
         return Err(mismatch(path, &doc));
     };
-    if steps.is_empty() {
+    if path.is_empty() {
         return Ok(value);
     }
     let mut doc = doc;
-    if put(&mut doc, &steps, value) {
+    if put(&mut doc, steps, value) {
         Ok(doc)
     } else {
         Err(mismatch(path, &doc))
     }
 }
 
-fn put(cur: &mut Value, steps: &[Step], value: Value) -> bool {
-    let Some((step, rest)) = steps.split_first() else {
+fn put<'s>(cur: &mut Value, mut steps: impl Iterator<Item = Step<'s>>, value: Value) -> bool {
+    let Some(step) = steps.next() else {
         *cur = value;
         return true;
     };
-    let next = match (step, cur) {
-        (Step::Name(n), Value::Object(m)) => Some(
-            m.entry(n.to_string())
-                .or_insert_with(|| Value::Object(Map::new())),
-        ),
+    match (step, cur) {
+        (Step::Name(n), Value::Object(m)) => {
+            // A small object is searched in place: no key to allocate, nothing to hash.
+            if m.len() <= 8
+                && let Some((_, v)) = m.iter_mut().find(|(k, _)| k.as_str() == n)
+            {
+                return put(v, steps, value);
+            }
+            let next = m
+                .entry(n.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            put(next, steps, value)
+        }
         (Step::Index(i), Value::Array(a)) => {
             let len = a.len() as i64;
-            let ix = if *i < 0 { len + i } else { *i };
-            if ix >= 0 && ix < len {
-                a.get_mut(ix as usize)
-            } else {
-                None
+            let ix = if i < 0 { len + i } else { i };
+            match a.get_mut(ix as usize) {
+                Some(next) if ix >= 0 && ix < len => put(next, steps, value),
+                _ => false,
             }
         }
-        _ => None,
-    };
-    match next {
-        Some(n) => put(n, rest, value),
-        None => false,
+        _ => false,
     }
 }
 

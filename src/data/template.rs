@@ -12,12 +12,18 @@ use super::jsonpath::Path;
 use super::roots::{DataError, ReadError, Roots, read};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone)]
 pub enum Template {
     /// A subtree without anything to evaluate.
     Static(Value),
-    Object(Vec<(String, Template)>),
+    /// An object with something to evaluate.
+    Object {
+        fields: Vec<(String, Template)>,
+        skeleton: Skeleton,
+    },
     Array(Vec<Template>),
     /// `"key.$": "$.path"`; `field` is the key as written, for error messages.
     Path {
@@ -33,6 +39,48 @@ pub enum Template {
         expr: Expression,
         field: String,
     },
+}
+
+/// The keys of an object template in order, with its static values in place, made when the
+/// template is evaluated a second time (in a loop, in a Map): an evaluation then clones it,
+/// copying the keys' stored hashes, and fills in the rest, instead of hashing every key into
+/// a new map. A template evaluated once (most of them) never pays for it.
+#[derive(Debug, Default)]
+pub struct Skeleton {
+    evaluated: AtomicBool,
+    map: OnceLock<Option<Map<String, Value>>>,
+}
+
+impl Clone for Skeleton {
+    fn clone(&self) -> Self {
+        Skeleton::default()
+    }
+}
+
+impl Skeleton {
+    fn get(&self, fields: &[(String, Template)]) -> Option<&Map<String, Value>> {
+        if let Some(m) = self.map.get() {
+            return m.as_ref();
+        }
+        if !self.evaluated.swap(true, Ordering::Relaxed) {
+            return None;
+        }
+        self.map
+            .get_or_init(|| {
+                let mut m = Map::with_capacity(fields.len());
+                for (k, t) in fields {
+                    let v = match t {
+                        Template::Static(v) => v.clone(),
+                        _ => Value::Null,
+                    };
+                    m.insert(k.clone(), v);
+                }
+                // Two fields naming one key (`"a"` and `"a.$"`) keep the plain way, where
+                // the later wins.
+                (m.len() == fields.len()).then_some(m)
+            })
+            .as_ref()
+    }
 }
 
 /// A problem found while compiling a template: where (relative JSON pointer segments) and what.
@@ -75,7 +123,7 @@ impl Template {
     pub fn reads_context(&self) -> bool {
         match self {
             Template::Static(_) => false,
-            Template::Object(fields) => fields.iter().any(|(_, t)| t.reads_context()),
+            Template::Object { fields, .. } => fields.iter().any(|(_, t)| t.reads_context()),
             Template::Array(items) => items.iter().any(Template::reads_context),
             Template::Path { path, .. } => *path.root() == super::jsonpath::Root::Context,
             Template::Intrinsic { call, .. } => call
@@ -90,7 +138,7 @@ impl Template {
     pub fn paths(&self) -> Vec<&Path> {
         match self {
             Template::Static(_) | Template::Jsonata { .. } => Vec::new(),
-            Template::Object(fields) => fields.iter().flat_map(|(_, t)| t.paths()).collect(),
+            Template::Object { fields, .. } => fields.iter().flat_map(|(_, t)| t.paths()).collect(),
             Template::Array(items) => items.iter().flat_map(Template::paths).collect(),
             Template::Path { path, .. } => vec![path],
             Template::Intrinsic { call, .. } => call.paths(),
@@ -101,7 +149,9 @@ impl Template {
     pub fn expressions(&self) -> Vec<(&Expression, &str)> {
         match self {
             Template::Jsonata { expr, field } => vec![(expr, field.as_str())],
-            Template::Object(fields) => fields.iter().flat_map(|(_, t)| t.expressions()).collect(),
+            Template::Object { fields, .. } => {
+                fields.iter().flat_map(|(_, t)| t.expressions()).collect()
+            }
             Template::Array(items) => items.iter().flat_map(Template::expressions).collect(),
             _ => Vec::new(),
         }
@@ -110,11 +160,20 @@ impl Template {
     pub fn eval(&self, roots: &dyn Roots) -> Result<Value, DataError> {
         match self {
             Template::Static(v) => Ok(v.clone()),
-            Template::Object(fields) => {
+            Template::Object { fields, skeleton } => {
                 let _shared = fields
                     .iter()
                     .any(|(_, t)| matches!(t, Template::Jsonata { .. }))
                     .then(super::jsonata::share_conversions);
+                if let Some(skeleton) = skeleton.get(fields) {
+                    let mut m = skeleton.clone();
+                    for (slot, (_, t)) in m.values_mut().zip(fields) {
+                        if !t.is_static() {
+                            *slot = t.eval(roots)?;
+                        }
+                    }
+                    return Ok(Value::Object(m));
+                }
                 let mut m = Map::with_capacity(fields.len());
                 for (k, t) in fields {
                     m.insert(k.clone(), t.eval(roots)?);
@@ -324,7 +383,10 @@ fn collapse_object(fields: Vec<(String, Template)>) -> Template {
         }
         Template::Static(Value::Object(m))
     } else {
-        Template::Object(fields)
+        Template::Object {
+            fields,
+            skeleton: Skeleton::default(),
+        }
     }
 }
 
@@ -356,6 +418,28 @@ mod tests {
             context: json!({"Execution": {"Name": "exec"}}),
             vars: [("v".to_string(), json!({"n": 5}))].into_iter().collect(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn repeated_evaluations_give_the_same_object_in_the_same_key_order() {
+        // From the second evaluation on, objects are made from a cloned skeleton.
+        let t = Template::jsonpath(&json!({
+            "z": "static",
+            "a.$": "$.x",
+            "m": {"k.$": "$.x", "s": [1]},
+        }))
+        .unwrap();
+        for x in 0..3 {
+            let out = t.eval(&roots(json!({"x": x}))).unwrap();
+            assert_eq!(out, json!({"z": "static", "a": x, "m": {"k": x, "s": [1]}}));
+            let keys: Vec<&String> = out.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["z", "a", "m"]);
+        }
+        // `"a"` and `"a.$"` name one key: the later field wins, every time.
+        let t = Template::jsonpath(&json!({"a": 1, "a.$": "$.x"})).unwrap();
+        for _ in 0..3 {
+            assert_eq!(t.eval(&roots(json!({"x": 2}))).unwrap(), json!({"a": 2}));
         }
     }
 

@@ -542,7 +542,7 @@ impl Exec {
         };
         let out = match &s.kind {
             Kind::Choice(c) => self.choice(&cx, c, input, th)?,
-            Kind::Wait(w) => self.wait(&cx, w, input, th).await?,
+            Kind::Wait(w) => Box::pin(self.wait(&cx, w, input, th)).await?,
             Kind::Succeed => self.succeed(&cx, input, th)?,
             Kind::Fail(f) => return Err(self.fail(&cx, f, &input, th)),
             _ => self.process(&cx, input, th).await?,

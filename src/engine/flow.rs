@@ -61,7 +61,7 @@ impl Exec {
                     if let Some((_, delay)) =
                         retry::next_delay(retriers, &mut counts, &f.error, unit)
                     {
-                        self.sleep(th, delay).await?;
+                        Box::pin(self.sleep(th, delay)).await?;
                         retry_count += 1;
                         continue;
                     }
@@ -142,8 +142,10 @@ impl Exec {
                 (QueryLanguage::JsonPath, Some(r)) => r.clone(),
                 _ => params.into_owned(),
             },
+            // The futures of actions that can wait are boxed: held inline, their size would
+            // make every state's step future as large, and every Pass or Choice pay to set it up.
             Kind::Task(t) => {
-                self.task(
+                Box::pin(self.task(
                     cx,
                     t,
                     params.into_owned(),
@@ -151,11 +153,11 @@ impl Exec {
                     th,
                     retry_count,
                     token.as_deref(),
-                )
+                ))
                 .await?
             }
-            Kind::Parallel(p) => self.parallel(cx, p, &params, th).await?,
-            Kind::Map(m) => self.map(cx, m, effective, th, retry_count).await?,
+            Kind::Parallel(p) => Box::pin(self.parallel(cx, p, &params, th)).await?,
+            Kind::Map(m) => Box::pin(self.map(cx, m, effective, th, retry_count)).await?,
             _ => params.into_owned(),
         };
         match s.language {
