@@ -174,13 +174,12 @@ impl Path {
         self.select_from(doc, 0)
     }
 
-    /// Whether the path's first steps are these names (`$$.Map.Item.Value...`).
-    pub fn starts_with_names(&self, names: &[&str]) -> bool {
-        names.len() <= self.segments.len()
-            && names
-                .iter()
-                .zip(&self.segments)
-                .all(|(n, s)| matches!(s, Segment::Name(m) if m == n))
+    /// The name of step `i`, if that step is a name.
+    pub fn name_at(&self, i: usize) -> Option<&str> {
+        match self.segments.get(i) {
+            Some(Segment::Name(n)) => Some(n),
+            _ => None,
+        }
     }
 
     /// Selects from `doc`, the value the first `skip` steps already led to.

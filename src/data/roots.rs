@@ -90,17 +90,21 @@ pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, Rea
                 // `$$.Map.Item.Value...` reads the item where it is, without a copy of it.
                 // `$$.Map.Item.Index` is made alone, without building `$$.Map`.
                 if first == "Map"
+                    && path.name_at(1) == Some("Item")
                     && let Some((index, item)) = roots.map_item()
                 {
-                    if path.starts_with_names(&["Map", "Item", "Value"]) {
-                        return path.select_after(item, 3).map_err(ReadError::Miss);
-                    }
-                    if path.starts_with_names(&["Map", "Item", "Index"]) {
-                        let index = Value::from(index);
-                        return path
-                            .select_after(&index, 3)
-                            .map(|v| Cow::Owned(v.into_owned()))
-                            .map_err(ReadError::Miss);
+                    match path.name_at(2) {
+                        Some("Value") => {
+                            return path.select_after(item, 3).map_err(ReadError::Miss);
+                        }
+                        Some("Index") => {
+                            let index = Value::from(index);
+                            return path
+                                .select_after(&index, 3)
+                                .map(|v| Cow::Owned(v.into_owned()))
+                                .map_err(ReadError::Miss);
+                        }
+                        _ => {}
                     }
                 }
                 return match roots.context_member(first) {

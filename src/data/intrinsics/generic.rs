@@ -5,45 +5,59 @@ use serde_json::Value;
 
 /// `States.Format(template, args...)`: each unescaped `{}` takes the next argument.
 pub fn format(args: Args) -> Result<Value, IntrinsicError> {
-    let mut it = args.into_iter().map(std::borrow::Cow::into_owned);
-    let Some(template) = it.next() else {
+    let Some((template, values)) = args.split_first() else {
         return fail("The function States.Format expects at least 1 argument(s), but received 0");
     };
-    let Value::String(template) = template else {
+    let Value::String(template) = template.as_ref() else {
         return fail("The first argument of States.Format must be a string");
     };
-    let values: Vec<Value> = it.collect();
     let mut out = String::with_capacity(template.len() + 16 * values.len());
     let mut used = 0;
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(e) => out.push(e),
-                None => out.push('\\'),
-            },
-            '{' if chars.peek() == Some(&'}') => {
-                chars.next();
-                let Some(v) = values.get(used) else {
-                    return fail(format!(
-                        "The number of arguments ({}) does not match the number of placeholders in the format string of States.Format",
-                        values.len()
-                    ));
-                };
-                used += 1;
-                match v {
-                    Value::String(s) => out.push_str(s),
-                    Value::Object(_) | Value::Array(_) => {
-                        return fail(
-                            "States.Format arguments must be strings, numbers, booleans or null, not objects or arrays",
-                        );
-                    }
-                    other => out.push_str(&other.to_string()),
+    let mut rest = template.as_str();
+    // Copies the text between escapes and placeholders in runs.
+    while let Some(at) = rest.find(['\\', '{']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(escaped) = tail.strip_prefix('\\') {
+            match escaped.chars().next() {
+                Some(e) => {
+                    out.push(e);
+                    rest = &escaped[e.len_utf8()..];
+                }
+                None => {
+                    out.push('\\');
+                    rest = escaped;
                 }
             }
-            c => out.push(c),
+        } else if let Some(after) = tail.strip_prefix("{}") {
+            let Some(v) = values.get(used) else {
+                return fail(format!(
+                    "The number of arguments ({}) does not match the number of placeholders in the format string of States.Format",
+                    values.len()
+                ));
+            };
+            used += 1;
+            match v.as_ref() {
+                Value::String(s) => out.push_str(s),
+                Value::Object(_) | Value::Array(_) => {
+                    return fail(
+                        "States.Format arguments must be strings, numbers, booleans or null, not objects or arrays",
+                    );
+                }
+                Value::Number(n) => {
+                    use std::fmt::Write;
+                    let _ = write!(out, "{n}");
+                }
+                Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                Value::Null => out.push_str("null"),
+            }
+            rest = after;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
         }
     }
+    out.push_str(rest);
     if used != values.len() {
         return fail(format!(
             "The number of arguments ({}) does not match the number of placeholders ({used}) in the format string of States.Format",
