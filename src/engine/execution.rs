@@ -19,7 +19,7 @@ use futures::future::BoxFuture;
 use rand::Rng;
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// How to run an execution.
@@ -168,7 +168,7 @@ pub async fn run(
             .map(|s| start.plus_millis(s as i64 * 1000)),
         payload_limit: opts.payload_limit,
         region: opts.region.clone(),
-        rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
+        rng: OnceLock::new(),
     };
     let mut th = Thread::default();
     let role = opts.role_arn.clone();
@@ -292,7 +292,8 @@ pub(crate) struct Exec {
     deadline: Option<Instant>,
     pub(crate) payload_limit: Option<usize>,
     pub(crate) region: String,
-    rng: Mutex<rand::rngs::StdRng>,
+    /// Seeded on first use: most executions never draw a number.
+    rng: OnceLock<Mutex<rand::rngs::StdRng>>,
 }
 
 use rand::SeedableRng;
@@ -326,7 +327,7 @@ impl IntrinsicEnv for Exec {
         match seed {
             Some(_) => crate::data::intrinsics::DefaultEnv.random_int(start, end, seed),
             None => self
-                .rng
+                .rng()
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .gen_range(start..=end),
@@ -397,8 +398,13 @@ impl Exec {
         Ok(id)
     }
 
-    pub(crate) fn random_unit(&self) -> f64 {
+    fn rng(&self) -> &Mutex<rand::rngs::StdRng> {
         self.rng
+            .get_or_init(|| Mutex::new(rand::rngs::StdRng::from_entropy()))
+    }
+
+    pub(crate) fn random_unit(&self) -> f64 {
+        self.rng()
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .r#gen::<f64>()
@@ -407,7 +413,7 @@ impl Exec {
     pub(crate) fn task_token(&self) -> String {
         use base64::Engine;
         let mut bytes = [0u8; 48];
-        self.rng
+        self.rng()
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .fill(&mut bytes[..]);
