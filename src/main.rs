@@ -1,5 +1,15 @@
 //! The `asl` binary: parse the command line, run the subcommand, map the outcome to an exit code.
+//!
+//! `main` is the C entry point itself (`no_main`): Rust's usual start-up would first read
+//! `/proc/self/maps` to find the main thread's stack and install a stack-overflow handler,
+//! which costs more than a short run of `asl` does (docs/PERFORMANCE.md). A stack overflow
+//! still ends the process (by SIGSEGV). SIGPIPE is ignored as Rust's start-up does, so that
+//! writing to a command that exited is an error the handler reports, not the end of `asl`.
+#![cfg_attr(not(test), no_main)]
 
+#[cfg(not(test))]
+use std::io::Write;
+#[cfg(not(test))]
 use std::process::ExitCode;
 
 /// An execution allocates many small, short-lived JSON nodes; mimalloc serves them markedly
@@ -9,6 +19,25 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> ExitCode {
-    asl::cli::main()
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    // SAFETY: setting a signal's disposition to "ignore" before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    let status = match std::panic::catch_unwind(asl::cli::main) {
+        // The exit codes `asl` documents: 0, 1 and 2.
+        Ok(code) => [0u8, 1, 2]
+            .into_iter()
+            .find(|n| ExitCode::from(*n) == code)
+            .map_or(2, std::ffi::c_int::from),
+        // The panic hook has printed the message; 101 is what Rust's own start-up returns.
+        Err(_) => 101,
+    };
+    let _ = std::io::stdout().flush();
+    status
 }
