@@ -7,21 +7,31 @@
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// The value of `text`, and whether some object in it repeats a key.
 pub fn parse(text: &str) -> Result<(Value, bool), serde_json::Error> {
-    let repeated = Cell::new(false);
+    let state = State {
+        repeated: Cell::new(false),
+        members: RefCell::new(Vec::new()),
+    };
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = Seed(&repeated).deserialize(&mut de)?;
+    let value = Seed(&state).deserialize(&mut de)?;
     de.end()?;
-    Ok((value, repeated.get()))
+    Ok((value, state.repeated.get()))
+}
+
+struct State {
+    repeated: Cell<bool>,
+    /// The members of the objects being read, innermost last: an object's map is made once
+    /// its size is known, so it never grows (and rehashes) on the way.
+    members: RefCell<Vec<(String, Value)>>,
 }
 
 /// Builds a value as serde_json's own visitor does, setting the flag on a repeated key.
 #[derive(Clone, Copy)]
-struct Seed<'a>(&'a Cell<bool>);
+struct Seed<'a>(&'a State);
 
 impl<'de> DeserializeSeed<'de> for Seed<'_> {
     type Value = Value;
@@ -79,11 +89,16 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+        let start = self.0.members.borrow().len();
         while let Some(k) = map.next_key::<String>()? {
             let v = map.next_value_seed(self)?;
+            self.0.members.borrow_mut().push((k, v));
+        }
+        let mut members = self.0.members.borrow_mut();
+        let mut out = Map::with_capacity(members.len() - start);
+        for (k, v) in members.drain(start..) {
             if out.insert(k, v).is_some() {
-                self.0.set(true);
+                self.0.repeated.set(true);
             }
         }
         Ok(Value::Object(out))
