@@ -572,13 +572,14 @@ impl<'a> Parser<'a> {
 
     fn name(&mut self) -> &'a str {
         let start = self.pos;
-        while let Some(c) = self.peek() {
-            if is_name_char(c) {
-                self.pos += c.len_utf8();
-            } else {
-                break;
-            }
-        }
+        // Every character that ends a name is ASCII, so the scan can go byte by byte and
+        // still stop on a character boundary.
+        let rest = &self.src.as_bytes()[start..];
+        let len = rest
+            .iter()
+            .position(|&b| b.is_ascii() && !is_name_char(char::from(b)))
+            .unwrap_or(rest.len());
+        self.pos += len;
         &self.src[start..self.pos]
     }
 

@@ -544,27 +544,32 @@ impl Cx {
         match v {
             Value::Object(m) => {
                 for (k, v) in m {
-                    let p = ptr.key(k);
-                    if let Value::String(s) = v {
-                        if !k.ends_with(".$")
-                            && (s.starts_with("$.")
-                                || s.starts_with("$$.")
-                                || intrinsics::parse::looks_like_call(s) && s.ends_with(')'))
-                        {
-                            self.warn(
-                                Code::NoDollar,
-                                &p,
-                                format!("The value of `{k}` looks like a path or an intrinsic call, but `{k}` does not end in `.$`, so it is used as a literal string"),
-                            );
+                    match v {
+                        Value::String(s) => {
+                            if !k.ends_with(".$")
+                                && (s.starts_with("$.")
+                                    || s.starts_with("$$.")
+                                    || intrinsics::parse::looks_like_call(s) && s.ends_with(')'))
+                            {
+                                self.warn(
+                                    Code::NoDollar,
+                                    &ptr.key(k),
+                                    format!("The value of `{k}` looks like a path or an intrinsic call, but `{k}` does not end in `.$`, so it is used as a literal string"),
+                                );
+                            }
                         }
-                    } else {
-                        self.no_dollar_warnings(v, &p);
+                        Value::Object(_) | Value::Array(_) => {
+                            self.no_dollar_warnings(v, &ptr.key(k));
+                        }
+                        _ => {}
                     }
                 }
             }
             Value::Array(a) => {
                 for (i, v) in a.iter().enumerate() {
-                    self.no_dollar_warnings(v, &ptr.index(i));
+                    if matches!(v, Value::Object(_) | Value::Array(_)) {
+                        self.no_dollar_warnings(v, &ptr.index(i));
+                    }
                 }
             }
             _ => {}
