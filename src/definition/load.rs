@@ -545,18 +545,18 @@ impl Cx {
             Value::Object(m) => {
                 for (k, v) in m {
                     match v {
-                        Value::String(s) => {
+                        Value::String(s)
                             if !k.ends_with(".$")
                                 && (s.starts_with("$.")
                                     || s.starts_with("$$.")
-                                    || intrinsics::parse::looks_like_call(s) && s.ends_with(')'))
-                            {
-                                self.warn(
-                                    Code::NoDollar,
-                                    &ptr.key(k),
-                                    format!("The value of `{k}` looks like a path or an intrinsic call, but `{k}` does not end in `.$`, so it is used as a literal string"),
-                                );
-                            }
+                                    || intrinsics::parse::looks_like_call(s)
+                                        && s.ends_with(')')) =>
+                        {
+                            self.warn(
+                                Code::NoDollar,
+                                &ptr.key(k),
+                                format!("The value of `{k}` looks like a path or an intrinsic call, but `{k}` does not end in `.$`, so it is used as a literal string"),
+                            );
                         }
                         Value::Object(_) | Value::Array(_) => {
                             self.no_dollar_warnings(v, &ptr.key(k));
