@@ -122,25 +122,8 @@ impl Path {
         self.definite
     }
 
-    /// The names and indexes of a definite path, for writers that create missing nodes.
-    pub fn reference_steps(&self) -> Option<Vec<Step<'_>>> {
-        if !self.definite {
-            return None;
-        }
-        Some(
-            self.segments
-                .iter()
-                .map(|s| match s {
-                    Segment::Name(n) => Step::Name(n),
-                    Segment::Index(i) => Step::Index(*i),
-                    _ => unreachable!("definite paths hold names and indexes only"),
-                })
-                .collect(),
-        )
-    }
-
-    /// The names and indexes of a definite path, without collecting them (`None` for an
-    /// indefinite path).
+    /// The names and indexes of a definite path, for writers that create missing nodes
+    /// (`None` for an indefinite path).
     pub fn steps(&self) -> Option<impl Iterator<Item = Step<'_>> + '_> {
         self.definite.then(|| {
             self.segments.iter().filter_map(|s| match s {
