@@ -188,26 +188,9 @@ pub fn load_definition(path: &Path) -> Result<StateMachine, CliError> {
     };
     // A key written twice (two states of one name, say) is gone from the parsed value; AWS
     // refuses such a definition, and so does `run`.
-    if !def.duplicates.is_empty() {
-        let findings: Vec<String> = def
-            .duplicates
-            .iter()
-            .zip(crate::validate::duplicate_keys(&def.duplicates))
-            .map(|(dup, d)| {
-                let f = crate::validate::Finding {
-                    position: dup.position.or_else(|| def.position(d.shown_at())),
-                    diagnostic: d,
-                };
-                render::finding(&def.document, &f)
-            })
-            .collect();
-        return Err(CliError::Input(format!(
-            "{}\n{}: the definition is invalid ({} error{})",
-            findings.join("\n"),
-            def.label(),
-            findings.len(),
-            if findings.len() == 1 { "" } else { "s" }
-        )));
+    let repeated = crate::validate::duplicate_findings(def);
+    if !repeated.is_empty() {
+        return Err(invalid(def, repeated));
     }
     let loaded = definition::load_value(value);
     match loaded.machine {
@@ -219,27 +202,33 @@ pub fn load_definition(path: &Path) -> Result<StateMachine, CliError> {
             Ok(m)
         }
         None => {
-            let msgs: Vec<String> = loaded
+            let errors = loaded
                 .diagnostics
                 .into_iter()
                 .filter(|d| d.is_error())
-                .map(|d| {
-                    let f = crate::validate::Finding {
-                        position: def.position(d.shown_at()),
-                        diagnostic: d,
-                    };
-                    render::finding(&def.document, &f)
+                .map(|d| crate::validate::Finding {
+                    position: def.position(d.shown_at()),
+                    diagnostic: d,
                 })
                 .collect();
-            Err(CliError::Input(format!(
-                "{}\n{}: the definition is invalid ({} error{})",
-                msgs.join("\n"),
-                def.label(),
-                msgs.len(),
-                if msgs.len() == 1 { "" } else { "s" }
-            )))
+            Err(invalid(def, errors))
         }
     }
+}
+
+/// The refusal of a definition `run` cannot run: each error where it is, then a count.
+fn invalid(def: &crate::source::Definition, errors: Vec<crate::validate::Finding>) -> CliError {
+    let msgs: Vec<String> = errors
+        .iter()
+        .map(|f| render::finding(&def.document, f))
+        .collect();
+    CliError::Input(format!(
+        "{}\n{}: the definition is invalid ({} error{})",
+        msgs.join("\n"),
+        def.label(),
+        msgs.len(),
+        if msgs.len() == 1 { "" } else { "s" }
+    ))
 }
 
 /// The default state machine name: the file name without `.asl.json`, `.json`, `.yaml`, ...

@@ -155,21 +155,25 @@ fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diags
 }
 
+/// The keys a definition writes twice, each located at its second occurrence (which a pointer
+/// cannot name).
+pub fn duplicate_findings(def: &Definition) -> Vec<Finding> {
+    def.duplicates
+        .iter()
+        .zip(duplicate_keys(&def.duplicates))
+        .map(|(dup, d)| Finding {
+            position: dup.position.or_else(|| def.position(d.shown_at())),
+            diagnostic: d,
+        })
+        .collect()
+}
+
 /// Validates one definition read by [`crate::source::load`], locating every diagnostic in its
 /// file.
 pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
     let diags = match &def.value {
         Ok(v) => {
-            // Duplicates are located at their second occurrence, which pointers cannot name.
-            let mut out: Vec<Finding> = def
-                .duplicates
-                .iter()
-                .zip(duplicate_keys(&def.duplicates))
-                .map(|(dup, d)| Finding {
-                    position: dup.position.or_else(|| def.position(d.shown_at())),
-                    diagnostic: d,
-                })
-                .collect();
+            let mut out = duplicate_findings(def);
             out.extend(validate_value(v, opts).into_iter().map(|d| Finding {
                 position: def.position(d.shown_at()),
                 diagnostic: d,
