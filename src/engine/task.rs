@@ -187,32 +187,19 @@ impl Exec {
             }
             // A handler that saw the heartbeat lapse reports it as a failure; AWS records it
             // as a time-out.
-            Some(Err(TaskError::Failed(f))) if f.error == "States.HeartbeatTimeout" => {
-                self.emit(th, &format!("{family}TimedOut"), || {
+            Some(Err(TaskError::Failed(f))) => {
+                let outcome = if f.error == "States.HeartbeatTimeout" {
+                    "TimedOut"
+                } else {
+                    "Failed"
+                };
+                let kind = format!("{family}{outcome}");
+                self.emit(th, &kind, || {
                     let mut d = json!({"error": f.error});
                     if let (Some(c), Some(m)) = (&f.cause, d.as_object_mut()) {
                         m.insert("cause".into(), json!(c));
                     }
-                    Some((
-                        super::history::details_key(&format!("{family}TimedOut")),
-                        with_resource(d),
-                    ))
-                })?;
-                Err(Stop::Failed(f))
-            }
-            Some(Err(TaskError::Failed(f))) => {
-                self.emit(th, &format!("{family}Failed"), || {
-                    let mut d = json!({});
-                    if let Some(m) = d.as_object_mut() {
-                        m.insert("error".into(), json!(f.error));
-                        if let Some(c) = &f.cause {
-                            m.insert("cause".into(), json!(c));
-                        }
-                    }
-                    Some((
-                        super::history::details_key(&format!("{family}Failed")),
-                        with_resource(d),
-                    ))
+                    Some((super::history::details_key(&kind), with_resource(d)))
                 })?;
                 Err(Stop::Failed(f))
             }
