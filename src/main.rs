@@ -17,7 +17,74 @@ use std::process::ExitCode;
 /// them with huge pages: a few page faults instead of thousands (docs/PERFORMANCE.md).
 #[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: MiMalloc = MiMalloc;
+
+/// mimalloc, asked for plain blocks whenever their natural alignment is enough.
+///
+/// The `mimalloc` crate passes every request to `mi_malloc_aligned`, whose checks cost about as
+/// much again as the allocation itself and which takes a slow path whenever the next free block
+/// happens to be misaligned. A block of at least `align` bytes with `align <= 16` is aligned
+/// by `mi_malloc` itself (mimalloc's `mi_malloc_is_naturally_aligned`); nearly every Rust
+/// allocation is such a block.
+#[cfg(not(feature = "system-allocator"))]
+struct MiMalloc;
+
+#[cfg(not(feature = "system-allocator"))]
+mod mi {
+    use libmimalloc_sys as ffi;
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::ffi::c_void;
+
+    /// mimalloc's `MI_MAX_ALIGN_SIZE`: the alignment its blocks of this size or more have.
+    const NATURAL: usize = 16;
+
+    fn natural(size: usize, align: usize) -> bool {
+        align <= NATURAL && align <= size
+    }
+
+    // SAFETY: every method hands the request to mimalloc, whose blocks satisfy the layout:
+    // the plain calls only when the block is naturally aligned (above), the aligned ones
+    // otherwise; `mi_free` and `mi_realloc` accept blocks from either kind of call.
+    unsafe impl GlobalAlloc for super::MiMalloc {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: see the impl.
+            unsafe {
+                if natural(layout.size(), layout.align()) {
+                    ffi::mi_malloc(layout.size()).cast()
+                } else {
+                    ffi::mi_malloc_aligned(layout.size(), layout.align()).cast()
+                }
+            }
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: see the impl.
+            unsafe {
+                if natural(layout.size(), layout.align()) {
+                    ffi::mi_zalloc(layout.size()).cast()
+                } else {
+                    ffi::mi_zalloc_aligned(layout.size(), layout.align()).cast()
+                }
+            }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+            // SAFETY: see the impl.
+            unsafe { ffi::mi_free(ptr.cast::<c_void>()) }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: see the impl.
+            unsafe {
+                if natural(new_size, layout.align()) {
+                    ffi::mi_realloc(ptr.cast::<c_void>(), new_size).cast()
+                } else {
+                    ffi::mi_realloc_aligned(ptr.cast::<c_void>(), new_size, layout.align()).cast()
+                }
+            }
+        }
+    }
+}
 
 #[cfg(not(test))]
 #[unsafe(no_mangle)]

@@ -9,6 +9,7 @@
 use crate::data::timestamp::Instant;
 use serde_json::{Map, Value, json};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One history event.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +54,9 @@ impl<F: Fn(&Event) + Send + Sync> EventSink for SinkFn<F> {
 
 /// The history of one execution.
 pub struct History {
+    /// Events recorded so far (the last event's id). Counted apart from the events, so that
+    /// a run nobody listens to takes no lock per event.
+    count: AtomicU64,
     inner: Mutex<Inner>,
     keep: bool,
     sink: Option<Box<dyn EventSink>>,
@@ -60,7 +64,6 @@ pub struct History {
 }
 
 struct Inner {
-    count: u64,
     events: Vec<Event>,
 }
 
@@ -71,10 +74,8 @@ pub struct TooManyEvents(pub u64);
 impl History {
     pub fn new(keep: bool, sink: Option<Box<dyn EventSink>>, max_events: Option<u64>) -> History {
         History {
-            inner: Mutex::new(Inner {
-                count: 0,
-                events: Vec::new(),
-            }),
+            count: AtomicU64::new(0),
+            inner: Mutex::new(Inner { events: Vec::new() }),
             keep,
             sink,
             max_events,
@@ -94,31 +95,39 @@ impl History {
         at: Instant,
         details: impl FnOnce() -> Option<(String, Value)>,
     ) -> Result<u64, TooManyEvents> {
-        let detailed = self.detailed();
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(max) = self.max_events
-            && inner.count >= max
-        {
-            return Err(TooManyEvents(max));
+        if !self.detailed() {
+            return self.next_id();
         }
-        inner.count += 1;
-        let id = inner.count;
-        if detailed {
-            let e = Event {
-                id,
-                previous_event_id: previous,
-                timestamp: at,
-                kind: kind.to_string(),
-                details: details(),
-            };
-            if let Some(s) = &self.sink {
-                s.event(&e);
-            }
-            if self.keep {
-                inner.events.push(e);
-            }
+        // Held while the id is taken, so that events are kept and shown in id order.
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let id = self.next_id()?;
+        let e = Event {
+            id,
+            previous_event_id: previous,
+            timestamp: at,
+            kind: kind.to_string(),
+            details: details(),
+        };
+        if let Some(s) = &self.sink {
+            s.event(&e);
+        }
+        if self.keep {
+            inner.events.push(e);
         }
         Ok(id)
+    }
+
+    /// The next event id, unless the cap is reached.
+    fn next_id(&self) -> Result<u64, TooManyEvents> {
+        self.count
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                match self.max_events {
+                    Some(max) if n >= max => None,
+                    _ => Some(n + 1),
+                }
+            })
+            .map(|n| n + 1)
+            .map_err(|_| TooManyEvents(self.max_events.unwrap_or(u64::MAX)))
     }
 
     /// Records a final event even when the cap is reached (the execution's end).
@@ -129,30 +138,29 @@ impl History {
         at: Instant,
         details: Option<(String, Value)>,
     ) -> u64 {
-        let detailed = self.detailed();
+        if !self.detailed() {
+            return self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        }
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        inner.count += 1;
-        let id = inner.count;
-        if detailed {
-            let e = Event {
-                id,
-                previous_event_id: previous,
-                timestamp: at,
-                kind: kind.to_string(),
-                details,
-            };
-            if let Some(s) = &self.sink {
-                s.event(&e);
-            }
-            if self.keep {
-                inner.events.push(e);
-            }
+        let id = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let e = Event {
+            id,
+            previous_event_id: previous,
+            timestamp: at,
+            kind: kind.to_string(),
+            details,
+        };
+        if let Some(s) = &self.sink {
+            s.event(&e);
+        }
+        if self.keep {
+            inner.events.push(e);
         }
         id
     }
 
     pub fn count(&self) -> u64 {
-        self.inner.lock().map(|i| i.count).unwrap_or(0)
+        self.count.load(Ordering::Relaxed)
     }
 
     pub fn take_events(&self) -> Vec<Event> {
