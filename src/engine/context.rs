@@ -3,12 +3,14 @@
 //! `$$` is built lazily, once per evaluation phase, and only when something reads it: most
 //! states never do, and building it per transition would cost more than the transition.
 
+use super::clock::{Clock, PathTime};
 use super::variables::Scope;
 use crate::data::intrinsics::IntrinsicEnv;
 use crate::data::roots::Roots;
 use crate::data::timestamp::Instant;
 use serde_json::{Map, Value, json};
 use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 /// The parts of `$$` that do not change during an execution.
 ///
@@ -68,11 +70,45 @@ impl ExecutionInfo {
     }
 }
 
+/// When a state was entered. A state that cannot wait (Pass, Choice, Succeed, Fail) runs
+/// from start to end in microseconds, so its time is read from the clock when something first
+/// asks for it, and most such states never read the clock at all; any other state's time is
+/// read as it is entered.
+#[derive(Debug)]
+pub struct Entered {
+    clock: Clock,
+    /// The path's time as the state was entered (its virtual offset).
+    time: PathTime,
+    at: OnceLock<Instant>,
+}
+
+impl Entered {
+    /// The time read now.
+    pub fn now(clock: Clock, time: PathTime) -> Entered {
+        let e = Entered::later(clock, time);
+        e.get();
+        e
+    }
+
+    /// The time read on first use.
+    pub fn later(clock: Clock, time: PathTime) -> Entered {
+        Entered {
+            clock,
+            time,
+            at: OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> Instant {
+        *self.at.get_or_init(|| self.clock.now(&self.time))
+    }
+}
+
 /// What a state knows about itself while it runs.
 #[derive(Debug, Clone)]
 pub struct StateInfo<'a> {
     pub name: &'a str,
-    pub entered: Instant,
+    pub entered: &'a Entered,
     /// `Some` for states that can retry (Task, Parallel, Map): AWS shows `RetryCount` only there.
     pub retry_count: Option<u64>,
     pub task_token: Option<&'a str>,
@@ -135,7 +171,7 @@ impl<'a> StepRoots<'a> {
     fn state_member(&self) -> Value {
         let mut state = json!({
             "Name": self.state.name,
-            "EnteredTime": self.state.entered.to_iso_millis(),
+            "EnteredTime": self.state.entered.get().to_iso_millis(),
         });
         if let (Some(n), Some(o)) = (self.state.retry_count, state.as_object_mut()) {
             o.insert("RetryCount".into(), json!(n));

@@ -1,7 +1,7 @@
 //! One execution: its shared state, the state loop, and the simple state types.
 
 use super::clock::{Clock, PathTime};
-use super::context::{ExecutionInfo, ExecutionInput, StateInfo, StepRoots};
+use super::context::{Entered, ExecutionInfo, ExecutionInput, StateInfo, StepRoots};
 use super::failure::{Failure, Fault, Stop};
 use super::history::{self, Event, EventSink, History, TooManyEvents};
 use super::size;
@@ -310,7 +310,7 @@ pub(crate) struct Thread {
 /// A state being run: what error messages and the context object need.
 pub(crate) struct StateCx<'a> {
     pub(crate) state: &'a State,
-    pub(crate) entered: Instant,
+    pub(crate) entered: Entered,
     pub(crate) entered_id: u64,
 }
 
@@ -463,7 +463,7 @@ impl Exec {
             &self.info,
             StateInfo {
                 name: &cx.state.name,
-                entered: cx.entered,
+                entered: &cx.entered,
                 retry_count: matches!(
                     cx.state.kind,
                     Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)
@@ -537,7 +537,12 @@ impl Exec {
 
     async fn step(&self, s: &State, input: Value, th: &mut Thread) -> Result<(Next, Value), Stop> {
         self.check_deadline(th)?;
-        let entered = self.clock.now(&th.time);
+        let entered = match s.kind {
+            Kind::Pass { .. } | Kind::Choice(_) | Kind::Succeed | Kind::Fail(_) => {
+                Entered::later(self.clock, th.time)
+            }
+            _ => Entered::now(self.clock, th.time),
+        };
         let entered_id = self.emit(th, entered_kind(&s.kind), || {
             history::state_entered(&s.name, &input)
         })?;
