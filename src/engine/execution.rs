@@ -554,6 +554,7 @@ impl Exec {
         let out = match &s.kind {
             Kind::Choice(c) => self.choice(&cx, c, input, th)?,
             Kind::Wait(w) => Box::pin(self.wait(&cx, w, input, th)).await?,
+            Kind::Pass { result } => self.pass(&cx, result, input, th)?,
             Kind::Succeed => self.succeed(&cx, input, th)?,
             Kind::Fail(f) => return Err(self.fail(&cx, f, &input, th)),
             _ => self.process(&cx, input, th).await?,

@@ -127,21 +127,9 @@ impl Exec {
             }
             _ => None,
         };
-        // `Parameters` (or `Arguments`); without them the action reads the effective input,
-        // borrowed: a Map, a Parallel or a Pass with `Result` does not need a copy of it.
-        let params = match &s.io.parameters {
-            Some(t) => {
-                let mut roots = self.roots(cx, effective, &th.scope, retry_count);
-                roots.state.task_token = token.as_deref();
-                Cow::Owned(t.eval(&roots).map_err(|e| self.data_failure(cx, e))?)
-            }
-            None => Cow::Borrowed(effective),
-        };
+        let params = self.parameters(cx, effective, th, retry_count, token.as_deref())?;
         let result = match &s.kind {
-            Kind::Pass { result } => match (s.language, result) {
-                (QueryLanguage::JsonPath, Some(r)) => r.clone(),
-                _ => params.into_owned(),
-            },
+            Kind::Pass { result } => pass_result(cx, result, params),
             // The futures of actions that can wait are boxed: held inline, their size would
             // make every state's step future as large, and every Pass or Choice pay to set it up.
             Kind::Task(t) => {
@@ -160,6 +148,66 @@ impl Exec {
             Kind::Map(m) => Box::pin(self.map(cx, m, effective, th, retry_count)).await?,
             _ => params.into_owned(),
         };
+        self.conclude(cx, raw, result, th, retry_count)
+    }
+
+    /// A Pass state, which has nothing to wait for, no Retry and no Catch: [`Exec::process`]
+    /// without the futures.
+    pub(crate) fn pass(
+        &self,
+        cx: &StateCx<'_>,
+        result: &Option<Value>,
+        raw: Value,
+        th: &mut Thread,
+    ) -> Result<StepOut, Stop> {
+        let s = cx.state;
+        let effective: Cow<Value> = match s.language {
+            QueryLanguage::JsonPath => self.filter(cx, &s.io.input_path, &raw, &th.scope)?,
+            QueryLanguage::Jsonata => Cow::Borrowed(&raw),
+        };
+        let params = self.parameters(cx, &effective, th, 0, None)?;
+        let result = pass_result(cx, result, params);
+        match self.conclude(cx, &raw, result, th, 0)? {
+            Attempt::Output(output, assigned) => self.finish(cx, output, assigned, th),
+            Attempt::Place(selected, assigned) => {
+                drop(effective);
+                let output = self.place(cx, raw, selected)?;
+                self.finish(cx, output, assigned, th)
+            }
+        }
+    }
+
+    /// `Parameters` (or `Arguments`); without them the action reads the effective input,
+    /// borrowed: a Map, a Parallel or a Pass with `Result` does not need a copy of it.
+    fn parameters<'v>(
+        &self,
+        cx: &StateCx<'_>,
+        effective: &'v Value,
+        th: &Thread,
+        retry_count: u64,
+        token: Option<&str>,
+    ) -> Result<Cow<'v, Value>, Stop> {
+        Ok(match &cx.state.io.parameters {
+            Some(t) => {
+                let mut roots = self.roots(cx, effective, &th.scope, retry_count);
+                roots.state.task_token = token;
+                Cow::Owned(t.eval(&roots).map_err(|e| self.data_failure(cx, e))?)
+            }
+            None => Cow::Borrowed(effective),
+        })
+    }
+
+    /// What follows the action: `Assign` and `ResultSelector` (JSONPath), or `Assign` and
+    /// `Output` (JSONata).
+    fn conclude(
+        &self,
+        cx: &StateCx<'_>,
+        raw: &Value,
+        result: Value,
+        th: &Thread,
+        retry_count: u64,
+    ) -> Result<Attempt, Stop> {
+        let s = cx.state;
         match s.language {
             QueryLanguage::JsonPath => {
                 let assigned = match &s.assign {
@@ -249,5 +297,13 @@ impl Exec {
             output,
             assigned,
         })
+    }
+}
+
+/// A Pass state's result: `Result` (JSONPath), or what `Parameters` made of the input.
+fn pass_result(cx: &StateCx<'_>, result: &Option<Value>, params: Cow<Value>) -> Value {
+    match (cx.state.language, result) {
+        (QueryLanguage::JsonPath, Some(r)) => r.clone(),
+        _ => params.into_owned(),
     }
 }
