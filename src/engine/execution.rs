@@ -523,7 +523,19 @@ impl Exec {
             let mut i = g.start;
             let mut input = input;
             loop {
-                let (next, output) = self.step(&g.states[i], input, th).await?;
+                let s = &g.states[i];
+                let cx = self.enter(s, &input, th)?;
+                // States that cannot wait run as plain calls; the others' futures are boxed,
+                // so that this loop's own future stays small.
+                let out = match &s.kind {
+                    Kind::Pass { result } => self.pass(&cx, result, input, th)?,
+                    Kind::Choice(c) => self.choice(&cx, c, input, th)?,
+                    Kind::Succeed => self.succeed(&cx, input, th)?,
+                    Kind::Fail(f) => return Err(self.fail(&cx, f, &input, th)),
+                    Kind::Wait(w) => Box::pin(self.wait(&cx, w, input, th)).await?,
+                    _ => Box::pin(self.process(&cx, input, th)).await?,
+                };
+                let (next, output) = self.exit(&cx, out, th)?;
                 match next {
                     Next::To(j) => {
                         i = j;
@@ -535,7 +547,8 @@ impl Exec {
         })
     }
 
-    async fn step(&self, s: &State, input: Value, th: &mut Thread) -> Result<(Next, Value), Stop> {
+    /// Enters state `s`: the deadline, its entered time and event.
+    fn enter<'s>(&self, s: &'s State, input: &Value, th: &mut Thread) -> Result<StateCx<'s>, Stop> {
         self.check_deadline(th)?;
         let entered = match s.kind {
             Kind::Pass { .. } | Kind::Choice(_) | Kind::Succeed | Kind::Fail(_) => {
@@ -544,21 +557,18 @@ impl Exec {
             _ => Entered::now(self.clock, th.time),
         };
         let entered_id = self.emit(th, entered_kind(&s.kind), || {
-            history::state_entered(&s.name, &input)
+            history::state_entered(&s.name, input)
         })?;
-        let cx = StateCx {
+        Ok(StateCx {
             state: s,
             entered,
             entered_id,
-        };
-        let out = match &s.kind {
-            Kind::Choice(c) => self.choice(&cx, c, input, th)?,
-            Kind::Wait(w) => Box::pin(self.wait(&cx, w, input, th)).await?,
-            Kind::Pass { result } => self.pass(&cx, result, input, th)?,
-            Kind::Succeed => self.succeed(&cx, input, th)?,
-            Kind::Fail(f) => return Err(self.fail(&cx, f, &input, th)),
-            _ => self.process(&cx, input, th).await?,
-        };
+        })
+    }
+
+    /// Leaves a state: the payload limit, its exited event, the variables it assigns.
+    fn exit(&self, cx: &StateCx, out: StepOut, th: &mut Thread) -> Result<(Next, Value), Stop> {
+        let s = cx.state;
         if let Some(limit) = self.payload_limit
             && size::exceeds(&out.output, limit)
         {
@@ -579,7 +589,7 @@ impl Exec {
                 th.scope.set(k, v);
             }
             if self.payload_limit.is_some() {
-                self.check_stored_variables(&cx, th)?;
+                self.check_stored_variables(cx, th)?;
             }
         }
         Ok((out.next, out.output))
