@@ -129,8 +129,17 @@ pub struct StepRoots<'a> {
     pub result: Option<&'a Value>,
     /// JSONata: `$states.errorOutput` where visible.
     pub error_output: Option<&'a Value>,
+    /// What is built on first read, boxed: most steps read none of it, and a step's roots
+    /// are made and moved several times.
+    built: OnceCell<Box<Built>>,
+}
+
+/// The parts of the context object a step builds when they are first read.
+#[derive(Default)]
+struct Built {
+    /// `$$` whole.
     context: OnceCell<Value>,
-    /// `$$.State`, `$$.Task`, `$$.Map`, built on first read.
+    /// `$$.State`, `$$.Task`, `$$.Map`.
     members: [OnceCell<Option<Value>>; 3],
 }
 
@@ -151,8 +160,7 @@ impl<'a> StepRoots<'a> {
             states_input: input,
             result: None,
             error_output: None,
-            context: OnceCell::new(),
-            members: [OnceCell::new(), OnceCell::new(), OnceCell::new()],
+            built: OnceCell::new(),
         }
     }
 
@@ -209,24 +217,34 @@ impl<'a> StepRoots<'a> {
     }
 }
 
+impl StepRoots<'_> {
+    fn built(&self) -> &Built {
+        self.built.get_or_init(Box::default)
+    }
+}
+
 impl Roots for StepRoots<'_> {
     fn input(&self) -> &Value {
         self.input
     }
 
     fn context(&self) -> &Value {
-        self.context.get_or_init(|| self.build_context())
+        self.built().context.get_or_init(|| self.build_context())
     }
 
     fn context_member(&self, name: &str) -> Option<&Value> {
         match name {
             "Execution" => Some(self.info.execution()),
             "StateMachine" => Some(&self.info.state_machine),
-            "State" => self.members[0]
+            "State" => self.built().members[0]
                 .get_or_init(|| Some(self.state_member()))
                 .as_ref(),
-            "Task" => self.members[1].get_or_init(|| self.task_member()).as_ref(),
-            "Map" => self.members[2].get_or_init(|| self.map_member()).as_ref(),
+            "Task" => self.built().members[1]
+                .get_or_init(|| self.task_member())
+                .as_ref(),
+            "Map" => self.built().members[2]
+                .get_or_init(|| self.map_member())
+                .as_ref(),
             _ => None,
         }
     }
