@@ -468,7 +468,7 @@ struct Parser<'a> {
     pos: usize,
 }
 
-fn is_name_char(c: char) -> bool {
+const fn is_name_char(c: char) -> bool {
     !matches!(
         c,
         '.' | '['
@@ -494,6 +494,17 @@ fn is_name_char(c: char) -> bool {
     )
 }
 
+/// The bytes that end a name: the ASCII characters [`is_name_char`] refuses.
+const ENDS_NAME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = !is_name_char(b as u8 as char);
+        b += 1;
+    }
+    t
+};
+
 impl<'a> Parser<'a> {
     fn new(src: &'a str) -> Self {
         Parser { src, pos: 0 }
@@ -511,7 +522,11 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.rest().chars().next(),
+            None => None,
+        }
     }
 
     fn at_end(&self) -> bool {
@@ -519,7 +534,12 @@ impl<'a> Parser<'a> {
     }
 
     fn eat(&mut self, s: &str) -> bool {
-        if self.rest().starts_with(s) {
+        if self
+            .src
+            .as_bytes()
+            .get(self.pos..)
+            .is_some_and(|r| r.starts_with(s.as_bytes()))
+        {
             self.pos += s.len();
             true
         } else {
@@ -560,7 +580,7 @@ impl<'a> Parser<'a> {
         let rest = &self.src.as_bytes()[start..];
         let len = rest
             .iter()
-            .position(|&b| b.is_ascii() && !is_name_char(char::from(b)))
+            .position(|&b| ENDS_NAME[usize::from(b)])
             .unwrap_or(rest.len());
         self.pos += len;
         &self.src[start..self.pos]

@@ -234,27 +234,27 @@ pub fn eval_call(call: &Call, roots: &dyn Roots) -> Result<Value, DataError> {
     intrinsics::apply(call.func, args, roots.env()).map_err(|e| DataError::intrinsic(e.0))
 }
 
-fn compile_jsonpath(
-    value: &Value,
-    at: &mut Vec<String>,
+fn compile_jsonpath<'v>(
+    value: &'v Value,
+    at: &mut Vec<Cow<'v, str>>,
     errors: &mut Vec<TemplateError>,
 ) -> Template {
     match value {
         Value::Object(m) => {
             let mut fields = Vec::with_capacity(m.len());
             for (k, v) in m {
-                at.push(k.clone());
+                at.push(Cow::Borrowed(k));
                 if let Some(name) = k.strip_suffix(".$") {
                     match v {
                         Value::String(s) => match compile_dynamic(s, k) {
                             Ok(t) => fields.push((name.to_string(), t)),
                             Err(message) => errors.push(TemplateError {
-                                at: at.clone(),
+                                at: owned(at),
                                 message,
                             }),
                         },
                         other => errors.push(TemplateError {
-                            at: at.clone(),
+                            at: owned(at),
                             message: format!(
                                 "the value of the field `{k}` must be a path or an intrinsic function call, but it is {}",
                                 intrinsics_type(other)
@@ -271,7 +271,7 @@ fn compile_jsonpath(
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, v) in items.iter().enumerate() {
-                at.push(i.to_string());
+                at.push(Cow::Owned(i.to_string()));
                 out.push(compile_jsonpath(v, at, errors));
                 at.pop();
             }
@@ -279,6 +279,11 @@ fn compile_jsonpath(
         }
         other => Template::Static(other.clone()),
     }
+}
+
+/// Where a problem is, as the error keeps it.
+fn owned(at: &[Cow<'_, str>]) -> Vec<String> {
+    at.iter().map(|s| s.to_string()).collect()
 }
 
 fn intrinsics_type(v: &Value) -> &'static str {
@@ -323,10 +328,10 @@ pub fn compile_dynamic(s: &str, field: &str) -> Result<Template, String> {
     }
 }
 
-fn compile_jsonata(
-    value: &Value,
+fn compile_jsonata<'v>(
+    value: &'v Value,
     field: &str,
-    at: &mut Vec<String>,
+    at: &mut Vec<Cow<'v, str>>,
     errors: &mut Vec<TemplateError>,
 ) -> Template {
     match value {
@@ -338,7 +343,7 @@ fn compile_jsonata(
                 },
                 Err(e) => {
                     errors.push(TemplateError {
-                        at: at.clone(),
+                        at: owned(at),
                         message: format!(
                             "the JSONata expression in `{field}` is invalid: {e}{}",
                             crate::data::jsonata::position_note(&e)
@@ -352,7 +357,7 @@ fn compile_jsonata(
         Value::Object(m) => {
             let mut fields = Vec::with_capacity(m.len());
             for (k, v) in m {
-                at.push(k.clone());
+                at.push(Cow::Borrowed(k));
                 let sub = format!("{field}/{k}");
                 fields.push((k.clone(), compile_jsonata(v, &sub, at, errors)));
                 at.pop();
@@ -362,7 +367,7 @@ fn compile_jsonata(
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, v) in items.iter().enumerate() {
-                at.push(i.to_string());
+                at.push(Cow::Owned(i.to_string()));
                 let sub = format!("{field}/{i}");
                 out.push(compile_jsonata(v, &sub, at, errors));
                 at.pop();

@@ -141,7 +141,11 @@ impl P<'_> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.rest().chars().next(),
+            None => None,
+        }
     }
 
     fn ws(&mut self) {
@@ -235,7 +239,17 @@ impl P<'_> {
                         break;
                     }
                 }
-                match serde_json::from_str::<serde_json::Number>(&self.src[start..self.pos]) {
+                let text = &self.src[start..self.pos];
+                // A plain count (the usual literal) needs no number parser; leading zeros,
+                // signs, fractions and exponents take serde_json's rules.
+                if text.len() < 19
+                    && text.bytes().all(|b| b.is_ascii_digit())
+                    && (text.len() == 1 || !text.starts_with('0'))
+                    && let Ok(n) = text.parse::<u64>()
+                {
+                    return Ok(Arg::Literal(Value::from(n)));
+                }
+                match serde_json::from_str::<serde_json::Number>(text) {
                     Ok(n) => Ok(Arg::Literal(Value::Number(n))),
                     Err(_) => {
                         self.pos = start;
@@ -360,6 +374,29 @@ mod tests {
         ] {
             assert!(parse_call(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn number_literals_follow_json_rules() {
+        let literal = |text: &str| match parse_call(&format!("States.Array({text})")) {
+            Ok(c) => match &c.args[0] {
+                Arg::Literal(v) => Ok(v.clone()),
+                other => panic!("{text} parsed as {other:?}"),
+            },
+            Err(e) => Err(e),
+        };
+        assert_eq!(literal("0").unwrap(), serde_json::json!(0));
+        assert_eq!(literal("42").unwrap(), serde_json::json!(42));
+        assert_eq!(literal("-7").unwrap(), serde_json::json!(-7));
+        assert_eq!(literal("2.5").unwrap(), serde_json::json!(2.5));
+        assert_eq!(literal("1e3").unwrap(), serde_json::json!(1000.0));
+        assert_eq!(
+            literal("18446744073709551615").unwrap(),
+            serde_json::json!(u64::MAX)
+        );
+        assert!(literal("-0").unwrap().is_f64());
+        assert!(literal("017").is_err());
+        assert!(literal("1-2").is_err());
     }
 
     #[test]
