@@ -300,7 +300,9 @@ fn mock_handler(
                 .join("\n"),
         )
     })?;
-    let mut unknown: Vec<&str> = mock.states().filter(|s| !tasks.contains(s)).collect();
+    let known: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+        tasks.iter().copied().collect();
+    let mut unknown: Vec<&str> = mock.states().filter(|s| !known.contains(s)).collect();
     unknown.sort();
     if let Some(s) = unknown.first() {
         let pointer = format!("/StateMachines/{name}/TestCases/{case}/{s}");

@@ -94,9 +94,13 @@ impl Exec {
             )),
             _ => None,
         })?;
-        let context = self.roots(cx, effective, &th.scope, retry_count);
-        let mut ctx_roots = context;
-        ctx_roots.state.task_token = token;
+        let context = if handler.wants_context() {
+            let mut roots = self.roots(cx, effective, &th.scope, retry_count);
+            roots.state.task_token = token;
+            crate::data::roots::Roots::context(&roots).clone()
+        } else {
+            Value::Null
+        };
         let (submitted_tx, mut submitted_rx) = tokio::sync::mpsc::unbounded_channel();
         let request = TaskRequest {
             state_name: s.name.clone(),
@@ -106,7 +110,7 @@ impl Exec {
             task_token: token.map(str::to_string),
             timeout: timeout.map(Duration::from_secs),
             heartbeat: heartbeat.map(Duration::from_secs),
-            context: crate::data::roots::Roots::context(&ctx_roots).clone(),
+            context,
             submitted: Some(submitted_tx),
         };
         let call = handler.invoke(request);

@@ -18,7 +18,8 @@ pub struct TaskRequest {
     pub task_token: Option<String>,
     pub timeout: Option<Duration>,
     pub heartbeat: Option<Duration>,
-    /// The context object as the state sees it.
+    /// The context object as the state sees it; `Null` for a handler that does not read it
+    /// ([`TaskHandler::wants_context`]).
     pub context: Value,
     /// Where a handler reports that the work was submitted and it now waits for it to finish
     /// (`.sync` integrations): the value is the submit call's response, recorded as a
@@ -52,6 +53,11 @@ pub trait TaskHandler: Send + Sync {
     /// A short name for messages (`mock`, `command`, `lambda`).
     fn name(&self) -> &str;
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>>;
+    /// Whether the handler reads [`TaskRequest::context`]. The context object holds the
+    /// execution's input, so it is only built for a handler that asks for it.
+    fn wants_context(&self) -> bool {
+        true
+    }
 }
 
 /// A handler from a closure, for tests and embedding.

@@ -204,6 +204,10 @@ impl TaskHandler for MockHandler {
         "mock"
     }
 
+    fn wants_context(&self) -> bool {
+        false
+    }
+
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
         let r = self.next(&request.state_name);
         Box::pin(async move {

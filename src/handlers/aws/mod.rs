@@ -78,6 +78,10 @@ impl TaskHandler for AwsHandler {
         "aws"
     }
 
+    fn wants_context(&self) -> bool {
+        false
+    }
+
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
         Box::pin(self.run(request))
     }

@@ -91,4 +91,8 @@ impl TaskHandler for WaitForCallback {
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
         Box::pin(self.run(request))
     }
+
+    fn wants_context(&self) -> bool {
+        self.inner.wants_context()
+    }
 }
