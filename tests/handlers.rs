@@ -64,6 +64,27 @@ fn a_local_command_gets_the_effective_input_on_stdin_and_answers_on_stdout() {
 }
 
 #[test]
+fn a_local_command_sees_the_context_object_in_its_environment() {
+    let d = scratch("context");
+    write(&d, "m.asl.json", ONE_TASK);
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            r#"{"n": 1}"#,
+            "--execution-name",
+            "ctx-run",
+            "--local",
+            r#"Work=python3 -c 'import json,os; c=json.loads(os.environ["ASL_CONTEXT"]); print(json.dumps([c["Execution"]["Name"], c["Execution"]["Input"], c["State"]["Name"], c["State"]["RetryCount"]]))'"#,
+        ],
+    );
+    assert_eq!(text(&o.stderr), "");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout), "[\"ctx-run\",{\"n\":1},\"Work\",0]\n");
+}
+
+#[test]
 fn a_named_error_from_a_command_is_retried_then_caught() {
     let d = scratch("named");
     write(&d, "m.asl.json", ONE_TASK);
