@@ -31,10 +31,7 @@ impl Exec {
         th: &mut Thread,
     ) -> Result<StepOut, Stop> {
         let s = cx.state;
-        let effective: Cow<Value> = match s.language {
-            QueryLanguage::JsonPath => self.filter(cx, &s.io.input_path, &raw, &th.scope)?,
-            QueryLanguage::Jsonata => Cow::Borrowed(&raw),
-        };
+        let effective = self.effective(cx, &raw, th)?;
         let retriers = s.kind.retriers();
         // Without Retry or Catch nothing needs the raw input after a successful action, so
         // ResultPath can write into it instead of into a copy (a large payload carried
@@ -160,11 +157,7 @@ impl Exec {
         raw: Value,
         th: &mut Thread,
     ) -> Result<StepOut, Stop> {
-        let s = cx.state;
-        let effective: Cow<Value> = match s.language {
-            QueryLanguage::JsonPath => self.filter(cx, &s.io.input_path, &raw, &th.scope)?,
-            QueryLanguage::Jsonata => Cow::Borrowed(&raw),
-        };
+        let effective = self.effective(cx, &raw, th)?;
         let params = self.parameters(cx, &effective, th, 0, None)?;
         let result = pass_result(cx, result, params);
         match self.conclude(cx, &raw, result, th, 0)? {
@@ -174,6 +167,19 @@ impl Exec {
                 let output = self.place(cx, raw, selected)?;
                 self.finish(cx, output, assigned, th)
             }
+        }
+    }
+
+    /// The effective input: `InputPath` applied (JSONPath), or the raw input (JSONata).
+    fn effective<'v>(
+        &self,
+        cx: &StateCx<'_>,
+        raw: &'v Value,
+        th: &Thread,
+    ) -> Result<Cow<'v, Value>, Stop> {
+        match cx.state.language {
+            QueryLanguage::JsonPath => self.filter(cx, &cx.state.io.input_path, raw, &th.scope),
+            QueryLanguage::Jsonata => Ok(Cow::Borrowed(raw)),
         }
     }
 
