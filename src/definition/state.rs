@@ -71,6 +71,15 @@ impl Kind {
         }
     }
 
+    /// Whether running the state can wait (on a clock, a handler, branches or iterations):
+    /// Wait, Task, Parallel and Map. The others run from start to end at once.
+    pub fn can_wait(&self) -> bool {
+        !matches!(
+            self,
+            Kind::Pass { .. } | Kind::Choice(_) | Kind::Succeed | Kind::Fail(_)
+        )
+    }
+
     pub fn retriers(&self) -> &[Retrier] {
         match self {
             Kind::Task(t) => &t.retry,

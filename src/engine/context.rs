@@ -176,6 +176,10 @@ impl<'a> StepRoots<'a> {
         self
     }
 
+    fn built(&self) -> &Built {
+        self.built.get_or_init(Box::default)
+    }
+
     fn state_member(&self) -> Value {
         let mut state = json!({
             "Name": self.state.name,
@@ -214,12 +218,6 @@ impl<'a> StepRoots<'a> {
             m.insert("Map".into(), map);
         }
         Value::Object(m)
-    }
-}
-
-impl StepRoots<'_> {
-    fn built(&self) -> &Built {
-        self.built.get_or_init(Box::default)
     }
 }
 

@@ -550,11 +550,10 @@ impl Exec {
     /// Enters state `s`: the deadline, its entered time and event.
     fn enter<'s>(&self, s: &'s State, input: &Value, th: &mut Thread) -> Result<StateCx<'s>, Stop> {
         self.check_deadline(th)?;
-        let entered = match s.kind {
-            Kind::Pass { .. } | Kind::Choice(_) | Kind::Succeed | Kind::Fail(_) => {
-                Entered::later(self.clock, th.time)
-            }
-            _ => Entered::now(self.clock, th.time),
+        let entered = if s.kind.can_wait() {
+            Entered::now(self.clock, th.time)
+        } else {
+            Entered::later(self.clock, th.time)
         };
         let entered_id = self.emit(th, entered_kind(&s.kind), || {
             history::state_entered(&s.name, input)

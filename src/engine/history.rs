@@ -95,12 +95,39 @@ impl History {
         at: Instant,
         details: impl FnOnce() -> Option<(String, Value)>,
     ) -> Result<u64, TooManyEvents> {
+        self.record(|| self.next_id(), kind, previous, at, details)
+    }
+
+    /// Records a final event even when the cap is reached (the execution's end).
+    pub fn emit_final(
+        &self,
+        kind: &str,
+        previous: u64,
+        at: Instant,
+        details: Option<(String, Value)>,
+    ) -> u64 {
+        let past_cap = || Ok::<_, TooManyEvents>(self.count.fetch_add(1, Ordering::Relaxed) + 1);
+        // `past_cap` never fails, so neither does the recording.
+        match self.record(past_cap, kind, previous, at, || details) {
+            Ok(id) | Err(TooManyEvents(id)) => id,
+        }
+    }
+
+    /// Takes an id from `take_id` and, when someone listens, builds the event and hands it on.
+    fn record(
+        &self,
+        take_id: impl FnOnce() -> Result<u64, TooManyEvents>,
+        kind: &str,
+        previous: u64,
+        at: Instant,
+        details: impl FnOnce() -> Option<(String, Value)>,
+    ) -> Result<u64, TooManyEvents> {
         if !self.detailed() {
-            return self.next_id();
+            return take_id();
         }
         // Held while the id is taken, so that events are kept and shown in id order.
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let id = self.next_id()?;
+        let id = take_id()?;
         let e = Event {
             id,
             previous_event_id: previous,
@@ -128,35 +155,6 @@ impl History {
             })
             .map(|n| n + 1)
             .map_err(|_| TooManyEvents(self.max_events.unwrap_or(u64::MAX)))
-    }
-
-    /// Records a final event even when the cap is reached (the execution's end).
-    pub fn emit_final(
-        &self,
-        kind: &str,
-        previous: u64,
-        at: Instant,
-        details: Option<(String, Value)>,
-    ) -> u64 {
-        if !self.detailed() {
-            return self.count.fetch_add(1, Ordering::Relaxed) + 1;
-        }
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let id = self.count.fetch_add(1, Ordering::Relaxed) + 1;
-        let e = Event {
-            id,
-            previous_event_id: previous,
-            timestamp: at,
-            kind: kind.to_string(),
-            details,
-        };
-        if let Some(s) = &self.sink {
-            s.event(&e);
-        }
-        if self.keep {
-            inner.events.push(e);
-        }
-        id
     }
 
     pub fn count(&self) -> u64 {
