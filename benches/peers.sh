@@ -16,7 +16,7 @@ cargo build --release --quiet
 # Measured as installed (`cargo install` copies the binary): a freshly linked file is mapped
 # from page-cache pages the linker wrote piecemeal, which costs ~0.2 ms more at every start.
 asl=$out/asl
-cp "$root/target/release/asl" "$asl"
+cp "$root/target/$(rustc -vV | sed -n 's/^host: //p')/release/asl" "$asl"
 
 # The Task mock contract of task-mocked-1k: every Task state returns the constant result.
 mocks=$out/task-mocks.json
