@@ -12,7 +12,7 @@ pub enum Filter {
     #[default]
     All,
     Nothing,
-    Path(Path),
+    Path(Box<Path>),
 }
 
 /// `ResultPath`: absent means `$` (the result replaces the input), `null` discards the result.
@@ -21,7 +21,7 @@ pub enum ResultPath {
     #[default]
     Replace,
     Discard,
-    At(Path),
+    At(Box<Path>),
 }
 
 /// The data-flow fields of one state. JSONPath states use the first five, JSONata states use
@@ -29,11 +29,11 @@ pub enum ResultPath {
 #[derive(Debug, Clone, Default)]
 pub struct Io {
     pub input_path: Filter,
-    pub parameters: Option<Template>,
-    pub result_selector: Option<Template>,
+    pub parameters: Option<Box<Template>>,
+    pub result_selector: Option<Box<Template>>,
     pub result_path: ResultPath,
     pub output_path: Filter,
-    pub output: Option<Template>,
+    pub output: Option<Box<Template>>,
 }
 
 /// A value given literally, by a path, by an intrinsic call, or by a JSONata expression

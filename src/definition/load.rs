@@ -499,7 +499,10 @@ impl Cx {
         match o.get(k) {
             None => Filter::All,
             Some(Value::Null) => Filter::Nothing,
-            Some(_) => self.path(o, k).map(Filter::Path).unwrap_or_default(),
+            Some(_) => self
+                .path(o, k)
+                .map(|p| Filter::Path(Box::new(p)))
+                .unwrap_or_default(),
         }
     }
 
@@ -910,9 +913,9 @@ impl Cx {
                 io.input_path = self.filter(o, "InputPath");
                 io.output_path = self.filter(o, "OutputPath");
                 if ty != "Map" {
-                    io.parameters = self.template_jsonpath(o, "Parameters");
+                    io.parameters = self.template_jsonpath(o, "Parameters").map(Box::new);
                 }
-                io.result_selector = self.template_jsonpath(o, "ResultSelector");
+                io.result_selector = self.template_jsonpath(o, "ResultSelector").map(Box::new);
                 io.result_path = match o.get("ResultPath") {
                     None => ResultPath::Replace,
                     Some(Value::Null) => ResultPath::Discard,
@@ -922,15 +925,15 @@ impl Cx {
                             if p.is_root() {
                                 ResultPath::Replace
                             } else {
-                                ResultPath::At(p)
+                                ResultPath::At(Box::new(p))
                             }
                         })
                         .unwrap_or_default(),
                 };
             }
             QueryLanguage::Jsonata => {
-                io.parameters = self.template_jsonata(o, "Arguments");
-                io.output = self.template_jsonata(o, "Output");
+                io.parameters = self.template_jsonata(o, "Arguments").map(Box::new);
+                io.output = self.template_jsonata(o, "Output").map(Box::new);
             }
         }
         let assign = if o.has("Assign") {
@@ -951,8 +954,8 @@ impl Cx {
                 })
             }
             "Succeed" => Some(Kind::Succeed),
-            "Fail" => Some(Kind::Fail(self.fail(o, lang))),
-            "Wait" => self.wait(o, lang).map(Kind::Wait),
+            "Fail" => Some(Kind::Fail(Box::new(self.fail(o, lang)))),
+            "Wait" => self.wait(o, lang).map(|w| Kind::Wait(Box::new(w))),
             "Task" => self
                 .task(o, lang, index, names)
                 .map(|t| Kind::Task(Box::new(t))),
@@ -978,7 +981,7 @@ impl Cx {
             kind: kind?,
             next,
             io,
-            assign,
+            assign: assign.map(Box::new),
         })
     }
 
@@ -1329,7 +1332,7 @@ impl Cx {
                         if p.is_root() {
                             ResultPath::Replace
                         } else {
-                            ResultPath::At(p)
+                            ResultPath::At(Box::new(p))
                         }
                     })
                     .unwrap_or_default(),

@@ -23,7 +23,7 @@ pub struct State {
     pub next: Next,
     pub io: Io,
     /// `Assign`: variable name -> template (JSONPath or JSONata form, by `language`).
-    pub assign: Option<Template>,
+    pub assign: Option<Box<Template>>,
 }
 
 /// Where a state goes when it succeeds. Choice, Succeed and Fail states hold `End` here.
@@ -41,9 +41,9 @@ pub enum Kind {
     },
     Task(Box<Task>),
     Choice(Box<Choice>),
-    Wait(Wait),
+    Wait(Box<Wait>),
     Succeed,
-    Fail(Fail),
+    Fail(Box<Fail>),
     Parallel(Box<Parallel>),
     Map(Box<Map>),
 }

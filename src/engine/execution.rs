@@ -699,10 +699,10 @@ impl Exec {
             Some(b) => (
                 b.next,
                 b.assign.as_ref(),
-                b.output.as_ref().or(s.io.output.as_ref()),
+                b.output.as_ref().or(s.io.output.as_deref()),
             ),
             None => match c.default {
-                Some(d) => (d, s.assign.as_ref(), s.io.output.as_ref()),
+                Some(d) => (d, s.assign.as_deref(), s.io.output.as_deref()),
                 None => {
                     return Err(Stop::Failed(Failure::new(
                         "States.NoChoiceMatched",
