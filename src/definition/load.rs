@@ -101,6 +101,55 @@ pub fn load_str(text: &str) -> Result<StateMachine, LoadError> {
 pub fn load_value(value: &Value) -> Loaded {
     let mut cx = Cx::default();
     let machine = cx.machine(value);
+    finish(cx, machine)
+}
+
+/// Loads a parsed definition it may consume, as `load_value` does. Each state's JSON is freed
+/// once the state is compiled, so the parsed tree and the compiled model never stand in
+/// memory side by side (for pass-chain-1k, a 2 MiB huge page fewer).
+pub fn load_owned(mut value: Value) -> Loaded {
+    let mut cx = Cx::default();
+    if let Value::Object(m) = &mut value {
+        take_states(m, &mut cx.taken);
+    }
+    let machine = cx.machine(&value);
+    finish(cx, machine)
+}
+
+/// Takes the `States` object of `graph`, and of every graph nested in its states (Parallel
+/// branches, Map item processors), out of the tree, leaving an empty object in its place: every
+/// check still sees a `States` object, and [`Cx::graph`] finds the states in `taken` by the
+/// address of that empty object.
+fn take_states(
+    graph: &mut JsonMap<String, Value>,
+    taken: &mut HashMap<usize, JsonMap<String, Value>>,
+) {
+    let Some(Value::Object(place)) = graph.get_mut("States") else {
+        return;
+    };
+    let mut states = std::mem::take(place);
+    let at = std::ptr::from_ref(place) as usize;
+    // One pass over each state's fields: looking three names up would hash each of them.
+    for state in states.values_mut() {
+        let Value::Object(s) = state else { continue };
+        for (k, v) in s.iter_mut() {
+            match (k.as_str(), v) {
+                ("Branches", Value::Array(branches)) => {
+                    for b in branches {
+                        if let Value::Object(b) = b {
+                            take_states(b, taken);
+                        }
+                    }
+                }
+                ("ItemProcessor" | "Iterator", Value::Object(p)) => take_states(p, taken),
+                _ => {}
+            }
+        }
+    }
+    taken.insert(at, states);
+}
+
+fn finish(cx: Cx, machine: Option<StateMachine>) -> Loaded {
     let has_errors = cx.diags.iter().any(Diagnostic::is_error);
     Loaded {
         machine: if has_errors { None } else { machine },
@@ -117,6 +166,9 @@ struct Cx {
     /// Inside the item processor of a DISTRIBUTED Map: a child workflow of its own, whose states
     /// may pick their query language afresh.
     in_child_workflow: bool,
+    /// The states of every graph, taken out of the tree by [`load_owned`] to be freed one by
+    /// one as they are compiled, by the address of the empty object left in their place.
+    taken: HashMap<usize, JsonMap<String, Value>>,
 }
 
 /// One JSON object being read, with its pointer.
@@ -727,7 +779,10 @@ impl Cx {
         }
         let start_name = self.string(o, "StartAt");
         let states_ptr = o.at("States");
-        let states_map = self.object(o, "States")?;
+        let in_tree = self.object(o, "States")?;
+        // The states themselves, when `load_owned` took them out of the tree.
+        let owned = self.taken.remove(&(std::ptr::from_ref(in_tree) as usize));
+        let states_map = owned.as_ref().unwrap_or(in_tree);
         if states_map.is_empty() {
             self.schema(
                 &states_ptr,
@@ -735,7 +790,8 @@ impl Cx {
             );
             return None;
         }
-        let names: Vec<&String> = states_map.keys().collect();
+        let keys: Vec<String> = states_map.keys().cloned().collect();
+        let names: Vec<&String> = keys.iter().collect();
         let index: HashMap<&str, usize> = names
             .iter()
             .enumerate()
@@ -774,11 +830,16 @@ impl Cx {
             None => None,
         };
         let mut states = Vec::with_capacity(names.len());
-        for (name, v) in states_map {
+        let mut one = |cx: &mut Self, name: &str, v: &Value| {
             let p = states_ptr.key(name);
-            if let Some(s) = self.state(name, v, &p, lang, &index, &names) {
+            if let Some(s) = cx.state(name, v, &p, lang, &index, &names) {
                 states.push(s);
             }
+        };
+        match owned {
+            // Each state's JSON is dropped as soon as it is compiled.
+            Some(map) => map.into_iter().for_each(|(name, v)| one(self, &name, &v)),
+            None => in_tree.iter().for_each(|(name, v)| one(self, name, v)),
         }
         if states.len() != names.len() {
             return None;
@@ -1870,6 +1931,41 @@ mod tests {
             .filter(Diagnostic::is_error)
             .map(|d| (d.code.as_str().to_string(), d.location))
             .collect()
+    }
+
+    #[test]
+    fn consuming_the_tree_loads_the_same_machine_and_diagnostics() {
+        let branch = |s: &str, next: &str| json!({"StartAt": s, "States": {s: {"Type": "Pass", "Next": next}, "End": {"Type": "Succeed"}}});
+        let machines = [
+            // Nested graphs of every kind: Parallel branches, ItemProcessor, Iterator.
+            json!({"StartAt": "P", "States": {
+                "P": {"Type": "Parallel", "Branches": [branch("A", "End"), branch("B", "End")], "Next": "M"},
+                "M": {"Type": "Map", "ItemProcessor": branch("C", "End"), "Next": "I"},
+                "I": {"Type": "Map", "Iterator": {"StartAt": "D", "States": {
+                    "D": {"Type": "Parallel", "Branches": [branch("E", "End")], "End": true}}}, "End": true}}}),
+            // Problems inside nested graphs, and states that are not objects.
+            json!({"StartAt": "P", "States": {
+                "P": {"Type": "Parallel", "Branches": [branch("A", "Nowhere"), 7, {"States": []}], "End": true},
+                "Q": [],
+                "M": {"Type": "Map", "ItemProcessor": {"StartAt": "X", "States": {}}, "End": true}}}),
+            json!({"StartAt": "A", "States": []}),
+            json!({"StartAt": "A", "States": {}}),
+            json!({"States": {"A": {"Type": "Pass", "End": true}}}),
+        ];
+        for m in machines {
+            let borrowed = load_value(&m);
+            let owned = load_owned(m.clone());
+            assert_eq!(
+                format!("{:?}", owned.diagnostics),
+                format!("{:?}", borrowed.diagnostics),
+                "{m}"
+            );
+            assert_eq!(
+                format!("{:?}", owned.machine),
+                format!("{:?}", borrowed.machine),
+                "{m}"
+            );
+        }
     }
 
     #[test]

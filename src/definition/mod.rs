@@ -29,7 +29,7 @@ pub use diagnostic::{Code, Diagnostic, Pointer, Severity};
 pub use error_name::ErrorName;
 pub use fail::Fail;
 pub use io::{Dynamic, Filter, Io, ResultPath};
-pub use load::{LoadError, Loaded, load_str, load_value};
+pub use load::{LoadError, Loaded, load_owned, load_str, load_value};
 pub use machine::{Graph, QueryLanguage, StateMachine};
 pub use map::{ItemsSource, Map, MapMode};
 pub use parallel::Parallel;
