@@ -25,4 +25,5 @@ pub mod definition;
 pub mod engine;
 pub mod handlers;
 pub mod source;
+pub mod testing;
 pub mod validate;
