@@ -13,6 +13,10 @@ pub enum Clock {
     #[default]
     Virtual,
     Real,
+    /// Virtual time that starts at a given instant instead of the wall clock's now, and does
+    /// not move while the engine computes: the same execution sees the same times on every
+    /// run (`asl test`).
+    Fixed(Instant),
 }
 
 /// The time of one path of an execution.
@@ -24,10 +28,14 @@ pub struct PathTime {
 
 impl Clock {
     pub fn now(self, t: &PathTime) -> Instant {
-        let real = Instant::now();
+        let real = match self {
+            Clock::Fixed(_) => Instant(0),
+            _ => Instant::now(),
+        };
         match self {
             Clock::Real => real,
             Clock::Virtual => Instant(real.0 + t.offset.as_nanos() as i128),
+            Clock::Fixed(start) => Instant(start.0 + t.offset.as_nanos() as i128),
         }
     }
 
@@ -35,7 +43,12 @@ impl Clock {
     pub async fn sleep(self, t: &mut PathTime, d: Duration) {
         match self {
             Clock::Real => tokio::time::sleep(d).await,
-            Clock::Virtual => t.offset += d,
+            Clock::Virtual | Clock::Fixed(_) => t.offset += d,
         }
+    }
+
+    /// Whether waits return at once (the virtual clocks).
+    pub fn is_virtual(self) -> bool {
+        !matches!(self, Clock::Real)
     }
 }

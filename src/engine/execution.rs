@@ -4,6 +4,7 @@ use super::clock::{Clock, PathTime};
 use super::context::{Entered, ExecutionInfo, ExecutionInput, StateInfo, StepRoots};
 use super::failure::{Failure, Fault, Stop};
 use super::history::{self, Event, EventSink, History, TooManyEvents};
+use super::probe::{Frame, Probe};
 use super::size;
 use super::variables::Scope;
 use crate::data::intrinsics::IntrinsicEnv;
@@ -44,6 +45,11 @@ pub struct Options {
     /// The JSON text the input was parsed from, if the caller has it: `$$.Execution.Input` is
     /// then parsed from it when read, instead of the execution holding a copy of the input.
     pub input_text: Option<std::sync::Arc<str>>,
+    /// Seeds every random draw of the execution (`States.UUID`, `$uuid`, `$random`, jitter,
+    /// task tokens), so that runs repeat exactly; `None` draws from the operating system.
+    pub seed: Option<u64>,
+    /// Told the structure of the execution as it runs (`asl test`).
+    pub probe: Option<std::sync::Arc<dyn Probe>>,
 }
 
 impl Default for Options {
@@ -62,6 +68,8 @@ impl Default for Options {
             payload_limit: Some(size::PAYLOAD_LIMIT),
             abort_on_ctrl_c: false,
             input_text: None,
+            seed: None,
+            probe: None,
         }
     }
 }
@@ -94,6 +102,9 @@ pub struct Outcome {
     pub cause: Option<String>,
     /// The history, when `keep_history` was set.
     pub events: Vec<Event>,
+    /// When the execution started and ended, on its clock.
+    pub started: Instant,
+    pub ended: Instant,
 }
 
 impl Outcome {
@@ -129,7 +140,7 @@ pub async fn run(
     input: Value,
     mut opts: Options,
 ) -> Result<Outcome, Fault> {
-    let start = Instant::now();
+    let start = opts.clock.now(&PathTime::default());
     let p = partition(&opts.region);
     let sm_arn = format!(
         "arn:{p}:states:{}:{}:stateMachine:{}",
@@ -169,6 +180,8 @@ pub async fn run(
         payload_limit: opts.payload_limit,
         region: opts.region.clone(),
         rng: OnceLock::new(),
+        seed: opts.seed,
+        probe: opts.probe.take(),
     };
     let mut th = Thread::default();
     let role = opts.role_arn.clone();
@@ -218,6 +231,8 @@ pub async fn run(
                 error: None,
                 cause: None,
                 events: Vec::new(),
+                started: start,
+                ended: now,
             }
         }
         Err(Stop::Failed(f)) => {
@@ -240,6 +255,8 @@ pub async fn run(
                 error: (!f.error.is_empty()).then_some(f.error),
                 cause: f.cause,
                 events: Vec::new(),
+                started: start,
+                ended: now,
             }
         }
         Err(Stop::TimedOut) => {
@@ -258,6 +275,8 @@ pub async fn run(
                 error: Some("States.Timeout".into()),
                 cause: None,
                 events: Vec::new(),
+                started: start,
+                ended: now,
             }
         }
         Err(Stop::Aborted(why)) => {
@@ -273,12 +292,16 @@ pub async fn run(
                 error: None,
                 cause: Some(why),
                 events: Vec::new(),
+                started: start,
+                ended: now,
             }
         }
         Err(Stop::Fault(f)) => return Err(f),
     };
     Ok(Outcome {
         events: exec.history.take_events(),
+        started: start,
+        ended: now,
         ..outcome
     })
 }
@@ -294,6 +317,9 @@ pub(crate) struct Exec {
     pub(crate) region: String,
     /// Seeded on first use: most executions never draw a number.
     rng: OnceLock<Mutex<rand::rngs::StdRng>>,
+    /// [`Options::seed`].
+    seed: Option<u64>,
+    pub(crate) probe: Option<std::sync::Arc<dyn Probe>>,
 }
 
 use rand::SeedableRng;
@@ -305,6 +331,8 @@ pub(crate) struct Thread {
     /// The id of this path's last event (the next event's `previousEventId`).
     pub(crate) prev: u64,
     pub(crate) scope: Scope,
+    /// The Parallel branch or Map iteration this path runs in ([`Probe`]).
+    pub(crate) frame: Option<Frame>,
 }
 
 /// A state being run: what error messages and the context object need.
@@ -312,6 +340,8 @@ pub(crate) struct StateCx<'a> {
     pub(crate) state: &'a State,
     pub(crate) entered: Entered,
     pub(crate) entered_id: u64,
+    /// The [`Probe`]'s id of this visit; 0 without a probe.
+    pub(crate) visit: u64,
 }
 
 /// What a state produced.
@@ -334,7 +364,28 @@ impl IntrinsicEnv for Exec {
         }
     }
     fn uuid(&self) -> String {
-        uuid::Uuid::new_v4().to_string()
+        match self.seed {
+            None => uuid::Uuid::new_v4().to_string(),
+            Some(_) => {
+                let mut bytes = [0u8; 16];
+                self.rng()
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .fill(&mut bytes[..]);
+                uuid::Builder::from_random_bytes(bytes)
+                    .into_uuid()
+                    .to_string()
+            }
+        }
+    }
+    fn random_seed(&self) -> Option<u64> {
+        self.seed?;
+        Some(
+            self.rng()
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .r#gen::<u64>(),
+        )
     }
 }
 
@@ -399,8 +450,12 @@ impl Exec {
     }
 
     fn rng(&self) -> &Mutex<rand::rngs::StdRng> {
-        self.rng
-            .get_or_init(|| Mutex::new(rand::rngs::StdRng::from_entropy()))
+        self.rng.get_or_init(|| {
+            Mutex::new(match self.seed {
+                Some(seed) => rand::rngs::StdRng::seed_from_u64(seed),
+                None => rand::rngs::StdRng::from_entropy(),
+            })
+        })
     }
 
     pub(crate) fn random_unit(&self) -> f64 {
@@ -430,7 +485,7 @@ impl Exec {
 
     /// Waits `d` on path `th`, stopping at the execution's deadline.
     pub(crate) async fn sleep(&self, th: &mut Thread, d: Duration) -> Result<(), Stop> {
-        if let (Some(deadline), Clock::Virtual) = (self.deadline, self.clock) {
+        if let (Some(deadline), true) = (self.deadline, self.clock.is_virtual()) {
             let now = self.clock.now(&th.time);
             if now.0 + d.as_nanos() as i128 > deadline.0 {
                 return Err(Stop::TimedOut);
@@ -528,14 +583,31 @@ impl Exec {
                 // States that cannot wait run as plain calls; the others' futures are boxed,
                 // so that this loop's own future stays small.
                 let out = match &s.kind {
-                    Kind::Pass { result } => self.pass(&cx, result, input, th)?,
-                    Kind::Choice(c) => self.choice(&cx, c, input, th)?,
-                    Kind::Succeed => self.succeed(&cx, input, th)?,
-                    Kind::Fail(f) => return Err(self.fail(&cx, f, &input, th)),
-                    Kind::Wait(w) => Box::pin(self.wait(&cx, w, input, th)).await?,
-                    _ => Box::pin(self.process(&cx, input, th)).await?,
+                    Kind::Pass { result } => self.pass(&cx, result, input, th),
+                    Kind::Choice(c) => self.choice(&cx, c, input, th),
+                    Kind::Succeed => self.succeed(&cx, input, th),
+                    Kind::Fail(f) => Err(self.fail(&cx, f, &input, th)),
+                    Kind::Wait(w) => Box::pin(self.wait(&cx, w, input, th)).await,
+                    _ => Box::pin(self.process(&cx, input, th)).await,
                 };
-                let (next, output) = self.exit(&cx, out, th)?;
+                let exited = out.and_then(|out| self.exit(&cx, out, th));
+                let (next, output) = match (exited, &self.probe) {
+                    (Ok(step), None) => step,
+                    (Ok((next, output)), Some(p)) => {
+                        let to = match next {
+                            Next::To(j) => Some(&g.states[j]),
+                            Next::End => None,
+                        };
+                        p.exited(cx.visit, &output, to, &th.scope.visible());
+                        (next, output)
+                    }
+                    (Err(e), probe) => {
+                        if let (Some(p), Stop::Failed(f)) = (probe, &e) {
+                            p.failed(cx.visit, f);
+                        }
+                        return Err(e);
+                    }
+                };
                 match next {
                     Next::To(j) => {
                         i = j;
@@ -558,10 +630,15 @@ impl Exec {
         let entered_id = self.emit(th, entered_kind(&s.kind), || {
             history::state_entered(&s.name, input)
         })?;
+        let visit = match &self.probe {
+            Some(p) => p.entered(th.frame, s, input),
+            None => 0,
+        };
         Ok(StateCx {
             state: s,
             entered,
             entered_id,
+            visit,
         })
     }
 
@@ -689,12 +766,18 @@ impl Exec {
         };
         let roots = self.roots(cx, &eff, &th.scope, 0);
         let mut chosen = None;
-        for b in &c.choices {
+        for (i, b) in c.choices.iter().enumerate() {
             if b.rule.eval(&roots).map_err(|e| self.data_failure(cx, e))? {
-                chosen = Some(b);
+                chosen = Some((i, b));
                 break;
             }
         }
+        if let Some(p) = &self.probe
+            && (chosen.is_some() || c.default.is_some())
+        {
+            p.chose(cx.visit, chosen.map(|(i, _)| i));
+        }
+        let chosen = chosen.map(|(_, b)| b);
         let (next, assign, output) = match chosen {
             Some(b) => (
                 b.next,

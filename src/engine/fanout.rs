@@ -9,6 +9,7 @@
 use super::clock::PathTime;
 use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
 use super::failure::{Failure, Fault, Stop};
+use super::probe::Frame;
 use super::variables::Scope;
 use crate::data::jsonpath::Root;
 use crate::data::roots::{DataError, ReadError, read};
@@ -181,6 +182,10 @@ impl Exec {
                         time: t,
                         prev: started,
                         scope: Scope::child(shared.clone()),
+                        frame: Some(Frame {
+                            parent: cx.visit,
+                            index: i,
+                        }),
                     };
                     async move {
                         let result = self.run_graph(g, input.clone(), &mut branch).await;
@@ -222,7 +227,6 @@ impl Exec {
                 None => {}
             }
         }
-        let _ = cx;
         self.emit(th, "ParallelStateSucceeded", || None)?;
         Ok(Value::Array(out))
     }
@@ -285,6 +289,10 @@ impl Exec {
                         time: t,
                         prev: started,
                         scope: Scope::child(shared.clone()),
+                        frame: Some(Frame {
+                            parent: cx.visit,
+                            index: i,
+                        }),
                     };
                     async move {
                         let result = self

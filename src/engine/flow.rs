@@ -55,15 +55,27 @@ impl Exec {
                         return Err(Stop::Failed(f));
                     }
                     let unit = self.random_unit();
-                    if let Some((_, delay)) =
+                    if let Some((rule, delay)) =
                         retry::next_delay(retriers, &mut counts, &f.error, unit)
                     {
+                        if let Some(p) = &self.probe {
+                            p.retried(cx.visit, rule, &f);
+                        }
                         Box::pin(self.sleep(th, delay)).await?;
                         retry_count += 1;
                         continue;
                     }
-                    if let Some(c) = s.kind.catchers().iter().find(|c| c.matches(&f.error)) {
-                        return self.caught(cx, c, &raw, f, th);
+                    if let Some(p) = &self.probe
+                        && let Some(rule) = retriers.iter().position(|r| r.matches(&f.error))
+                    {
+                        p.exhausted(cx.visit, rule, &f);
+                    }
+                    let catchers = s.kind.catchers();
+                    if let Some(i) = catchers.iter().position(|c| c.matches(&f.error)) {
+                        if let Some(p) = &self.probe {
+                            p.caught(cx.visit, i, &f);
+                        }
+                        return self.caught(cx, &catchers[i], &raw, f, th);
                     }
                     return Err(Stop::Failed(f));
                 }

@@ -113,6 +113,9 @@ impl Exec {
             context,
             submitted: Some(submitted_tx),
         };
+        if let Some(p) = &self.probe {
+            p.called(cx.visit, &request.input);
+        }
         let call = handler.invoke(request);
         // While the handler works, record its submissions (`.sync`) as they happen.
         let call = async {

@@ -49,6 +49,11 @@ pub trait IntrinsicEnv: Send + Sync {
     fn random_int(&self, start: i64, end: i64, seed: Option<i64>) -> i64;
     /// A fresh version 4 UUID.
     fn uuid(&self) -> String;
+    /// A seed for a private generator (JSONata's `$uuid` and `$random`) when the execution's
+    /// random draws are seeded, so that they repeat too; `None` when they are not.
+    fn random_seed(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The environment used outside executions (`asl eval`): real randomness.

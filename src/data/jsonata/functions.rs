@@ -39,8 +39,19 @@ fn via_intrinsic(
 pub fn register(
     ev: &mut Evaluator,
     mentions: impl Fn(&str) -> bool,
-    _env: &dyn IntrinsicEnv,
+    env: &dyn IntrinsicEnv,
 ) -> Result<(), EvaluatorError> {
+    // A seeded execution draws `$uuid` and unseeded `$random` from a generator seeded by the
+    // execution's own, so that they repeat from run to run.
+    let seeded = if mentions("uuid") || mentions("random") {
+        env.random_seed().map(|s| {
+            std::rc::Rc::new(std::cell::RefCell::new(rand::rngs::StdRng::seed_from_u64(
+                s,
+            )))
+        })
+    } else {
+        None
+    };
     if mentions("partition") {
         ev.register_fn(
             "partition",
@@ -54,15 +65,24 @@ pub fn register(
         ev.register_fn("hash", via_intrinsic("hash", intrinsics::encoding::hash))?;
     }
     if mentions("uuid") {
-        ev.register_fn("uuid", |_: &[JValue]| -> HostResult {
-            Ok(JValue::from(uuid::Uuid::new_v4().to_string()))
+        let rng = seeded.clone();
+        ev.register_fn("uuid", move |_: &[JValue]| -> HostResult {
+            let id = match &rng {
+                Some(rng) => {
+                    let mut bytes = [0u8; 16];
+                    rng.borrow_mut().fill(&mut bytes[..]);
+                    uuid::Builder::from_random_bytes(bytes).into_uuid()
+                }
+                None => uuid::Uuid::new_v4(),
+            };
+            Ok(JValue::from(id.to_string()))
         })?;
     }
     if mentions("parse") {
         register_parse(ev)?;
     }
     if mentions("random") {
-        register_random(ev)?;
+        register_random(ev, seeded)?;
     }
     if mentions("eval") {
         ev.register_fn_override("eval", |_: &[JValue]| -> HostResult {
@@ -87,10 +107,15 @@ fn register_parse(ev: &mut Evaluator) -> Result<(), EvaluatorError> {
     })
 }
 
-fn register_random(ev: &mut Evaluator) -> Result<(), EvaluatorError> {
-    ev.register_fn_override("random", |args: &[JValue]| -> HostResult {
+type SharedRng = std::rc::Rc<std::cell::RefCell<rand::rngs::StdRng>>;
+
+fn register_random(ev: &mut Evaluator, seeded: Option<SharedRng>) -> Result<(), EvaluatorError> {
+    ev.register_fn_override("random", move |args: &[JValue]| -> HostResult {
         let value: f64 = match args.first() {
-            None | Some(JValue::Undefined) => rand::thread_rng().r#gen(),
+            None | Some(JValue::Undefined) => match &seeded {
+                Some(rng) => rng.borrow_mut().r#gen(),
+                None => rand::thread_rng().r#gen(),
+            },
             Some(JValue::Number(seed)) => rand::rngs::StdRng::seed_from_u64(seed.to_bits()).r#gen(),
             Some(_) => {
                 return Err(EvaluatorError::TypeError(
