@@ -160,8 +160,42 @@ pub fn read_file(path: &Path) -> Result<String, CliError> {
 /// exactly one state machine) through the loader `asl validate` uses, rendering every error
 /// with its location.
 pub fn load_definition(path: &Path) -> Result<StateMachine, CliError> {
+    let (file, id) = split_logical_id(path);
+    load_definition_named(&file, id.as_deref())
+}
+
+/// `template.yaml#LogicalId` -> (`template.yaml`, `LogicalId`), unless a file is named so.
+pub fn split_logical_id(path: &Path) -> (PathBuf, Option<String>) {
+    let text = path.to_string_lossy();
+    match text.rsplit_once('#') {
+        Some((file, id)) if !path.exists() && !id.is_empty() => {
+            (PathBuf::from(file), Some(id.to_string()))
+        }
+        _ => (path.to_path_buf(), None),
+    }
+}
+
+/// [`load_definition`] of the state machine with logical id `id` in a template (`None`: the
+/// file must hold exactly one).
+pub fn load_definition_named(path: &Path, id: Option<&str>) -> Result<StateMachine, CliError> {
     let mut defs = crate::source::load(path, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let shown = path.display().to_string();
+    if let Some(id) = id {
+        let names: Vec<String> = defs.iter().filter_map(|d| d.name.clone()).collect();
+        defs.retain(|d| d.name.as_deref() == Some(id));
+        if defs.is_empty() {
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            return Err(CliError::Input(format!(
+                "{shown}: error: the template has no state machine `{id}`{} (it has: {})",
+                crate::definition::diagnostic::did_you_mean_in(id, &refs),
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        }
+    }
     let def = match defs.as_mut_slice() {
         [one] => one,
         [] => {
@@ -172,7 +206,7 @@ pub fn load_definition(path: &Path) -> Result<StateMachine, CliError> {
         many => {
             let names: Vec<String> = many.iter().filter_map(|d| d.name.clone()).collect();
             return Err(CliError::Input(format!(
-                "{shown}: error: the template holds {} state machines ({}); `asl run` needs a file with one",
+                "{shown}: error: the template holds {} state machines ({}); name one as `{shown}#LogicalId`",
                 many.len(),
                 names.join(", ")
             )));
@@ -233,6 +267,9 @@ fn invalid(def: &crate::source::Definition, errors: Vec<crate::validate::Finding
 
 /// The default state machine name: the file name without `.asl.json`, `.json`, `.yaml`, ...
 pub fn machine_name(path: &Path) -> String {
+    if let (_, Some(id)) = split_logical_id(path) {
+        return id;
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())

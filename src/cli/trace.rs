@@ -9,16 +9,38 @@ use crate::data::timestamp::Instant;
 use crate::engine::{Event, EventSink};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
 
 pub struct Tracer {
     entered: Mutex<HashMap<String, (Instant, String)>>,
+    /// Where the lines go: stderr, or a buffer (`asl test --trace` shows a failing case's).
+    buffer: Option<Arc<Mutex<String>>>,
 }
 
 impl Tracer {
     pub fn new() -> Self {
         Tracer {
             entered: Mutex::new(HashMap::new()),
+            buffer: None,
+        }
+    }
+
+    /// A tracer that writes into `buffer` instead of stderr.
+    pub fn into_buffer(buffer: Arc<Mutex<String>>) -> Self {
+        Tracer {
+            entered: Mutex::new(HashMap::new()),
+            buffer: Some(buffer),
+        }
+    }
+
+    fn line(&self, line: std::fmt::Arguments) {
+        match &self.buffer {
+            Some(b) => {
+                let mut b = b.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = writeln!(b, "{line}");
+            }
+            None => eprintln!("{line}"),
         }
     }
 }
@@ -50,7 +72,7 @@ impl EventSink for Tracer {
                 m.insert(name.clone(), (e.timestamp, input));
             }
             if ty == "Fail" {
-                eprintln!("{ty:<9}{name}");
+                self.line(format_args!("{ty:<9}{name}"));
             }
         } else if let Some(ty) = kind.strip_suffix("StateExited") {
             let name = field(e, "name").unwrap_or_default();
@@ -76,21 +98,21 @@ impl EventSink for Tracer {
                     format!("  vars {}", short(&shown.join(", ")))
                 })
                 .unwrap_or_default();
-            eprintln!(
+            self.line(format_args!(
                 "{ty:<9}{name:<24} {ms:>8.1}ms  {} -> {}{vars}",
                 short(&input),
                 short(output)
-            );
+            ));
         } else if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
             let error = field(e, "error").unwrap_or_default();
             let cause = field(e, "cause").unwrap_or_default();
             if cause.is_empty() {
-                eprintln!("  {kind:<31} {error}");
+                self.line(format_args!("  {kind:<31} {error}"));
             } else {
-                eprintln!("  {kind:<31} {error}: {}", short(cause));
+                self.line(format_args!("  {kind:<31} {error}: {}", short(cause)));
             }
         } else if kind == "ExecutionSucceeded" {
-            eprintln!("ExecutionSucceeded");
+            self.line(format_args!("ExecutionSucceeded"));
         }
     }
 }

@@ -171,6 +171,14 @@ impl MockHandler {
         self.by_state.keys().map(String::as_str)
     }
 
+    /// Each mocked state with its responses as `(first, last, response)` invocation ranges,
+    /// consecutive from 0.
+    pub fn ranges(&self) -> impl Iterator<Item = (&str, &[(u64, u64, MockResponse)])> {
+        self.by_state
+            .iter()
+            .map(|(k, r)| (k.as_str(), r.ranges.as_slice()))
+    }
+
     /// The next response for `state`, advancing its counter.
     pub fn next(&self, state: &str) -> Result<MockResponse, Fault> {
         let Some(r) = self.by_state.get(state) else {
