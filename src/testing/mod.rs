@@ -9,4 +9,10 @@
 //! This module drives the engine; the engine never knows it.
 
 pub mod coverage;
+pub mod expect;
+pub mod file;
+pub mod matcher;
+pub mod mocks;
+pub mod record;
 pub mod results;
+pub mod runner;

@@ -1,0 +1,230 @@
+//! Running one case: deterministic engine options from the file's and the case's context,
+//! the case's handlers, the [`Recorder`], and the expectations checked afterwards.
+
+use super::expect;
+use super::file::{Case, Context, TestFile};
+use super::matcher::{Matcher, Mode, render};
+use super::mocks::{CaseMocks, Origin};
+use super::record::{Record, Recorder};
+use super::results::{CaseFailure, CaseReport, CaseStatus};
+use crate::data::timestamp::Instant;
+use crate::definition::{Kind, StateMachine};
+use crate::engine::{self, Clock, EventSink, Options, Outcome};
+use crate::handlers::mock::MockHandler;
+use crate::handlers::{Registry, TaskHandler};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// When a file and its case fix no start time: a fixed instant, so that `$$.Execution.StartTime`
+/// and every time the execution reads repeat from run to run.
+pub const DEFAULT_START: &str = "2024-01-01T00:00:00Z";
+/// The execution name when none is fixed.
+pub const DEFAULT_EXECUTION: &str = "asl-test";
+
+/// What every case of one test file shares.
+pub struct Prepared<'a> {
+    pub file: &'a TestFile,
+    pub machine: &'a StateMachine,
+    /// The state machine's name (in `$$`, ARNs and mock files).
+    pub name: String,
+    /// The mock file's test case for each case that uses one (by case index).
+    pub mock_configs: Vec<Option<(MockHandler, String)>>,
+    /// Handlers chosen by the file's `handlers` routes, by state name.
+    pub routes: Vec<(String, Arc<dyn TaskHandler>)>,
+    /// Task state names.
+    pub tasks: Vec<String>,
+}
+
+/// A case that ran.
+pub struct CaseRun {
+    pub report: CaseReport,
+    pub record: Record,
+    /// The output (`null` when none) and path, for snapshots.
+    pub actual: (Value, Vec<String>),
+    /// The file-level mocks this case used.
+    pub used_file_mocks: Vec<String>,
+}
+
+/// The engine options a context gives.
+pub fn options(ctx: &Context, name: &str) -> Options {
+    let start = ctx
+        .start_time
+        .as_deref()
+        .and_then(crate::data::timestamp::parse)
+        .or_else(|| crate::data::timestamp::parse(DEFAULT_START))
+        .unwrap_or(Instant(0));
+    let mut o = Options {
+        clock: Clock::Fixed(start),
+        state_machine_name: name.to_string(),
+        execution_name: ctx
+            .execution_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_EXECUTION.to_string()),
+        seed: Some(ctx.seed.unwrap_or(0)),
+        ..Options::default()
+    };
+    if let Some(r) = &ctx.region {
+        o.region = r.clone();
+    }
+    if let Some(a) = &ctx.account_id {
+        o.account_id = a.clone();
+    }
+    if let Some(r) = &ctx.role_arn {
+        o.role_arn = r.clone();
+    }
+    o
+}
+
+/// Runs case `index` of `p.file` on the runtime `rt`; `sink` sees every event (`--trace`).
+pub fn run_case(
+    p: &Prepared,
+    index: usize,
+    rt: &tokio::runtime::Runtime,
+    sink: Option<Box<dyn EventSink>>,
+    strict: bool,
+) -> CaseRun {
+    let started = std::time::Instant::now();
+    let case = &p.file.cases[index];
+    let config = p.mock_configs.get(index).and_then(|c| c.as_ref());
+    let mocks = Arc::new(CaseMocks::new(
+        &case.mocks,
+        &p.file.mocks,
+        config.map(|(h, at)| (h, at.clone())),
+    ));
+    let mut registry = Registry::new();
+    for (state, h) in &p.routes {
+        if !mocks.inline(state) {
+            registry.for_state(state.clone(), h.clone());
+        }
+    }
+    registry.fallback(mocks.clone());
+    let recorder = Arc::new(Recorder::default());
+    let ctx = p.file.context.merged(&case.context);
+    let mut opts = options(&ctx, &p.name);
+    opts.handlers = registry;
+    opts.sink = sink;
+    opts.probe = Some(recorder.clone());
+    let result = rt.block_on(engine::run(p.machine, case.input.clone(), opts));
+    let record = recorder.finish();
+    let mut failures = Vec::new();
+    let mut execution_status = None;
+    let mut actual = (Value::Null, record.path());
+    match &result {
+        Ok(outcome) => {
+            execution_status = Some(outcome.status.as_str().to_string());
+            failures = expect::check(&case.expect, outcome, &record);
+            actual.0 = outcome.output.clone().unwrap_or(Value::Null);
+            snapshot(case, &actual, &mut failures);
+        }
+        Err(fault) => failures.push(CaseFailure {
+            expectation: "run".into(),
+            message: format!("  the execution stopped: {}", fault.message),
+        }),
+    }
+    let mut origins = vec![Origin::Case];
+    if case.mock_config.is_some() {
+        origins.push(Origin::MockConfig);
+    }
+    let warnings = mocks.warnings(&origins);
+    if strict && !warnings.is_empty() {
+        failures.push(CaseFailure {
+            expectation: "strict".into(),
+            message: warnings
+                .iter()
+                .map(|w| format!("  {w}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        });
+    }
+    let status = if failures.is_empty() {
+        CaseStatus::Passed
+    } else {
+        CaseStatus::Failed
+    };
+    CaseRun {
+        report: CaseReport {
+            name: case.name.clone(),
+            line: p.file.line(&case.pointer),
+            status,
+            duration: started.elapsed(),
+            execution_status,
+            failures,
+            warnings,
+            trace: None,
+        },
+        record,
+        actual,
+        used_file_mocks: mocks.used(Origin::File),
+    }
+}
+
+/// A snapshot case: compares the recorded output and path, or says it has none yet.
+fn snapshot(case: &Case, actual: &(Value, Vec<String>), failures: &mut Vec<CaseFailure>) {
+    match &case.snapshot {
+        None => {}
+        Some(None) => failures.push(CaseFailure {
+            expectation: "snapshot".into(),
+            message:
+                "  the snapshot is not recorded yet: run `asl test --update-snapshots` to record it"
+                    .into(),
+        }),
+        Some(Some((output, path))) => {
+            if let Ok(m) = Matcher::compile(&json!({"$literal": output}), "") {
+                let diff = m.check(&actual.0, Mode::Exact);
+                if !diff.is_empty() {
+                    failures.push(CaseFailure {
+                        expectation: "snapshot.output".into(),
+                        message: format!(
+                            "{}\n  (run `asl test --update-snapshots` to accept the new output)",
+                            render(&diff)
+                        ),
+                    });
+                }
+            }
+            if path != &actual.1 {
+                failures.push(CaseFailure {
+                    expectation: "snapshot.path".into(),
+                    message: format!(
+                        "  recorded: {}\n  actual:   {}\n  (run `asl test --update-snapshots` to accept the new path)",
+                        path.join(" → "),
+                        actual.1.join(" → ")
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// The name and type of every state of `machine`, nested ones included.
+pub fn state_kinds(machine: &StateMachine) -> Vec<(&str, &'static str)> {
+    machine
+        .root
+        .all_states()
+        .into_iter()
+        .map(|s| (s.name.as_str(), s.kind.type_name()))
+        .collect()
+}
+
+/// The names of the Task states of `machine`.
+pub fn task_states(machine: &StateMachine) -> Vec<String> {
+    machine
+        .root
+        .all_states()
+        .into_iter()
+        .filter(|s| matches!(s.kind, Kind::Task(_)))
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// The outcome and record of one execution, for tests of this module's callers.
+pub fn execute(
+    machine: &StateMachine,
+    input: Value,
+    opts: Options,
+) -> Result<(Outcome, Record), engine::Fault> {
+    let recorder = Arc::new(Recorder::default());
+    let mut opts = opts;
+    opts.probe = Some(recorder.clone());
+    let outcome = engine::run_blocking(machine, input, opts)?;
+    Ok((outcome, recorder.finish()))
+}
