@@ -17,11 +17,13 @@ mod fixtures;
 mod hit;
 mod item;
 mod structure;
+mod summary;
 
 pub use category::Category;
 pub use hit::Hit;
 pub use item::{Detail, Item, RetryOutcome};
 pub use structure::Structure;
+pub use summary::summary;
 
 use std::sync::Arc;
 
