@@ -16,12 +16,14 @@ mod category;
 mod fixtures;
 mod hit;
 mod item;
+mod lcov;
 mod structure;
 mod summary;
 
 pub use category::Category;
 pub use hit::Hit;
 pub use item::{Detail, Item, RetryOutcome};
+pub use lcov::{LineOf, lcov};
 pub use structure::Structure;
 pub use summary::summary;
 
