@@ -16,6 +16,7 @@ mod category;
 mod fixtures;
 mod hit;
 mod item;
+mod json;
 mod lcov;
 mod structure;
 mod summary;
@@ -23,6 +24,7 @@ mod summary;
 pub use category::Category;
 pub use hit::Hit;
 pub use item::{Detail, Item, RetryOutcome};
+pub use json::to_json;
 pub use lcov::{LineOf, lcov};
 pub use structure::Structure;
 pub use summary::summary;
@@ -137,6 +139,23 @@ impl Coverage {
                 (covered + usize::from(n > 0), total + 1)
             })
     }
+}
+
+/// `covered / total` as a percentage times `scale` (10: tenths), to the nearest unit except
+/// that only full coverage gives 100 % and only none gives 0 %; `None` for no items.
+fn scaled_percent(covered: usize, total: usize, scale: u128) -> Option<u128> {
+    if total == 0 {
+        return None;
+    }
+    let (covered, total) = (covered as u128, total as u128);
+    let full = 100 * scale;
+    Some(if covered >= total {
+        full
+    } else if covered == 0 {
+        0
+    } else {
+        ((covered * full * 2 + total) / (2 * total)).clamp(1, full - 1)
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The coverage summary people read after `asl test`: a table per definition and the items
 //! no case reached.
 
-use super::Coverage;
 use super::category::Category;
+use super::{Coverage, scaled_percent};
 use std::fmt::Write;
 
 /// How many uncovered items the summary names before it only counts the rest.
@@ -43,22 +43,12 @@ pub fn summary(coverage: &Coverage, definition_label: &str) -> String {
     out
 }
 
-/// `83.3 %`, to the nearest tenth except that only full coverage reads `100.0 %` and only
-/// none reads `0.0 %`; `-` for a category with no items.
+/// `83.3 %` (see [`scaled_percent`]); `-` for a category with no items.
 fn percent_text(covered: usize, total: usize) -> String {
-    if total == 0 {
-        return "-".to_string();
+    match scaled_percent(covered, total, 10) {
+        Some(tenths) => format!("{}.{} %", tenths / 10, tenths % 10),
+        None => "-".to_string(),
     }
-    let (covered, total) = (covered as u128, total as u128);
-    let nearest = (covered * 2000 + total) / (2 * total);
-    let tenths = if covered == total {
-        1000
-    } else if covered == 0 {
-        0
-    } else {
-        nearest.clamp(1, 999)
-    };
-    format!("{}.{} %", tenths / 10, tenths % 10)
 }
 
 #[cfg(test)]
