@@ -30,7 +30,7 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detail {
     State {
-        /// The state's name as written (names may repeat across nested machines).
+        /// The state's name (unique in the whole machine, nested graphs included).
         name: String,
         type_name: &'static str,
         /// The pointer of the Map or Parallel state whose graph holds this state.

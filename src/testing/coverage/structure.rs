@@ -9,7 +9,7 @@ use std::collections::HashMap;
 /// Every coverable item of a state machine, nested machines included.
 ///
 /// A state inside a Map's processor or a Parallel branch is one item however many iterations
-/// run it, named by its pointer. Items are grouped by [`Category`] (in [`Category::ALL`]
+/// run it, identified by its pointer. Items are grouped by [`Category`] (in [`Category::ALL`]
 /// order) and, within a category, listed in document order, depth first.
 #[derive(Debug, Clone, Default)]
 pub struct Structure {
