@@ -9,4 +9,6 @@
 //! This module drives the engine; the engine never knows it.
 
 pub mod coverage;
+pub mod matcher;
+pub mod mismatch;
 pub mod results;
