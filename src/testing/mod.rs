@@ -11,4 +11,5 @@
 pub mod coverage;
 pub mod matcher;
 pub mod mismatch;
+pub mod report;
 pub mod results;
