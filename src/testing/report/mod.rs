@@ -10,4 +10,5 @@
 //! None of them decides anything about a case; they only show what the runner recorded.
 
 pub mod github;
+pub mod json;
 pub mod junit;
