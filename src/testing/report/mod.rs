@@ -10,5 +10,6 @@
 //! None of them decides anything about a case; they only show what the runner recorded.
 
 pub mod github;
+pub mod human;
 pub mod json;
 pub mod junit;
