@@ -8,6 +8,7 @@ mod error;
 mod eval;
 mod render;
 mod run;
+mod test;
 mod trace;
 mod validate;
 
@@ -25,8 +26,9 @@ Examples:
   asl run pipeline.asl.json --input-file input.json --mock-config mocks.json --test-case HappyPath
   asl eval --jsonata '$sum(items.price)' --input-file order.json
   asl validate machine.asl.json template.yaml --format json
+  asl test asl-samples --coverage --junit junit.xml
 
-Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
+Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
 
 #[derive(Parser, Debug)]
 #[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -43,6 +45,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Check definitions against every rule AWS enforces, without running them.
     Validate(validate::ValidateArgs),
+    /// Run declarative tests (*.test.yaml / *.test.json) with coverage and CI reports.
+    Test(Box<test::TestArgs>),
 }
 
 /// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
@@ -63,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(*args),
         Command::Eval(args) => eval::eval(args),
         Command::Validate(args) => validate::run(args),
+        Command::Test(args) => test::run(*args),
     };
     match result {
         Ok(code) => code,

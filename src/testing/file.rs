@@ -1212,12 +1212,11 @@ impl TestFile {
                 }
             }
         };
-        let check_mocks =
-            |mocks: &[(String, Mock)], check: &mut dyn FnMut(&str, &str, &[&str], &str)| {
-                for (state, m) in mocks {
-                    check(state, &m.pointer, &["Task"], "a mock");
-                }
-            };
+        let check_mocks = |mocks: &[(String, Mock)], check: &mut NameCheck| {
+            for (state, m) in mocks {
+                check(state, &m.pointer, &["Task"], "a mock");
+            }
+        };
         check_mocks(&self.mocks, &mut check);
         for c in &self.cases {
             check_mocks(&c.mocks, &mut check);
@@ -1254,6 +1253,9 @@ impl TestFile {
         errors
     }
 }
+
+/// Checks one name used at a pointer: (name, pointer, wanted types, what uses it).
+type NameCheck<'a> = dyn FnMut(&str, &str, &[&str], &str) + 'a;
 
 /// `Map[0]/Inner[2]/Work` -> `[("Map", Some(0)), ("Inner", Some(2)), ("Work", None)]`; a plain
 /// name is one segment. A name with no brackets is never split (state names may hold `/`).
@@ -1314,8 +1316,7 @@ mod tests {
             r#"{"definition": "m.json", "cases": [{"name": "a", "expcet": {}}, {"name": "b", "expect": {"status": "DONE", "output": 1, "outputContains": 2}}]}"#,
             "json",
         )
-        .err()
-        .expect("invalid");
+        .expect_err("invalid");
         let at: Vec<&str> = e.iter().map(|e| e.pointer.as_str()).collect();
         assert!(at.contains(&"/cases/0/expcet"), "{e:?}");
         assert!(e[0].message.contains("did you mean `expect`"), "{e:?}");
@@ -1325,9 +1326,7 @@ mod tests {
 
     #[test]
     fn refuses_duplicate_case_names_and_missing_parts() {
-        let e = load(r#"{"cases": [{"name": "a"}, {"name": "a"}]}"#, "json")
-            .err()
-            .expect("invalid");
+        let e = load(r#"{"cases": [{"name": "a"}, {"name": "a"}]}"#, "json").expect_err("invalid");
         assert!(
             e.iter().any(|e| e.message.contains("needs `definition`")),
             "{e:?}"

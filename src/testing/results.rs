@@ -31,6 +31,41 @@ pub struct CaseFailure {
     pub message: String,
 }
 
+impl CaseFailure {
+    /// The message's lines with the indentation they all share removed, so each report can
+    /// indent them its own way.
+    pub fn message_lines(&self) -> Vec<&str> {
+        let lines: Vec<&str> = self.message.lines().collect();
+        let shared = lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.len() - l.trim_start_matches(' ').len())
+            .min()
+            .unwrap_or(0);
+        lines
+            .into_iter()
+            .map(|l| l.get(shared..).unwrap_or_else(|| l.trim_start_matches(' ')))
+            .collect()
+    }
+
+    /// Plain text: `expectation: message` when the message is one line, else the expectation
+    /// and then each line of the message indented by two spaces.
+    pub fn to_text(&self) -> String {
+        match self.message_lines().as_slice() {
+            [] => self.expectation.clone(),
+            [line] => format!("{}: {line}", self.expectation),
+            lines => {
+                let mut text = format!("{}:", self.expectation);
+                for line in lines {
+                    text.push_str("\n  ");
+                    text.push_str(line);
+                }
+                text
+            }
+        }
+    }
+}
+
 /// The result of one case.
 #[derive(Debug, Clone)]
 pub struct CaseReport {
@@ -62,8 +97,57 @@ pub struct FileReport {
     pub duration: Duration,
 }
 
+impl CaseReport {
+    /// Every failure as plain text ([`CaseFailure::to_text`]), one after another.
+    pub fn failure_text(&self) -> String {
+        let texts: Vec<String> = self.failures.iter().map(CaseFailure::to_text).collect();
+        texts.join("\n")
+    }
+}
+
 impl FileReport {
     pub fn count(&self, status: CaseStatus) -> usize {
         self.cases.iter().filter(|c| c.status == status).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(expectation: &str, message: &str) -> CaseFailure {
+        CaseFailure {
+            expectation: expectation.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn failure_text_puts_one_line_messages_beside_the_expectation() {
+        let cases = [
+            (
+                failure("status", "expected SUCCEEDED, found FAILED"),
+                "status: expected SUCCEEDED, found FAILED",
+            ),
+            (
+                failure("output", "  /a: expected 1, found 2"),
+                "output: /a: expected 1, found 2",
+            ),
+            (
+                failure(
+                    "output",
+                    "  /a: expected 1, found 2\n  /b: missing (expected 3)",
+                ),
+                "output:\n  /a: expected 1, found 2\n  /b: missing (expected 3)",
+            ),
+            (
+                failure("path", "first\n  nested"),
+                "path:\n  first\n    nested",
+            ),
+            (failure("x", ""), "x"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(f.to_text(), want);
+        }
     }
 }

@@ -1,0 +1,795 @@
+//! `asl test`: find test files, load and check them with their definitions, run the cases in
+//! parallel, and report (people on stderr; JSON or GitHub annotations on stdout; JUnit, LCOV
+//! and coverage JSON to files).
+
+use super::error::CliError;
+use super::render;
+use super::run::{load_definition_named, machine_name};
+use super::trace::Tracer;
+use crate::definition::StateMachine;
+use crate::engine::EventSink;
+use crate::handlers::TaskHandler;
+use crate::handlers::command::CommandHandler;
+use crate::handlers::mock::MockHandler;
+use crate::handlers::routing::{HandlerConfig, Route};
+use crate::testing::coverage::{Coverage, LineOf, Structure};
+use crate::testing::file::{FileError, LoadFailure, TestFile};
+use crate::testing::report;
+use crate::testing::results::{CaseReport, CaseStatus, FileReport};
+use crate::testing::runner::{self, CaseRun, Prepared};
+use crate::testing::snapshot;
+use clap::{Args, ValueEnum};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TEST_HELP: &str = "\
+Test files are YAML or JSON files named *.test.yaml, *.test.yml or *.test.json; a directory is
+searched recursively for them (hidden folders, target/ and node_modules/ are skipped). With no
+PATH, the current directory. See docs/testing.md for the format.
+
+Examples:
+  asl test                                   # every test file under the current directory
+  asl test asl-samples --coverage --coverage-min 90
+  asl test orders.test.yaml --filter refund --trace
+  asl test --junit junit.xml --lcov lcov.info --format github
+
+Exit codes: 0 every case passed, 1 a case failed (or coverage is under --coverage-min),
+2 a test file or a definition is invalid, or a flag is wrong.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Results for people on stderr only.
+    Human,
+    /// A JSON report on stdout (people's output stays on stderr).
+    Json,
+    /// GitHub workflow annotations (`::error file=…,line=…::`) on stdout.
+    Github,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = TEST_HELP)]
+pub struct TestArgs {
+    /// Test files, or directories to search for them (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// Run only the cases whose name (or test file path) contains SUBSTR.
+    #[arg(long, value_name = "SUBSTR")]
+    pub filter: Option<String>,
+    /// How many cases run at once (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Stop starting cases after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Show each failing case's data flow, state by state (the `asl run --trace` format).
+    #[arg(long)]
+    pub trace: bool,
+    /// Warnings (mocks never used, sequences that ran out) fail the case.
+    #[arg(long)]
+    pub strict: bool,
+    /// Record the actual output and path into cases marked `snapshot`; nothing is written
+    /// without this flag.
+    #[arg(long)]
+    pub update_snapshots: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Print a coverage summary per definition (states, transitions, Choice rules, Catch
+    /// clauses, Retry outcomes, branches).
+    #[arg(long)]
+    pub coverage: bool,
+    /// Exit 1 when a definition's state+branch coverage is under PCT percent.
+    #[arg(long, value_name = "PCT")]
+    pub coverage_min: Option<f64>,
+    /// Write coverage as LCOV to FILE (SF = the definition, DA = states, BRDA = Choice rules,
+    /// Catch clauses and Retry outcomes).
+    #[arg(long, value_name = "FILE")]
+    pub lcov: Option<PathBuf>,
+    /// Write the full coverage structure with counts as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub coverage_json: Option<PathBuf>,
+    /// The AWS profile for states routed to AWS by a test file's `handlers`.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send AWS calls of states routed to AWS to this endpoint (an emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// The file names `asl test` looks for in directories.
+pub fn is_test_file(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    [".test.yaml", ".test.yml", ".test.json"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut out = Vec::new();
+    let default = [PathBuf::from(".")];
+    let roots = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    for p in roots {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(CliError::Usage(format!(
+                "`{}` is neither a test file nor a directory",
+                p.display()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if p.is_dir() {
+            if !(name.starts_with('.') || name == "target" || name == "node_modules") {
+                walk(&p, out);
+            }
+        } else if is_test_file(&p) {
+            out.push(p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p));
+        }
+    }
+}
+
+/// Each problem of a test file as `file:line:col: error: message (at /pointer)` with the line
+/// and a caret; YAML positions come from the parsed document.
+fn render_errors(doc: &crate::source::Document, errors: &[FileError]) -> String {
+    errors
+        .iter()
+        .map(|e| {
+            let at = if e.pointer.is_empty() {
+                "/"
+            } else {
+                &e.pointer
+            };
+            match doc.position(&e.pointer) {
+                Some(p) => {
+                    let mut s = format!(
+                        "{}:{}:{}: error: {} (at {at})",
+                        doc.path, p.line, p.column, e.message
+                    );
+                    if let Some(line) = doc.line(p.line) {
+                        let shown: String = line.chars().take(160).collect();
+                        s.push_str(&format!(
+                            "\n  {shown}\n  {}^",
+                            " ".repeat(p.column.saturating_sub(1).min(160))
+                        ));
+                    }
+                    s
+                }
+                None => format!("{}: error: {} (at {at})", doc.path, e.message),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One loaded test file with its definition.
+struct Loaded {
+    file: TestFile,
+    machine: Arc<StateMachine>,
+    /// The key of its definition for coverage (`path` or `path#LogicalId`).
+    definition_key: String,
+    name: String,
+}
+
+fn load_file(path: &Path) -> Result<Loaded, String> {
+    let file = match TestFile::load(path) {
+        Ok(f) => f,
+        Err(LoadFailure::Unreadable(m) | LoadFailure::Syntax(m)) => return Err(m),
+        Err(LoadFailure::Invalid(doc, errors)) => return Err(render_errors(&doc, &errors)),
+    };
+    let machine =
+        load_definition_named(&file.definition, file.logical_id.as_deref()).map_err(|e| {
+            format!(
+                "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
+                file.shown, file.definition_shown
+            )
+        })?;
+    let errors = file.check_names(&runner::state_kinds(&machine));
+    if !errors.is_empty() {
+        return Err(render_errors(&file.doc, &errors));
+    }
+    let name = file.state_machine_name.clone().unwrap_or_else(|| {
+        file.logical_id
+            .clone()
+            .unwrap_or_else(|| machine_name(&file.definition))
+    });
+    let key = match &file.logical_id {
+        Some(id) => format!("{}#{id}", file.definition.display()),
+        None => file.definition.display().to_string(),
+    };
+    Ok(Loaded {
+        file,
+        machine: Arc::new(machine),
+        definition_key: key,
+        name,
+    })
+}
+
+/// The mock file test case of each case, and the file's handler routes, checked.
+fn prepare<'a>(
+    l: &'a Loaded,
+    aws: &mut dyn FnMut() -> Result<Arc<dyn TaskHandler>, CliError>,
+) -> Result<Prepared<'a>, String> {
+    let f = &l.file;
+    let tasks = runner::task_states(&l.machine);
+    let task_refs: Vec<&str> = tasks.iter().map(String::as_str).collect();
+    let mut docs: HashMap<PathBuf, (String, Value)> = HashMap::new();
+    let mut mock_configs = Vec::new();
+    let mut problems = Vec::new();
+    for case in &f.cases {
+        let Some(mc) = case.mock_config.as_ref().or(f.mock_config.as_ref()) else {
+            mock_configs.push(None);
+            continue;
+        };
+        let file = mc
+            .file
+            .clone()
+            .or_else(|| f.mock_config.as_ref().and_then(|m| m.file.clone()))
+            .unwrap_or_default();
+        if !docs.contains_key(&file) {
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                format!(
+                    "{}: error: cannot read the mock file `{}`: {e}",
+                    f.shown,
+                    file.display()
+                )
+            })?;
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|e| render::json_error(&file.display().to_string(), &text, &e))?;
+            docs.insert(file.clone(), (text, v));
+        }
+        let Some((text, doc)) = docs.get(&file) else {
+            continue;
+        };
+        let machine = mc.state_machine.clone().unwrap_or_else(|| l.name.clone());
+        let shown = file.display().to_string();
+        match MockHandler::from_value(doc, &machine, &mc.test_case) {
+            Ok(h) => {
+                for s in h.states() {
+                    if !task_refs.contains(&s) {
+                        problems.push(render::located(
+                            &shown,
+                            text,
+                            &format!("/StateMachines/{machine}/TestCases/{}/{s}", mc.test_case),
+                            "error",
+                            &format!(
+                                "the test case mocks `{s}`, which is not a Task state of the definition{}",
+                                crate::definition::diagnostic::did_you_mean_in(s, &task_refs)
+                            ),
+                        ));
+                    }
+                }
+                mock_configs.push(Some((h, format!("{shown}#{}", mc.test_case))));
+            }
+            Err(errs) => {
+                for e in errs {
+                    problems.push(render::located(
+                        &shown, text, &e.pointer, "error", &e.message,
+                    ));
+                }
+                mock_configs.push(None);
+            }
+        }
+    }
+    let mut routes: Vec<(String, Arc<dyn TaskHandler>)> = Vec::new();
+    if let Some(h) = &f.handlers {
+        let text = std::fs::read_to_string(h).map_err(|e| {
+            format!(
+                "{}: error: cannot read the handlers file `{}`: {e}",
+                f.shown,
+                h.display()
+            )
+        })?;
+        let shown = h.display().to_string();
+        let doc: Value =
+            serde_json::from_str(&text).map_err(|e| render::json_error(&shown, &text, &e))?;
+        let base = h
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let located = |errs: Vec<crate::handlers::routing::ConfigError>| {
+            errs.iter()
+                .map(|e| render::located(&shown, &text, &e.pointer, "error", &e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let cfg = HandlerConfig::from_value(&doc, base).map_err(located)?;
+        let unknown = cfg.unknown_states(&task_refs);
+        if !unknown.is_empty() {
+            return Err(located(unknown));
+        }
+        for s in l.machine.root.all_states() {
+            let crate::definition::Kind::Task(t) = &s.kind else {
+                continue;
+            };
+            match cfg.route(&s.name, &t.resource.arn) {
+                Some((Route::Command(spec), _)) => routes.push((
+                    s.name.clone(),
+                    Arc::new(CommandHandler::new(spec.clone(), None)),
+                )),
+                Some((Route::Aws, _)) => {
+                    if !crate::handlers::routing::aws_supports(&t.resource) {
+                        problems.push(format!(
+                            "{}: error: the Task state `{}` is routed to AWS, but its resource `{}` is not supported on AWS by asl (only Lambda invoke and ECS runTask are)",
+                            shown, s.name, t.resource.arn
+                        ));
+                        continue;
+                    }
+                    let h = aws().map_err(|e| e.to_string())?;
+                    routes.push((s.name.clone(), h));
+                }
+                Some((Route::Mock, _)) | None => {}
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    Ok(Prepared {
+        file: f,
+        machine: &l.machine,
+        name: l.name.clone(),
+        mock_configs,
+        routes,
+        tasks,
+    })
+}
+
+#[cfg(feature = "aws")]
+fn aws_handler(args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
+    use crate::handlers::aws::{AwsHandler, EcsRunner, PollPolicy, SdkSettings, sdk_clients};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
+    let settings = SdkSettings {
+        profile: args.profile.clone(),
+        region: None,
+        endpoint_url: args.endpoint_url.clone(),
+    };
+    let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
+    Ok(Arc::new(AwsHandler::new(
+        lambda,
+        EcsRunner::new(ecs, PollPolicy::default()),
+    )))
+}
+
+#[cfg(not(feature = "aws"))]
+fn aws_handler(_args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
+    Err(CliError::Usage(
+        "this build of asl has no AWS support (build it with the cargo feature `aws`)".into(),
+    ))
+}
+
+/// A case to run: (file index, case index).
+type Job = (usize, usize);
+
+pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
+    let began = Instant::now();
+    let paths = discover(&args.paths)?;
+    if paths.is_empty() {
+        return Err(CliError::Usage(
+            "no test files found (looked for *.test.yaml, *.test.yml and *.test.json)".into(),
+        ));
+    }
+    // Load and check everything before running anything: a bad file is exit 2.
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for p in &paths {
+        match load_file(p) {
+            Ok(l) => loaded.push(l),
+            Err(m) => problems.push(m),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(CliError::Input(problems.join("\n")));
+    }
+    let mut aws: Option<Arc<dyn TaskHandler>> = None;
+    let mut get_aws = || -> Result<Arc<dyn TaskHandler>, CliError> {
+        if let Some(a) = &aws {
+            return Ok(a.clone());
+        }
+        let a = aws_handler(&args)?;
+        aws = Some(a.clone());
+        Ok(a)
+    };
+    let mut prepared = Vec::new();
+    for l in &loaded {
+        match prepare(l, &mut get_aws) {
+            Ok(p) => prepared.push(p),
+            Err(m) => problems.push(m),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(CliError::Input(problems.join("\n")));
+    }
+
+    // Which cases run: the filter, then `only`, then `skip`.
+    let selected = |f: &TestFile, i: usize| -> bool {
+        args.filter
+            .as_deref()
+            .is_none_or(|s| f.cases[i].name.contains(s) || f.shown.contains(s))
+    };
+    let any_only = prepared
+        .iter()
+        .any(|p| (0..p.file.cases.len()).any(|i| selected(p.file, i) && p.file.cases[i].only));
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut skipped: Vec<Job> = Vec::new();
+    for (fi, p) in prepared.iter().enumerate() {
+        for (ci, c) in p.file.cases.iter().enumerate() {
+            if !selected(p.file, ci) {
+                continue;
+            }
+            if c.skip || (any_only && !c.only) {
+                skipped.push((fi, ci));
+            } else {
+                jobs.push((fi, ci));
+            }
+        }
+    }
+
+    let results = run_jobs(&prepared, &jobs, &args);
+
+    // Reports per file, in file and case order.
+    let mut reports: Vec<FileReport> = prepared
+        .iter()
+        .map(|p| FileReport {
+            path: p.file.shown.clone(),
+            machine: p.name.clone(),
+            definition: p.file.definition.display().to_string(),
+            cases: Vec::new(),
+            duration: Duration::ZERO,
+        })
+        .collect();
+    let mut per_case: Vec<Vec<Option<CaseReport>>> = prepared
+        .iter()
+        .map(|p| vec![None; p.file.cases.len()])
+        .collect();
+    let mut coverage: Vec<(String, Coverage, usize)> = Vec::new();
+    let mut used_file_mocks: Vec<std::collections::HashSet<String>> =
+        vec![Default::default(); prepared.len()];
+    let mut snapshots: Vec<(usize, usize, Value, Vec<String>)> = Vec::new();
+    for ((fi, ci), run) in jobs.iter().zip(results) {
+        let Some(mut run) = run else {
+            per_case[*fi][*ci] = Some(not_run(
+                &prepared[*fi],
+                *ci,
+                "not run: --fail-fast stopped the run",
+            ));
+            continue;
+        };
+        let key = &loaded[*fi].definition_key;
+        let cov = match coverage.iter_mut().find(|(k, _, _)| k == key) {
+            Some(c) => c,
+            None => {
+                coverage.push((
+                    key.clone(),
+                    Coverage::new(Structure::of(&loaded[*fi].machine)),
+                    *fi,
+                ));
+                let n = coverage.len() - 1;
+                &mut coverage[n]
+            }
+        };
+        cov.1.add(run.record.hits());
+        used_file_mocks[*fi].extend(run.used_file_mocks.drain(..));
+        if args.update_snapshots && prepared[*fi].file.cases[*ci].snapshot.is_some() {
+            snapshots.push((*fi, *ci, run.actual.0.clone(), run.actual.1.clone()));
+            run.report
+                .failures
+                .retain(|f| !f.expectation.starts_with("snapshot"));
+            if run.report.failures.is_empty() {
+                run.report.status = CaseStatus::Passed;
+            }
+        }
+        reports[*fi].duration += run.report.duration;
+        per_case[*fi][*ci] = Some(run.report);
+    }
+    for (fi, ci) in &skipped {
+        per_case[*fi][*ci] = Some(not_run(&prepared[*fi], *ci, ""));
+    }
+    for (fi, cases) in per_case.into_iter().enumerate() {
+        reports[fi].cases = cases.into_iter().flatten().collect();
+    }
+    // Inline mocks of the file that no case used.
+    let mut file_warnings: Vec<String> = Vec::new();
+    for (fi, p) in prepared.iter().enumerate() {
+        if reports[fi]
+            .cases
+            .iter()
+            .all(|c| c.status == CaseStatus::Skipped)
+        {
+            continue;
+        }
+        for (state, m) in &p.file.mocks {
+            if !used_file_mocks[fi].contains(state) {
+                file_warnings.push(format!(
+                    "{}: warning: the mock for `{state}` ({}) was never used by any case",
+                    p.file.shown, m.pointer
+                ));
+            }
+        }
+    }
+
+    // --trace: run each failing case again with the tracer (runs repeat exactly).
+    if args.trace {
+        let rt = runtime()?;
+        for (fi, r) in reports.iter_mut().enumerate() {
+            for c in r
+                .cases
+                .iter_mut()
+                .filter(|c| c.status == CaseStatus::Failed)
+            {
+                let Some(ci) = prepared[fi]
+                    .file
+                    .cases
+                    .iter()
+                    .position(|x| x.name == c.name)
+                else {
+                    continue;
+                };
+                let buffer = Arc::new(Mutex::new(String::new()));
+                let sink: Box<dyn EventSink> = Box::new(Tracer::into_buffer(buffer.clone()));
+                let _ = runner::run_case(&prepared[fi], ci, &rt, Some(sink), args.strict);
+                c.trace = Some(buffer.lock().unwrap_or_else(|p| p.into_inner()).clone());
+            }
+        }
+    }
+
+    if !snapshots.is_empty() {
+        write_snapshots(&prepared, &snapshots)?;
+    }
+
+    let total = began.elapsed();
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut err = std::io::stderr().lock();
+    for r in &reports {
+        let _ = writeln!(err, "{} ({})", r.path, r.machine);
+        for c in &r.cases {
+            let _ = writeln!(err, "{}", report::human::case_line(r, c, color));
+        }
+    }
+    for r in &reports {
+        for c in r.cases.iter().filter(|c| c.status == CaseStatus::Failed) {
+            let _ = writeln!(err, "\n{}", report::human::failure_details(r, c, color));
+            if let Some(t) = &c.trace {
+                let _ = write!(err, "  trace:\n{}", indent(t));
+            }
+        }
+    }
+    for w in &file_warnings {
+        let _ = writeln!(err, "{w}");
+    }
+    let mut coverage_failed = Vec::new();
+    if args.coverage || args.coverage_min.is_some() {
+        for (key, cov, _) in &coverage {
+            if args.coverage {
+                let _ = writeln!(err, "\n{}", crate::testing::coverage::summary(cov, key));
+            }
+            if let Some(min) = args.coverage_min
+                && cov.percent() + 1e-9 < min
+            {
+                coverage_failed.push(format!(
+                    "coverage of {key} is {:.1} %, under the minimum of {min} %",
+                    cov.percent()
+                ));
+            }
+        }
+    }
+    let _ = writeln!(err, "\n{}", report::human::summary(&reports, total, color));
+    for c in &coverage_failed {
+        let _ = writeln!(err, "error: {c}");
+    }
+    drop(err);
+
+    let write = |path: &Path, text: &str, what: &str| -> Result<(), CliError> {
+        std::fs::write(path, text).map_err(|e| {
+            CliError::Input(format!(
+                "{}: error: cannot write the {what}: {e}",
+                path.display()
+            ))
+        })
+    };
+    if let Some(p) = &args.junit {
+        write(p, &report::junit::junit(&reports, total), "JUnit report")?;
+    }
+    if let Some(p) = &args.lcov {
+        let lines: Vec<LineFn> = coverage
+            .iter()
+            .map(|(_, _, fi)| line_finder(&loaded[*fi]))
+            .collect();
+        let entries: Vec<(&str, &Coverage, LineOf)> = coverage
+            .iter()
+            .zip(&lines)
+            .map(|((_, cov, fi), f)| {
+                (
+                    loaded[*fi].file.definition.to_str().unwrap_or_default(),
+                    cov,
+                    f.as_ref() as &dyn Fn(&str) -> Option<usize>,
+                )
+            })
+            .collect();
+        write(p, &crate::testing::coverage::lcov(&entries), "LCOV report")?;
+    }
+    if let Some(p) = &args.coverage_json {
+        let doc: Vec<Value> = coverage
+            .iter()
+            .map(|(key, cov, _)| crate::testing::coverage::to_json(cov, key))
+            .collect();
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "definitions": doc }))
+            .unwrap_or_default();
+        write(p, &(text + "\n"), "coverage JSON")?;
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Human => {}
+        Format::Json => {
+            let _ = writeln!(out, "{}", report::json::json(&reports, total));
+        }
+        Format::Github => {
+            let _ = write!(out, "{}", report::github::github(&reports));
+        }
+    }
+    let _ = out.flush();
+    let failed = reports
+        .iter()
+        .any(|r| r.cases.iter().any(|c| c.status == CaseStatus::Failed));
+    Ok(ExitCode::from(if failed || !coverage_failed.is_empty() {
+        1
+    } else {
+        0
+    }))
+}
+
+/// The line of a pointer of a loaded definition, for LCOV.
+/// Finds the line of a pointer in a definition.
+type LineFn = Box<dyn Fn(&str) -> Option<usize>>;
+
+fn line_finder(l: &Loaded) -> LineFn {
+    let defs = crate::source::load(&l.file.definition, &[]).unwrap_or_default();
+    let id = l.file.logical_id.clone();
+    let def = defs.into_iter().find(|d| id.is_none() || d.name == id);
+    Box::new(move |pointer: &str| {
+        def.as_ref()
+            .and_then(|d| d.position(pointer))
+            .map(|p| p.line)
+    })
+}
+
+fn not_run(p: &Prepared, ci: usize, why: &str) -> CaseReport {
+    let c = &p.file.cases[ci];
+    CaseReport {
+        name: c.name.clone(),
+        line: p.file.line(&c.pointer),
+        status: CaseStatus::Skipped,
+        duration: Duration::ZERO,
+        execution_status: None,
+        failures: Vec::new(),
+        warnings: if why.is_empty() {
+            Vec::new()
+        } else {
+            vec![why.to_string()]
+        },
+        trace: None,
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))
+}
+
+/// Runs `jobs` on `--jobs` threads, each with its own runtime; `None` for a case that
+/// `--fail-fast` kept from starting.
+fn run_jobs(prepared: &[Prepared], jobs: &[Job], args: &TestArgs) -> Vec<Option<CaseRun>> {
+    let workers = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, jobs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<CaseRun>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let Ok(rt) = runtime() else {
+                    return;
+                };
+                loop {
+                    if args.fail_fast && stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((fi, ci)) = jobs.get(i) else {
+                        return;
+                    };
+                    let run = runner::run_case(&prepared[*fi], *ci, &rt, None, args.strict);
+                    if run.report.status == CaseStatus::Failed {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(run);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect()
+}
+
+/// Writes recorded snapshots into their test files.
+fn write_snapshots(
+    prepared: &[Prepared],
+    snapshots: &[(usize, usize, Value, Vec<String>)],
+) -> Result<(), CliError> {
+    let mut by_file: HashMap<usize, Vec<(usize, Value, Vec<String>)>> = HashMap::new();
+    for (fi, ci, out, path) in snapshots {
+        by_file
+            .entry(*fi)
+            .or_default()
+            .push((*ci, out.clone(), path.clone()));
+    }
+    for (fi, cases) in by_file {
+        let f = prepared[fi].file;
+        let edits: Vec<(String, Value)> = cases
+            .into_iter()
+            .map(|(ci, out, path)| {
+                (
+                    format!("{}/snapshot", f.cases[ci].pointer),
+                    serde_json::json!({"output": out, "path": path}),
+                )
+            })
+            .collect();
+        let text = snapshot::write(&f.doc, &edits).map_err(|m| {
+            CliError::Input(format!(
+                "{}: error: cannot record the snapshots: {m}",
+                f.shown
+            ))
+        })?;
+        std::fs::write(&f.shown, text).map_err(|e| {
+            CliError::Input(format!(
+                "{}: error: cannot write the test file: {e}",
+                f.shown
+            ))
+        })?;
+        eprintln!("{}: snapshots recorded", f.shown);
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}
