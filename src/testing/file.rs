@@ -1307,7 +1307,7 @@ mod tests {
         assert_eq!(c.expect.status.as_deref(), Some("SUCCEEDED"));
         assert_eq!(c.expect.output.as_ref().map(|o| o.mode), Some(Mode::Subset));
         assert_eq!(c.expect.calls[0].1.count, Some(3));
-        assert_eq!(f.line("/cases/0/expect/path"), Some(15));
+        assert_eq!(f.line("/cases/0/expect/path"), Some(16));
     }
 
     #[test]
