@@ -214,7 +214,10 @@ fn load_file(path: &Path) -> Result<Loaded, String> {
                 file.shown, file.definition_shown
             )
         })?;
-    let errors = file.check_names(&runner::state_kinds(&machine));
+    let mut errors = file.check_names(&runner::state_kinds(&machine));
+    if errors.is_empty() {
+        errors = file.check_indexes(&runner::state_rules(&machine));
+    }
     if !errors.is_empty() {
         return Err(render_errors(&file.doc, &errors));
     }
@@ -476,6 +479,10 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         .map(|p| vec![None; p.file.cases.len()])
         .collect();
     let mut coverage: Vec<(String, Coverage, usize)> = Vec::new();
+    let counting = args.coverage
+        || args.coverage_min.is_some()
+        || args.lcov.is_some()
+        || args.coverage_json.is_some();
     let mut used_file_mocks: Vec<std::collections::HashSet<String>> =
         vec![Default::default(); prepared.len()];
     let mut snapshots: Vec<(usize, usize, Value, Vec<String>)> = Vec::new();
@@ -488,6 +495,7 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
             ));
             continue;
         };
+        used_file_mocks[*fi].extend(run.used_file_mocks.drain(..));
         let key = &loaded[*fi].definition_key;
         let cov = match coverage.iter_mut().find(|(k, _, _)| k == key) {
             Some(c) => c,
@@ -501,8 +509,9 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
                 &mut coverage[n]
             }
         };
-        cov.1.add(run.record.hits());
-        used_file_mocks[*fi].extend(run.used_file_mocks.drain(..));
+        if counting {
+            cov.1.add(run.record.hits());
+        }
         if args.update_snapshots && prepared[*fi].file.cases[*ci].snapshot.is_some() {
             snapshots.push((*fi, *ci, run.actual.0.clone(), run.actual.1.clone()));
             run.report
@@ -524,11 +533,13 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     // Inline mocks of the file that no case used.
     let mut file_warnings: Vec<String> = Vec::new();
     for (fi, p) in prepared.iter().enumerate() {
-        if reports[fi]
-            .cases
-            .iter()
-            .all(|c| c.status == CaseStatus::Skipped)
-        {
+        // Only when every case of the file ran: a mock may serve a case left out.
+        let all_ran = reports[fi].cases.len() == p.file.cases.len()
+            && reports[fi]
+                .cases
+                .iter()
+                .all(|c| c.status != CaseStatus::Skipped);
+        if !all_ran {
             continue;
         }
         for (state, m) in &p.file.mocks {
@@ -577,6 +588,11 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         let _ = writeln!(err, "{} ({})", r.path, r.machine);
         for c in &r.cases {
             let _ = writeln!(err, "{}", report::human::case_line(r, c, color));
+            if c.status != CaseStatus::Failed {
+                for w in &c.warnings {
+                    let _ = writeln!(err, "      warning: {w}");
+                }
+            }
         }
     }
     for r in &reports {

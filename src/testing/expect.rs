@@ -165,6 +165,13 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
                 format!("  expected {n} visits, found {}", visits.len()),
             );
         }
+        if s.entered_at_all && visits.is_empty() {
+            fail(
+                &mut out,
+                format!("{label}.entered"),
+                "  expected the state to be entered, it never was",
+            );
+        }
         if s.input.is_none() && s.output.is_none() && s.variables.is_none() {
             continue;
         }

@@ -101,6 +101,8 @@ pub struct StateExpect {
     pub visit: usize,
     /// How many times the state was entered.
     pub entered: Option<u64>,
+    /// `entered: true`: at least once.
+    pub entered_at_all: bool,
     pub input: Option<ValueExpect>,
     pub output: Option<ValueExpect>,
     pub variables: Option<ValueExpect>,
@@ -759,13 +761,11 @@ impl Walk<'_> {
             let p = at.key(k);
             match k.as_str() {
                 "visit" => s.visit = self.count(x, &p, k).unwrap_or(0) as usize,
-                "entered" => {
-                    s.entered = match x {
-                        Value::Bool(false) => Some(0),
-                        Value::Bool(true) => None,
-                        _ => self.count(x, &p, k),
-                    }
-                }
+                "entered" => match x {
+                    Value::Bool(false) => s.entered = Some(0),
+                    Value::Bool(true) => s.entered_at_all = true,
+                    _ => s.entered = self.count(x, &p, k),
+                },
                 "input" => s.input = self.value_expect(x, &p, Mode::Exact),
                 "inputContains" => s.input = self.value_expect(x, &p, Mode::Subset),
                 "output" => s.output = self.value_expect(x, &p, Mode::Exact),
@@ -1070,7 +1070,7 @@ impl TestFile {
                         Some((f, id)) => (f.to_string(), Some(id.to_string())),
                         None => (d.clone(), None),
                     };
-                    (dir.join(file), id, d)
+                    (normalize(&dir.join(file)), id, d)
                 }
                 None => (PathBuf::new(), None, String::new()),
             },
@@ -1119,6 +1119,10 @@ impl TestFile {
                     }
                 }
             }
+            Some(Value::Array(_)) => w.err(
+                &root.key("cases"),
+                "`cases` is empty: a test file needs at least one case",
+            ),
             Some(other) => w.err(
                 &root.key("cases"),
                 format!(
@@ -1252,6 +1256,75 @@ impl TestFile {
         }
         errors
     }
+}
+
+impl TestFile {
+    /// Checks the Retry rule and Catch clause indexes the file names: `rules` gives, per state
+    /// name, how many Retry rules and Catch clauses it has.
+    pub fn check_indexes(&self, rules: &[(&str, usize, usize)]) -> Vec<FileError> {
+        let count = |name: &str| {
+            let plain = split_qualified(name)
+                .and_then(|s| s.last().map(|(n, _)| n.clone()))
+                .unwrap_or_default();
+            rules
+                .iter()
+                .find(|(n, _, _)| *n == plain)
+                .map(|(_, r, c)| (*r, *c))
+        };
+        let mut errors = Vec::new();
+        for c in &self.cases {
+            for (name, r) in &c.expect.retries {
+                if let (Some(rule), Some((n, _))) = (r.rule, count(name))
+                    && rule >= n
+                {
+                    errors.push(FileError {
+                        pointer: format!("{}/rule", r.pointer),
+                        message: format!(
+                            "`{name}` has {n} Retry rule{} (counted from 0): there is no rule #{rule}",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    });
+                }
+            }
+            for (name, x) in &c.expect.caught {
+                if let (Some(clause), Some((_, n))) = (x.clause, count(name))
+                    && clause >= n
+                {
+                    errors.push(FileError {
+                        pointer: x.pointer.clone(),
+                        message: format!(
+                            "`{name}` has {n} Catch clause{} (counted from 0): there is no clause #{clause}",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    });
+                }
+            }
+        }
+        errors
+    }
+}
+
+/// `a/./b/../c` -> `a/c`, without touching the file system (a path that names the same file
+/// the same way gives one coverage entry and one label).
+pub fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
 }
 
 /// Checks one name used at a pointer: (name, pointer, wanted types, what uses it).

@@ -265,23 +265,28 @@ impl Record {
             }
         }
         // Branches and iterations: a frame under a visit of a Parallel or Map state.
-        let mut seen = std::collections::BTreeSet::new();
-        for (q, v) in &self.visits {
-            let Some((parent, rest)) = q.rsplit_once("]/") else {
+        let owners: std::collections::HashMap<&str, &Visit> = self
+            .visits
+            .iter()
+            .filter(|(_, v)| matches!(v.kind, "Parallel" | "Map"))
+            .map(|(q, v)| (q.as_str(), v))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for (q, _) in &self.visits {
+            let Some((parent, _)) = q.rsplit_once("]/") else {
                 continue;
             };
             let Some((owner, index)) = parent.rsplit_once('[') else {
                 continue;
             };
-            let Some((_, owner_visit)) = self.visits.iter().find(|(n, _)| n == owner) else {
+            let Some(owner_visit) = owners.get(owner) else {
                 continue;
             };
             let branch = match owner_visit.kind {
                 "Parallel" => index.parse().unwrap_or(0),
                 _ => 0,
             };
-            let _ = (rest, v);
-            if seen.insert((owner_visit.pointer.clone(), branch)) {
+            if seen.insert((owner_visit.pointer.as_str(), branch)) {
                 hits.push(Hit::Branch {
                     state: owner_visit.pointer.clone(),
                     branch,
