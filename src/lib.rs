@@ -25,5 +25,6 @@ pub mod definition;
 pub mod engine;
 pub mod handlers;
 pub mod source;
+pub mod storage;
 pub mod testing;
 pub mod validate;

@@ -142,6 +142,10 @@ pub struct RunArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto: http://127.0.0.1:5000).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Where a Distributed Map reads and writes S3 objects: `s3://BUCKET/KEY` is the file
+    /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`).
+    #[arg(long, value_name = "DIR")]
+    pub s3_root: Option<PathBuf>,
     /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
     #[arg(long, value_name = "MS", hide = true)]
     pub ecs_poll_ms: Option<u64>,
@@ -616,6 +620,17 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
         account_id: args.account_id.clone(),
         input_text: Some(input_text.into()),
+        storage: match &args.s3_root {
+            Some(dir) if dir.is_dir() => Some(Arc::new(crate::storage::LocalStore::new(dir))
+                as Arc<dyn crate::storage::ObjectStore>),
+            Some(dir) => {
+                return Err(CliError::Usage(format!(
+                    "--s3-root `{}` is not a directory",
+                    dir.display()
+                )));
+            }
+            None => None,
+        },
         ..Options::default()
     };
     if let Some(n) = &args.execution_name {

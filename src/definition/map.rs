@@ -1,11 +1,11 @@
 //! The Map state (inline and distributed modes, legacy `Iterator` form included).
 
+use super::distributed::{ItemBatcher, ItemReader, ResultWriter};
 use super::io::Dynamic;
 use super::machine::Graph;
 use super::retry::{Catcher, Retrier};
 use crate::data::jsonpath::Path;
 use crate::data::template::Template;
-use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MapMode {
@@ -34,9 +34,9 @@ pub struct Map {
     pub max_concurrency: Dynamic<u64>,
     pub tolerated_failure_count: Option<Dynamic<u64>>,
     pub tolerated_failure_percentage: Option<Dynamic<f64>>,
-    pub item_reader: Option<Value>,
-    pub item_batcher: Option<Value>,
-    pub result_writer: Option<Value>,
+    pub item_reader: Option<ItemReader>,
+    pub item_batcher: Option<ItemBatcher>,
+    pub result_writer: Option<ResultWriter>,
     pub label: Option<String>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,

@@ -11,6 +11,7 @@
 
 mod choice;
 pub mod diagnostic;
+mod distributed;
 pub mod error_name;
 mod fail;
 mod io;
@@ -26,6 +27,7 @@ mod wait;
 
 pub use choice::{Choice, ChoiceBranch};
 pub use diagnostic::{Code, Diagnostic, Pointer, Severity};
+pub use distributed::{ItemBatcher, ItemReader, ReaderConfig, ReaderResource, ResultWriter};
 pub use error_name::ErrorName;
 pub use fail::Fail;
 pub use io::{Dynamic, Filter, Io, ResultPath};

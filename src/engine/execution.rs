@@ -50,6 +50,8 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Told the structure of the execution as it runs (`asl test`).
     pub probe: Option<std::sync::Arc<dyn Probe>>,
+    /// Where a Distributed Map's `ItemReader` reads and `ResultWriter` writes (S3).
+    pub storage: Option<std::sync::Arc<dyn crate::storage::ObjectStore>>,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
             input_text: None,
             seed: None,
             probe: None,
+            storage: None,
         }
     }
 }
@@ -172,7 +175,7 @@ pub async fn run(
     let exec = Exec {
         clock: opts.clock,
         history: History::new(opts.keep_history, opts.sink, opts.max_events),
-        handlers: opts.handlers,
+        handlers: std::sync::Arc::new(opts.handlers),
         info,
         deadline: machine
             .timeout_seconds
@@ -182,6 +185,10 @@ pub async fn run(
         rng: OnceLock::new(),
         seed: opts.seed,
         probe: opts.probe.take(),
+        storage: opts.storage.take(),
+        state_machine_name: opts.state_machine_name.clone(),
+        account_id: opts.account_id.clone(),
+        role_arn: opts.role_arn.clone(),
     };
     let mut th = Thread::default();
     let role = opts.role_arn.clone();
@@ -317,16 +324,49 @@ pub async fn run(
 pub(crate) struct Exec {
     pub(crate) clock: Clock,
     pub(crate) history: History,
-    pub(crate) handlers: Registry,
+    pub(crate) handlers: std::sync::Arc<Registry>,
     pub(crate) info: ExecutionInfo,
-    deadline: Option<Instant>,
+    pub(crate) deadline: Option<Instant>,
     pub(crate) payload_limit: Option<usize>,
     pub(crate) region: String,
     /// Seeded on first use: most executions never draw a number.
     rng: OnceLock<Mutex<rand::rngs::StdRng>>,
     /// [`Options::seed`].
-    seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     pub(crate) probe: Option<std::sync::Arc<dyn Probe>>,
+    pub(crate) storage: Option<std::sync::Arc<dyn crate::storage::ObjectStore>>,
+    pub(crate) state_machine_name: String,
+    pub(crate) account_id: String,
+    pub(crate) role_arn: String,
+}
+
+impl Exec {
+    /// A child execution of a Distributed Map: its own context, history and random draws
+    /// (seeded from `seed` when the parent's are), the parent's handlers, clock and storage.
+    pub(crate) fn child(
+        &self,
+        info: ExecutionInfo,
+        deadline: Option<Instant>,
+        seed: Option<u64>,
+        state_machine_name: String,
+    ) -> Exec {
+        Exec {
+            clock: self.clock,
+            history: History::new(false, None, None),
+            handlers: self.handlers.clone(),
+            info,
+            deadline,
+            payload_limit: self.payload_limit,
+            region: self.region.clone(),
+            rng: OnceLock::new(),
+            seed,
+            probe: self.probe.clone(),
+            storage: self.storage.clone(),
+            state_machine_name,
+            account_id: self.account_id.clone(),
+            role_arn: self.role_arn.clone(),
+        }
+    }
 }
 
 use rand::SeedableRng;

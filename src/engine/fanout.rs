@@ -8,7 +8,7 @@
 
 use super::clock::PathTime;
 use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
-use super::failure::{Failure, Fault, Stop};
+use super::failure::{Failure, Stop};
 use super::probe::Frame;
 use super::variables::Scope;
 use crate::data::jsonpath::Root;
@@ -24,17 +24,17 @@ use std::sync::Arc;
 use std::task::Poll;
 
 /// How one branch or iteration ended, with its path's end state.
-struct Done {
-    index: usize,
-    result: Result<Value, Stop>,
-    time: PathTime,
+pub(super) struct Done {
+    pub(super) index: usize,
+    pub(super) result: Result<Value, Stop>,
+    pub(super) time: PathTime,
 }
 
 /// How every job of a fan-out ended: each `None` if it never ran or never finished.
 ///
 /// Results are stored as the bare values, errors apart: a 10,000-item Map's results are one
 /// vector of values, which becomes the state's result without a copy when all succeeded.
-struct Outcomes {
+pub(super) struct Outcomes {
     values: Vec<Value>,
     finished: Vec<bool>,
     errors: Vec<(usize, Stop)>,
@@ -67,7 +67,7 @@ impl Outcomes {
     }
 
     /// Each job's outcome, in job order.
-    fn in_order(mut self) -> impl Iterator<Item = Option<Result<Value, Stop>>> {
+    pub(super) fn in_order(mut self) -> impl Iterator<Item = Option<Result<Value, Stop>>> {
         self.errors.sort_by_key(|(i, _)| *i);
         let mut errors = self.errors.into_iter().peekable();
         self.values
@@ -86,7 +86,7 @@ impl Outcomes {
 
 /// Runs `n` jobs with at most `limit` at once (0: no limit). `keep_going` sees each finished
 /// job and says whether to start and await the rest.
-async fn fan_out<'a, F, Fut>(
+pub(super) async fn fan_out<'a, F, Fut>(
     n: usize,
     limit: usize,
     start: PathTime,
@@ -239,12 +239,8 @@ impl Exec {
         th: &mut Thread,
         retry_count: u64,
     ) -> Result<Value, Stop> {
-        let s = cx.state;
-        if m.item_reader.is_some() {
-            return Err(Stop::Fault(Fault::new(format!(
-                "the Map state `{}` reads its items with `ItemReader`, which `asl run` does not support yet",
-                s.name
-            ))));
+        if m.mode == crate::definition::MapMode::Distributed {
+            return Box::pin(self.distributed(cx, m, effective, th, retry_count)).await;
         }
         let items = self.items(cx, m, effective, th, retry_count)?;
         let limit = self
@@ -410,7 +406,7 @@ impl Exec {
     }
 
     /// The items of a Map state: `ItemsPath` (JSONPath) or `Items` (JSONata).
-    fn items<'e>(
+    pub(super) fn items<'e>(
         &self,
         cx: &StateCx,
         m: &MapState,
@@ -482,7 +478,7 @@ impl Exec {
     }
 
     /// `MaxConcurrency(Path)`, `ToleratedFailureCount(Path)`: a non-negative integer.
-    fn int_setting(
+    pub(super) fn int_setting(
         &self,
         cx: &StateCx,
         d: Option<&Dynamic<u64>>,
@@ -528,7 +524,7 @@ impl Exec {
         }
     }
 
-    fn percentage(
+    pub(super) fn percentage(
         &self,
         cx: &StateCx,
         d: &Option<Dynamic<f64>>,
@@ -586,7 +582,7 @@ impl Exec {
     }
 }
 
-fn failure_details(f: &Failure) -> Value {
+pub(super) fn failure_details(f: &Failure) -> Value {
     let mut d = serde_json::Map::new();
     if !f.error.is_empty() {
         d.insert("error".into(), json!(f.error));

@@ -8,6 +8,7 @@
 
 mod clock;
 mod context;
+mod distributed;
 mod execution;
 mod failure;
 mod fanout;

@@ -1,0 +1,825 @@
+//! A Distributed Map: items from the input or from S3 (`ItemReader`), `ItemSelector`,
+//! `ItemBatcher`, each item or batch run as a child execution with its own context, failures
+//! counted against the tolerated threshold, and the results returned or written to S3
+//! (`ResultWriter`).
+//!
+//! Items stream: they are read, selected and batched as children start, in windows of at
+//! most [`WINDOW`] children, and with a `ResultWriter` each window's results are written
+//! before the next starts, so a run over a large object holds one window at a time.
+//!
+//! History as AWS writes it: `MapStateStarted` (length 0 with an `ItemReader`),
+//! `MapRunStarted`, then `MapRunSucceeded` or `MapRunFailed`; children have histories of
+//! their own.
+
+use super::context::{ExecutionInfo, ExecutionInput};
+use super::execution::{Exec, StateCx, Thread, partition, shown};
+use super::failure::{Failure, Fault, Stop};
+use super::fanout::{Done, fan_out};
+use super::probe::Frame;
+use super::variables::Scope;
+use crate::data::roots::{DataError, read};
+use crate::definition::{Dynamic, ItemReader, Map as MapState, ReaderResource, ResultWriter};
+use crate::storage::items::{self, Format, ReadError};
+use crate::storage::{ObjectStore, ObjectWriter, StoreError};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// At most this many children are started before their results are collected.
+const WINDOW: usize = 1_000;
+/// `MaxConcurrency` 0: AWS runs up to 10,000 children at once.
+const MAX_CHILDREN: usize = 10_000;
+/// An EXPRESS child's limit: five minutes.
+const EXPRESS_SECONDS: i64 = 300;
+
+/// How one child ended, for the results and the `ResultWriter` records.
+struct Child {
+    name: String,
+    arn: String,
+    input: Value,
+    result: Result<Value, Failure>,
+    start: String,
+    stop: String,
+}
+
+/// Items as they are read: from the state's input or from S3.
+type ItemStream<'a> = Box<dyn Iterator<Item = Result<Value, ReadError>> + Send + 'a>;
+
+impl Exec {
+    fn reader_failure(cause: impl Into<String>) -> Failure {
+        Failure::new("States.ItemReaderFailed", cause)
+    }
+
+    fn store(&self, s: &str) -> Result<Arc<dyn ObjectStore>, Stop> {
+        self.storage.clone().ok_or_else(|| {
+            Stop::Fault(Fault::new(format!(
+                "the Map state `{s}` reads or writes S3 objects: give `--s3-root DIR` (`s3://BUCKET/KEY` is the file DIR/BUCKET/KEY)"
+            )))
+        })
+    }
+
+    /// `MaxItems(Path)`: `Ok(Err(cause))` for a negative number, which fails the map run.
+    fn max_items(
+        &self,
+        cx: &StateCx,
+        r: &ItemReader,
+        effective: &Value,
+        th: &Thread,
+    ) -> Result<Result<Option<u64>, String>, Stop> {
+        let roots = self.roots(cx, effective, &th.scope, 0);
+        let (v, path) = match &r.config.max_items {
+            None => return Ok(Ok(None)),
+            Some(Dynamic::Fixed(n)) => return Ok(Ok(Some(*n))),
+            Some(Dynamic::Path(p)) => (
+                read(p, &roots)
+                    .map_err(|e| self.data_failure(cx, super::execution::invalid_path(p, e)))?
+                    .into_owned(),
+                Some(p.to_string()),
+            ),
+            Some(Dynamic::Expr(e)) => (
+                e.evaluate_field(&roots, "MaxItems")
+                    .map_err(|e| self.data_failure(cx, e))?,
+                None,
+            ),
+            Some(Dynamic::Intrinsic(_)) => return Ok(Ok(None)),
+        };
+        let n = match &v {
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_u64().map(|u| u.min(i64::MAX as u64) as i64)),
+            _ => None,
+        };
+        match (n, path) {
+            (Some(n), _) if n < 0 => Ok(Err("field MaxItems must be positive".into())),
+            (Some(n), _) => Ok(Ok(Some(n as u64))),
+            (None, Some(p)) => Err(self.data_failure(
+                cx,
+                DataError::runtime(format!(
+                    "The MaxItemsPath field refers to value \"{}\" which is not a valid integer: {p}",
+                    shown(&v)
+                )),
+            )),
+            (None, None) => Err(self.data_failure(
+                cx,
+                DataError::query(format!(
+                    "The MaxItems field must be a non-negative integer, but was: {v}"
+                )),
+            )),
+        }
+    }
+
+    /// Opens the items of an `ItemReader`; `Err(Ok(failure))` fails the map run.
+    fn open_reader(
+        &self,
+        cx: &StateCx,
+        r: &ItemReader,
+        effective: &Value,
+        th: &Thread,
+        retry_count: u64,
+    ) -> Result<Result<ItemStream<'static>, Failure>, Stop> {
+        let params = match &r.parameters {
+            Some(t) => t
+                .eval(&self.roots(cx, effective, &th.scope, retry_count))
+                .map_err(|e| self.data_failure(cx, e))?,
+            None => Value::Object(Map::new()),
+        };
+        let store = self.store(&cx.state.name)?;
+        let text = |k: &str| {
+            params
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let bucket = text("Bucket");
+        let c = &r.config;
+        let format = |key: &str| -> Result<Format, Failure> {
+            let input_type = c.input_type.as_deref().unwrap_or(match key {
+                k if k.ends_with(".csv") => "CSV",
+                k if k.ends_with(".jsonl") => "JSONL",
+                _ => "JSON",
+            });
+            match input_type {
+                "JSON" => Ok(Format::Json {
+                    items_pointer: c.items_pointer.clone(),
+                }),
+                "JSONL" => Ok(Format::Jsonl),
+                "CSV" => Ok(Format::Csv {
+                    delimiter: items::delimiter(c.csv_delimiter.as_deref()),
+                    headers: match c.csv_header_location.as_deref() {
+                        Some("GIVEN") => Some(c.csv_headers.clone().unwrap_or_default()),
+                        _ => None,
+                    },
+                }),
+                other => Err(Exec::reader_failure(format!(
+                    "The InputType {other} is not supported by asl (JSON, JSONL and CSV are)"
+                ))),
+            }
+        };
+        let store_failure = |e: StoreError| Exec::reader_failure(e.to_string());
+        let read_failure = |e: ReadError| Exec::reader_failure(e.0);
+        Ok(match r.resource {
+            ReaderResource::GetObject => {
+                let key = text("Key");
+                (|| -> Result<ItemStream<'static>, Failure> {
+                    let f = format(&key)?;
+                    let body = store.get(&bucket, &key).map_err(store_failure)?;
+                    items::items(body, &f).map_err(read_failure)
+                })()
+            }
+            ReaderResource::ListObjects => {
+                let prefix = text("Prefix");
+                (|| -> Result<ItemStream<'static>, Failure> {
+                    let listed = store.list(&bucket, &prefix).map_err(store_failure)?;
+                    if c.transformation.as_deref() == Some("LOAD_AND_FLATTEN") {
+                        let mut all: Vec<ItemStream<'static>> = Vec::new();
+                        for o in listed {
+                            let f = format(&o.key)?;
+                            let body = store.get(&bucket, &o.key).map_err(store_failure)?;
+                            all.push(items::items(body, &f).map_err(read_failure)?);
+                        }
+                        Ok(Box::new(all.into_iter().flatten()))
+                    } else {
+                        Ok(Box::new(listed.into_iter().map(|o| {
+                            Ok(json!({
+                                "Etag": o.etag,
+                                "Key": o.key,
+                                "LastModified": o.last_modified,
+                                "Size": o.size,
+                                "StorageClass": "STANDARD",
+                            }))
+                        })))
+                    }
+                })()
+            }
+        })
+    }
+
+    fn map_run_failed(&self, th: &mut Thread, f: Failure) -> Result<Value, Stop> {
+        let details = super::fanout::failure_details(&f);
+        self.emit(th, "MapRunFailed", || {
+            Some(("mapRunFailedEventDetails".into(), details.clone()))
+        })?;
+        self.emit(th, "MapStateFailed", || {
+            Some(("mapStateFailedEventDetails".into(), details))
+        })?;
+        Err(Stop::Failed(f))
+    }
+
+    pub(crate) async fn distributed(
+        &self,
+        cx: &StateCx<'_>,
+        m: &MapState,
+        effective: &Value,
+        th: &mut Thread,
+        retry_count: u64,
+    ) -> Result<Value, Stop> {
+        let limit = self
+            .int_setting(
+                cx,
+                Some(&m.max_concurrency),
+                "MaxConcurrency",
+                effective,
+                th,
+            )?
+            .unwrap_or(0);
+        let limit = if limit == 0 {
+            MAX_CHILDREN
+        } else {
+            (limit as usize).min(MAX_CHILDREN)
+        };
+        let tolerated_count = self.int_setting(
+            cx,
+            m.tolerated_failure_count.as_ref(),
+            "ToleratedFailureCount",
+            effective,
+            th,
+        )?;
+        let tolerated_pct = self.percentage(cx, &m.tolerated_failure_percentage, effective, th)?;
+        let (batch_items, batch_bytes) = match &m.item_batcher {
+            Some(b) => (
+                self.int_setting(cx, b.max_items.as_ref(), "MaxItemsPerBatch", effective, th)?,
+                self.int_setting(
+                    cx,
+                    b.max_bytes.as_ref(),
+                    "MaxInputBytesPerBatch",
+                    effective,
+                    th,
+                )?,
+            ),
+            None => (None, None),
+        };
+        let batch_input = match m.item_batcher.as_ref().and_then(|b| b.batch_input.as_ref()) {
+            Some(t) => Some(
+                t.eval(&self.roots(cx, effective, &th.scope, retry_count))
+                    .map_err(|e| self.data_failure(cx, e))?,
+            ),
+            None => None,
+        };
+        let input_items = match &m.item_reader {
+            Some(_) => None,
+            None => Some(self.items(cx, m, effective, th, retry_count)?),
+        };
+        let length = input_items.as_ref().map_or(0, |i| i.len());
+        self.emit(th, "MapStateStarted", || {
+            Some((
+                "mapStateStartedEventDetails".into(),
+                json!({"length": length}),
+            ))
+        })?;
+        let max_items = match &m.item_reader {
+            Some(r) => Some(self.max_items(cx, r, effective, th)?),
+            None => None,
+        };
+        let label = m.label.clone().unwrap_or_else(|| self.uuid_text());
+        let run_id = self.uuid_text();
+        let p = partition(&self.region);
+        let child_machine = format!("{}/{label}", self.state_machine_name);
+        let map_run_arn = format!(
+            "arn:{p}:states:{}:{}:mapRun:{child_machine}:{run_id}",
+            self.region, self.account_id
+        );
+        let child_machine_arn = format!(
+            "arn:{p}:states:{}:{}:stateMachine:{child_machine}",
+            self.region, self.account_id
+        );
+        self.emit(th, "MapRunStarted", || {
+            Some((
+                "mapRunStartedEventDetails".into(),
+                json!({"mapRunArn": map_run_arn}),
+            ))
+        })?;
+
+        // The items.
+        let mut stream: ItemStream = match (&m.item_reader, &input_items) {
+            (Some(r), _) => {
+                let max = match max_items {
+                    Some(Err(cause)) => {
+                        return self.map_run_failed(th, Exec::reader_failure(cause));
+                    }
+                    Some(Ok(n)) => n.filter(|n| *n > 0),
+                    None => None,
+                };
+                match self.open_reader(cx, r, effective, th, retry_count)? {
+                    Ok(items) => match max {
+                        Some(n) => Box::new(items.take(n.min(usize::MAX as u64) as usize)),
+                        None => items,
+                    },
+                    Err(f) => return self.map_run_failed(th, f),
+                }
+            }
+            (None, Some(items)) => Box::new(items.iter().cloned().map(Ok)),
+            (None, None) => Box::new(std::iter::empty()),
+        };
+
+        let express = m.execution_type.as_deref() == Some("EXPRESS");
+        let writer = match &m.result_writer {
+            Some(w) => {
+                Some(self.open_writer(cx, w, effective, th, retry_count, &map_run_arn, &run_id)?)
+            }
+            None => None,
+        };
+        let mut results: Vec<Value> = Vec::new();
+        let mut writer = writer;
+        let mut index = 0usize; // items read
+        let mut children = 0usize; // children started
+        let mut failed = 0usize;
+        let mut end = th.time;
+        let mut stopped = false;
+        // Whether `failed` of `total` children is over the tolerated threshold.
+        let too_many = |failed: usize, total: usize| -> bool {
+            if failed == 0 {
+                return false;
+            }
+            let by_count = tolerated_count.is_some_and(|c| failed as u64 <= c);
+            let by_pct = tolerated_pct
+                .is_some_and(|p| total > 0 && (failed as f64) * 100.0 / (total as f64) <= p);
+            !(by_count || by_pct)
+        };
+        // Before the total is known, only a count can be exceeded for sure.
+        let over_count = |failed: usize| -> bool {
+            failed > 0
+                && tolerated_pct.is_none()
+                && tolerated_count.is_none_or(|c| failed as u64 > c)
+        };
+        let mut pending: Vec<Value> = Vec::new();
+        loop {
+            // The next window of child inputs.
+            let mut inputs: Vec<Value> = Vec::new();
+            let mut exhausted = false;
+            while inputs.len() < WINDOW {
+                match self.next_input(
+                    cx,
+                    m,
+                    effective,
+                    th,
+                    retry_count,
+                    &mut stream,
+                    &mut index,
+                    (batch_items, batch_bytes, batch_input.as_ref()),
+                )? {
+                    Some(Ok(v)) => inputs.push(v),
+                    Some(Err(f)) => return self.map_run_failed(th, f),
+                    None => {
+                        exhausted = true;
+                        break;
+                    }
+                }
+            }
+            if stopped {
+                pending.extend(inputs);
+                if exhausted {
+                    break;
+                }
+                continue;
+            }
+            let n = inputs.len();
+            let base = children;
+            let names: Vec<String> = (0..n).map(|_| self.uuid_text()).collect();
+            let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
+                (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+            let (outcomes, at) = {
+                let inputs = &inputs;
+                let names = &names;
+                let starts = &starts;
+                let child_machine = &child_machine;
+                let child_machine_arn = &child_machine_arn;
+                fan_out(
+                    n,
+                    limit,
+                    th.time,
+                    |i, t| {
+                        let input = inputs[i].clone();
+                        let name = names[i].clone();
+                        async move {
+                            let start = self.clock.now(&t);
+                            *starts[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(start);
+                            let kind = if express { "express" } else { "execution" };
+                            let arn = format!(
+                                "arn:{p}:states:{}:{}:{kind}:{child_machine}:{name}",
+                                self.region, self.account_id
+                            );
+                            let fields = match json!({
+                                "Id": arn,
+                                "StartTime": start.to_iso_millis(),
+                                "Name": name,
+                                "RoleArn": self.role_arn,
+                                "RedriveCount": 0,
+                            }) {
+                                Value::Object(m) => m,
+                                _ => Map::new(),
+                            };
+                            let info = ExecutionInfo::new(
+                                fields,
+                                ExecutionInput::Value(input.clone()),
+                                json!({"Id": child_machine_arn, "Name": child_machine}),
+                            );
+                            let deadline =
+                                express.then(|| start.plus_millis(EXPRESS_SECONDS * 1000));
+                            let seed = self.seed.map(|s| {
+                                s.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                                    .wrapping_add((base + i) as u64)
+                            });
+                            let child = self.child(info, deadline, seed, child_machine.clone());
+                            let mut t = Thread {
+                                time: t,
+                                prev: 0,
+                                scope: Scope::default(),
+                                frame: Some(Frame {
+                                    parent: cx.visit,
+                                    index: base + i,
+                                }),
+                            };
+                            let result = child.run_graph(&m.processor, input, &mut t).await;
+                            let result = match result {
+                                Err(Stop::TimedOut) => {
+                                    Err(Stop::Failed(Failure::new("States.Timeout", "")))
+                                }
+                                other => other,
+                            };
+                            Done {
+                                index: i,
+                                result,
+                                time: t.time,
+                            }
+                        }
+                    },
+                    |d| match &d.result {
+                        Ok(_) => true,
+                        Err(Stop::Failed(_)) => {
+                            failed += 1;
+                            !over_count(failed)
+                        }
+                        Err(_) => false,
+                    },
+                )
+                .await
+            };
+            if at > end {
+                end = at;
+            }
+            let stop_time = self.clock.now(&end).to_iso_millis();
+            let kind = if express { "express" } else { "execution" };
+            for (i, r) in outcomes.in_order().enumerate() {
+                let input = std::mem::take(&mut inputs[i]);
+                let result = match r {
+                    Some(Ok(v)) => Ok(v),
+                    Some(Err(Stop::Failed(f))) => Err(f),
+                    Some(Err(other)) => return Err(other),
+                    None => {
+                        pending.push(input);
+                        continue;
+                    }
+                };
+                let c = Child {
+                    arn: format!(
+                        "arn:{p}:states:{}:{}:{kind}:{child_machine}:{}",
+                        self.region, self.account_id, names[i]
+                    ),
+                    name: names[i].clone(),
+                    input,
+                    result,
+                    start: starts[i]
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .map(|t| t.to_iso_millis())
+                        .unwrap_or_default(),
+                    stop: stop_time.clone(),
+                };
+                match &mut writer {
+                    Some(w) => w
+                        .add(&c, &child_machine_arn)
+                        .map_err(|e| self.writer_stop(e))?,
+                    None => results.push(match c.result {
+                        Ok(v) => v,
+                        Err(f) => f.to_error_output(),
+                    }),
+                }
+            }
+            children += n;
+            if over_count(failed) {
+                stopped = true;
+            }
+            if exhausted {
+                break;
+            }
+        }
+        th.time = end;
+        th.prev = self.history.count();
+        let exceeded = too_many(failed, children + pending.len());
+        let value = match writer {
+            Some(mut w) => {
+                for input in &pending {
+                    w.pending(input, &child_machine_arn)
+                        .map_err(|e| self.writer_stop(e))?;
+                }
+                w.finish().map_err(|e| self.writer_stop(e))?
+            }
+            None => Value::Array(results),
+        };
+        if exceeded {
+            return self.map_run_failed(
+                th,
+                Failure::new(
+                    "States.ExceedToleratedFailureThreshold",
+                    "The specified tolerated failure threshold was exceeded",
+                ),
+            );
+        }
+        self.emit(th, "MapRunSucceeded", || None)?;
+        self.emit(th, "MapStateSucceeded", || None)?;
+        Ok(value)
+    }
+
+    fn writer_stop(&self, e: StoreError) -> Stop {
+        Stop::Failed(Failure::new("States.ResultWriterFailed", e.to_string()))
+    }
+
+    fn uuid_text(&self) -> String {
+        crate::data::intrinsics::IntrinsicEnv::uuid(self)
+    }
+
+    /// The next child input: an item (after `ItemSelector`) or a batch; `None` at the end.
+    #[allow(clippy::too_many_arguments)]
+    fn next_input(
+        &self,
+        cx: &StateCx,
+        m: &MapState,
+        effective: &Value,
+        th: &Thread,
+        retry_count: u64,
+        stream: &mut ItemStream,
+        index: &mut usize,
+        (max_items, max_bytes, batch_input): (Option<u64>, Option<u64>, Option<&Value>),
+    ) -> Result<Option<Result<Value, Failure>>, Stop> {
+        let select = |item: Value, index: usize| -> Result<Value, Stop> {
+            match &m.item_selector {
+                Some(t) => {
+                    let mut roots = self.roots(cx, effective, &th.scope, retry_count);
+                    roots.state.map_item = Some((index, &item));
+                    t.eval(&roots).map_err(|e| self.data_failure(cx, e))
+                }
+                None => Ok(item),
+            }
+        };
+        if max_items.is_none() && max_bytes.is_none() {
+            return match stream.next() {
+                None => Ok(None),
+                Some(Err(e)) => Ok(Some(Err(Exec::reader_failure(e.0)))),
+                Some(Ok(item)) => {
+                    let i = *index;
+                    *index += 1;
+                    Ok(Some(Ok(select(item, i)?)))
+                }
+            };
+        }
+        let max_items = max_items.filter(|n| *n > 0).unwrap_or(u64::MAX);
+        let max_bytes = max_bytes
+            .filter(|n| *n > 0)
+            .unwrap_or(256 * 1024)
+            .min(256 * 1024);
+        let mut batch = Vec::new();
+        // `{"Items":[]}` and the batch input.
+        let mut size = 12 + batch_input.map_or(0, |b| b.to_string().len() + 14);
+        while (batch.len() as u64) < max_items {
+            let Some(next) = stream.next() else {
+                break;
+            };
+            let item = match next {
+                Ok(v) => v,
+                Err(e) => return Ok(Some(Err(Exec::reader_failure(e.0)))),
+            };
+            let i = *index;
+            *index += 1;
+            let v = select(item, i)?;
+            let n = v.to_string().len() + 1;
+            if !batch.is_empty() && size + n > max_bytes as usize {
+                // Over the byte cap: this item opens the next batch.
+                *stream = Box::new(
+                    std::iter::once(Ok(v))
+                        .chain(std::mem::replace(stream, Box::new(std::iter::empty()))),
+                );
+                *index -= 1;
+                break;
+            }
+            size += n;
+            batch.push(v);
+        }
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        let mut out = Map::new();
+        if let Some(b) = batch_input {
+            out.insert("BatchInput".into(), b.clone());
+        }
+        out.insert("Items".into(), Value::Array(batch));
+        Ok(Some(Ok(Value::Object(out))))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open_writer(
+        &self,
+        cx: &StateCx,
+        w: &ResultWriter,
+        effective: &Value,
+        th: &Thread,
+        retry_count: u64,
+        map_run_arn: &str,
+        run_id: &str,
+    ) -> Result<Results, Stop> {
+        let target = match &w.target {
+            Some(t) => {
+                let v = t
+                    .eval(&self.roots(cx, effective, &th.scope, retry_count))
+                    .map_err(|e| self.data_failure(cx, e))?;
+                let text = |k: &str| {
+                    v.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let prefix = text("Prefix");
+                let dir = if prefix.is_empty() {
+                    format!("{run_id}/")
+                } else {
+                    format!("{}/{run_id}/", prefix.trim_end_matches('/'))
+                };
+                Some((self.store(&cx.state.name)?, text("Bucket"), dir))
+            }
+            None => None,
+        };
+        Ok(Results {
+            target,
+            jsonl: w.output_type.as_deref() == Some("JSONL"),
+            transformation: w.transformation.clone().unwrap_or_else(|| "NONE".into()),
+            map_run_arn: map_run_arn.to_string(),
+            files: Vec::new(),
+            kept: Vec::new(),
+        })
+    }
+}
+
+/// One results file being written.
+struct File {
+    status: &'static str,
+    key: String,
+    out: Box<dyn ObjectWriter>,
+    count: usize,
+}
+
+/// The `ResultWriter`'s files, or (without `Resource`) the formatted result kept in memory.
+struct Results {
+    /// The store, bucket and key prefix (`<Prefix>/<map run id>/`).
+    target: Option<(Arc<dyn ObjectStore>, String, String)>,
+    jsonl: bool,
+    transformation: String,
+    map_run_arn: String,
+    files: Vec<File>,
+    kept: Vec<Value>,
+}
+
+impl Results {
+    fn record(c: &Child, machine_arn: &str) -> Value {
+        let mut r = json!({
+            "ExecutionArn": c.arn,
+            "Input": c.input.to_string(),
+            "InputDetails": {"Included": true},
+            "Name": c.name,
+            "RedriveCount": 0,
+            "RedriveStatus": "NOT_REDRIVABLE",
+            "StartDate": c.start,
+            "StateMachineArn": machine_arn,
+            "StopDate": c.stop,
+        });
+        if let Some(m) = r.as_object_mut() {
+            match &c.result {
+                Ok(v) => {
+                    m.insert("Output".into(), json!(v.to_string()));
+                    m.insert("OutputDetails".into(), json!({"Included": true}));
+                    m.insert(
+                        "RedriveStatusReason".into(),
+                        json!("Execution is SUCCEEDED and cannot be redriven"),
+                    );
+                    m.insert("Status".into(), json!("SUCCEEDED"));
+                }
+                Err(f) => {
+                    m.insert("Error".into(), json!(f.error));
+                    m.insert("Cause".into(), json!(f.cause.clone().unwrap_or_default()));
+                    m.insert(
+                        "RedriveStatusReason".into(),
+                        json!("Execution is in a redrivable state"),
+                    );
+                    m.insert("Status".into(), json!("FAILED"));
+                }
+            }
+        }
+        r
+    }
+
+    /// The values a child contributes under the transformation.
+    fn values(&self, c: &Child, machine_arn: &str) -> Vec<Value> {
+        match (&c.result, self.transformation.as_str()) {
+            (Ok(v), "COMPACT") => vec![v.clone()],
+            (Ok(Value::Array(a)), "FLATTEN") => a.clone(),
+            (Ok(v), "FLATTEN") => vec![v.clone()],
+            _ => vec![Results::record(c, machine_arn)],
+        }
+    }
+
+    fn write(&mut self, status: &'static str, values: Vec<Value>) -> Result<(), StoreError> {
+        let Some((store, bucket, dir)) = &self.target else {
+            self.kept.extend(values);
+            return Ok(());
+        };
+        let pos = match self.files.iter().position(|f| f.status == status) {
+            Some(p) => p,
+            None => {
+                let key = format!(
+                    "{dir}{status}_0.{}",
+                    if self.jsonl { "jsonl" } else { "json" }
+                );
+                let out = store.create(bucket, &key)?;
+                self.files.push(File {
+                    status,
+                    key,
+                    out,
+                    count: 0,
+                });
+                self.files.len() - 1
+            }
+        };
+        let jsonl = self.jsonl;
+        let f = &mut self.files[pos];
+        let io = |e: std::io::Error| StoreError::Io(e.to_string());
+        for v in values {
+            let sep: &[u8] = match (jsonl, f.count) {
+                (true, _) => b"",
+                (false, 0) => b"[",
+                (false, _) => b",",
+            };
+            f.out.write_all(sep).map_err(io)?;
+            serde_json::to_writer(&mut f.out, &v).map_err(|e| StoreError::Io(e.to_string()))?;
+            if jsonl {
+                f.out.write_all(b"\n").map_err(io)?;
+            }
+            f.count += 1;
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, c: &Child, machine_arn: &str) -> Result<(), StoreError> {
+        let values = self.values(c, machine_arn);
+        let status = if c.result.is_ok() {
+            "SUCCEEDED"
+        } else {
+            "FAILED"
+        };
+        self.write(status, values)
+    }
+
+    fn pending(&mut self, input: &Value, machine_arn: &str) -> Result<(), StoreError> {
+        let v = json!({
+            "Input": input.to_string(),
+            "InputDetails": {"Included": true},
+            "StateMachineArn": machine_arn,
+            "Status": "PENDING",
+        });
+        self.write("PENDING", vec![v])
+    }
+
+    /// Closes the files, writes the manifest, and gives the state's result.
+    fn finish(self) -> Result<Value, StoreError> {
+        let Some((store, bucket, dir)) = self.target else {
+            return Ok(Value::Array(self.kept));
+        };
+        let mut listed: Map<String, Value> = Map::new();
+        for s in ["FAILED", "PENDING", "SUCCEEDED"] {
+            listed.insert(s.into(), json!([]));
+        }
+        for mut f in self.files {
+            if !self.jsonl {
+                f.out
+                    .write_all(b"]")
+                    .map_err(|e| StoreError::Io(e.to_string()))?;
+            }
+            let key = f.key.clone();
+            let size = f.out.finish()?;
+            if let Some(Value::Array(a)) = listed.get_mut(f.status) {
+                a.push(json!({"Key": key, "Size": size}));
+            }
+        }
+        let manifest_key = format!("{dir}manifest.json");
+        let manifest = json!({
+            "DestinationBucket": bucket,
+            "MapRunArn": self.map_run_arn,
+            "ResultFiles": listed,
+        });
+        store.put(&bucket, &manifest_key, manifest.to_string().as_bytes())?;
+        Ok(json!({
+            "MapRunArn": self.map_run_arn,
+            "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key},
+        }))
+    }
+}
+
+use std::io::Write;
