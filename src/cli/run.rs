@@ -129,6 +129,11 @@ pub struct RunArgs {
     /// Run STATE on AWS (Lambda invoke, ECS runTask; repeatable).
     #[arg(long, value_name = "STATE")]
     pub aws: Vec<String>,
+    /// Run the child state machine NAME from FILE where a Task starts it
+    /// (`states:startExecution`, `.sync`, `.sync:2`, `aws-sdk:sfn:startSyncExecution`;
+    /// repeatable; FILE may be `template.yaml#LogicalId`).
+    #[arg(long, value_name = "NAME=FILE")]
+    pub machine: Vec<String>,
     /// Run every Task state not routed otherwise on AWS.
     #[arg(long)]
     pub aws_all: bool,
@@ -552,6 +557,69 @@ fn build_handlers(
             _ => h,
         };
         registry.for_state(state, h);
+    }
+    // Child state machines the run knows: where a Task starts one, it runs here.
+    let mut machines = HashMap::new();
+    let mut machine_files: Vec<(String, PathBuf)> = Vec::new();
+    if let Some((cfg, _, _)) = &config {
+        for (n, f, _) in &cfg.machines {
+            machine_files.push((n.clone(), f.clone()));
+        }
+    }
+    for m in &args.machine {
+        let Some((n, f)) = m.split_once('=') else {
+            return Err(CliError::Usage(format!(
+                "--machine expects NAME=FILE, found `{m}`"
+            )));
+        };
+        machine_files.push((n.to_string(), PathBuf::from(f)));
+    }
+    for (n, f) in machine_files {
+        machines.insert(n, Arc::new(load_definition(&f)?));
+    }
+    if !machines.is_empty() {
+        let mocks = match (&args.mock_config, &args.test_case) {
+            (Some(p), Some(case)) => serde_json::from_str(&read_file(p)?)
+                .ok()
+                .map(|doc| (doc, case.clone())),
+            _ => None,
+        };
+        let mut routes = registry.clone();
+        if let Some(m) = &mock {
+            routes.fallback(m.clone());
+        }
+        let handler = Arc::new(crate::handlers::machines::Machines {
+            machines,
+            routes,
+            mocks,
+            clock: match args.clock {
+                ClockArg::Virtual => Clock::Virtual,
+                ClockArg::Real => Clock::Real,
+            },
+            region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
+            account_id: args.account_id.clone(),
+            role_arn: args
+                .role_arn
+                .clone()
+                .unwrap_or_else(|| Options::default().role_arn),
+            seed: None,
+            depth: 0,
+        });
+        let mocked: Vec<String> = mock
+            .as_ref()
+            .map(|m| m.states().map(str::to_string).collect())
+            .unwrap_or_default();
+        for (state, resource) in &task_states {
+            let routed = registry
+                .handler(state, resource)
+                .is_some_and(|h| h.name() != "mock");
+            if crate::handlers::machines::Machines::handles(&resource.kind)
+                && !routed
+                && !mocked.iter().any(|m| m == state)
+            {
+                registry.for_state(*state, handler.clone());
+            }
+        }
     }
     if let Some(m) = mock {
         registry.fallback(m);

@@ -22,7 +22,7 @@ mod variables;
 mod wait;
 
 pub use clock::{Clock, PathTime};
-pub use execution::{Options, Outcome, Status, run, run_blocking};
+pub use execution::{Options, Outcome, Status, partition, run, run_blocking};
 pub use failure::{Failure, Fault, Stop};
 pub use history::{Event, EventSink, History, SinkFn};
 pub use probe::{Frame, Probe};

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod callback;
 pub mod command;
 mod handler;
+pub mod machines;
 pub mod mock;
 mod registry;
 pub mod routing;

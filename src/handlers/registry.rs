@@ -35,6 +35,11 @@ impl Registry {
             .or_else(|| self.fallback.clone())
     }
 
+    /// Whether `state` has a handler of its own (not the fallback).
+    pub fn has_state(&self, state: &str) -> bool {
+        self.by_state.contains_key(state)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.by_state.is_empty() && self.fallback.is_none()
     }

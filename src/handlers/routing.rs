@@ -59,6 +59,8 @@ pub struct HandlerConfig {
     states: Vec<Rule>,
     resources: Vec<Rule>,
     default: Option<Rule>,
+    /// `Machines`: state machine name, definition file (resolved), pointer.
+    pub machines: Vec<(String, std::path::PathBuf, String)>,
 }
 
 /// A route and the JSON pointer of the configuration entry that chose it.
@@ -109,9 +111,21 @@ impl HandlerConfig {
                         });
                     }
                 }
+                "Machines" => {
+                    let Some(m) = v.as_object() else {
+                        errors.push(err(&p, "`Machines` must be an object mapping state machine names to definition files".to_string()));
+                        continue;
+                    };
+                    for (name, file) in m {
+                        match file.as_str() {
+                            Some(f) => cfg.machines.push((name.clone(), base.join(f), p.key(name).to_string())),
+                            None => errors.push(err(&p.key(name), format!("the definition file of `{name}` must be a string (a path relative to this file)"))),
+                        }
+                    }
+                }
                 _ => errors.push(err(
                     &p,
-                    format!("unknown field `{k}`: a handler configuration has `States`, `Resources` and `Default`"),
+                    format!("unknown field `{k}`: a handler configuration has `States`, `Resources`, `Default` and `Machines`"),
                 )),
             }
         }

@@ -1,0 +1,252 @@
+//! Child state machines run locally: `arn:aws:states:::states:startExecution` (request-response,
+//! `.sync`, `.sync:2`) and `aws-sdk:sfn:startSyncExecution`, for machines whose definitions
+//! the run knows (`--machine NAME=FILE`, or `Machines` in the handlers file).
+//!
+//! The child is a new execution on the same clock, with its own context (`$$.Execution` names
+//! the child), its Task states answered by the parent's routes by state name and by the mock
+//! file's test case under the child's own state machine name. The task result is AWS's for
+//! each variant: request-response gives `{ExecutionArn, StartDate}`; `.sync` gives
+//! DescribeExecution's shape with `Input` and `Output` as JSON text; `.sync:2` the same with
+//! them parsed; `startSyncExecution` StartSyncExecution's shape. A failed child fails a
+//! `.sync` task with `States.TaskFailed` and the description as the cause. A name the run
+//! does not know is AWS's `StepFunctions.StateMachineDoesNotExistException`. Machines that
+//! start each other end at [`MAX_DEPTH`] levels with a fault.
+
+use super::handler::{TaskError, TaskHandler, TaskRequest};
+use super::mock::MockHandler;
+use super::registry::Registry;
+use crate::definition::{Pattern, ResourceKind, StateMachine};
+use crate::engine::{self, Clock, Failure, Fault, Options, Status};
+use futures::future::BoxFuture;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How deep child executions may nest (a machine that starts itself ends here).
+pub const MAX_DEPTH: usize = 10;
+
+/// What every level of child executions shares.
+pub struct Machines {
+    /// Definitions by state machine name.
+    pub machines: HashMap<String, Arc<StateMachine>>,
+    /// Routes of Task states by name (local commands, AWS), shared with children.
+    pub routes: Registry,
+    /// The mock file and test case, read again under each child's name.
+    pub mocks: Option<(Value, String)>,
+    pub clock: Clock,
+    pub region: String,
+    pub account_id: String,
+    pub role_arn: String,
+    pub seed: Option<u64>,
+    pub depth: usize,
+}
+
+fn arn_name(arn: &str) -> Option<&str> {
+    // `arn:aws:states:REGION:ACCOUNT:stateMachine:NAME[:VERSION_OR_ALIAS]`, or a bare name.
+    match arn.split(':').collect::<Vec<_>>().as_slice() {
+        ["arn", _, "states", _, _, "stateMachine", name, ..] => Some(name),
+        [name] if !name.is_empty() => Some(name),
+        _ => None,
+    }
+}
+
+impl Machines {
+    /// Whether `r` is an integration this handler runs.
+    pub fn handles(kind: &ResourceKind) -> bool {
+        matches!(kind,
+            ResourceKind::Service { service, action } if service == "states" && action == "startExecution")
+            || matches!(kind,
+            ResourceKind::AwsSdk { service, action } if service == "sfn" && action == "startSyncExecution")
+    }
+
+    async fn start(self: Arc<Self>, request: TaskRequest) -> Result<Value, TaskError> {
+        let p = engine::partition(&self.region);
+        let params = &request.input;
+        let arn = params
+            .get("StateMachineArn")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let Some((name, machine)) =
+            arn_name(&arn).and_then(|n| self.machines.get(n).map(|m| (n.to_string(), m.clone())))
+        else {
+            return Err(TaskError::Failed(Failure::new(
+                "StepFunctions.StateMachineDoesNotExistException",
+                format!(
+                    "State Machine Does Not Exist: '{arn}' (Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist; Request ID: {}; Proxy: null)",
+                    uuid::Uuid::new_v4()
+                ),
+            )));
+        };
+        if self.depth >= MAX_DEPTH {
+            return Err(TaskError::Fault(Fault::new(format!(
+                "the state machine `{name}` is started {MAX_DEPTH} child executions deep: machines that start each other in a cycle end here"
+            ))));
+        }
+        let sync_express = matches!(&request.resource.kind, ResourceKind::AwsSdk { .. });
+        let input = match params.get("Input") {
+            None | Some(Value::Null) => json!({}),
+            Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| {
+                TaskError::Failed(Failure::new(
+                    "StepFunctions.InvalidExecutionInputException",
+                    format!("Invalid State Machine Execution Input: '{e}'"),
+                ))
+            })?,
+            Some(v) => v.clone(),
+        };
+        let exec_name = params
+            .get("Name")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let machine_arn = format!(
+            "arn:{p}:states:{}:{}:stateMachine:{name}",
+            self.region, self.account_id
+        );
+        let exec_arn = if sync_express {
+            format!(
+                "arn:{p}:states:{}:{}:express:{name}:{exec_name}:{}",
+                self.region,
+                self.account_id,
+                uuid::Uuid::new_v4()
+            )
+        } else {
+            format!(
+                "arn:{p}:states:{}:{}:execution:{name}:{exec_name}",
+                self.region, self.account_id
+            )
+        };
+        // The child's Task states: the parent's routes, the mock file under its own name,
+        // and this handler for the machines it starts in turn.
+        let child = Arc::new(Machines {
+            machines: self.machines.clone(),
+            routes: self.routes.clone(),
+            mocks: self.mocks.clone(),
+            clock: self.clock,
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            role_arn: self.role_arn.clone(),
+            seed: self.seed.map(|s| s.wrapping_add(1)),
+            depth: self.depth + 1,
+        });
+        let mut registry = self.routes.clone();
+        for s in machine.root.all_states() {
+            if let crate::definition::Kind::Task(t) = &s.kind
+                && Machines::handles(&t.resource.kind)
+                && !self.routes.has_state(&s.name)
+            {
+                registry.for_state(s.name.clone(), child.clone());
+            }
+        }
+        if let Some((doc, case)) = &self.mocks
+            && let Ok(m) = MockHandler::from_value(doc, &name, case)
+        {
+            registry.fallback(Arc::new(m));
+        }
+        let opts = Options {
+            clock: self.clock,
+            state_machine_name: name.clone(),
+            execution_name: exec_name.clone(),
+            role_arn: self.role_arn.clone(),
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            handlers: registry,
+            seed: self.seed,
+            ..Options::default()
+        };
+        let outcome = engine::run(&machine, input.clone(), opts)
+            .await
+            .map_err(TaskError::Fault)?;
+        let start = outcome.started.unix_millis();
+        let stop = outcome.ended.unix_millis();
+        if request.resource.pattern == Pattern::RequestResponse && !sync_express {
+            return Ok(json!({"ExecutionArn": exec_arn, "StartDate": start}));
+        }
+        let parsed = request.resource.pattern == Pattern::Sync2;
+        let text = |v: &Value| {
+            if parsed {
+                v.clone()
+            } else {
+                json!(v.to_string())
+            }
+        };
+        let mut d = Map::new();
+        d.insert("ExecutionArn".into(), json!(exec_arn));
+        d.insert("Input".into(), text(&input));
+        d.insert("InputDetails".into(), json!({"Included": true}));
+        d.insert("Name".into(), json!(exec_name));
+        if let Some(o) = &outcome.output {
+            d.insert("Output".into(), text(o));
+            d.insert("OutputDetails".into(), json!({"Included": true}));
+        }
+        if !sync_express {
+            d.insert("RedriveCount".into(), json!(0));
+            d.insert("RedriveStatus".into(), json!("NOT_REDRIVABLE"));
+        }
+        d.insert("StartDate".into(), json!(start));
+        d.insert("StateMachineArn".into(), json!(machine_arn));
+        d.insert("Status".into(), json!(outcome.status.as_str()));
+        d.insert("StopDate".into(), json!(stop));
+        if outcome.status != Status::Succeeded {
+            if let Some(e) = &outcome.error {
+                d.insert("Error".into(), json!(e));
+            }
+            if let Some(c) = &outcome.cause {
+                d.insert("Cause".into(), json!(c));
+            }
+        }
+        let described = Value::Object(d);
+        if outcome.status == Status::Succeeded || sync_express {
+            Ok(described)
+        } else {
+            Err(TaskError::Failed(Failure::new(
+                "States.TaskFailed",
+                described.to_string(),
+            )))
+        }
+    }
+}
+
+impl TaskHandler for Machines {
+    fn name(&self) -> &str {
+        "machine"
+    }
+
+    fn wants_context(&self) -> bool {
+        false
+    }
+
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+        let me = Arc::new(Machines {
+            machines: self.machines.clone(),
+            routes: self.routes.clone(),
+            mocks: self.mocks.clone(),
+            clock: self.clock,
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            role_arn: self.role_arn.clone(),
+            seed: self.seed,
+            depth: self.depth,
+        });
+        Box::pin(me.start(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_arns_with_or_without_qualifiers() {
+        assert_eq!(
+            arn_name("arn:aws:states:us-east-1:1:stateMachine:Child"),
+            Some("Child")
+        );
+        assert_eq!(
+            arn_name("arn:aws:states:us-east-1:1:stateMachine:Child:prod"),
+            Some("Child")
+        );
+        assert_eq!(arn_name("Child"), Some("Child"));
+        assert_eq!(arn_name("arn:aws:lambda:x:1:function:f"), None);
+    }
+}
