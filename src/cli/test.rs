@@ -355,6 +355,16 @@ fn prepare<'a>(
             }
         }
     }
+    let mut machines = HashMap::new();
+    for (name, file, _) in &f.machines {
+        let (path, id) = super::run::split_logical_id(file);
+        match load_definition_named(&path, id.as_deref()) {
+            Ok(m) => {
+                machines.insert(name.clone(), Arc::new(m));
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
@@ -365,6 +375,7 @@ fn prepare<'a>(
         mock_configs,
         routes,
         tasks,
+        machines,
     })
 }
 

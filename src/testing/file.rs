@@ -207,6 +207,10 @@ pub struct TestFile {
     pub mocks: Vec<(String, Mock)>,
     /// A `--handlers` file routing states to local commands or AWS.
     pub handlers: Option<PathBuf>,
+    /// `s3Root`: the folder whose subfolders are S3 buckets (Distributed Map item data).
+    pub s3_root: Option<PathBuf>,
+    /// `machines`: child state machines by name (`states:startExecution`).
+    pub machines: Vec<(String, PathBuf, String)>,
     pub cases: Vec<Case>,
 }
 
@@ -225,6 +229,8 @@ const FILE_KEYS: &[&str] = &[
     "mockConfig",
     "mocks",
     "handlers",
+    "s3Root",
+    "machines",
     "cases",
 ];
 const CASE_KEYS: &[&str] = &[
@@ -1105,6 +1111,39 @@ impl TestFile {
             .get("handlers")
             .and_then(|x| w.string(x, &root.key("handlers"), "handlers"))
             .map(|h| dir.join(h));
+        let s3_root = m
+            .get("s3Root")
+            .and_then(|x| w.string(x, &root.key("s3Root"), "s3Root"))
+            .map(|h| normalize(&dir.join(h)));
+        if let Some(r) = &s3_root
+            && !r.is_dir()
+        {
+            w.err(
+                &root.key("s3Root"),
+                format!("`s3Root` `{}` is not a folder", r.display()),
+            );
+        }
+        let mut machines = Vec::new();
+        if let Some(x) = m.get("machines") {
+            let mp = root.key("machines");
+            match x.as_object() {
+                Some(o) => {
+                    for (name, f) in o {
+                        if let Some(f) = w.string(f, &mp.key(name), "machines") {
+                            machines.push((
+                                name.clone(),
+                                normalize(&dir.join(f)),
+                                mp.key(name).to_string(),
+                            ));
+                        }
+                    }
+                }
+                None => w.err(
+                    &mp,
+                    "`machines` must be an object mapping state machine names to definition files",
+                ),
+            }
+        }
         let mut cases = Vec::new();
         match m.get("cases") {
             Some(Value::Array(items)) if !items.is_empty() => {
@@ -1157,6 +1196,8 @@ impl TestFile {
             mock_config,
             mocks,
             handlers,
+            s3_root,
+            machines,
             cases,
         })
     }

@@ -33,6 +33,8 @@ pub struct Prepared<'a> {
     pub routes: Vec<(String, Arc<dyn TaskHandler>)>,
     /// Task state names.
     pub tasks: Vec<String>,
+    /// Child state machines by name, for `states:startExecution` Tasks.
+    pub machines: std::collections::HashMap<String, Arc<StateMachine>>,
 }
 
 /// A case that ran.
@@ -98,12 +100,36 @@ pub fn run_case(
         }
     }
     registry.fallback(mocks.clone());
+    if !p.machines.is_empty() {
+        let child = Arc::new(crate::handlers::machines::Machines {
+            machines: p.machines.clone(),
+            routes: registry.clone(),
+            mocks: None,
+            clock: Clock::Fixed(Instant(0)),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            role_arn: Options::default().role_arn,
+            seed: Some(0),
+            depth: 0,
+        });
+        for s in p.machine.root.all_states() {
+            if let Kind::Task(t) = &s.kind
+                && crate::handlers::machines::Machines::handles(&t.resource.kind)
+                && !mocks.inline(&s.name)
+            {
+                registry.for_state(s.name.clone(), child.clone());
+            }
+        }
+    }
     let recorder = Arc::new(Recorder::default());
     let ctx = p.file.context.merged(&case.context);
     let mut opts = options(&ctx, &p.name);
     opts.handlers = registry;
     opts.sink = sink;
     opts.probe = Some(recorder.clone());
+    opts.storage = p.file.s3_root.as_ref().map(|r| {
+        Arc::new(crate::storage::LocalStore::new(r)) as Arc<dyn crate::storage::ObjectStore>
+    });
     let result = rt.block_on(engine::run(p.machine, case.input.clone(), opts));
     let record = recorder.finish();
     let mut failures = Vec::new();
