@@ -1,0 +1,337 @@
+//! Distributed Map on local S3 data (`--s3-root`) and child state machines (`--machine`),
+//! through the binary.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("asl-dist-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).expect("dir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+fn run(d: &Path, definition: &Value, input: &Value, extra: &[&str]) -> (Output, Value) {
+    write(&d.join("m.asl.json"), &definition.to_string());
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["run", "m.asl.json", "--result-format", "json", "--input"])
+        .arg(input.to_string())
+        .args(extra)
+        .current_dir(d)
+        .output()
+        .expect("asl starts");
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "stdout is JSON: {} / {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, v)
+}
+
+fn distributed(reader: Value, extra: Value) -> Value {
+    let mut map = json!({
+        "Type": "Map",
+        "ItemReader": reader,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": true}}
+        },
+        "End": true
+    });
+    if let (Some(m), Some(e)) = (map.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    json!({"StartAt": "M", "States": {"M": map}})
+}
+
+#[test]
+fn csv_items_are_batched_with_batch_input() {
+    let d = dir("csv");
+    write(&d.join("s3/b/in.csv"), "a,b\n1,x\n2,y\n3,z\n");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}, "Parameters": {"Bucket": "b", "Key": "in.csv"}}),
+        json!({"ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"day.$": "$.day"}}}),
+    );
+    let (_, v) = run(&d, &def, &json!({"day": "mon"}), &["--s3-root", "s3"]);
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+    assert_eq!(
+        v["output"],
+        json!([
+            {"BatchInput": {"day": "mon"}, "Items": [{"a": "1", "b": "x"}, {"a": "2", "b": "y"}]},
+            {"BatchInput": {"day": "mon"}, "Items": [{"a": "3", "b": "z"}]}
+        ])
+    );
+}
+
+#[test]
+fn a_byte_cap_splits_batches() {
+    let d = dir("bytes");
+    let items: Vec<Value> = (0..10)
+        .map(|i| json!({"id": i, "pad": "x".repeat(40)}))
+        .collect();
+    write(&d.join("s3/b/in.json"), &Value::Array(items).to_string());
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "in.json"}}),
+        json!({"ItemBatcher": {"MaxInputBytesPerBatch": 200}}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    let batches = v["output"].as_array().expect("array");
+    assert!(batches.len() > 1, "{v}");
+    let total: usize = batches
+        .iter()
+        .map(|b| b["Items"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(total, 10);
+    for b in batches {
+        assert!(b.to_string().len() <= 200, "batch over the cap: {b}");
+    }
+}
+
+#[test]
+fn result_writer_writes_manifest_and_records() {
+    let d = dir("writer");
+    write(&d.join("s3/b/in.jsonl"), "{\"n\":1}\n{\"n\":2}\n");
+    std::fs::create_dir_all(d.join("s3/out")).expect("bucket");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSONL"}, "Parameters": {"Bucket": "b", "Key": "in.jsonl"}}),
+        json!({"Label": "nums", "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "runs"}}}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+    let key = v["output"]["ResultWriterDetails"]["Key"]
+        .as_str()
+        .expect("key");
+    assert!(
+        key.starts_with("runs/") && key.ends_with("/manifest.json"),
+        "{key}"
+    );
+    let arn = v["output"]["MapRunArn"].as_str().expect("arn");
+    assert!(arn.contains(":mapRun:m/nums:"), "{arn}");
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("s3/out").join(key)).expect("manifest"),
+    )
+    .expect("json");
+    assert_eq!(manifest["DestinationBucket"], "out");
+    let file = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+        .as_str()
+        .expect("file");
+    let records: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("s3/out").join(file)).expect("records"),
+    )
+    .expect("json");
+    assert_eq!(records.as_array().map(Vec::len), Some(2));
+    assert_eq!(records[0]["Status"], "SUCCEEDED");
+    assert_eq!(records[0]["Input"], "{\"n\":1}");
+    assert_eq!(records[0]["Output"], "{\"n\":1}");
+    assert!(
+        records[0]["ExecutionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(":execution:m/nums:")
+    );
+}
+
+#[test]
+fn listings_give_awss_item_shape() {
+    let d = dir("list");
+    write(&d.join("s3/b/p/one.txt"), "1");
+    write(&d.join("s3/b/p/two.txt"), "22");
+    write(&d.join("s3/b/q.txt"), "3");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b", "Prefix": "p/"}}),
+        json!({}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    let items = v["output"].as_array().expect("array");
+    assert_eq!(items.len(), 2, "{v}");
+    assert_eq!(items[1]["Key"], "p/two.txt");
+    assert_eq!(items[1]["Size"], 2);
+    assert_eq!(items[1]["StorageClass"], "STANDARD");
+    assert!(items[1]["LastModified"].is_i64());
+    assert!(
+        items[1]["Etag"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with('"')
+    );
+}
+
+#[test]
+fn a_missing_key_or_bucket_is_item_reader_failed() {
+    let d = dir("missing");
+    std::fs::create_dir_all(d.join("s3/b")).expect("bucket");
+    for (bucket, cause) in [
+        ("b", "key does not exist"),
+        ("nope", "bucket does not exist"),
+    ] {
+        let def = distributed(
+            json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": bucket, "Key": "k.json"}}),
+            json!({}),
+        );
+        let (out, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(v["error"], "States.ItemReaderFailed");
+        assert!(
+            v["cause"].as_str().unwrap_or_default().contains(cause),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn child_failures_count_against_the_tolerated_threshold() {
+    let d = dir("tolerance");
+    let def = |tolerance: Value| {
+        let mut m = json!({
+            "Type": "Map",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": "C",
+                "States": {
+                    "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericGreaterThan": 2, "Next": "F"}], "Default": "P"},
+                    "P": {"Type": "Pass", "End": true},
+                    "F": {"Type": "Fail", "Error": "Big"}
+                }
+            },
+            "End": true
+        });
+        if let (Some(o), Some(t)) = (m.as_object_mut(), tolerance.as_object()) {
+            for (k, v) in t {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+        json!({"StartAt": "M", "States": {"M": m}})
+    };
+    let input = json!([1, 2, 3, 4]);
+    let (_, v) = run(&d, &def(json!({})), &input, &[]);
+    assert_eq!(v["error"], "States.ExceedToleratedFailureThreshold", "{v}");
+    let (_, v) = run(&d, &def(json!({"ToleratedFailureCount": 2})), &input, &[]);
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+    assert_eq!(v["output"][0], 1);
+    assert_eq!(v["output"][3]["Error"], "Big");
+    let (_, v) = run(
+        &d,
+        &def(json!({"ToleratedFailurePercentage": 49})),
+        &input,
+        &[],
+    );
+    assert_eq!(v["error"], "States.ExceedToleratedFailureThreshold", "{v}");
+}
+
+#[test]
+fn a_child_sees_its_own_context() {
+    let d = dir("context");
+    let def = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "Label": "L",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id", "input.$": "$$.Execution.Input", "sm.$": "$$.StateMachine.Id"}, "End": true}}
+        },
+        "End": true}}});
+    let (_, v) = run(&d, &def, &json!(["a"]), &["--execution-name", "e1"]);
+    let c = &v["output"][0];
+    assert!(
+        c["id"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(":execution:m/L:"),
+        "{v}"
+    );
+    assert_eq!(c["input"], "a");
+    assert!(
+        c["sm"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(":stateMachine:m/L"),
+        "{v}"
+    );
+}
+
+#[test]
+fn child_machines_run_locally_for_each_variant() {
+    let d = dir("children");
+    write(
+        &d.join("child.asl.json"),
+        &json!({"StartAt": "C", "States": {"C": {"Type": "Choice",
+            "Choices": [{"Variable": "$.ok", "BooleanEquals": true, "Next": "P"}], "Default": "F"},
+            "P": {"Type": "Pass", "Result": {"done": true}, "End": true},
+            "F": {"Type": "Fail", "Error": "Child.Failed", "Cause": "not ok"}}})
+        .to_string(),
+    );
+    let start = |suffix: &str, ok: bool| {
+        json!({"StartAt": "S", "States": {"S": {"Type": "Task",
+            "Resource": format!("arn:aws:states:::states:startExecution{suffix}"),
+            "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "Input": {"ok": ok}, "Name": "kid"},
+            "End": true}}})
+    };
+    let machine = ["--machine", "child=child.asl.json"];
+    let (_, v) = run(&d, &start(".sync:2", true), &json!({}), &machine);
+    assert_eq!(v["output"]["Output"], json!({"done": true}), "{v}");
+    assert_eq!(v["output"]["Status"], "SUCCEEDED");
+    assert!(
+        v["output"]["ExecutionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(":execution:child:kid")
+    );
+    let (_, v) = run(&d, &start(".sync", true), &json!({}), &machine);
+    assert_eq!(v["output"]["Output"], "{\"done\":true}", "{v}");
+    assert_eq!(v["output"]["Input"], "{\"ok\":true}");
+    let (_, v) = run(&d, &start("", true), &json!({}), &machine);
+    assert_eq!(v["output"].as_object().map(|o| o.len()), Some(2), "{v}");
+    assert!(v["output"]["StartDate"].is_number());
+    let (_, v) = run(&d, &start(".sync", false), &json!({}), &machine);
+    assert_eq!(v["error"], "States.TaskFailed", "{v}");
+    let cause: Value =
+        serde_json::from_str(v["cause"].as_str().unwrap_or_default()).expect("cause is JSON");
+    assert_eq!(cause["Status"], "FAILED");
+    assert_eq!(cause["Error"], "Child.Failed");
+    let (_, v) = run(
+        &d,
+        &start(".sync", true),
+        &json!({}),
+        &["--machine", "other=child.asl.json"],
+    );
+    assert_eq!(
+        v["error"], "StepFunctions.StateMachineDoesNotExistException",
+        "{v}"
+    );
+}
+
+#[test]
+fn a_machine_that_starts_itself_ends_with_a_fault() {
+    let d = dir("cycle");
+    let def = json!({"StartAt": "S", "States": {"S": {"Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "Input": {}},
+        "End": true}}});
+    write(&d.join("m.asl.json"), &def.to_string());
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args([
+            "run",
+            "m.asl.json",
+            "--input",
+            "{}",
+            "--machine",
+            "m=m.asl.json",
+        ])
+        .current_dir(&d)
+        .output()
+        .expect("asl starts");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("10 child executions deep"));
+}
