@@ -134,6 +134,11 @@ impl Exec {
         let bucket = text("Bucket");
         let c = &r.config;
         let format = |key: &str| -> Result<Format, Failure> {
+            if let Some(t) = &c.manifest_type {
+                return Err(Exec::reader_failure(format!(
+                    "The ManifestType {t} is not supported by asl (JSON, JSONL and CSV objects are)"
+                )));
+            }
             let input_type = c.input_type.as_deref().unwrap_or(match key {
                 k if k.ends_with(".csv") => "CSV",
                 k if k.ends_with(".jsonl") => "JSONL",

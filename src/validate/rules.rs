@@ -762,8 +762,11 @@ fn item_reader(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, lang: Lang)
                 "MaxItems",
                 "MaxItemsPath",
                 "ManifestType",
+                "Transformation",
+                "ItemsPointer",
             ],
         );
+        reader_combinations(diags, m, c, &cp);
         exclusive(diags, c, &cp, "MaxItems");
         count_field(diags, c, &cp, "MaxItems", lang);
         let enums: &[(&str, &[&str])] = &[
@@ -801,6 +804,77 @@ fn item_reader(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, lang: Lang)
                 "`CSVHeaders` is required when `CSVHeaderLocation` is `GIVEN`",
             );
         }
+    }
+}
+
+/// The `ReaderConfig` fields that only work together (AWS developer guide, "ItemReader").
+fn reader_combinations(
+    diags: &mut Vec<Diagnostic>,
+    reader: &serde_json::Map<String, Value>,
+    c: &serde_json::Map<String, Value>,
+    cp: &Pointer,
+) {
+    let text = |k: &str| c.get(k).and_then(Value::as_str);
+    let listing = reader
+        .get("Resource")
+        .and_then(Value::as_str)
+        .is_some_and(|r| r.contains("s3:listObjectsV2"));
+    match text("Transformation") {
+        None | Some("NONE") => {}
+        Some("LOAD_AND_FLATTEN") => {
+            if !listing {
+                schema(
+                    diags,
+                    &cp.key("Transformation"),
+                    "`Transformation` `LOAD_AND_FLATTEN` reads the objects of a listing: it needs the resource `arn:aws:states:::s3:listObjectsV2`",
+                );
+            }
+            if !c.contains_key("InputType") {
+                schema(
+                    diags,
+                    cp,
+                    "`Transformation` `LOAD_AND_FLATTEN` needs `InputType`: the format of the listed objects",
+                );
+            }
+        }
+        Some(other) => schema(
+            diags,
+            &cp.key("Transformation"),
+            format!("`Transformation` must be one of NONE, LOAD_AND_FLATTEN, but it is \"{other}\""),
+        ),
+    }
+    match text("ManifestType") {
+        Some("S3_INVENTORY") if c.contains_key("InputType") && text("InputType") != Some("CSV") => {
+            schema(
+                diags,
+                &cp.key("InputType"),
+                "an S3 inventory manifest lists CSV files: `ManifestType` `S3_INVENTORY` takes no `InputType` other than CSV",
+            )
+        }
+        Some("ATHENA_DATA")
+            if !matches!(text("InputType"), Some("CSV" | "JSONL" | "PARQUET")) =>
+        {
+            schema(
+                diags,
+                cp,
+                "`ManifestType` `ATHENA_DATA` needs `InputType` CSV, JSONL or PARQUET",
+            )
+        }
+        _ => {}
+    }
+    if c.contains_key("ItemsPointer") && text("InputType").is_some_and(|t| t != "JSON") {
+        schema(
+            diags,
+            &cp.key("ItemsPointer"),
+            "`ItemsPointer` selects an array inside a JSON object: it needs `InputType` JSON",
+        );
+    }
+    if c.contains_key("CSVHeaders") && text("CSVHeaderLocation") != Some("GIVEN") {
+        schema(
+            diags,
+            &cp.key("CSVHeaders"),
+            "`CSVHeaders` are used only when `CSVHeaderLocation` is `GIVEN`",
+        );
     }
 }
 
