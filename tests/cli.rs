@@ -440,3 +440,32 @@ fn a_jsonata_syntax_error_is_refused_before_the_run() {
         &["/States/A/Output"],
     );
 }
+
+#[test]
+fn states_format_renders_objects_like_java_maps_including_the_context_object() {
+    let def = write(
+        "format-objects",
+        "sm.asl.json",
+        r#"{"StartAt": "F", "States": {"F": {"Type": "Pass", "End": true, "Parameters": {
+            "obj.$": "States.Format('{}', $.o)",
+            "sm.$": "States.Format('sm={}', $$.StateMachine)"}}}}"#,
+    );
+    let out = run(&[
+        "run",
+        &def.display().to_string(),
+        "--input",
+        r#"{"o": {"Arg1": 1, "Arg2": [], "L": ["a", null]}}"#,
+        "--state-machine-name",
+        "Fmt",
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json(&out),
+        serde_json::json!({
+            "obj": "{Arg1=1, Arg2=[], L=[a, null]}",
+            "sm": "sm={Id=arn:aws:states:us-east-1:123456789012:stateMachine:Fmt, Name=Fmt}"
+        })
+    );
+}
