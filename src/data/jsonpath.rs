@@ -657,7 +657,7 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             match self.peek() {
                 Some('\'') | Some('"') => {
-                    let s = self.quoted()?;
+                    let s = self.quoted_name()?;
                     parts.push(Segment::Name(s));
                 }
                 Some(c) if c == '-' || c == ':' || c.is_ascii_digit() => {
@@ -711,6 +711,35 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Segment::Slice(first, second, step))
+    }
+
+    /// A quoted member name in brackets (`['a b']`, `["it's"]`). A backslash escapes only the
+    /// closing quote (`['it\'s']`); any other backslash, and a doubled quote (`['a''b']`),
+    /// are characters of the name as written, which is how AWS reads such paths.
+    fn quoted_name(&mut self) -> Result<String, PathSyntaxError> {
+        let Some(q) = self.peek() else {
+            return self.err("expected a quote");
+        };
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return self.err("unterminated quoted name");
+            };
+            self.pos += c.len_utf8();
+            if c == '\\' && self.peek() == Some(q) {
+                self.pos += 1;
+                out.push(q);
+            } else if c == q && self.peek() == Some(q) {
+                self.pos += 1;
+                out.push(q);
+                out.push(q);
+            } else if c == q {
+                return Ok(out);
+            } else {
+                out.push(c);
+            }
+        }
     }
 
     fn quoted(&mut self) -> Result<String, PathSyntaxError> {
@@ -945,6 +974,20 @@ mod tests {
         assert_eq!(sel("$.a.b[-1]", &doc).unwrap(), json!(30));
         assert_eq!(sel("$['k y']", &doc).unwrap(), json!(1));
         assert_eq!(sel("$.a['b'][0]", &doc).unwrap(), json!(10));
+    }
+
+    #[test]
+    fn a_backslash_in_a_quoted_name_escapes_only_the_quote() {
+        let doc =
+            json!({"it's": 1, "a\\b": 2, "a\\\\b": 3, "x''y": 4, "say \"hi\"": 5, "a\\nb": 6});
+        assert_eq!(sel(r"$['it\'s']", &doc).unwrap(), json!(1));
+        assert_eq!(sel(r#"$["it's"]"#, &doc).unwrap(), json!(1));
+        assert_eq!(sel(r"$['a\b']", &doc).unwrap(), json!(2));
+        assert_eq!(sel(r"$['a\\b']", &doc).unwrap(), json!(3));
+        assert_eq!(sel(r"$['x''y']", &doc).unwrap(), json!(4));
+        assert_eq!(sel(r#"$["say \"hi\""]"#, &doc).unwrap(), json!(5));
+        assert_eq!(sel(r"$['a\nb']", &doc).unwrap(), json!(6));
+        assert!(Path::parse(r"$['a\']").is_err());
     }
 
     #[test]
