@@ -94,8 +94,9 @@ pub fn register(
     }
     if mentions("eval") {
         ev.register_fn_override("eval", |_: &[JValue]| -> HostResult {
+            // What JSONata reports for a function that does not exist.
             Err(EvaluatorError::EvaluationError(
-                "$eval is not available in Step Functions; use $parse to read JSON text".into(),
+                "T1006: Attempted to invoke a non-function: $eval is not available in Step Functions; use $parse to read JSON text".into(),
             ))
         })?;
     }
