@@ -187,6 +187,25 @@ fn a_jsonata_machine_cannot_have_jsonpath_states() {
 }
 
 #[test]
+fn a_jsonata_map_in_a_jsonpath_machine_may_hold_jsonpath_states() {
+    let map = |top: &str| {
+        json!({"QueryLanguage": top, "StartAt": "M", "States": {"M": {
+            "Type": "Map", "QueryLanguage": "JSONata", "End": true,
+            "ItemProcessor": {"StartAt": "P", "States": {
+                "P": {"Type": "Pass", "QueryLanguage": "JSONPath", "InputPath": "$.x", "End": true}}}}}})
+    };
+    assert_valid(&map("JSONPath"));
+    // Only a JSONata machine refuses JSONPath states, at any depth.
+    let d = check(&map("JSONata"));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/M/ItemProcessor/States/P",
+        "cannot be `JSONPath`",
+    );
+}
+
+#[test]
 fn types_and_ranges_are_checked() {
     let d = check(&one(
         json!({"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": "5", "End": true}),

@@ -166,6 +166,9 @@ struct Cx {
     /// Inside the item processor of a DISTRIBUTED Map: a child workflow of its own, whose states
     /// may pick their query language afresh.
     in_child_workflow: bool,
+    /// The machine's own `QueryLanguage` is JSONata: only then are JSONPath states refused
+    /// (a JSONata Map in a JSONPath machine may hold JSONPath states).
+    top_jsonata: bool,
     /// The states of every graph, taken out of the tree by [`load_owned`] to be freed one by
     /// one as they are compiled, by the address of the empty object left in their place.
     taken: HashMap<usize, JsonMap<String, Value>>,
@@ -496,7 +499,7 @@ impl Cx {
         match self.string(o, "QueryLanguage") {
             None => inherited,
             Some("JSONPath") => {
-                if inherited == QueryLanguage::Jsonata
+                if self.top_jsonata
                     && o.ptr.as_str().contains("/States/")
                     && !self.in_child_workflow
                 {
@@ -755,6 +758,7 @@ impl Cx {
             }
         }
         let lang = self.query_language(o, QueryLanguage::JsonPath);
+        self.top_jsonata = lang == QueryLanguage::Jsonata;
         let comment = self.string(o, "Comment").map(str::to_string);
         let version = self.string(o, "Version").map(str::to_string);
         let timeout_seconds = self.integer(o, "TimeoutSeconds", 1);
