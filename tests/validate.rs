@@ -206,6 +206,46 @@ fn a_jsonata_map_in_a_jsonpath_machine_may_hold_jsonpath_states() {
 }
 
 #[test]
+fn credentials_hold_exactly_one_role_field() {
+    let task = |creds: Value| {
+        one(json!({"Type": "Task", "Resource": LAMBDA, "Credentials": creds, "End": true}))
+    };
+    assert_valid(&task(
+        json!({"RoleArn": "arn:aws:iam::111111111111:role/R"}),
+    ));
+    assert_valid(&task(json!({"RoleArn.$": "$.role"})));
+    for bad in [
+        json!({}),
+        json!({"RoleArn": "arn:aws:iam::111111111111:role/R", "Other": 1}),
+        json!({"flag": true}),
+        json!({"RoleArn": "arn:aws:iam::111111111111:role/R", "RoleArn.$": "$.role"}),
+        json!({"RoleArn": 5}),
+    ] {
+        let d = check(&task(bad.clone()));
+        assert_has(
+            &d,
+            "SCHEMA_VALIDATION_FAILED",
+            "/States/S/Credentials",
+            "Credentials",
+        );
+        assert!(d.iter().any(|x| x.is_error()), "{bad}");
+    }
+    // In JSONata the role is `RoleArn`, a string or an expression; `RoleArn.$` does not exist.
+    let jsonata = |creds: Value| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S":
+            {"Type": "Task", "Resource": LAMBDA, "Credentials": creds, "End": true}}})
+    };
+    assert_valid(&jsonata(json!({"RoleArn": "{% $states.input.role %}"})));
+    let d = check(&jsonata(json!({"RoleArn.$": "$.role"})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Credentials",
+        "`RoleArn.$`",
+    );
+}
+
+#[test]
 fn types_and_ranges_are_checked() {
     let d = check(&one(
         json!({"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": "5", "End": true}),

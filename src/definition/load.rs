@@ -495,6 +495,59 @@ impl Cx {
         }
     }
 
+    /// A Task's `Credentials` names the role to assume and nothing else: exactly one of
+    /// `RoleArn` or (JSONPath only) `RoleArn.$`, holding a string.
+    fn credentials_fields(
+        &mut self,
+        at: &Pointer,
+        c: &JsonMap<String, Value>,
+        lang: QueryLanguage,
+    ) {
+        let allowed: &[&str] = match lang {
+            QueryLanguage::JsonPath => &["RoleArn", "RoleArn.$"],
+            QueryLanguage::Jsonata => &["RoleArn"],
+        };
+        let wanted = allowed
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let unknown: Vec<&str> = c
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !allowed.contains(k))
+            .collect();
+        if !unknown.is_empty() {
+            let listed = unknown
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.schema(
+                at,
+                format!("The field `Credentials` may only hold {wanted}, but it also has {listed}"),
+            );
+        } else if c.len() != 1 {
+            self.schema(
+                at,
+                format!(
+                    "The field `Credentials` must hold exactly one of {wanted}, but it has {}",
+                    c.len()
+                ),
+            );
+        } else if let Some((k, v)) = c.iter().next()
+            && !v.is_string()
+        {
+            self.schema(
+                at,
+                format!(
+                    "The field `{k}` of `Credentials` must be a string, but it is {}",
+                    type_of(v)
+                ),
+            );
+        }
+    }
+
     fn query_language(&mut self, o: Obj, inherited: QueryLanguage) -> QueryLanguage {
         match self.string(o, "QueryLanguage") {
             None => inherited,
@@ -1189,7 +1242,8 @@ impl Cx {
                 ),
             );
             None
-        } else if o.has("Credentials") {
+        } else if let Some(Value::Object(c)) = o.get("Credentials") {
+            self.credentials_fields(&o.at("Credentials"), c, lang);
             self.template(o, "Credentials", lang)
         } else {
             None
