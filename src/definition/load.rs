@@ -720,7 +720,7 @@ impl Cx {
             if !valid_variable_name(name) {
                 self.schema(
                     &ptr.key(k),
-                    format!("`{name}` is not a valid variable name: use letters, digits and `_`, starting with a letter or `_`"),
+                    format!("`{name}` is not a valid variable name: a variable name starts with a letter and goes on with letters, digits and `_` (a Unicode identifier of at most 80 characters)"),
                 );
             } else if name == "states" {
                 self.schema(&ptr.key(k), "`states` is reserved and cannot be assigned");
@@ -1963,12 +1963,14 @@ fn lang_other(lang: QueryLanguage) -> &'static str {
     }
 }
 
-/// Variable names: a letter or `_`, then letters, digits or `_`.
+/// Variable names are Unicode identifiers (UAX #31) of at most 80 characters: an ID_Start
+/// character (a letter; not `_`, not a digit), then ID_Continue characters (letters, digits,
+/// `_`, combining marks; not `-`), as the Step Functions guide and the States Language say.
 pub fn valid_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && name.len() <= 80
+    chars.next().is_some_and(unicode_ident::is_xid_start)
+        && chars.all(unicode_ident::is_xid_continue)
+        && name.chars().count() <= 80
 }
 
 /// ` (did you mean `X`?)` when a name is close to one that exists.
@@ -1981,6 +1983,27 @@ pub fn did_you_mean(wanted: &str, names: &[&String]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn variable_names_are_unicode_identifiers_of_at_most_80_characters() {
+        for ok in ["total", "x1", "snake_case", "Ünïcødé", "变量", "a\u{0301}"] {
+            assert!(valid_variable_name(ok), "{ok}");
+        }
+        // `_` and digits continue a name but cannot start one; `-` and spaces never belong.
+        for bad in [
+            "",
+            "_hidden",
+            "9lives",
+            "has-dash",
+            "has space",
+            "a.b",
+            "x$",
+        ] {
+            assert!(!valid_variable_name(bad), "{bad}");
+        }
+        assert!(valid_variable_name(&"é".repeat(80)));
+        assert!(!valid_variable_name(&"a".repeat(81)));
+    }
 
     fn errors(v: Value) -> Vec<(String, String)> {
         load_value(&v)
