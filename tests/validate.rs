@@ -526,15 +526,20 @@ fn jsonata_strings_need_both_delimiters() {
         "/States/S/Output",
         "does not start with `{%`",
     );
-    let d = check(&one(
-        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{%1%}", "End": true}),
-    ));
-    assert_has(
-        &d,
-        "SCHEMA_VALIDATION_FAILED",
-        "/States/S/Output",
-        "whitespace inside",
-    );
+}
+
+#[test]
+fn jsonata_delimiters_need_no_whitespace_inside() {
+    for s in [
+        "{%1%}",
+        "{%$lowercase('X')%}",
+        "{% $states.input%}",
+        "{%$states.input %}",
+    ] {
+        assert_valid(&one(
+            json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": s, "End": true}),
+        ));
+    }
 }
 
 #[test]
