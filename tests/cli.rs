@@ -566,3 +566,44 @@ fn map_count_paths_refuse_negative_numbers_with_their_own_message() {
         assert_eq!(r["cause"], format!("{prefix}{cause}"), "{field} {input}");
     }
 }
+
+#[test]
+fn jayway_path_forms_run_as_jayway_reads_them() {
+    // A root path in a filter and trailing whitespace work; an unquoted word and a script
+    // index, which Jayway cannot compile, fail when the state reads them.
+    let def = r#"{"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name ",
+              "w.$": "$.workers[?(@.workerId == $.agent_id)]"}, "End": true}}}"#;
+    let def = write("jayway-forms", "ok.asl.json", def);
+    let out = run(&[
+        "run",
+        &def.display().to_string(),
+        "--execution-name",
+        "ex1",
+        "--input",
+        r#"{"agent_id": 2, "workers": [{"workerId": 1}, {"workerId": 2}]}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json(&out),
+        serde_json::json!({"name": "ex1", "w": [{"workerId": 2}]})
+    );
+    for (path, reason) in [
+        ("$.Labels[?(@.Name==Receipt)]", "Failed to parse filter"),
+        (
+            "$[(@.length-1)]",
+            "Could not parse token starting at position 1",
+        ),
+    ] {
+        let def = format!(
+            r#"{{"StartAt": "B", "States": {{"B": {{"Type": "Pass", "InputPath": "{path}", "End": true}}}}}}"#
+        );
+        let r = run_result("jayway-forms", &def, r#"{"Labels": [{"Name": "Receipt"}]}"#);
+        assert_eq!(r["error"], "States.Runtime", "{path}");
+        let cause = r["cause"].as_str().unwrap_or_default();
+        assert!(
+            cause.contains(&format!("Invalid path '{path}' : {reason}")),
+            "{cause}"
+        );
+    }
+}

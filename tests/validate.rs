@@ -246,6 +246,22 @@ fn credentials_hold_exactly_one_role_field() {
 }
 
 #[test]
+fn jayway_path_forms_aws_accepts_are_valid() {
+    for (field, path) in [
+        ("InputPath", "$.Labels[?(@.Name==Receipt)]"),
+        ("InputPath", "$.workers[?(@.workerId == $.agent_id)]"),
+        ("OutputPath", "$[(@.length-1)]"),
+        ("OutputPath", "$.items[(@.length-1)].id"),
+        ("InputPath", "$$.Execution.Name "),
+    ] {
+        assert_valid(&one(json!({"Type": "Pass", field: path, "End": true})));
+        assert_valid(&one(
+            json!({"Type": "Pass", "Parameters": {"v.$": path}, "End": true}),
+        ));
+    }
+}
+
+#[test]
 fn types_and_ranges_are_checked() {
     let d = check(&one(
         json!({"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": "5", "End": true}),

@@ -128,6 +128,10 @@ fn jsonpath(expr: &str, input: Value, bindings: Map<String, Value>) -> Result<Re
             code: "States.Runtime".into(),
             message: m.to_string(),
         },
+        Err(ReadError::Unsupported(m)) => Reply::Error {
+            code: "States.Runtime".into(),
+            message: format!("Invalid path '{expr}' : {m}"),
+        },
     })
 }
 

@@ -889,6 +889,7 @@ pub(crate) fn seconds_at(field: &str, p: &Path, v: &Value) -> Result<u64, DataEr
 pub(crate) fn invalid_path(p: &Path, e: ReadError) -> DataError {
     match e {
         ReadError::Miss(m) => DataError::runtime(format!("Invalid path '{p}' : {m}")),
+        ReadError::Unsupported(m) => DataError::runtime(format!("Invalid path '{p}' : {m}")),
         ReadError::UndefinedVariable(v) => DataError::runtime(format!(
             "Invalid path '{p}' : the variable '{v}' is not defined"
         )),
