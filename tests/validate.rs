@@ -262,6 +262,43 @@ fn jayway_path_forms_aws_accepts_are_valid() {
 }
 
 #[test]
+fn placeholders_left_without_a_value_are_unknown_values_of_the_right_type() {
+    let def = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": "${Timeout}", "Next": "P"},
+        "P": {"Type": "Pass", "InputPath": "$.${Key}", "Parameters": {"a.$": "$.${Key}"}, "Next": "T"},
+        "T": {"Type": "Task", "Resource": "${FunctionArn}", "TimeoutSeconds": "${Timeout}", "End": true}}});
+    let d = check(&def);
+    assert!(d.iter().all(|x| !x.is_error()), "{d:#?}");
+    let warned: Vec<(&str, &str)> = d
+        .iter()
+        .filter(|x| x.code.as_str() == "UNRESOLVED_PLACEHOLDER")
+        .map(|x| (x.location.as_str(), x.message.as_str()))
+        .collect();
+    assert_eq!(warned.len(), 3, "{warned:#?}");
+    assert_has(
+        &d,
+        "UNRESOLVED_PLACEHOLDER",
+        "/States/W/Seconds",
+        "`${Timeout}`",
+    );
+    assert_has(
+        &d,
+        "UNRESOLVED_PLACEHOLDER",
+        "/States/P/InputPath",
+        "--sub Key=VALUE",
+    );
+    // Other problems are still found.
+    let mut bad = def.clone();
+    bad["States"]["W"]["Next"] = json!("Nowhere");
+    assert_has(
+        &check(&bad),
+        "MISSING_TRANSITION_TARGET",
+        "/States/W/Next",
+        "Nowhere",
+    );
+}
+
+#[test]
 fn types_and_ranges_are_checked() {
     let d = check(&one(
         json!({"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": "5", "End": true}),
@@ -1104,11 +1141,21 @@ Resources:
     assert_eq!(o.status.code(), Some(1));
     let v = stdout_json(&o);
     let diags = v["diagnostics"].as_array().expect("diagnostics");
-    assert!(diags.iter().all(|d| d["stateMachine"] == "Sam"), "{v:#}");
-    assert!(diags.iter().all(|d| {
+    let errors: Vec<&Value> = diags.iter().filter(|d| d["severity"] == "ERROR").collect();
+    assert!(!errors.is_empty(), "{v:#}");
+    assert!(errors.iter().all(|d| d["stateMachine"] == "Sam"), "{v:#}");
+    assert!(errors.iter().all(|d| {
         d["file"]
             .as_str()
             .is_some_and(|f| f.ends_with("sam-def.json"))
+    }));
+    // `${FnArn}` is only known at deploy time: not checked, and said so once.
+    assert!(diags.iter().any(|d| {
+        d["stateMachine"] == "Good"
+            && d["code"] == "UNRESOLVED_PLACEHOLDER"
+            && d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`${FnArn}`"))
     }));
 
     // Without --sub, the string definition is not JSON: reported at its line in the template
