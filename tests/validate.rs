@@ -1212,3 +1212,35 @@ fn cli_reads_standard_input() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stdout_json(&o)["diagnostics"][0]["file"], "<stdin>");
 }
+
+#[test]
+fn cli_reads_templates_with_flow_mappings_closed_left_of_their_key() {
+    // CloudFormation (like PyYAML) ignores indentation inside `{ ... }`; strict YAML does not.
+    let template = "\
+Resources:
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionSubstitutions: {
+        \"Fn\": \"arn:aws:lambda:us-east-1:123456789012:function:f\"
+    }
+      Definition:
+        StartAt: Call
+        States:
+          Call: {Type: Task, Resource: '${Fn}', End: true}
+";
+    let f = temp("flow-indent.yaml", template);
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(stdout_json(&o)["result"], "OK");
+}
