@@ -440,3 +440,170 @@ fn a_jsonata_syntax_error_is_refused_before_the_run() {
         &["/States/A/Output"],
     );
 }
+
+#[test]
+fn states_format_renders_objects_like_java_maps_including_the_context_object() {
+    let def = write(
+        "format-objects",
+        "sm.asl.json",
+        r#"{"StartAt": "F", "States": {"F": {"Type": "Pass", "End": true, "Parameters": {
+            "obj.$": "States.Format('{}', $.o)",
+            "sm.$": "States.Format('sm={}', $$.StateMachine)"}}}}"#,
+    );
+    let out = run(&[
+        "run",
+        &def.display().to_string(),
+        "--input",
+        r#"{"o": {"Arg1": 1, "Arg2": [], "L": ["a", null]}}"#,
+        "--state-machine-name",
+        "Fmt",
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json(&out),
+        serde_json::json!({
+            "obj": "{Arg1=1, Arg2=[], L=[a, null]}",
+            "sm": "sm={Id=arn:aws:states:us-east-1:123456789012:stateMachine:Fmt, Name=Fmt}"
+        })
+    );
+}
+
+/// Runs `definition` on `input` with `--result-format json` and returns the result object.
+fn run_result(test: &str, definition: &str, input: &str) -> serde_json::Value {
+    let def = write(test, "sm.asl.json", definition);
+    let out = run(&[
+        "run",
+        &def.display().to_string(),
+        "--input",
+        input,
+        "--result-format",
+        "json",
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    json(&out)
+}
+
+#[test]
+fn seconds_paths_refuse_fractions_and_negative_numbers_apart() {
+    let wait =
+        r#"{"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": true}}}"#;
+    let prefix = "An error occurred while executing the state 'W' (entered at the event id #2). ";
+    for (input, cause) in [
+        (
+            r#"{"s": -1}"#,
+            "The SecondsPath parameter references a negative value: $.s == -1",
+        ),
+        (
+            r#"{"s": -1.5}"#,
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == -1.5",
+        ),
+        (
+            r#"{"s": 1.5}"#,
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5",
+        ),
+        (
+            r#"{"s": "x"}"#,
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == x",
+        ),
+    ] {
+        let r = run_result("seconds-path", wait, input);
+        assert_eq!(r["error"], "States.Runtime", "{input}");
+        assert_eq!(r["cause"], format!("{prefix}{cause}"), "{input}");
+    }
+    assert_eq!(
+        run_result("seconds-path", wait, r#"{"s": 0}"#)["status"],
+        "SUCCEEDED"
+    );
+
+    let task = r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "TimeoutSecondsPath": "$.t", "HeartbeatSecondsPath": "$.h", "End": true}}}"#;
+    let prefix = "An error occurred while executing the state 'T' (entered at the event id #2). ";
+    for (input, cause) in [
+        (
+            r#"{"t": -3, "h": 1}"#,
+            "The TimeoutSecondsPath parameter references a negative value: $.t == -3",
+        ),
+        (
+            r#"{"t": 10, "h": 2.5}"#,
+            "The HeartbeatSecondsPath parameter cannot be parsed as a long value: $.h == 2.5",
+        ),
+    ] {
+        let r = run_result("seconds-path", task, input);
+        assert_eq!(r["cause"], format!("{prefix}{cause}"), "{input}");
+    }
+}
+
+#[test]
+fn map_count_paths_refuse_negative_numbers_with_their_own_message() {
+    let def = |field: &str| {
+        format!(
+            r#"{{"StartAt": "M", "States": {{"M": {{"Type": "Map", "ItemsPath": "$.items", "{field}": "$.n",
+            "ItemProcessor": {{"StartAt": "P", "States": {{"P": {{"Type": "Pass", "End": true}}}}}}, "End": true}}}}}}"#
+        )
+    };
+    let prefix = "An error occurred while executing the state 'M' (entered at the event id #2). ";
+    for (field, input, cause) in [
+        (
+            "ToleratedFailureCountPath",
+            r#"{"items": [1], "n": -1}"#,
+            "ToleratedFailureCount cannot be negative.".to_string(),
+        ),
+        (
+            "ToleratedFailureCountPath",
+            r#"{"items": [1], "n": 1.5}"#,
+            "The ToleratedFailureCountPath field refers to value \"1.5\" which is not a valid integer: $.n".to_string(),
+        ),
+        (
+            "MaxConcurrencyPath",
+            r#"{"items": [1], "n": -2}"#,
+            "MaxConcurrency cannot be negative.".to_string(),
+        ),
+    ] {
+        let r = run_result("map-counts", &def(field), input);
+        assert_eq!(r["error"], "States.Runtime", "{field} {input}");
+        assert_eq!(r["cause"], format!("{prefix}{cause}"), "{field} {input}");
+    }
+}
+
+#[test]
+fn jayway_path_forms_run_as_jayway_reads_them() {
+    // A root path in a filter and trailing whitespace work; an unquoted word and a script
+    // index, which Jayway cannot compile, fail when the state reads them.
+    let def = r#"{"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name ",
+              "w.$": "$.workers[?(@.workerId == $.agent_id)]"}, "End": true}}}"#;
+    let def = write("jayway-forms", "ok.asl.json", def);
+    let out = run(&[
+        "run",
+        &def.display().to_string(),
+        "--execution-name",
+        "ex1",
+        "--input",
+        r#"{"agent_id": 2, "workers": [{"workerId": 1}, {"workerId": 2}]}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json(&out),
+        serde_json::json!({"name": "ex1", "w": [{"workerId": 2}]})
+    );
+    for (path, reason) in [
+        ("$.Labels[?(@.Name==Receipt)]", "Failed to parse filter"),
+        (
+            "$[(@.length-1)]",
+            "Could not parse token starting at position 1",
+        ),
+    ] {
+        let def = format!(
+            r#"{{"StartAt": "B", "States": {{"B": {{"Type": "Pass", "InputPath": "{path}", "End": true}}}}}}"#
+        );
+        let r = run_result("jayway-forms", &def, r#"{"Labels": [{"Name": "Receipt"}]}"#);
+        assert_eq!(r["error"], "States.Runtime", "{path}");
+        let cause = r["cause"].as_str().unwrap_or_default();
+        assert!(
+            cause.contains(&format!("Invalid path '{path}' : {reason}")),
+            "{cause}"
+        );
+    }
+}

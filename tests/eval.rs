@@ -192,3 +192,25 @@ fn bad_files_and_missing_expression_exit_2() {
         Some(2)
     );
 }
+
+#[test]
+fn every_error_has_a_code_including_the_refused_eval_and_aws_functions() {
+    let out = asl(&["eval", "--jsonata", "$eval('1')", "--result-format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let r = reply(&out);
+    assert_eq!(r["error"]["code"], "T1006", "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("$parse")),
+        "{r}"
+    );
+    let out = asl(&[
+        "eval",
+        "--jsonata",
+        "$partition(1)",
+        "--result-format",
+        "json",
+    ]);
+    assert_eq!(reply(&out)["error"]["code"], "States.QueryEvaluationError");
+}

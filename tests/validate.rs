@@ -187,6 +187,118 @@ fn a_jsonata_machine_cannot_have_jsonpath_states() {
 }
 
 #[test]
+fn a_jsonata_map_in_a_jsonpath_machine_may_hold_jsonpath_states() {
+    let map = |top: &str| {
+        json!({"QueryLanguage": top, "StartAt": "M", "States": {"M": {
+            "Type": "Map", "QueryLanguage": "JSONata", "End": true,
+            "ItemProcessor": {"StartAt": "P", "States": {
+                "P": {"Type": "Pass", "QueryLanguage": "JSONPath", "InputPath": "$.x", "End": true}}}}}})
+    };
+    assert_valid(&map("JSONPath"));
+    // Only a JSONata machine refuses JSONPath states, at any depth.
+    let d = check(&map("JSONata"));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/M/ItemProcessor/States/P",
+        "cannot be `JSONPath`",
+    );
+}
+
+#[test]
+fn credentials_hold_exactly_one_role_field() {
+    let task = |creds: Value| {
+        one(json!({"Type": "Task", "Resource": LAMBDA, "Credentials": creds, "End": true}))
+    };
+    assert_valid(&task(
+        json!({"RoleArn": "arn:aws:iam::111111111111:role/R"}),
+    ));
+    assert_valid(&task(json!({"RoleArn.$": "$.role"})));
+    for bad in [
+        json!({}),
+        json!({"RoleArn": "arn:aws:iam::111111111111:role/R", "Other": 1}),
+        json!({"flag": true}),
+        json!({"RoleArn": "arn:aws:iam::111111111111:role/R", "RoleArn.$": "$.role"}),
+        json!({"RoleArn": 5}),
+    ] {
+        let d = check(&task(bad.clone()));
+        assert_has(
+            &d,
+            "SCHEMA_VALIDATION_FAILED",
+            "/States/S/Credentials",
+            "Credentials",
+        );
+        assert!(d.iter().any(|x| x.is_error()), "{bad}");
+    }
+    // In JSONata the role is `RoleArn`, a string or an expression; `RoleArn.$` does not exist.
+    let jsonata = |creds: Value| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S":
+            {"Type": "Task", "Resource": LAMBDA, "Credentials": creds, "End": true}}})
+    };
+    assert_valid(&jsonata(json!({"RoleArn": "{% $states.input.role %}"})));
+    let d = check(&jsonata(json!({"RoleArn.$": "$.role"})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Credentials",
+        "`RoleArn.$`",
+    );
+}
+
+#[test]
+fn jayway_path_forms_aws_accepts_are_valid() {
+    for (field, path) in [
+        ("InputPath", "$.Labels[?(@.Name==Receipt)]"),
+        ("InputPath", "$.workers[?(@.workerId == $.agent_id)]"),
+        ("OutputPath", "$[(@.length-1)]"),
+        ("OutputPath", "$.items[(@.length-1)].id"),
+        ("InputPath", "$$.Execution.Name "),
+    ] {
+        assert_valid(&one(json!({"Type": "Pass", field: path, "End": true})));
+        assert_valid(&one(
+            json!({"Type": "Pass", "Parameters": {"v.$": path}, "End": true}),
+        ));
+    }
+}
+
+#[test]
+fn placeholders_left_without_a_value_are_unknown_values_of_the_right_type() {
+    let def = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": "${Timeout}", "Next": "P"},
+        "P": {"Type": "Pass", "InputPath": "$.${Key}", "Parameters": {"a.$": "$.${Key}"}, "Next": "T"},
+        "T": {"Type": "Task", "Resource": "${FunctionArn}", "TimeoutSeconds": "${Timeout}", "End": true}}});
+    let d = check(&def);
+    assert!(d.iter().all(|x| !x.is_error()), "{d:#?}");
+    let warned: Vec<(&str, &str)> = d
+        .iter()
+        .filter(|x| x.code.as_str() == "UNRESOLVED_PLACEHOLDER")
+        .map(|x| (x.location.as_str(), x.message.as_str()))
+        .collect();
+    assert_eq!(warned.len(), 3, "{warned:#?}");
+    assert_has(
+        &d,
+        "UNRESOLVED_PLACEHOLDER",
+        "/States/W/Seconds",
+        "`${Timeout}`",
+    );
+    assert_has(
+        &d,
+        "UNRESOLVED_PLACEHOLDER",
+        "/States/P/InputPath",
+        "--sub Key=VALUE",
+    );
+    // Other problems are still found.
+    let mut bad = def.clone();
+    bad["States"]["W"]["Next"] = json!("Nowhere");
+    assert_has(
+        &check(&bad),
+        "MISSING_TRANSITION_TARGET",
+        "/States/W/Next",
+        "Nowhere",
+    );
+}
+
+#[test]
 fn types_and_ranges_are_checked() {
     let d = check(&one(
         json!({"Type": "Task", "Resource": LAMBDA, "TimeoutSeconds": "5", "End": true}),
@@ -467,15 +579,20 @@ fn jsonata_strings_need_both_delimiters() {
         "/States/S/Output",
         "does not start with `{%`",
     );
-    let d = check(&one(
-        json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{%1%}", "End": true}),
-    ));
-    assert_has(
-        &d,
-        "SCHEMA_VALIDATION_FAILED",
-        "/States/S/Output",
-        "whitespace inside",
-    );
+}
+
+#[test]
+fn jsonata_delimiters_need_no_whitespace_inside() {
+    for s in [
+        "{%1%}",
+        "{%$lowercase('X')%}",
+        "{% $states.input%}",
+        "{%$states.input %}",
+    ] {
+        assert_valid(&one(
+            json!({"Type": "Pass", "QueryLanguage": "JSONata", "Output": s, "End": true}),
+        ));
+    }
 }
 
 #[test]
@@ -1049,11 +1166,21 @@ Resources:
     assert_eq!(o.status.code(), Some(1));
     let v = stdout_json(&o);
     let diags = v["diagnostics"].as_array().expect("diagnostics");
-    assert!(diags.iter().all(|d| d["stateMachine"] == "Sam"), "{v:#}");
-    assert!(diags.iter().all(|d| {
+    let errors: Vec<&Value> = diags.iter().filter(|d| d["severity"] == "ERROR").collect();
+    assert!(!errors.is_empty(), "{v:#}");
+    assert!(errors.iter().all(|d| d["stateMachine"] == "Sam"), "{v:#}");
+    assert!(errors.iter().all(|d| {
         d["file"]
             .as_str()
             .is_some_and(|f| f.ends_with("sam-def.json"))
+    }));
+    // `${FnArn}` is only known at deploy time: not checked, and said so once.
+    assert!(diags.iter().any(|d| {
+        d["stateMachine"] == "Good"
+            && d["code"] == "UNRESOLVED_PLACEHOLDER"
+            && d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("`${FnArn}`"))
     }));
 
     // Without --sub, the string definition is not JSON: reported at its line in the template
@@ -1109,4 +1236,36 @@ fn cli_reads_standard_input() {
     let o = child.wait_with_output().expect("asl finishes");
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(stdout_json(&o)["diagnostics"][0]["file"], "<stdin>");
+}
+
+#[test]
+fn cli_reads_templates_with_flow_mappings_closed_left_of_their_key() {
+    // CloudFormation (like PyYAML) ignores indentation inside `{ ... }`; strict YAML does not.
+    let template = "\
+Resources:
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionSubstitutions: {
+        \"Fn\": \"arn:aws:lambda:us-east-1:123456789012:function:f\"
+    }
+      Definition:
+        StartAt: Call
+        States:
+          Call: {Type: Task, Resource: '${Fn}', End: true}
+";
+    let f = temp("flow-indent.yaml", template);
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(stdout_json(&o)["result"], "OK");
 }

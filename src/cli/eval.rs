@@ -91,6 +91,12 @@ fn jsonata(expr: &str, input: Option<&Value>, bindings: &Map<String, Value>) -> 
     match result {
         Ok(Some(v)) => Reply::Value(v),
         Ok(None) => Reply::Undefined,
+        // Every error carries a code; one the engine left without (a failure inside one of
+        // AWS's added functions) is what a state would fail with.
+        Err(JsonataError { code, message, .. }) if code.is_empty() => Reply::Error {
+            code: "States.QueryEvaluationError".into(),
+            message,
+        },
         Err(JsonataError { code, message, .. }) => Reply::Error { code, message },
     }
 }
@@ -121,6 +127,10 @@ fn jsonpath(expr: &str, input: Value, bindings: Map<String, Value>) -> Result<Re
         Err(ReadError::Miss(m)) => Reply::Error {
             code: "States.Runtime".into(),
             message: m.to_string(),
+        },
+        Err(ReadError::Unsupported(m)) => Reply::Error {
+            code: "States.Runtime".into(),
+            message: format!("Invalid path '{expr}' : {m}"),
         },
     })
 }

@@ -211,6 +211,11 @@ impl Rule {
                 let value = match read(variable, roots) {
                     Ok(v) => Some(v),
                     Err(ReadError::Miss(_)) => None,
+                    Err(ReadError::Unsupported(m)) => {
+                        return Err(DataError::runtime(format!(
+                            "Invalid path '{variable}' : {m}"
+                        )));
+                    }
                     Err(ReadError::UndefinedVariable(name)) => {
                         return Err(DataError::runtime(format!(
                             "The choice rule's Variable '{variable}' references the undefined variable '{name}'"

@@ -27,6 +27,13 @@ pub struct Path {
     root: Root,
     segments: Vec<Segment>,
     definite: bool,
+    /// Why Jayway cannot compile this path, for the forms AWS accepts in a definition but
+    /// Jayway refuses when the path is used (a script index `[(@.length-1)]`, a filter
+    /// comparing to an unquoted word): reading it fails at run time with this message.
+    unsupported: Option<String>,
+    /// A filter compares with a path from the root (`[?(@.id == $.wanted)]`), so the path
+    /// must be evaluated against the whole root document.
+    reads_root: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,9 +87,10 @@ impl fmt::Display for PathSyntaxError {
 }
 
 impl Path {
-    /// Compiles a path. Accepts `$`, `$$` and `$name` roots.
+    /// Compiles a path. Accepts `$`, `$$` and `$name` roots. Trailing whitespace is ignored,
+    /// as Jayway trims a path before compiling it.
     pub fn parse(text: &str) -> Result<Path, PathSyntaxError> {
-        let mut p = Parser::new(text);
+        let mut p = Parser::new(text.trim_end());
         let root = p.root()?;
         let mut segments = Vec::new();
         while !p.at_end() {
@@ -96,7 +104,20 @@ impl Path {
             root,
             segments,
             definite,
+            unsupported: p.unsupported,
+            reads_root: p.reads_root,
         })
+    }
+
+    /// Jayway's reason for refusing this path when it is read, for a path AWS accepts in a
+    /// definition all the same; `None` for a path that can be read.
+    pub fn unsupported(&self) -> Option<&str> {
+        self.unsupported.as_deref()
+    }
+
+    /// Whether a filter of the path reads from the root document (`$.x` inside `[?(...)]`).
+    pub fn reads_root(&self) -> bool {
+        self.reads_root
     }
 
     pub fn text(&self) -> &str {
@@ -187,7 +208,7 @@ impl Path {
         for seg in &self.segments[skip..] {
             let mut next = Vec::new();
             for n in nodes {
-                apply(seg, n, &mut next);
+                apply(seg, n, doc, &mut next);
             }
             nodes = next;
         }
@@ -257,7 +278,9 @@ fn normalised(segments: &[Segment]) -> String {
     s
 }
 
-fn apply<'a>(seg: &Segment, node: &'a Value, out: &mut Vec<&'a Value>) {
+/// Applies one step to `node`; `root` is the document the path started from, which a filter
+/// may compare with (`$.x`).
+fn apply<'a>(seg: &Segment, node: &'a Value, root: &Value, out: &mut Vec<&'a Value>) {
     match seg {
         Segment::Name(n) => {
             if let Some(v) = node.as_object().and_then(|m| member(m, n)) {
@@ -274,10 +297,10 @@ fn apply<'a>(seg: &Segment, node: &'a Value, out: &mut Vec<&'a Value>) {
             Value::Object(m) => out.extend(m.values()),
             _ => {}
         },
-        Segment::Descendant(inner) => descend(inner, node, out),
+        Segment::Descendant(inner) => descend(inner, node, root, out),
         Segment::Union(parts) => {
             for p in parts {
-                apply(p, node, out);
+                apply(p, node, root, out);
             }
         }
         Segment::Slice(start, end, step) => {
@@ -286,18 +309,18 @@ fn apply<'a>(seg: &Segment, node: &'a Value, out: &mut Vec<&'a Value>) {
             }
         }
         Segment::Filter(f) => match node {
-            Value::Array(a) => out.extend(a.iter().filter(|e| f.test(e))),
-            Value::Object(_) if f.test(node) => out.push(node),
+            Value::Array(a) => out.extend(a.iter().filter(|e| f.test(e, root))),
+            Value::Object(_) if f.test(node, root) => out.push(node),
             _ => {}
         },
     }
 }
 
-fn descend<'a>(inner: &Segment, node: &'a Value, out: &mut Vec<&'a Value>) {
-    apply(inner, node, out);
+fn descend<'a>(inner: &Segment, node: &'a Value, root: &Value, out: &mut Vec<&'a Value>) {
+    apply(inner, node, root, out);
     match node {
-        Value::Array(a) => a.iter().for_each(|v| descend(inner, v, out)),
-        Value::Object(m) => m.values().for_each(|v| descend(inner, v, out)),
+        Value::Array(a) => a.iter().for_each(|v| descend(inner, v, root, out)),
+        Value::Object(m) => m.values().for_each(|v| descend(inner, v, root, out)),
         _ => {}
     }
 }
@@ -360,6 +383,8 @@ enum CmpOp {
 enum Operand {
     /// `@...`: relative to the node under test.
     Current(Vec<Segment>),
+    /// `$...`: from the root document.
+    Root(Vec<Segment>),
     Literal(Value),
     Regex(RegexLit),
 }
@@ -374,21 +399,21 @@ impl PartialEq for RegexLit {
 }
 
 impl Filter {
-    fn test(&self, node: &Value) -> bool {
+    fn test(&self, node: &Value, root: &Value) -> bool {
         match self {
-            Filter::Or(fs) => fs.iter().any(|f| f.test(node)),
-            Filter::And(fs) => fs.iter().all(|f| f.test(node)),
-            Filter::Not(f) => !f.test(node),
+            Filter::Or(fs) => fs.iter().any(|f| f.test(node, root)),
+            Filter::And(fs) => fs.iter().all(|f| f.test(node, root)),
+            Filter::Not(f) => !f.test(node, root),
             Filter::Exists(op) => match op {
-                Operand::Current(_) => op.resolve(node).is_some(),
+                Operand::Current(_) | Operand::Root(_) => op.resolve(node, root).is_some(),
                 Operand::Literal(v) => !matches!(v, Value::Null | Value::Bool(false)),
                 Operand::Regex(_) => true,
             },
             Filter::Compare(l, op, r) => {
                 if let (CmpOp::Regex, Operand::Regex(re)) = (op, r) {
-                    return matches!(l.resolve(node).as_deref(), Some(Value::String(s)) if re.0.is_match(s));
+                    return matches!(l.resolve(node, root).as_deref(), Some(Value::String(s)) if re.0.is_match(s));
                 }
-                let (Some(a), Some(b)) = (l.resolve(node), r.resolve(node)) else {
+                let (Some(a), Some(b)) = (l.resolve(node, root), r.resolve(node, root)) else {
                     return matches!(op, CmpOp::Ne);
                 };
                 compare(&a, *op, &b)
@@ -398,31 +423,36 @@ impl Filter {
 }
 
 impl Operand {
-    fn resolve<'a>(&'a self, node: &'a Value) -> Option<Cow<'a, Value>> {
+    fn resolve<'a>(&'a self, node: &'a Value, root: &'a Value) -> Option<Cow<'a, Value>> {
         match self {
             Operand::Literal(v) => Some(Cow::Borrowed(v)),
             Operand::Regex(_) => None,
-            Operand::Current(segs) => {
-                let mut nodes = vec![node];
-                let definite = segs
-                    .iter()
-                    .all(|s| matches!(s, Segment::Name(_) | Segment::Index(_)));
-                for s in segs {
-                    let mut next = Vec::new();
-                    for n in nodes {
-                        apply(s, n, &mut next);
-                    }
-                    nodes = next;
-                }
-                if definite {
-                    nodes.first().map(|v| Cow::Borrowed(*v))
-                } else {
-                    Some(Cow::Owned(Value::Array(
-                        nodes.into_iter().cloned().collect(),
-                    )))
-                }
-            }
+            Operand::Current(segs) => follow(segs, node, root),
+            Operand::Root(segs) => follow(segs, root, root),
         }
+    }
+}
+
+/// The value `segs` lead to from `start`: the node for a definite chain, else an array of the
+/// matches; `None` when a definite chain finds nothing.
+fn follow<'a>(segs: &[Segment], start: &'a Value, root: &Value) -> Option<Cow<'a, Value>> {
+    let mut nodes = vec![start];
+    let definite = segs
+        .iter()
+        .all(|s| matches!(s, Segment::Name(_) | Segment::Index(_)));
+    for s in segs {
+        let mut next = Vec::new();
+        for n in nodes {
+            apply(s, n, root, &mut next);
+        }
+        nodes = next;
+    }
+    if definite {
+        nodes.first().map(|v| Cow::Borrowed(*v))
+    } else {
+        Some(Cow::Owned(Value::Array(
+            nodes.into_iter().cloned().collect(),
+        )))
     }
 }
 
@@ -466,6 +496,10 @@ fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    /// The first form found that AWS accepts but Jayway cannot compile (see `Path`).
+    unsupported: Option<String>,
+    /// A filter reads from the root document.
+    reads_root: bool,
 }
 
 const fn is_name_char(c: char) -> bool {
@@ -507,7 +541,12 @@ const ENDS_NAME: [bool; 256] = {
 
 impl<'a> Parser<'a> {
     fn new(src: &'a str) -> Self {
-        Parser { src, pos: 0 }
+        Parser {
+            src,
+            pos: 0,
+            unsupported: None,
+            reads_root: false,
+        }
     }
 
     fn err<T>(&self, message: impl Into<String>) -> Result<T, PathSyntaxError> {
@@ -628,9 +667,44 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// Records the first form Jayway will refuse when the path is read.
+    fn unsupported(&mut self, message: String) {
+        self.unsupported.get_or_insert(message);
+    }
+
     fn bracket(&mut self) -> Result<Segment, PathSyntaxError> {
+        let at = self.pos;
         self.eat("[");
         self.skip_ws();
+        if self.peek() == Some('(') {
+            // A script index (`[(@.length-1)]`, Goessner's notation): AWS accepts it in a
+            // definition, Jayway has no scripts and refuses the path when it is read.
+            let mut depth = 0usize;
+            while let Some(c) = self.peek() {
+                self.pos += c.len_utf8();
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if depth != 0 {
+                return self.err("expected `)` to close the script expression");
+            }
+            self.skip_ws();
+            if !self.eat("]") {
+                return self.err("expected `]` after the script expression");
+            }
+            self.unsupported(format!(
+                "Could not parse token starting at position {at}. Expected ?, ', 0-9, * "
+            ));
+            return Ok(Segment::Wildcard);
+        }
         if self.eat("?") {
             self.skip_ws();
             let parens = self.eat("(");
@@ -657,7 +731,7 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             match self.peek() {
                 Some('\'') | Some('"') => {
-                    let s = self.quoted()?;
+                    let s = self.quoted_name()?;
                     parts.push(Segment::Name(s));
                 }
                 Some(c) if c == '-' || c == ':' || c.is_ascii_digit() => {
@@ -711,6 +785,35 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Segment::Slice(first, second, step))
+    }
+
+    /// A quoted member name in brackets (`['a b']`, `["it's"]`). A backslash escapes only the
+    /// closing quote (`['it\'s']`); any other backslash, and a doubled quote (`['a''b']`),
+    /// are characters of the name as written, which is how AWS reads such paths.
+    fn quoted_name(&mut self) -> Result<String, PathSyntaxError> {
+        let Some(q) = self.peek() else {
+            return self.err("expected a quote");
+        };
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                return self.err("unterminated quoted name");
+            };
+            self.pos += c.len_utf8();
+            if c == '\\' && self.peek() == Some(q) {
+                self.pos += 1;
+                out.push(q);
+            } else if c == q && self.peek() == Some(q) {
+                self.pos += 1;
+                out.push(q);
+                out.push(q);
+            } else if c == q {
+                return Ok(out);
+            } else {
+                out.push(c);
+            }
+        }
     }
 
     fn quoted(&mut self) -> Result<String, PathSyntaxError> {
@@ -833,6 +936,15 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Operand::Current(segs))
             }
+            Some('$') => {
+                self.pos += 1;
+                let mut segs = Vec::new();
+                while matches!(self.peek(), Some('.') | Some('[')) {
+                    segs.push(self.segment()?);
+                }
+                self.reads_root = true;
+                Ok(Operand::Root(segs))
+            }
             Some('\'') | Some('"') => Ok(Operand::Literal(Value::String(self.quoted()?))),
             Some('/') => {
                 self.pos += 1;
@@ -904,6 +1016,15 @@ impl<'a> Parser<'a> {
                     "null" => Ok(Operand::Literal(Value::Null)),
                     _ => match serde_json::from_str::<serde_json::Number>(word) {
                         Ok(n) => Ok(Operand::Literal(Value::Number(n))),
+                        // An unquoted word (`@.Name == Receipt`): AWS accepts it in a
+                        // definition; Jayway reads it as a number and refuses the filter.
+                        Err(_) if word.starts_with(|c: char| c.is_alphabetic() || c == '_') => {
+                            let word = word.to_string();
+                            self.unsupported(format!(
+                                "Failed to parse filter: `{word}` is not a number, and a string must be quoted"
+                            ));
+                            Ok(Operand::Literal(Value::String(word)))
+                        }
                         Err(_) => {
                             self.pos = start;
                             self.err("expected `@`, a literal or a regular expression")
@@ -945,6 +1066,73 @@ mod tests {
         assert_eq!(sel("$.a.b[-1]", &doc).unwrap(), json!(30));
         assert_eq!(sel("$['k y']", &doc).unwrap(), json!(1));
         assert_eq!(sel("$.a['b'][0]", &doc).unwrap(), json!(10));
+    }
+
+    #[test]
+    fn a_backslash_in_a_quoted_name_escapes_only_the_quote() {
+        let doc =
+            json!({"it's": 1, "a\\b": 2, "a\\\\b": 3, "x''y": 4, "say \"hi\"": 5, "a\\nb": 6});
+        assert_eq!(sel(r"$['it\'s']", &doc).unwrap(), json!(1));
+        assert_eq!(sel(r#"$["it's"]"#, &doc).unwrap(), json!(1));
+        assert_eq!(sel(r"$['a\b']", &doc).unwrap(), json!(2));
+        assert_eq!(sel(r"$['a\\b']", &doc).unwrap(), json!(3));
+        assert_eq!(sel(r"$['x''y']", &doc).unwrap(), json!(4));
+        assert_eq!(sel(r#"$["say \"hi\""]"#, &doc).unwrap(), json!(5));
+        assert_eq!(sel(r"$['a\nb']", &doc).unwrap(), json!(6));
+        assert!(Path::parse(r"$['a\']").is_err());
+    }
+
+    #[test]
+    fn trailing_whitespace_is_ignored_as_jayway_trims() {
+        let doc = json!({"Execution": {"Name": "n"}});
+        let p = Path::parse("$.Execution.Name ").expect("valid");
+        assert_eq!(p.select(&doc).unwrap().into_owned(), json!("n"));
+        assert_eq!(p.to_string(), "$.Execution.Name ");
+        assert!(Path::parse(" $.a").is_err());
+    }
+
+    #[test]
+    fn filters_compare_with_paths_from_the_root() {
+        let doc = json!({"agent_id": 2, "workers": [{"workerId": 1}, {"workerId": 2}]});
+        let p = Path::parse("$.workers[?(@.workerId == $.agent_id)]").expect("valid");
+        assert!(p.reads_root());
+        assert_eq!(
+            sel("$.workers[?(@.workerId == $.agent_id)]", &doc).unwrap(),
+            json!([{"workerId": 2}])
+        );
+        assert_eq!(
+            sel("$.workers[?(@.workerId != $.missing)]", &doc).unwrap(),
+            json!([{"workerId": 1}, {"workerId": 2}])
+        );
+    }
+
+    #[test]
+    fn forms_jayway_cannot_compile_parse_but_say_why() {
+        for text in [
+            "$.Labels[?(@.Name==Receipt)]",
+            "$.Labels[?(@.Name == Receipt && @.x > 1)]",
+            "$[(@.length-1)]",
+            "$.items[( @.length - 1 )].id",
+        ] {
+            let p = Path::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(p.unsupported().is_some(), "{text}");
+            assert!(!p.is_definite(), "{text}");
+        }
+        assert!(
+            Path::parse("$[(@.length-1)]")
+                .unwrap()
+                .unsupported()
+                .is_some_and(|m| m.starts_with("Could not parse token starting at position 1"))
+        );
+        assert!(
+            Path::parse("$.a[?(@.b == 'x')]")
+                .unwrap()
+                .unsupported()
+                .is_none()
+        );
+        // Still refused: an unclosed script, a stray symbol in a filter.
+        assert!(Path::parse("$[(@.length-1]").is_err());
+        assert!(Path::parse("$.a[?(@.b == #)]").is_err());
     }
 
     #[test]

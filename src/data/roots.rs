@@ -77,16 +77,23 @@ impl fmt::Display for DataError {
 pub enum ReadError {
     UndefinedVariable(String),
     Miss(PathMiss),
+    /// A path AWS accepts in a definition but Jayway cannot compile: Jayway's reason.
+    Unsupported(String),
 }
 
 /// Reads `path` from the right root.
 pub fn read<'a>(path: &Path, roots: &'a dyn Roots) -> Result<Cow<'a, Value>, ReadError> {
+    if let Some(reason) = path.unsupported() {
+        return Err(ReadError::Unsupported(reason.to_string()));
+    }
     let doc = match path.root() {
         Root::Input => roots.input(),
         Root::Context => {
             // `$$.Member...`: read the member alone; building all of `$$` would copy the
-            // execution input each time.
-            if let Some(first) = path.first_name() {
+            // execution input each time. A filter that reads `$` needs the whole of `$$`.
+            if let Some(first) = path.first_name()
+                && !path.reads_root()
+            {
                 // `$$.Map.Item.Value...` reads the item where it is, without a copy of it.
                 // `$$.Map.Item.Index` is made alone, without building `$$.Map`.
                 if first == "Map"

@@ -204,6 +204,7 @@ fn path_error(path: &Path, field: &str, e: ReadError, roots: &dyn Roots) -> Data
             "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{}'",
             roots.input()
         )),
+        ReadError::Unsupported(m) => DataError::runtime(format!("Invalid path '{path}' : {m}")),
     }
 }
 
@@ -220,6 +221,9 @@ pub fn eval_call(call: &Call, roots: &dyn Roots) -> Result<Value, DataError> {
                         "The intrinsic function {} references the undefined variable '{name}'",
                         call.func.name()
                     )));
+                }
+                Err(ReadError::Unsupported(m)) => {
+                    return Err(DataError::runtime(format!("Invalid path '{p}' : {m}")));
                 }
                 Err(ReadError::Miss(miss)) => {
                     return Err(DataError::runtime(format!(

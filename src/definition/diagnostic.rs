@@ -42,6 +42,9 @@ pub enum Code {
     UndefinedVariable,
     /// Not an AWS code: a `States.` error name that is not predefined (it can never match).
     UnknownErrorName,
+    /// Not an AWS code: a `${Name}` placeholder (DefinitionSubstitutions, `Fn::Sub`) left
+    /// without a value, so the fields holding it were not checked.
+    UnresolvedPlaceholder,
 }
 
 impl Code {
@@ -64,6 +67,7 @@ impl Code {
             Code::UnreachableState => "UNREACHABLE_STATE",
             Code::UndefinedVariable => "UNDEFINED_VARIABLE",
             Code::UnknownErrorName => "UNKNOWN_ERROR_NAME",
+            Code::UnresolvedPlaceholder => "UNRESOLVED_PLACEHOLDER",
         }
     }
 }

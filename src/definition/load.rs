@@ -167,6 +167,9 @@ struct Cx {
     /// Inside the item processor of a DISTRIBUTED Map: a child workflow of its own, whose states
     /// may pick their query language afresh.
     in_child_workflow: bool,
+    /// The machine's own `QueryLanguage` is JSONata: only then are JSONPath states refused
+    /// (a JSONata Map in a JSONPath machine may hold JSONPath states).
+    top_jsonata: bool,
     /// The states of every graph, taken out of the tree by [`load_owned`] to be freed one by
     /// one as they are compiled, by the address of the empty object left in their place.
     taken: HashMap<usize, JsonMap<String, Value>>,
@@ -493,11 +496,64 @@ impl Cx {
         }
     }
 
+    /// A Task's `Credentials` names the role to assume and nothing else: exactly one of
+    /// `RoleArn` or (JSONPath only) `RoleArn.$`, holding a string.
+    fn credentials_fields(
+        &mut self,
+        at: &Pointer,
+        c: &JsonMap<String, Value>,
+        lang: QueryLanguage,
+    ) {
+        let allowed: &[&str] = match lang {
+            QueryLanguage::JsonPath => &["RoleArn", "RoleArn.$"],
+            QueryLanguage::Jsonata => &["RoleArn"],
+        };
+        let wanted = allowed
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let unknown: Vec<&str> = c
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !allowed.contains(k))
+            .collect();
+        if !unknown.is_empty() {
+            let listed = unknown
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.schema(
+                at,
+                format!("The field `Credentials` may only hold {wanted}, but it also has {listed}"),
+            );
+        } else if c.len() != 1 {
+            self.schema(
+                at,
+                format!(
+                    "The field `Credentials` must hold exactly one of {wanted}, but it has {}",
+                    c.len()
+                ),
+            );
+        } else if let Some((k, v)) = c.iter().next()
+            && !v.is_string()
+        {
+            self.schema(
+                at,
+                format!(
+                    "The field `{k}` of `Credentials` must be a string, but it is {}",
+                    type_of(v)
+                ),
+            );
+        }
+    }
+
     fn query_language(&mut self, o: Obj, inherited: QueryLanguage) -> QueryLanguage {
         match self.string(o, "QueryLanguage") {
             None => inherited,
             Some("JSONPath") => {
-                if inherited == QueryLanguage::Jsonata
+                if self.top_jsonata
                     && o.ptr.as_str().contains("/States/")
                     && !self.in_child_workflow
                 {
@@ -665,7 +721,7 @@ impl Cx {
             if !valid_variable_name(name) {
                 self.schema(
                     &ptr.key(k),
-                    format!("`{name}` is not a valid variable name: use letters, digits and `_`, starting with a letter or `_`"),
+                    format!("`{name}` is not a valid variable name: a variable name starts with a letter and goes on with letters, digits and `_` (a Unicode identifier of at most 80 characters)"),
                 );
             } else if name == "states" {
                 self.schema(&ptr.key(k), "`states` is reserved and cannot be assigned");
@@ -756,6 +812,7 @@ impl Cx {
             }
         }
         let lang = self.query_language(o, QueryLanguage::JsonPath);
+        self.top_jsonata = lang == QueryLanguage::Jsonata;
         let comment = self.string(o, "Comment").map(str::to_string);
         let version = self.string(o, "Version").map(str::to_string);
         let timeout_seconds = self.integer(o, "TimeoutSeconds", 1);
@@ -1186,7 +1243,8 @@ impl Cx {
                 ),
             );
             None
-        } else if o.has("Credentials") {
+        } else if let Some(Value::Object(c)) = o.get("Credentials") {
+            self.credentials_fields(&o.at("Credentials"), c, lang);
             self.template(o, "Credentials", lang)
         } else {
             None
@@ -2003,12 +2061,14 @@ fn lang_other(lang: QueryLanguage) -> &'static str {
     }
 }
 
-/// Variable names: a letter or `_`, then letters, digits or `_`.
+/// Variable names are Unicode identifiers (UAX #31) of at most 80 characters: an ID_Start
+/// character (a letter; not `_`, not a digit), then ID_Continue characters (letters, digits,
+/// `_`, combining marks; not `-`), as the Step Functions guide and the States Language say.
 pub fn valid_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && name.len() <= 80
+    chars.next().is_some_and(unicode_ident::is_xid_start)
+        && chars.all(unicode_ident::is_xid_continue)
+        && name.chars().count() <= 80
 }
 
 /// ` (did you mean `X`?)` when a name is close to one that exists.
@@ -2021,6 +2081,27 @@ pub fn did_you_mean(wanted: &str, names: &[&String]) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn variable_names_are_unicode_identifiers_of_at_most_80_characters() {
+        for ok in ["total", "x1", "snake_case", "Ünïcødé", "变量", "a\u{0301}"] {
+            assert!(valid_variable_name(ok), "{ok}");
+        }
+        // `_` and digits continue a name but cannot start one; `-` and spaces never belong.
+        for bad in [
+            "",
+            "_hidden",
+            "9lives",
+            "has-dash",
+            "has space",
+            "a.b",
+            "x$",
+        ] {
+            assert!(!valid_variable_name(bad), "{bad}");
+        }
+        assert!(valid_variable_name(&"é".repeat(80)));
+        assert!(!valid_variable_name(&"a".repeat(81)));
+    }
 
     fn errors(v: Value) -> Vec<(String, String)> {
         load_value(&v)

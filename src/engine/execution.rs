@@ -906,11 +906,30 @@ impl Exec {
     }
 }
 
+/// The whole number of seconds a `SecondsPath`, `TimeoutSecondsPath` or `HeartbeatSecondsPath`
+/// (`field`) selected as `v`. AWS reads it as a Java `long`: a number with a fraction, or any
+/// other type, "cannot be parsed as a long value", and a negative one is refused on its own.
+pub(crate) fn seconds_at(field: &str, p: &Path, v: &Value) -> Result<u64, DataError> {
+    match v.as_i64() {
+        Some(n) => u64::try_from(n).map_err(|_| {
+            DataError::runtime(format!(
+                "The {field} parameter references a negative value: {p} == {}",
+                shown(v)
+            ))
+        }),
+        None => Err(DataError::runtime(format!(
+            "The {field} parameter cannot be parsed as a long value: {p} == {}",
+            shown(v)
+        ))),
+    }
+}
+
 /// AWS's message for a path that selected nothing in `InputPath`, `OutputPath`,
 /// `TimeoutSecondsPath` and friends.
 pub(crate) fn invalid_path(p: &Path, e: ReadError) -> DataError {
     match e {
         ReadError::Miss(m) => DataError::runtime(format!("Invalid path '{p}' : {m}")),
+        ReadError::Unsupported(m) => DataError::runtime(format!("Invalid path '{p}' : {m}")),
         ReadError::UndefinedVariable(v) => DataError::runtime(format!(
             "Invalid path '{p}' : the variable '{v}' is not defined"
         )),

@@ -505,11 +505,16 @@ impl Exec {
         };
         // A path may also select a numeric string ("1"): AWS reads it as the number.
         let n = match (&v, path) {
-            (Value::String(s), Some(_)) => s.trim().parse::<u64>().ok(),
-            _ => v.as_u64(),
+            (Value::String(s), Some(_)) => s.trim().parse::<i64>().ok(),
+            _ => v.as_i64(),
         };
         match (n, path) {
-            (Some(n), _) => Ok(Some(n)),
+            (Some(n), _) if n >= 0 => Ok(Some(n.unsigned_abs())),
+            // A whole number below zero is refused on its own, after the type check.
+            (Some(_), Some(_)) => Err(self.data_failure(
+                cx,
+                DataError::runtime(format!("{field} cannot be negative.")),
+            )),
             (None, Some(p)) => Err(self.data_failure(
                 cx,
                 DataError::runtime(format!(
@@ -517,7 +522,7 @@ impl Exec {
                     shown(&v)
                 )),
             )),
-            (None, None) => Err(self.data_failure(
+            (_, None) => Err(self.data_failure(
                 cx,
                 DataError::query(format!("The {field} field must be a non-negative integer, but was: {v}")),
             )),

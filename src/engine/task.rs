@@ -1,6 +1,6 @@
 //! The Task action: resolve time limits, pick the handler, record the Task events, call it.
 
-use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
+use super::execution::{Exec, StateCx, Thread, invalid_path, seconds_at, shown};
 use super::failure::{Failure, Fault, Stop};
 use crate::data::roots::{DataError, read};
 use crate::definition::{Dynamic, ResourceKind, Task};
@@ -22,9 +22,15 @@ impl Exec {
         let v = match d {
             None => return Ok(None),
             Some(Dynamic::Fixed(n)) => return Ok(Some(*n)),
-            Some(Dynamic::Path(p)) => read(p, &roots)
-                .map_err(|e| self.data_failure(cx, invalid_path(p, e)))?
-                .into_owned(),
+            Some(Dynamic::Path(p)) => {
+                let v = read(p, &roots).map_err(|e| self.data_failure(cx, invalid_path(p, e)))?;
+                let n = seconds_at(&format!("{field}Path"), p, &v)
+                    .map_err(|e| self.data_failure(cx, e))?;
+                if n > 0 {
+                    return Ok(Some(n));
+                }
+                v.into_owned()
+            }
             Some(Dynamic::Expr(e)) => e
                 .evaluate_field(&roots, field)
                 .map_err(|e| self.data_failure(cx, e))?,

@@ -1,7 +1,7 @@
 //! The Wait state: how long, from `Seconds(Path)` or `Timestamp(Path)`, then sleep on the
 //! path's clock.
 
-use super::execution::{Exec, StateCx, StepOut, Thread, shown};
+use super::execution::{Exec, StateCx, StepOut, Thread, seconds_at, shown};
 use super::failure::Stop;
 use crate::data::roots::{DataError, read};
 use crate::data::timestamp;
@@ -27,13 +27,7 @@ impl Exec {
             let r: Result<Duration, DataError> = match w {
                 Wait::Seconds(Dynamic::Fixed(n)) => Ok(Duration::from_secs(*n)),
                 Wait::Seconds(Dynamic::Path(p)) => match read(p, &roots) {
-                    Ok(v) => match v.as_u64() {
-                        Some(n) => Ok(Duration::from_secs(n)),
-                        None => Err(DataError::runtime(format!(
-                            "The SecondsPath parameter references an invalid value: {p} == {}",
-                            shown(&v)
-                        ))),
-                    },
+                    Ok(v) => seconds_at("SecondsPath", p, &v).map(Duration::from_secs),
                     Err(_) => Err(DataError::runtime(format!(
                         "The SecondsPath parameter does not reference an input value: {p}"
                     ))),

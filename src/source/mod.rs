@@ -9,6 +9,7 @@ pub mod cfn;
 mod definitions;
 mod document;
 pub mod duplicates;
+mod flow_indent;
 pub mod json;
 mod locate;
 pub mod yaml;

@@ -310,8 +310,22 @@ impl Builder {
     }
 }
 
-/// Parses one YAML document.
+/// Parses one YAML document. A text that fails on indentation inside a flow collection
+/// spread over lines, which CloudFormation accepts, is read as CloudFormation reads it
+/// (`flow_indent`).
 pub fn parse(text: &str) -> Result<YamlDoc, YamlError> {
+    match parse_strict(text) {
+        Err(e) if e.message.contains("indentation") => {
+            match super::flow_indent::relax(text).map(|t| parse_strict(&t)) {
+                Some(Ok(doc)) => Ok(doc),
+                _ => Err(e),
+            }
+        }
+        other => other,
+    }
+}
+
+fn parse_strict(text: &str) -> Result<YamlDoc, YamlError> {
     let mut b = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -355,6 +369,19 @@ mod tests {
             Position { line: 5, column: 5 }
         );
         assert_eq!(d.positions["/States"], Position { line: 2, column: 1 });
+    }
+
+    #[test]
+    fn reads_flow_collections_closed_left_of_their_key_as_cloudformation_does() {
+        let text = "Props:\n  Subs: {\n    \"Fn\": \"arn\"\n}\n  Next: [a,\nb]\n";
+        let d = parse(text).expect("CloudFormation reads it");
+        assert_eq!(
+            d.value,
+            json!({"Props": {"Subs": {"Fn": "arn"}, "Next": ["a", "b"]}})
+        );
+        assert_eq!(d.positions["/Props/Next"], Position { line: 5, column: 3 });
+        // Other indentation errors stay errors.
+        assert!(parse("a:\n  b: 1\n c: 2\n").is_err());
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //!    missing, wrong type or range, bad paths, templates, intrinsics, JSONata, transitions;
 //! 2. [`rules`] checks what needs the whole graph or the machine type: a reachable terminal
 //!    state, unreachable states, Express-only rules, resource ARN shapes, Map fields;
-//! 3. [`variables`] checks variable reads and `$states` scoping.
+//! 3. [`variables`] checks variable reads and `$states` scoping;
+//! 4. [`placeholders`] drops what `${Name}` placeholders left without a value make unknowable,
+//!    and warns once for each.
 //!
 //! [`validate_text`] adds what only the text can show: syntax errors (with line and column)
 //! and duplicate keys, which a JSON parser silently collapses (`crate::source::duplicates`).
@@ -16,6 +18,7 @@
 
 pub mod format;
 mod intrinsics;
+mod placeholders;
 mod rules;
 mod variables;
 
@@ -51,6 +54,7 @@ pub fn validate_value(value: &Value, opts: &Options) -> Vec<Diagnostic> {
     let mut diags = load_value(value).diagnostics;
     rules::check(value, opts, &mut diags);
     variables::check(value, &mut diags);
+    placeholders::settle(value, &mut diags);
     finish(diags)
 }
 

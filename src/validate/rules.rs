@@ -969,7 +969,7 @@ fn result_writer(diags: &mut Vec<Diagnostic>, v: &Value, at: &Pointer, lang: Lan
 }
 
 /// In JSONata states, a string is an expression exactly when it is `{% ... %}`. A string that
-/// has only one of the delimiters, or no space inside them, is almost surely a mistake.
+/// has only one of the delimiters is almost surely a mistake.
 fn jsonata_delimiters(
     diags: &mut Vec<Diagnostic>,
     field: &Pointer,
@@ -999,19 +999,8 @@ fn jsonata_delimiters(
                     at,
                     "A JSONata expression ends with `%}` but does not start with `{%`",
                 );
-            } else if opens && closes {
-                let body = &s[2..s.len() - 2];
-                if !body.starts_with(char::is_whitespace) || !body.ends_with(char::is_whitespace) {
-                    in_field(
-                        diags,
-                        field,
-                        at,
-                        format!(
-                            "A JSONata expression must be written `{{% expression %}}`, with whitespace inside the delimiters, but it is `{s}`"
-                        ),
-                    );
-                }
             }
+            // `{%$x%}` needs no whitespace inside the delimiters: AWS accepts it as it is.
         }
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {

@@ -37,20 +37,7 @@ pub fn format(args: Args) -> Result<Value, IntrinsicError> {
                 ));
             };
             used += 1;
-            match v.as_ref() {
-                Value::String(s) => out.push_str(s),
-                Value::Object(_) | Value::Array(_) => {
-                    return fail(
-                        "States.Format arguments must be strings, numbers, booleans or null, not objects or arrays",
-                    );
-                }
-                Value::Number(n) => {
-                    use std::fmt::Write;
-                    let _ = write!(out, "{n}");
-                }
-                Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-                Value::Null => out.push_str("null"),
-            }
+            java_text(v, &mut out);
             rest = after;
         } else {
             out.push('{');
@@ -65,6 +52,43 @@ pub fn format(args: Args) -> Result<Value, IntrinsicError> {
         ));
     }
     Ok(Value::String(out))
+}
+
+/// Appends `v` as AWS's Java runtime turns a JSON value into text: a string bare, an object
+/// as `java.util.Map#toString` (`{a=1, b=[x, y]}`) and an array as `List#toString`
+/// (`[x, y]`), members rendered the same way all the way down, keys in document order.
+pub(crate) fn java_text(v: &Value, out: &mut String) {
+    use std::fmt::Write;
+    match v {
+        Value::String(s) => out.push_str(s),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Null => out.push_str("null"),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                java_text(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, (key, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(key);
+                out.push('=');
+                java_text(item, out);
+            }
+            out.push('}');
+        }
+    }
 }
 
 pub fn uuid(args: Args, env: &dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
@@ -100,6 +124,21 @@ mod tests {
         assert!(format(args![json!("{} {}"), json!(1)]).is_err());
         assert!(format(args![json!("{}"), json!(1), json!(2)]).is_err());
         assert!(format(args![json!(1)]).is_err());
-        assert!(format(args![json!("{}"), json!({"a": 1})]).is_err());
+    }
+
+    #[test]
+    fn format_renders_objects_and_arrays_as_java_collections() {
+        let r = format(args![
+            json!("v={} w={} e={}"),
+            json!({"Arg1": 1, "Arg2": [], "s": "x y", "n": null, "o": {"k": [true, 1.5]}}),
+            json!(["a", {"b": "c"}, [null]]),
+            json!({}),
+        ]);
+        assert_eq!(
+            r.unwrap(),
+            json!(
+                "v={Arg1=1, Arg2=[], s=x y, n=null, o={k=[true, 1.5]}} w=[a, {b=c}, [null]] e={}"
+            )
+        );
     }
 }

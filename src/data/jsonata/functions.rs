@@ -59,7 +59,15 @@ pub fn register(
         )?;
     }
     if mentions("range") {
-        ev.register_fn("range", via_intrinsic("range", intrinsics::array::range))?;
+        // AWS's `$range` yields a JSONata sequence, not an array value: one number comes out
+        // as the number itself (`$range(1, 1)` is `1`) and no numbers as nothing. `$partition`
+        // keeps its array (`$partition([0], 2)` is `[[0]]` on AWS).
+        let range = via_intrinsic("range", intrinsics::array::range);
+        ev.register_fn("range", move |args: &[JValue]| -> HostResult {
+            let mut v = range(args)?;
+            v.mark_sequence();
+            Ok(v)
+        })?;
     }
     if mentions("hash") {
         ev.register_fn("hash", via_intrinsic("hash", intrinsics::encoding::hash))?;
@@ -86,8 +94,9 @@ pub fn register(
     }
     if mentions("eval") {
         ev.register_fn_override("eval", |_: &[JValue]| -> HostResult {
+            // What JSONata reports for a function that does not exist.
             Err(EvaluatorError::EvaluationError(
-                "$eval is not available in Step Functions; use $parse to read JSON text".into(),
+                "T1006: Attempted to invoke a non-function: $eval is not available in Step Functions; use $parse to read JSON text".into(),
             ))
         })?;
     }
@@ -148,6 +157,19 @@ mod tests {
         );
         assert_eq!(eval("$range(0, 10, 2)"), Some(json!([0, 2, 4, 6, 8, 10])));
         assert_eq!(eval("$range(5, 1, -2)"), Some(json!([5, 3, 1])));
+    }
+
+    #[test]
+    fn range_yields_a_sequence_and_partition_an_array() {
+        // One number is the number itself; none is undefined; inside a path it flows on.
+        assert_eq!(eval("$range(1, 9, 9)"), Some(json!(1)));
+        assert_eq!(eval("$range(1, 1, 1)"), Some(json!(1)));
+        assert_eq!(eval("$range(5, 1, 1)"), None);
+        assert_eq!(eval("{'a': $range(2, 2, 1)}"), Some(json!({"a": 2})));
+        assert_eq!(eval("[$range(2, 2, 1)]"), Some(json!([2])));
+        assert_eq!(eval("$range(1, 3, 1).($ * 2)"), Some(json!([2, 4, 6])));
+        assert_eq!(eval("$partition([0], 2)"), Some(json!([[0]])));
+        assert_eq!(eval("$parse('[1]')"), Some(json!([1])));
     }
 
     #[test]

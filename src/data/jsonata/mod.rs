@@ -26,6 +26,13 @@ const TIMEOUT_MS: u64 = 10_000;
 /// Evaluation depth bound (jsonata-js's `stack` option).
 const MAX_DEPTH: usize = 10_000;
 
+/// What one evaluation produced: a JSON value, *undefined* (`None`), or a function, which
+/// no JSON value can hold.
+enum Produced {
+    Value(Option<Value>),
+    Function,
+}
+
 /// A compiled JSONata expression.
 #[derive(Clone)]
 pub struct Expression {
@@ -109,12 +116,22 @@ impl Expression {
     /// *undefined*. Errors are `States.QueryEvaluationError`. The JSONata input (`$`) is
     /// undefined: state data is read through `$states`.
     pub fn evaluate(&self, roots: &dyn Roots) -> Result<Option<Value>, DataError> {
+        match self.produce(roots)? {
+            Produced::Value(v) => Ok(v),
+            Produced::Function => Err(DataError::query(format!(
+                "The JSONata expression '{}' returned an unsupported result type.",
+                self.source
+            ))),
+        }
+    }
+
+    fn produce(&self, roots: &dyn Roots) -> Result<Produced, DataError> {
         if let Some(v) = self
             .chain
             .as_deref()
             .and_then(|c| reads::read_chain(roots, c))
         {
-            return Ok(Some(v));
+            return Ok(Produced::Value(Some(v)));
         }
         let mut bindings = Vec::new();
         for (name, chains) in self.reads.names() {
@@ -139,7 +156,11 @@ impl Expression {
             .iter()
             .map(|(k, v)| (k.as_str(), to_jvalue(v)))
             .collect();
-        self.run(input.map_or(JValue::Undefined, to_jvalue), bound, roots)
+        // `asl eval` shows a function as JSON.stringify does inside a document: as "".
+        match self.run(input.map_or(JValue::Undefined, to_jvalue), bound, roots)? {
+            Produced::Value(v) => Ok(v),
+            Produced::Function => Ok(Some(Value::String(String::new()))),
+        }
     }
 
     fn run(
@@ -147,7 +168,7 @@ impl Expression {
         input: JValue,
         bindings: Vec<(&str, JValue)>,
         roots: &dyn Roots,
-    ) -> Result<Option<Value>, JsonataError> {
+    ) -> Result<Produced, JsonataError> {
         let options = EvaluatorOptions {
             timeout_ms: Some(TIMEOUT_MS),
             max_stack_depth: Some(MAX_DEPTH),
@@ -166,7 +187,8 @@ impl Expression {
             ev.evaluate(&self.ast, &input)
         }));
         match outcome {
-            Ok(Ok(v)) => Ok(from_jvalue(&v)),
+            Ok(Ok(JValue::Lambda(_) | JValue::Builtin { .. })) => Ok(Produced::Function),
+            Ok(Ok(v)) => Ok(Produced::Value(from_jvalue(&v))),
             Ok(Err(e)) => Err(engine_error(&e.to_string())),
             Err(_) => Err(JsonataError {
                 code: String::new(),
@@ -183,14 +205,20 @@ impl Expression {
         )
     }
 
-    /// Evaluates the expression of a field; *undefined* is an error, as in AWS.
+    /// Evaluates the expression of a field; *undefined* is an error, as in AWS, and so is a
+    /// function (`"Items": "{% $uppercase %}"`), which no field can take.
     pub fn evaluate_field(&self, roots: &dyn Roots, field: &str) -> Result<Value, DataError> {
-        self.evaluate(roots)?.ok_or_else(|| {
-            DataError::query(format!(
+        match self.produce(roots)? {
+            Produced::Value(Some(v)) => Ok(v),
+            Produced::Value(None) => Err(DataError::query(format!(
                 "The JSONata expression '{}' specified for the field '{field}' returned nothing (undefined).",
                 self.source
-            ))
-        })
+            ))),
+            Produced::Function => Err(DataError::query(format!(
+                "The JSONata expression '{}' for the field '{field}' returned an unsupported result type.",
+                self.source
+            ))),
+        }
     }
 }
 
@@ -314,6 +342,26 @@ mod tests {
         let err = eval("1 + 'a'", json!({})).expect_err("type error");
         assert_eq!(err.error, "States.QueryEvaluationError");
         assert!(err.message.contains("T2002"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_function_result_is_an_unsupported_result_type() {
+        let roots = StaticRoots::default();
+        let e = Expression::compile("function($x){$x}").expect("compiles");
+        let err = e.evaluate_field(&roots, "Items").expect_err("a function");
+        assert_eq!(err.error, "States.QueryEvaluationError");
+        assert_eq!(
+            err.message,
+            "The JSONata expression 'function($x){$x}' for the field 'Items' returned an unsupported result type."
+        );
+        let err = Expression::compile("$uppercase")
+            .expect("compiles")
+            .evaluate(&roots)
+            .expect_err("a function");
+        assert_eq!(
+            err.message,
+            "The JSONata expression '$uppercase' returned an unsupported result type."
+        );
     }
 
     #[test]
