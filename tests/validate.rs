@@ -735,18 +735,56 @@ fn reader_config_combinations_are_checked() {
     };
     let get = "arn:aws:states:::s3:getObject";
     let list = "arn:aws:states:::s3:listObjectsV2";
-    let d = reader(json!({"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}), get);
-    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/States/S/ItemReader/ReaderConfig/Transformation", "listObjectsV2");
+    let d = reader(
+        json!({"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}),
+        get,
+    );
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig/Transformation",
+        "listObjectsV2",
+    );
     let d = reader(json!({"Transformation": "LOAD_AND_FLATTEN"}), list);
-    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/States/S/ItemReader/ReaderConfig", "needs `InputType`");
-    let d = reader(json!({"ManifestType": "ATHENA_DATA", "InputType": "JSON"}), get);
-    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/States/S/ItemReader/ReaderConfig", "ATHENA_DATA");
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig",
+        "needs `InputType`",
+    );
+    let d = reader(
+        json!({"ManifestType": "ATHENA_DATA", "InputType": "JSON"}),
+        get,
+    );
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig",
+        "ATHENA_DATA",
+    );
     let d = reader(json!({"InputType": "CSV", "ItemsPointer": "/a"}), get);
-    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/States/S/ItemReader/ReaderConfig/ItemsPointer", "InputType` JSON");
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig/ItemsPointer",
+        "InputType` JSON",
+    );
     let d = reader(json!({"InputType": "CSV", "CSVHeaders": ["a"]}), get);
-    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/States/S/ItemReader/ReaderConfig/CSVHeaders", "GIVEN");
-    let d = reader(json!({"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}), list);
-    assert!(d.iter().all(|x| x.code.as_str() != "SCHEMA_VALIDATION_FAILED"), "{d:?}");
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig/CSVHeaders",
+        "GIVEN",
+    );
+    let d = reader(
+        json!({"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}),
+        list,
+    );
+    assert!(
+        d.iter()
+            .all(|x| x.code.as_str() != "SCHEMA_VALIDATION_FAILED"),
+        "{d:?}"
+    );
 }
 
 // ---- resources and machine types ------------------------------------------------------------

@@ -24,8 +24,10 @@ use crate::storage::{ObjectStore, ObjectWriter, StoreError};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-/// At most this many children are started before their results are collected.
+/// At most this many children are started before their results are collected...
 const WINDOW: usize = 1_000;
+/// ...and at most this many items read into one window (batches hold many).
+const WINDOW_ITEMS: usize = 10_000;
 /// `MaxConcurrency` 0: AWS runs up to 10,000 children at once.
 const MAX_CHILDREN: usize = 10_000;
 /// An EXPRESS child's limit: five minutes.
@@ -35,7 +37,8 @@ const EXPRESS_SECONDS: i64 = 300;
 struct Child {
     name: String,
     arn: String,
-    input: Value,
+    /// The input as JSON text.
+    input: Arc<str>,
     result: Result<Value, Failure>,
     start: String,
     stop: String,
@@ -347,12 +350,13 @@ impl Exec {
                 && tolerated_pct.is_none()
                 && tolerated_count.is_none_or(|c| failed as u64 > c)
         };
-        let mut pending: Vec<Value> = Vec::new();
+        let mut pending: Vec<Arc<str>> = Vec::new();
         loop {
             // The next window of child inputs.
             let mut inputs: Vec<Value> = Vec::new();
             let mut exhausted = false;
-            while inputs.len() < WINDOW {
+            let first = index;
+            while inputs.len() < WINDOW && index - first < WINDOW_ITEMS {
                 match self.next_input(
                     cx,
                     m,
@@ -372,7 +376,7 @@ impl Exec {
                 }
             }
             if stopped {
-                pending.extend(inputs);
+                pending.extend(inputs.iter().map(|v| Arc::from(v.to_string())));
                 if exhausted {
                     break;
                 }
@@ -380,11 +384,15 @@ impl Exec {
             }
             let n = inputs.len();
             let base = children;
+            // Each child's input as JSON text: `$$.Execution.Input` reads it, and the
+            // `ResultWriter` records it; the value itself moves into the child.
+            let texts: Vec<Arc<str>> = inputs.iter().map(|v| Arc::from(v.to_string())).collect();
+            let mut moving = std::mem::take(&mut inputs).into_iter();
             let names: Vec<String> = (0..n).map(|_| self.uuid_text()).collect();
             let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
             let (outcomes, at) = {
-                let inputs = &inputs;
+                let texts = &texts;
                 let names = &names;
                 let starts = &starts;
                 let child_machine = &child_machine;
@@ -394,7 +402,8 @@ impl Exec {
                     limit,
                     th.time,
                     |i, t| {
-                        let input = inputs[i].clone();
+                        let input = moving.next().unwrap_or(Value::Null);
+                        let text = texts[i].clone();
                         let name = names[i].clone();
                         async move {
                             let start = self.clock.now(&t);
@@ -416,7 +425,7 @@ impl Exec {
                             };
                             let info = ExecutionInfo::new(
                                 fields,
-                                ExecutionInput::Value(input.clone()),
+                                ExecutionInput::Text(text),
                                 json!({"Id": child_machine_arn, "Name": child_machine}),
                             );
                             let deadline =
@@ -466,7 +475,7 @@ impl Exec {
             let stop_time = self.clock.now(&end).to_iso_millis();
             let kind = if express { "express" } else { "execution" };
             for (i, r) in outcomes.in_order().enumerate() {
-                let input = std::mem::take(&mut inputs[i]);
+                let input = texts[i].clone();
                 let result = match r {
                     Some(Ok(v)) => Ok(v),
                     Some(Err(Stop::Failed(f))) => Err(f),
@@ -687,7 +696,7 @@ impl Results {
     fn record(c: &Child, machine_arn: &str) -> Value {
         let mut r = json!({
             "ExecutionArn": c.arn,
-            "Input": c.input.to_string(),
+            "Input": &*c.input,
             "InputDetails": {"Included": true},
             "Name": c.name,
             "RedriveCount": 0,
@@ -782,9 +791,9 @@ impl Results {
         self.write(status, values)
     }
 
-    fn pending(&mut self, input: &Value, machine_arn: &str) -> Result<(), StoreError> {
+    fn pending(&mut self, input: &str, machine_arn: &str) -> Result<(), StoreError> {
         let v = json!({
-            "Input": input.to_string(),
+            "Input": input,
             "InputDetails": {"Included": true},
             "StateMachineArn": machine_arn,
             "Status": "PENDING",

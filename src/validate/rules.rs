@@ -840,7 +840,9 @@ fn reader_combinations(
         Some(other) => schema(
             diags,
             &cp.key("Transformation"),
-            format!("`Transformation` must be one of NONE, LOAD_AND_FLATTEN, but it is \"{other}\""),
+            format!(
+                "`Transformation` must be one of NONE, LOAD_AND_FLATTEN, but it is \"{other}\""
+            ),
         ),
     }
     match text("ManifestType") {
@@ -851,9 +853,7 @@ fn reader_combinations(
                 "an S3 inventory manifest lists CSV files: `ManifestType` `S3_INVENTORY` takes no `InputType` other than CSV",
             )
         }
-        Some("ATHENA_DATA")
-            if !matches!(text("InputType"), Some("CSV" | "JSONL" | "PARQUET")) =>
-        {
+        Some("ATHENA_DATA") if !matches!(text("InputType"), Some("CSV" | "JSONL" | "PARQUET")) => {
             schema(
                 diags,
                 cp,
