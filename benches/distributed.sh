@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-1000000}
 rows=${2:-100000}
-cargo build --release --quiet 2>/dev/null || true
-asl=$PWD/target/release/asl
+[ -n "${ASL_BIN:-}" ] || cargo build --release --quiet
+asl=${ASL_BIN:-$PWD/target/release/asl}
 [ -x "$asl" ] || asl=$PWD/target/$(rustc -vV | sed -n 's/^host: //p')/release/asl
 out=target/bench/distributed
 rm -rf "$out"

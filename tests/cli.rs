@@ -607,3 +607,71 @@ fn jayway_path_forms_run_as_jayway_reads_them() {
         );
     }
 }
+
+#[test]
+fn express_executions_have_their_own_arn_context_and_limits() {
+    let def = write(
+        "express",
+        "m.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"ctx.$": "$$.Execution"}, "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 400, "End": true}}}"#,
+    );
+    let p = def.to_str().expect("utf-8 path");
+    let out = run(&[
+        "run",
+        p,
+        "--type",
+        "EXPRESS",
+        "--execution-name",
+        "e1",
+        "--result-format",
+        "json",
+    ]);
+    let v = json(&out);
+    // Five minutes at most: the 400-second wait times out.
+    assert_eq!(v["status"], "TIMED_OUT", "{v}");
+    let def = write(
+        "express",
+        "p.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"ctx.$": "$$.Execution"}, "End": true}}}"#,
+    );
+    let p = def.to_str().expect("utf-8 path");
+    let v = json(&run(&[
+        "run",
+        p,
+        "--type",
+        "EXPRESS",
+        "--execution-name",
+        "e1",
+        "--result-format",
+        "json",
+    ]));
+    let ctx = &v["output"]["ctx"];
+    assert!(
+        ctx["Id"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(":express:p:e1:"),
+        "{v}"
+    );
+    assert!(ctx.get("RedriveCount").is_none(), "{v}");
+    let v = json(&run(&["run", p, "--result-format", "json"]));
+    assert_eq!(v["output"]["ctx"]["RedriveCount"], 0);
+    let def = write(
+        "express",
+        "s.asl.json",
+        r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "End": true}}}"#,
+    );
+    let out = run(&[
+        "run",
+        def.to_str().expect("utf-8 path"),
+        "--type",
+        "EXPRESS",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("does not support '.sync'"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -487,3 +487,77 @@ fn the_pipeline_sample_runs_mocked_and_with_the_ecs_state_as_a_local_command() {
     let h = std::fs::read_to_string(&hist).unwrap();
     assert!(h.contains("local:process-chunk/part-1"), "{h}");
 }
+
+/// Sends `signal` to a running `asl run` whose local command has started, and checks that
+/// the run ends ABORTED and leaves no process of the command behind.
+#[cfg(unix)]
+fn stop_with(signal: libc::c_int, name: &str) {
+    let d = scratch(name);
+    write(&d, "m.asl.json", ONE_TASK);
+    let mut child = Command::new(ASL)
+        .args([
+            "run",
+            "m.asl.json",
+            "--input",
+            r#"{"n": 1}"#,
+            "--result-format",
+            "json",
+            "--clock",
+            "real",
+            "--local",
+            "Work=(sleep 3; touch survived) & echo started > started; sleep 30",
+        ])
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    while !d.join("started").exists() {
+        assert!(
+            began.elapsed() < Duration::from_secs(20),
+            "the command never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: sending a signal to a child process this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, signal);
+    }
+    let status = child.wait().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(began.elapsed() < Duration::from_secs(20));
+    assert_eq!(status.code(), Some(1), "{out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["status"], "ABORTED", "{v}");
+    std::thread::sleep(Duration::from_millis(3500));
+    assert!(
+        !d.join("survived").exists(),
+        "a process of the command outlived the aborted run"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_aborts_the_run_and_stops_its_local_commands() {
+    stop_with(libc::SIGTERM, "sigterm");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_aborts_the_run_and_stops_its_local_commands() {
+    stop_with(libc::SIGINT, "sigint");
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_aborts_the_run_and_stops_its_local_commands() {
+    stop_with(libc::SIGHUP, "sighup");
+}

@@ -60,6 +60,13 @@ pub enum ClockArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum MachineTypeArg {
+    Standard,
+    Express,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ResultFormat {
     /// The output JSON on stdout; error and cause on stderr.
     Output,
@@ -147,6 +154,16 @@ pub struct RunArgs {
     /// Send AWS calls to this endpoint (an emulator such as moto: http://127.0.0.1:5000).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// The state machine's type: an EXPRESS execution has an `express:` ARN, no
+    /// `RedriveCount`, no history cap but a five-minute limit, and no `.sync` or
+    /// `.waitForTaskToken` resources (AWS refuses such a machine).
+    #[arg(
+        long = "type",
+        value_enum,
+        ignore_case = true,
+        default_value = "STANDARD"
+    )]
+    pub machine_type: MachineTypeArg,
     /// Where a Distributed Map reads and writes S3 objects: `s3://BUCKET/KEY` is the file
     /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`).
     #[arg(long, value_name = "DIR")]
@@ -662,7 +679,38 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
     )))
 }
 
+/// AWS refuses to create an Express machine with `.sync` or `.waitForTaskToken` resources:
+/// so does `run --type EXPRESS`, with `validate`'s diagnostics.
+fn refuse_for_express(path: &Path) -> Result<(), CliError> {
+    let (file, id) = split_logical_id(path);
+    let defs = crate::source::load(&file, &[]).map_err(|e| CliError::Input(e.to_string()))?;
+    let opts = crate::validate::Options {
+        machine_type: crate::validate::MachineType::Express,
+    };
+    let mut msgs = Vec::new();
+    for def in defs.iter().filter(|d| id.is_none() || d.name == id) {
+        for f in crate::validate::validate_definition(def, &opts) {
+            if f.diagnostic.is_error() {
+                msgs.push(render::finding(&def.document, &f));
+            }
+        }
+    }
+    if msgs.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Input(format!(
+            "{}\n{}: the definition cannot run as an EXPRESS state machine",
+            msgs.join("\n"),
+            path.display()
+        )))
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+    let express = args.machine_type == MachineTypeArg::Express;
+    if express {
+        refuse_for_express(&args.definition)?;
+    }
     let machine = load_definition(&args.definition)?;
     let (input, input_text) = read_input(&args)?;
     let name = args
@@ -688,6 +736,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
         account_id: args.account_id.clone(),
         input_text: Some(input_text.into()),
+        express,
         storage: match &args.s3_root {
             Some(dir) if dir.is_dir() => Some(Arc::new(crate::storage::LocalStore::new(dir))
                 as Arc<dyn crate::storage::ObjectStore>),

@@ -40,7 +40,7 @@ pub struct Options {
     pub max_events: Option<u64>,
     /// AWS's 256 KiB limit on state outputs; `None` lifts it.
     pub payload_limit: Option<usize>,
-    /// Stop with status ABORTED on Ctrl-C.
+    /// Stop with status ABORTED on Ctrl-C, SIGTERM or SIGHUP.
     pub abort_on_ctrl_c: bool,
     /// The JSON text the input was parsed from, if the caller has it: `$$.Execution.Input` is
     /// then parsed from it when read, instead of the execution holding a copy of the input.
@@ -52,6 +52,9 @@ pub struct Options {
     pub probe: Option<std::sync::Arc<dyn Probe>>,
     /// Where a Distributed Map's `ItemReader` reads and `ResultWriter` writes (S3).
     pub storage: Option<std::sync::Arc<dyn crate::storage::ObjectStore>>,
+    /// An Express execution: its ARN is `...:express:<machine>:<name>:<uuid>`, its context
+    /// has no `RedriveCount`, and it ends with `States.Timeout` after five minutes.
+    pub express: bool,
 }
 
 impl Default for Options {
@@ -73,6 +76,7 @@ impl Default for Options {
             seed: None,
             probe: None,
             storage: None,
+            express: false,
         }
     }
 }
@@ -116,6 +120,34 @@ impl Outcome {
     }
 }
 
+/// Waits for a signal that asks the run to stop: Ctrl-C (SIGINT), and on Unix SIGTERM (what
+/// CI runners, Docker and Kubernetes send to cancel a job) and SIGHUP (a closed terminal).
+/// The run then ends ABORTED and its handlers stop what they started.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let wait = |kind: SignalKind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
+            _ = wait(SignalKind::terminate()) => "terminated (SIGTERM)",
+            _ = wait(SignalKind::hangup()) => "hung up (SIGHUP)",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "interrupted (Ctrl-C)"
+    }
+}
+
 /// AWS's partition for a region.
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
@@ -144,16 +176,32 @@ pub async fn run(
     mut opts: Options,
 ) -> Result<Outcome, Fault> {
     let start = opts.clock.now(&PathTime::default());
+    let express = opts.express;
     let p = partition(&opts.region);
     let sm_arn = format!(
         "arn:{p}:states:{}:{}:stateMachine:{}",
         opts.region, opts.account_id, opts.state_machine_name
     );
-    let exec_arn = format!(
-        "arn:{p}:states:{}:{}:execution:{}:{}",
-        opts.region, opts.account_id, opts.state_machine_name, opts.execution_name
-    );
-    let fields = match json!({
+    let exec_arn = if opts.express {
+        let id = match opts.seed {
+            Some(seed) => {
+                let mut bytes = [0u8; 16];
+                rand::rngs::StdRng::seed_from_u64(seed ^ 0x5EED).fill(&mut bytes[..]);
+                uuid::Builder::from_random_bytes(bytes).into_uuid()
+            }
+            None => uuid::Uuid::new_v4(),
+        };
+        format!(
+            "arn:{p}:states:{}:{}:express:{}:{}:{id}",
+            opts.region, opts.account_id, opts.state_machine_name, opts.execution_name
+        )
+    } else {
+        format!(
+            "arn:{p}:states:{}:{}:execution:{}:{}",
+            opts.region, opts.account_id, opts.state_machine_name, opts.execution_name
+        )
+    };
+    let mut fields = match json!({
         "Id": exec_arn,
         "StartTime": start.to_iso_millis(),
         "Name": opts.execution_name,
@@ -163,6 +211,12 @@ pub async fn run(
         Value::Object(m) => m,
         _ => Map::new(),
     };
+    if opts.express {
+        // An Express execution cannot be redriven: its context has no count.
+        fields.remove("RedriveCount");
+        // No cap on history events, but five minutes at most.
+        opts.max_events = None;
+    }
     let kept = match opts.input_text.take() {
         Some(text) => ExecutionInput::Text(text),
         None => ExecutionInput::Value(input.clone()),
@@ -177,9 +231,12 @@ pub async fn run(
         history: History::new(opts.keep_history, opts.sink, opts.max_events),
         handlers: std::sync::Arc::new(opts.handlers),
         info,
-        deadline: machine
-            .timeout_seconds
-            .map(|s| start.plus_millis(s as i64 * 1000)),
+        deadline: match (machine.timeout_seconds, opts.express) {
+            (Some(s), true) => Some(start.plus_millis(s.min(300) as i64 * 1000)),
+            (None, true) => Some(start.plus_millis(300_000)),
+            (Some(s), false) => Some(start.plus_millis(s as i64 * 1000)),
+            (None, false) => None,
+        },
         payload_limit: opts.payload_limit,
         region: opts.region.clone(),
         rng: OnceLock::new(),
@@ -203,7 +260,12 @@ pub async fn run(
     let result = {
         let body = exec.run_graph(&machine.root, input, &mut th);
         let timed = async {
-            match (exec.clock, machine.timeout_seconds) {
+            let limit = match (machine.timeout_seconds, express) {
+                (Some(s), true) => Some(s.min(300)),
+                (None, true) => Some(300),
+                (s, false) => s,
+            };
+            match (exec.clock, limit) {
                 (Clock::Real, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), body)
                     .await
                     .unwrap_or(Err(Stop::TimedOut)),
@@ -213,7 +275,7 @@ pub async fn run(
         if opts.abort_on_ctrl_c {
             tokio::select! {
                 r = timed => r,
-                _ = tokio::signal::ctrl_c() => Err(Stop::Aborted("interrupted (Ctrl-C)".into())),
+                why = stop_signal() => Err(Stop::Aborted(why.into())),
             }
         } else {
             timed.await
