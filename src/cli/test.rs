@@ -376,6 +376,7 @@ fn prepare<'a>(
         routes,
         tasks,
         machines,
+        lines: f.case_lines(),
     })
 }
 
@@ -717,7 +718,7 @@ fn not_run(p: &Prepared, ci: usize, why: &str) -> CaseReport {
     let c = &p.file.cases[ci];
     CaseReport {
         name: c.name.clone(),
-        line: p.file.line(&c.pointer),
+        line: p.lines.get(ci).copied().flatten(),
         status: CaseStatus::Skipped,
         duration: Duration::ZERO,
         execution_status: None,

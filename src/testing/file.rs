@@ -1207,6 +1207,19 @@ impl TestFile {
         self.doc.position(pointer).map(|p| p.line)
     }
 
+    /// The line of each case, found in one pass: locating a JSON pointer scans the text from
+    /// its start, which over a file of a thousand cases would scan it a thousand times.
+    pub fn case_lines(&self) -> Vec<Option<usize>> {
+        match self.doc.syntax {
+            Syntax::Yaml => self.cases.iter().map(|c| self.line(&c.pointer)).collect(),
+            Syntax::Json => {
+                let mut lines = json_array_lines(&self.doc.text, self.line("/cases"));
+                lines.resize(self.cases.len(), None);
+                lines
+            }
+        }
+    }
+
     /// Checks every state name the file uses against the definition: `kinds` maps each state
     /// name to its type (`Task`, `Map`, ...). Qualified names (`Map[0]/Work`) are checked
     /// segment by segment.
@@ -1368,6 +1381,75 @@ pub fn normalize(p: &Path) -> PathBuf {
     out.iter().collect()
 }
 
+/// The line of each element of the JSON array whose key is on line `from` (the first `[` at
+/// or after that line), by one scan of the text.
+fn json_array_lines(text: &str, from: Option<usize>) -> Vec<Option<usize>> {
+    let Some(from) = from else {
+        return Vec::new();
+    };
+    let mut line = 1;
+    let mut i = 0;
+    let b = text.as_bytes();
+    while i < b.len() && line < from {
+        if b[i] == b'\n' {
+            line += 1;
+        }
+        i += 1;
+    }
+    while i < b.len() && b[i] != b'[' {
+        if b[i] == b'\n' {
+            line += 1;
+        }
+        i += 1;
+    }
+    let mut out = Vec::new();
+    let (mut depth, mut in_str, mut escaped, mut expecting) = (0usize, false, false, true);
+    for &c in &b[i.min(b.len())..] {
+        if c == b'\n' {
+            line += 1;
+        }
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            b'[' | b'{' => {
+                if depth == 1 && expecting {
+                    out.push(Some(line));
+                    expecting = false;
+                }
+                depth += 1;
+            }
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' if depth == 1 => expecting = true,
+            b'"' => {
+                if depth == 1 && expecting {
+                    out.push(Some(line));
+                    expecting = false;
+                }
+                in_str = true;
+            }
+            c if depth == 1 && expecting && !c.is_ascii_whitespace() => {
+                out.push(Some(line));
+                expecting = false;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Checks one name used at a pointer: (name, pointer, wanted types, what uses it).
 type NameCheck<'a> = dyn FnMut(&str, &str, &[&str], &str) + 'a;
 
@@ -1464,6 +1546,18 @@ mod tests {
                 .contains("`Work` is a Task state; `iterations` names a Map state"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn finds_every_case_line_of_a_json_file_in_one_pass() {
+        let f = load(
+            "{\"definition\": \"m.json\",\n \"cases\": [\n  {\"name\": \"a\"},\n\n  {\"name\": \"b\",\n   \"input\": [1, \"]\"]}, {\"name\": \"c\"}]}",
+            "json",
+        )
+        .expect("valid");
+        assert_eq!(f.case_lines(), vec![Some(3), Some(5), Some(6)]);
+        let slow: Vec<Option<usize>> = f.cases.iter().map(|c| f.line(&c.pointer)).collect();
+        assert_eq!(f.case_lines(), slow);
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct Prepared<'a> {
     pub tasks: Vec<String>,
     /// Child state machines by name, for `states:startExecution` Tasks.
     pub machines: std::collections::HashMap<String, Arc<StateMachine>>,
+    /// The line of each case in the test file.
+    pub lines: Vec<Option<usize>>,
 }
 
 /// A case that ran.
@@ -170,7 +172,7 @@ pub fn run_case(
     CaseRun {
         report: CaseReport {
             name: case.name.clone(),
-            line: p.file.line(&case.pointer),
+            line: p.lines.get(index).copied().flatten(),
             status,
             duration: started.elapsed(),
             execution_status,
