@@ -335,3 +335,22 @@ fn a_machine_that_starts_itself_ends_with_a_fault() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("10 child executions deep"));
 }
+
+#[test]
+fn item_selector_sees_the_items_source() {
+    let d = dir("source");
+    write(&d.join("s3/b/in.jsonl"), "1\n");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSONL"}, "Parameters": {"Bucket": "b", "Key": "in.jsonl"}}),
+        json!({"ItemSelector": {"source.$": "$$.Map.Item.Source", "index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["output"], json!([{"source": "S3://b/in.jsonl", "index": 0, "value": 1}]), "{v}");
+    let inline = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
+        "ItemSelector": {"source.$": "$$.Map.Item.Source"},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "End": true}}});
+    let (_, v) = run(&d, &inline, &json!([5]), &[]);
+    assert_eq!(v["output"], json!([{"source": "STATE_DATA"}]), "{v}");
+}

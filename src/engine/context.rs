@@ -114,6 +114,8 @@ pub struct StateInfo<'a> {
     pub task_token: Option<&'a str>,
     /// `(index, value)` while a Map state evaluates its `ItemSelector`.
     pub map_item: Option<(usize, &'a Value)>,
+    /// A Distributed Map item's `$$.Map.Item.Source` (`STATE_DATA`, `S3://bucket/key`).
+    pub map_source: Option<&'a str>,
 }
 
 /// The roots of one evaluation phase of a state.
@@ -200,6 +202,9 @@ impl<'a> StepRoots<'a> {
             let mut item = Map::new();
             item.insert("Index".into(), Value::from(i));
             item.insert("Value".into(), v.clone());
+            if let Some(s) = self.state.map_source {
+                item.insert("Source".into(), Value::from(s));
+            }
             let mut map = Map::new();
             map.insert("Item".into(), Value::Object(item));
             Value::Object(map)

@@ -298,6 +298,23 @@ impl Exec {
             ))
         })?;
 
+        // `$$.Map.Item.Source`: where the items come from.
+        let source = match &m.item_reader {
+            None => "STATE_DATA".to_string(),
+            Some(r) => {
+                let params = match &r.parameters {
+                    Some(t) => t
+                        .eval(&self.roots(cx, effective, &th.scope, retry_count))
+                        .unwrap_or(Value::Null),
+                    None => Value::Null,
+                };
+                let text = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default();
+                match r.resource {
+                    ReaderResource::GetObject => format!("S3://{}/{}", text("Bucket"), text("Key")),
+                    ReaderResource::ListObjects => format!("S3://{}", text("Bucket")),
+                }
+            }
+        };
         // The items.
         let mut stream: ItemStream = match (&m.item_reader, &input_items) {
             (Some(r), _) => {
@@ -366,6 +383,7 @@ impl Exec {
                     &mut stream,
                     &mut index,
                     (batch_items, batch_bytes, batch_input.as_ref()),
+                    &source,
                 )? {
                     Some(Ok(v)) => inputs.push(v),
                     Some(Err(f)) => return self.map_run_failed(th, f),
@@ -565,12 +583,14 @@ impl Exec {
         stream: &mut ItemStream,
         index: &mut usize,
         (max_items, max_bytes, batch_input): (Option<u64>, Option<u64>, Option<&Value>),
+        source: &str,
     ) -> Result<Option<Result<Value, Failure>>, Stop> {
         let select = |item: Value, index: usize| -> Result<Value, Stop> {
             match &m.item_selector {
                 Some(t) => {
                     let mut roots = self.roots(cx, effective, &th.scope, retry_count);
                     roots.state.map_item = Some((index, &item));
+                    roots.state.map_source = Some(source);
                     t.eval(&roots).map_err(|e| self.data_failure(cx, e))
                 }
                 None => Ok(item),

@@ -635,6 +635,7 @@ impl Exec {
                 .then_some(retry_count),
                 task_token: None,
                 map_item: None,
+                map_source: None,
             },
             scope,
             self,
