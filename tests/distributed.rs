@@ -345,7 +345,11 @@ fn item_selector_sees_the_items_source() {
         json!({"ItemSelector": {"source.$": "$$.Map.Item.Source", "index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value"}}),
     );
     let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
-    assert_eq!(v["output"], json!([{"source": "S3://b/in.jsonl", "index": 0, "value": 1}]), "{v}");
+    assert_eq!(
+        v["output"],
+        json!([{"source": "S3://b/in.jsonl", "index": 0, "value": 1}]),
+        "{v}"
+    );
     let inline = json!({"StartAt": "M", "States": {"M": {"Type": "Map",
         "ItemSelector": {"source.$": "$$.Map.Item.Source"},
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},

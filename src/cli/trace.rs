@@ -63,6 +63,10 @@ fn field<'a>(e: &'a Event, key: &str) -> Option<&'a str> {
 }
 
 impl EventSink for Tracer {
+    fn progress(&self, text: &str) {
+        self.line(format_args!("  {text}"));
+    }
+
     fn event(&self, e: &Event) {
         let kind = e.kind.as_str();
         if let Some(ty) = kind.strip_suffix("StateEntered") {

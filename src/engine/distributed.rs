@@ -529,6 +529,17 @@ impl Exec {
                 }
             }
             children += n;
+            let label = &label;
+            self.history.progress(|| {
+                format!(
+                    "MapRun {label}: {children} children done ({index} items{}), {failed} failed",
+                    if length > 0 {
+                        format!(" of {length}")
+                    } else {
+                        String::new()
+                    }
+                )
+            });
             if over_count(failed) {
                 stopped = true;
             }

@@ -41,6 +41,9 @@ impl Event {
 /// Receives every event as it is recorded (the `--trace` printer, tests).
 pub trait EventSink: Send + Sync {
     fn event(&self, e: &Event);
+    /// Progress that is not an event of AWS's history (a Distributed Map's items done), for
+    /// people watching the run.
+    fn progress(&self, _text: &str) {}
 }
 
 /// A sink from a closure.
@@ -79,6 +82,13 @@ impl History {
             keep,
             sink,
             max_events,
+        }
+    }
+
+    /// Hands progress to the sink, if any (never recorded in the history).
+    pub fn progress(&self, text: impl FnOnce() -> String) {
+        if let Some(s) = &self.sink {
+            s.progress(&text());
         }
     }
 
