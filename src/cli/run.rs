@@ -337,7 +337,13 @@ fn read_input(args: &RunArgs) -> Result<(Value, String), CliError> {
         }
     };
     match serde_json::from_str(&text) {
-        Ok(v) => Ok((v, text)),
+        Ok(mut v) => {
+            // A large input is mostly a Map's items: keep it at its size (data/compact.rs).
+            if text.len() > 1 << 16 {
+                crate::data::compact::compact(&mut v);
+            }
+            Ok((v, text))
+        }
         Err(e) => Err(CliError::Input(render::json_error(&origin, &text, &e))),
     }
 }

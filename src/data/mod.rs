@@ -6,6 +6,7 @@
 //! and variables. Nothing here knows about states or executions.
 
 pub mod choice_rule;
+pub mod compact;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod jsonpath;
