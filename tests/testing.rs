@@ -459,3 +459,47 @@ fn the_samples_are_covered_completely() {
     let out = test(&["asl-samples", "--coverage-min", "100"], root);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn item_reader_data_can_be_given_inline() {
+    let d = dir("s3objects");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV"},
+                           "Parameters": {"Bucket": "in", "Key.$": "$.key"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "r"}},
+            "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+s3Objects:
+  "s3://in/day.csv": "id,n\na,1\nb,2\n"
+  "s3://out/placeholder": ""
+cases:
+  - name: two rows
+    input: {key: day.csv}
+    expect:
+      outputContains: {ResultWriterDetails: {Bucket: out, Key: {$regex: "^r/.*/manifest.json$"}}}
+      iterations: {M: 2}
+      states:
+        "M[1]/P": {input: {id: b, n: "2"}}
+  - name: the case's own object
+    input: {key: other.csv}
+    s3Objects: {"s3://in/other.csv": "id\nz\n"}
+    expect:
+      iterations: {M: 1}
+  - name: a missing object
+    input: {key: none.csv}
+    expect: {status: FAILED, error: States.ItemReaderFailed}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!d.join("out").exists(), "results stay in memory");
+}

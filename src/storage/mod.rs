@@ -6,7 +6,9 @@
 
 pub mod items;
 pub mod local;
+pub mod memory;
 pub mod store;
 
 pub use local::LocalStore;
+pub use memory::MemoryStore;
 pub use store::{ObjectInfo, ObjectStore, ObjectWriter, StoreError};

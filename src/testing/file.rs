@@ -185,6 +185,8 @@ pub struct Case {
     pub only: bool,
     pub skip: bool,
     pub expect: Expect,
+    /// `s3Objects` of the case.
+    pub s3_objects: Vec<(String, String, Vec<u8>)>,
     /// `snapshot:` — `Some(None)` until recorded; then the recorded output and path.
     pub snapshot: Option<Option<(Value, Vec<String>)>>,
 }
@@ -209,6 +211,9 @@ pub struct TestFile {
     pub handlers: Option<PathBuf>,
     /// `s3Root`: the folder whose subfolders are S3 buckets (Distributed Map item data).
     pub s3_root: Option<PathBuf>,
+    /// `s3Objects`: S3 objects given in the file, `(bucket, key, bytes)` (a Distributed Map's
+    /// item data); a case's own are added over these.
+    pub s3_objects: Vec<(String, String, Vec<u8>)>,
     /// `machines`: child state machines by name (`states:startExecution`).
     pub machines: Vec<(String, PathBuf, String)>,
     pub cases: Vec<Case>,
@@ -230,6 +235,7 @@ const FILE_KEYS: &[&str] = &[
     "mocks",
     "handlers",
     "s3Root",
+    "s3Objects",
     "machines",
     "cases",
 ];
@@ -244,6 +250,7 @@ const CASE_KEYS: &[&str] = &[
     "skip",
     "expect",
     "snapshot",
+    "s3Objects",
 ];
 const CONTEXT_KEYS: &[&str] = &[
     "executionName",
@@ -924,6 +931,34 @@ impl Walk<'_> {
         }
     }
 
+    /// `s3Objects`: `{"s3://BUCKET/KEY": content}`; a string is the object's text, any other
+    /// value is written as JSON.
+    fn s3_objects(&mut self, v: &Value, at: &Pointer) -> Vec<(String, String, Vec<u8>)> {
+        let Some(m) = v.as_object() else {
+            self.err(
+                at,
+                "`s3Objects` must be an object mapping `s3://BUCKET/KEY` to the object's content",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (url, content) in m {
+            let Some((bucket, key)) = crate::storage::memory::split_url(url) else {
+                self.err(
+                    &at.key(url),
+                    format!("`{url}` is not an S3 URL of the form `s3://BUCKET/KEY`"),
+                );
+                continue;
+            };
+            let bytes = match content {
+                Value::String(s) => s.clone().into_bytes(),
+                other => other.to_string().into_bytes(),
+            };
+            out.push((bucket, key, bytes));
+        }
+        out
+    }
+
     fn case(&mut self, v: &Value, at: &Pointer, index: usize) -> Option<Case> {
         let m = self.object(v, at, "a case", CASE_KEYS)?;
         let name = match m.get("name") {
@@ -1016,6 +1051,10 @@ impl Walk<'_> {
             expect: m
                 .get("expect")
                 .map(|x| self.expect(x, &at.key("expect")))
+                .unwrap_or_default(),
+            s3_objects: m
+                .get("s3Objects")
+                .map(|x| self.s3_objects(x, &at.key("s3Objects")))
                 .unwrap_or_default(),
             snapshot,
         })
@@ -1123,6 +1162,10 @@ impl TestFile {
                 format!("`s3Root` `{}` is not a folder", r.display()),
             );
         }
+        let s3_objects = m
+            .get("s3Objects")
+            .map(|x| w.s3_objects(x, &root.key("s3Objects")))
+            .unwrap_or_default();
         let mut machines = Vec::new();
         if let Some(x) = m.get("machines") {
             let mp = root.key("machines");
@@ -1197,6 +1240,7 @@ impl TestFile {
             mocks,
             handlers,
             s3_root,
+            s3_objects,
             machines,
             cases,
         })

@@ -129,9 +129,7 @@ pub fn run_case(
     opts.handlers = registry;
     opts.sink = sink;
     opts.probe = Some(recorder.clone());
-    opts.storage = p.file.s3_root.as_ref().map(|r| {
-        Arc::new(crate::storage::LocalStore::new(r)) as Arc<dyn crate::storage::ObjectStore>
-    });
+    opts.storage = store(p.file, case);
     let result = rt.block_on(engine::run(p.machine, case.input.clone(), opts));
     let record = recorder.finish();
     let mut failures = Vec::new();
@@ -184,6 +182,25 @@ pub fn run_case(
         actual,
         used_file_mocks: mocks.used(Origin::File),
     }
+}
+
+/// Where the case's Distributed Maps find S3: its `s3Objects` and the file's, over `s3Root`.
+fn store(file: &TestFile, case: &Case) -> Option<Arc<dyn crate::storage::ObjectStore>> {
+    use crate::storage::{LocalStore, MemoryStore, ObjectStore};
+    let below = file
+        .s3_root
+        .as_ref()
+        .map(|r| Arc::new(LocalStore::new(r)) as Arc<dyn ObjectStore>);
+    if file.s3_objects.is_empty() && case.s3_objects.is_empty() {
+        return below;
+    }
+    let objects = file
+        .s3_objects
+        .iter()
+        .chain(&case.s3_objects)
+        .cloned()
+        .collect();
+    Some(Arc::new(MemoryStore::new(objects, below)))
 }
 
 /// A snapshot case: compares the recorded output and path, or says it has none yet.
