@@ -561,3 +561,61 @@ fn sigint_aborts_the_run_and_stops_its_local_commands() {
 fn sighup_aborts_the_run_and_stops_its_local_commands() {
     stop_with(libc::SIGHUP, "sighup");
 }
+
+#[test]
+fn a_command_that_floods_stdout_is_stopped_with_a_data_limit_failure() {
+    let d = scratch("flood");
+    write(&d, "m.asl.json", ONE_TASK);
+    let started = Instant::now();
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            r#"{"n": 1}"#,
+            "--result-format",
+            "json",
+            "--local",
+            "Work=yes flood; echo never",
+        ],
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The Catch of ONE_TASK sees the failure.
+    assert_eq!(
+        v["output"]["error"]["Error"], "States.DataLimitExceeded",
+        "{v}"
+    );
+}
+
+#[test]
+fn a_command_that_prints_non_json_or_crashes_fails_the_task() {
+    let d = scratch("garbage");
+    write(&d, "m.asl.json", ONE_TASK);
+    for (cmd, cause) in [
+        ("echo 'not json'", "is not JSON"),
+        ("kill -SEGV $$", "killed by a signal"),
+    ] {
+        let o = run(
+            &d,
+            &[
+                "m.asl.json",
+                "--input",
+                r#"{"n": 1}"#,
+                "--result-format",
+                "json",
+                "--local",
+                &format!("Work={cmd}"),
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["output"]["error"]["Error"], "States.TaskFailed", "{v}");
+        assert!(
+            v["output"]["error"]["Cause"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(cause),
+            "{v}"
+        );
+    }
+}

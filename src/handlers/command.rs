@@ -132,21 +132,49 @@ impl CommandHandler {
                 let _ = s.shutdown().await;
             }
         };
+        // A program that floods stdout is stopped at the cap, not read into memory whole.
         let read_out = async {
             let mut buf = Vec::new();
             if let Some(s) = stdout.as_mut() {
-                let _ = s.read_to_end(&mut buf).await;
+                let _ = s.take(STDOUT_CAP + 1).read_to_end(&mut buf).await;
+            }
+            if buf.len() as u64 > STDOUT_CAP {
+                kill_group(child.id());
             }
             buf
         };
+        // Of stderr only the end is shown: keep a bounded tail of it.
         let read_err = async {
             let mut buf = Vec::new();
             if let Some(s) = stderr.as_mut() {
-                let _ = s.read_to_end(&mut buf).await;
+                let mut chunk = [0u8; 8192];
+                while let Ok(n) = s.read(&mut chunk).await {
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.len() > 2 * STDERR_KEEP {
+                        buf.drain(..buf.len() - STDERR_KEEP);
+                    }
+                }
             }
             buf
         };
         let ((), out, err) = tokio::join!(write, read_out, read_err);
+        if out.len() as u64 > STDOUT_CAP {
+            group.0 = None;
+            kill_group(child.id());
+            let _ = child.wait().await;
+            return Err(TaskError::Failed(Failure::new(
+                "States.DataLimitExceeded",
+                format!(
+                    "the command `{}` of state `{}` wrote more than {} MiB on stdout; it was stopped",
+                    spec.shown(),
+                    request.state_name,
+                    STDOUT_CAP >> 20
+                ),
+            )));
+        }
         let status = child.wait().await.map_err(|e| {
             Fault::new(format!(
                 "cannot wait for the command `{}` of state `{}`: {e}",
@@ -167,6 +195,25 @@ impl TaskHandler for CommandHandler {
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
         Box::pin(self.run(request))
     }
+}
+
+/// The most a command may write on stdout (a task result is at most 256 KiB on AWS; this
+/// leaves room for `--no-payload-limit`).
+const STDOUT_CAP: u64 = 64 << 20;
+/// How much of the end of stderr is kept for the failure's cause.
+const STDERR_KEEP: usize = 64 << 10;
+
+/// Sends SIGKILL to the process group of `pid`.
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) has no memory effects; a group that is already gone gives ESRCH.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Sends SIGKILL to the process group on drop, unless disarmed (`.0 = None`).
