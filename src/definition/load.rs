@@ -100,26 +100,26 @@ pub fn load_str(text: &str) -> Result<StateMachine, LoadError> {
 
 /// Loads a parsed definition.
 pub fn load_value(value: &Value) -> Loaded {
-    let mut cx = Cx::default();
-    let machine = cx.machine(value);
-    finish(cx, machine)
+    let mut walker = Walker::default();
+    let machine = walker.machine(value);
+    finish(walker, machine)
 }
 
 /// Loads a parsed definition it may consume, as `load_value` does. Each state's JSON is freed
 /// once the state is compiled, so the parsed tree and the compiled model never stand in
 /// memory side by side (for pass-chain-1k, a 2 MiB huge page fewer).
 pub fn load_owned(mut value: Value) -> Loaded {
-    let mut cx = Cx::default();
+    let mut walker = Walker::default();
     if let Value::Object(m) = &mut value {
-        take_states(m, &mut cx.taken);
+        take_states(m, &mut walker.taken);
     }
-    let machine = cx.machine(&value);
-    finish(cx, machine)
+    let machine = walker.machine(&value);
+    finish(walker, machine)
 }
 
 /// Takes the `States` object of `graph`, and of every graph nested in its states (Parallel
 /// branches, Map item processors), out of the tree, leaving an empty object in its place: every
-/// check still sees a `States` object, and [`Cx::graph`] finds the states in `taken` by the
+/// check still sees a `States` object, and [`Walker::graph`] finds the states in `taken` by the
 /// address of that empty object.
 fn take_states(
     graph: &mut JsonMap<String, Value>,
@@ -150,16 +150,18 @@ fn take_states(
     taken.insert(at, states);
 }
 
-fn finish(cx: Cx, machine: Option<StateMachine>) -> Loaded {
-    let has_errors = cx.diags.iter().any(Diagnostic::is_error);
+fn finish(walker: Walker, machine: Option<StateMachine>) -> Loaded {
+    let has_errors = walker.diags.iter().any(Diagnostic::is_error);
     Loaded {
         machine: if has_errors { None } else { machine },
-        diagnostics: cx.diags,
+        diagnostics: walker.diags,
     }
 }
 
+/// The walk over one definition: every diagnostic found so far, and what the fields being read
+/// need to know of where they stand (state names seen, nesting depth, the query language above).
 #[derive(Default)]
-struct Cx {
+struct Walker {
     diags: Vec<Diagnostic>,
     /// Every state name seen so far, machine-wide, with where it was first defined.
     names: HashMap<String, String>,
@@ -346,7 +348,7 @@ fn fields_of(ty: &str) -> Option<FieldSet> {
     })
 }
 
-impl Cx {
+impl Walker {
     fn schema(&mut self, ptr: &Pointer, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(
             Code::SchemaValidationFailed,
@@ -888,9 +890,9 @@ impl Cx {
             None => None,
         };
         let mut states = Vec::with_capacity(names.len());
-        let mut one = |cx: &mut Self, name: &str, v: &Value| {
+        let mut one = |walker: &mut Self, name: &str, v: &Value| {
             let p = states_ptr.key(name);
-            if let Some(s) = cx.state(name, v, &p, lang, &index, &names) {
+            if let Some(s) = walker.state(name, v, &p, lang, &index, &names) {
                 states.push(s);
             }
         };
@@ -1659,8 +1661,8 @@ impl Cx {
         }
         let variable = self.path(r, "Variable")?;
         let v = r.get(k)?;
-        let bad = |cx: &mut Cx, want: &str| {
-            cx.schema(
+        let bad = |walker: &mut Walker, want: &str| {
+            walker.schema(
                 &r.at(k),
                 format!(
                     "The value of `{k}` must be {want}, but it is {}",
