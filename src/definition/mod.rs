@@ -1,6 +1,6 @@
 //! The definition: the typed, validated model of a state machine, and the loader that builds it.
 //!
-//! `load.rs` walks the parsed JSON once, checks every field of every state (unknown, missing,
+//! `load/` walks the parsed JSON once, checks every field of every state (unknown, missing,
 //! wrong type, bad path, bad transition target), compiles paths, templates, intrinsic calls,
 //! JSONata expressions and choice rules, and collects every problem as a located
 //! [`Diagnostic`]. Code after loading never re-checks what the model's types promise.

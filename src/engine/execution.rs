@@ -5,6 +5,7 @@ use super::context::{Entered, ExecutionInfo, ExecutionInput, StateInfo, StepRoot
 use super::failure::{Failure, Fault, Stop};
 use super::history::{self, Event, EventSink, History, TooManyEvents};
 use super::probe::{Frame, Probe};
+use super::registry::Registry;
 use super::size;
 use super::variables::Scope;
 use crate::data::intrinsics::IntrinsicEnv;
@@ -15,7 +16,6 @@ use crate::data::timestamp::Instant;
 use crate::definition::{
     Choice, Dynamic, Fail, Filter, Graph, Kind, Next, QueryLanguage, State, StateMachine,
 };
-use crate::handlers::Registry;
 use futures::future::BoxFuture;
 use rand::Rng;
 use serde_json::{Map, Value, json};

@@ -5,6 +5,11 @@
 //! ResultSelector -> ResultPath -> OutputPath, with Assign and Output for JSONata) together
 //! with Retry and Catch; `task.rs`, `fanout.rs` (Parallel and Map) and `wait.rs` are the
 //! actions. Time goes through [`Clock`]; events through [`History`].
+//!
+//! The engine owns the contract of a Task state: `handler.rs` holds [`TaskHandler`], the
+//! [`TaskRequest`] it is given and the [`TaskError`] it may answer, `registry.rs` the
+//! [`Registry`] that picks a handler per state. The `handlers` module implements them; the
+//! engine never imports from it.
 
 mod clock;
 mod context;
@@ -13,8 +18,10 @@ mod execution;
 mod failure;
 mod fanout;
 mod flow;
+mod handler;
 pub mod history;
 mod probe;
+mod registry;
 pub mod retry;
 mod size;
 mod task;
@@ -24,6 +31,8 @@ mod wait;
 pub use clock::{Clock, PathTime};
 pub use execution::{Options, Outcome, Status, partition, run, run_blocking};
 pub use failure::{Failure, Fault, Stop};
+pub use handler::{HandlerFn, TaskError, TaskHandler, TaskRequest};
 pub use history::{Event, EventSink, History, SinkFn};
 pub use probe::{Frame, Probe};
+pub use registry::Registry;
 pub use size::PAYLOAD_LIMIT;

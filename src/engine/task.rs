@@ -2,9 +2,9 @@
 
 use super::execution::{Exec, StateCx, Thread, invalid_path, seconds_at, shown};
 use super::failure::{Failure, Fault, Stop};
+use super::handler::{TaskError, TaskRequest};
 use crate::data::roots::{DataError, read};
 use crate::definition::{Dynamic, ResourceKind, Task};
-use crate::handlers::{TaskError, TaskRequest};
 use serde_json::{Value, json};
 use std::time::Duration;
 

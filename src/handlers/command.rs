@@ -22,8 +22,7 @@
 //! Commands only ever come from the user's handler configuration or flags, never from a
 //! state machine definition.
 
-use super::handler::{TaskError, TaskHandler, TaskRequest};
-use crate::engine::{Failure, Fault};
+use crate::engine::{Failure, Fault, TaskError, TaskHandler, TaskRequest};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::path::PathBuf;

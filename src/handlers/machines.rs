@@ -12,11 +12,11 @@
 //! does not know is AWS's `StepFunctions.StateMachineDoesNotExistException`. Machines that
 //! start each other end at [`MAX_DEPTH`] levels with a fault.
 
-use super::handler::{TaskError, TaskHandler, TaskRequest};
 use super::mock::MockHandler;
-use super::registry::Registry;
 use crate::definition::{Pattern, ResourceKind, StateMachine};
-use crate::engine::{self, Clock, Failure, Fault, Options, Status};
+use crate::engine::{
+    self, Clock, Failure, Fault, Options, Registry, Status, TaskError, TaskHandler, TaskRequest,
+};
 use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;

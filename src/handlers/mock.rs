@@ -9,9 +9,8 @@
 //! loop re-entries and Map iterations included); invocation `n` takes the entry whose key
 //! covers `n`. Keys are zero-based and consecutive (`"0"`, `"1-2"`, `"3"`).
 
-use super::handler::{TaskError, TaskHandler, TaskRequest};
 use crate::definition::Pointer;
-use crate::engine::{Failure, Fault};
+use crate::engine::{Failure, Fault, TaskError, TaskHandler, TaskRequest};
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::HashMap;

@@ -12,8 +12,7 @@
 
 use super::client::{ApiError, EcsApi, EcsTask};
 use crate::definition::Pattern;
-use crate::engine::{Failure, Fault};
-use crate::handlers::handler::{TaskError, TaskRequest};
+use crate::engine::{Failure, Fault, TaskError, TaskRequest};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

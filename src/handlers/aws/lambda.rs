@@ -7,8 +7,7 @@
 //! `Lambda.<code>` (`Lambda.TooManyRequestsException`, `Lambda.ServiceException`, ...).
 
 use super::client::{ApiError, InvokeRequest, InvokeResponse, LambdaApi};
-use crate::engine::{Failure, Fault};
-use crate::handlers::handler::TaskError;
+use crate::engine::{Failure, Fault, TaskError};
 use serde_json::{Value, json};
 
 pub(super) async fn invoke(api: &dyn LambdaApi, params: &Value) -> Result<Value, TaskError> {

@@ -24,9 +24,8 @@ pub use ecs::{EcsRunner, PollPolicy};
 #[cfg(feature = "aws")]
 pub use sdk::{SdkSettings, sdk_clients};
 
-use super::handler::{TaskError, TaskHandler, TaskRequest};
 use crate::definition::ResourceKind;
-use crate::engine::Fault;
+use crate::engine::{Fault, TaskError, TaskHandler, TaskRequest};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::sync::Arc;

@@ -3,8 +3,7 @@
 use super::server::CallbackServer;
 use super::tokens::Callback;
 use crate::definition::Pattern;
-use crate::engine::{Failure, Fault};
-use crate::handlers::handler::{TaskError, TaskHandler, TaskRequest};
+use crate::engine::{Failure, Fault, TaskError, TaskHandler, TaskRequest};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::sync::Arc;

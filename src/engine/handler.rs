@@ -1,7 +1,7 @@
 //! The [`TaskHandler`] trait, its request, and a closure adapter.
 
+use super::failure::{Failure, Fault};
 use crate::definition::Resource;
-use crate::engine::{Failure, Fault};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::time::Duration;
