@@ -221,3 +221,73 @@ fn node(out: &mut String, n: &Node, b: &Rect) {
         xml(&line)
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::load_value;
+    use serde_json::{Value, json};
+
+    fn draw(def: &Value) -> (Diagram, String) {
+        let Some(m) = load_value(def).machine else {
+            panic!("invalid test definition")
+        };
+        let d = Diagram::build(&m, def);
+        let s = render(&d);
+        (d, s)
+    }
+
+    #[test]
+    fn every_state_and_edge_of_every_sample_is_drawn() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asl-samples");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if !path.to_string_lossy().ends_with(".asl.json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let def: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            let (d, svg) = draw(&def);
+            for n in d.all_nodes() {
+                assert!(
+                    svg.contains(&format!("id=\"{}\"", n.id)),
+                    "{}: no node for `{}`",
+                    path.display(),
+                    n.name
+                );
+                assert!(svg.contains(&format!(">{}</text>", xml(&n.name))));
+            }
+            let drawn = svg.matches("<g class=\"edge").count();
+            assert_eq!(drawn, d.root.edge_count(), "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn text_is_escaped_and_marks_show() {
+        let def = json!({
+            "Comment": "a <b> & \"c\"",
+            "StartAt": "Go <now> & \"then\" 🎉",
+            "States": {
+                "Go <now> & \"then\" 🎉": {"Type": "Choice",
+                    "Choices": [{"Variable": "$.s", "StringEquals": "</svg>", "Next": "M"}],
+                    "Default": "M"},
+                "M": {"Type": "Map", "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                        "StartAt": "T", "States": {"T": {"Type": "Pass", "End": true}}},
+                      "Retry": [{"ErrorEquals": ["States.ALL"]}],
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}],
+                      "End": true},
+                "F": {"Type": "Fail"}
+            }
+        });
+        let (_, svg) = draw(&def);
+        assert!(svg.contains("Go &lt;now&gt; &amp; &quot;then&quot; 🎉"));
+        assert!(svg.contains("$.s == &quot;&lt;/svg&gt;&quot;"));
+        assert!(svg.contains("<title>a &lt;b&gt; &amp; &quot;c&quot;</title>"));
+        assert_eq!(svg.matches("</svg>").count(), 1);
+        assert!(svg.contains(">Distributed Map · ↻ Retry</text>"));
+        assert!(svg.contains("<g class=\"edge catch\""));
+        assert!(svg.contains(">Default</text>"));
+        assert!(svg.contains(">Iterator</text>"));
+    }
+}
