@@ -13,7 +13,8 @@
 //! license, and `layout-rs` is a whole Graphviz-like renderer without compound nodes we could
 //! rely on; this is small, deterministic and near-linear for thousands of states.
 
-use super::diagram::{Diagram, Node, NodeKind, Region};
+use super::diagram::{Diagram, EdgeKind, Node, NodeKind, Region};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Vertical space between ranks (edges and their labels run there).
 pub const RANK_GAP: f64 = 56.0;
@@ -70,6 +71,9 @@ pub struct EdgePath {
     pub points: Vec<(f64, f64)>,
     /// Where the label's left end sits.
     pub label_at: (f64, f64),
+    /// Whether the line ends at its target with an arrowhead; `false` when it joins a trunk
+    /// of edges to the same target that another edge draws to the end.
+    pub arrow: bool,
 }
 
 /// The whole drawing, in absolute coordinates.
@@ -207,31 +211,55 @@ fn region(r: &Region) -> RegionBox {
         })
         .collect();
     // Each edge's chain of vertices, in layout direction.
+    // Long edges to one target share their dummies (a trunk the sources join), and so do back
+    // edges from one state: twenty Catch edges to one Fail state make one trunk, not twenty
+    // parallel lines, which keeps a machine where every state catches to one handler from
+    // growing quadratically.
     let mut chains: Vec<Vec<usize>> = Vec::with_capacity(r.edges.len());
-    for o in &oriented {
+    let mut trunks: HashMap<(usize, usize, bool, bool), usize> = HashMap::new();
+    let mut linked: HashSet<(usize, usize)> = HashSet::new();
+    for (ei, o) in oriented.iter().enumerate() {
         let Some((a, b)) = *o else {
             chains.push(Vec::new());
             continue;
         };
+        let catch = r.edges[ei].kind == EdgeKind::Catch;
+        let anchor = if back[ei] { a } else { b };
         let mut chain = vec![a];
         for k in rank[a] + 1..rank[b] {
-            vs.push(Vertex {
-                node: None,
-                w: DUMMY_W,
-                rank: k,
-                x: 0.0,
-                preds: Vec::new(),
-                succs: Vec::new(),
-            });
-            chain.push(vs.len() - 1);
+            let d = *trunks
+                .entry((anchor, k, back[ei], catch))
+                .or_insert_with(|| {
+                    vs.push(Vertex {
+                        node: None,
+                        w: DUMMY_W,
+                        rank: k,
+                        x: 0.0,
+                        preds: Vec::new(),
+                        succs: Vec::new(),
+                    });
+                    vs.len() - 1
+                });
+            chain.push(d);
         }
         chain.push(b);
         for pair in chain.windows(2) {
-            vs[pair[0]].succs.push(pair[1]);
-            vs[pair[1]].preds.push(pair[0]);
+            if linked.insert((pair[0], pair[1])) {
+                vs[pair[0]].succs.push(pair[1]);
+                vs[pair[1]].preds.push(pair[0]);
+            }
         }
         chains.push(chain);
     }
+    // The segment of each edge that carries its label: the one leaving its source.
+    let label_seg: Vec<Option<usize>> = chains
+        .iter()
+        .enumerate()
+        .map(|(ei, c)| {
+            (!r.edges[ei].label.is_empty() && c.len() >= 2)
+                .then(|| if back[ei] { c.len() - 2 } else { 0 })
+        })
+        .collect();
 
     let ranks_n = vs.iter().map(|v| v.rank + 1).max().unwrap_or(0);
     let mut layers: Vec<Vec<usize>> = vec![Vec::new(); ranks_n];
@@ -250,13 +278,17 @@ fn region(r: &Region) -> RegionBox {
         .collect();
     let mut gap_h = vec![RANK_GAP; ranks_n];
     let mut used = vec![ROW_PAD; ranks_n];
+    // A shared segment has one row; a labelled one has its own.
+    let mut rows: HashMap<(usize, usize, Option<usize>), f64> = HashMap::new();
     for (ei, c) in chains.iter().enumerate() {
-        let last = c.len().saturating_sub(2);
         for (s, pair) in c.windows(2).enumerate() {
             let k = vs[pair[0]].rank;
-            let labelled = !r.edges[ei].label.is_empty() && s == if back[ei] { last } else { 0 };
-            used[k] += if labelled { LABEL_ROW } else { PLAIN_ROW };
-            row_of[ei][s] = used[k];
+            let labelled = label_seg[ei] == Some(s);
+            let key = (pair[0], pair[1], labelled.then_some(ei));
+            row_of[ei][s] = *rows.entry(key).or_insert_with(|| {
+                used[k] += if labelled { LABEL_ROW } else { PLAIN_ROW };
+                used[k]
+            });
         }
     }
     for k in 0..ranks_n {
@@ -294,20 +326,16 @@ fn region(r: &Region) -> RegionBox {
         }
     }
 
-    let ports = Ports::new(&chains, &vs, &boxes);
+    let ports = Ports::new(&chains, &label_seg, &vs, &boxes);
+    let mut drawn: HashSet<(usize, usize)> = HashSet::new();
     let mut edges = Vec::with_capacity(r.edges.len());
     for (ei, e) in r.edges.iter().enumerate() {
         let path = if e.from == e.to {
             self_loop(&boxes[e.from].rect)
         } else {
             let chain = &chains[ei];
-            let mut pts: Vec<(f64, f64)> = Vec::new();
+            let mut parts: Vec<[(f64, f64); 4]> = Vec::new();
             let mut label_at = (0.0, 0.0);
-            let label_seg = if back[ei] {
-                chain.len().saturating_sub(2)
-            } else {
-                0
-            };
             for (s, pair) in chain.windows(2).enumerate() {
                 let (p, q) = (pair[0], pair[1]);
                 let k = vs[p].rank;
@@ -322,18 +350,41 @@ fn region(r: &Region) -> RegionBox {
                     None => band_top[k] + band_h[k],
                 };
                 let yh = band_top[k] + band_h[k] + row_of[ei][s];
-                if s == label_seg {
+                if label_seg[ei] == Some(s) {
                     label_at = (xp.min(xq) + 4.0, yh - 3.0);
                 }
-                pts.extend([(xp, bottom), (xp, yh), (xq, yh), (xq, band_top[k + 1])]);
+                parts.push([(xp, bottom), (xp, yh), (xq, yh), (xq, band_top[k + 1])]);
+            }
+            let kept = parts.clone();
+            // A segment another edge already drew (a shared trunk) is left out: the edge ends
+            // where it joins the trunk, without an arrowhead, unless all of it is shared.
+            let mut segs: Vec<[(f64, f64); 4]> = Vec::new();
+            let mut joined = false;
+            for (s, seg) in parts.into_iter().enumerate() {
+                let pair = (chain[s], chain[s + 1]);
+                let fresh = label_seg[ei] == Some(s) || drawn.insert(pair);
+                if fresh {
+                    segs.push(seg);
+                } else {
+                    joined = true;
+                }
+            }
+            let all_shared = segs.is_empty();
+            if all_shared {
+                segs = kept;
             }
             if back[ei] {
-                pts.reverse();
+                segs.reverse();
+                for s in &mut segs {
+                    s.reverse();
+                }
             }
+            let mut pts: Vec<(f64, f64)> = segs.into_iter().flatten().collect();
             pts.dedup();
             EdgePath {
                 points: pts,
                 label_at,
+                arrow: !joined || all_shared,
             }
         };
         if !e.label.is_empty() {
@@ -361,6 +412,7 @@ fn self_loop(b: &Rect) -> EdgePath {
     EdgePath {
         points: vec![(x, y1), (out, y1), (out, y2), (x, y2)],
         label_at: (out + 3.0, y2 + 12.0),
+        arrow: true,
     }
 }
 
@@ -492,7 +544,11 @@ fn sort_layer<'a>(layer: &mut [usize], pos: &mut [usize], nbrs: impl Fn(usize) -
     }
 }
 
-/// x centres: packed first, then pulled toward the neighbours' mean, down, up and down again.
+/// x centres: packed first, then each rank pulled toward its neighbours, down, up and down
+/// again. A node wants the mean x of its neighbouring nodes (dummies only when it has no node
+/// neighbour, so a trunk beside a chain does not drag the chain sideways); within a rank, nodes
+/// are placed before dummies and the busier first, each as close to where it wants as the
+/// ones already placed allow while leaving room for the rest (Sugiyama's priority method).
 fn place_x(layers: &[Vec<usize>], vs: &mut [Vertex]) {
     for l in layers {
         let mut x = 0.0;
@@ -514,6 +570,15 @@ fn place_x(layers: &[Vec<usize>], vs: &mut [Vertex]) {
                 .iter()
                 .map(|&v| {
                     let ns = if down { &vs[v].preds } else { &vs[v].succs };
+                    let real: Vec<usize> = if vs[v].node.is_some() {
+                        ns.iter()
+                            .copied()
+                            .filter(|&u| vs[u].node.is_some())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let ns = if real.is_empty() { ns } else { &real };
                     if ns.is_empty() {
                         vs[v].x
                     } else {
@@ -521,20 +586,47 @@ fn place_x(layers: &[Vec<usize>], vs: &mut [Vertex]) {
                     }
                 })
                 .collect();
-            let gap = |a: usize, b: usize, vs: &[Vertex]| (vs[a].w + vs[b].w) / 2.0 + NODE_GAP;
-            let mut left = want.clone();
-            for i in 1..l.len() {
-                left[i] = left[i].max(left[i - 1] + gap(l[i - 1], l[i], vs));
-            }
-            let mut right = want;
-            for i in (0..l.len().saturating_sub(1)).rev() {
-                right[i] = right[i].min(right[i + 1] - gap(l[i], l[i + 1], vs));
-            }
+            let xs = priority_place(l, &want, vs);
             for (i, &v) in l.iter().enumerate() {
-                vs[v].x = (left[i] + right[i]) / 2.0;
+                vs[v].x = xs[i];
             }
         }
     }
+}
+
+/// One rank's x centres, in its order, nearest to `want` by priority (see [`place_x`]).
+fn priority_place(l: &[usize], want: &[f64], vs: &[Vertex]) -> Vec<f64> {
+    let n = l.len();
+    // before[i]: room from the left edge of vertex 0 to the left edge of vertex i.
+    let mut before = vec![0.0; n + 1];
+    for i in 0..n {
+        before[i + 1] = before[i] + vs[l[i]].w + NODE_GAP;
+    }
+    // Centre-to-centre distance from vertex i to a later vertex j.
+    let span = |i: usize, j: usize| before[j] - before[i] - vs[l[i]].w / 2.0 + vs[l[j]].w / 2.0;
+    let mut by_priority: Vec<usize> = (0..n).collect();
+    by_priority.sort_by_key(|&i| {
+        let v = &vs[l[i]];
+        let weight = if v.node.is_some() {
+            1_000_000 + v.preds.len() + v.succs.len()
+        } else {
+            0
+        };
+        (std::cmp::Reverse(weight), i)
+    });
+    let mut x: Vec<Option<f64>> = vec![None; n];
+    for i in by_priority {
+        let mut lo = f64::NEG_INFINITY;
+        if let Some(j) = (0..i).rev().find(|&j| x[j].is_some()) {
+            lo = x[j].unwrap_or(0.0) + span(j, i);
+        }
+        let mut hi = f64::INFINITY;
+        if let Some(j) = (i + 1..n).find(|&j| x[j].is_some()) {
+            hi = x[j].unwrap_or(0.0) - span(i, j);
+        }
+        x[i] = Some(want[i].max(lo).min(hi));
+    }
+    x.into_iter().map(|v| v.unwrap_or(0.0)).collect()
 }
 
 /// Where each edge leaves its source and enters its target: the edges at one side of a node
@@ -545,30 +637,51 @@ struct Ports {
 }
 
 impl Ports {
-    fn new(chains: &[Vec<usize>], vs: &[Vertex], boxes: &[NodeBox]) -> Ports {
+    fn new(
+        chains: &[Vec<usize>],
+        label_seg: &[Option<usize>],
+        vs: &[Vertex],
+        boxes: &[NodeBox],
+    ) -> Ports {
         let mut out = vec![f64::NAN; chains.len()];
         let mut into = vec![f64::NAN; chains.len()];
-        // (vertex, bottom side?) -> [(other end's x, edge)]
-        let mut sides: std::collections::BTreeMap<(usize, bool), Vec<(f64, usize)>> =
-            Default::default();
+        // (vertex, bottom side?) -> (other end's x, other end, own port for a labelled edge)
+        // -> the edges through that port. Edges sharing a segment share its port.
+        type Side = BTreeMap<(u64, usize, Option<usize>), Vec<usize>>;
+        let mut sides: BTreeMap<(usize, bool), Side> = BTreeMap::new();
+        // Positions are finite and the order only needs to be total: sort by the bits of a
+        // non-negative x (the region is shifted to x >= 0 before ports are made).
+        let key = |v: usize| vs[v].x.max(0.0).to_bits();
         for (ei, c) in chains.iter().enumerate() {
-            if let [a, b, ..] = c[..] {
-                sides.entry((a, true)).or_default().push((vs[b].x, ei));
+            let n = c.len();
+            if n < 2 {
+                continue;
             }
-            if let [.., a, b] = c[..] {
-                sides.entry((b, false)).or_default().push((vs[a].x, ei));
-            }
+            let own = |s: usize| (label_seg[ei] == Some(s)).then_some(ei);
+            sides
+                .entry((c[0], true))
+                .or_default()
+                .entry((key(c[1]), c[1], own(0)))
+                .or_default()
+                .push(ei);
+            sides
+                .entry((c[n - 1], false))
+                .or_default()
+                .entry((key(c[n - 2]), c[n - 2], own(n - 2)))
+                .or_default()
+                .push(ei);
         }
-        for ((v, bottom), mut list) in sides {
-            list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for ((v, bottom), ports) in sides {
             let (x, w) = match vs[v].node {
                 Some(i) => (boxes[i].rect.x, boxes[i].rect.w),
                 None => (vs[v].x - vs[v].w / 2.0, vs[v].w),
             };
-            let m = list.len() as f64;
-            for (k, (_, ei)) in list.into_iter().enumerate() {
+            let m = ports.len() as f64;
+            for (k, edges) in ports.into_values().enumerate() {
                 let px = x + w * (k as f64 + 1.0) / (m + 1.0);
-                if bottom { out[ei] = px } else { into[ei] = px }
+                for ei in edges {
+                    if bottom { out[ei] = px } else { into[ei] = px }
+                }
             }
         }
         Ports { out, into }
@@ -727,6 +840,49 @@ mod tests {
             states.insert(name, s);
         }
         json!({"StartAt": "S0", "States": states})
+    }
+
+    /// Every state of a 1,000-state chain catching to one Fail state: the Catch edges share
+    /// one trunk, so the drawing stays narrow and its size linear, and still nothing overlaps.
+    #[test]
+    fn catch_edges_to_one_handler_share_a_trunk() {
+        let n = 1000;
+        let mut states = serde_json::Map::new();
+        for i in 0..n {
+            let mut s = json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                               "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}]});
+            if i + 1 < n {
+                s["Next"] = json!(format!("T{}", i + 1));
+            } else {
+                s["End"] = json!(true);
+            }
+            states.insert(format!("T{i}"), s);
+        }
+        states.insert("Failed".into(), json!({"Type": "Fail"}));
+        let d = diagram(&json!({"StartAt": "T0", "States": states}));
+        let t = std::time::Instant::now();
+        let l = layout(&d);
+        assert!(
+            t.elapsed().as_secs_f64() < 5.0,
+            "layout took {:?}",
+            t.elapsed()
+        );
+        assert!(l.width < 600.0, "width {}", l.width);
+        let points: usize = l.root.edges.iter().map(|e| e.points.len()).sum();
+        assert!(
+            points < 20 * d.root.edges.len(),
+            "{points} points: trunks not shared"
+        );
+        // Exactly one Catch line reaches Failed with an arrowhead; the others join it.
+        let arrows = d
+            .root
+            .edges
+            .iter()
+            .zip(&l.root.edges)
+            .filter(|(e, p)| e.kind == crate::graph::EdgeKind::Catch && p.arrow)
+            .count();
+        assert!(arrows <= 2, "{arrows} Catch arrowheads");
+        check(&d.root, &l.root, "catch-all");
     }
 
     #[test]

@@ -104,11 +104,12 @@ fn region(out: &mut String, r: &Region, b: &RegionBox) {
         if !e.title.is_empty() {
             let _ = write!(out, "<title>{}</title>", xml(&e.title));
         }
-        let _ = write!(
-            out,
-            "<path d=\"{d}\" marker-end=\"url(#{})\"/>",
-            if catch { "arrow-catch" } else { "arrow" }
-        );
+        let marker = match (p.arrow, catch) {
+            (false, _) => "",
+            (true, true) => " marker-end=\"url(#arrow-catch)\"",
+            (true, false) => " marker-end=\"url(#arrow)\"",
+        };
+        let _ = write!(out, "<path d=\"{d}\"{marker}/>");
         if !e.label.is_empty() {
             let _ = write!(
                 out,
