@@ -676,9 +676,22 @@ impl Ports {
                 Some(i) => (boxes[i].rect.x, boxes[i].rect.w),
                 None => (vs[v].x - vs[v].w / 2.0, vs[v].w),
             };
+            // Each port straight above or below where its edges go when that lies on the side
+            // and the ports stay apart (so chains draw straight); else spread evenly.
             let m = ports.len() as f64;
+            // Clear of rounded ends (Succeed and Fail are pills with a radius of half their height).
+            let inset = (w / 2.0).min(24.0);
+            let straight: Vec<f64> = ports
+                .keys()
+                .map(|&(_, o, _)| vs[o].x.clamp(x + inset, x + w - inset))
+                .collect();
+            let apart = straight.windows(2).all(|p| p[1] - p[0] >= 10.0);
             for (k, edges) in ports.into_values().enumerate() {
-                let px = x + w * (k as f64 + 1.0) / (m + 1.0);
+                let px = if apart {
+                    straight[k]
+                } else {
+                    x + w * (k as f64 + 1.0) / (m + 1.0)
+                };
                 for ei in edges {
                     if bottom { out[ei] = px } else { into[ei] = px }
                 }
