@@ -73,9 +73,10 @@ fn region(out: &mut String, r: &Region, depth: usize) {
                 quoted(&n.name)
             );
         }
+        let inner = if n.is_compound() { "  " } else { "" };
         let _ = writeln!(
             out,
-            "{pad}{} [label={}, {}];",
+            "{pad}{inner}{} [label={}, {}];",
             n.id,
             quoted(&label(n)),
             shape(n)
