@@ -390,6 +390,8 @@ fn region(r: &Region) -> RegionBox {
         if !e.label.is_empty() {
             max_x = max_x.max(path.label_at.0 + label_width(&e.label));
         }
+        // A self-loop bulges to the right of its node.
+        max_x = path.points.iter().map(|p| p.0).fold(max_x, f64::max);
         edges.push(path);
     }
 
@@ -756,6 +758,16 @@ mod tests {
         }
         for (e, p) in r.edges.iter().zip(&b.edges) {
             assert!(p.points.len() >= 2, "{what}: edge without points");
+            let r0 = &b.rect;
+            for &(x, y) in &p.points {
+                assert!(
+                    x >= r0.x - 0.01
+                        && x <= r0.x + r0.w + 0.01
+                        && y >= r0.y - 0.01
+                        && y <= r0.y + r0.h + 0.01,
+                    "{what}: edge point ({x}, {y}) outside its region {r0:?}"
+                );
+            }
             for w in p.points.windows(2) {
                 assert!(
                     w[0].0 == w[1].0 || w[0].1 == w[1].1,
