@@ -23,7 +23,7 @@ fn quoted(s: &str) -> String {
 
 pub fn render(d: &Diagram) -> String {
     let mut out = String::from(
-        "digraph asl {\n  rankdir=TB;\n  node [fontname=\"sans-serif\", fontsize=12, style=filled, fillcolor=\"#ffffff\"];\n  edge [fontname=\"sans-serif\", fontsize=10];\n",
+        "digraph asl {\n  rankdir=TB;\n  graph [fontname=\"sans-serif\", fontsize=12];\n  node [fontname=\"sans-serif\", fontsize=12, style=filled, fillcolor=\"#ffffff\"];\n  edge [fontname=\"sans-serif\", fontsize=10];\n",
     );
     region(&mut out, &d.root, 1);
     out.push_str("}\n");
