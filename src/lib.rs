@@ -23,6 +23,7 @@ pub mod cli;
 pub mod data;
 pub mod definition;
 pub mod engine;
+pub mod graph;
 pub mod handlers;
 pub mod source;
 pub mod storage;

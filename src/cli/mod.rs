@@ -6,6 +6,7 @@
 
 mod error;
 mod eval;
+mod graph;
 mod render;
 mod run;
 mod test;
@@ -27,6 +28,7 @@ Examples:
   asl eval --jsonata '$sum(items.price)' --input-file order.json
   asl validate machine.asl.json template.yaml --format json
   asl test asl-samples --coverage --junit junit.xml
+  asl graph machine.asl.json -o machine.html
 
 Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
 
@@ -47,6 +49,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run declarative tests (*.test.yaml / *.test.json) with coverage and CI reports.
     Test(Box<test::TestArgs>),
+    /// Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart.
+    Graph(graph::GraphArgs),
 }
 
 /// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::eval(args),
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(*args),
+        Command::Graph(args) => graph::run(args),
     };
     match result {
         Ok(code) => code,

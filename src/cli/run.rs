@@ -204,6 +204,23 @@ pub fn split_logical_id(path: &Path) -> (PathBuf, Option<String>) {
 /// [`load_definition`] of the state machine with logical id `id` in a template (`None`: the
 /// file must hold exactly one).
 pub fn load_definition_named(path: &Path, id: Option<&str>) -> Result<StateMachine, CliError> {
+    load_named(path, id, false).map(|(m, _)| m)
+}
+
+/// [`load_definition`] with the definition's JSON as written, for `asl graph` (which shows
+/// Choice conditions and each state's text; the compiled model keeps neither).
+pub fn load_definition_with_json(path: &Path) -> Result<(StateMachine, Value), CliError> {
+    let (file, id) = split_logical_id(path);
+    load_named(&file, id.as_deref(), true)
+}
+
+/// The loader behind both: with `keep_json`, a copy of the JSON is kept before the loader
+/// consumes the tree (`Value::Null` otherwise).
+fn load_named(
+    path: &Path,
+    id: Option<&str>,
+    keep_json: bool,
+) -> Result<(StateMachine, Value), CliError> {
     let mut defs = crate::source::load(path, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let shown = path.display().to_string();
     if let Some(id) = id {
@@ -255,11 +272,16 @@ pub fn load_definition_named(path: &Path, id: Option<&str>) -> Result<StateMachi
     // The loader frees the parsed tree as it goes (its states one by one), so the memory
     // serves the compiled model and then the run instead of fresh pages.
     let value = std::mem::replace(&mut def.value, Ok(Value::Null)).unwrap_or_default();
+    let kept = if keep_json {
+        value.clone()
+    } else {
+        Value::Null
+    };
     let loaded = definition::load_owned(value);
     match loaded.machine {
         Some(m) => {
             drop(defs);
-            Ok(m)
+            Ok((m, kept))
         }
         None => {
             let errors = loaded
