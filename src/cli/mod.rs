@@ -4,8 +4,10 @@
 //! stdout carries data only (the execution output, `--format json` reports); messages for
 //! people go to stderr.
 
+mod completions;
 mod error;
 mod eval;
+mod man;
 mod render;
 mod run;
 mod test;
@@ -27,6 +29,7 @@ Examples:
   asl eval --jsonata '$sum(items.price)' --input-file order.json
   asl validate machine.asl.json template.yaml --format json
   asl test asl-samples --coverage --junit junit.xml
+  asl completions bash > ~/.local/share/bash-completion/completions/asl
 
 Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
 
@@ -47,6 +50,10 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run declarative tests (*.test.yaml / *.test.json) with coverage and CI reports.
     Test(Box<test::TestArgs>),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `asl man | man -l -`.
+    Man(man::ManArgs),
 }
 
 /// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
@@ -68,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::eval(args),
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(*args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(code) => code,
