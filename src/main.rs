@@ -1,16 +1,12 @@
 //! The `asl` binary: parse the command line, run the subcommand, map the outcome to an exit code.
 //!
-//! `main` is the C entry point itself (`no_main`): Rust's usual start-up would first read
-//! `/proc/self/maps` to find the main thread's stack and install a stack-overflow handler,
+//! On Unix, `main` is the C entry point itself (`no_main`): Rust's usual start-up would first
+//! read `/proc/self/maps` to find the main thread's stack and install a stack-overflow handler,
 //! which costs more than a short run of `asl` does (docs/PERFORMANCE.md). A stack overflow
 //! still ends the process (by SIGSEGV). SIGPIPE is ignored as Rust's start-up does, so that
 //! writing to a command that exited is an error the handler reports, not the end of `asl`.
-#![cfg_attr(not(test), no_main)]
-
-#[cfg(not(test))]
-use std::io::Write;
-#[cfg(not(test))]
-use std::process::ExitCode;
+//! Elsewhere (Windows) Rust's own start-up runs: none of this applies there.
+#![cfg_attr(all(unix, not(test)), no_main)]
 
 /// An execution allocates many small, short-lived JSON nodes; mimalloc serves them markedly
 /// faster than the system allocator, and its arenas, committed up front, let the kernel back
@@ -86,12 +82,14 @@ mod mi {
     }
 }
 
-#[cfg(not(test))]
+#[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
+    use std::io::Write;
+    use std::process::ExitCode;
     // SAFETY: setting a signal's disposition to "ignore" before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
@@ -111,4 +109,10 @@ extern "C" fn main(
     // kernel frees the whole address space anyway.
     // SAFETY: `_exit` ends the process; stdout is flushed and stderr is unbuffered.
     unsafe { libc::_exit(status) }
+}
+
+/// Windows: Rust's start-up and exit; there is no SIGPIPE to ignore.
+#[cfg(not(unix))]
+fn main() -> std::process::ExitCode {
+    asl::cli::main()
 }
