@@ -5,6 +5,7 @@
 //! which costs more than a short run of `asl` does (docs/PERFORMANCE.md). A stack overflow
 //! still ends the process (by SIGSEGV). SIGPIPE is ignored as Rust's start-up does, so that
 //! writing to a command that exited is an error the handler reports, not the end of `asl`.
+//! The command line comes from `argv`: without its start-up, std finds it only on glibc.
 //! Elsewhere (Windows) Rust's own start-up runs: none of this applies there.
 #![cfg_attr(all(unix, not(test)), no_main)]
 
@@ -84,17 +85,24 @@ mod mi {
 
 #[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    use std::ffi::{CStr, OsStr, OsString};
     use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
     use std::process::ExitCode;
     // SAFETY: setting a signal's disposition to "ignore" before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
-    let status = match std::panic::catch_unwind(asl::cli::main) {
+    // The command line from `argv` itself: std only finds it without Rust's start-up on glibc.
+    let args: Vec<OsString> = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the C runtime passes `argc` pointers to NUL-terminated strings.
+            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
+            OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect();
+    let status = match std::panic::catch_unwind(|| asl::cli::main_from(args)) {
         // The exit codes `asl` documents: 0, 1 and 2.
         Ok(code) => [0u8, 1, 2]
             .into_iter()

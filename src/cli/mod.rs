@@ -17,6 +17,7 @@ mod validate;
 pub use error::CliError;
 
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 const ABOUT: &str =
@@ -56,9 +57,17 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
-/// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
+/// Parses the process's command line, runs the subcommand, and turns the outcome into an exit
+/// code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    main_from(std::env::args_os())
+}
+
+/// [`main`] on the given command line, the program's name first. The binary's C entry point
+/// passes its `argv` here: without Rust's start-up, `std::env::args` is empty on musl (only
+/// glibc hands `argv` to the initialisers std reads it in).
+pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
