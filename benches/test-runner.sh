@@ -5,18 +5,16 @@
 #
 #   benches/test-runner.sh [N] [RUNS]
 #
-# Needs a release build (it makes one) and hyperfine (`apt-get install hyperfine`). Files go to
+# Needs the shipped build (scripts/release.sh --bin-only, which it makes) and hyperfine (`apt-get install hyperfine`). Files go to
 # target/bench/test-runner/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
 runs=${2:-10}
-cargo build --release --quiet
-host=$(rustc -vV | sed -n 's/^host: //p')
 out=target/bench/test-runner
 mkdir -p "$out"
 asl=$out/asl
-cp "target/$host/release/asl" "$asl"
+cp "$(scripts/release.sh --bin-only)" "$asl"
 cp asl-samples/pipeline.asl.json "$out/"
 python3 - "$n" "$out" <<'PY'
 import json, sys
