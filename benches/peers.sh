@@ -4,19 +4,21 @@
 #
 #   benches/peers.sh [--peers "asl local-sfn"] [--runs 5] [--workloads "..."]
 #
-# Needs ../shared/bench (run-peers.sh installs the peers into a scratch dir) and a release
-# build. Results go to target/bench/ (summary.md), never into ../shared.
+# Needs ../shared/bench (run-peers.sh installs the peers into a scratch dir). It measures the
+# binary as the project ships it, built by scripts/release.sh (on Linux: static, fixed-address,
+# musl), which needs the musl target (`rustup target add x86_64-unknown-linux-musl`) and
+# musl-gcc (`apt-get install musl-tools`). Results go to target/bench/ (summary.md), never
+# into ../shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 bench=$(cd ../shared/bench && pwd)
 out=$root/target/bench
 mkdir -p "$out"
-cargo build --release --quiet
-# Measured as installed (`cargo install` copies the binary): a freshly linked file is mapped
-# from page-cache pages the linker wrote piecemeal, which costs ~0.2 ms more at every start.
+# Measured as installed (unpacked or copied): a freshly linked file is mapped from page-cache
+# pages the linker wrote piecemeal, which costs ~0.2 ms more at every start.
 asl=$out/asl
-cp "$root/target/$(rustc -vV | sed -n 's/^host: //p')/release/asl" "$asl"
+cp "$(scripts/release.sh --bin-only)" "$asl"
 
 # The Task mock contract of task-mocked-1k: every Task state returns the constant result.
 mocks=$out/task-mocks.json

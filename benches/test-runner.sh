@@ -5,23 +5,17 @@
 #
 #   benches/test-runner.sh [N] [RUNS]
 #
-# Needs a release build (it makes one) and hyperfine (`apt-get install hyperfine`). Files go to
+# Needs the shipped build (scripts/release.sh --bin-only, which it makes) and hyperfine (`apt-get install hyperfine`). Files go to
 # target/bench/test-runner/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
 runs=${2:-10}
-[ -n "${ASL_BIN:-}" ] || cargo build --release --quiet
 out=$PWD/target/bench/test-runner
 mkdir -p "$out"
 asl=$out/asl
-if [ -n "${ASL_BIN:-}" ]; then
-  cp "$ASL_BIN" "$asl"
-elif [ -x target/release/asl ]; then
-  cp target/release/asl "$asl"
-else
-  cp "target/$(rustc -vV | sed -n 's/^host: //p')/release/asl" "$asl"
-fi
+# The shipped binary (scripts/release.sh), unless ASL_BIN names one.
+cp "${ASL_BIN:-$(scripts/release.sh --bin-only)}" "$asl"
 cp asl-samples/pipeline.asl.json "$out/"
 python3 - "$n" "$out" <<'PY'
 import json, sys

@@ -1,16 +1,13 @@
 //! The `asl` binary: parse the command line, run the subcommand, map the outcome to an exit code.
 //!
-//! `main` is the C entry point itself (`no_main`): Rust's usual start-up would first read
-//! `/proc/self/maps` to find the main thread's stack and install a stack-overflow handler,
+//! On Unix, `main` is the C entry point itself (`no_main`): Rust's usual start-up would first
+//! read `/proc/self/maps` to find the main thread's stack and install a stack-overflow handler,
 //! which costs more than a short run of `asl` does (docs/PERFORMANCE.md). A stack overflow
 //! still ends the process (by SIGSEGV). SIGPIPE is ignored as Rust's start-up does, so that
 //! writing to a command that exited is an error the handler reports, not the end of `asl`.
-#![cfg_attr(not(test), no_main)]
-
-#[cfg(not(test))]
-use std::io::Write;
-#[cfg(not(test))]
-use std::process::ExitCode;
+//! The command line comes from `argv`: without its start-up, std finds it only on glibc.
+//! Elsewhere (Windows) Rust's own start-up runs: none of this applies there.
+#![cfg_attr(all(unix, not(test)), no_main)]
 
 /// An execution allocates many small, short-lived JSON nodes; mimalloc serves them markedly
 /// faster than the system allocator, and its arenas, committed up front, let the kernel back
@@ -86,17 +83,26 @@ mod mi {
     }
 }
 
-#[cfg(not(test))]
+#[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
+    use std::ffi::{CStr, OsStr, OsString};
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    use std::process::ExitCode;
     // SAFETY: setting a signal's disposition to "ignore" before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
-    let status = match std::panic::catch_unwind(asl::cli::main) {
+    // The command line from `argv` itself: std only finds it without Rust's start-up on glibc.
+    let args: Vec<OsString> = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the C runtime passes `argc` pointers to NUL-terminated strings.
+            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
+            OsStr::from_bytes(arg.to_bytes()).to_os_string()
+        })
+        .collect();
+    let status = match std::panic::catch_unwind(|| asl::cli::main_from(args)) {
         // The exit codes `asl` documents: 0, 1 and 2.
         Ok(code) => [0u8, 1, 2]
             .into_iter()
@@ -111,4 +117,10 @@ extern "C" fn main(
     // kernel frees the whole address space anyway.
     // SAFETY: `_exit` ends the process; stdout is flushed and stderr is unbuffered.
     unsafe { libc::_exit(status) }
+}
+
+/// Windows: Rust's start-up and exit; there is no SIGPIPE to ignore.
+#[cfg(not(unix))]
+fn main() -> std::process::ExitCode {
+    asl::cli::main()
 }

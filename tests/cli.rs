@@ -671,6 +671,41 @@ fn express_executions_have_their_own_arn_context_and_limits() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("does not support '.sync'"),
+fn completion_scripts_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for sub in ["run", "eval", "validate", "test", "completions", "man"] {
+            assert!(script.contains(sub), "{shell} script lacks `{sub}`");
+        }
+        // Flags complete too, not only subcommand names.
+        assert!(
+            script.contains("mock-config"),
+            "{shell} script lacks --mock-config"
+        );
+        assert!(stderr(&out).is_empty(), "{shell}: {}", stderr(&out));
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn man_page_is_roff_for_asl_and_each_subcommand() {
+    let out = run(&["man"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.contains(".TH asl 1"), "{page}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    assert!(page.contains(&format!("asl {}", env!("CARGO_PKG_VERSION"))));
+    let out = run(&["man", "run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.contains(".TH asl-run 1"), "{page}");
+    assert!(page.contains("mock\\-config"), "{page}");
+    let out = run(&["man", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no subcommand `nope`"),
         "{}",
         stderr(&out)
     );

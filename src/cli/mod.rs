@@ -4,9 +4,11 @@
 //! stdout carries data only (the execution output, `--format json` reports); messages for
 //! people go to stderr.
 
+mod completions;
 mod error;
 mod eval;
 mod graph;
+mod man;
 mod render;
 mod run;
 mod test;
@@ -16,6 +18,7 @@ mod validate;
 pub use error::CliError;
 
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 const ABOUT: &str =
@@ -29,6 +32,7 @@ Examples:
   asl validate machine.asl.json template.yaml --format json
   asl test asl-samples --coverage --junit junit.xml
   asl graph machine.asl.json -o machine.html
+  asl completions bash > ~/.local/share/bash-completion/completions/asl
 
 Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
 
@@ -51,11 +55,23 @@ pub enum Command {
     Test(Box<test::TestArgs>),
     /// Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart.
     Graph(graph::GraphArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `asl man | man -l -`.
+    Man(man::ManArgs),
 }
 
-/// Parses the command line, runs the subcommand, and turns the outcome into an exit code.
+/// Parses the process's command line, runs the subcommand, and turns the outcome into an exit
+/// code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    main_from(std::env::args_os())
+}
+
+/// [`main`] on the given command line, the program's name first. The binary's C entry point
+/// passes its `argv` here: without Rust's start-up, `std::env::args` is empty on musl (only
+/// glibc hands `argv` to the initialisers std reads it in).
+pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -73,6 +89,8 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(*args),
         Command::Graph(args) => graph::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(code) => code,

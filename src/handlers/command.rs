@@ -290,7 +290,6 @@ mod tests {
     use super::*;
     use crate::definition::Resource;
     use serde_json::json;
-    use std::time::Duration;
 
     fn request(input: Value) -> TaskRequest {
         TaskRequest {
@@ -378,8 +377,11 @@ mod tests {
         }
     }
 
+    /// Process groups are a Unix notion; on Windows only the direct child is killed.
+    #[cfg(unix)]
     #[test]
     fn dropping_the_task_kills_the_process_group() {
+        use std::time::Duration;
         let dir = std::env::temp_dir().join(format!("asl-cmd-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let marker = dir.join("survived");
