@@ -671,6 +671,12 @@ fn express_executions_have_their_own_arn_context_and_limits() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("does not support '.sync'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn completion_scripts_name_every_subcommand() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = run(&["completions", shell]);
