@@ -338,7 +338,7 @@ pub fn machine_name(path: &Path) -> String {
 }
 
 /// The execution input, and the text it was parsed from.
-fn read_input(args: &RunArgs) -> Result<(Value, String), CliError> {
+fn read_input(args: &RunArgs) -> Result<(Value, Arc<str>), CliError> {
     let (text, origin) = match (&args.input, &args.input_file) {
         (Some(s), _) => (s.clone(), "--input".to_string()),
         (None, Some(p)) => (read_file(p)?, p.display().to_string()),
@@ -358,14 +358,12 @@ fn read_input(args: &RunArgs) -> Result<(Value, String), CliError> {
             }
         }
     };
-    match serde_json::from_str(&text) {
-        Ok(mut v) => {
-            // A large input is mostly a Map's items: keep it at its size (data/compact.rs).
-            if text.len() > 1 << 16 {
-                crate::data::compact::compact(&mut v);
-            }
-            Ok((v, text))
-        }
+    // The text is kept for `$$.Execution.Input`; moved into its shared form before the parse,
+    // so the copy that takes is never held beside the parsed value.
+    let text: Arc<str> = text.into();
+    // A large input is mostly a Map's items: parsed at its exact size (data/compact.rs).
+    match crate::data::compact::from_str(&text) {
+        Ok(v) => Ok((v, text)),
         Err(e) => Err(CliError::Input(render::json_error(&origin, &text, &e))),
     }
 }
@@ -763,7 +761,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         abort_on_ctrl_c: true,
         region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
         account_id: args.account_id.clone(),
-        input_text: Some(input_text.into()),
+        input_text: Some(input_text),
         express,
         storage: match &args.s3_root {
             Some(dir) if dir.is_dir() => Some(Arc::new(crate::storage::LocalStore::new(dir))
@@ -828,13 +826,22 @@ fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError
     let code = if o.status == Status::Succeeded { 0 } else { 1 };
     match format {
         ResultFormat::Json => {
-            let doc = json!({
-                "status": o.status.as_str(),
-                "output": o.output,
-                "error": o.error,
-                "cause": o.cause,
-            });
-            let _ = writeln!(out, "{doc}");
+            /// `{"status", "output", "error", "cause"}`, written without copying the output.
+            #[derive(serde::Serialize)]
+            struct Report<'a> {
+                status: &'a str,
+                output: &'a Option<Value>,
+                error: &'a Option<String>,
+                cause: &'a Option<String>,
+            }
+            let report = Report {
+                status: o.status.as_str(),
+                output: &o.output,
+                error: &o.error,
+                cause: &o.cause,
+            };
+            let _ = serde_json::to_writer(&mut out, &report);
+            let _ = writeln!(out);
         }
         ResultFormat::Output => match &o.output {
             Some(v) if o.status == Status::Succeeded => {

@@ -166,7 +166,11 @@ impl Template {
                     .any(|(_, t)| matches!(t, Template::Jsonata { .. }))
                     .then(super::jsonata::share_conversions);
                 if let Some(skeleton) = skeleton.get(fields) {
-                    let mut m = skeleton.clone();
+                    // Not `skeleton.clone()`: indexmap gives a clone room for as many members
+                    // as its hash table holds (three for one), and a Map's million
+                    // `ItemSelector` results would take twice the memory they need.
+                    let mut m = Map::with_capacity(fields.len());
+                    m.clone_from(skeleton);
                     for (slot, (_, t)) in m.values_mut().zip(fields) {
                         if !t.is_static() {
                             *slot = t.eval(roots)?;
@@ -186,7 +190,9 @@ impl Template {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Template::Path { path, field } => match read(path, roots) {
-                Ok(v) => Ok(v.into_owned()),
+                // Copied at its exact size: the copy may be kept (a Map's results).
+                Ok(Cow::Borrowed(v)) => Ok(super::compact::clone(v)),
+                Ok(Cow::Owned(v)) => Ok(v),
                 Err(e) => Err(path_error(path, field, e, roots)),
             },
             Template::Intrinsic { call, .. } => eval_call(call, roots),
@@ -420,6 +426,25 @@ mod tests {
     use super::*;
     use crate::data::roots::StaticRoots;
     use serde_json::json;
+
+    #[test]
+    fn a_copy_made_by_clone_from_has_the_room_it_needs() {
+        // serde_json's map is an `IndexMap<String, Value>`; `capacity` is the smaller of its
+        // members' room and its table's. What a skeleton's copy relies on:
+        for n in 1..=40 {
+            let mut m = indexmap::IndexMap::<String, Value>::with_capacity(n);
+            for i in 0..n {
+                m.insert(i.to_string(), Value::Null);
+            }
+            let mut copy = indexmap::IndexMap::with_capacity(n);
+            copy.clone_from(&m);
+            assert_eq!(copy.capacity(), n, "{n} members");
+            assert_eq!(copy, m);
+        }
+        let mut one = indexmap::IndexMap::<String, Value>::with_capacity(1);
+        one.insert("a".into(), Value::Null);
+        assert!(one.clone().capacity() > 1, "a plain clone gets more room");
+    }
 
     fn roots(input: Value) -> StaticRoots {
         StaticRoots {

@@ -296,7 +296,7 @@ pub async fn run(
                 "ExecutionSucceeded",
                 prev,
                 now,
-                Some((
+                || Some((
                     "executionSucceededEventDetails".into(),
                     json!({"output": output.to_string(), "outputDetails": {"truncated": false}}),
                 )),
@@ -319,12 +319,9 @@ pub async fn run(
             if let Some(c) = &f.cause {
                 d.insert("cause".into(), json!(c));
             }
-            exec.history.emit_final(
-                "ExecutionFailed",
-                prev,
-                now,
-                Some(("executionFailedEventDetails".into(), Value::Object(d))),
-            );
+            exec.history.emit_final("ExecutionFailed", prev, now, || {
+                Some(("executionFailedEventDetails".into(), Value::Object(d)))
+            });
             Outcome {
                 status: Status::Failed,
                 output: None,
@@ -336,15 +333,12 @@ pub async fn run(
             }
         }
         Err(Stop::TimedOut) => {
-            exec.history.emit_final(
-                "ExecutionTimedOut",
-                prev,
-                now,
+            exec.history.emit_final("ExecutionTimedOut", prev, now, || {
                 Some((
                     "executionTimedOutEventDetails".into(),
                     json!({"error": "States.Timeout"}),
-                )),
-            );
+                ))
+            });
             Outcome {
                 status: Status::TimedOut,
                 output: None,
@@ -356,12 +350,9 @@ pub async fn run(
             }
         }
         Err(Stop::Aborted(why)) => {
-            exec.history.emit_final(
-                "ExecutionAborted",
-                prev,
-                now,
-                Some(("executionAbortedEventDetails".into(), json!({"cause": why}))),
-            );
+            exec.history.emit_final("ExecutionAborted", prev, now, || {
+                Some(("executionAbortedEventDetails".into(), json!({"cause": why})))
+            });
             Outcome {
                 status: Status::Aborted,
                 output: None,

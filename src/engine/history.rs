@@ -114,11 +114,11 @@ impl History {
         kind: &str,
         previous: u64,
         at: Instant,
-        details: Option<(String, Value)>,
+        details: impl FnOnce() -> Option<(String, Value)>,
     ) -> u64 {
         let past_cap = || Ok::<_, TooManyEvents>(self.count.fetch_add(1, Ordering::Relaxed) + 1);
         // `past_cap` never fails, so neither does the recording.
-        match self.record(past_cap, kind, previous, at, || details) {
+        match self.record(past_cap, kind, previous, at, details) {
             Ok(id) | Err(TooManyEvents(id)) => id,
         }
     }
@@ -230,7 +230,10 @@ mod tests {
         assert_eq!(h.emit("A", 0, t, || panic!("details built")), Ok(1));
         assert_eq!(h.emit("B", 1, t, || None), Ok(2));
         assert_eq!(h.emit("C", 2, t, || None), Err(TooManyEvents(2)));
-        assert_eq!(h.emit_final("ExecutionFailed", 2, t, None), 3);
+        assert_eq!(
+            h.emit_final("ExecutionFailed", 2, t, || panic!("details built")),
+            3
+        );
         assert!(h.take_events().is_empty());
     }
 
