@@ -24,6 +24,27 @@ pub fn write(doc: Value, path: &Path, value: Value) -> Result<Value, DataError> 
     }
 }
 
+/// Moves the array at `path` (a definite path rooted at `$`) out of `doc`, leaving an empty
+/// array in its place, if it is the array whose elements start at `at` — the one a `select` of
+/// the same path found. Otherwise `doc` is left as it was and the answer is `None`.
+pub fn take_array(doc: &mut Value, path: &Path, at: *const Value) -> Option<Vec<Value>> {
+    let mut cur = doc;
+    for step in path.steps()? {
+        cur = match (step, cur) {
+            (Step::Name(n), Value::Object(m)) => m.get_mut(n)?,
+            (Step::Index(i), Value::Array(a)) => {
+                let ix = if i < 0 { a.len() as i64 + i } else { i };
+                a.get_mut(usize::try_from(ix).ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    match cur {
+        Value::Array(a) if std::ptr::eq(a.as_ptr(), at) => Some(std::mem::take(a)),
+        _ => None,
+    }
+}
+
 fn put<'s>(cur: &mut Value, mut steps: impl Iterator<Item = Step<'s>>, value: Value) -> bool {
     let Some(step) = steps.next() else {
         *cur = value;

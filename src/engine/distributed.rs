@@ -14,7 +14,7 @@
 use super::context::{ExecutionInfo, ExecutionInput};
 use super::execution::{Exec, StateCx, Thread, partition, shown};
 use super::failure::{Failure, Fault, Stop};
-use super::fanout::{Done, fan_out};
+use super::fanout::{Done, Outcomes, fan_out};
 use super::probe::Frame;
 use super::variables::Scope;
 use crate::data::roots::{DataError, read};
@@ -416,10 +416,10 @@ impl Exec {
                 let child_machine = &child_machine;
                 let child_machine_arn = &child_machine_arn;
                 fan_out(
-                    n,
+                    Outcomes::new(n),
                     limit,
                     th.time,
-                    |i, t| {
+                    |i, t, _| {
                         let input = moving.next().unwrap_or(Value::Null);
                         let text = texts[i].clone();
                         let name = names[i].clone();

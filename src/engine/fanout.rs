@@ -30,6 +30,13 @@ pub(super) struct Done {
     pub(super) time: PathTime,
 }
 
+/// An inline Map's settings, read from its input before the iterations start.
+struct MapSettings {
+    limit: u64,
+    tolerated_count: Option<u64>,
+    tolerated_pct: Option<f64>,
+}
+
 /// How every job of a fan-out ended: each `None` if it never ran or never finished.
 ///
 /// Results are stored as the bare values, errors apart: a 10,000-item Map's results are one
@@ -41,10 +48,17 @@ pub(super) struct Outcomes {
 }
 
 impl Outcomes {
-    fn new(n: usize) -> Self {
+    pub(super) fn new(n: usize) -> Self {
+        Self::holding(vec![Value::Null; n])
+    }
+
+    /// Outcomes whose slots first hold each job's input: a job takes its input out of its
+    /// slot when it starts and its result goes back into the same slot, so a Map's items and
+    /// results share one vector.
+    fn holding(inputs: Vec<Value>) -> Self {
         Outcomes {
-            values: vec![Value::Null; n],
-            finished: vec![false; n],
+            finished: vec![false; inputs.len()],
+            values: inputs,
             errors: Vec::new(),
         }
     }
@@ -84,20 +98,21 @@ impl Outcomes {
     }
 }
 
-/// Runs `n` jobs with at most `limit` at once (0: no limit). `keep_going` sees each finished
-/// job and says whether to start and await the rest.
+/// Runs a job for each slot of `results` with at most `limit` at once (0: no limit). `launch`
+/// gets the job's index, its start time and what its slot held (see [`Outcomes::holding`]);
+/// `keep_going` sees each finished job and says whether to start and await the rest.
 pub(super) async fn fan_out<'a, F, Fut>(
-    n: usize,
+    mut results: Outcomes,
     limit: usize,
     start: PathTime,
     mut launch: F,
     mut keep_going: impl FnMut(&Done) -> bool,
 ) -> (Outcomes, PathTime)
 where
-    F: FnMut(usize, PathTime) -> Fut,
+    F: FnMut(usize, PathTime, Value) -> Fut,
     Fut: Future<Output = Done> + 'a,
 {
-    let mut results = Outcomes::new(n);
+    let n = results.values.len();
     let mut end = start;
     let mut slots: BinaryHeap<Reverse<PathTime>> = BinaryHeap::new();
     if limit > 0 {
@@ -130,7 +145,8 @@ where
             } else {
                 start
             };
-            let mut job = Box::pin(launch(next, t));
+            let input = std::mem::take(&mut results.values[next]);
+            let mut job = Box::pin(launch(next, t, input));
             next += 1;
             // Work that does not wait (Pass states, mocks) finishes on its first poll and
             // never enters the set of running jobs.
@@ -173,10 +189,10 @@ impl Exec {
         let (results, end) = {
             let shared = &shared;
             fan_out(
-                p.branches.len(),
+                Outcomes::new(p.branches.len()),
                 0,
                 th.time,
-                |i, t| {
+                |i, t, _| {
                     let g = &p.branches[i];
                     let mut branch = Thread {
                         time: t,
@@ -243,6 +259,68 @@ impl Exec {
             return Box::pin(self.distributed(cx, m, effective, th, retry_count)).await;
         }
         let items = self.items(cx, m, effective, th, retry_count)?;
+        let settings = self.map_settings(cx, m, effective, th)?;
+        self.iterate(cx, m, effective, items, settings, th, retry_count)
+            .await
+    }
+
+    /// Whether a Map state may move its items out of its input rather than copy each one:
+    /// nothing reads that input once the iterations start. So an inline JSONPath Map without
+    /// `InputPath`, `Retry` or `Catch` (which would need the input again), whose `ResultPath`
+    /// replaces the input, and whose `ItemSelector` reads the item, the context or variables
+    /// but not the state input. `Assign` and `ResultSelector` read the result.
+    pub(crate) fn takes_items(cx: &StateCx<'_>, m: &MapState) -> bool {
+        let s = cx.state;
+        s.language == crate::definition::QueryLanguage::JsonPath
+            && m.mode == crate::definition::MapMode::Inline
+            && m.item_reader.is_none()
+            && m.retry.is_empty()
+            && m.catch.is_empty()
+            && matches!(s.io.input_path, crate::definition::Filter::All)
+            && matches!(s.io.result_path, crate::definition::ResultPath::Replace)
+            && matches!(&m.items, ItemsSource::Path(p) if *p.root() == Root::Input)
+            && m.item_selector
+                .as_ref()
+                .is_none_or(|t| t.paths().iter().all(|p| *p.root() != Root::Input))
+    }
+
+    /// [`Exec::map`] for a state that [`Exec::takes_items`]: the items move from `input` into
+    /// the iterations, and their results take their places.
+    pub(crate) async fn map_taking_items(
+        &self,
+        cx: &StateCx<'_>,
+        m: &MapState,
+        mut input: Value,
+        th: &mut Thread,
+    ) -> Result<Value, Stop> {
+        // Read first, as `map` does: its errors come before the settings'.
+        let found = match self.items(cx, m, &input, th, 0)? {
+            Cow::Owned(items) => Err(items),
+            Cow::Borrowed(items) => Ok(items.as_ptr()),
+        };
+        let settings = self.map_settings(cx, m, &input, th)?;
+        let items = match (found, &m.items) {
+            (Err(items), _) => items,
+            (Ok(at), ItemsSource::Path(p)) => {
+                match crate::data::reference_path::take_array(&mut input, p, at) {
+                    Some(items) => items,
+                    None => self.items(cx, m, &input, th, 0)?.into_owned(),
+                }
+            }
+            (Ok(_), ItemsSource::Template(_)) => self.items(cx, m, &input, th, 0)?.into_owned(),
+        };
+        self.iterate(cx, m, &input, Cow::Owned(items), settings, th, 0)
+            .await
+    }
+
+    /// `MaxConcurrency` and the tolerated failures of an inline Map.
+    fn map_settings(
+        &self,
+        cx: &StateCx<'_>,
+        m: &MapState,
+        effective: &Value,
+        th: &Thread,
+    ) -> Result<MapSettings, Stop> {
         let limit = self
             .int_setting(
                 cx,
@@ -260,8 +338,37 @@ impl Exec {
             th,
         )?;
         let tolerated_pct = self.percentage(cx, &m.tolerated_failure_percentage, effective, th)?;
+        Ok(MapSettings {
+            limit,
+            tolerated_count,
+            tolerated_pct,
+        })
+    }
+
+    /// The iterations of an inline Map over `items`: borrowed items are copied into their
+    /// iterations, owned ones move.
+    #[allow(clippy::too_many_arguments)]
+    async fn iterate(
+        &self,
+        cx: &StateCx<'_>,
+        m: &MapState,
+        effective: &Value,
+        items: Cow<'_, [Value]>,
+        settings: MapSettings,
+        th: &mut Thread,
+        retry_count: u64,
+    ) -> Result<Value, Stop> {
+        let MapSettings {
+            limit,
+            tolerated_count,
+            tolerated_pct,
+        } = settings;
         let tolerant = tolerated_count.is_some() || tolerated_pct.is_some();
         let n = items.len();
+        let (borrowed, slots) = match items {
+            Cow::Borrowed(items) => (Some(items), Outcomes::new(n)),
+            Cow::Owned(items) => (None, Outcomes::holding(items)),
+        };
         let started = self.emit(th, "MapStateStarted", || {
             Some(("mapStateStartedEventDetails".into(), json!({"length": n})))
         })?;
@@ -275,12 +382,15 @@ impl Exec {
         };
         let (results, end) = {
             let shared = &shared;
-            let items = &items;
             fan_out(
-                n,
+                slots,
                 limit as usize,
                 th.time,
-                |i, t| {
+                |i, t, taken| {
+                    let item = match borrowed {
+                        Some(items) => Cow::Borrowed(&items[i]),
+                        None => Cow::Owned(taken),
+                    };
                     let mut it = Thread {
                         time: t,
                         prev: started,
@@ -292,7 +402,7 @@ impl Exec {
                     };
                     async move {
                         let result = self
-                            .iteration(cx, m, effective, &items[i], i, &mut it, retry_count)
+                            .iteration(cx, m, effective, item, i, &mut it, retry_count)
                             .await;
                         Done {
                             index: i,
@@ -361,7 +471,7 @@ impl Exec {
         cx: &StateCx<'_>,
         m: &MapState,
         effective: &Value,
-        item: &Value,
+        item: Cow<'_, Value>,
         index: usize,
         it: &mut Thread,
         retry_count: u64,
@@ -370,10 +480,14 @@ impl Exec {
         let input = match &m.item_selector {
             Some(t) => {
                 let mut roots = self.roots(cx, effective, &it.scope, retry_count);
-                roots.state.map_item = Some((index, item));
+                roots.state.map_item = Some((index, &item));
                 t.eval(&roots).map_err(|e| self.data_failure(cx, e))?
             }
-            None => item.clone(),
+            // A copied item may become the iteration's result: copied at its exact size.
+            None => match item {
+                Cow::Borrowed(v) => crate::data::compact::clone(v),
+                Cow::Owned(v) => v,
+            },
         };
         let name = s.name.as_str();
         self.emit(it, "MapIterationStarted", || {

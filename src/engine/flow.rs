@@ -31,6 +31,16 @@ impl Exec {
         th: &mut Thread,
     ) -> Result<StepOut, Stop> {
         let s = cx.state;
+        if let Kind::Map(m) = &s.kind
+            && Self::takes_items(cx, m)
+        {
+            let result = Box::pin(self.map_taking_items(cx, m, raw, th)).await?;
+            return match self.conclude(cx, &Value::Null, result, th, 0)? {
+                Attempt::Output(output, assigned) => self.finish(cx, output, assigned, th),
+                // `takes_items` asks for a `ResultPath` that replaces the input.
+                Attempt::Place(selected, assigned) => self.finish(cx, selected, assigned, th),
+            };
+        }
         let effective = self.effective(cx, &raw, th)?;
         let retriers = s.kind.retriers();
         // Without Retry or Catch nothing needs the raw input after a successful action, so
@@ -169,6 +179,27 @@ impl Exec {
         raw: Value,
         th: &mut Thread,
     ) -> Result<StepOut, Stop> {
+        let s = cx.state;
+        // A Pass that hands its input on unchanged moves it instead of copying it.
+        if matches!(s.io.input_path, Filter::All) && s.io.parameters.is_none() {
+            match s.language {
+                QueryLanguage::JsonPath
+                    if result.is_none() && matches!(s.io.result_path, ResultPath::Replace) =>
+                {
+                    // The input is the result, which `Assign` reads and `ResultPath` keeps.
+                    let (Attempt::Output(output, assigned) | Attempt::Place(output, assigned)) =
+                        self.conclude(cx, &Value::Null, raw, th, 0)?;
+                    return self.finish(cx, output, assigned, th);
+                }
+                QueryLanguage::Jsonata if s.io.output.is_none() => {
+                    // A Pass has no `$states.result`; without `Output` its output is its input.
+                    let (Attempt::Output(_, assigned) | Attempt::Place(_, assigned)) =
+                        self.conclude(cx, &raw, Value::Null, th, 0)?;
+                    return self.finish(cx, raw, assigned, th);
+                }
+                _ => {}
+            }
+        }
         let effective = self.effective(cx, &raw, th)?;
         let params = self.parameters(cx, &effective, th, 0, None)?;
         let result = pass_result(cx, result, params);
@@ -249,20 +280,24 @@ impl Exec {
             }
             QueryLanguage::Jsonata => {
                 let has_result = !matches!(s.kind, Kind::Pass { .. });
-                let roots = self.roots(cx, raw, &th.scope, retry_count).with_states(
-                    raw,
-                    has_result.then_some(&result),
-                    None,
-                );
-                let assigned = match &s.assign {
-                    Some(t) => Some(self.assign(cx, t, &roots)?),
-                    None => None,
+                let (assigned, output) = {
+                    let roots = self.roots(cx, raw, &th.scope, retry_count).with_states(
+                        raw,
+                        has_result.then_some(&result),
+                        None,
+                    );
+                    let assigned = match &s.assign {
+                        Some(t) => Some(self.assign(cx, t, &roots)?),
+                        None => None,
+                    };
+                    let output = match &s.io.output {
+                        Some(t) => Some(t.eval(&roots).map_err(|e| self.data_failure(cx, e))?),
+                        None => None,
+                    };
+                    (assigned, output)
                 };
-                let output = match &s.io.output {
-                    Some(t) => t.eval(&roots).map_err(|e| self.data_failure(cx, e))?,
-                    None => result.clone(),
-                };
-                Ok(Attempt::Output(output, assigned))
+                // Without `Output` the result moves on: a large Map result is not copied.
+                Ok(Attempt::Output(output.unwrap_or(result), assigned))
             }
         }
     }
