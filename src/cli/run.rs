@@ -361,9 +361,9 @@ fn read_input(args: &RunArgs) -> Result<(Value, Arc<str>), CliError> {
     // The text is kept for `$$.Execution.Input`; moved into its shared form before the parse,
     // so the copy that takes is never held beside the parsed value.
     let text: Arc<str> = text.into();
-    // A large input is mostly a Map's items: parsed at its exact size (data/compact.rs).
-    match crate::data::compact::from_str(&text) {
-        Ok(v) => Ok((v, text)),
+    // A large input is mostly a Map's items: parsed at its exact size (source/json.rs).
+    match crate::source::json::parse(&text) {
+        Ok((v, _)) => Ok((v, text)),
         Err(e) => Err(CliError::Input(render::json_error(&origin, &text, &e))),
     }
 }
