@@ -149,6 +149,7 @@ fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
         profile: None,
         region: Some("us-east-1".into()),
         endpoint_url: Some(ep.clone()),
+        ..SdkSettings::default()
     }));
     let runner = EcsRunner::new(
         ecs,

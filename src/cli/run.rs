@@ -168,6 +168,11 @@ pub struct RunArgs {
     /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`).
     #[arg(long, value_name = "DIR")]
     pub s3_root: Option<PathBuf>,
+    /// Give up on an AWS call, retries included, after SECONDS: the state then fails with
+    /// `Lambda.ClientExecutionTimeoutException` / `ECS.ClientExecutionTimeoutException`
+    /// (default: 60 for ECS, 930 for Lambda, whose functions may run 15 minutes).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub aws_timeout: Option<u64>,
     /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
     #[arg(long, value_name = "MS", hide = true)]
     pub ecs_poll_ms: Option<u64>,
@@ -691,6 +696,7 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
         profile: args.profile.clone(),
         region: args.region.clone(),
         endpoint_url: args.endpoint_url.clone(),
+        timeout: args.aws_timeout.map(std::time::Duration::from_secs),
     };
     let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
     let policy = match args.ecs_poll_ms {

@@ -1,0 +1,395 @@
+//! `asl run` against AWS endpoints that misbehave: a closed port, a server that never answers,
+//! HTTP 500, throttling, malformed and truncated answers. Each gives the error a user's Catch
+//! sees on AWS (`Lambda.ServiceException`, `Lambda.ClientExecutionTimeoutException`, ...) or
+//! a clear fault (exit 2), in bounded time, and never prints the credentials.
+//!
+//! The endpoint is a tiny HTTP server in the test (a std `TcpListener` on 127.0.0.1), given
+//! to `asl` as `--endpoint-url`.
+#![cfg(feature = "aws")]
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ASL: &str = env!("CARGO_BIN_EXE_asl");
+const SECRET: &str = "faultTestSecretKey0123456789abcdefSECRET";
+const SESSION: &str = "faultTestSessionToken0123456789SESSION";
+
+/// What the fake endpoint does with a request.
+#[derive(Clone)]
+enum Reply {
+    /// Keep the connection open and never answer.
+    Hang,
+    /// Write these bytes, then close.
+    Raw(Vec<u8>),
+}
+
+fn http(status: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut r = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        r.push_str(&format!("{k}: {v}\r\n"));
+    }
+    r.push_str("Connection: close\r\n\r\n");
+    r.push_str(body);
+    Reply::Raw(r.into_bytes())
+}
+
+/// A fake AWS endpoint on 127.0.0.1 that answers every request with `reply`; counts them.
+struct Endpoint {
+    url: String,
+    requests: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+fn serve(reply: Reply) -> Endpoint {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (n, s) = (Arc::clone(&requests), Arc::clone(&seen));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let head = read_request(&mut stream);
+            n.fetch_add(1, Ordering::SeqCst);
+            s.lock().unwrap().push(head);
+            match &reply {
+                Reply::Hang => held.push(stream),
+                Reply::Raw(bytes) => {
+                    let _ = stream.write_all(bytes);
+                    let _ = stream.flush();
+                }
+            }
+        }
+    });
+    Endpoint {
+        url,
+        requests,
+        seen,
+    }
+}
+
+/// Reads one request's head and body (by Content-Length); returns the head.
+fn read_request(s: &mut TcpStream) -> String {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&buf).into(),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buf.len() < end + len {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    head
+}
+
+/// A port nothing listens on.
+fn closed_port() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("aws-faults-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// One Task on `resource` whose every error is caught into `$.error`.
+fn machine(resource: &str, params: &str) -> String {
+    format!(
+        r#"{{"StartAt": "Call", "States": {{"Call": {{"Type": "Task", "Resource": "{resource}",
+  "Parameters": {params},
+  "Catch": [{{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}}],
+  "End": true}},
+  "Caught": {{"Type": "Pass", "End": true}}}}}}"#
+    )
+}
+
+const LAMBDA: &str = "arn:aws:states:::lambda:invoke";
+const LAMBDA_PARAMS: &str = r#"{"FunctionName": "work", "Payload": {"n": 1}}"#;
+const ECS: &str = "arn:aws:states:::ecs:runTask";
+const ECS_PARAMS: &str = r#"{"Cluster": "c", "TaskDefinition": "td", "LaunchType": "FARGATE"}"#;
+
+/// Runs `asl run` on `definition` against `endpoint` with secret credentials in the
+/// environment; returns the output, how long it took and the history's text.
+fn run_against(
+    name: &str,
+    definition: &str,
+    endpoint: &str,
+    extra: &[&str],
+) -> (Output, Duration, String) {
+    let d = scratch(name);
+    std::fs::write(d.join("m.asl.json"), definition).unwrap();
+    let empty = d.join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let started = Instant::now();
+    let o = Command::new(ASL)
+        .args([
+            "run",
+            "m.asl.json",
+            "--input",
+            "{}",
+            "--aws-all",
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "us-east-1",
+            "--result-format",
+            "json",
+            "--history",
+            "h.json",
+        ])
+        .args(extra)
+        .current_dir(&d)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_ACCESS_KEY_ID", "AKIAFAULTTEST")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", SESSION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let history = std::fs::read_to_string(d.join("h.json")).unwrap_or_default();
+    let all = format!(
+        "{}{}{history}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        !all.contains(SECRET) && !all.contains(SESSION),
+        "credentials were printed: {all}"
+    );
+    (o, took, history)
+}
+
+/// The error a Catch saw, from `--result-format json`'s output.
+fn caught(o: &Output) -> (String, String) {
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    assert_eq!(v["status"], "SUCCEEDED", "{v}");
+    let e = &v["output"]["error"];
+    (
+        e["Error"].as_str().unwrap_or_default().to_string(),
+        e["Cause"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn a_refused_connection_is_a_fault_that_names_the_service() {
+    for (name, resource, params, service) in [
+        ("refused-lambda", LAMBDA, LAMBDA_PARAMS, "AWS Lambda"),
+        ("refused-ecs", ECS, ECS_PARAMS, "Amazon ECS"),
+    ] {
+        let (o, took, _) = run_against(name, &machine(resource, params), &closed_port(), &[]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("cannot call {service}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("Connection refused"), "{stderr}");
+        // Said once, without the SDK's debug dump.
+        assert!(!stderr.contains("DispatchFailure {"), "{stderr}");
+        assert!(took < Duration::from_secs(20), "took {took:?}");
+        assert!(o.stdout.is_empty(), "no run result for a fault");
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_gives_a_client_timeout_a_catch_sees() {
+    for (name, resource, params, error) in [
+        (
+            "hang-lambda",
+            LAMBDA,
+            LAMBDA_PARAMS,
+            "Lambda.ClientExecutionTimeoutException",
+        ),
+        (
+            "hang-ecs",
+            ECS,
+            ECS_PARAMS,
+            "ECS.ClientExecutionTimeoutException",
+        ),
+    ] {
+        let ep = serve(Reply::Hang);
+        let (o, took, history) = run_against(
+            name,
+            &machine(resource, params),
+            &ep.url,
+            &["--aws-timeout", "2"],
+        );
+        assert_eq!(caught(&o).0, error);
+        assert!(took < Duration::from_secs(15), "took {took:?}");
+        assert!(history.contains("\"TaskFailed\""), "{history}");
+        assert!(ep.requests.load(Ordering::SeqCst) >= 1);
+    }
+}
+
+#[test]
+fn http_500_is_the_services_exception() {
+    // A 500 that names its error, and a bare one (an HTML page from a proxy).
+    let named = serve(http(
+        "500 Internal Server Error",
+        &[("x-amzn-ErrorType", "ServiceException")],
+        r#"{"Type":"Service","message":"the service is down"}"#,
+    ));
+    let (o, took, _) = run_against(
+        "500-lambda",
+        &machine(LAMBDA, LAMBDA_PARAMS),
+        &named.url,
+        &[],
+    );
+    assert_eq!(
+        caught(&o),
+        (
+            "Lambda.ServiceException".to_string(),
+            "the service is down".to_string()
+        )
+    );
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    // The SDK retries a 500 before giving up: at most three attempts.
+    let n = named.requests.load(Ordering::SeqCst);
+    assert!((1..=3).contains(&n), "{n} requests");
+    let bare = serve(http(
+        "500 Internal Server Error",
+        &[("Content-Type", "text/html")],
+        "<html><body>oops</body></html>",
+    ));
+    let (o, _, _) = run_against(
+        "500-bare-lambda",
+        &machine(LAMBDA, LAMBDA_PARAMS),
+        &bare.url,
+        &[],
+    );
+    assert_eq!(caught(&o).0, "Lambda.ServiceException");
+    let (o, _, _) = run_against("500-bare-ecs", &machine(ECS, ECS_PARAMS), &bare.url, &[]);
+    assert_eq!(caught(&o).0, "ECS.AmazonECSException");
+}
+
+#[test]
+fn throttling_is_the_services_throttling_error() {
+    let lambda = serve(http(
+        "429 Too Many Requests",
+        &[
+            ("x-amzn-ErrorType", "TooManyRequestsException"),
+            ("Content-Type", "application/json"),
+        ],
+        r#"{"Type":"User","message":"Rate exceeded","Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"}"#,
+    ));
+    let (o, took, _) = run_against(
+        "429-lambda",
+        &machine(LAMBDA, LAMBDA_PARAMS),
+        &lambda.url,
+        &[],
+    );
+    assert_eq!(
+        caught(&o),
+        (
+            "Lambda.TooManyRequestsException".to_string(),
+            "Rate exceeded".to_string()
+        )
+    );
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    let ecs = serve(http(
+        "400 Bad Request",
+        &[("Content-Type", "application/x-amz-json-1.1")],
+        r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+    ));
+    let (o, _, _) = run_against("throttle-ecs", &machine(ECS, ECS_PARAMS), &ecs.url, &[]);
+    assert_eq!(
+        caught(&o),
+        (
+            "ECS.ThrottlingException".to_string(),
+            "Rate exceeded".to_string()
+        )
+    );
+    // The request really was an ECS RunTask.
+    let seen = ecs.seen.lock().unwrap();
+    assert!(
+        seen[0]
+            .to_ascii_lowercase()
+            .contains("x-amz-target: amazonec2containerservicev20141113.runtask"),
+        "{}",
+        seen[0]
+    );
+}
+
+#[test]
+fn malformed_and_truncated_answers_are_client_errors_a_catch_sees() {
+    // ECS answers JSON; a 200 whose body is not JSON cannot be read.
+    let ep = serve(http(
+        "200 OK",
+        &[("Content-Type", "application/x-amz-json-1.1")],
+        r#"{"tasks": [{"taskArn": "#,
+    ));
+    let (o, _, _) = run_against("malformed-ecs", &machine(ECS, ECS_PARAMS), &ep.url, &[]);
+    assert_eq!(caught(&o).0, "ECS.SdkClientException", "{:?}", caught(&o));
+    // Lambda's answer is the function's payload: text that is not JSON stays a string.
+    let ep = serve(http(
+        "200 OK",
+        &[("X-Amz-Executed-Version", "$LATEST")],
+        "not json {",
+    ));
+    let (o, _, _) = run_against(
+        "malformed-lambda",
+        &machine(LAMBDA, LAMBDA_PARAMS).replace(
+            "\"Catch\"",
+            "\"ResultSelector\": {\"p.$\": \"$.Payload\"}, \"Catch\"",
+        ),
+        &ep.url,
+        &[],
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["output"], serde_json::json!({"p": "not json {"}), "{v}");
+    // A body cut short of its Content-Length.
+    let ep = serve(Reply::Raw(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{\"Payload\""
+            .to_vec(),
+    ));
+    let (o, took, _) = run_against(
+        "truncated-lambda",
+        &machine(LAMBDA, LAMBDA_PARAMS),
+        &ep.url,
+        &[],
+    );
+    let (error, _) = caught(&o);
+    assert_eq!(error, "Lambda.SdkClientException");
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
