@@ -505,7 +505,7 @@ fn stop_with(signal: libc::c_int, name: &str) {
             "--clock",
             "real",
             "--local",
-            "Work=(sleep 3; touch survived) & echo started > started; sleep 30",
+            "Work=(sleep 3; touch survived) & echo $! > pids; sleep 300 & echo $! >> pids; echo $$ >> pids; echo started > started; wait",
         ])
         .current_dir(&d)
         .stdin(Stdio::null())
@@ -537,11 +537,41 @@ fn stop_with(signal: libc::c_int, name: &str) {
     assert_eq!(status.code(), Some(1), "{out}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["status"], "ABORTED", "{v}");
+    // No process of the command's group is left: not the shell, not its children.
+    let pids = std::fs::read_to_string(d.join("pids")).unwrap();
+    assert_eq!(pids.lines().count(), 3, "{pids}");
+    for pid in pids.lines() {
+        // SIGKILL was sent before; dying takes the kernel a moment.
+        let sent = Instant::now();
+        while alive(pid) {
+            assert!(
+                sent.elapsed() < Duration::from_secs(2),
+                "process {pid} of the command outlived the aborted run"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
     std::thread::sleep(Duration::from_millis(3500));
     assert!(
         !d.join("survived").exists(),
         "a process of the command outlived the aborted run"
     );
+}
+
+/// Whether `pid` names a live process; a zombie (dead, waiting to be reaped) is not.
+#[cfg(unix)]
+fn alive(pid: &str) -> bool {
+    let Ok(pid) = pid.trim().parse::<libc::pid_t>() else {
+        panic!("`{pid}` is not a pid");
+    };
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().next());
+        return !matches!(state, Some("Z" | "X"));
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
 }
 
 #[cfg(unix)]
