@@ -48,6 +48,8 @@ on the local endpoint printed on stderr (SendTaskSuccess/Failure/Heartbeat). See
 Output: with --result-format output (the default) the execution's output JSON goes to stdout
 and exit code 0; a failed execution prints its error and cause to stderr and exits 1. With
 --result-format json, stdout gets {\"status\", \"output\", \"error\", \"cause\"} either way.
+Ctrl-C, SIGTERM and SIGHUP abort the run (status ABORTED, exit 1) after stopping the ECS tasks
+and killing the local commands it started.
 Exit code 2: a usage error, an unreadable or malformed file, an invalid definition, mock file
 or handler configuration.";
 
