@@ -47,6 +47,11 @@ struct Endpoint {
 }
 
 fn serve(reply: Reply) -> Endpoint {
+    serve_with(move |_| reply.clone())
+}
+
+/// A fake endpoint whose answer depends on the request's head.
+fn serve_with(reply: impl Fn(&str) -> Reply + Send + 'static) -> Endpoint {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
@@ -57,9 +62,10 @@ fn serve(reply: Reply) -> Endpoint {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let head = read_request(&mut stream);
-            n.fetch_add(1, Ordering::SeqCst);
+            let answer = reply(&head);
             s.lock().unwrap().push(head);
-            match &reply {
+            n.fetch_add(1, Ordering::SeqCst);
+            match &answer {
                 Reply::Hang => held.push(stream),
                 Reply::Raw(bytes) => {
                     let _ = stream.write_all(bytes);
@@ -392,4 +398,151 @@ fn malformed_and_truncated_answers_are_client_errors_a_catch_sees() {
     let (error, _) = caught(&o);
     assert_eq!(error, "Lambda.SdkClientException");
     assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+/// An ECS endpoint that starts one task on RunTask (and never reports it stopped) and answers
+/// StopTask, or never answers it.
+fn ecs_with_a_running_task(stop_answers: bool) -> Endpoint {
+    serve_with(move |head| {
+        let target = head.to_ascii_lowercase();
+        if target.contains(".runtask") {
+            http(
+                "200 OK",
+                &[("Content-Type", "application/x-amz-json-1.1")],
+                r#"{"tasks": [{"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/c/0a1b2c", "lastStatus": "PENDING", "desiredStatus": "RUNNING"}], "failures": []}"#,
+            )
+        } else if target.contains(".stoptask") && !stop_answers {
+            Reply::Hang
+        } else {
+            http(
+                "200 OK",
+                &[("Content-Type", "application/x-amz-json-1.1")],
+                r#"{"task": {"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/c/0a1b2c", "lastStatus": "STOPPED"}}"#,
+            )
+        }
+    })
+}
+
+fn seen(ep: &Endpoint, target: &str) -> bool {
+    ep.seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|h| h.to_ascii_lowercase().contains(target))
+}
+
+/// Waits (bounded) until `cond` holds.
+fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
+    let began = Instant::now();
+    while !cond() {
+        assert!(
+            began.elapsed() < Duration::from_secs(secs),
+            "{what} did not happen within {secs} s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Starts `asl run` on one `ecs:runTask.sync` state against `ep`, and waits until it has
+/// started the task.
+#[cfg(unix)]
+fn start_sync_run(name: &str, ep: &Endpoint) -> std::process::Child {
+    let d = scratch(name);
+    std::fs::write(
+        d.join("m.asl.json"),
+        machine(&format!("{ECS}.sync"), ECS_PARAMS),
+    )
+    .unwrap();
+    let empty = d.join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let child = Command::new(ASL)
+        .args(["run", "m.asl.json", "--aws-all", "--endpoint-url", &ep.url])
+        .args([
+            "--region",
+            "us-east-1",
+            "--result-format",
+            "json",
+            "--clock",
+            "real",
+        ])
+        .args(["--ecs-poll-ms", "600000", "--aws-timeout", "30"])
+        .current_dir(&d)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "AKIAFAULTTEST")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("RunTask", 20, || seen(ep, ".runtask"));
+    // The answer is on its way; give asl a moment to read it and track the task.
+    std::thread::sleep(Duration::from_millis(300));
+    child
+}
+
+#[cfg(unix)]
+fn signal(child: &std::process::Child, sig: libc::c_int) {
+    // SAFETY: sending a signal to a child process this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, sig);
+    }
+}
+
+#[cfg(unix)]
+fn wait_exit(mut child: std::process::Child, secs: u64) -> Output {
+    let began = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if began.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("asl did not end within {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_running_ecs_task_and_aborts() {
+    let ep = ecs_with_a_running_task(true);
+    let child = start_sync_run("sigterm-stop", &ep);
+    signal(&child, libc::SIGTERM);
+    let o = wait_exit(child, 30);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "ABORTED", "{v}");
+    assert!(seen(&ep, ".stoptask"), "no StopTask call");
+    assert!(
+        stderr.contains("stopped ECS task arn:aws:ecs:us-east-1:123456789012:task/c/0a1b2c"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_signal_does_not_wait_for_a_stop_task_that_hangs() {
+    let ep = ecs_with_a_running_task(false);
+    let child = start_sync_run("sigterm-twice", &ep);
+    signal(&child, libc::SIGTERM);
+    wait_for("StopTask", 20, || seen(&ep, ".stoptask"));
+    let again = Instant::now();
+    signal(&child, libc::SIGTERM);
+    let o = wait_exit(child, 20);
+    // Well before the 30 s the StopTask call could take.
+    assert!(
+        again.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        again.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "ABORTED", "{v}");
+    assert!(stderr.contains("not waiting for StopTask"), "{stderr}");
 }

@@ -800,10 +800,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             let outcome = engine::run(&machine, input, opts).await;
             // An execution that ended early (Ctrl-C, a fault) may leave ECS tasks running.
             if let Some(ecs) = &ecs {
-                ecs.stop_outstanding().await;
                 let succeeded = matches!(&outcome, Ok(o) if o.status == engine::Status::Succeeded);
-                if !succeeded {
-                    ecs.stop_callback_tasks().await;
+                let cleanup = async {
+                    ecs.stop_outstanding().await;
+                    if !succeeded {
+                        ecs.stop_callback_tasks().await;
+                    }
+                };
+                // StopTask calls are bounded (--aws-timeout), but whoever signals twice does
+                // not want to wait for them.
+                tokio::select! {
+                    () = cleanup => {}
+                    why = engine::stop_signal() => eprintln!(
+                        "asl: {why} while stopping ECS tasks: not waiting for StopTask; tasks of this run may still be running"
+                    ),
                 }
             }
             outcome
