@@ -405,7 +405,13 @@ fn malformed_and_truncated_answers_are_client_errors_a_catch_sees() {
 fn ecs_with_a_running_task(stop_answers: bool) -> Endpoint {
     serve_with(move |head| {
         let target = head.to_ascii_lowercase();
-        if target.contains(".runtask") {
+        if target.contains(".describetasks") {
+            http(
+                "400 Bad Request",
+                &[("Content-Type", "application/x-amz-json-1.1")],
+                r#"{"__type":"AccessDeniedException","message":"not allowed to describe"}"#,
+            )
+        } else if target.contains(".runtask") {
             http(
                 "200 OK",
                 &[("Content-Type", "application/x-amz-json-1.1")],
@@ -545,4 +551,27 @@ fn a_second_signal_does_not_wait_for_a_stop_task_that_hangs() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["status"], "ABORTED", "{v}");
     assert!(stderr.contains("not waiting for StopTask"), "{stderr}");
+}
+
+#[test]
+fn a_sync_task_whose_describe_fails_is_stopped_and_the_error_caught() {
+    let ep = ecs_with_a_running_task(true);
+    let (o, took, _) = run_against(
+        "describe-fails",
+        &machine(&format!("{ECS}.sync"), ECS_PARAMS),
+        &ep.url,
+        &["--ecs-poll-ms", "20"],
+    );
+    assert_eq!(
+        caught(&o),
+        (
+            "ECS.AccessDeniedException".to_string(),
+            "not allowed to describe".to_string()
+        )
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    // The task may still run: asl stopped it rather than forget it.
+    assert!(seen(&ep, ".stoptask"), "no StopTask call");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("stopped ECS task"), "{stderr}");
 }

@@ -7,7 +7,7 @@
 //! fails with `States.TaskFailed` and the described task as cause, like Step Functions.
 //!
 //! Started tasks are tracked until they stop. A `.sync` state that ends early (TimeoutSeconds,
-//! a failed sibling branch) gets `StopTask` at once; whatever is still running when the run
+//! a failed sibling branch, a DescribeTasks call that failed) gets `StopTask` at once; whatever is still running when the run
 //! ends (Ctrl-C) is stopped by [`EcsRunner::stop_outstanding`]. Both say so on stderr.
 
 use super::client::{ApiError, EcsApi, EcsTask};
@@ -144,13 +144,24 @@ impl EcsRunner {
             .iter()
             .map(|t| self.wait_stopped(cluster.clone(), t.arn.clone()));
         let stopped = futures::future::join_all(waits).await;
-        // Seen stopped (or lost): nothing left to stop.
-        for arn in guard.arns.drain(..) {
-            self.lock_outstanding().remove(&arn);
-        }
+        // A task seen stopped needs no StopTask. One whose wait failed (DescribeTasks refused
+        // or timed out) may still run: it stays with the guard, which stops it.
         let mut done = Vec::new();
-        for s in stopped {
-            done.push(s?);
+        let mut failed = None;
+        for (arn, s) in std::mem::take(&mut guard.arns).into_iter().zip(stopped) {
+            match s {
+                Ok(t) => {
+                    self.lock_outstanding().remove(&arn);
+                    done.push(t);
+                }
+                Err(e) => {
+                    guard.arns.push(arn);
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         for t in &done {
             if !self.succeeded(t).await {
