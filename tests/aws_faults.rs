@@ -27,6 +27,8 @@ enum Reply {
     Hang,
     /// Write these bytes, then close.
     Raw(Vec<u8>),
+    /// Wait, then write these bytes and close.
+    Later(Duration, Vec<u8>),
 }
 
 fn http(status: &str, headers: &[(&str, &str)], body: &str) -> Reply {
@@ -67,6 +69,13 @@ fn serve_with(reply: impl Fn(&str) -> Reply + Send + 'static) -> Endpoint {
             n.fetch_add(1, Ordering::SeqCst);
             match &answer {
                 Reply::Hang => held.push(stream),
+                Reply::Later(after, bytes) => {
+                    let (after, bytes) = (*after, bytes.clone());
+                    std::thread::spawn(move || {
+                        std::thread::sleep(after);
+                        let _ = stream.write_all(&bytes);
+                    });
+                }
                 Reply::Raw(bytes) => {
                     let _ = stream.write_all(bytes);
                     let _ = stream.flush();
@@ -403,6 +412,10 @@ fn malformed_and_truncated_answers_are_client_errors_a_catch_sees() {
 /// An ECS endpoint that starts one task on RunTask (and never reports it stopped) and answers
 /// StopTask, or never answers it.
 fn ecs_with_a_running_task(stop_answers: bool) -> Endpoint {
+    ecs_answering_run_task_after(Duration::ZERO, stop_answers)
+}
+
+fn ecs_answering_run_task_after(delay: Duration, stop_answers: bool) -> Endpoint {
     serve_with(move |head| {
         let target = head.to_ascii_lowercase();
         if target.contains(".describetasks") {
@@ -412,11 +425,15 @@ fn ecs_with_a_running_task(stop_answers: bool) -> Endpoint {
                 r#"{"__type":"AccessDeniedException","message":"not allowed to describe"}"#,
             )
         } else if target.contains(".runtask") {
-            http(
+            let answer = http(
                 "200 OK",
                 &[("Content-Type", "application/x-amz-json-1.1")],
                 r#"{"tasks": [{"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/c/0a1b2c", "lastStatus": "PENDING", "desiredStatus": "RUNNING"}], "failures": []}"#,
-            )
+            );
+            match answer {
+                Reply::Raw(bytes) if !delay.is_zero() => Reply::Later(delay, bytes),
+                other => other,
+            }
         } else if target.contains(".stoptask") && !stop_answers {
             Reply::Hang
         } else {
@@ -485,8 +502,6 @@ fn start_sync_run(name: &str, ep: &Endpoint) -> std::process::Child {
         .spawn()
         .unwrap();
     wait_for("RunTask", 20, || seen(ep, ".runtask"));
-    // The answer is on its way; give asl a moment to read it and track the task.
-    std::thread::sleep(Duration::from_millis(300));
     child
 }
 
@@ -516,6 +531,8 @@ fn wait_exit(mut child: std::process::Child, secs: u64) -> Output {
 fn sigterm_stops_the_running_ecs_task_and_aborts() {
     let ep = ecs_with_a_running_task(true);
     let child = start_sync_run("sigterm-stop", &ep);
+    // The answer is on its way; give asl a moment to read it.
+    std::thread::sleep(Duration::from_millis(300));
     signal(&child, libc::SIGTERM);
     let o = wait_exit(child, 30);
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -535,6 +552,7 @@ fn sigterm_stops_the_running_ecs_task_and_aborts() {
 fn a_second_signal_does_not_wait_for_a_stop_task_that_hangs() {
     let ep = ecs_with_a_running_task(false);
     let child = start_sync_run("sigterm-twice", &ep);
+    std::thread::sleep(Duration::from_millis(300));
     signal(&child, libc::SIGTERM);
     wait_for("StopTask", 20, || seen(&ep, ".stoptask"));
     let again = Instant::now();
@@ -574,4 +592,22 @@ fn a_sync_task_whose_describe_fails_is_stopped_and_the_error_caught() {
     assert!(seen(&ep, ".stoptask"), "no StopTask call");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("stopped ECS task"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_task_started_while_the_run_is_aborted_is_stopped_too() {
+    // SIGTERM arrives while RunTask is under way; its answer comes after.
+    let ep = ecs_answering_run_task_after(Duration::from_millis(1500), true);
+    let child = start_sync_run("sigterm-mid-run-task", &ep);
+    signal(&child, libc::SIGTERM);
+    let o = wait_exit(child, 30);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "ABORTED", "{v}");
+    assert!(
+        seen(&ep, ".stoptask"),
+        "the task started by the aborted RunTask was left running: {stderr}"
+    );
 }
