@@ -741,3 +741,41 @@ fn the_callback_endpoint_answers_abuse_with_errors_and_keeps_serving() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_callback_endpoint_survives_running_out_of_file_descriptors() {
+    let d = scratch("callback-fds");
+    write(&d, "m.asl.json", &WAIT.replace("HEARTBEAT", ""));
+    // asl with at most 32 open files: the connections below exhaust them.
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(
+            "ulimit -n 32 && exec \"$0\" run m.asl.json --local 'Approve=printf %s \"$ASL_CALLBACK_ENDPOINT\" > endpoint.tmp && mv endpoint.tmp endpoint; printf %s \"$ASL_TASK_TOKEN\" > token.tmp && mv token.tmp token'",
+        )
+        .arg(ASL)
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let endpoint = read_when_there(&d.join("endpoint"));
+    let token = read_when_there(&d.join("token"));
+    let addr = endpoint.trim_start_matches("http://");
+    let idle: Vec<_> = (0..60)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // The idle clients leave; asl must notice and serve again.
+    drop(idle);
+    let ok = serde_json::json!({"taskToken": token, "output": "{\"served\": true}"}).to_string();
+    let addr_req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSStepFunctions.SendTaskSuccess\r\nContent-Length: {}\r\n\r\n{ok}",
+        ok.len()
+    );
+    assert_eq!(raw(&endpoint, addr_req.as_bytes()), "HTTP/1.1 200 OK");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "{\"served\":true}\n");
+}

@@ -78,6 +78,9 @@ impl CallbackServer {
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
+                    // Out of file descriptors (clients holding connections open), say: accept
+                    // fails until some close; wait a little rather than retry in a tight loop.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 };
                 let tokens = Arc::clone(&tokens);
