@@ -505,7 +505,7 @@ fn stop_with(signal: libc::c_int, name: &str) {
             "--clock",
             "real",
             "--local",
-            "Work=(sleep 3; touch survived) & echo started > started; sleep 30",
+            "Work=(sleep 3; touch survived) & echo $! > pids; sleep 300 & echo $! >> pids; echo $$ >> pids; echo started > started; wait",
         ])
         .current_dir(&d)
         .stdin(Stdio::null())
@@ -537,11 +537,41 @@ fn stop_with(signal: libc::c_int, name: &str) {
     assert_eq!(status.code(), Some(1), "{out}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["status"], "ABORTED", "{v}");
+    // No process of the command's group is left: not the shell, not its children.
+    let pids = std::fs::read_to_string(d.join("pids")).unwrap();
+    assert_eq!(pids.lines().count(), 3, "{pids}");
+    for pid in pids.lines() {
+        // SIGKILL was sent before; dying takes the kernel a moment.
+        let sent = Instant::now();
+        while alive(pid) {
+            assert!(
+                sent.elapsed() < Duration::from_secs(2),
+                "process {pid} of the command outlived the aborted run"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
     std::thread::sleep(Duration::from_millis(3500));
     assert!(
         !d.join("survived").exists(),
         "a process of the command outlived the aborted run"
     );
+}
+
+/// Whether `pid` names a live process; a zombie (dead, waiting to be reaped) is not.
+#[cfg(unix)]
+fn alive(pid: &str) -> bool {
+    let Ok(pid) = pid.trim().parse::<libc::pid_t>() else {
+        panic!("`{pid}` is not a pid");
+    };
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.split_whitespace().next());
+        return !matches!(state, Some("Z" | "X"));
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
 }
 
 #[cfg(unix)]
@@ -618,4 +648,134 @@ fn a_command_that_prints_non_json_or_crashes_fails_the_task() {
             "{v}"
         );
     }
+}
+
+/// Sends raw bytes to the callback endpoint and returns its status line ("" if it closed
+/// without answering).
+fn raw(endpoint: &str, bytes: &[u8]) -> String {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let _ = s.write_all(bytes);
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    text(&resp).lines().next().unwrap_or("").to_string()
+}
+
+#[test]
+fn the_callback_endpoint_answers_abuse_with_errors_and_keeps_serving() {
+    let d = scratch("callback-abuse");
+    let child = start_waiting(&d, "", &[]);
+    let endpoint = read_when_there(&d.join("endpoint"));
+    let token = read_when_there(&d.join("token"));
+    let marker = "abuse-marker-7f3a";
+    // Malformed JSON, a body that is not an object, a missing token.
+    for body in [
+        format!("{{\"taskToken\": \"{token}\", {marker}"),
+        format!("[\"{marker}\"]"),
+        format!("{{\"output\": \"{marker}\"}}"),
+    ] {
+        let (st, b) = call(&endpoint, "SendTaskSuccess", &body);
+        assert_eq!(st, "HTTP/1.1 400 Bad Request", "{body}: {b}");
+        assert!(
+            b.contains("SerializationException") || b.contains("ValidationException"),
+            "{b}"
+        );
+    }
+    // Forged tokens: well-formed but unknown, and not a token at all.
+    let forged = format!("{{\"taskToken\":\"{}\",\"output\":\"1\"}}", "A".repeat(64));
+    let (_, b) = call(&endpoint, "SendTaskSuccess", &forged);
+    assert!(b.contains("#TaskDoesNotExist"), "{b}");
+    let (_, b) = call(
+        &endpoint,
+        "SendTaskSuccess",
+        "{\"taskToken\":\"not a token!\",\"output\":\"1\"}",
+    );
+    assert!(b.contains("#InvalidToken"), "{b}");
+    // An output that is not JSON, and one longer than AWS's 256 KiB: refused, token still open.
+    let bad = serde_json::json!({"taskToken": token, "output": marker}).to_string();
+    let (_, b) = call(&endpoint, "SendTaskSuccess", &bad);
+    assert!(b.contains("#InvalidOutput"), "{b}");
+    let big = serde_json::json!({"taskToken": token, "output": format!("\"{}\"", "x".repeat(300 * 1024))}).to_string();
+    let (st, b) = call(&endpoint, "SendTaskSuccess", &big);
+    assert_eq!(st, "HTTP/1.1 400 Bad Request");
+    assert!(b.contains("#ValidationException"), "{b}");
+    // A body announced too large is refused before it is read.
+    let addr = endpoint.trim_start_matches("http://");
+    let st = raw(
+        &endpoint,
+        format!("POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSStepFunctions.SendTaskSuccess\r\nContent-Length: 50000000\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(st, "HTTP/1.1 413 Payload Too Large");
+    // Other methods, other operations, garbage, and a client that says nothing.
+    assert_eq!(
+        raw(
+            &endpoint,
+            format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()
+        ),
+        "HTTP/1.1 405 Method Not Allowed"
+    );
+    let (st, b) = call(&endpoint, "StartExecution", "{}");
+    assert_eq!(st, "HTTP/1.1 400 Bad Request");
+    assert!(b.contains("UnknownOperationException"), "{b}");
+    assert!(raw(&endpoint, b"\x00\x01\xff garbage\r\n\r\n").starts_with("HTTP/1.1 4"));
+    // A head that never ends gets 408 after the endpoint's 10 s.
+    assert_eq!(
+        raw(&endpoint, b"POST / HTTP/1.1\r\n"),
+        "HTTP/1.1 408 Request Timeout"
+    );
+    let silent = std::net::TcpStream::connect(addr).unwrap();
+    // The real answer still completes the state (a second answer for a token is refused:
+    // src/handlers/callback/tokens.rs pins it, the run has ended by then).
+    let ok = serde_json::json!({"taskToken": token, "output": "{\"approved\": true}"}).to_string();
+    assert_eq!(call(&endpoint, "SendTaskSuccess", &ok).0, "HTTP/1.1 200 OK");
+    let o = child.wait_with_output().unwrap();
+    drop(silent);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "{\"approved\":true}\n");
+    let stderr = text(&o.stderr);
+    assert!(!stderr.contains(&token), "the token was printed: {stderr}");
+    assert!(
+        !stderr.contains(marker),
+        "a request body was printed: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_callback_endpoint_survives_running_out_of_file_descriptors() {
+    let d = scratch("callback-fds");
+    write(&d, "m.asl.json", &WAIT.replace("HEARTBEAT", ""));
+    // asl with at most 32 open files: the connections below exhaust them.
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(
+            "ulimit -n 32 && exec \"$0\" run m.asl.json --local 'Approve=printf %s \"$ASL_CALLBACK_ENDPOINT\" > endpoint.tmp && mv endpoint.tmp endpoint; printf %s \"$ASL_TASK_TOKEN\" > token.tmp && mv token.tmp token'",
+        )
+        .arg(ASL)
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let endpoint = read_when_there(&d.join("endpoint"));
+    let token = read_when_there(&d.join("token"));
+    let addr = endpoint.trim_start_matches("http://");
+    let idle: Vec<_> = (0..60)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // The idle clients leave; asl must notice and serve again.
+    drop(idle);
+    let ok = serde_json::json!({"taskToken": token, "output": "{\"served\": true}"}).to_string();
+    let addr_req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: AWSStepFunctions.SendTaskSuccess\r\nContent-Length: {}\r\n\r\n{ok}",
+        ok.len()
+    );
+    assert_eq!(raw(&endpoint, addr_req.as_bytes()), "HTTP/1.1 200 OK");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "{\"served\":true}\n");
 }

@@ -149,6 +149,7 @@ fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
         profile: None,
         region: Some("us-east-1".into()),
         endpoint_url: Some(ep.clone()),
+        ..SdkSettings::default()
     }));
     let runner = EcsRunner::new(
         ecs,
@@ -186,4 +187,148 @@ fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
     let calls = runner.describe_calls();
     eprintln!("DescribeTasks calls for 100 tasks: {calls}");
     assert!((4..=8).contains(&calls), "{calls} DescribeTasks calls");
+}
+
+fn ecs_client(endpoint: &str) -> aws_sdk_ecs::Client {
+    let conf = rt().block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .load(),
+    );
+    aws_sdk_ecs::Client::new(&conf)
+}
+
+/// The ARNs of the cluster's tasks with this desired status. ListTasks, unlike DescribeTasks,
+/// does not move moto's tasks along their lifecycle.
+fn tasks_desired(ecs: &aws_sdk_ecs::Client, cluster: &str, status: &str) -> Vec<String> {
+    let mut arns = rt()
+        .block_on(
+            ecs.list_tasks()
+                .cluster(cluster)
+                .desired_status(status.into())
+                .send(),
+        )
+        .unwrap()
+        .task_arns()
+        .to_vec();
+    arns.sort();
+    arns
+}
+
+/// Starts `asl run` on a Parallel of two `ecs:runTask.sync` branches, waits until moto has
+/// both tasks running, sends `signal` to asl and checks that the run ends ABORTED and that
+/// asl called StopTask for each task (moto keeps StopTask's reason).
+#[cfg(unix)]
+fn stop_ecs_tasks_with(signal: libc::c_int, cluster: &str) {
+    use std::time::Instant;
+    let Some(ep) = endpoint() else { return };
+    rt().block_on(ecs_setup(&ep, cluster));
+    let ecs = ecs_client(&ep);
+    let (subnet, sg) = network();
+    let branch = |name: &str| {
+        json!({"StartAt": name, "States": {name: {"Type": "Task",
+            "Resource": "arn:aws:states:::ecs:runTask.sync",
+            "Parameters": {"Cluster": cluster, "TaskDefinition": "process-chunk", "LaunchType": "FARGATE",
+              "NetworkConfiguration": {"AwsvpcConfiguration": {"Subnets": [&subnet], "SecurityGroups": [&sg]}}},
+            "End": true}}})
+    };
+    let def = json!({"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true,
+        "Branches": [branch("First"), branch("Second")]}}});
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{cluster}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let def_path = dir.join("m.asl.json");
+    std::fs::write(&def_path, def.to_string()).unwrap();
+    let mut child = Command::new(ASL)
+        .args([
+            "run",
+            def_path.to_str().unwrap(),
+            "--aws-all",
+            "--endpoint-url",
+            &ep,
+        ])
+        .args([
+            "--region",
+            "us-east-1",
+            "--result-format",
+            "json",
+            "--clock",
+            "real",
+        ])
+        // asl must not poll while the test looks: moto moves a task on with each describe.
+        .args(["--ecs-poll-ms", "600000"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    let running = loop {
+        let arns = tasks_desired(&ecs, cluster, "RUNNING");
+        if arns.len() == 2 {
+            break arns;
+        }
+        if began.elapsed() > Duration::from_secs(30) || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let o = child.wait_with_output().unwrap();
+            panic!(
+                "the two tasks never ran ({arns:?}): {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // SAFETY: sending a signal to a child process this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, signal);
+    }
+    let stopped_at = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if stopped_at.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("asl did not end within 30 s of the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "ABORTED", "{v}");
+    assert_eq!(
+        tasks_desired(&ecs, cluster, "RUNNING"),
+        Vec::<String>::new()
+    );
+    assert_eq!(tasks_desired(&ecs, cluster, "STOPPED"), running);
+    let described = rt()
+        .block_on(
+            ecs.describe_tasks()
+                .cluster(cluster)
+                .set_tasks(Some(running.clone()))
+                .send(),
+        )
+        .unwrap();
+    for t in described.tasks() {
+        assert_eq!(t.desired_status(), Some("STOPPED"));
+        let reason = t.stopped_reason().unwrap_or_default();
+        assert!(reason.starts_with("asl: "), "stopped reason `{reason}`");
+    }
+    for arn in &running {
+        assert!(
+            stderr.contains(&format!("stopped ECS task {arn}")),
+            "{stderr}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_aborts_the_run_and_stops_its_running_ecs_tasks() {
+    stop_ecs_tasks_with(libc::SIGTERM, "sigterm-cluster");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_aborts_the_run_and_stops_its_running_ecs_tasks() {
+    stop_ecs_tasks_with(libc::SIGINT, "sigint-cluster");
 }

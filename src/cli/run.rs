@@ -48,6 +48,8 @@ on the local endpoint printed on stderr (SendTaskSuccess/Failure/Heartbeat). See
 Output: with --result-format output (the default) the execution's output JSON goes to stdout
 and exit code 0; a failed execution prints its error and cause to stderr and exits 1. With
 --result-format json, stdout gets {\"status\", \"output\", \"error\", \"cause\"} either way.
+Ctrl-C, SIGTERM and SIGHUP abort the run (status ABORTED, exit 1) after stopping the ECS tasks
+and killing the local commands it started.
 Exit code 2: a usage error, an unreadable or malformed file, an invalid definition, mock file
 or handler configuration.";
 
@@ -168,6 +170,11 @@ pub struct RunArgs {
     /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`).
     #[arg(long, value_name = "DIR")]
     pub s3_root: Option<PathBuf>,
+    /// Give up on an AWS call, retries included, after SECONDS: the state then fails with
+    /// `Lambda.ClientExecutionTimeoutException` / `ECS.ClientExecutionTimeoutException`
+    /// (default: 60 for ECS, 930 for Lambda, whose functions may run 15 minutes).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub aws_timeout: Option<u64>,
     /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
     #[arg(long, value_name = "MS", hide = true)]
     pub ecs_poll_ms: Option<u64>,
@@ -689,6 +696,7 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
         profile: args.profile.clone(),
         region: args.region.clone(),
         endpoint_url: args.endpoint_url.clone(),
+        timeout: args.aws_timeout.map(std::time::Duration::from_secs),
     };
     let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
     let policy = match args.ecs_poll_ms {
@@ -790,10 +798,20 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             let outcome = engine::run(&machine, input, opts).await;
             // An execution that ended early (Ctrl-C, a fault) may leave ECS tasks running.
             if let Some(ecs) = &ecs {
-                ecs.stop_outstanding().await;
                 let succeeded = matches!(&outcome, Ok(o) if o.status == engine::Status::Succeeded);
-                if !succeeded {
-                    ecs.stop_callback_tasks().await;
+                let cleanup = async {
+                    ecs.stop_outstanding().await;
+                    if !succeeded {
+                        ecs.stop_callback_tasks().await;
+                    }
+                };
+                // StopTask calls are bounded (--aws-timeout), but whoever signals twice does
+                // not want to wait for them.
+                tokio::select! {
+                    () = cleanup => {}
+                    why = engine::stop_signal() => eprintln!(
+                        "asl: {why} while stopping ECS tasks: not waiting for StopTask; tasks of this run may still be running"
+                    ),
                 }
             }
             outcome

@@ -391,6 +391,7 @@ fn aws_handler(args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
         profile: args.profile.clone(),
         region: None,
         endpoint_url: args.endpoint_url.clone(),
+        ..SdkSettings::default()
     };
     let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
     Ok(Arc::new(AwsHandler::new(

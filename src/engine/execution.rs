@@ -123,7 +123,7 @@ impl Outcome {
 /// Waits for a signal that asks the run to stop: Ctrl-C (SIGINT), and on Unix SIGTERM (what
 /// CI runners, Docker and Kubernetes send to cancel a job) and SIGHUP (a closed terminal).
 /// The run then ends ABORTED and its handlers stop what they started.
-async fn stop_signal() -> &'static str {
+pub(crate) async fn stop_signal() -> &'static str {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

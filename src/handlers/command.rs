@@ -15,7 +15,9 @@
 //!   resources `ASL_TASK_TOKEN` and `ASL_CALLBACK_ENDPOINT`.
 //!
 //! The program runs in its own process group: when the task is abandoned (TimeoutSeconds, a
-//! failed sibling branch, Ctrl-C) the future is dropped and the whole group gets SIGKILL.
+//! failed sibling branch, Ctrl-C, SIGTERM) the future is dropped and the whole group gets
+//! SIGKILL; when the program exits, whatever it left running in its group gets SIGKILL too,
+//! so a background child neither outlives the task nor keeps it waiting on stdout.
 //! A program that cannot be started is a configuration fault, not a task failure: no Catch
 //! can hide it.
 //!
@@ -119,7 +121,8 @@ impl CommandHandler {
             ))
         })?;
         // Kills the whole group if this future is dropped before the program ends.
-        let mut group = GroupGuard(child.id());
+        let pid = child.id();
+        let mut group = GroupGuard(pid);
         let input = format!("{}\n", request.input);
         let mut stdin = child.stdin.take();
         let mut stdout = child.stdout.take();
@@ -138,7 +141,7 @@ impl CommandHandler {
                 let _ = s.take(STDOUT_CAP + 1).read_to_end(&mut buf).await;
             }
             if buf.len() as u64 > STDOUT_CAP {
-                kill_group(child.id());
+                kill_group(pid);
             }
             buf
         };
@@ -159,11 +162,17 @@ impl CommandHandler {
             }
             buf
         };
-        let ((), out, err) = tokio::join!(write, read_out, read_err);
+        // When the program ends, what it left running in its group ends too: a background
+        // child would otherwise hold stdout open and the task would wait for it.
+        let exited = async {
+            let status = child.wait().await;
+            kill_group(pid);
+            status
+        };
+        let (((), out, err), status) =
+            tokio::join!(async { tokio::join!(write, read_out, read_err) }, exited);
+        group.0 = None;
         if out.len() as u64 > STDOUT_CAP {
-            group.0 = None;
-            kill_group(child.id());
-            let _ = child.wait().await;
             return Err(TaskError::Failed(Failure::new(
                 "States.DataLimitExceeded",
                 format!(
@@ -174,14 +183,13 @@ impl CommandHandler {
                 ),
             )));
         }
-        let status = child.wait().await.map_err(|e| {
+        let status = status.map_err(|e| {
             Fault::new(format!(
                 "cannot wait for the command `{}` of state `{}`: {e}",
                 spec.shown(),
                 request.state_name
             ))
         })?;
-        group.0 = None;
         interpret(status.code(), &out, &err).map_err(TaskError::Failed)
     }
 }
@@ -375,6 +383,49 @@ mod tests {
             Err(TaskError::Fault(f)) => assert!(f.message.contains("cannot start"), "{f}"),
             other => panic!("expected a fault, got {other:?}"),
         }
+    }
+
+    /// Whether `pid` names a live process (a zombie is dead: it only waits to be reaped).
+    #[cfg(target_os = "linux")]
+    fn alive(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().next().map(str::to_string))
+            })
+            .is_some_and(|state| state != "Z" && state != "X")
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_background_child_neither_outlives_the_command_nor_delays_its_result() {
+        use std::time::{Duration, Instant};
+        let dir = std::env::temp_dir().join(format!("asl-cmd-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pidfile = dir.join("pid");
+        let h = sh(&format!(
+            "sleep 30 & echo $! > '{}'; echo 1",
+            pidfile.display()
+        ));
+        let started = Instant::now();
+        assert_eq!(block(h.invoke(request(json!({})))).unwrap(), json!(1));
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        // SIGKILL was sent before; dying takes the kernel a moment.
+        let sent = Instant::now();
+        while alive(&pid) {
+            assert!(
+                sent.elapsed() < Duration::from_secs(2),
+                "the background child {pid} outlived the command"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Process groups are a Unix notion; on Windows only the direct child is killed.

@@ -7,10 +7,10 @@
 //! fails with `States.TaskFailed` and the described task as cause, like Step Functions.
 //!
 //! Started tasks are tracked until they stop. A `.sync` state that ends early (TimeoutSeconds,
-//! a failed sibling branch) gets `StopTask` at once; whatever is still running when the run
+//! a failed sibling branch, a DescribeTasks call that failed) gets `StopTask` at once; whatever is still running when the run
 //! ends (Ctrl-C) is stopped by [`EcsRunner::stop_outstanding`]. Both say so on stderr.
 
-use super::client::{ApiError, EcsApi, EcsTask};
+use super::client::{ApiError, EcsApi, EcsTask, RunTaskResponse};
 use crate::definition::Pattern;
 use crate::engine::{Failure, Fault, TaskError, TaskRequest};
 use serde_json::{Value, json};
@@ -67,6 +67,9 @@ pub struct EcsRunner {
     /// their state, so they are stopped only when the execution does not succeed.
     callback_tasks: Mutex<HashMap<String, Started>>,
     stops: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// RunTask calls under way. Each runs as its own tokio task, so a state abandoned during
+    /// the call (Ctrl-C, TimeoutSeconds) still learns which tasks it started and stops them.
+    launches: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     essentials: Mutex<HashMap<String, Vec<String>>>,
     describe_calls: AtomicU64,
 }
@@ -80,6 +83,7 @@ impl EcsRunner {
             outstanding: Mutex::new(HashMap::new()),
             callback_tasks: Mutex::new(HashMap::new()),
             stops: Mutex::new(Vec::new()),
+            launches: Mutex::new(Vec::new()),
             essentials: Mutex::new(HashMap::new()),
             describe_calls: AtomicU64::new(0),
         })
@@ -96,31 +100,27 @@ impl EcsRunner {
             .get("Cluster")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let started = self.api.run_task(params).await.map_err(service_error)?;
+        let started = self
+            .launch(params, cluster.clone(), &request.state_name)
+            .await?;
         let output = json!({
             "Tasks": started.tasks.iter().map(|t| t.json.clone()).collect::<Vec<_>>(),
             "Failures": started.failures,
         });
-        let track = |into: &mut HashMap<String, Started>| {
+        // The launch tracked the tasks as outstanding; only `.sync` waits for them.
+        if request.resource.pattern != Pattern::Sync {
+            let mut out = self.lock_outstanding();
+            let mut callbacks = self
+                .callback_tasks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             for t in &started.tasks {
-                into.insert(
-                    t.arn.clone(),
-                    Started {
-                        cluster: cluster.clone(),
-                        state: request.state_name.clone(),
-                        since: std::time::Instant::now(),
-                        last_status: t.last_status.clone(),
-                    },
-                );
+                if let Some(s) = out.remove(&t.arn)
+                    && request.resource.pattern == Pattern::WaitForTaskToken
+                {
+                    callbacks.insert(t.arn.clone(), s);
+                }
             }
-        };
-        if request.resource.pattern == Pattern::WaitForTaskToken {
-            track(
-                &mut self
-                    .callback_tasks
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()),
-            );
         }
         if request.resource.pattern != Pattern::Sync {
             return Ok(output);
@@ -134,7 +134,6 @@ impl EcsRunner {
                 output.to_string(),
             )));
         }
-        track(&mut self.lock_outstanding());
         let mut guard = Guard {
             runner: Arc::clone(self),
             arns: started.tasks.iter().map(|t| t.arn.clone()).collect(),
@@ -144,13 +143,24 @@ impl EcsRunner {
             .iter()
             .map(|t| self.wait_stopped(cluster.clone(), t.arn.clone()));
         let stopped = futures::future::join_all(waits).await;
-        // Seen stopped (or lost): nothing left to stop.
-        for arn in guard.arns.drain(..) {
-            self.lock_outstanding().remove(&arn);
-        }
+        // A task seen stopped needs no StopTask. One whose wait failed (DescribeTasks refused
+        // or timed out) may still run: it stays with the guard, which stops it.
         let mut done = Vec::new();
-        for s in stopped {
-            done.push(s?);
+        let mut failed = None;
+        for (arn, s) in std::mem::take(&mut guard.arns).into_iter().zip(stopped) {
+            match s {
+                Ok(t) => {
+                    self.lock_outstanding().remove(&arn);
+                    done.push(t);
+                }
+                Err(e) => {
+                    guard.arns.push(arn);
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         for t in &done {
             if !self.succeeded(t).await {
@@ -164,6 +174,53 @@ impl EcsRunner {
             [one] => one.json.clone(),
             many => json!({"Tasks": many.iter().map(|t| t.json.clone()).collect::<Vec<_>>()}),
         })
+    }
+
+    /// Calls RunTask in a tokio task of its own and tracks what it started as outstanding
+    /// before answering: if the state is dropped meanwhile, the tasks are stopped at once.
+    async fn launch(
+        self: &Arc<Self>,
+        params: &Value,
+        cluster: Option<String>,
+        state: &str,
+    ) -> Result<RunTaskResponse, TaskError> {
+        let (tx, rx) = oneshot::channel();
+        let me = Arc::clone(self);
+        let params = params.clone();
+        let state = state.to_string();
+        let call = async move {
+            let answer = me.api.run_task(&params).await;
+            if let Ok(started) = &answer {
+                let mut out = me.lock_outstanding();
+                for t in &started.tasks {
+                    out.insert(
+                        t.arn.clone(),
+                        Started {
+                            cluster: cluster.clone(),
+                            state: state.clone(),
+                            since: std::time::Instant::now(),
+                            last_status: t.last_status.clone(),
+                        },
+                    );
+                }
+            }
+            if let Err(Ok(orphans)) = tx.send(answer) {
+                for t in &orphans.tasks {
+                    me.abandon(&t.arn);
+                }
+            }
+        };
+        {
+            let mut launches = self.launches.lock().unwrap_or_else(|p| p.into_inner());
+            launches.retain(|h| !h.is_finished());
+            launches.push(tokio::spawn(call));
+        }
+        match rx.await {
+            Ok(answer) => answer.map_err(service_error),
+            Err(_) => Err(TaskError::Fault(Fault::new(
+                "the ECS RunTask call ended without an answer",
+            ))),
+        }
     }
 
     /// Whether every essential container of a stopped task exited 0.
@@ -382,6 +439,16 @@ impl EcsRunner {
     /// Stops every started task not seen stopped (the run ended early), and waits for the
     /// stops already under way.
     pub async fn stop_outstanding(&self) {
+        // A RunTask still under way may yet start tasks: wait for it (it is bounded).
+        let launches: Vec<_> = self
+            .launches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
+        for h in launches {
+            let _ = h.await;
+        }
         let left: Vec<(String, Started)> = self.lock_outstanding().drain().collect();
         for (arn, s) in left {
             self.stop(&arn, s).await;

@@ -5,6 +5,15 @@
 //! never printed. ECS parameters arrive in Step Functions' PascalCase and are mapped field by
 //! field onto the `RunTask` request; a field `asl` does not map is refused (a fault), never
 //! silently dropped.
+//!
+//! Every call is bounded: a connection must open within [`CONNECT_TIMEOUT`], and a call with
+//! all the SDK's retries (3 attempts for throttling, 5xx and network errors) must end within
+//! [`SdkSettings::timeout`] (default [`ECS_TIMEOUT`]; [`LAMBDA_TIMEOUT`] for Lambda, whose
+//! functions may run 15 minutes). How a failed call is seen follows Step Functions: an
+//! answer of the service is `<Service>.<code>`; a call that timed out is
+//! `<Service>.ClientExecutionTimeoutException` and an answer that could not be read
+//! `<Service>.SdkClientException`, both catchable; a service that cannot be reached at all
+//! (connection refused, no such host, no credentials) is a fault that ends the run.
 
 use super::client::{
     ApiError, EcsApi, EcsContainer, EcsTask, InvokeRequest, InvokeResponse, LambdaApi,
@@ -14,6 +23,14 @@ use aws_sdk_ecs::types as ecs;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long opening a connection may take (the SDK's own default).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+/// The default bound of an ECS call, retries included.
+pub const ECS_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default bound of a Lambda `Invoke`, retries included: a function may run 15 minutes.
+pub const LAMBDA_TIMEOUT: Duration = Duration::from_secs(15 * 60 + 30);
 
 /// Where the SDK clients point.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +38,16 @@ pub struct SdkSettings {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// The bound of every call, retries included (`None`: [`ECS_TIMEOUT`] and
+    /// [`LAMBDA_TIMEOUT`]).
+    pub timeout: Option<Duration>,
+}
+
+fn timeouts(total: Duration) -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(total))
+        .operation_timeout(total)
+        .build()
 }
 
 /// Loads the SDK configuration and builds the Lambda and ECS clients.
@@ -36,29 +63,72 @@ pub async fn sdk_clients(s: &SdkSettings) -> (Arc<dyn LambdaApi>, Arc<dyn EcsApi
         loader = loader.endpoint_url(u);
     }
     let conf = loader.load().await;
+    let lambda = aws_sdk_lambda::config::Builder::from(&conf)
+        .timeout_config(timeouts(s.timeout.unwrap_or(LAMBDA_TIMEOUT)))
+        .build();
+    let ecs = aws_sdk_ecs::config::Builder::from(&conf)
+        .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)))
+        .build();
     (
-        Arc::new(SdkLambda(aws_sdk_lambda::Client::new(&conf))),
-        Arc::new(SdkEcs(aws_sdk_ecs::Client::new(&conf))),
+        Arc::new(SdkLambda(aws_sdk_lambda::Client::from_conf(lambda))),
+        Arc::new(SdkEcs(aws_sdk_ecs::Client::from_conf(ecs))),
     )
 }
 
-/// An SDK error as an [`ApiError`]: the service's code when it answered, else a local error.
-fn api_error<E, R>(e: aws_smithy_runtime_api_error::SdkError<E, R>, fallback: &str) -> ApiError
+/// An SDK error as an [`ApiError`]: the service's code when it answered (`fallback` when its
+/// answer names none, as a bare HTTP 500 does), `ClientExecutionTimeoutException` when the
+/// call ran out of time, `SdkClientException` when the answer could not be read, and a local
+/// error when the service was not reached.
+fn api_error<E>(
+    e: aws_smithy_runtime_api_error::SdkError<E, aws_sdk_lambda::config::http::HttpResponse>,
+    fallback: &str,
+) -> ApiError
 where
     E: aws_sdk_lambda::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    use aws_sdk_lambda::error::{DisplayErrorContext, SdkError};
+    use aws_sdk_lambda::error::SdkError;
     match &e {
         SdkError::ServiceError(se) => ApiError::service(
             se.err().code().unwrap_or(fallback),
             se.err()
                 .message()
                 .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(&e).to_string()),
+                .unwrap_or_else(|| causes(&e)),
         ),
-        _ => ApiError::local(DisplayErrorContext(&e).to_string()),
+        SdkError::TimeoutError(_) => ApiError::service(
+            "ClientExecutionTimeoutException",
+            "the call did not complete in time (see --aws-timeout)",
+        ),
+        // A server error whose body is not the service's error shape (a proxy's HTML page)
+        // is still the service failing.
+        SdkError::ResponseError(r) if r.raw().status().is_server_error() => ApiError::service(
+            fallback,
+            format!(
+                "HTTP {} without an error the SDK could read",
+                r.raw().status().as_u16()
+            ),
+        ),
+        SdkError::ResponseError(_) => ApiError::service(
+            "SdkClientException",
+            format!("the service's answer could not be read: {}", causes(&e)),
+        ),
+        _ => ApiError::local(causes(&e)),
     }
+}
+
+/// An error and its sources, each said once: `dispatch failure: io error: ... Connection
+/// refused (os error 111)`, without the SDK's debug dump of the same.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut next = e.source();
+    while let Some(s) = next {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        next = s.source();
+    }
+    parts.join(": ")
 }
 
 // The SDK crates re-export the same error type; name it once.

@@ -20,7 +20,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const MAX_HEAD: usize = 64 * 1024;
+/// A request body larger than this is refused (413) before it is read: the largest valid one,
+/// an `output` of 256 KiB in JSON escapes, fits.
 const MAX_BODY: usize = 1024 * 1024;
+/// How long a client may take to send its request; a silent one gets 408 and is closed.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// AWS's length limits of `SendTaskSuccess` / `SendTaskFailure` fields, in characters.
+const MAX_OUTPUT: usize = 262_144;
+const MAX_ERROR: usize = 256;
+const MAX_CAUSE: usize = 32_768;
 
 /// The callback endpoint of one run. Bound before the run (so its address can be printed);
 /// serving starts on first use, on the run's runtime.
@@ -70,6 +78,9 @@ impl CallbackServer {
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
+                    // Out of file descriptors (clients holding connections open), say: accept
+                    // fails until some close; wait a little rather than retry in a tight loop.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 };
                 let tokens = Arc::clone(&tokens);
@@ -83,7 +94,15 @@ impl CallbackServer {
 
 /// Reads one request, answers it, closes the connection.
 async fn serve(mut stream: TcpStream, tokens: &Tokens) -> std::io::Result<()> {
-    let (status, body, error_type) = match read_request(&mut stream).await? {
+    let request = tokio::time::timeout(REQUEST_TIMEOUT, read_request(&mut stream))
+        .await
+        .unwrap_or_else(|_| {
+            Ok(Err((
+                "408 Request Timeout",
+                "the request did not arrive in time".into(),
+            )))
+        })?;
+    let (status, body, error_type) = match request {
         Ok((target, body)) => handle(&target, &body, tokens),
         Err((status, msg)) => (status, json!({"message": msg}), None),
     };
@@ -212,6 +231,20 @@ fn handle(target: &str, body: &[u8], tokens: &Tokens) -> (&'static str, Value, O
             "1 validation error detected: Value null at 'taskToken' failed to satisfy constraint: Member must not be null",
         );
     };
+    for (field, max) in [
+        ("output", MAX_OUTPUT),
+        ("error", MAX_ERROR),
+        ("cause", MAX_CAUSE),
+    ] {
+        if str_field(field).is_some_and(|v| v.chars().count() > max) {
+            return error(
+                "ValidationException",
+                &format!(
+                    "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+                ),
+            );
+        }
+    }
     let cb = match op {
         "SendTaskSuccess" => {
             let Some(output) = str_field("output") else {
@@ -308,5 +341,46 @@ mod tests {
         assert_eq!(e.as_deref(), Some("InvalidToken"));
         let (_, _, e) = handle("AWSStepFunctions.StartExecution", b"{}", &t);
         assert_eq!(e.as_deref(), Some("UnknownOperationException"));
+    }
+
+    #[test]
+    fn fields_longer_than_aws_allows_are_refused_and_the_token_stays_open() {
+        let t = Tokens::new();
+        let mut r = t.register("tok");
+        let long = |n: usize| "x".repeat(n);
+        for (op, body) in [
+            (
+                "SendTaskSuccess",
+                json!({"taskToken": "tok", "output": format!("\"{}\"", long(MAX_OUTPUT))}),
+            ),
+            (
+                "SendTaskFailure",
+                json!({"taskToken": "tok", "error": long(MAX_ERROR + 1)}),
+            ),
+            (
+                "SendTaskFailure",
+                json!({"taskToken": "tok", "cause": long(MAX_CAUSE + 1)}),
+            ),
+        ] {
+            let (s, _, e) = handle(
+                &format!("AWSStepFunctions.{op}"),
+                body.to_string().as_bytes(),
+                &t,
+            );
+            assert_eq!(
+                (s, e.as_deref()),
+                ("400 Bad Request", Some("ValidationException")),
+                "{op}"
+            );
+        }
+        assert!(r.rx.try_recv().is_err());
+        let at_limit =
+            json!({"taskToken": "tok", "error": long(MAX_ERROR), "cause": long(MAX_CAUSE)});
+        let (s, _, _) = handle(
+            "AWSStepFunctions.SendTaskFailure",
+            at_limit.to_string().as_bytes(),
+            &t,
+        );
+        assert_eq!(s, "200 OK");
     }
 }
