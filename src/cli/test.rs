@@ -849,8 +849,9 @@ fn write_coverage_html(dir: &Path, coverage: &[(String, Coverage, usize)]) -> Re
         let diagram = crate::graph::Diagram::build(&machine, &raw);
         let overlay = super::overlay::coverage(cov, key);
         let page = crate::graph::html_with(&diagram, Some(&overlay));
-        let mut stem: String = key
-            .trim_start_matches("./")
+        // Named after the definition's file (and logical id), told apart when two share it.
+        let base = key.rsplit(['/', '\\']).next().unwrap_or(key);
+        let mut stem: String = base
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '-' || c == '.' {

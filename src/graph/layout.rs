@@ -911,13 +911,11 @@ mod tests {
     }
 
     #[test]
-    fn a_thousand_states_lay_out_quickly_without_overlaps() {
+    /// How fast is measured by `benches/hot_paths.rs` (docs/PERFORMANCE.md), not by a test.
+    fn a_thousand_states_lay_out_without_overlaps() {
         let def = big(1000);
         let d = diagram(&def);
-        let t = std::time::Instant::now();
         let l = layout(&d);
-        let took = t.elapsed();
-        assert!(took.as_secs_f64() < 5.0, "layout took {took:?}");
         assert_eq!(l.root.nodes.len(), 1002);
         check(&d.root, &l.root, "big");
     }
