@@ -48,3 +48,26 @@ if [ "$mermaid" = 1 ] && [ ! -f .cache/mermaid/node_modules/mermaid/dist/mermaid
   npm install --silent --no-audit --no-fund --prefix .cache/mermaid mermaid@11 >/dev/null
 fi
 [ "$install_only" = 1 ] && exit 0
+
+if [ ! -x "$asl" ]; then
+  echo "browser-tests: no binary at $asl (build it, or pass --asl PATH)" >&2
+  exit 2
+fi
+out=target/browser-tests
+rm -rf "$out"
+mkdir -p "$out/mermaid"
+s=asl-samples
+# An execution caught by its Catch (the inspector), a Map run, and the samples' coverage.
+"$asl" run "$s/task-retry-catch.asl.json" --input-file "$s/task-retry-catch.input.json" \
+  --mock-config "$s/task-retry-catch.mocks.json" --test-case Broken --graph "$out/inspector.html" >/dev/null
+"$asl" run "$s/pipeline.asl.json" --input-file "$s/pipeline.input.json" \
+  --mock-config "$s/pipeline.mocks.json" --test-case HappyPath --graph "$out/pipeline.html" >/dev/null
+"$asl" test "$s" --coverage-html "$out/coverage" 2>/dev/null
+args=("$out")
+if [ "$mermaid" = 1 ]; then
+  for f in "$s"/*.asl.json; do
+    "$asl" graph "$f" --format mermaid > "$out/mermaid/$(basename "$f" .asl.json).mmd"
+  done
+  args+=(--mermaid "$PWD/.cache/mermaid/node_modules/mermaid/dist/mermaid.min.js")
+fi
+"$venv/bin/python" scripts/browser-tests.py "${args[@]}"
