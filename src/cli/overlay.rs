@@ -110,7 +110,11 @@ pub fn execution(record: &Record, outcome: &Outcome, events: Vec<Value>) -> Over
             });
         }
         if retries > 0 {
-            badge.push(format!("↻{retries}"));
+            badge.push(if retries == 1 {
+                "1 retry".to_string()
+            } else {
+                format!("{retries} retries")
+            });
         }
         if let Some(f) = failed {
             badge.push(format!("✗ {}", shorten(&f.error, 40)));
