@@ -175,3 +175,77 @@ fn overlay_region(r: &mut Region, o: &Overlay) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::load_value;
+    use serde_json::json;
+
+    fn diagram() -> Diagram {
+        let def = json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "IsPresent": true, "Next": "T"}], "Default": "P"},
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "P"}], "End": true},
+            "P": {"Type": "Pass", "End": true}}});
+        let Some(m) = load_value(&def).machine else {
+            panic!("invalid test definition")
+        };
+        Diagram::build(&m, &def)
+    }
+
+    #[test]
+    fn an_execution_dims_what_it_did_not_follow_and_counts_the_rest() {
+        let mut o = Overlay::new(OverlayKind::Execution, "run");
+        o.count_edge("/States/C", EdgeKind::Rule(0), 1);
+        o.count_edge("/States/C", EdgeKind::Rule(0), 2);
+        o.count_edge("/States/T", EdgeKind::Catch(0), 0);
+        assert_eq!(
+            o.edge_mark("/States/C", EdgeKind::Rule(0)),
+            EdgeMark::Taken(3)
+        );
+        assert_eq!(o.edge_mark("/States/C", EdgeKind::Default), EdgeMark::Dim);
+        assert_eq!(o.edge_mark("/States/T", EdgeKind::Catch(0)), EdgeMark::Dim);
+        o.nodes.insert(
+            "/States/T".into(),
+            NodeOverlay {
+                mark: Mark::Caught,
+                badge: "×3".into(),
+                details: Vec::new(),
+            },
+        );
+        let d = diagram().overlaid(&o);
+        let labels: Vec<&str> = d.root.edges.iter().map(|e| e.label.as_str()).collect();
+        assert_eq!(
+            labels.iter().filter(|l| l.ends_with(" ×3")).count(),
+            1,
+            "{labels:?}"
+        );
+        assert!(labels.contains(&"Default"), "{labels:?}");
+        let t = d.all_nodes().into_iter().find(|n| n.name == "T").cloned();
+        assert_eq!(t.map(|n| n.tag()), Some("Task · ×3".to_string()));
+    }
+
+    #[test]
+    fn coverage_marks_counted_edges_uncovered_and_leaves_the_rest_plain() {
+        let mut o = Overlay::new(OverlayKind::Coverage, "cov");
+        o.count_edge("/States/C", EdgeKind::Default, 0);
+        o.count_edge("/States/C", EdgeKind::Rule(0), 4);
+        assert_eq!(
+            o.edge_mark("/States/C", EdgeKind::Default),
+            EdgeMark::Uncovered
+        );
+        assert_eq!(
+            o.edge_mark("/States/C", EdgeKind::Rule(0)),
+            EdgeMark::Taken(4)
+        );
+        assert_eq!(o.edge_mark("/States/P", EdgeKind::Next), EdgeMark::Plain);
+        let d = diagram().overlaid(&o);
+        let labels: Vec<&str> = d.root.edges.iter().map(|e| e.label.as_str()).collect();
+        assert!(labels.contains(&"Default ×0"), "{labels:?}");
+        assert!(
+            labels.contains(&""),
+            "edges to End stay unlabelled: {labels:?}"
+        );
+    }
+}
