@@ -67,8 +67,12 @@ def main():
         text = click_state(driver, "Refund")
         check('"refund": "refunded"' in text, "inspector: Refund's output shown")
         highlighted = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#events tr.hl")]
-        check(len(highlighted) == 2 and all("Refund" in r for r in highlighted),
+        check(len(highlighted) == 2 and all(r.endswith("Refund") for r in highlighted),
               f"inspector: Refund's events highlighted ({highlighted})")
+        click_state(driver, "CallService")
+        highlighted = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#events tr.hl")]
+        check(len(highlighted) == 5 and all(r.endswith("CallService") for r in highlighted),
+              f"inspector: CallService's events, its task's included, highlighted ({highlighted})")
         rows = driver.find_elements(By.CSS_SELECTOR, "#events tr.ev")
         check(len(rows) == 9, f"inspector: 9 events listed ({len(rows)})")
         rows[4].click()

@@ -164,14 +164,6 @@ fn count_edges(o: &mut Overlay, pointer: &str, v: &Visit) {
 
 fn visit_section(title: String, v: &Visit) -> Section {
     let mut fields = vec![("Input".to_string(), v.input.clone())];
-    for (i, call) in v.calls.iter().enumerate() {
-        let label = if v.calls.len() > 1 {
-            format!("Task call {} (parameters)", i + 1)
-        } else {
-            "Task call (parameters)".to_string()
-        };
-        fields.push((label, call.clone()));
-    }
     if !v.retries.is_empty() {
         let list: Vec<Value> = v
             .retries
@@ -210,6 +202,14 @@ fn visit_section(title: String, v: &Visit) -> Section {
     }
     if let Some(vars) = v.variables.as_ref().filter(|m| !m.is_empty()) {
         fields.push(("Variables".to_string(), Value::Object(vars.clone())));
+    }
+    for (i, call) in v.calls.iter().enumerate() {
+        let label = if v.calls.len() > 1 {
+            format!("Task call {} (parameters)", i + 1)
+        } else {
+            "Task call (parameters)".to_string()
+        };
+        fields.push((label, call.clone()));
     }
     Section { title, fields }
 }

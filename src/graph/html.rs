@@ -19,19 +19,19 @@ header .facts{color:#414d5c;font-size:13px;margin-top:2px}\
 .legend i{display:inline-block;width:11px;height:11px;border:2px solid;border-radius:3px;vertical-align:-2px;margin-right:3px}\
 .wrap{flex:1;display:flex;min-height:0}\
 main{flex:1;overflow:auto;padding:8px}\
-aside{width:400px;border-left:1px solid #d1d5db;overflow:auto;background:#fafafa;display:flex;flex-direction:column}\
-#details{padding:12px}\
+aside{width:420px;border-left:1px solid #d1d5db;background:#fafafa;display:flex;flex-direction:column;min-height:0}\
+#details{padding:12px;flex:1;overflow:auto}\
 aside h2{margin:0 0 4px;font-size:16px;word-break:break-word}\
 aside h3{margin:12px 0 4px;font-size:14px}\
 aside h4{margin:8px 0 2px;font-size:12px;color:#414d5c}\
 aside .type{color:#5f6b7a;margin-bottom:8px}\
 aside pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #e5e7eb;padding:8px;font-size:12px;margin:0}\
 aside .text{font-size:13px}\
-#events{border-top:1px solid #d1d5db;padding:8px 12px}\
+#events{border-top:1px solid #d1d5db;padding:8px 12px;flex:0 0 38%;overflow:auto}#events:empty{display:none}\
 #events table{border-collapse:collapse;width:100%;font-size:12px}\
 #events td,#events th{text-align:left;padding:2px 4px;border-bottom:1px solid #eee}\
 #events tr.ev{cursor:pointer}#events tr.ev:hover{background:#eef4fb}#events tr.hl{background:#fff3cd}\
-.node{cursor:pointer}.node.selected>rect:first-of-type,.node.selected>polygon{stroke-width:3.5;stroke:#ff9900}";
+.node{cursor:pointer}.node.selected>rect:first-of-type,.node.selected>polygon{stroke-width:3.5!important;stroke:#ff9900!important}";
 
 const SCRIPT: &str = r#"
 const states = JSON.parse(document.getElementById('asl-states').textContent);
@@ -88,9 +88,15 @@ if (events.length) {
   const head = el('tr');
   for (const h of ['#', 'type', 'state']) head.append(el('th', h));
   t.append(head);
+  // An event without a state name belongs to the state of the event it follows (Task
+  // events after their TaskStateEntered), as the console shows them.
+  const owner = {};
   events.forEach((ev, i) => {
     const r = el('tr', undefined, 'ev');
-    r.dataset.state = eventState(ev);
+    let name = eventState(ev);
+    if (!name && !ev.type.startsWith('Execution')) name = owner[ev.previousEventId] || '';
+    owner[ev.id] = name;
+    r.dataset.state = name;
     r.append(el('td', String(ev.id)), el('td', ev.type), el('td', r.dataset.state));
     r.addEventListener('click', () => showEvent(i));
     t.append(r);
