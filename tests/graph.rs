@@ -691,3 +691,30 @@ fn every_sample_coverage_page_is_drawn_cleanly_and_fully_covered() {
         );
     }
 }
+
+#[test]
+fn run_graph_marks_a_branch_stopped_by_its_failing_sibling() {
+    let def = temp("stopped.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 5, "End": true}}},
+            {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom"}}}], "End": true}}}"#,
+    );
+    let def = def.display().to_string();
+    // On the real clock the Wait is still waiting when the other branch fails.
+    let (_, code, svg) = run_drawn(&[def.as_str(), "--clock", "real"], "stopped.svg");
+    assert_eq!(code, Some(1));
+    let nodes = drawn_nodes(&svg);
+    assert!(
+        node(&nodes, "Slow").classes.contains("s-stopped"),
+        "{nodes:?}"
+    );
+    assert!(node(&nodes, "Boom").classes.contains("s-failed"));
+    let both = node(&nodes, "Both");
+    assert!(both.classes.contains("s-failed"));
+    assert!(
+        svg.contains(">Parallel · 2 branches, 1 failed · ✗ Boom</text>"),
+        "{svg}"
+    );
+}

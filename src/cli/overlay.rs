@@ -76,6 +76,8 @@ pub fn execution(record: &Record, outcome: &Outcome, events: Vec<Value>) -> Over
             Mark::Caught
         } else if retries > 0 {
             Mark::Retried
+        } else if visits.iter().all(|(_, v)| v.output.is_none()) {
+            Mark::Stopped
         } else {
             Mark::Succeeded
         };

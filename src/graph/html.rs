@@ -202,7 +202,7 @@ fn inert(v: &Value) -> String {
 fn legend(kind: OverlayKind) -> &'static str {
     match kind {
         OverlayKind::Execution => {
-            "<div class=\"legend\"><span><i style=\"border-color:#037f0c;background:#e9f7ea\"></i>succeeded</span><span><i style=\"border-color:#b2911c;background:#fffbe0\"></i>retried</span><span><i style=\"border-color:#e07700;background:#fff1e0\"></i>caught</span><span><i style=\"border-color:#d91515;background:#fde8e8\"></i>failed</span><span><i style=\"border-color:#c6c6cd;opacity:.4\"></i>not entered</span> ×N: times an edge was followed</div>"
+            "<div class=\"legend\"><span><i style=\"border-color:#037f0c;background:#e9f7ea\"></i>succeeded</span><span><i style=\"border-color:#b2911c;background:#fffbe0\"></i>retried</span><span><i style=\"border-color:#e07700;background:#fff1e0\"></i>caught</span><span><i style=\"border-color:#d91515;background:#fde8e8\"></i>failed</span><span><i style=\"border-color:#5f6b7a;background:#f0f4fa;border-style:dashed\"></i>stopped</span><span><i style=\"border-color:#c6c6cd;opacity:.4\"></i>not entered</span> ×N: times an edge was followed</div>"
         }
         OverlayKind::Coverage => {
             "<div class=\"legend\"><span><i style=\"border-color:#037f0c;background:#e9f7ea\"></i>covered</span><span><i style=\"border-color:#d91515;background:#fde8e8;border-style:dashed\"></i>uncovered</span> ×N: hits over all cases</div>"

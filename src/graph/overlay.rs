@@ -30,6 +30,9 @@ pub enum Mark {
     Caught,
     /// Succeeded after Retry tried it again.
     Retried,
+    /// Entered and never finished: the execution stopped first (a sibling branch or
+    /// iteration failed, a timeout, an abort).
+    Stopped,
     /// Entered by some test case.
     Covered,
     /// Entered by no test case.
@@ -44,6 +47,7 @@ impl Mark {
             Mark::Failed => "failed",
             Mark::Caught => "caught",
             Mark::Retried => "retried",
+            Mark::Stopped => "stopped",
             Mark::Covered => "covered",
             Mark::Uncovered => "uncovered",
         }

@@ -42,6 +42,7 @@ const OVERLAY_STYLE: &str = "\
 .node.s-failed>rect:first-of-type,.node.s-failed>polygon{fill:#fde8e8;stroke:#d91515;stroke-width:2.5}\
 .node.s-caught>rect:first-of-type,.node.s-caught>polygon{fill:#fff1e0;stroke:#e07700;stroke-width:2.5}\
 .node.s-retried>rect:first-of-type,.node.s-retried>polygon{fill:#fffbe0;stroke:#b2911c;stroke-width:2.5}\
+.node.s-stopped>rect:first-of-type,.node.s-stopped>polygon{fill:#f0f4fa;stroke:#5f6b7a;stroke-width:2;stroke-dasharray:4 3}\
 .node.s-covered>rect:first-of-type,.node.s-covered>polygon{fill:#e9f7ea;stroke:#037f0c;stroke-width:2}\
 .node.s-uncovered>rect:first-of-type,.node.s-uncovered>polygon{fill:#fde8e8;stroke:#d91515;stroke-dasharray:5 3}\
 .node.dim{opacity:.35}\
