@@ -28,6 +28,50 @@ fn bench(name: &str, mut op: impl FnMut()) {
     println!("{name:<40} {ns:>10.0} ns/op");
 }
 
+/// [`bench`] for operations of milliseconds: a few warm-up runs, then two seconds.
+fn bench_slow(name: &str, mut op: impl FnMut()) {
+    for _ in 0..3 {
+        op();
+    }
+    let mut iterations: u64 = 0;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(2) {
+        op();
+        iterations += 1;
+    }
+    let ms = start.elapsed().as_secs_f64() * 1000.0 / iterations as f64;
+    println!("{name:<40} {ms:>10.2} ms/op");
+}
+
+/// A 1,000-state definition for `asl graph`: Choice states jumping one or two ahead, Tasks
+/// with a Retry and a Catch to one handler, and a Map every hundred states.
+fn big_definition(n: usize) -> Value {
+    let mut states = serde_json::Map::new();
+    for i in 0..n {
+        let next = format!("S{}", i + 1);
+        let s = if i + 1 == n {
+            json!({"Type": "Succeed"})
+        } else if i % 100 == 50 {
+            json!({"Type": "Map", "ItemProcessor": {"StartAt": format!("In{i}"), "States": {
+                format!("In{i}"): {"Type": "Pass", "Next": format!("Out{i}")},
+                format!("Out{i}"): {"Type": "Pass", "End": true}}}, "Next": next})
+        } else if i % 3 == 0 && i + 2 < n {
+            json!({"Type": "Choice",
+                   "Choices": [{"Variable": "$.n", "NumericGreaterThan": i, "Next": format!("S{}", i + 2)}],
+                   "Default": next})
+        } else if i % 3 == 1 {
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                   "Retry": [{"ErrorEquals": ["States.Timeout"]}],
+                   "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handler"}], "Next": next})
+        } else {
+            json!({"Type": "Pass", "Next": next})
+        };
+        states.insert(format!("S{i}"), s);
+    }
+    states.insert("Handler".into(), json!({"Type": "Fail"}));
+    json!({"StartAt": "S0", "States": states})
+}
+
 fn machine(text: &str) -> asl::definition::StateMachine {
     match asl::definition::load_str(text) {
         Ok(m) => m,
@@ -89,5 +133,18 @@ fn main() {
     );
     bench("execution with one Choice step (And rule)", || {
         run(&choice, &doc)
+    });
+
+    let big = big_definition(1000);
+    let m = machine(&big.to_string());
+    let diagram = asl::graph::Diagram::build(&m, &big);
+    bench_slow("graph: layout of 1,000 states", || {
+        black_box(asl::graph::layout::layout(black_box(&diagram)));
+    });
+    bench_slow("graph: 1,000 states to SVG (build+layout)", || {
+        black_box(asl::graph::svg(&asl::graph::Diagram::build(&m, &big)));
+    });
+    bench_slow("graph: 1,000 states to HTML", || {
+        black_box(asl::graph::html(&asl::graph::Diagram::build(&m, &big)));
     });
 }

@@ -129,7 +129,13 @@ fn html_keeps_script_text_in_state_json_inert() {
         "--format",
         "html",
     ]));
-    assert_eq!(html.matches("</script>").count(), 2, "{html}");
+    // The page's own three: the states' data, the events' data, the script.
+    assert_eq!(
+        html.matches("</script>").count(),
+        html.matches("<script").count(),
+        "{html}"
+    );
+    assert_eq!(html.matches("</script>").count(), 3, "{html}");
     assert!(html.contains("\\u003c/script>\\u003cscript>alert(1)"));
 }
 
@@ -159,4 +165,556 @@ fn refusals_exit_2() {
     assert_eq!(missing.status.code(), Some(2));
     let bad = asl(&["graph", &sample("choice.asl.json"), "--format", "png"]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+// ---- The drawing checked as a person sees it: boxes apart, edges around them. ----
+
+/// A state's box as drawn: its `<g class="node ...">` and the outline of its first shape.
+#[derive(Debug, Clone)]
+struct Drawn {
+    id: String,
+    name: String,
+    classes: String,
+    badge: String,
+    rect: (f64, f64, f64, f64),
+}
+
+#[derive(Debug, Clone)]
+struct DrawnEdge {
+    classes: String,
+    from: String,
+    to: String,
+    label: String,
+    points: Vec<(f64, f64)>,
+}
+
+fn attr(s: &str, name: &str) -> Option<String> {
+    let start = s.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = s[start..].find('"')?;
+    Some(s[start..start + end].to_string())
+}
+
+fn num(s: &str, name: &str) -> f64 {
+    attr(s, name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn drawn_nodes(svg: &str) -> Vec<Drawn> {
+    let mut out = Vec::new();
+    for piece in svg.split("<g class=\"node").skip(1) {
+        let head = &piece[..piece.find('>').unwrap_or(0)];
+        let classes = head.split('"').next().unwrap_or_default().to_string();
+        let body = &piece[..piece.find("</g>").unwrap_or(piece.len())];
+        const POLY: &str = "<polygon points=\"";
+        let rect = if let Some(i) = body.find(POLY) {
+            let pts: Vec<(f64, f64)> = body[i + POLY.len()..]
+                .split('"')
+                .next()
+                .unwrap_or_default()
+                .split(' ')
+                .filter_map(|p| p.split_once(','))
+                .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+                .collect();
+            let (x0, x1) = pts
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            let (y0, y1) = pts
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+            (x0, y0, x1 - x0, y1 - y0)
+        } else {
+            let r = &body[body.find("<rect").unwrap_or(0)..];
+            (num(r, "x"), num(r, "y"), num(r, "width"), num(r, "height"))
+        };
+        let badge = body
+            .split("<text class=\"type\"")
+            .nth(1)
+            .and_then(|t| t.split('>').nth(1))
+            .and_then(|t| t.split('<').next())
+            .unwrap_or_default()
+            .to_string();
+        out.push(Drawn {
+            id: attr(head, "id").unwrap_or_default(),
+            name: attr(head, "data-name").unwrap_or_default(),
+            classes,
+            badge,
+            rect,
+        });
+    }
+    out
+}
+
+fn drawn_edges(svg: &str) -> Vec<DrawnEdge> {
+    let mut out = Vec::new();
+    for piece in svg.split("<g class=\"edge").skip(1) {
+        let body = &piece[..piece.find("</g>").unwrap_or(piece.len())];
+        let head = &body[..body.find('>').unwrap_or(0)];
+        let d = body
+            .split("<path d=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .unwrap_or_default();
+        let points = d
+            .split(['M', 'L'])
+            .filter_map(|p| p.trim().split_once(','))
+            .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+            .collect();
+        let label = body
+            .split("<text")
+            .nth(1)
+            .and_then(|t| t.split('>').nth(1))
+            .and_then(|t| t.split('<').next())
+            .unwrap_or_default()
+            .to_string();
+        out.push(DrawnEdge {
+            classes: head.split('"').next().unwrap_or_default().to_string(),
+            from: attr(head, "data-from").unwrap_or_default(),
+            to: attr(head, "data-to").unwrap_or_default(),
+            label,
+            points,
+        });
+    }
+    out
+}
+
+fn contains(outer: (f64, f64, f64, f64), inner: (f64, f64, f64, f64)) -> bool {
+    outer.0 <= inner.0
+        && outer.1 <= inner.1
+        && inner.0 + inner.2 <= outer.0 + outer.2
+        && inner.1 + inner.3 <= outer.1 + outer.3
+}
+
+/// No two state boxes meet unless one holds the other (a Map or Parallel and its states), and
+/// no edge runs through a box other than its ends and the boxes holding them.
+fn check_drawing(svg: &str, what: &str) {
+    let nodes = drawn_nodes(svg);
+    assert!(!nodes.is_empty(), "{what}: no states drawn");
+    for n in &nodes {
+        assert!(
+            n.rect.2 > 0.0 && n.rect.3 > 0.0,
+            "{what}: `{}` has no size: {:?}",
+            n.name,
+            n.rect
+        );
+    }
+    for (i, a) in nodes.iter().enumerate() {
+        for b in &nodes[i + 1..] {
+            let (p, q) = (a.rect, b.rect);
+            let meet = p.0 < q.0 + q.2 && q.0 < p.0 + p.2 && p.1 < q.1 + q.3 && q.1 < p.1 + p.3;
+            assert!(
+                !meet || contains(p, q) || contains(q, p),
+                "{what}: `{}` {p:?} overlaps `{}` {q:?}",
+                a.name,
+                b.name
+            );
+        }
+    }
+    let by_id: std::collections::HashMap<&str, &Drawn> =
+        nodes.iter().map(|n| (n.id.as_str(), n)).collect();
+    for e in drawn_edges(svg) {
+        let (Some(from), Some(to)) = (by_id.get(e.from.as_str()), by_id.get(e.to.as_str())) else {
+            panic!("{what}: an edge names a missing state: {e:?}");
+        };
+        for n in &nodes {
+            if n.id == from.id
+                || n.id == to.id
+                || contains(n.rect, from.rect)
+                || contains(n.rect, to.rect)
+            {
+                continue;
+            }
+            let (x, y, w, h) = n.rect;
+            for s in e.points.windows(2) {
+                let steps = ((s[1].0 - s[0].0).abs() + (s[1].1 - s[0].1).abs()).ceil() as usize + 1;
+                for k in 0..=steps {
+                    let t = k as f64 / steps as f64;
+                    let (px, py) = (
+                        s[0].0 + t * (s[1].0 - s[0].0),
+                        s[0].1 + t * (s[1].1 - s[0].1),
+                    );
+                    assert!(
+                        !(px > x + 1.0 && px < x + w - 1.0 && py > y + 1.0 && py < y + h - 1.0),
+                        "{what}: the edge {} -> {} runs through `{}`",
+                        from.name,
+                        to.name,
+                        n.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn samples() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("asl-samples");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".asl.json"))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_sample_is_drawn_without_overlaps_or_edges_through_states() {
+    let all = samples();
+    assert!(all.len() >= 10);
+    for path in all {
+        let svg = stdout(&asl(&["graph", &path.display().to_string()]));
+        check_drawing(&svg, &path.display().to_string());
+        let def: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+                .unwrap_or_default();
+        // Every top-level state is drawn, by name.
+        let names = drawn_nodes(&svg);
+        for name in def["States"].as_object().into_iter().flat_map(|m| m.keys()) {
+            assert!(
+                names.iter().any(|n| &n.name == name),
+                "{}: `{name}` missing",
+                path.display()
+            );
+        }
+    }
+}
+
+/// `asl run` of a sample with `--graph`, returning (stdout, exit code, the drawing).
+fn run_drawn(args: &[&str], file: &str) -> (String, Option<i32>, String) {
+    let out = temp(file);
+    let mut all: Vec<&str> = vec!["run"];
+    all.extend(args);
+    let shown = out.display().to_string();
+    all.extend(["--graph", &shown]);
+    let o = asl(&all);
+    let drawing = std::fs::read_to_string(&out).unwrap_or_default();
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        o.status.code(),
+        drawing,
+    )
+}
+
+fn node<'a>(nodes: &'a [Drawn], name: &str) -> &'a Drawn {
+    match nodes.iter().find(|n| n.name == name) {
+        Some(n) => n,
+        None => panic!("no state `{name}` in {nodes:?}"),
+    }
+}
+
+#[test]
+fn run_graph_marks_the_failed_path_and_dims_the_rest_with_stdout_unchanged() {
+    let args = [
+        sample("fail.asl.json"),
+        "--input-file".into(),
+        sample("fail.input.json"),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let plain = asl(&[&["run"], args.as_slice()].concat());
+    let (out, code, svg) = run_drawn(&args, "fail-run.svg");
+    assert_eq!(out, String::from_utf8_lossy(&plain.stdout));
+    assert_eq!(code, Some(1));
+    check_drawing(&svg, "fail run");
+    let nodes = drawn_nodes(&svg);
+    assert!(node(&nodes, "Check").classes.contains("s-succeeded"));
+    assert!(node(&nodes, "Rejected").classes.contains("s-failed"));
+    assert!(
+        node(&nodes, "Rejected")
+            .badge
+            .contains("✗ Validation.Rejected")
+    );
+    assert!(node(&nodes, "Accepted").classes.contains("dim"));
+    let edges = drawn_edges(&svg);
+    let taken: Vec<&str> = edges
+        .iter()
+        .filter(|e| e.classes.contains("taken"))
+        .map(|e| e.label.as_str())
+        .collect();
+    assert_eq!(taken, ["×1", "Default ×1", "×1"], "{edges:?}");
+    assert_eq!(
+        edges.iter().filter(|e| e.classes.contains("dim")).count(),
+        2
+    );
+}
+
+#[test]
+fn run_graph_shows_retries_catches_and_map_iterations() {
+    let mocks = sample("task-retry-catch.mocks.json");
+    let def = sample("task-retry-catch.asl.json");
+    let input = sample("task-retry-catch.input.json");
+    let base = [
+        "--input-file",
+        &input,
+        "--mock-config",
+        &mocks,
+        "--test-case",
+    ];
+    let (_, code, svg) = run_drawn(
+        &[&[def.as_str()], &base[..], &["ThrottledThenOk"]].concat(),
+        "retried.svg",
+    );
+    assert_eq!(code, Some(0));
+    let nodes = drawn_nodes(&svg);
+    let call = node(&nodes, "CallService");
+    assert!(call.classes.contains("s-retried"), "{call:?}");
+    assert!(call.badge.ends_with("· 2 retries"), "{call:?}");
+    assert!(node(&nodes, "Refund").classes.contains("dim"));
+
+    let (_, code, svg) = run_drawn(
+        &[&[def.as_str()], &base[..], &["Broken"]].concat(),
+        "caught.svg",
+    );
+    assert_eq!(code, Some(0));
+    let nodes = drawn_nodes(&svg);
+    assert!(node(&nodes, "CallService").classes.contains("s-caught"));
+    assert!(node(&nodes, "Refund").classes.contains("s-succeeded"));
+    let edges = drawn_edges(&svg);
+    assert!(
+        edges.iter().any(|e| e.classes.contains("catch")
+            && e.classes.contains("taken")
+            && e.label == "States.ALL ×1"),
+        "{edges:?}"
+    );
+
+    // A Map whose last iteration fails, caught by the Map's Catch.
+    let def = temp("map-fails.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Each", "States": {
+            "Each": {"Type": "Map", "ItemsPath": "$.items",
+              "ItemProcessor": {"StartAt": "Check", "States": {
+                "Check": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Bad"}], "Default": "Good"},
+                "Good": {"Type": "Pass", "End": true},
+                "Bad": {"Type": "Fail", "Error": "Item.Bad"}}},
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handled"}],
+              "End": true},
+            "Handled": {"Type": "Pass", "End": true}}}"#,
+    );
+    let def = def.display().to_string();
+    let (_, code, svg) = run_drawn(
+        &[def.as_str(), "--input", r#"{"items": [1, 3, 2]}"#],
+        "map.svg",
+    );
+    assert_eq!(code, Some(0));
+    check_drawing(&svg, "map run");
+    let nodes = drawn_nodes(&svg);
+    let each = node(&nodes, "Each");
+    assert!(each.classes.contains("s-caught"), "{each:?}");
+    assert!(
+        svg.contains("Map · 3 iterations, 1 failed · caught"),
+        "{svg}"
+    );
+    assert!(node(&nodes, "Check").badge.ends_with("×3"));
+    assert!(node(&nodes, "Good").badge.ends_with("×2"));
+    assert!(node(&nodes, "Bad").classes.contains("s-failed"));
+    let edges = drawn_edges(&svg);
+    assert!(
+        edges.iter().any(|e| e.label.ends_with("== 2 ×1")),
+        "{edges:?}"
+    );
+    assert!(edges.iter().any(|e| e.label == "Default ×2"), "{edges:?}");
+}
+
+#[test]
+fn run_graph_html_is_an_inspector_with_each_visit_and_the_events() {
+    let (out, code, html) = run_drawn(
+        &[
+            &sample("task-retry-catch.asl.json"),
+            "--input-file",
+            &sample("task-retry-catch.input.json"),
+            "--mock-config",
+            &sample("task-retry-catch.mocks.json"),
+            "--test-case",
+            "Broken",
+        ],
+        "inspector.html",
+    );
+    assert_eq!(code, Some(0));
+    assert!(out.contains("\"refund\":\"refunded\""));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<h1>Execution SUCCEEDED</h1>"));
+    let events = html
+        .split("<script type=\"application/json\" id=\"asl-events\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap_or_default();
+    let events: serde_json::Value = serde_json::from_str(events).unwrap_or_default();
+    assert_eq!(events[0]["type"], "ExecutionStarted", "{events}");
+    assert!(events.as_array().is_some_and(|a| a.len() > 5));
+    let states = html
+        .split("<script type=\"application/json\" id=\"asl-states\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap_or_default();
+    let states: serde_json::Value = serde_json::from_str(states).unwrap_or_default();
+    let call = states
+        .as_object()
+        .and_then(|m| m.values().find(|s| s["name"] == "CallService"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(call["mark"], "caught");
+    let fields = &call["details"][0]["fields"];
+    assert_eq!(fields[0][0], "Input");
+    assert_eq!(fields[0][1]["orderId"], "o-1", "{fields}");
+    assert!(
+        fields
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x[0] == "Caught")),
+        "{fields}"
+    );
+    assert!(!html.contains("https://") && !html.contains("<script src"));
+}
+
+#[test]
+fn run_graph_escapes_names_and_refuses_other_extensions() {
+    let def = temp("names.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Say \"hi\" <now> 🎉", "States": {"Say \"hi\" <now> 🎉": {"Type": "Pass", "Result": "</script>", "End": true}}}"#,
+    );
+    let def = def.display().to_string();
+    let (_, code, svg) = run_drawn(&[def.as_str()], "names.svg");
+    assert_eq!(code, Some(0));
+    assert!(svg.contains("data-name=\"Say &quot;hi&quot; &lt;now&gt; 🎉\""));
+    assert_eq!(
+        drawn_nodes(&svg)[1].name,
+        "Say &quot;hi&quot; &lt;now&gt; 🎉"
+    );
+    let (_, _, html) = run_drawn(&[def.as_str()], "names.html");
+    assert_eq!(html.matches("</script>").count(), 3);
+    assert!(html.contains("\\u003c/script>"));
+
+    let bad = asl(&["run", &def, "--graph", &temp("x.png").display().to_string()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("expected a file name ending in .svg or .html")
+    );
+}
+
+#[test]
+fn test_coverage_html_marks_uncovered_items_and_writes_an_index() {
+    let dir = temp("cov-html");
+    let _ = std::fs::remove_dir_all(&dir);
+    let tests = temp("choice-partial.test.yaml");
+    let _ = std::fs::write(
+        &tests,
+        format!(
+            "definition: {}\ncases:\n  - name: express\n    input: {{amount: 5, country: FR, express: true}}\n    expect: {{status: SUCCEEDED}}\n  - name: express again\n    input: {{amount: 6, country: FR, express: true}}\n    expect: {{status: SUCCEEDED}}\n",
+            sample("choice.asl.json")
+        ),
+    );
+    let o = asl(&[
+        "test",
+        &tests.display().to_string(),
+        "--coverage-html",
+        &dir.display().to_string(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap_or_default();
+    assert!(index.contains("<h1>Coverage</h1>"), "{index}");
+    let href = attr(&index[index.find("<a ").unwrap_or(0)..], "href").unwrap_or_default();
+    assert!(href.ends_with("choice.asl.json.html"), "{href}");
+    // States 2/4 and Choice rules 1/3: 3 of 7.
+    assert!(index.contains("class=\"pct\">42.9 %<"), "{index}");
+    let page = std::fs::read_to_string(dir.join(&href)).unwrap_or_default();
+    let svg = &page[page.find("<svg").unwrap_or(0)..page.find("</svg>").unwrap_or(0)];
+    check_drawing(svg, "coverage page");
+    let nodes = drawn_nodes(svg);
+    assert!(node(&nodes, "Route").classes.contains("s-covered"));
+    assert!(
+        node(&nodes, "Route").badge.contains("×2 · rules 1/3"),
+        "{:?}",
+        node(&nodes, "Route")
+    );
+    assert!(node(&nodes, "Express").classes.contains("s-covered"));
+    assert!(node(&nodes, "Standard").classes.contains("s-uncovered"));
+    assert!(node(&nodes, "ManualReview").classes.contains("s-uncovered"));
+    let edges = drawn_edges(svg);
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.classes.contains("uncovered") && e.label == "Default ×0"),
+        "{edges:?}"
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.classes.contains("taken") && e.label == "$.express == true ×2"),
+        "{edges:?}"
+    );
+}
+
+#[test]
+fn every_sample_coverage_page_is_drawn_cleanly_and_fully_covered() {
+    let dir = temp("cov-samples");
+    let _ = std::fs::remove_dir_all(&dir);
+    let samples_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("asl-samples");
+    let o = asl(&[
+        "test",
+        &samples_dir.display().to_string(),
+        "--coverage-html",
+        &dir.display().to_string(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap_or_default();
+    let pages: Vec<String> = index
+        .split("<a href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect();
+    assert!(pages.len() >= 10, "{index}");
+    for p in pages {
+        let page = std::fs::read_to_string(dir.join(&p)).unwrap_or_default();
+        let svg = &page[page.find("<svg").unwrap_or(0)..page.find("</svg>").unwrap_or(0)];
+        check_drawing(svg, &p);
+        // The samples' tests cover every state.
+        assert!(
+            drawn_nodes(svg)
+                .iter()
+                .filter(|n| !n.classes.contains("marker"))
+                .all(|n| n.classes.contains("s-covered")),
+            "{p}"
+        );
+    }
+}
+
+#[test]
+fn run_graph_marks_a_branch_stopped_by_its_failing_sibling() {
+    let def = temp("stopped.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 5, "End": true}}},
+            {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom"}}}], "End": true}}}"#,
+    );
+    let def = def.display().to_string();
+    // On the real clock the Wait is still waiting when the other branch fails.
+    let (_, code, svg) = run_drawn(&[def.as_str(), "--clock", "real"], "stopped.svg");
+    assert_eq!(code, Some(1));
+    let nodes = drawn_nodes(&svg);
+    assert!(
+        node(&nodes, "Slow").classes.contains("s-stopped"),
+        "{nodes:?}"
+    );
+    assert!(node(&nodes, "Boom").classes.contains("s-failed"));
+    let both = node(&nodes, "Both");
+    assert!(both.classes.contains("s-failed"));
+    assert!(
+        svg.contains(">Parallel · 2 branches, 1 failed · ✗ Boom</text>"),
+        "{svg}"
+    );
 }

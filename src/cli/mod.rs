@@ -9,6 +9,7 @@ mod error;
 mod eval;
 mod graph;
 mod man;
+mod overlay;
 mod render;
 mod run;
 mod test;

@@ -26,6 +26,7 @@ Examples:
   asl run hello.asl.json --input-file input.json --trace
   echo '{}' | asl run pipeline.asl.json --mock-config mocks.json --test-case HappyPath
   asl run pipeline.asl.json --result-format json --history history.json
+  asl run pipeline.asl.json --graph run.html    # open run.html: the path taken, click a state
   asl run pipeline.asl.json --mock-config pipeline.mocks.json --test-case HappyPath \\
       --local 'ProcessChunk=python3 process_chunk.py'
   asl run pipeline.asl.json --handlers pipeline.handlers.json --mock-config pipeline.mocks.json \\
@@ -119,6 +120,11 @@ pub struct RunArgs {
     /// Write the execution history (GetExecutionHistory's JSON) to FILE.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
+    /// Draw the execution into FILE: `.svg` a picture of the path taken, `.html` (or `.htm`)
+    /// an offline inspector (click a state for its input, output, variables, retries and
+    /// error; the history's events beside the graph).
+    #[arg(long, value_name = "FILE")]
+    pub graph: Option<PathBuf>,
     /// Print a readable trace of the states on stderr.
     #[arg(long)]
     pub trace: bool,
@@ -740,12 +746,33 @@ fn refuse_for_express(path: &Path) -> Result<(), CliError> {
     }
 }
 
+/// The drawing `--graph FILE` asks for, by the file's extension.
+fn graph_format(path: &Path) -> Result<bool, CliError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("svg") => Ok(false),
+        Some("html" | "htm") => Ok(true),
+        _ => Err(CliError::Usage(format!(
+            "--graph `{}`: expected a file name ending in .svg or .html",
+            path.display()
+        ))),
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let express = args.machine_type == MachineTypeArg::Express;
     if express {
         refuse_for_express(&args.definition)?;
     }
-    let machine = load_definition(&args.definition)?;
+    // The picture needs the definition's JSON as written (Choice conditions, each state's text).
+    let html = args.graph.as_deref().map(graph_format).transpose()?;
+    let (machine, raw) = match html {
+        Some(_) => load_definition_with_json(&args.definition)?,
+        None => (load_definition(&args.definition)?, Value::Null),
+    };
     let (input, input_text) = read_input(&args)?;
     let name = args
         .state_machine_name
@@ -763,7 +790,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         },
         state_machine_name: name,
         handlers,
-        keep_history: args.history.is_some(),
+        keep_history: args.history.is_some() || html == Some(true),
         max_events: (args.max_events > 0).then_some(args.max_events),
         payload_limit: (!args.no_payload_limit).then_some(engine::PAYLOAD_LIMIT),
         abort_on_ctrl_c: true,
@@ -793,6 +820,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     if args.trace {
         opts.sink = Some(Box::new(Tracer::new()));
     }
+    let recorder = args.graph.as_ref().map(|_| {
+        let r = Arc::new(crate::testing::record::Recorder::default());
+        opts.probe = Some(r.clone());
+        r
+    });
     let outcome = rt
         .block_on(async {
             let outcome = engine::run(&machine, input, opts).await;
@@ -820,11 +852,46 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     if let Some(path) = &args.history {
         write_history(path, &outcome)?;
     }
+    if let (Some(path), Some(rec)) = (&args.graph, &recorder) {
+        write_graph(
+            path,
+            html == Some(true),
+            &machine,
+            &raw,
+            &rec.finish(),
+            &outcome,
+        )?;
+    }
     let code = print_outcome(&outcome, args.result_format);
     // As above: the process is about to exit, so the machine and the outcome are not freed.
     std::mem::forget(machine);
     std::mem::forget(outcome);
     code
+}
+
+/// The execution drawn over its definition, into `path`.
+fn write_graph(
+    path: &Path,
+    html: bool,
+    machine: &StateMachine,
+    raw: &Value,
+    record: &crate::testing::record::Record,
+    outcome: &Outcome,
+) -> Result<(), CliError> {
+    let events: Vec<Value> = outcome.events.iter().map(|e| e.to_json()).collect();
+    let overlay = super::overlay::execution(record, outcome, events);
+    let diagram = crate::graph::Diagram::build(machine, raw);
+    let text = if html {
+        crate::graph::html_with(&diagram, Some(&overlay))
+    } else {
+        crate::graph::svg_with(&diagram, Some(&overlay))
+    };
+    std::fs::write(path, text).map_err(|e| {
+        CliError::Input(format!(
+            "{}: error: cannot write the graph: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn write_history(path: &Path, outcome: &Outcome) -> Result<(), CliError> {

@@ -96,6 +96,11 @@ pub struct TestArgs {
     /// Write the full coverage structure with counts as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub coverage_json: Option<PathBuf>,
+    /// Write coverage drawn on each definition's graph into DIR: one self-contained HTML page
+    /// per definition (covered and uncovered states, edges, Choice rules, Catch clauses and
+    /// Retry outcomes, with their counts) and `index.html`.
+    #[arg(long, value_name = "DIR")]
+    pub coverage_html: Option<PathBuf>,
     /// The AWS profile for states routed to AWS by a test file's `handlers`.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -495,7 +500,8 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     let counting = args.coverage
         || args.coverage_min.is_some()
         || args.lcov.is_some()
-        || args.coverage_json.is_some();
+        || args.coverage_json.is_some()
+        || args.coverage_html.is_some();
     let mut used_file_mocks: Vec<std::collections::HashSet<String>> =
         vec![Default::default(); prepared.len()];
     let mut snapshots: Vec<(usize, usize, Value, Vec<String>)> = Vec::new();
@@ -679,6 +685,9 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
             .unwrap_or_default();
         write(p, &(text + "\n"), "coverage JSON")?;
     }
+    if let Some(dir) = &args.coverage_html {
+        write_coverage_html(dir, &coverage)?;
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => {}
@@ -821,4 +830,58 @@ fn write_snapshots(
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+/// `--coverage-html DIR`: a page per definition, its graph with the coverage drawn over it,
+/// and an index linking them.
+fn write_coverage_html(dir: &Path, coverage: &[(String, Coverage, usize)]) -> Result<(), CliError> {
+    let fail = |path: &Path, e: std::io::Error| {
+        CliError::Input(format!(
+            "{}: error: cannot write the coverage page: {e}",
+            path.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    let mut rows = Vec::new();
+    let mut used = std::collections::HashSet::new();
+    for (key, cov, _) in coverage {
+        // The definition again, with its JSON as written (the graph shows Choice conditions).
+        let (machine, raw) = super::run::load_definition_with_json(Path::new(key))?;
+        let diagram = crate::graph::Diagram::build(&machine, &raw);
+        let overlay = super::overlay::coverage(cov, key);
+        let page = crate::graph::html_with(&diagram, Some(&overlay));
+        // Named after the definition's file (and logical id), told apart when two share it.
+        let base = key.rsplit(['/', '\\']).next().unwrap_or(key);
+        let mut stem: String = base
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        while !used.insert(stem.clone()) {
+            stem.push('_');
+        }
+        let file = format!("{stem}.html");
+        let path = dir.join(&file);
+        std::fs::write(&path, page).map_err(|e| fail(&path, e))?;
+        rows.push(crate::graph::IndexRow {
+            href: file,
+            name: key.clone(),
+            headline: format!("{:.1} %", cov.percent()),
+            complete: cov.uncovered().next().is_none(),
+            facts: crate::testing::coverage::Category::ALL
+                .iter()
+                .map(|c| {
+                    let (covered, total) = cov.totals(*c);
+                    (c.label().to_string(), format!("{covered}/{total}"))
+                })
+                .collect(),
+        });
+    }
+    let path = dir.join("index.html");
+    std::fs::write(&path, crate::graph::html_index("Coverage", &rows)).map_err(|e| fail(&path, e))
 }

@@ -39,6 +39,9 @@ pub struct Node {
     pub id: String,
     /// The state's name (`Start`/`End` for the markers).
     pub name: String,
+    /// The state's JSON pointer in the definition (`/States/A`, unique even where nested
+    /// machines repeat names); empty for the markers. Overlays name states by it.
+    pub pointer: String,
     pub kind: NodeKind,
     pub comment: Option<String>,
     /// How many `Retry` rules the state has.
@@ -49,6 +52,9 @@ pub struct Node {
     pub json: Value,
     /// Parallel branches or the Map processor.
     pub children: Vec<Region>,
+    /// What an overlay adds under the name (`×3`, `2 iterations, 1 failed`); set by
+    /// [`Diagram::overlaid`] so the layout makes room for it.
+    pub badge: Option<String>,
 }
 
 impl Node {
@@ -68,11 +74,16 @@ impl Node {
         } else {
             self.type_name()
         };
-        if self.retriers > 0 {
+        let mut line = if self.retriers > 0 {
             format!("{t} · ↻ Retry")
         } else {
             t.to_string()
+        };
+        if let Some(b) = &self.badge {
+            line.push_str(" · ");
+            line.push_str(b);
         }
+        line
     }
 
     pub fn is_compound(&self) -> bool {
@@ -80,13 +91,20 @@ impl Node {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EdgeKind {
     Next,
     /// A Choice rule, by index.
     Rule(usize),
     Default,
-    Catch,
+    /// A Catch clause, by index.
+    Catch(usize),
+}
+
+impl EdgeKind {
+    pub fn is_catch(self) -> bool {
+        matches!(self, EdgeKind::Catch(_))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -152,11 +170,13 @@ fn marker(kind: NodeKind, name: &str, ids: &mut usize) -> Node {
         id: next_id(ids),
         name: name.to_string(),
         kind,
+        pointer: String::new(),
         comment: None,
         retriers: 0,
         distributed: false,
         json: Value::Null,
         children: Vec::new(),
+        badge: None,
     }
 }
 
@@ -222,13 +242,13 @@ fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut us
                 }
             },
         }
-        for c in s.kind.catchers() {
+        for (k, c) in s.kind.catchers().iter().enumerate() {
             let names: Vec<&str> = c.error_equals.iter().map(|e| e.as_str()).collect();
             let names = names.join(", ");
             r.edges.push(Edge {
                 from,
                 to: c.next + offset,
-                kind: EdgeKind::Catch,
+                kind: EdgeKind::Catch(k),
                 label: condition::short(&names),
                 title: format!("Catch {names}"),
             });
@@ -268,11 +288,13 @@ fn state_node(s: &State, raw: &Value, ids: &mut usize) -> Node {
     Node {
         id,
         name: s.name.clone(),
+        pointer: s.pointer.clone(),
         kind: NodeKind::State(s.kind.type_name()),
         comment: s.comment.clone(),
         retriers: s.kind.retriers().len(),
         distributed: matches!(&s.kind, Kind::Map(m) if m.mode == MapMode::Distributed),
         json: raw.pointer(&s.pointer).cloned().unwrap_or(Value::Null),
         children,
+        badge: None,
     }
 }

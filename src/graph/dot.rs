@@ -2,7 +2,7 @@
 //! branch; the compound state itself is a node at the top of its cluster, so edges to and from
 //! it need no `lhead`.
 
-use super::diagram::{Diagram, EdgeKind, Node, NodeKind, Region};
+use super::diagram::{Diagram, Node, NodeKind, Region};
 use std::fmt::Write;
 
 /// A double-quoted dot string.
@@ -110,7 +110,7 @@ fn region(out: &mut String, r: &Region, depth: usize) {
         if e.title != e.label {
             attrs.push(format!("tooltip={}", quoted(&e.title)));
         }
-        if e.kind == EdgeKind::Catch {
+        if e.kind.is_catch() {
             attrs.push("style=dashed, color=\"#d91515\", fontcolor=\"#d91515\"".to_string());
         }
         let attrs = if attrs.is_empty() {

@@ -1,23 +1,58 @@
 //! One self-contained HTML page: the SVG inline, CSS, and a small script that shows a clicked
-//! state's type, Comment and JSON in a side panel. Nothing is fetched from the network.
+//! state's type, Comment and JSON in a side panel. With an [`Overlay`] the page is an offline
+//! inspector: the panel shows what the run recorded for the state (an execution's input,
+//! output, variables, retries and error; coverage's items with their counts), and an
+//! execution's history events are listed beside the graph. Nothing is fetched from the network.
 
 use super::diagram::Diagram;
 use super::layout;
+use super::overlay::{Overlay, OverlayKind};
 use super::svg::{svg, xml};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 const CSS: &str = "\
-body{margin:0;font:14px sans-serif;display:flex;height:100vh;color:#16191f}\
+body{margin:0;font:14px sans-serif;display:flex;flex-direction:column;height:100vh;color:#16191f}\
+header{padding:8px 12px;border-bottom:1px solid #d1d5db;background:#fafafa}\
+header h1{margin:0;font-size:17px}\
+header .facts{color:#414d5c;font-size:13px;margin-top:2px}\
+.legend span{display:inline-block;margin-right:10px;font-size:12px}\
+.legend i{display:inline-block;width:11px;height:11px;border:2px solid;border-radius:3px;vertical-align:-2px;margin-right:3px}\
+.wrap{flex:1;display:flex;min-height:0}\
 main{flex:1;overflow:auto;padding:8px}\
-aside{width:380px;border-left:1px solid #d1d5db;padding:12px;overflow:auto;background:#fafafa}\
+aside{width:420px;border-left:1px solid #d1d5db;background:#fafafa;display:flex;flex-direction:column;min-height:0}\
+#details{padding:12px;flex:1;overflow:auto}\
 aside h2{margin:0 0 4px;font-size:16px;word-break:break-word}\
+aside h3{margin:12px 0 4px;font-size:14px}\
+aside h4{margin:8px 0 2px;font-size:12px;color:#414d5c}\
 aside .type{color:#5f6b7a;margin-bottom:8px}\
-aside pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #e5e7eb;padding:8px;font-size:12px}\
-.node{cursor:pointer}.node.selected>rect,.node.selected>polygon{stroke-width:3;stroke:#ff9900}";
+aside pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #e5e7eb;padding:8px;font-size:12px;margin:0}\
+aside .text{font-size:13px}\
+#events{border-top:1px solid #d1d5db;padding:8px 12px;flex:0 0 38%;overflow:auto}#events:empty{display:none}\
+#events table{border-collapse:collapse;width:100%;font-size:12px}\
+#events td,#events th{text-align:left;padding:2px 4px;border-bottom:1px solid #eee}\
+#events tr.ev{cursor:pointer}#events tr.ev:hover{background:#eef4fb}#events tr.hl{background:#fff3cd}\
+.node{cursor:pointer}.node.selected>rect:first-of-type,.node.selected>polygon{stroke-width:3.5!important;stroke:#ff9900!important}";
 
 const SCRIPT: &str = r#"
 const states = JSON.parse(document.getElementById('asl-states').textContent);
+const events = JSON.parse(document.getElementById('asl-events').textContent);
 const panel = document.getElementById('details');
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+function value(v) {
+  return typeof v === 'string' ? el('div', v, 'text') : el('pre', JSON.stringify(v, null, 2));
+}
+function eventState(ev) {
+  for (const k of Object.keys(ev)) {
+    const d = ev[k];
+    if (k.endsWith('EventDetails') && d && typeof d.name === 'string') return d.name;
+  }
+  return '';
+}
 function show(id) {
   const s = states[id];
   if (!s) return;
@@ -25,15 +60,66 @@ function show(id) {
   const g = document.getElementById(id);
   if (g) g.classList.add('selected');
   panel.replaceChildren();
-  const h = document.createElement('h2'); h.textContent = s.name; panel.append(h);
-  const t = document.createElement('div'); t.className = 'type'; t.textContent = s.type; panel.append(t);
-  if (s.comment) { const c = document.createElement('p'); c.textContent = s.comment; panel.append(c); }
-  if (s.json !== null) { const p = document.createElement('pre'); p.textContent = JSON.stringify(s.json, null, 2); panel.append(p); }
+  panel.append(el('h2', s.name));
+  panel.append(el('div', s.type + (s.mark ? ' · ' + s.mark : ''), 'type'));
+  if (s.comment) panel.append(el('p', s.comment));
+  for (const sec of s.details) {
+    panel.append(el('h3', sec.title));
+    for (const [label, v] of sec.fields) { panel.append(el('h4', label)); panel.append(value(v)); }
+  }
+  if (s.json !== null) {
+    const d = el('details'); d.append(el('summary', 'Definition')); d.append(value(s.json));
+    panel.append(d);
+  }
+  document.querySelectorAll('#events tr.ev').forEach(r => r.classList.toggle('hl', r.dataset.state === s.name));
+}
+function showEvent(i) {
+  const ev = events[i];
+  panel.replaceChildren();
+  panel.append(el('h2', ev.type));
+  panel.append(el('div', 'event ' + ev.id, 'type'));
+  panel.append(value(ev));
 }
 document.querySelectorAll('.node').forEach(n => n.addEventListener('click', ev => { ev.stopPropagation(); show(n.id); }));
+const list = document.getElementById('events');
+if (events.length) {
+  list.append(el('h3', 'Events (' + events.length + ')'));
+  const t = el('table');
+  const head = el('tr');
+  for (const h of ['#', 'type', 'state']) head.append(el('th', h));
+  t.append(head);
+  // An event without a state name belongs to the state of the event it follows (Task
+  // events after their TaskStateEntered), as the console shows them.
+  const owner = {};
+  events.forEach((ev, i) => {
+    const r = el('tr', undefined, 'ev');
+    let name = eventState(ev);
+    if (!name && !ev.type.startsWith('Execution')) name = owner[ev.previousEventId] || '';
+    owner[ev.id] = name;
+    r.dataset.state = name;
+    r.append(el('td', String(ev.id)), el('td', ev.type), el('td', r.dataset.state));
+    r.addEventListener('click', () => showEvent(i));
+    t.append(r);
+  });
+  list.append(t);
+}
 "#;
 
+/// The page of `d`.
 pub fn render(d: &Diagram) -> String {
+    render_with(d, None)
+}
+
+/// The page of `d` with an execution's path or coverage drawn over it.
+pub fn render_with(d: &Diagram, overlay: Option<&Overlay>) -> String {
+    let overlaid;
+    let d = match overlay {
+        Some(o) => {
+            overlaid = d.overlaid(o);
+            &overlaid
+        }
+        None => d,
+    };
     let l = layout::layout(d);
     let mut states = Map::new();
     for n in d.all_nodes() {
@@ -42,6 +128,26 @@ pub fn render(d: &Diagram) -> String {
         } else {
             n.type_name()
         };
+        let on = overlay.and_then(|o| o.nodes.get(&n.pointer));
+        let mark = match (overlay, on) {
+            (_, Some(x)) => Value::String(x.mark.as_str().to_string()),
+            (Some(o), None) if !n.pointer.is_empty() => Value::String(
+                match o.kind {
+                    OverlayKind::Execution => "not entered",
+                    OverlayKind::Coverage => "uncovered",
+                }
+                .to_string(),
+            ),
+            _ => Value::Null,
+        };
+        let details: Vec<Value> = on
+            .map(|x| {
+                x.details
+                    .iter()
+                    .map(|s| json!({"title": s.title, "fields": s.fields}))
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut s = Map::new();
         s.insert("name".into(), Value::String(n.name.clone()));
         s.insert("type".into(), Value::String(ty.to_string()));
@@ -49,16 +155,98 @@ pub fn render(d: &Diagram) -> String {
             "comment".into(),
             n.comment.clone().map_or(Value::Null, Value::String),
         );
+        s.insert("mark".into(), mark);
+        s.insert("details".into(), Value::Array(details));
         s.insert("json".into(), n.json.clone());
         states.insert(n.id.clone(), Value::Object(s));
     }
-    // `<` only occurs inside JSON strings, where `\u003c` means the same and `</script>` cannot
-    // end the element early.
-    let data = Value::Object(states).to_string().replace('<', "\\u003c");
-    let title = d.comment.as_deref().unwrap_or("State machine");
+    let events = overlay.map_or_else(Vec::new, |o| o.events.clone());
+    let title = match overlay {
+        Some(o) => o.heading.clone(),
+        None => d
+            .comment
+            .clone()
+            .unwrap_or_else(|| "State machine".to_string()),
+    };
+    let mut header = format!("<h1>{}</h1>", xml(&title));
+    if let Some(o) = overlay {
+        let facts: Vec<String> = o
+            .summary
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                };
+                format!("{}: {}", xml(k), xml(&v))
+            })
+            .collect();
+        header.push_str(&format!("<div class=\"facts\">{}</div>", facts.join(" · ")));
+        header.push_str(legend(o.kind));
+    }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{}</main>\n<aside id=\"details\"><p>Click a state to see its details.</p></aside>\n<script type=\"application/json\" id=\"asl-states\">{data}</script>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
-        xml(title),
-        svg(d, &l)
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>{header}</header>\n<div class=\"wrap\">\n<main>\n{}</main>\n<aside><div id=\"details\"><p>Click a state to see its details.</p></div><div id=\"events\"></div></aside>\n</div>\n<script type=\"application/json\" id=\"asl-states\">{}</script>\n<script type=\"application/json\" id=\"asl-events\">{}</script>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        xml(&title),
+        svg(d, &l, overlay),
+        inert(&Value::Object(states)),
+        inert(&Value::Array(events)),
+    )
+}
+
+/// JSON for a `<script>` element: `<` only occurs inside JSON strings, where `\u003c` means
+/// the same and `</script>` cannot end the element early.
+fn inert(v: &Value) -> String {
+    v.to_string().replace('<', "\\u003c")
+}
+
+fn legend(kind: OverlayKind) -> &'static str {
+    match kind {
+        OverlayKind::Execution => {
+            "<div class=\"legend\"><span><i style=\"border-color:#037f0c;background:#e9f7ea\"></i>succeeded</span><span><i style=\"border-color:#b2911c;background:#fffbe0\"></i>retried</span><span><i style=\"border-color:#e07700;background:#fff1e0\"></i>caught</span><span><i style=\"border-color:#d91515;background:#fde8e8\"></i>failed</span><span><i style=\"border-color:#5f6b7a;background:#f0f4fa;border-style:dashed\"></i>stopped</span><span><i style=\"border-color:#c6c6cd;opacity:.4\"></i>not entered</span> ×N: times an edge was followed</div>"
+        }
+        OverlayKind::Coverage => {
+            "<div class=\"legend\"><span><i style=\"border-color:#037f0c;background:#e9f7ea\"></i>covered</span><span><i style=\"border-color:#d91515;background:#fde8e8;border-style:dashed\"></i>uncovered</span> ×N: hits over all cases</div>"
+        }
+    }
+}
+
+/// One line of an [`index`] page: a page it links to and what to say about it.
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    /// Relative to the index page.
+    pub href: String,
+    pub name: String,
+    /// The figure shown first (`83.3 %`).
+    pub headline: String,
+    /// `(column, value)`, the same columns in every row.
+    pub facts: Vec<(String, String)>,
+    /// Whether the row is complete (100 %), for its colour.
+    pub complete: bool,
+}
+
+/// A page listing other pages (coverage's per-definition pages), self-contained like the rest.
+pub fn index(title: &str, rows: &[IndexRow]) -> String {
+    let mut table = String::from("<table><tr><th>definition</th><th>coverage</th>");
+    for (k, _) in rows.first().map(|r| r.facts.as_slice()).unwrap_or_default() {
+        table.push_str(&format!("<th>{}</th>", xml(k)));
+    }
+    table.push_str("</tr>\n");
+    for r in rows {
+        table.push_str(&format!(
+            "<tr class=\"{}\"><td><a href=\"{}\">{}</a></td><td class=\"pct\">{}</td>",
+            if r.complete { "full" } else { "partial" },
+            xml(&r.href),
+            xml(&r.name),
+            xml(&r.headline)
+        ));
+        for (_, v) in &r.facts {
+            table.push_str(&format!("<td>{}</td>", xml(v)));
+        }
+        table.push_str("</tr>\n");
+    }
+    table.push_str("</table>");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>body{{font:14px sans-serif;margin:16px;color:#16191f}}table{{border-collapse:collapse}}td,th{{text-align:left;padding:4px 10px;border-bottom:1px solid #e5e7eb}}tr.full .pct{{color:#037f0c;font-weight:bold}}tr.partial .pct{{color:#d91515;font-weight:bold}}</style>\n</head>\n<body>\n<h1>{t}</h1>\n{table}\n</body>\n</html>\n",
+        t = xml(title)
     )
 }

@@ -13,7 +13,7 @@
 //! license, and `layout-rs` is a whole Graphviz-like renderer without compound nodes we could
 //! rely on; this is small, deterministic and near-linear for thousands of states.
 
-use super::diagram::{Diagram, EdgeKind, Node, NodeKind, Region};
+use super::diagram::{Diagram, Node, NodeKind, Region};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Vertical space between ranks (edges and their labels run there).
@@ -223,7 +223,7 @@ fn region(r: &Region) -> RegionBox {
             chains.push(Vec::new());
             continue;
         };
-        let catch = r.edges[ei].kind == EdgeKind::Catch;
+        let catch = r.edges[ei].kind.is_catch();
         let anchor = if back[ei] { a } else { b };
         let mut chain = vec![a];
         for k in rank[a] + 1..rank[b] {
@@ -904,20 +904,18 @@ mod tests {
             .edges
             .iter()
             .zip(&l.root.edges)
-            .filter(|(e, p)| e.kind == crate::graph::EdgeKind::Catch && p.arrow)
+            .filter(|(e, p)| e.kind.is_catch() && p.arrow)
             .count();
         assert!(arrows <= 2, "{arrows} Catch arrowheads");
         check(&d.root, &l.root, "catch-all");
     }
 
     #[test]
-    fn a_thousand_states_lay_out_quickly_without_overlaps() {
+    /// How fast is measured by `benches/hot_paths.rs` (docs/PERFORMANCE.md), not by a test.
+    fn a_thousand_states_lay_out_without_overlaps() {
         let def = big(1000);
         let d = diagram(&def);
-        let t = std::time::Instant::now();
         let l = layout(&d);
-        let took = t.elapsed();
-        assert!(took.as_secs_f64() < 5.0, "layout took {took:?}");
         assert_eq!(l.root.nodes.len(), 1002);
         check(&d.root, &l.root, "big");
     }

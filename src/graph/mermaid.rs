@@ -2,7 +2,7 @@
 //! `#NN;` entities for the characters its parser or HTML would take, Map and Parallel states
 //! as subgraphs (edges may end at a subgraph), Catch edges dotted.
 
-use super::diagram::{Diagram, EdgeKind, Node, NodeKind, Region};
+use super::diagram::{Diagram, Node, NodeKind, Region};
 use std::fmt::Write;
 
 /// Text for inside a mermaid `"..."` label.
@@ -67,11 +67,7 @@ fn region(out: &mut String, r: &Region, depth: usize) {
         let _ = writeln!(out, "{pad}{line}");
     }
     for e in &r.edges {
-        let arrow = if e.kind == EdgeKind::Catch {
-            "-.->"
-        } else {
-            "-->"
-        };
+        let arrow = if e.kind.is_catch() { "-.->" } else { "-->" };
         let (from, to) = (&r.nodes[e.from].id, &r.nodes[e.to].id);
         if e.label.is_empty() {
             let _ = writeln!(out, "{pad}{from} {arrow} {to}");

@@ -1,8 +1,9 @@
 //! A self-contained SVG of a laid-out diagram: one shape per state type, Catch edges dashed,
 //! Map and Parallel as boxes holding their regions, a Distributed Map marked.
 
-use super::diagram::{Diagram, EdgeKind, Node, NodeKind, Region};
+use super::diagram::{Diagram, Node, NodeKind, Region};
 use super::layout::{self, Layout, Rect, RegionBox, TITLE_H};
+use super::overlay::{EdgeMark, Overlay, OverlayKind};
 use std::fmt::Write;
 
 /// Text for XML content and attribute values.
@@ -35,14 +36,44 @@ const STYLE: &str = "\
 .region-title{font:11px sans-serif;fill:#5f6b7a}\
 ";
 
+/// The overlay's marks; CSS wins over the shapes' presentation attributes.
+const OVERLAY_STYLE: &str = "\
+.node.s-succeeded>rect:first-of-type,.node.s-succeeded>polygon{fill:#e9f7ea;stroke:#037f0c;stroke-width:2.5}\
+.node.s-failed>rect:first-of-type,.node.s-failed>polygon{fill:#fde8e8;stroke:#d91515;stroke-width:2.5}\
+.node.s-caught>rect:first-of-type,.node.s-caught>polygon{fill:#fff1e0;stroke:#e07700;stroke-width:2.5}\
+.node.s-retried>rect:first-of-type,.node.s-retried>polygon{fill:#fffbe0;stroke:#b2911c;stroke-width:2.5}\
+.node.s-stopped>rect:first-of-type,.node.s-stopped>polygon{fill:#f0f4fa;stroke:#5f6b7a;stroke-width:2;stroke-dasharray:4 3}\
+.node.s-covered>rect:first-of-type,.node.s-covered>polygon{fill:#e9f7ea;stroke:#037f0c;stroke-width:2}\
+.node.s-uncovered>rect:first-of-type,.node.s-uncovered>polygon{fill:#fde8e8;stroke:#d91515;stroke-dasharray:5 3}\
+.node.dim{opacity:.35}\
+.edge.taken path{stroke:#037f0c;stroke-width:2.5}\
+.edge.taken.catch path{stroke:#e07700}\
+.edge.taken text{font-weight:bold}\
+.edge.dim{opacity:.3}\
+.edge.uncovered path{stroke:#d91515;stroke-dasharray:3 3}\
+.edge.uncovered text{fill:#d91515}\
+";
+
 /// The SVG document of `d`.
 pub fn render(d: &Diagram) -> String {
-    let l = layout::layout(d);
-    svg(d, &l)
+    render_with(d, None)
 }
 
-/// The SVG of `d` laid out as `l` (the HTML page embeds it).
-pub fn svg(d: &Diagram, l: &Layout) -> String {
+/// The SVG document of `d` with an execution's path or coverage drawn over it.
+pub fn render_with(d: &Diagram, overlay: Option<&Overlay>) -> String {
+    match overlay {
+        Some(o) => {
+            let d = d.overlaid(o);
+            let l = layout::layout(&d);
+            svg(&d, &l, Some(o))
+        }
+        None => svg(d, &layout::layout(d), None),
+    }
+}
+
+/// The SVG of `d` laid out as `l` (the HTML page embeds it); `d` is already
+/// [`overlaid`](Diagram::overlaid) when there is an overlay.
+pub fn svg(d: &Diagram, l: &Layout, overlay: Option<&Overlay>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -55,23 +86,45 @@ pub fn svg(d: &Diagram, l: &Layout) -> String {
     }
     let _ = writeln!(
         out,
-        "<defs><style>{STYLE}</style>\
-<marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#5f6b7a\"/></marker>\
-<marker id=\"arrow-catch\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d91515\"/></marker></defs>"
+        "<defs><style>{STYLE}{}</style>\
+<marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"12\" markerHeight=\"12\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#5f6b7a\"/></marker>\
+<marker id=\"arrow-catch\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"12\" markerHeight=\"12\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#d91515\"/></marker>{}</defs>",
+        if overlay.is_some() { OVERLAY_STYLE } else { "" },
+        if overlay.is_some() {
+            "<marker id=\"arrow-taken\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"12\" markerHeight=\"12\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#037f0c\"/></marker>"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         out,
         "<rect x=\"0\" y=\"0\" width=\"{:.0}\" height=\"{:.0}\" fill=\"#fff\"/>",
         l.width, l.height
     );
-    region(&mut out, &d.root, &l.root);
+    region(&mut out, &d.root, &l.root, overlay);
     out.push_str("</svg>\n");
     out
 }
 
-fn region(out: &mut String, r: &Region, b: &RegionBox) {
+/// The extra classes of a node under an overlay: its mark, or `dim` when not entered (the
+/// Start and End markers are never dimmed).
+fn node_classes(n: &Node, overlay: Option<&Overlay>) -> String {
+    let Some(o) = overlay else {
+        return String::new();
+    };
+    if matches!(n.kind, NodeKind::Start | NodeKind::End) {
+        return String::new();
+    }
+    match o.nodes.get(&n.pointer) {
+        Some(no) => format!(" s-{}", no.mark.as_str()),
+        None if o.kind == OverlayKind::Execution => " dim".to_string(),
+        None => " s-uncovered".to_string(),
+    }
+}
+
+fn region(out: &mut String, r: &Region, b: &RegionBox, overlay: Option<&Overlay>) {
     for (n, nb) in r.nodes.iter().zip(&b.nodes) {
-        node(out, n, &nb.rect);
+        node(out, n, &nb.rect, &node_classes(n, overlay));
         for ((c, cb), _) in n.children.iter().zip(&nb.children).zip(0..) {
             let rr = &cb.rect;
             let _ = writeln!(
@@ -86,28 +139,35 @@ fn region(out: &mut String, r: &Region, b: &RegionBox) {
                 rr.y - 9.0,
                 xml(&c.title)
             );
-            region(out, c, cb);
+            region(out, c, cb, overlay);
         }
     }
     for (e, p) in r.edges.iter().zip(&b.edges) {
-        let catch = e.kind == EdgeKind::Catch;
+        let catch = e.kind.is_catch();
         let mut d = String::new();
         for (i, (x, y)) in p.points.iter().enumerate() {
             let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" });
         }
         let (from, to) = (&r.nodes[e.from].id, &r.nodes[e.to].id);
+        let mark = match overlay.map(|o| o.edge_mark(&r.nodes[e.from].pointer, e.kind)) {
+            None | Some(EdgeMark::Plain) => "",
+            Some(EdgeMark::Taken(_)) => " taken",
+            Some(EdgeMark::Dim) => " dim",
+            Some(EdgeMark::Uncovered) => " uncovered",
+        };
         let _ = write!(
             out,
-            "<g class=\"edge{}\" data-from=\"{from}\" data-to=\"{to}\">",
+            "<g class=\"edge{}{mark}\" data-from=\"{from}\" data-to=\"{to}\">",
             if catch { " catch" } else { "" }
         );
         if !e.title.is_empty() {
             let _ = write!(out, "<title>{}</title>", xml(&e.title));
         }
-        let marker = match (p.arrow, catch) {
-            (false, _) => "",
-            (true, true) => " marker-end=\"url(#arrow-catch)\"",
-            (true, false) => " marker-end=\"url(#arrow)\"",
+        let marker = match (p.arrow, catch, mark == " taken") {
+            (false, _, _) => "",
+            (true, false, true) => " marker-end=\"url(#arrow-taken)\"",
+            (true, true, _) => " marker-end=\"url(#arrow-catch)\"",
+            (true, false, false) => " marker-end=\"url(#arrow)\"",
         };
         let _ = write!(out, "<path d=\"{d}\"{marker}/>");
         if !e.label.is_empty() {
@@ -124,16 +184,17 @@ fn region(out: &mut String, r: &Region, b: &RegionBox) {
 }
 
 /// One node: its shape by type, its name, and a line with its type and marks.
-fn node(out: &mut String, n: &Node, b: &Rect) {
+fn node(out: &mut String, n: &Node, b: &Rect, classes: &str) {
     let ty = n.type_name();
     let marker = matches!(n.kind, NodeKind::Start | NodeKind::End);
     let _ = write!(
         out,
-        "<g class=\"node{} t-{}\" id=\"{}\" data-id=\"{}\"><title>{} ({ty})</title>",
+        "<g class=\"node{} t-{}{classes}\" id=\"{}\" data-id=\"{}\" data-name=\"{}\"><title>{} ({ty})</title>",
         if marker { " marker" } else { "" },
         ty.to_ascii_lowercase(),
         n.id,
         n.id,
+        xml(&n.name),
         xml(&n.name)
     );
     let (x, y, w, h) = (b.x, b.y, b.w, b.h);

@@ -18,6 +18,8 @@ use std::sync::Mutex;
 /// One entry into a state.
 #[derive(Debug, Clone)]
 pub struct Visit {
+    /// The probe's id of this visit (what a [`Frame::parent`] of its branches' visits quotes).
+    pub id: u64,
     pub frame: Option<Frame>,
     pub name: String,
     /// The state's JSON pointer in the definition.
@@ -67,7 +69,9 @@ impl Recorder {
 impl Probe for Recorder {
     fn entered(&self, frame: Option<Frame>, state: &State, input: &Value) -> u64 {
         let mut v = self.visits.lock().unwrap_or_else(|p| p.into_inner());
+        let id = v.len() as u64 + 1;
         v.push(Visit {
+            id,
             frame,
             name: state.name.clone(),
             pointer: state.pointer.clone(),
