@@ -12,7 +12,9 @@
 //! their own.
 
 use super::context::{ExecutionInfo, ExecutionInput};
-use super::execution::{Exec, StateCx, Thread, partition, shown};
+use super::execution::{
+    EXPRESS_MAX_SECONDS, Exec, STANDARD_MAX_SECONDS, StateCx, Thread, partition, shown,
+};
 use super::failure::{Failure, Fault, Stop};
 use super::fanout::{Done, Outcomes, fan_out};
 use super::probe::Frame;
@@ -31,7 +33,6 @@ const WINDOW_ITEMS: usize = 10_000;
 /// `MaxConcurrency` 0: AWS runs up to 10,000 children at once.
 const MAX_CHILDREN: usize = 10_000;
 /// An EXPRESS child's limit: five minutes.
-const EXPRESS_SECONDS: i64 = 300;
 
 /// How one child ended, for the results and the `ResultWriter` records.
 struct Child {
@@ -446,8 +447,12 @@ impl Exec {
                                 ExecutionInput::Text(text),
                                 json!({"Id": child_machine_arn, "Name": child_machine}),
                             );
-                            let deadline =
-                                express.then(|| start.plus_millis(EXPRESS_SECONDS * 1000));
+                            let most = if express {
+                                EXPRESS_MAX_SECONDS
+                            } else {
+                                STANDARD_MAX_SECONDS
+                            };
+                            let deadline = Some(start.plus_millis(most * 1000));
                             let seed = self.seed.map(|s| {
                                 s.wrapping_mul(0x9E37_79B9_7F4A_7C15)
                                     .wrapping_add((base + i) as u64)

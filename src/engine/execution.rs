@@ -23,6 +23,12 @@ use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+/// The longest a Standard execution runs: one year (Step Functions' quotas); past it the
+/// execution times out, whatever its `TimeoutSeconds`.
+pub(crate) const STANDARD_MAX_SECONDS: i64 = 365 * 24 * 60 * 60;
+/// The longest an Express execution runs: five minutes.
+pub(crate) const EXPRESS_MAX_SECONDS: i64 = 5 * 60;
+
 /// How to run an execution.
 pub struct Options {
     pub clock: Clock,
@@ -231,11 +237,14 @@ pub async fn run(
         history: History::new(opts.keep_history, opts.sink, opts.max_events),
         handlers: std::sync::Arc::new(opts.handlers),
         info,
-        deadline: match (machine.timeout_seconds, opts.express) {
-            (Some(s), true) => Some(start.plus_millis(s.min(300) as i64 * 1000)),
-            (None, true) => Some(start.plus_millis(300_000)),
-            (Some(s), false) => Some(start.plus_millis(s as i64 * 1000)),
-            (None, false) => None,
+        deadline: {
+            let most = if opts.express {
+                EXPRESS_MAX_SECONDS
+            } else {
+                STANDARD_MAX_SECONDS
+            };
+            let seconds = machine.timeout_seconds.map_or(most, |s| s.min(most as u64) as i64);
+            Some(start.plus_millis(seconds * 1000))
         },
         payload_limit: opts.payload_limit,
         region: opts.region.clone(),
