@@ -507,6 +507,13 @@ fn build_handlers(
     for (n, f) in machine_files {
         machines.insert(n, Arc::new(load_definition(&f)?));
     }
+    let parent_tasks: Vec<&str> = machine
+        .root
+        .all_states()
+        .into_iter()
+        .filter(|s| matches!(s.kind, Kind::Task(_)))
+        .map(|s| s.name.as_str())
+        .collect();
     let mut task_states: Vec<(&str, &Resource)> = Vec::new();
     for m in std::iter::once(machine).chain(machines.values().map(|m| &**m)) {
         for s in m.root.all_states() {
@@ -564,9 +571,10 @@ fn build_handlers(
             .and_then(|(c, _, _)| c.route(state, &resource.arn))
         {
             Some((r.clone(), origin(&how, ptr)))
-        } else if args.aws_all {
+        } else if args.aws_all && parent_tasks.contains(state) {
             Some((Route::Aws, "--aws-all".to_string()))
-        } else if mock.is_some() {
+        } else if mock.is_some() && parent_tasks.contains(state) {
+            // A child machine's states keep the mock file's test case under its own name.
             Some((Route::Mock, "--mock-config".to_string()))
         } else {
             None
@@ -603,6 +611,9 @@ fn build_handlers(
                 && !routes
                     .iter()
                     .any(|(s, _, route, _)| s == state && !matches!(route, Route::Mock))
+                && !mock
+                    .as_ref()
+                    .is_some_and(|m| m.states().any(|m| m == *state))
         }));
     let server = if needs_callback || args.callback_port.is_some() {
         let port = args.callback_port.unwrap_or(0);
