@@ -473,6 +473,15 @@ fn origin(how: &Option<(String, String, String)>, pointer: &str) -> String {
     }
 }
 
+/// What a run's Task states are answered by, and what the run must see to afterwards.
+struct Handlers {
+    registry: Registry,
+    /// The ECS tasks to stop when the run ends early.
+    ecs: Option<Arc<EcsRunner>>,
+    /// The child executions' histories, with `--history`.
+    histories: Option<Histories>,
+}
+
 /// Decides the route of every Task state, checks the routes before the run, and builds the
 /// registry.
 fn build_handlers(
@@ -480,7 +489,7 @@ fn build_handlers(
     machine: &StateMachine,
     name: &str,
     rt: &tokio::runtime::Runtime,
-) -> Result<(Registry, Option<Arc<EcsRunner>>, Option<Histories>), CliError> {
+) -> Result<Handlers, CliError> {
     // With `--history`, the child executions' histories are kept to be written beside it.
     let histories: Option<Histories> = args.history.is_some().then(Histories::default);
     // Child state machines the run knows: where a Task starts one, it runs here. Their Task
@@ -708,7 +717,11 @@ fn build_handlers(
     if let Some(m) = mock {
         registry.fallback(m);
     }
-    Ok((registry, ecs, histories))
+    Ok(Handlers {
+        registry,
+        ecs,
+        histories,
+    })
 }
 
 /// The handler for states run on AWS.
@@ -788,7 +801,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
-    let (handlers, ecs, histories) = build_handlers(&args, &machine, &name, &rt)?;
+    let Handlers {
+        registry: handlers,
+        ecs,
+        histories,
+    } = build_handlers(&args, &machine, &name, &rt)?;
     let mut opts = Options {
         clock: match args.clock {
             ClockArg::Virtual => Clock::Virtual,
