@@ -398,6 +398,15 @@ mod tests {
         );
     }
 
+    #[cfg(not(feature = "parquet"))]
+    #[test]
+    fn parquet_without_the_feature_names_it() {
+        let Err(e) = read("PAR1", Format::Parquet) else {
+            panic!("refused")
+        };
+        assert!(e.0.contains("cargo feature `parquet`"), "{e:?}");
+    }
+
     #[test]
     fn gzip_objects_are_read_through() {
         use std::io::Write;
