@@ -279,8 +279,40 @@ fn child_machines_run_locally_for_each_variant() {
             "End": true}}})
     };
     let machine = ["--machine", "child=child.asl.json"];
-    let (_, v) = run(&d, &start(".sync:2", true), &json!({}), &machine);
+    let (_, v) = run(
+        &d,
+        &start(".sync:2", true),
+        &json!({}),
+        &["--machine", "child=child.asl.json", "--history", "h.json"],
+    );
     assert_eq!(v["output"]["Output"], json!({"done": true}), "{v}");
+    // A child that never waits still has its StartExecution recorded as TaskSubmitted,
+    // naming the execution whose history `childExecutions` holds.
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(d.join("h.json")).expect("h"))
+        .expect("history JSON");
+    let submitted = h["events"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["type"] == "TaskSubmitted"))
+        .map(|e| e["taskSubmittedEventDetails"]["output"].clone())
+        .expect("a TaskSubmitted event");
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:child:kid";
+    assert!(submitted.as_str().unwrap_or_default().contains(arn), "{h}");
+    let kinds: Vec<&str> = h["childExecutions"][arn]["events"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "ChoiceStateEntered",
+            "ChoiceStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ],
+        "{h}"
+    );
     assert_eq!(v["output"]["Status"], "SUCCEEDED");
     assert!(
         v["output"]["ExecutionArn"]
