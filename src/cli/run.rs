@@ -523,18 +523,24 @@ fn build_handlers(
         .filter(|s| matches!(s.kind, Kind::Task(_)))
         .map(|s| s.name.as_str())
         .collect();
+    // The parent's Task states, then the children's (by machine name, for a stable order); a
+    // name already seen keeps its first route.
+    let mut children: Vec<(&String, &Arc<StateMachine>)> = machines.iter().collect();
+    children.sort_by(|a, b| a.0.cmp(b.0));
+    let mut seen: std::collections::HashSet<&str, foldhash::fast::RandomState> = Default::default();
     let mut task_states: Vec<(&str, &Resource)> = Vec::new();
-    for m in std::iter::once(machine).chain(machines.values().map(|m| &**m)) {
+    for m in std::iter::once(machine).chain(children.into_iter().map(|(_, m)| &**m)) {
         for s in m.root.all_states() {
             if let Kind::Task(t) = &s.kind
-                && !task_states.iter().any(|(n, _)| *n == s.name)
+                && seen.insert(s.name.as_str())
             {
                 task_states.push((s.name.as_str(), &t.resource));
             }
         }
     }
     let tasks: Vec<&str> = task_states.iter().map(|(n, _)| *n).collect();
-    let mock = mock_handler(args, &tasks, name)?;
+    // The mock file's test case is the parent's: it may mock only the parent's states.
+    let mock = mock_handler(args, &parent_tasks, name)?;
 
     // Flags naming states: --local STATE=CMD, --aws STATE.
     let mut by_flag: HashMap<&str, (Route, String)> = HashMap::new();
