@@ -541,3 +541,22 @@ fn parquet_rows_are_items_directly_and_through_an_athena_manifest() {
     let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
     assert_eq!(v["output"], json!([{"id": 1}, {"id": 2}, {"id": 3}]), "{v}");
 }
+
+#[test]
+fn load_and_flatten_reads_each_listed_object_in_turn() {
+    let d = dir("flatten");
+    write(&d.join("s3/b/logs/1.jsonl"), "{\"n\":1}\n{\"n\":2}\n");
+    write(&d.join("s3/b/logs/2.jsonl"), "{\"n\":3}\n");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2",
+            "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"},
+            "Parameters": {"Bucket": "b", "Prefix": "logs/"}}),
+        json!({}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["output"], json!([{"n": 1}, {"n": 2}, {"n": 3}]), "{v}");
+    // A listed object that is not valid in the format fails the map run when it is reached.
+    write(&d.join("s3/b/logs/3.jsonl"), "not json\n");
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+}

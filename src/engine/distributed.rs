@@ -217,19 +217,21 @@ impl Exec {
                     if c.transformation.as_deref() == Some("LOAD_AND_FLATTEN") {
                         // Every listed object in one format, opened only when the one before
                         // it is read to the end.
-                        let format = match reading(c, "")? {
-                            Reading::Object(f) => f,
-                            Reading::Manifest(_) => {
-                                return Err(Exec::reader_failure(
-                                    "LOAD_AND_FLATTEN reads the listed objects themselves: it takes no ManifestType",
-                                ));
-                            }
-                        };
-                        let files = listed
-                            .into_iter()
-                            .map(|o| (bucket.clone(), o.key))
-                            .collect();
-                        Ok(manifest::chain(store.clone(), files, format))
+                        // Without `InputType` (which `validate` asks for), each object's
+                        // format goes by its key's extension.
+                        let mut files = std::collections::VecDeque::new();
+                        for o in listed {
+                            let format = match reading(c, &o.key)? {
+                                Reading::Object(f) => f,
+                                Reading::Manifest(_) => {
+                                    return Err(Exec::reader_failure(
+                                        "LOAD_AND_FLATTEN reads the listed objects themselves: it takes no ManifestType",
+                                    ));
+                                }
+                            };
+                            files.push_back((bucket.clone(), o.key, format));
+                        }
+                        Ok(manifest::chain(store.clone(), files))
                     } else {
                         Ok(Box::new(listed.into_iter().map(|o| {
                             Ok(json!({

@@ -77,22 +77,19 @@ fn inventory(
         .map(|b| b.rsplit(':').next().unwrap_or(b).to_string())
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| bucket.to_string());
-    let files: VecDeque<(String, String)> = m
+    let format = Format::Csv {
+        delimiter: b',',
+        headers: Some(headers),
+    };
+    let files: VecDeque<(String, String, Format)> = m
         .get("files")
         .and_then(Value::as_array)
         .ok_or_else(|| ReadError("The S3 inventory manifest has no `files` list".into()))?
         .iter()
         .filter_map(|f| f.get("key").and_then(Value::as_str))
-        .map(|k| (data_bucket.clone(), k.to_string()))
+        .map(|k| (data_bucket.clone(), k.to_string(), format.clone()))
         .collect();
-    Ok(chain(
-        store,
-        files,
-        Format::Csv {
-            delimiter: b',',
-            headers: Some(headers),
-        },
-    ))
+    Ok(chain(store, files))
 }
 
 fn athena(
@@ -110,30 +107,24 @@ fn athena(
                 "The Athena manifest lists `{line}`, which is not an S3 URI (s3://bucket/key)"
             )));
         };
-        files.push_back((b, k));
+        files.push_back((b, k, format.clone()));
     }
-    Ok(chain(store, files, format))
+    Ok(chain(store, files))
 }
 
-/// The items of `files`, read one after another: a file is opened only when the one before
-/// it is exhausted.
-pub fn chain(
-    store: Arc<dyn ObjectStore>,
-    files: VecDeque<(String, String)>,
-    format: Format,
-) -> Items {
+/// The items of `files` (bucket, key, format), read one after another: a file is opened only
+/// when the one before it is exhausted.
+pub fn chain(store: Arc<dyn ObjectStore>, files: VecDeque<(String, String, Format)>) -> Items {
     Box::new(Chain {
         store,
         files,
-        format,
         current: None,
     })
 }
 
 struct Chain {
     store: Arc<dyn ObjectStore>,
-    files: VecDeque<(String, String)>,
-    format: Format,
+    files: VecDeque<(String, String, Format)>,
     current: Option<Items>,
 }
 
@@ -148,12 +139,12 @@ impl Iterator for Chain {
                     None => self.current = None,
                 }
             }
-            let (bucket, key) = self.files.pop_front()?;
+            let (bucket, key, format) = self.files.pop_front()?;
             let opened = self
                 .store
                 .get(&bucket, &key)
                 .map_err(store_error)
-                .and_then(|body| items::items(body, &self.format));
+                .and_then(|body| items::items(body, &format));
             match opened {
                 Ok(items) => self.current = Some(items),
                 Err(e) => {
