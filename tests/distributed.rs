@@ -279,8 +279,40 @@ fn child_machines_run_locally_for_each_variant() {
             "End": true}}})
     };
     let machine = ["--machine", "child=child.asl.json"];
-    let (_, v) = run(&d, &start(".sync:2", true), &json!({}), &machine);
+    let (_, v) = run(
+        &d,
+        &start(".sync:2", true),
+        &json!({}),
+        &["--machine", "child=child.asl.json", "--history", "h.json"],
+    );
     assert_eq!(v["output"]["Output"], json!({"done": true}), "{v}");
+    // A child that never waits still has its StartExecution recorded as TaskSubmitted,
+    // naming the execution whose history `childExecutions` holds.
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(d.join("h.json")).expect("h"))
+        .expect("history JSON");
+    let submitted = h["events"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["type"] == "TaskSubmitted"))
+        .map(|e| e["taskSubmittedEventDetails"]["output"].clone())
+        .expect("a TaskSubmitted event");
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:child:kid";
+    assert!(submitted.as_str().unwrap_or_default().contains(arn), "{h}");
+    let kinds: Vec<&str> = h["childExecutions"][arn]["events"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "ChoiceStateEntered",
+            "ChoiceStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded"
+        ],
+        "{h}"
+    );
     assert_eq!(v["output"]["Status"], "SUCCEEDED");
     assert!(
         v["output"]["ExecutionArn"]
@@ -357,4 +389,174 @@ fn item_selector_sees_the_items_source() {
         "End": true}}});
     let (_, v) = run(&d, &inline, &json!([5]), &[]);
     assert_eq!(v["output"], json!([{"source": "STATE_DATA"}]), "{v}");
+}
+
+#[test]
+fn an_s3_inventory_manifest_gives_the_rows_of_its_files() {
+    let d = dir("inventory");
+    let manifest = json!({
+        "sourceBucket": "photos",
+        "destinationBucket": "arn:aws:s3:::inv",
+        "fileFormat": "CSV",
+        "fileSchema": "Bucket, Key, Size, LastModifiedDate",
+        "files": [{"key": "photos/cfg/data/a.csv"}, {"key": "photos/cfg/data/b.csv"}]
+    });
+    write(
+        &d.join("s3/inv/photos/cfg/manifest.json"),
+        &manifest.to_string(),
+    );
+    write(
+        &d.join("s3/inv/photos/cfg/data/a.csv"),
+        "\"photos\",\"x.jpg\",\"12\",\"2024-01-02T03:04:05.000Z\"\n",
+    );
+    write(
+        &d.join("s3/inv/photos/cfg/data/b.csv"),
+        "\"photos\",\"y.jpg\",\"7\",\"2024-01-03T03:04:05.000Z\"\n",
+    );
+    for config in [
+        json!({"InputType": "MANIFEST"}),
+        json!({"ManifestType": "S3_INVENTORY"}),
+    ] {
+        let def = distributed(
+            json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": config,
+                "Parameters": {"Bucket": "inv", "Key": "photos/cfg/manifest.json"}}),
+            json!({}),
+        );
+        let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+        assert_eq!(
+            v["output"],
+            json!([
+                {"Bucket": "photos", "Key": "x.jpg", "Size": "12", "LastModifiedDate": "2024-01-02T03:04:05.000Z"},
+                {"Bucket": "photos", "Key": "y.jpg", "Size": "7", "LastModifiedDate": "2024-01-03T03:04:05.000Z"}
+            ]),
+            "{config}: {v}"
+        );
+    }
+}
+
+#[test]
+fn an_athena_manifest_reads_each_listed_file_in_its_input_type() {
+    let d = dir("athena");
+    write(
+        &d.join("s3/q/out/q1-manifest.csv"),
+        "s3://q/out/part-0\ns3://q/out/part-1\n",
+    );
+    write(&d.join("s3/q/out/part-0"), "1,ann\n");
+    write(&d.join("s3/q/out/part-1"), "2,bob\n3,cy\n");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"ManifestType": "ATHENA_DATA", "InputType": "CSV",
+                "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["id", "name"], "MaxItems": 2},
+            "Parameters": {"Bucket": "q", "Key": "out/q1-manifest.csv"}}),
+        json!({}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(
+        v["output"],
+        json!([{"id": "1", "name": "ann"}, {"id": "2", "name": "bob"}]),
+        "{v}"
+    );
+    // A listed file that does not exist fails the map run with S3's error.
+    write(&d.join("s3/q/out/q1-manifest.csv"), "s3://q/out/gone\n");
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+    assert!(
+        v["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("NoSuchKey"),
+        "{v}"
+    );
+}
+
+/// A Parquet file written with the crate's own writer: `id` int64, `name` optional UTF-8.
+#[cfg(feature = "parquet")]
+fn parquet_file(ids: &[i64], names: &[&str]) -> Vec<u8> {
+    use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let schema = Arc::new(
+        parquet::schema::parser::parse_message_type(
+            "message m { required int64 id; required binary name (UTF8); }",
+        )
+        .expect("schema"),
+    );
+    let props = Arc::new(
+        WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .build(),
+    );
+    let mut out = Vec::new();
+    let mut w = SerializedFileWriter::new(&mut out, schema, props).expect("writer");
+    let mut rg = w.next_row_group().expect("row group");
+    let mut c = rg.next_column().expect("column").expect("id");
+    c.typed::<Int64Type>()
+        .write_batch(ids, None, None)
+        .expect("ids");
+    c.close().expect("close");
+    let mut c = rg.next_column().expect("column").expect("name");
+    let names: Vec<ByteArray> = names.iter().map(|n| ByteArray::from(*n)).collect();
+    c.typed::<ByteArrayType>()
+        .write_batch(&names, None, None)
+        .expect("names");
+    c.close().expect("close");
+    rg.close().expect("row group");
+    w.close().expect("file");
+    out
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_rows_are_items_directly_and_through_an_athena_manifest() {
+    let d = dir("parquet");
+    std::fs::create_dir_all(d.join("s3/b/u")).expect("dir");
+    std::fs::write(
+        d.join("s3/b/u/one.parquet"),
+        parquet_file(&[1, 2], &["a", "b"]),
+    )
+    .expect("write");
+    std::fs::write(d.join("s3/b/u/two.parquet"), parquet_file(&[3], &["c"])).expect("write");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "PARQUET"},
+            "Parameters": {"Bucket": "b", "Key": "u/one.parquet"}}),
+        json!({}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(
+        v["output"],
+        json!([{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]),
+        "{v}"
+    );
+    write(
+        &d.join("s3/b/u/m-manifest.csv"),
+        "s3://b/u/one.parquet\ns3://b/u/two.parquet\n",
+    );
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"ManifestType": "ATHENA_DATA", "InputType": "PARQUET"},
+            "Parameters": {"Bucket": "b", "Key": "u/m-manifest.csv"}}),
+        json!({"ItemSelector": {"id.$": "$$.Map.Item.Value.id"}}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["output"], json!([{"id": 1}, {"id": 2}, {"id": 3}]), "{v}");
+}
+
+#[test]
+fn load_and_flatten_reads_each_listed_object_in_turn() {
+    let d = dir("flatten");
+    write(&d.join("s3/b/logs/1.jsonl"), "{\"n\":1}\n{\"n\":2}\n");
+    write(&d.join("s3/b/logs/2.jsonl"), "{\"n\":3}\n");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2",
+            "ReaderConfig": {"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"},
+            "Parameters": {"Bucket": "b", "Prefix": "logs/"}}),
+        json!({}),
+    );
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["output"], json!([{"n": 1}, {"n": 2}, {"n": 3}]), "{v}");
+    // A listed object that is not valid in the format fails the map run when it is reached.
+    write(&d.join("s3/b/logs/3.jsonl"), "not json\n");
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
 }

@@ -779,3 +779,134 @@ fn the_callback_endpoint_survives_running_out_of_file_descriptors() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), "{\"served\":true}\n");
 }
+
+const PARENT: &str = r#"{"StartAt": "Start", "States": {"Start": {"Type": "Task",
+  "Resource": "arn:aws:states:::states:startExecution.waitForTaskToken",
+  "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child",
+    "Name": "kid",
+    "Input": {"token.$": "$$.Task.Token", "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"}},
+  TIMEOUT "End": true}}}"#;
+
+const CHILD: &str = r#"{"StartAt": "Work", "States": {"Work": {"Type": "Task",
+  "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"token.$": "$.token"},
+  "OutputPath": "$.Payload", "End": true}}}"#;
+
+#[test]
+fn a_child_machines_worker_calls_back_for_its_parents_wait_for_task_token() {
+    let d = scratch("child-callback");
+    write(
+        &d,
+        "m.asl.json",
+        &PARENT.replace("TIMEOUT", "\"TimeoutSeconds\": 30,"),
+    );
+    write(&d, "child.asl.json", CHILD);
+    let run = Command::new(ASL)
+        .args([
+            "run",
+            "m.asl.json",
+            "--machine",
+            "child=child.asl.json",
+            "--history",
+            "h.json",
+            "--local",
+            "Work=cat > input.tmp && mv input.tmp input; printf %s \"$ASL_CALLBACK_ENDPOINT\" > endpoint.tmp && mv endpoint.tmp endpoint; echo '{\"Payload\": \"done\"}'",
+        ])
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let endpoint = read_when_there(&d.join("endpoint"));
+    let input: serde_json::Value =
+        serde_json::from_str(&read_when_there(&d.join("input"))).unwrap();
+    let token = input["token"].as_str().unwrap_or_default().to_string();
+    assert!(token.len() >= 32, "{input}");
+    let output = serde_json::json!({"approved": true}).to_string();
+    let req = serde_json::json!({"taskToken": token, "output": output}).to_string();
+    let (st, _) = call(&endpoint, "SendTaskSuccess", &req);
+    assert_eq!(st, "HTTP/1.1 200 OK");
+    let o = run.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "{\"approved\":true}\n");
+
+    // The parent's history is as AWS writes it, its TaskSubmitted naming the child; the
+    // child's own history sits under `childExecutions` by that ARN.
+    let h: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("h.json")).unwrap()).unwrap();
+    let kinds: Vec<&str> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let arn = "arn:aws:states:us-east-1:123456789012:execution:child:kid";
+    let submitted = &h["events"][4]["taskSubmittedEventDetails"]["output"];
+    assert!(
+        submitted.as_str().unwrap_or_default().contains(arn),
+        "{submitted}"
+    );
+    let child = &h["childExecutions"][arn];
+    assert_eq!(
+        child["stateMachineArn"],
+        "arn:aws:states:us-east-1:123456789012:stateMachine:child"
+    );
+    assert!(
+        child["startedBy"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(":execution:m:"),
+        "{child}"
+    );
+    let child_kinds: Vec<&str> = child["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(child_kinds.first(), Some(&"ExecutionStarted"), "{child}");
+    assert_eq!(child_kinds.last(), Some(&"ExecutionSucceeded"), "{child}");
+}
+
+#[test]
+fn a_child_that_never_calls_back_leaves_its_parent_waiting_until_the_timeout() {
+    let d = scratch("child-silent");
+    write(
+        &d,
+        "m.asl.json",
+        &PARENT.replace("TIMEOUT", "\"TimeoutSeconds\": 1,"),
+    );
+    write(
+        &d,
+        "child.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    );
+    let started = Instant::now();
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--machine",
+            "child=child.asl.json",
+            "--result-format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"], "States.Timeout", "{v}");
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}

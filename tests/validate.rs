@@ -776,6 +776,32 @@ fn reader_config_combinations_are_checked() {
         "/States/S/ItemReader/ReaderConfig/CSVHeaders",
         "GIVEN",
     );
+    let d = reader(json!({"ManifestType": "S3_INVENTORY"}), list);
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ItemReader/ReaderConfig",
+        "s3:getObject",
+    );
+    let d = reader(
+        json!({"ManifestType": "ATHENA_DATA", "InputType": "CSV"}),
+        get,
+    );
+    assert!(
+        d.iter()
+            .any(|x| !x.is_error() && x.message.contains("without a header row")),
+        "{d:?}"
+    );
+    for ok in [
+        json!({"ManifestType": "S3_INVENTORY"}),
+        json!({"InputType": "MANIFEST"}),
+        json!({"ManifestType": "ATHENA_DATA", "InputType": "PARQUET"}),
+        json!({"ManifestType": "ATHENA_DATA", "InputType": "CSV",
+            "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a"]}),
+    ] {
+        let d = reader(ok.clone(), get);
+        assert!(d.is_empty(), "{ok}: {d:?}");
+    }
     let d = reader(
         json!({"InputType": "JSONL", "Transformation": "LOAD_AND_FLATTEN"}),
         list,

@@ -9,6 +9,7 @@ use crate::engine::{self, Clock, Options, Outcome, Status};
 use crate::handlers::aws::{AwsHandler, EcsRunner};
 use crate::handlers::callback::{CallbackServer, WaitForCallback};
 use crate::handlers::command::{CommandHandler, CommandSpec};
+use crate::handlers::machines::Histories;
 use crate::handlers::mock::MockHandler;
 use crate::handlers::routing::{self, ConfigError, HandlerConfig, Route};
 use crate::handlers::{Registry, TaskHandler};
@@ -431,10 +432,7 @@ fn mock_handler(
 }
 
 /// The `--handlers` file, parsed and checked against the definition's Task states.
-fn handler_config(
-    path: &Path,
-    tasks: &[&str],
-) -> Result<(HandlerConfig, String, String), CliError> {
+fn handler_config(path: &Path) -> Result<(HandlerConfig, String, String), CliError> {
     let text = read_file(path)?;
     let shown = path.display().to_string();
     let doc: Value = serde_json::from_str(&text)
@@ -452,11 +450,25 @@ fn handler_config(
         )
     };
     let cfg = HandlerConfig::from_value(&doc, base).map_err(render_all)?;
-    let unknown = cfg.unknown_states(tasks);
-    if !unknown.is_empty() {
-        return Err(render_all(unknown));
-    }
     Ok((cfg, shown, text))
+}
+
+/// Refuses routes in the handlers file for states no definition of the run has.
+fn check_config_states(
+    (cfg, shown, text): &(HandlerConfig, String, String),
+    tasks: &[&str],
+) -> Result<(), CliError> {
+    let unknown = cfg.unknown_states(tasks);
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Input(
+        unknown
+            .iter()
+            .map(|e| render::located(shown, text, &e.pointer, "error", &e.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ))
 }
 
 /// Why a state has its route, for messages.
@@ -472,6 +484,15 @@ fn origin(how: &Option<(String, String, String)>, pointer: &str) -> String {
     }
 }
 
+/// What a run's Task states are answered by, and what the run must see to afterwards.
+struct Handlers {
+    registry: Registry,
+    /// The ECS tasks to stop when the run ends early.
+    ecs: Option<Arc<EcsRunner>>,
+    /// The child executions' histories, with `--history`.
+    histories: Option<Histories>,
+}
+
 /// Decides the route of every Task state, checks the routes before the run, and builds the
 /// registry.
 fn build_handlers(
@@ -479,18 +500,58 @@ fn build_handlers(
     machine: &StateMachine,
     name: &str,
     rt: &tokio::runtime::Runtime,
-) -> Result<(Registry, Option<Arc<EcsRunner>>), CliError> {
-    let task_states: Vec<(&str, &Resource)> = machine
+) -> Result<Handlers, CliError> {
+    // With `--history`, the child executions' histories are kept to be written beside it.
+    let histories: Option<Histories> = args.history.is_some().then(Histories::default);
+    // Child state machines the run knows: where a Task starts one, it runs here. Their Task
+    // states are routed by name like the parent's, so they may be named by the flags too.
+    let mut machines = HashMap::new();
+    let mut machine_files: Vec<(String, PathBuf)> = Vec::new();
+    let config = match &args.handlers {
+        Some(p) => Some(handler_config(p)?),
+        None => None,
+    };
+    if let Some((cfg, _, _)) = &config {
+        for (n, f, _) in &cfg.machines {
+            machine_files.push((n.clone(), f.clone()));
+        }
+    }
+    for m in &args.machine {
+        let Some((n, f)) = m.split_once('=') else {
+            return Err(CliError::Usage(format!(
+                "--machine expects NAME=FILE, found `{m}`"
+            )));
+        };
+        machine_files.push((n.to_string(), PathBuf::from(f)));
+    }
+    for (n, f) in machine_files {
+        machines.insert(n, Arc::new(load_definition(&f)?));
+    }
+    let parent_tasks: Vec<&str> = machine
         .root
         .all_states()
         .into_iter()
-        .filter_map(|s| match &s.kind {
-            Kind::Task(t) => Some((s.name.as_str(), &t.resource)),
-            _ => None,
-        })
+        .filter(|s| matches!(s.kind, Kind::Task(_)))
+        .map(|s| s.name.as_str())
         .collect();
+    // The parent's Task states, then the children's (by machine name, for a stable order); a
+    // name already seen keeps its first route.
+    let mut children: Vec<(&String, &Arc<StateMachine>)> = machines.iter().collect();
+    children.sort_by(|a, b| a.0.cmp(b.0));
+    let mut seen: std::collections::HashSet<&str, foldhash::fast::RandomState> = Default::default();
+    let mut task_states: Vec<(&str, &Resource)> = Vec::new();
+    for m in std::iter::once(machine).chain(children.into_iter().map(|(_, m)| &**m)) {
+        for s in m.root.all_states() {
+            if let Kind::Task(t) = &s.kind
+                && seen.insert(s.name.as_str())
+            {
+                task_states.push((s.name.as_str(), &t.resource));
+            }
+        }
+    }
     let tasks: Vec<&str> = task_states.iter().map(|(n, _)| *n).collect();
-    let mock = mock_handler(args, &tasks, name)?;
+    // The mock file's test case is the parent's: it may mock only the parent's states.
+    let mock = mock_handler(args, &parent_tasks, name)?;
 
     // Flags naming states: --local STATE=CMD, --aws STATE.
     let mut by_flag: HashMap<&str, (Route, String)> = HashMap::new();
@@ -519,10 +580,9 @@ fn build_handlers(
             )));
         }
     }
-    let config = match &args.handlers {
-        Some(p) => Some(handler_config(p, &tasks)?),
-        None => None,
-    };
+    if let Some(c) = &config {
+        check_config_states(c, &tasks)?;
+    }
     let how = config
         .as_ref()
         .map(|(_, shown, text)| (shown.clone(), text.clone(), String::new()));
@@ -537,9 +597,10 @@ fn build_handlers(
             .and_then(|(c, _, _)| c.route(state, &resource.arn))
         {
             Some((r.clone(), origin(&how, ptr)))
-        } else if args.aws_all {
+        } else if args.aws_all && parent_tasks.contains(state) {
             Some((Route::Aws, "--aws-all".to_string()))
-        } else if mock.is_some() {
+        } else if mock.is_some() && parent_tasks.contains(state) {
+            // A child machine's states keep the mock file's test case under its own name.
             Some((Route::Mock, "--mock-config".to_string()))
         } else {
             None
@@ -569,7 +630,17 @@ fn build_handlers(
 
     let needs_callback = routes.iter().any(|(_, r, route, _)| {
         r.pattern == Pattern::WaitForTaskToken && !matches!(route, Route::Mock)
-    });
+    }) || (!machines.is_empty()
+        && task_states.iter().any(|(state, r)| {
+            r.pattern == Pattern::WaitForTaskToken
+                && crate::handlers::machines::Machines::handles(&r.kind)
+                && !routes
+                    .iter()
+                    .any(|(s, _, route, _)| s == state && !matches!(route, Route::Mock))
+                && !mock
+                    .as_ref()
+                    .is_some_and(|m| m.states().any(|m| m == *state))
+        }));
     let server = if needs_callback || args.callback_port.is_some() {
         let port = args.callback_port.unwrap_or(0);
         let server = CallbackServer::bind(port).map_err(|e| {
@@ -614,25 +685,6 @@ fn build_handlers(
         };
         registry.for_state(state, h);
     }
-    // Child state machines the run knows: where a Task starts one, it runs here.
-    let mut machines = HashMap::new();
-    let mut machine_files: Vec<(String, PathBuf)> = Vec::new();
-    if let Some((cfg, _, _)) = &config {
-        for (n, f, _) in &cfg.machines {
-            machine_files.push((n.clone(), f.clone()));
-        }
-    }
-    for m in &args.machine {
-        let Some((n, f)) = m.split_once('=') else {
-            return Err(CliError::Usage(format!(
-                "--machine expects NAME=FILE, found `{m}`"
-            )));
-        };
-        machine_files.push((n.to_string(), PathBuf::from(f)));
-    }
-    for (n, f) in machine_files {
-        machines.insert(n, Arc::new(load_definition(&f)?));
-    }
     if !machines.is_empty() {
         let mocks = match (&args.mock_config, &args.test_case) {
             (Some(p), Some(case)) => serde_json::from_str(&read_file(p)?)
@@ -645,7 +697,7 @@ fn build_handlers(
             routes.fallback(m.clone());
         }
         let handler = Arc::new(crate::handlers::machines::Machines {
-            machines,
+            machines: machines.clone(),
             routes,
             mocks,
             clock: match args.clock {
@@ -660,6 +712,8 @@ fn build_handlers(
                 .unwrap_or_else(|| Options::default().role_arn),
             seed: None,
             depth: 0,
+            callback: server.clone(),
+            histories: histories.clone(),
         });
         let mocked: Vec<String> = mock
             .as_ref()
@@ -680,7 +734,11 @@ fn build_handlers(
     if let Some(m) = mock {
         registry.fallback(m);
     }
-    Ok((registry, ecs))
+    Ok(Handlers {
+        registry,
+        ecs,
+        histories,
+    })
 }
 
 /// The handler for states run on AWS.
@@ -782,7 +840,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
-    let (handlers, ecs) = build_handlers(&args, &machine, &name, &rt)?;
+    let Handlers {
+        registry: handlers,
+        ecs,
+        histories,
+    } = build_handlers(&args, &machine, &name, &rt)?;
     let mut opts = Options {
         clock: match args.clock {
             ClockArg::Virtual => Clock::Virtual,
@@ -850,7 +912,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         })
         .map_err(|f| CliError::Fault(f.message))?;
     if let Some(path) = &args.history {
-        write_history(path, &outcome)?;
+        write_history(path, &outcome, histories.as_ref())?;
     }
     if let (Some(path), Some(rec)) = (&args.graph, &recorder) {
         write_graph(
@@ -894,9 +956,35 @@ fn write_graph(
     })
 }
 
-fn write_history(path: &Path, outcome: &Outcome) -> Result<(), CliError> {
+/// `{"events": [...]}` as GetExecutionHistory gives them, and when child state machines ran,
+/// `"childExecutions": {ARN: {"stateMachineArn", "startedBy", "events"}}` in the order they
+/// ended: each child's own history, linked to the parent's `TaskSubmitted` by its ARN.
+fn write_history(
+    path: &Path,
+    outcome: &Outcome,
+    children: Option<&Histories>,
+) -> Result<(), CliError> {
     let events: Vec<Value> = outcome.events.iter().map(|e| e.to_json()).collect();
-    let doc = json!({ "events": events });
+    let mut doc = json!({ "events": events });
+    let children = children
+        .map(|h| std::mem::take(&mut *h.lock().unwrap_or_else(|p| p.into_inner())))
+        .unwrap_or_default();
+    if !children.is_empty()
+        && let Some(m) = doc.as_object_mut()
+    {
+        let mut all = serde_json::Map::new();
+        for c in children {
+            all.insert(
+                c.execution_arn,
+                json!({
+                    "stateMachineArn": c.state_machine_arn,
+                    "startedBy": c.started_by,
+                    "events": c.events,
+                }),
+            );
+        }
+        m.insert("childExecutions".into(), Value::Object(all));
+    }
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     std::fs::write(path, text + "\n").map_err(|e| {
         CliError::Input(format!(

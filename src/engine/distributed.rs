@@ -20,8 +20,10 @@ use super::fanout::{Done, Outcomes, fan_out};
 use super::probe::Frame;
 use super::variables::Scope;
 use crate::data::roots::{DataError, read};
+use crate::definition::ReaderConfig;
 use crate::definition::{Dynamic, ItemReader, Map as MapState, ReaderResource, ResultWriter};
 use crate::storage::items::{self, Format, ReadError};
+use crate::storage::manifest::{self, Manifest};
 use crate::storage::{ObjectStore, ObjectWriter, StoreError};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -47,6 +49,61 @@ struct Child {
 
 /// Items as they are read: from the state's input or from S3.
 type ItemStream<'a> = Box<dyn Iterator<Item = Result<Value, ReadError>> + Send + 'a>;
+
+/// How an `ItemReader` reads the object it names.
+enum Reading {
+    /// Its own items, in this format.
+    Object(Format),
+    /// The items of the files it lists.
+    Manifest(Manifest),
+}
+
+/// The format of one data file by `InputType` (by the key's extension when it is absent).
+fn data_format(c: &ReaderConfig, input_type: Option<&str>, key: &str) -> Result<Format, Failure> {
+    let input_type = input_type.unwrap_or(match key {
+        k if k.ends_with(".csv") => "CSV",
+        k if k.ends_with(".jsonl") => "JSONL",
+        k if k.ends_with(".parquet") => "PARQUET",
+        _ => "JSON",
+    });
+    match input_type {
+        "JSON" => Ok(Format::Json {
+            items_pointer: c.items_pointer.clone(),
+        }),
+        "JSONL" => Ok(Format::Jsonl),
+        "PARQUET" => Ok(Format::Parquet),
+        "CSV" => Ok(Format::Csv {
+            delimiter: items::delimiter(c.csv_delimiter.as_deref()),
+            headers: match c.csv_header_location.as_deref() {
+                Some("GIVEN") => Some(c.csv_headers.clone().unwrap_or_default()),
+                _ => None,
+            },
+        }),
+        other => Err(Exec::reader_failure(format!(
+            "The InputType {other} cannot be read here (JSON, JSONL, CSV and PARQUET can)"
+        ))),
+    }
+}
+
+/// What `ReaderConfig` says to read: `ManifestType` `S3_INVENTORY` (or the older `InputType`
+/// `MANIFEST`) and `ATHENA_DATA` name manifests; anything else an object of items.
+fn reading(c: &ReaderConfig, key: &str) -> Result<Reading, Failure> {
+    match (c.manifest_type.as_deref(), c.input_type.as_deref()) {
+        (Some("S3_INVENTORY"), _) | (None, Some("MANIFEST")) => {
+            Ok(Reading::Manifest(Manifest::Inventory))
+        }
+        (Some("ATHENA_DATA"), t @ Some("CSV" | "JSONL" | "PARQUET")) => {
+            Ok(Reading::Manifest(Manifest::Athena(data_format(c, t, "")?)))
+        }
+        (Some("ATHENA_DATA"), _) => Err(Exec::reader_failure(
+            "ManifestType ATHENA_DATA needs InputType CSV, JSONL or PARQUET",
+        )),
+        (Some(other), _) => Err(Exec::reader_failure(format!(
+            "The ManifestType {other} is not one of S3_INVENTORY, ATHENA_DATA"
+        ))),
+        (None, t) => Ok(Reading::Object(data_format(c, t, key)?)),
+    }
+}
 
 impl Exec {
     fn reader_failure(cause: impl Into<String>) -> Failure {
@@ -137,43 +194,21 @@ impl Exec {
         };
         let bucket = text("Bucket");
         let c = &r.config;
-        let format = |key: &str| -> Result<Format, Failure> {
-            if let Some(t) = &c.manifest_type {
-                return Err(Exec::reader_failure(format!(
-                    "The ManifestType {t} is not supported by asl (JSON, JSONL and CSV objects are)"
-                )));
-            }
-            let input_type = c.input_type.as_deref().unwrap_or(match key {
-                k if k.ends_with(".csv") => "CSV",
-                k if k.ends_with(".jsonl") => "JSONL",
-                _ => "JSON",
-            });
-            match input_type {
-                "JSON" => Ok(Format::Json {
-                    items_pointer: c.items_pointer.clone(),
-                }),
-                "JSONL" => Ok(Format::Jsonl),
-                "CSV" => Ok(Format::Csv {
-                    delimiter: items::delimiter(c.csv_delimiter.as_deref()),
-                    headers: match c.csv_header_location.as_deref() {
-                        Some("GIVEN") => Some(c.csv_headers.clone().unwrap_or_default()),
-                        _ => None,
-                    },
-                }),
-                other => Err(Exec::reader_failure(format!(
-                    "The InputType {other} is not supported by asl (JSON, JSONL and CSV are)"
-                ))),
-            }
-        };
         let store_failure = |e: StoreError| Exec::reader_failure(e.to_string());
         let read_failure = |e: ReadError| Exec::reader_failure(e.0);
         Ok(match r.resource {
             ReaderResource::GetObject => {
                 let key = text("Key");
                 (|| -> Result<ItemStream<'static>, Failure> {
-                    let f = format(&key)?;
-                    let body = store.get(&bucket, &key).map_err(store_failure)?;
-                    items::items(body, &f).map_err(read_failure)
+                    match reading(c, &key)? {
+                        Reading::Object(f) => {
+                            let body = store.get(&bucket, &key).map_err(store_failure)?;
+                            items::items(body, &f).map_err(read_failure)
+                        }
+                        Reading::Manifest(m) => {
+                            manifest::items(store.clone(), &bucket, &key, &m).map_err(read_failure)
+                        }
+                    }
                 })()
             }
             ReaderResource::ListObjects => {
@@ -181,13 +216,23 @@ impl Exec {
                 (|| -> Result<ItemStream<'static>, Failure> {
                     let listed = store.list(&bucket, &prefix).map_err(store_failure)?;
                     if c.transformation.as_deref() == Some("LOAD_AND_FLATTEN") {
-                        let mut all: Vec<ItemStream<'static>> = Vec::new();
+                        // Every listed object in one format, opened only when the one before
+                        // it is read to the end.
+                        // Without `InputType` (which `validate` asks for), each object's
+                        // format goes by its key's extension.
+                        let mut files = std::collections::VecDeque::new();
                         for o in listed {
-                            let f = format(&o.key)?;
-                            let body = store.get(&bucket, &o.key).map_err(store_failure)?;
-                            all.push(items::items(body, &f).map_err(read_failure)?);
+                            let format = match reading(c, &o.key)? {
+                                Reading::Object(f) => f,
+                                Reading::Manifest(_) => {
+                                    return Err(Exec::reader_failure(
+                                        "LOAD_AND_FLATTEN reads the listed objects themselves: it takes no ManifestType",
+                                    ));
+                                }
+                            };
+                            files.push_back((bucket.clone(), o.key, format));
                         }
-                        Ok(Box::new(all.into_iter().flatten()))
+                        Ok(manifest::chain(store.clone(), files))
                     } else {
                         Ok(Box::new(listed.into_iter().map(|o| {
                             Ok(json!({

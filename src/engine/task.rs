@@ -124,23 +124,33 @@ impl Exec {
         }
         let call = handler.invoke(request);
         // While the handler works, record its submissions (`.sync`) as they happen.
+        let submitted = |th: &mut Thread, response: Value| {
+            self.emit(th, "TaskSubmitted", || {
+                Some((
+                    "taskSubmittedEventDetails".into(),
+                    json!({
+                        "resourceType": resource_type,
+                        "resource": resource,
+                        "output": response.to_string(),
+                        "outputDetails": {"truncated": false},
+                    }),
+                ))
+            })
+        };
         let call = async {
             tokio::pin!(call);
             loop {
                 tokio::select! {
-                    answer = &mut call => break Ok(answer),
+                    answer = &mut call => {
+                        // A handler that submits and finishes in one poll (a child machine
+                        // that never waits) still has its submission recorded, before the end.
+                        while let Ok(response) = submitted_rx.try_recv() {
+                            submitted(th, response)?;
+                        }
+                        break Ok(answer);
+                    }
                     Some(response) = submitted_rx.recv() => {
-                        self.emit(th, "TaskSubmitted", || {
-                            Some((
-                                "taskSubmittedEventDetails".into(),
-                                json!({
-                                    "resourceType": resource_type,
-                                    "resource": resource,
-                                    "output": response.to_string(),
-                                    "outputDetails": {"truncated": false},
-                                }),
-                            ))
-                        })?;
+                        submitted(th, response)?;
                     }
                 }
             }

@@ -11,8 +11,9 @@
 //! - any other non-zero exit (or death by a signal) fails the task with `States.TaskFailed`
 //!   and the tail of stderr as the cause;
 //! - **environment**: `ASL_STATE_NAME`, `ASL_RESOURCE`, `ASL_CONTEXT` (the context object as
-//!   JSON), `ASL_CREDENTIALS` (when the state sets `Credentials`), and for `.waitForTaskToken`
-//!   resources `ASL_TASK_TOKEN` and `ASL_CALLBACK_ENDPOINT`.
+//!   JSON), `ASL_CREDENTIALS` (when the state sets `Credentials`), for `.waitForTaskToken`
+//!   resources `ASL_TASK_TOKEN`, and `ASL_CALLBACK_ENDPOINT` whenever the run listens for
+//!   callbacks (a command may answer a token it finds in its input).
 //!
 //! The program runs in its own process group: when the task is abandoned (TimeoutSeconds, a
 //! failed sibling branch, Ctrl-C, SIGTERM) the future is dropped and the whole group gets
@@ -99,9 +100,11 @@ impl CommandHandler {
         }
         if let Some(t) = &request.task_token {
             cmd.env("ASL_TASK_TOKEN", t);
-            if let Some(e) = &self.callback_endpoint {
-                cmd.env("ASL_CALLBACK_ENDPOINT", e);
-            }
+        }
+        // Any command may answer a token it was given in its input (a child execution's
+        // worker calling back for its parent), so the endpoint is there whenever it runs.
+        if let Some(e) = &self.callback_endpoint {
+            cmd.env("ASL_CALLBACK_ENDPOINT", e);
         }
         for (k, v) in &spec.env {
             cmd.env(k, v);

@@ -1,6 +1,7 @@
 //! Child state machines run locally: `arn:aws:states:::states:startExecution` (request-response,
-//! `.sync`, `.sync:2`) and `aws-sdk:sfn:startSyncExecution`, for machines whose definitions
-//! the run knows (`--machine NAME=FILE`, or `Machines` in the handlers file).
+//! `.sync`, `.sync:2`, `.waitForTaskToken`) and `aws-sdk:sfn:startSyncExecution`, for
+//! machines whose definitions the run knows (`--machine NAME=FILE`, or `Machines` in the
+//! handlers file).
 //!
 //! The child is a new execution on the same clock, with its own context (`$$.Execution` names
 //! the child), its Task states answered by the parent's routes by state name and by the mock
@@ -11,7 +12,17 @@
 //! `.sync` task with `States.TaskFailed` and the description as the cause. A name the run
 //! does not know is AWS's `StepFunctions.StateMachineDoesNotExistException`. Machines that
 //! start each other end at [`MAX_DEPTH`] levels with a fault.
+//!
+//! `.waitForTaskToken`: the child is started (its input carries the token where the template
+//! put `$$.Task.Token`) and the task waits on the callback endpoint, as
+//! [`WaitForCallback`] does for any worker; the child's own end is no answer, so a child that
+//! never calls back leaves the parent waiting until its `TimeoutSeconds` or
+//! `HeartbeatSeconds`. `.sync`, `.sync:2` and `.waitForTaskToken` record StartExecution's
+//! answer (`ExecutionArn`, `StartDate`) as the parent's `TaskSubmitted`, which is how AWS's
+//! history links a parent to its child; with [`Machines::histories`] each child's own history
+//! is kept too (`asl run --history` writes them under `childExecutions`).
 
+use super::callback::{CallbackServer, WaitForCallback};
 use super::mock::MockHandler;
 use crate::definition::{Pattern, ResourceKind, StateMachine};
 use crate::engine::{
@@ -20,7 +31,21 @@ use crate::engine::{
 use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// The histories of the child executions of a run, in the order they ended.
+pub type Histories = Arc<Mutex<Vec<ChildHistory>>>;
+
+/// One child execution's history and what links it to its parent.
+#[derive(Debug, Clone)]
+pub struct ChildHistory {
+    pub execution_arn: String,
+    pub state_machine_arn: String,
+    /// The execution that started it (`$$.Execution.Id` of the parent).
+    pub started_by: Option<String>,
+    /// Its events, as GetExecutionHistory prints them.
+    pub events: Vec<Value>,
+}
 
 /// How deep child executions may nest (a machine that starts itself ends here).
 pub const MAX_DEPTH: usize = 10;
@@ -39,6 +64,28 @@ pub struct Machines {
     pub role_arn: String,
     pub seed: Option<u64>,
     pub depth: usize,
+    /// The callback endpoint `.waitForTaskToken` children answer through.
+    pub callback: Option<Arc<CallbackServer>>,
+    /// Where children's histories are kept, when the run records history.
+    pub histories: Option<Histories>,
+}
+
+/// The part of [`Machines`] that starts a child, wrapped by [`WaitForCallback`] for
+/// `.waitForTaskToken` requests.
+struct Starter(Arc<Machines>);
+
+impl TaskHandler for Starter {
+    fn name(&self) -> &str {
+        "machine"
+    }
+
+    fn wants_context(&self) -> bool {
+        true
+    }
+
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+        Box::pin(self.0.clone().start(request))
+    }
 }
 
 fn arn_name(arn: &str) -> Option<&str> {
@@ -128,6 +175,8 @@ impl Machines {
             role_arn: self.role_arn.clone(),
             seed: self.seed.map(|s| s.wrapping_add(1)),
             depth: self.depth + 1,
+            callback: self.callback.clone(),
+            histories: self.histories.clone(),
         });
         let mut registry = self.routes.clone();
         for s in machine.root.all_states() {
@@ -152,14 +201,46 @@ impl Machines {
             account_id: self.account_id.clone(),
             handlers: registry,
             seed: self.seed,
+            keep_history: self.histories.is_some(),
             ..Options::default()
         };
+        // StartExecution's answer, as the parent's `TaskSubmitted` records it for the patterns
+        // that wait: the child starts at the clock's now, as `engine::run` starts it.
+        let started = json!({
+            "ExecutionArn": exec_arn,
+            "StartDate": self.clock.now(&engine::PathTime::default()).unix_millis(),
+        });
+        let pattern = request.resource.pattern;
+        if !sync_express
+            && pattern != Pattern::RequestResponse
+            && let Some(tx) = &request.submitted
+        {
+            let _ = tx.send(started.clone());
+        }
         let outcome = engine::run(&machine, input.clone(), opts)
             .await
             .map_err(TaskError::Fault)?;
         let start = outcome.started.unix_millis();
         let stop = outcome.ended.unix_millis();
-        if request.resource.pattern == Pattern::RequestResponse && !sync_express {
+        if let Some(h) = &self.histories {
+            h.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(ChildHistory {
+                    execution_arn: exec_arn.clone(),
+                    state_machine_arn: machine_arn.clone(),
+                    started_by: request
+                        .context
+                        .pointer("/Execution/Id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    events: outcome.events.iter().map(|e| e.to_json()).collect(),
+                });
+        }
+        // The child's end is no answer to a `.waitForTaskToken` task: the callback is.
+        if pattern == Pattern::WaitForTaskToken {
+            return Ok(started);
+        }
+        if pattern == Pattern::RequestResponse && !sync_express {
             return Ok(json!({"ExecutionArn": exec_arn, "StartDate": start}));
         }
         let parsed = request.resource.pattern == Pattern::Sync2;
@@ -207,17 +288,9 @@ impl Machines {
     }
 }
 
-impl TaskHandler for Machines {
-    fn name(&self) -> &str {
-        "machine"
-    }
-
-    fn wants_context(&self) -> bool {
-        false
-    }
-
-    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
-        let me = Arc::new(Machines {
+impl Machines {
+    fn share(&self) -> Arc<Machines> {
+        Arc::new(Machines {
             machines: self.machines.clone(),
             routes: self.routes.clone(),
             mocks: self.mocks.clone(),
@@ -227,8 +300,40 @@ impl TaskHandler for Machines {
             role_arn: self.role_arn.clone(),
             seed: self.seed,
             depth: self.depth,
-        });
-        Box::pin(me.start(request))
+            callback: self.callback.clone(),
+            histories: self.histories.clone(),
+        })
+    }
+}
+
+impl TaskHandler for Machines {
+    fn name(&self) -> &str {
+        "machine"
+    }
+
+    /// The context names the parent execution a child's history links to.
+    fn wants_context(&self) -> bool {
+        self.histories.is_some()
+    }
+
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+        let me = self.share();
+        if request.resource.pattern != Pattern::WaitForTaskToken {
+            return Box::pin(me.start(request));
+        }
+        match &self.callback {
+            Some(server) => {
+                let waiting =
+                    WaitForCallback::new(Arc::new(Starter(me)), server.clone()).finishing_work();
+                Box::pin(async move { waiting.invoke(request).await })
+            }
+            None => Box::pin(async move {
+                Err(TaskError::Fault(Fault::new(format!(
+                    "the Task state `{}` waits for a task token from a child execution, but the run has no callback endpoint",
+                    request.state_name
+                ))))
+            }),
+        }
     }
 }
 

@@ -11,7 +11,10 @@
 //!   (`FIRST_ROW`) or given (`GIVEN`: duplicates fail with `CSV headers cannot contain
 //!   duplicates.`).
 //!
-//! gzip and zstd objects are recognised by their first bytes and decompressed as they stream.
+//! - PARQUET: each row an object (`parquet`, with the cargo feature `parquet`).
+//!
+//! gzip and zstd objects are recognised by their first bytes and decompressed as they stream
+//! (Parquet files compress their pages themselves).
 
 use serde_json::{Map, Value};
 use std::io::{BufRead, BufReader, Read};
@@ -35,6 +38,8 @@ pub enum Format {
         /// `None`: the first row holds the headers.
         headers: Option<Vec<String>>,
     },
+    /// Apache Parquet: each row an object (needs the cargo feature `parquet`).
+    Parquet,
 }
 
 /// The delimiter byte of a `CSVDelimiter` value.
@@ -97,6 +102,7 @@ pub fn items(body: Box<dyn Read + Send>, format: &Format) -> Result<Items, ReadE
                         .map_err(|e| ReadError(format!("A line is not valid JSON: {e}")))
                 }),
         )),
+        Format::Parquet => parquet(body),
         Format::Csv { delimiter, headers } => {
             let mut records = CsvRecords {
                 r: BufReader::new(body),
@@ -129,6 +135,19 @@ pub fn items(body: Box<dyn Read + Send>, format: &Format) -> Result<Items, ReadE
             })))
         }
     }
+}
+
+#[cfg(feature = "parquet")]
+fn parquet(body: Box<dyn Read + Send>) -> Result<Items, ReadError> {
+    super::parquet::rows(body)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet(_body: Box<dyn Read + Send>) -> Result<Items, ReadError> {
+    Err(ReadError(
+        "This build of asl cannot read Parquet objects: build it with the cargo feature `parquet`"
+            .into(),
+    ))
 }
 
 /// The elements of a top-level JSON array, one at a time.
@@ -377,6 +396,15 @@ mod tests {
             read("1\n", csv(Some(vec!["x", "x"]))),
             Err(ReadError("CSV headers cannot contain duplicates.".into()))
         );
+    }
+
+    #[cfg(not(feature = "parquet"))]
+    #[test]
+    fn parquet_without_the_feature_names_it() {
+        let Err(e) = read("PAR1", Format::Parquet) else {
+            panic!("refused")
+        };
+        assert!(e.0.contains("cargo feature `parquet`"), "{e:?}");
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub fn run_case(
             role_arn: Options::default().role_arn,
             seed: Some(0),
             depth: 0,
+            callback: None,
+            histories: None,
         });
         for s in p.machine.root.all_states() {
             if let Kind::Task(t) = &s.kind

@@ -862,6 +862,27 @@ fn reader_combinations(
         }
         _ => {}
     }
+    // A manifest is one object that lists others: `s3:getObject` reads it.
+    let manifest = c.contains_key("ManifestType") || text("InputType") == Some("MANIFEST");
+    if manifest && listing {
+        schema(
+            diags,
+            cp,
+            "a manifest (`ManifestType`, or `InputType` `MANIFEST`) is one object: it is read with the resource `arn:aws:states:::s3:getObject`, not `s3:listObjectsV2`",
+        );
+    }
+    // Athena's UNLOAD writes CSV without a header row: with FIRST_ROW each file's first
+    // record would be taken for the headers.
+    if text("ManifestType") == Some("ATHENA_DATA")
+        && text("InputType") == Some("CSV")
+        && text("CSVHeaderLocation") != Some("GIVEN")
+    {
+        diags.push(Diagnostic::warning(
+            Code::SchemaValidationFailed,
+            cp.as_str(),
+            "Athena UNLOAD writes CSV files without a header row: give `CSVHeaderLocation` `GIVEN` and `CSVHeaders`, or the first record of each file is read as the headers",
+        ));
+    }
     if c.contains_key("ItemsPointer") && text("InputType").is_some_and(|t| t != "JSON") {
         schema(
             diags,

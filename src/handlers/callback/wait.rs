@@ -17,11 +17,25 @@ use std::sync::Arc;
 pub struct WaitForCallback {
     inner: Arc<dyn TaskHandler>,
     server: Arc<CallbackServer>,
+    finish_work: bool,
 }
 
 impl WaitForCallback {
     pub fn new(inner: Arc<dyn TaskHandler>, server: Arc<CallbackServer>) -> Self {
-        WaitForCallback { inner, server }
+        WaitForCallback {
+            inner,
+            server,
+            finish_work: false,
+        }
+    }
+
+    /// Lets the work run to its end after the callback before answering: a child execution
+    /// that calls back midway is not stopped by it (on AWS it runs on), and its history
+    /// stays whole. Without it, the work is dropped at the callback (a local command is
+    /// killed with its process group).
+    pub fn finishing_work(mut self) -> Self {
+        self.finish_work = true;
+        self
     }
 
     async fn run(&self, request: TaskRequest) -> Result<Value, TaskError> {
@@ -76,7 +90,12 @@ impl WaitForCallback {
                     Ok(_) => working = false,
                     Err(e) => return Err(e),
                 },
-                r = &mut wait => return r,
+                r = &mut wait => {
+                    if working && self.finish_work {
+                        let _ = (&mut work).await;
+                    }
+                    return r;
+                }
             }
         }
     }
