@@ -55,7 +55,7 @@ impl Exec {
     fn store(&self, s: &str) -> Result<Arc<dyn ObjectStore>, Stop> {
         self.storage.clone().ok_or_else(|| {
             Stop::Fault(Fault::new(format!(
-                "the Map state `{s}` reads or writes S3 objects: give `--s3-root DIR` (`s3://BUCKET/KEY` is the file DIR/BUCKET/KEY)"
+                "the Map state `{s}` reads or writes S3 objects: give `--s3-root DIR` (`s3://BUCKET/KEY` is the file DIR/BUCKET/KEY), or route it to AWS for the real S3 (`--aws {s}` or `--aws-all`)"
             )))
         })
     }
@@ -194,7 +194,7 @@ impl Exec {
                                 "Key": o.key,
                                 "LastModified": o.last_modified,
                                 "Size": o.size,
-                                "StorageClass": "STANDARD",
+                                "StorageClass": o.storage_class,
                             }))
                         })))
                     }

@@ -1,14 +1,20 @@
 //! Where a Distributed Map's `ItemReader` reads and its `ResultWriter` writes: S3 objects,
 //! behind one trait ([`ObjectStore`]). `local` keeps buckets as folders of a directory
-//! (`--s3-root DIR`: `s3://BUCKET/KEY` is the file `DIR/BUCKET/KEY`); `items` turns an object
+//! (`--s3-root DIR`: `s3://BUCKET/KEY` is the file `DIR/BUCKET/KEY`); `s3` is the real S3
+//! (cargo feature `aws`; a Map state routed to AWS); `memory` holds `asl test`'s inline
+//! objects over either; `items` turns an object
 //! into a stream of items by its `ReaderConfig` (JSON, JSONL, CSV, S3 inventory manifests),
 //! gzip and zstd included, reading as the Map consumes the items.
 
 pub mod items;
 pub mod local;
 pub mod memory;
+#[cfg(feature = "aws")]
+pub mod s3;
 pub mod store;
 
 pub use local::LocalStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "aws")]
+pub use s3::{S3Settings, S3Store};
 pub use store::{ObjectInfo, ObjectStore, ObjectWriter, StoreError};

@@ -11,6 +11,8 @@ pub struct ObjectInfo {
     pub etag: String,
     /// Seconds since the epoch.
     pub last_modified: i64,
+    /// `STANDARD`, `GLACIER`, ... (local objects are `STANDARD`).
+    pub storage_class: String,
 }
 
 /// Why an object could not be read or written; the Map turns it into AWS's
