@@ -302,6 +302,100 @@ const WAIT: &str = r#"{"StartAt": "Approve", "States": {"Approve": {"Type": "Tas
   "No": {"Type": "Pass", "Result": "rejected", "End": true}}}"#;
 
 /// Starts `asl run` on WAIT with a command that saves its token and endpoint to files.
+const S3_MAP: &str = r#"{"StartAt": "Orders", "States": {"Orders": {"Type": "Map",
+  "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+    "Parameters": {"Bucket": "b", "Key": "k.json"}},
+  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "Next": "Inline"},
+  "Inline": {"Type": "Map", "ItemProcessor": {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": true}}},
+    "End": true}}}"#;
+
+#[test]
+fn a_map_reading_s3_is_routed_like_a_task_and_needs_a_place_for_its_objects() {
+    let d = scratch("s3-map");
+    write(&d, "m.asl.json", S3_MAP);
+    // Not routed, no --s3-root: the Map says both ways to give it objects.
+    let o = run(&d, &["m.asl.json", "--input", "{}"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(
+            "the Map state `Orders` reads or writes S3 objects: give `--s3-root DIR` (`s3://BUCKET/KEY` is the file DIR/BUCKET/KEY), or route it to AWS for the real S3 (`--aws Orders` or `--aws-all`)"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    // Only Map states that use S3 may be named; a Map is never a local command.
+    let o = run(&d, &["m.asl.json", "--aws", "Inline"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "error: `Inline` is not a Task state of the definition\n"
+    );
+    let o = run(&d, &["m.asl.json", "--local", "Orders=cat"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("`Orders` is a Map state: it cannot run as a local command"),
+        "{}",
+        text(&o.stderr)
+    );
+    // --s3-root wins over a route to AWS: the objects are local files.
+    std::fs::create_dir_all(d.join("root/b")).unwrap();
+    write(&d.join("root/b"), "k.json", "[1, 2]");
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            "{}",
+            "--aws",
+            "Orders",
+            "--s3-root",
+            "root",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "[1,2]\n");
+    // A handlers file may name the Map, or route the S3 resources it calls.
+    write(
+        &d,
+        "h.json",
+        r#"{"Resources": {"arn:aws:states:::s3:*": "aws"}, "States": {"Orders": "aws"}}"#,
+    );
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            "{}",
+            "--handlers",
+            "h.json",
+            "--s3-root",
+            "root",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_child_machine_waiting_for_a_callback_cannot_run_on_step_functions() {
+    let d = scratch("sfn-callback");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Start", "States": {"Start": {"Type": "Task",
+          "Resource": "arn:aws:states:::states:startExecution.waitForTaskToken",
+          "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:C",
+            "Input": {"token.$": "$$.Task.Token"}}, "End": true}}}"#,
+    );
+    let o = run(&d, &["m.asl.json", "--aws", "Start"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("the Task state `Start` is routed to AWS (--aws Start), but its resource `arn:aws:states:::states:startExecution.waitForTaskToken` is not supported on AWS by asl"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 fn start_waiting(d: &Path, heartbeat: &str, extra: &[&str]) -> std::process::Child {
     write(d, "m.asl.json", &WAIT.replace("HEARTBEAT", heartbeat));
     Command::new(ASL)
