@@ -374,6 +374,21 @@ fn a_map_reading_s3_is_routed_like_a_task_and_needs_a_place_for_its_objects() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    write(
+        &d,
+        "cmd.json",
+        r#"{"States": {"Orders": {"Command": ["cat"]}}}"#,
+    );
+    let o = run(
+        &d,
+        &["m.asl.json", "--handlers", "cmd.json", "--s3-root", "root"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with("error: `Orders` is a Map state: it cannot run as a local command (by cmd.json:1:13 (at /States/Orders))"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]

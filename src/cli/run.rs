@@ -42,8 +42,13 @@ to \"mock\", \"aws\" or a command:
    \"Default\": \"mock\"}
 A command gets the task's input JSON on stdin and answers with JSON on stdout; to fail with a
 named error it exits non-zero and prints {\"Error\": \"Name\", \"Cause\": \"...\"} on stdout.
-AWS runs Lambda invoke and ECS runTask only. `.waitForTaskToken` states wait for a callback
-on the local endpoint printed on stderr (SendTaskSuccess/Failure/Heartbeat). See docs/handlers.md.
+AWS runs Lambda invoke, ECS runTask and Step Functions StartExecution (child machines).
+`.waitForTaskToken` states wait for a callback on the local endpoint printed on stderr
+(SendTaskSuccess/Failure/Heartbeat). See docs/handlers.md.
+
+S3: a Distributed Map reads and writes the folder --s3-root DIR when given; otherwise, routed
+to AWS like a Task state (--aws MAP, --aws-all, or the handler file by its name or by
+arn:aws:states:::s3:*), the real S3. See docs/distributed-map.md.
 
 Output: with --result-format output (the default) the execution's output JSON goes to stdout
 and exit code 0; a failed execution prints its error and cause to stderr and exits 1. With
@@ -133,7 +138,8 @@ pub struct RunArgs {
     /// (repeatable).
     #[arg(long, value_name = "STATE=CMD")]
     pub local: Vec<String>,
-    /// Run STATE on AWS (Lambda invoke, ECS runTask; repeatable).
+    /// Run STATE on AWS (Lambda invoke, ECS runTask, Step Functions StartExecution; a
+    /// Distributed Map state: its objects on the real S3; repeatable).
     #[arg(long, value_name = "STATE")]
     pub aws: Vec<String>,
     /// Run the child state machine NAME from FILE where a Task starts it
@@ -141,7 +147,8 @@ pub struct RunArgs {
     /// repeatable; FILE may be `template.yaml#LogicalId`).
     #[arg(long, value_name = "NAME=FILE")]
     pub machine: Vec<String>,
-    /// Run every Task state not routed otherwise on AWS.
+    /// Run every Task state not routed otherwise on AWS, and Distributed Maps on the real S3
+    /// (unless --s3-root is given).
     #[arg(long)]
     pub aws_all: bool,
     /// The port of the local callback endpoint for `.waitForTaskToken` states (default: any free
@@ -165,7 +172,7 @@ pub struct RunArgs {
     )]
     pub machine_type: MachineTypeArg,
     /// Where a Distributed Map reads and writes S3 objects: `s3://BUCKET/KEY` is the file
-    /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`).
+    /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`). Wins over a route to AWS.
     #[arg(long, value_name = "DIR")]
     pub s3_root: Option<PathBuf>,
     /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
@@ -524,6 +531,16 @@ fn build_handlers(
     // A Map state goes to real S3 when routed to AWS; `--s3-root` keeps every Map local.
     let mut s3_on_aws = false;
     for (state, arns) in &s3_maps {
+        let named = config
+            .as_ref()
+            .and_then(|(c, _, _)| c.route(state, ""))
+            .filter(|(r, at)| at.starts_with("/States/") && matches!(r, Route::Command(_)));
+        if let Some((_, at)) = named {
+            return Err(CliError::Input(format!(
+                "error: `{state}` is a Map state: it cannot run as a local command ({}); route it to AWS for the real S3, or give --s3-root DIR",
+                origin(&how, at)
+            )));
+        }
         let route = if let Some((r, _)) = by_flag.get(state) {
             Some(r.clone())
         } else if let Some(r) = config.as_ref().and_then(|(c, _, _)| {
