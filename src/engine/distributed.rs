@@ -180,13 +180,28 @@ impl Exec {
                 (|| -> Result<ItemStream<'static>, Failure> {
                     let listed = store.list(&bucket, &prefix).map_err(store_failure)?;
                     if c.transformation.as_deref() == Some("LOAD_AND_FLATTEN") {
-                        let mut all: Vec<ItemStream<'static>> = Vec::new();
+                        // Each object is opened when the one before it is used up: one open
+                        // file or S3 response at a time, however long the listing.
+                        let mut objects = Vec::with_capacity(listed.len());
                         for o in listed {
                             let f = format(&o.key)?;
-                            let body = store.get(&bucket, &o.key).map_err(store_failure)?;
-                            all.push(items::items(body, &f).map_err(read_failure)?);
+                            objects.push((o.key, f));
                         }
-                        Ok(Box::new(all.into_iter().flatten()))
+                        let store = store.clone();
+                        let bucket = bucket.clone();
+                        Ok(Box::new(objects.into_iter().flat_map(
+                            move |(key, f)| -> ItemStream<'static> {
+                                match store.get(&bucket, &key) {
+                                    Ok(body) => match items::items(body, &f) {
+                                        Ok(items) => items,
+                                        Err(e) => Box::new(std::iter::once(Err(e))),
+                                    },
+                                    Err(e) => {
+                                        Box::new(std::iter::once(Err(ReadError(e.to_string()))))
+                                    }
+                                }
+                            },
+                        )))
                     } else {
                         Ok(Box::new(listed.into_iter().map(|o| {
                             Ok(json!({
