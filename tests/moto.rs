@@ -645,3 +645,41 @@ fn a_sync_state_that_times_out_stops_its_child_on_step_functions() {
     });
     assert_eq!(statuses, ["ABORTED"]);
 }
+
+#[test]
+fn s3_and_s3_root_fail_alike_for_a_missing_key_and_a_missing_result_bucket() {
+    let Some(ep) = endpoint() else { return };
+    s3_bucket(&ep, "asl-moto-alike", &[("items.json", b"[1, 2]".to_vec())]);
+    let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-alike-root");
+    std::fs::create_dir_all(local.join("asl-moto-alike")).unwrap();
+    std::fs::write(local.join("asl-moto-alike/items.json"), "[1, 2]").unwrap();
+    let def = |key: &str, results: &str| {
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                "Parameters": {"Bucket": "asl-moto-alike", "Key": key}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket": results, "Prefix": "r"}}}}})
+    };
+    for (name, d, error) in [
+        (
+            "alike-key",
+            def("missing.json", "asl-moto-alike"),
+            "States.ItemReaderFailed",
+        ),
+        (
+            "alike-bucket",
+            def("items.json", "asl-moto-no-results"),
+            "States.ResultWriterFailed",
+        ),
+    ] {
+        let (code, on_s3, stderr) = run_json(&ep, name, &d, &json!({}), &["--aws-all"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(on_s3["error"], error);
+        let root = local.to_str().unwrap();
+        let (code, on_disk, stderr) = run_json(&ep, name, &d, &json!({}), &["--s3-root", root]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(on_s3, on_disk);
+    }
+}
