@@ -366,7 +366,10 @@ fn load_and_flatten_opens_one_object_at_a_time_however_long_the_listing() {
     // with "Too many open files".
     let d = dir("flatten-many");
     for i in 0..600 {
-        write(&d.join(format!("s3/b/parts/{i:04}.json")), &format!("[{i}]"));
+        write(
+            &d.join(format!("s3/b/parts/{i:04}.json")),
+            &format!("[{i}]"),
+        );
     }
     let def = json!({"StartAt": "All", "States": {"All": {"Type": "Map", "End": true,
         "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2",
