@@ -391,6 +391,40 @@ fn a_map_reading_s3_is_routed_like_a_task_and_needs_a_place_for_its_objects() {
     );
 }
 
+#[cfg(feature = "aws")]
+#[test]
+fn s3_that_cannot_be_reached_ends_the_run_instead_of_failing_the_map() {
+    let d = scratch("s3-unreachable");
+    write(&d, "m.asl.json", S3_MAP);
+    write(&d, "empty", "");
+    // Nothing listens on the discard port; throwaway credentials, no profiles, no IMDS.
+    let o = Command::new(ASL)
+        .args(["run", "m.asl.json", "--input", "{}", "--aws", "Orders"])
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "us-east-1",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", d.join("empty"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", d.join("empty"))
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("cannot reach S3: dispatch failure"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 #[test]
 fn a_child_machine_waiting_for_a_callback_cannot_run_on_step_functions() {
     let d = scratch("sfn-callback");

@@ -164,27 +164,31 @@ impl Exec {
                 ))),
             }
         };
-        let store_failure = |e: StoreError| Exec::reader_failure(e.to_string());
-        let read_failure = |e: ReadError| Exec::reader_failure(e.0);
-        Ok(match r.resource {
+        // S3's answers fail the map run; not reaching S3 at all ends the run (a fault).
+        let store_failure = |e: StoreError| match e {
+            StoreError::Unreachable(_) => Stop::Fault(Fault::new(e.to_string())),
+            e => Stop::Failed(Exec::reader_failure(e.to_string())),
+        };
+        let read_failure = |e: ReadError| Stop::Failed(Exec::reader_failure(e.0));
+        let opened = match r.resource {
             ReaderResource::GetObject => {
                 let key = text("Key");
-                (|| -> Result<ItemStream<'static>, Failure> {
-                    let f = format(&key)?;
+                (|| -> Result<ItemStream<'static>, Stop> {
+                    let f = format(&key).map_err(Stop::Failed)?;
                     let body = store.get(&bucket, &key).map_err(store_failure)?;
                     items::items(body, &f).map_err(read_failure)
                 })()
             }
             ReaderResource::ListObjects => {
                 let prefix = text("Prefix");
-                (|| -> Result<ItemStream<'static>, Failure> {
+                (|| -> Result<ItemStream<'static>, Stop> {
                     let listed = store.list(&bucket, &prefix).map_err(store_failure)?;
                     if c.transformation.as_deref() == Some("LOAD_AND_FLATTEN") {
                         // Each object is opened when the one before it is used up: one open
                         // file or S3 response at a time, however long the listing.
                         let mut objects = Vec::with_capacity(listed.len());
                         for o in listed {
-                            let f = format(&o.key)?;
+                            let f = format(&o.key).map_err(Stop::Failed)?;
                             objects.push((o.key, f));
                         }
                         let store = store.clone();
@@ -215,7 +219,12 @@ impl Exec {
                     }
                 })()
             }
-        })
+        };
+        match opened {
+            Ok(items) => Ok(Ok(items)),
+            Err(Stop::Failed(f)) => Ok(Err(f)),
+            Err(stop) => Err(stop),
+        }
     }
 
     fn map_run_failed(&self, th: &mut Thread, f: Failure) -> Result<Value, Stop> {
@@ -590,7 +599,10 @@ impl Exec {
     }
 
     fn writer_stop(&self, e: StoreError) -> Stop {
-        Stop::Failed(Failure::new("States.ResultWriterFailed", e.to_string()))
+        match e {
+            StoreError::Unreachable(_) => Stop::Fault(Fault::new(e.to_string())),
+            e => Stop::Failed(Failure::new("States.ResultWriterFailed", e.to_string())),
+        }
     }
 
     fn uuid_text(&self) -> String {

@@ -11,7 +11,9 @@
 //!
 //! S3's answers keep AWS's shapes: a missing bucket or key is [`StoreError::NoSuchBucket`] /
 //! [`StoreError::NoSuchKey`] (the cause the Map gives is the same as with `--s3-root`), any
-//! other service error `MESSAGE (Service: S3, Status Code: N, Error Code: CODE)`.
+//! other service error `MESSAGE (Service: S3, Status Code: N, Error Code: CODE)`. Not
+//! reaching S3 at all (no credentials, no network) is [`StoreError::Unreachable`], which ends
+//! the run like an unreachable Lambda or ECS.
 
 use super::store::{ObjectInfo, ObjectStore, ObjectWriter, StoreError};
 use aws_sdk_s3::config::http::HttpResponse;
@@ -98,7 +100,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let SdkError::ServiceError(se) = e else {
-        return StoreError::Io(DisplayErrorContext(e).to_string());
+        return StoreError::Unreachable(DisplayErrorContext(e).to_string());
     };
     let status = se.raw().status().as_u16();
     match se.err().code() {

@@ -29,6 +29,10 @@ pub enum StoreError {
     NoSuchKey { bucket: String, key: String },
     #[error("{0}")]
     Io(String),
+    /// The store could not be reached at all (no credentials, no network): not an answer of
+    /// S3's, so it ends the run instead of failing the Map.
+    #[error("cannot reach S3: {0}")]
+    Unreachable(String),
 }
 
 /// S3 as `asl` needs it. Implementations must be cheap to share between concurrent children.
