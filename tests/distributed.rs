@@ -560,3 +560,40 @@ fn load_and_flatten_reads_each_listed_object_in_turn() {
     let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
     assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
 }
+
+#[cfg(unix)]
+#[test]
+fn load_and_flatten_opens_one_object_at_a_time_however_long_the_listing() {
+    // 600 objects under a limit of 64 open files: opening them all before reading would fail
+    // with "Too many open files".
+    let d = dir("flatten-many");
+    for i in 0..600 {
+        write(
+            &d.join(format!("s3/b/parts/{i:04}.json")),
+            &format!("[{i}]"),
+        );
+    }
+    let def = json!({"StartAt": "All", "States": {"All": {"Type": "Map", "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2",
+            "ReaderConfig": {"InputType": "JSON", "Transformation": "LOAD_AND_FLATTEN"},
+            "Parameters": {"Bucket": "b", "Prefix": "parts/"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+    write(&d.join("m.asl.json"), &def.to_string());
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" run m.asl.json --input '{}' --s3-root s3")
+        .arg(env!("CARGO_BIN_EXE_asl"))
+        .current_dir(&d)
+        .output()
+        .expect("sh starts");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let want: Vec<Value> = (0..600).map(|i| json!(i)).collect();
+    assert_eq!(v, Value::Array(want));
+}

@@ -302,6 +302,149 @@ const WAIT: &str = r#"{"StartAt": "Approve", "States": {"Approve": {"Type": "Tas
   "No": {"Type": "Pass", "Result": "rejected", "End": true}}}"#;
 
 /// Starts `asl run` on WAIT with a command that saves its token and endpoint to files.
+const S3_MAP: &str = r#"{"StartAt": "Orders", "States": {"Orders": {"Type": "Map",
+  "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+    "Parameters": {"Bucket": "b", "Key": "k.json"}},
+  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "Next": "Inline"},
+  "Inline": {"Type": "Map", "ItemProcessor": {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": true}}},
+    "End": true}}}"#;
+
+#[test]
+fn a_map_reading_s3_is_routed_like_a_task_and_needs_a_place_for_its_objects() {
+    let d = scratch("s3-map");
+    write(&d, "m.asl.json", S3_MAP);
+    // Not routed, no --s3-root: the Map says both ways to give it objects.
+    let o = run(&d, &["m.asl.json", "--input", "{}"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(
+            "the Map state `Orders` reads or writes S3 objects: give `--s3-root DIR` (`s3://BUCKET/KEY` is the file DIR/BUCKET/KEY), or route it to AWS for the real S3 (`--aws Orders` or `--aws-all`)"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    // Only Map states that use S3 may be named; a Map is never a local command.
+    let o = run(&d, &["m.asl.json", "--aws", "Inline"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "error: `Inline` is not a Task state of the definition\n"
+    );
+    let o = run(&d, &["m.asl.json", "--local", "Orders=cat"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("`Orders` is a Map state: it cannot run as a local command"),
+        "{}",
+        text(&o.stderr)
+    );
+    // --s3-root wins over a route to AWS: the objects are local files.
+    std::fs::create_dir_all(d.join("root/b")).unwrap();
+    write(&d.join("root/b"), "k.json", "[1, 2]");
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            "{}",
+            "--aws",
+            "Orders",
+            "--s3-root",
+            "root",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "[1,2]\n");
+    // A handlers file may name the Map, or route the S3 resources it calls.
+    write(
+        &d,
+        "h.json",
+        r#"{"Resources": {"arn:aws:states:::s3:*": "aws"}, "States": {"Orders": "aws"}}"#,
+    );
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            "{}",
+            "--handlers",
+            "h.json",
+            "--s3-root",
+            "root",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    write(
+        &d,
+        "cmd.json",
+        r#"{"States": {"Orders": {"Command": ["cat"]}}}"#,
+    );
+    let o = run(
+        &d,
+        &["m.asl.json", "--handlers", "cmd.json", "--s3-root", "root"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with("error: `Orders` is a Map state: it cannot run as a local command (by cmd.json:1:13 (at /States/Orders))"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn s3_that_cannot_be_reached_ends_the_run_instead_of_failing_the_map() {
+    let d = scratch("s3-unreachable");
+    write(&d, "m.asl.json", S3_MAP);
+    write(&d, "empty", "");
+    // Nothing listens on the discard port; throwaway credentials, no profiles, no IMDS.
+    let o = Command::new(ASL)
+        .args(["run", "m.asl.json", "--input", "{}", "--aws", "Orders"])
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--region",
+            "us-east-1",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", d.join("empty"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", d.join("empty"))
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .current_dir(&d)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("cannot reach S3: dispatch failure"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_child_machine_waiting_for_a_callback_cannot_run_on_step_functions() {
+    let d = scratch("sfn-callback");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Start", "States": {"Start": {"Type": "Task",
+          "Resource": "arn:aws:states:::states:startExecution.waitForTaskToken",
+          "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:C",
+            "Input": {"token.$": "$$.Task.Token"}}, "End": true}}}"#,
+    );
+    let o = run(&d, &["m.asl.json", "--aws", "Start"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("the Task state `Start` is routed to AWS (--aws Start), but its resource `arn:aws:states:::states:startExecution.waitForTaskToken` is not supported on AWS by asl"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 fn start_waiting(d: &Path, heartbeat: &str, extra: &[&str]) -> std::process::Child {
     write(d, "m.asl.json", &WAIT.replace("HEARTBEAT", heartbeat));
     Command::new(ASL)

@@ -1,4 +1,5 @@
-//! Real AWS calls against the moto emulator. Skipped (they pass without doing anything)
+//! Real AWS calls against the moto emulator: Lambda, ECS, S3 for Distributed Maps, Step
+//! Functions for child machines. Skipped (they pass without doing anything)
 //! unless `ASL_MOTO_ENDPOINT` is set, which `scripts/moto-tests.sh` does after starting moto.
 #![cfg(feature = "aws")]
 
@@ -145,14 +146,14 @@ fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
     let Some(ep) = endpoint() else { return };
     let rt = rt();
     rt.block_on(ecs_setup(&ep, "batch-cluster"));
-    let (lambda, ecs) = rt.block_on(sdk_clients(&SdkSettings {
+    let clients = rt.block_on(sdk_clients(&SdkSettings {
         profile: None,
         region: Some("us-east-1".into()),
         endpoint_url: Some(ep.clone()),
         ..SdkSettings::default()
     }));
     let runner = EcsRunner::new(
-        ecs,
+        clients.ecs,
         PollPolicy {
             initial: Duration::from_millis(300),
             max: Duration::from_millis(600),
@@ -160,7 +161,7 @@ fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
         },
     );
     let mut registry = Registry::new();
-    registry.fallback(Arc::new(AwsHandler::new(lambda, runner.clone())));
+    registry.fallback(Arc::new(AwsHandler::new(clients.lambda, runner.clone())));
     let (subnet, sg) = network();
     let def = json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "End": true,
         "ItemProcessor": {"StartAt": "Run", "States": {"Run": {"Type": "Task",
@@ -331,4 +332,499 @@ fn sigterm_aborts_the_run_and_stops_its_running_ecs_tasks() {
 #[test]
 fn sigint_aborts_the_run_and_stops_its_running_ecs_tasks() {
     stop_ecs_tasks_with(libc::SIGINT, "sigint-cluster");
+}
+
+async fn sdk_conf(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await
+}
+
+/// An S3 client for the emulator (path-style, as asl addresses an endpoint).
+async fn s3(endpoint: &str) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(&sdk_conf(endpoint).await)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// A bucket holding `objects` (key, body).
+fn s3_bucket(endpoint: &str, bucket: &str, objects: &[(&str, Vec<u8>)]) {
+    rt().block_on(async {
+        let c = s3(endpoint).await;
+        c.create_bucket().bucket(bucket).send().await.unwrap();
+        for (k, body) in objects {
+            c.put_object()
+                .bucket(bucket)
+                .key(*k)
+                .body(body.clone().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+}
+
+fn s3_read(endpoint: &str, bucket: &str, key: &str) -> Vec<u8> {
+    rt().block_on(async {
+        let o = s3(endpoint)
+            .await
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("s3://{bucket}/{key}: {e:?}"));
+        o.body.collect().await.unwrap().to_vec()
+    })
+}
+
+/// `asl run` of `def` with `args`, against the emulator: (exit code, stdout JSON, stderr).
+fn run_json(
+    endpoint: &str,
+    name: &str,
+    def: &Value,
+    input: &Value,
+    args: &[&str],
+) -> (i32, Value, String) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-runs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.asl.json"));
+    std::fs::write(&path, def.to_string()).unwrap();
+    let o = Command::new(ASL)
+        .arg("run")
+        .arg(&path)
+        .args(["--input", &input.to_string(), "--result-format", "json"])
+        .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    let out: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stderr}"));
+    (o.status.code().unwrap_or(-1), out, stderr)
+}
+
+#[test]
+fn a_distributed_map_reads_csv_from_s3_and_writes_its_results_there() {
+    let Some(ep) = endpoint() else { return };
+    s3_bucket(
+        &ep,
+        "asl-moto-csv",
+        &[("in/orders.csv", b"id,amount\n1,10\n2,25\n3,7\n".to_vec())],
+    );
+    let def = json!({"StartAt": "Orders", "States": {"Orders": {"Type": "Map", "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+            "Parameters": {"Bucket": "asl-moto-csv", "Key": "in/orders.csv"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Tag", "States": {"Tag": {"Type": "Pass",
+                "Parameters": {"order.$": "$.id", "cents.$": "States.Format('{}00', $.amount)"}, "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "asl-moto-csv", "Prefix": "out"}}}}});
+    // Routing the Map to AWS is what chooses the real S3.
+    let (code, out, stderr) = run_json(&ep, "csv-map", &def, &json!({}), &["--aws", "Orders"]);
+    assert_eq!(code, 0, "{out} {stderr}");
+    let details = &out["output"]["ResultWriterDetails"];
+    assert_eq!(details["Bucket"], "asl-moto-csv");
+    let manifest_key = details["Key"].as_str().unwrap();
+    assert!(manifest_key.starts_with("out/") && manifest_key.ends_with("/manifest.json"));
+    let manifest: Value =
+        serde_json::from_slice(&s3_read(&ep, "asl-moto-csv", manifest_key)).unwrap();
+    assert_eq!(manifest["DestinationBucket"], "asl-moto-csv");
+    assert_eq!(manifest["ResultFiles"]["FAILED"], json!([]));
+    let file = &manifest["ResultFiles"]["SUCCEEDED"][0];
+    let body = s3_read(&ep, "asl-moto-csv", file["Key"].as_str().unwrap());
+    assert_eq!(file["Size"], json!(body.len()));
+    let records: Vec<Value> = serde_json::from_slice(&body).unwrap();
+    let outputs: Vec<Value> = records
+        .iter()
+        .map(|r| serde_json::from_str(r["Output"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            json!({"order": "1", "cents": "1000"}),
+            json!({"order": "2", "cents": "2500"}),
+            json!({"order": "3", "cents": "700"})
+        ]
+    );
+    assert!(records.iter().all(|r| r["Status"] == "SUCCEEDED"));
+}
+
+#[test]
+fn listed_objects_are_items_shaped_as_aws_gives_them_and_json_is_read_from_them() {
+    let Some(ep) = endpoint() else { return };
+    s3_bucket(
+        &ep,
+        "asl-moto-list",
+        &[
+            ("data/a.json", br#"[{"n": 1}, {"n": 2}]"#.to_vec()),
+            ("data/b.json", br#"[{"n": 3}]"#.to_vec()),
+            ("other/c.json", br#"[{"n": 4}]"#.to_vec()),
+        ],
+    );
+    let map = |config: Value| {
+        json!({"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+            "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "ReaderConfig": config,
+                "Parameters": {"Bucket": "asl-moto-list", "Prefix": "data/"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}}}}})
+    };
+    let (code, out, stderr) =
+        run_json(&ep, "list-map", &map(json!({})), &json!({}), &["--aws-all"]);
+    assert_eq!(code, 0, "{out} {stderr}");
+    let items = out["output"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let a = &items[0];
+    assert_eq!(a["Key"], "data/a.json");
+    assert_eq!(a["Size"], 20);
+    // The ETag of a single-part object is the quoted MD5 of its bytes.
+    let md5 = md5_hex(br#"[{"n": 1}, {"n": 2}]"#);
+    assert_eq!(a["Etag"], format!("\"{md5}\""));
+    assert_eq!(a["StorageClass"], "STANDARD");
+    assert!(a["LastModified"].as_i64().unwrap() > 1_600_000_000);
+    let keys: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["Etag", "Key", "LastModified", "Size", "StorageClass"]
+    );
+    let flat = map(json!({"InputType": "JSON", "Transformation": "LOAD_AND_FLATTEN"}));
+    let (code, out, stderr) = run_json(&ep, "flatten-map", &flat, &json!({}), &["--aws-all"]);
+    assert_eq!(code, 0, "{out} {stderr}");
+    assert_eq!(out["output"], json!([{"n": 1}, {"n": 2}, {"n": 3}]));
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_missing_key_or_bucket_fails_the_map_with_aws_item_reader_error() {
+    let Some(ep) = endpoint() else { return };
+    s3_bucket(&ep, "asl-moto-missing", &[]);
+    let def = |bucket: &str| {
+        json!({"StartAt": "Read", "States": {"Read": {"Type": "Map", "End": true,
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSON"},
+                "Parameters": {"Bucket": bucket, "Key": "nope.json"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}})
+    };
+    let (code, out, stderr) = run_json(
+        &ep,
+        "missing-key",
+        &def("asl-moto-missing"),
+        &json!({}),
+        &["--aws-all"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        out,
+        json!({"status": "FAILED", "output": null, "error": "States.ItemReaderFailed",
+            "cause": "The specified key does not exist. (Service: S3, Status Code: 404, Error Code: NoSuchKey)"})
+    );
+    let (code, out, stderr) = run_json(
+        &ep,
+        "missing-bucket",
+        &def("asl-moto-no-such-bucket"),
+        &json!({}),
+        &["--aws-all"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(out["error"], "States.ItemReaderFailed");
+    assert_eq!(
+        out["cause"],
+        "The specified bucket does not exist (Service: S3, Status Code: 404, Error Code: NoSuchBucket)"
+    );
+}
+
+#[test]
+fn results_past_one_part_are_uploaded_in_parts_and_a_large_object_streams_in() {
+    let Some(ep) = endpoint() else { return };
+    // 300 items of 32 KiB: a 9.6 MB object in, a results file over the 8 MiB part size out.
+    let item = "x".repeat(32 * 1024);
+    let items: Vec<Value> = (0..300).map(|i| json!({"i": i, "pad": item})).collect();
+    s3_bucket(
+        &ep,
+        "asl-moto-big",
+        &[("big.json", serde_json::to_vec(&items).unwrap())],
+    );
+    let def = json!({"StartAt": "Big", "States": {"Big": {"Type": "Map", "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket": "asl-moto-big", "Key": "big.json"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "asl-moto-big", "Prefix": "results"},
+            "WriterConfig": {"OutputType": "JSONL", "Transformation": "COMPACT"}}}}});
+    let (code, out, stderr) = run_json(&ep, "big-map", &def, &json!({}), &["--aws-all"]);
+    assert_eq!(code, 0, "{out} {stderr}");
+    let key = out["output"]["ResultWriterDetails"]["Key"]
+        .as_str()
+        .unwrap();
+    let manifest: Value = serde_json::from_slice(&s3_read(&ep, "asl-moto-big", key)).unwrap();
+    let file = &manifest["ResultFiles"]["SUCCEEDED"][0];
+    let results_key = file["Key"].as_str().unwrap();
+    let body = s3_read(&ep, "asl-moto-big", results_key);
+    assert!(body.len() > 8 * 1024 * 1024, "{} bytes", body.len());
+    // A multipart object's ETag ends in `-PARTS`.
+    let etag = rt().block_on(async {
+        let h = s3(&ep)
+            .await
+            .head_object()
+            .bucket("asl-moto-big")
+            .key(results_key)
+            .send()
+            .await
+            .unwrap();
+        h.e_tag().unwrap_or_default().to_string()
+    });
+    assert!(etag.ends_with("-2\""), "{etag}");
+    assert_eq!(file["Size"], json!(body.len()));
+    let lines: Vec<Value> = body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 300);
+    assert_eq!(lines[299]["i"], 299);
+    assert_eq!(lines[0]["pad"].as_str().map(str::len), Some(32 * 1024));
+}
+
+/// State machines in the emulator, which runs their definitions (moto's
+/// `execute_state_machine`): `Child` succeeds, `FailingChild` fails.
+fn sfn_setup(endpoint: &str) -> (String, String) {
+    moto_api(
+        endpoint,
+        "/moto-api/config",
+        &json!({"stepfunctions": {"execute_state_machine": true}}),
+    );
+    rt().block_on(async {
+        let c = aws_sdk_sfn::Client::new(&sdk_conf(endpoint).await);
+        let mut arns = Vec::new();
+        for (name, def) in [
+            (
+                "Child",
+                json!({"StartAt": "Echo", "States": {"Echo": {"Type": "Pass",
+                "Parameters": {"done": true, "n.$": "$.n"}, "End": true}}}),
+            ),
+            (
+                "FailingChild",
+                json!({"StartAt": "Boom", "States": {"Boom": {"Type": "Fail",
+                "Error": "Boom", "Cause": "it broke"}}}),
+            ),
+        ] {
+            let existing = c.list_state_machines().send().await.unwrap();
+            if let Some(m) = existing.state_machines().iter().find(|m| m.name() == name) {
+                arns.push(m.state_machine_arn().to_string());
+                continue;
+            }
+            let out = c
+                .create_state_machine()
+                .name(name)
+                .definition(def.to_string())
+                .role_arn("arn:aws:iam::123456789012:role/asl-moto")
+                .send()
+                .await
+                .unwrap();
+            arns.push(out.state_machine_arn().to_string());
+        }
+        (arns[0].clone(), arns[1].clone())
+    })
+}
+
+/// A parent starting `machine_arn`. Each execution is named: moto names an unnamed one
+/// `None`, so a second would already exist (AWS gives it a UUID).
+fn start_child(resource: &str, machine_arn: &str) -> Value {
+    json!({"StartAt": "Start", "States": {"Start": {"Type": "Task", "Resource": resource,
+        "Parameters": {"StateMachineArn": machine_arn, "Name.$": "States.UUID()",
+            "Input": {"n.$": "$.n"}}, "End": true}}})
+}
+
+#[test]
+fn child_machines_run_on_step_functions_with_aws_result_shapes() {
+    let Some(ep) = endpoint() else { return };
+    let (child, failing) = sfn_setup(&ep);
+    let fast = ["--aws-all", "--ecs-poll-ms", "50"];
+    let input = json!({"n": 7});
+
+    let (code, out, stderr) = run_json(
+        &ep,
+        "start",
+        &start_child("arn:aws:states:::states:startExecution", &child),
+        &input,
+        &fast,
+    );
+    assert_eq!(code, 0, "{out} {stderr}");
+    let o = out["output"].as_object().unwrap();
+    assert_eq!(o.keys().collect::<Vec<_>>(), ["ExecutionArn", "StartDate"]);
+    assert!(
+        o["ExecutionArn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:states:us-east-1:123456789012:execution:Child:")
+    );
+    assert!(o["StartDate"].as_i64().unwrap() > 1_600_000_000_000);
+
+    let (code, out, stderr) = run_json(
+        &ep,
+        "sync",
+        &start_child("arn:aws:states:::states:startExecution.sync", &child),
+        &input,
+        &fast,
+    );
+    assert_eq!(code, 0, "{out} {stderr}");
+    let o = &out["output"];
+    assert_eq!(o["Status"], "SUCCEEDED");
+    assert_eq!(o["StateMachineArn"], child.as_str());
+    // `.sync`: Input and Output are JSON text.
+    assert_eq!(o["Input"], "{\"n\":7}");
+    let output: Value = serde_json::from_str(o["Output"].as_str().unwrap()).unwrap();
+    assert_eq!(output, json!({"done": true, "n": 7}));
+    assert!(o["StopDate"].as_i64().unwrap() >= o["StartDate"].as_i64().unwrap());
+
+    let (code, out, stderr) = run_json(
+        &ep,
+        "sync2",
+        &start_child("arn:aws:states:::states:startExecution.sync:2", &child),
+        &input,
+        &fast,
+    );
+    assert_eq!(code, 0, "{out} {stderr}");
+    assert_eq!(out["output"]["Output"], json!({"done": true, "n": 7}));
+    assert_eq!(out["output"]["Input"], json!({"n": 7}));
+
+    let (code, out, stderr) = run_json(
+        &ep,
+        "sync-fail",
+        &start_child("arn:aws:states:::states:startExecution.sync", &failing),
+        &input,
+        &fast,
+    );
+    assert_eq!(code, 1, "{out} {stderr}");
+    assert_eq!(out["error"], "States.TaskFailed");
+    let cause: Value = serde_json::from_str(out["cause"].as_str().unwrap()).unwrap();
+    assert_eq!(cause["Status"], "FAILED");
+    assert_eq!(cause["Error"], "Boom");
+    assert_eq!(cause["Cause"], "it broke");
+    assert_eq!(cause["StateMachineArn"], failing.as_str());
+
+    let missing = child.replace(":Child", ":NoSuchChild");
+    let (code, out, stderr) = run_json(
+        &ep,
+        "missing-machine",
+        &start_child("arn:aws:states:::states:startExecution", &missing),
+        &input,
+        &fast,
+    );
+    assert_eq!(code, 1, "{out} {stderr}");
+    assert_eq!(
+        out["error"],
+        "StepFunctions.StateMachineDoesNotExistException"
+    );
+    let cause = out["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("(Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist; Request ID: "),
+        "{cause}"
+    );
+}
+
+#[test]
+fn a_sync_state_that_times_out_stops_its_child_on_step_functions() {
+    let Some(ep) = endpoint() else { return };
+    moto_api(
+        &ep,
+        "/moto-api/config",
+        &json!({"stepfunctions": {"execute_state_machine": true}}),
+    );
+    let slow = rt().block_on(async {
+        let c = aws_sdk_sfn::Client::new(&sdk_conf(&ep).await);
+        let def = json!({"StartAt": "Sleep", "States": {"Sleep": {"Type": "Wait", "Seconds": 60, "End": true}}});
+        c.create_state_machine()
+            .name("SlowChild")
+            .definition(def.to_string())
+            .role_arn("arn:aws:iam::123456789012:role/asl-moto")
+            .send()
+            .await
+            .unwrap()
+            .state_machine_arn()
+            .to_string()
+    });
+    let mut def = start_child("arn:aws:states:::states:startExecution.sync", &slow);
+    def["States"]["Start"]["TimeoutSeconds"] = json!(2);
+    let (code, out, stderr) = run_json(
+        &ep,
+        "sync-timeout",
+        &def,
+        &json!({"n": 1}),
+        &["--aws-all", "--ecs-poll-ms", "50", "--clock", "real"],
+    );
+    assert_eq!(code, 1, "{out} {stderr}");
+    assert_eq!(out["error"], "States.Timeout");
+    assert!(
+        stderr.contains(
+            "asl: stopped execution arn:aws:states:us-east-1:123456789012:execution:SlowChild:"
+        ),
+        "{stderr}"
+    );
+    let statuses = rt().block_on(async {
+        let c = aws_sdk_sfn::Client::new(&sdk_conf(&ep).await);
+        let l = c
+            .list_executions()
+            .state_machine_arn(&slow)
+            .send()
+            .await
+            .unwrap();
+        l.executions()
+            .iter()
+            .map(|e| e.status().as_str().to_string())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(statuses, ["ABORTED"]);
+}
+
+#[test]
+fn s3_and_s3_root_fail_alike_for_a_missing_key_and_a_missing_result_bucket() {
+    let Some(ep) = endpoint() else { return };
+    s3_bucket(&ep, "asl-moto-alike", &[("items.json", b"[1, 2]".to_vec())]);
+    let local = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-alike-root");
+    std::fs::create_dir_all(local.join("asl-moto-alike")).unwrap();
+    std::fs::write(local.join("asl-moto-alike/items.json"), "[1, 2]").unwrap();
+    let def = |key: &str, results: &str| {
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                "Parameters": {"Bucket": "asl-moto-alike", "Key": key}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket": results, "Prefix": "r"}}}}})
+    };
+    for (name, d, error) in [
+        (
+            "alike-key",
+            def("missing.json", "asl-moto-alike"),
+            "States.ItemReaderFailed",
+        ),
+        (
+            "alike-bucket",
+            def("items.json", "asl-moto-no-results"),
+            "States.ResultWriterFailed",
+        ),
+    ] {
+        let (code, on_s3, stderr) = run_json(&ep, name, &d, &json!({}), &["--aws-all"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(on_s3["error"], error);
+        let root = local.to_str().unwrap();
+        let (code, on_disk, stderr) = run_json(&ep, name, &d, &json!({}), &["--s3-root", root]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(on_s3, on_disk);
+    }
 }

@@ -6,7 +6,7 @@ use super::trace::Tracer;
 use crate::definition::{self, Kind, StateMachine};
 use crate::definition::{Pattern, Resource};
 use crate::engine::{self, Clock, Options, Outcome, Status};
-use crate::handlers::aws::{AwsHandler, EcsRunner};
+use crate::handlers::aws::AwsHandler;
 use crate::handlers::callback::{CallbackServer, WaitForCallback};
 use crate::handlers::command::{CommandHandler, CommandSpec};
 use crate::handlers::machines::Histories;
@@ -44,8 +44,13 @@ to \"mock\", \"aws\" or a command:
    \"Default\": \"mock\"}
 A command gets the task's input JSON on stdin and answers with JSON on stdout; to fail with a
 named error it exits non-zero and prints {\"Error\": \"Name\", \"Cause\": \"...\"} on stdout.
-AWS runs Lambda invoke and ECS runTask only. `.waitForTaskToken` states wait for a callback
-on the local endpoint printed on stderr (SendTaskSuccess/Failure/Heartbeat). See docs/handlers.md.
+AWS runs Lambda invoke, ECS runTask and Step Functions StartExecution (child machines).
+`.waitForTaskToken` states wait for a callback on the local endpoint printed on stderr
+(SendTaskSuccess/Failure/Heartbeat). See docs/handlers.md.
+
+S3: a Distributed Map reads and writes the folder --s3-root DIR when given; otherwise, routed
+to AWS like a Task state (--aws MAP, --aws-all, or the handler file by its name or by
+arn:aws:states:::s3:*), the real S3. See docs/distributed-map.md.
 
 Output: with --result-format output (the default) the execution's output JSON goes to stdout
 and exit code 0; a failed execution prints its error and cause to stderr and exits 1. With
@@ -142,7 +147,8 @@ pub struct RunArgs {
     /// (repeatable).
     #[arg(long, value_name = "STATE=CMD")]
     pub local: Vec<String>,
-    /// Run STATE on AWS (Lambda invoke, ECS runTask; repeatable).
+    /// Run STATE on AWS (Lambda invoke, ECS runTask, Step Functions StartExecution; a
+    /// Distributed Map state: its objects on the real S3; repeatable).
     #[arg(long, value_name = "STATE")]
     pub aws: Vec<String>,
     /// Run the child state machine NAME from FILE where a Task starts it
@@ -150,7 +156,8 @@ pub struct RunArgs {
     /// repeatable; FILE may be `template.yaml#LogicalId`).
     #[arg(long, value_name = "NAME=FILE")]
     pub machine: Vec<String>,
-    /// Run every Task state not routed otherwise on AWS.
+    /// Run every Task state not routed otherwise on AWS, and Distributed Maps on the real S3
+    /// (unless --s3-root is given).
     #[arg(long)]
     pub aws_all: bool,
     /// The port of the local callback endpoint for `.waitForTaskToken` states (default: any free
@@ -174,7 +181,7 @@ pub struct RunArgs {
     )]
     pub machine_type: MachineTypeArg,
     /// Where a Distributed Map reads and writes S3 objects: `s3://BUCKET/KEY` is the file
-    /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`).
+    /// DIR/BUCKET/KEY (a bucket is a folder; keys may hold `/`). Wins over a route to AWS.
     #[arg(long, value_name = "DIR")]
     pub s3_root: Option<PathBuf>,
     /// Give up on an AWS call, retries included, after SECONDS: the state then fails with
@@ -487,8 +494,10 @@ fn origin(how: &Option<(String, String, String)>, pointer: &str) -> String {
 /// What a run's Task states are answered by, and what the run must see to afterwards.
 struct Handlers {
     registry: Registry,
-    /// The ECS tasks to stop when the run ends early.
-    ecs: Option<Arc<EcsRunner>>,
+    /// The AWS side, when a Task state is routed there (to stop what it started early).
+    aws: Option<Arc<AwsHandler>>,
+    /// A Distributed Map is routed to AWS and no `--s3-root` is given: real S3.
+    s3_on_aws: bool,
     /// The child executions' histories, with `--history`.
     histories: Option<Histories>,
 }
@@ -552,6 +561,11 @@ fn build_handlers(
     let tasks: Vec<&str> = task_states.iter().map(|(n, _)| *n).collect();
     // The mock file's test case is the parent's: it may mock only the parent's states.
     let mock = mock_handler(args, &parent_tasks, name)?;
+    // Distributed Map states that read or write S3, with the resources they call: they may
+    // be routed to AWS (real S3) like Task states, by name or by those resources.
+    let s3_maps = s3_maps(machine);
+    let mut routable = tasks.clone();
+    routable.extend(s3_maps.iter().map(|(n, _)| *n));
 
     // Flags naming states: --local STATE=CMD, --aws STATE.
     let mut by_flag: HashMap<&str, (Route, String)> = HashMap::new();
@@ -573,19 +587,58 @@ fn build_handlers(
         by_flag.insert(state, (Route::Aws, format!("--aws {state}")));
     }
     for state in by_flag.keys() {
-        if !tasks.contains(state) {
+        if !routable.contains(state) {
             return Err(CliError::Usage(format!(
                 "`{state}` is not a Task state of the definition{}",
-                crate::definition::diagnostic::did_you_mean_in(state, &tasks)
+                crate::definition::diagnostic::did_you_mean_in(state, &routable)
             )));
         }
     }
     if let Some(c) = &config {
-        check_config_states(c, &tasks)?;
+        check_config_states(c, &routable)?;
     }
     let how = config
         .as_ref()
         .map(|(_, shown, text)| (shown.clone(), text.clone(), String::new()));
+
+    // A Map state goes to real S3 when routed to AWS; `--s3-root` keeps every Map local.
+    let mut s3_on_aws = false;
+    for (state, arns) in &s3_maps {
+        let named = config
+            .as_ref()
+            .and_then(|(c, _, _)| c.route(state, ""))
+            .filter(|(r, at)| at.starts_with("/States/") && matches!(r, Route::Command(_)));
+        if let Some((_, at)) = named {
+            return Err(CliError::Input(format!(
+                "error: `{state}` is a Map state: it cannot run as a local command ({}); route it to AWS for the real S3, or give --s3-root DIR",
+                origin(&how, at)
+            )));
+        }
+        let route = if let Some((r, _)) = by_flag.get(state) {
+            Some(r.clone())
+        } else if let Some(r) = config.as_ref().and_then(|(c, _, _)| {
+            arns.iter()
+                .filter_map(|arn| c.route(state, arn))
+                .map(|(r, _)| r.clone())
+                .find(|r| matches!(r, Route::Aws))
+        }) {
+            Some(r)
+        } else if args.aws_all {
+            Some(Route::Aws)
+        } else {
+            None
+        };
+        match route {
+            Some(Route::Aws) => s3_on_aws = true,
+            Some(Route::Command(_)) if by_flag.contains_key(state) => {
+                return Err(CliError::Usage(format!(
+                    "`{state}` is a Map state: it cannot run as a local command (route it to AWS with --aws {state}, or give --s3-root DIR)"
+                )));
+            }
+            _ => {}
+        }
+    }
+    let s3_on_aws = s3_on_aws && args.s3_root.is_none();
 
     // Every Task state's route, and why.
     let mut routes: Vec<(&str, &Resource, Route, String)> = Vec::new();
@@ -618,7 +671,7 @@ fn build_handlers(
                 "error: the Task state `{state}` is routed to mock ({why}) but no mock file is given: add --mock-config FILE --test-case NAME"
             )),
             Route::Aws if !routing::aws_supports(resource) => problems.push(format!(
-                "error: the Task state `{state}` is routed to AWS ({why}), but its resource `{}` is not supported on AWS by asl (only Lambda invoke and ECS runTask are): mock it (--mock-config FILE --test-case NAME) or run it as a local command (--local '{state}=COMMAND')",
+                "error: the Task state `{state}` is routed to AWS ({why}), but its resource `{}` is not supported on AWS by asl (only Lambda invoke, ECS runTask and Step Functions startExecution / startSyncExecution are, and no `.waitForTaskToken` child machine): mock it (--mock-config FILE --test-case NAME) or run it as a local command (--local '{state}=COMMAND')",
                 resource.arn
             )),
             _ => {}
@@ -662,7 +715,6 @@ fn build_handlers(
     } else {
         None
     };
-    let ecs = aws.as_ref().map(|a| a.ecs().clone());
 
     let mut registry = Registry::new();
     for (state, resource, route, _) in routes {
@@ -736,9 +788,38 @@ fn build_handlers(
     }
     Ok(Handlers {
         registry,
-        ecs,
+        aws,
+        s3_on_aws,
         histories,
     })
+}
+
+/// The Distributed Map states that read or write S3 (at any depth), with the resource ARNs
+/// of their ItemReader and ResultWriter.
+fn s3_maps(machine: &StateMachine) -> Vec<(&str, Vec<&'static str>)> {
+    use crate::definition::ReaderResource;
+    machine
+        .root
+        .all_states()
+        .into_iter()
+        .filter_map(|s| match &s.kind {
+            Kind::Map(m) => {
+                let mut arns = Vec::new();
+                match m.item_reader.as_ref().map(|r| &r.resource) {
+                    Some(ReaderResource::GetObject) => arns.push("arn:aws:states:::s3:getObject"),
+                    Some(ReaderResource::ListObjects) => {
+                        arns.push("arn:aws:states:::s3:listObjectsV2")
+                    }
+                    None => {}
+                }
+                if m.result_writer.as_ref().is_some_and(|w| w.target.is_some()) {
+                    arns.push("arn:aws:states:::s3:putObject");
+                }
+                (!arns.is_empty()).then_some((s.name.as_str(), arns))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The handler for states run on AWS.
@@ -755,14 +836,14 @@ fn aws_handler(
 /// The handler for states run on AWS: SDK clients from the default chain and the flags.
 #[cfg(feature = "aws")]
 fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHandler>, CliError> {
-    use crate::handlers::aws::{PollPolicy, SdkSettings, sdk_clients};
+    use crate::handlers::aws::{EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients};
     let settings = SdkSettings {
         profile: args.profile.clone(),
         region: args.region.clone(),
         endpoint_url: args.endpoint_url.clone(),
         timeout: args.aws_timeout.map(std::time::Duration::from_secs),
     };
-    let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
+    let clients = rt.block_on(sdk_clients(&settings));
     let policy = match args.ecs_poll_ms {
         Some(ms) => PollPolicy {
             initial: std::time::Duration::from_millis(ms),
@@ -771,10 +852,38 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
         },
         None => PollPolicy::default(),
     };
-    Ok(Arc::new(AwsHandler::new(
-        lambda,
-        EcsRunner::new(ecs, policy),
-    )))
+    let sfn_policy = match args.ecs_poll_ms {
+        Some(_) => policy,
+        None => PollPolicy {
+            initial: std::time::Duration::from_secs(1),
+            max: std::time::Duration::from_secs(10),
+            factor: 1.5,
+        },
+    };
+    Ok(Arc::new(
+        AwsHandler::new(clients.lambda, EcsRunner::new(clients.ecs, policy))
+            .with_sfn(SfnRunner::new(clients.sfn, sfn_policy)),
+    ))
+}
+
+/// Real S3 for Distributed Maps routed to AWS, with the flags' profile, region and endpoint.
+#[cfg(feature = "aws")]
+fn s3_store(args: &RunArgs) -> Result<Arc<dyn crate::storage::ObjectStore>, CliError> {
+    let settings = crate::storage::S3Settings {
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+    };
+    crate::storage::S3Store::connect(&settings)
+        .map(|s| Arc::new(s) as Arc<dyn crate::storage::ObjectStore>)
+        .map_err(|e| CliError::Fault(e.to_string()))
+}
+
+#[cfg(not(feature = "aws"))]
+fn s3_store(_args: &RunArgs) -> Result<Arc<dyn crate::storage::ObjectStore>, CliError> {
+    Err(CliError::Usage(
+        "this build of asl has no AWS support (build it with the cargo feature `aws`): give --s3-root DIR for the Map's S3 objects".into(),
+    ))
 }
 
 /// AWS refuses to create an Express machine with `.sync` or `.waitForTaskToken` resources:
@@ -842,7 +951,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
     let Handlers {
         registry: handlers,
-        ecs,
+        aws,
+        s3_on_aws,
         histories,
     } = build_handlers(&args, &machine, &name, &rt)?;
     let mut opts = Options {
@@ -869,6 +979,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
                     dir.display()
                 )));
             }
+            None if s3_on_aws => Some(s3_store(&args)?),
             None => None,
         },
         ..Options::default()
@@ -891,7 +1002,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         .block_on(async {
             let outcome = engine::run(&machine, input, opts).await;
             // An execution that ended early (Ctrl-C, a fault) may leave ECS tasks running.
-            if let Some(ecs) = &ecs {
+            if let Some(sfn) = aws.as_ref().and_then(|a| a.sfn()) {
+                sfn.stop_outstanding().await;
+            }
+            if let Some(ecs) = aws.as_ref().map(|a| a.ecs()) {
                 let succeeded = matches!(&outcome, Ok(o) if o.status == engine::Status::Succeeded);
                 let cleanup = async {
                     ecs.stop_outstanding().await;

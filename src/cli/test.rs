@@ -387,7 +387,9 @@ fn prepare<'a>(
 
 #[cfg(feature = "aws")]
 fn aws_handler(args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
-    use crate::handlers::aws::{AwsHandler, EcsRunner, PollPolicy, SdkSettings, sdk_clients};
+    use crate::handlers::aws::{
+        AwsHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -398,11 +400,14 @@ fn aws_handler(args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
         endpoint_url: args.endpoint_url.clone(),
         ..SdkSettings::default()
     };
-    let (lambda, ecs) = rt.block_on(sdk_clients(&settings));
-    Ok(Arc::new(AwsHandler::new(
-        lambda,
-        EcsRunner::new(ecs, PollPolicy::default()),
-    )))
+    let clients = rt.block_on(sdk_clients(&settings));
+    Ok(Arc::new(
+        AwsHandler::new(
+            clients.lambda,
+            EcsRunner::new(clients.ecs, PollPolicy::default()),
+        )
+        .with_sfn(SfnRunner::new(clients.sfn, PollPolicy::default())),
+    ))
 }
 
 #[cfg(not(feature = "aws"))]

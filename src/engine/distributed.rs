@@ -113,7 +113,7 @@ impl Exec {
     fn store(&self, s: &str) -> Result<Arc<dyn ObjectStore>, Stop> {
         self.storage.clone().ok_or_else(|| {
             Stop::Fault(Fault::new(format!(
-                "the Map state `{s}` reads or writes S3 objects: give `--s3-root DIR` (`s3://BUCKET/KEY` is the file DIR/BUCKET/KEY)"
+                "the Map state `{s}` reads or writes S3 objects: give `--s3-root DIR` (`s3://BUCKET/KEY` is the file DIR/BUCKET/KEY), or route it to AWS for the real S3 (`--aws {s}` or `--aws-all`)"
             )))
         })
     }
@@ -194,13 +194,17 @@ impl Exec {
         };
         let bucket = text("Bucket");
         let c = &r.config;
-        let store_failure = |e: StoreError| Exec::reader_failure(e.to_string());
-        let read_failure = |e: ReadError| Exec::reader_failure(e.0);
-        Ok(match r.resource {
+        // S3's answers fail the map run; not reaching S3 at all ends the run (a fault).
+        let store_failure = |e: StoreError| match e {
+            StoreError::Unreachable(_) => Stop::Fault(Fault::new(e.to_string())),
+            e => Stop::Failed(Exec::reader_failure(e.to_string())),
+        };
+        let read_failure = |e: ReadError| Stop::Failed(Exec::reader_failure(e.0));
+        let opened = match r.resource {
             ReaderResource::GetObject => {
                 let key = text("Key");
-                (|| -> Result<ItemStream<'static>, Failure> {
-                    match reading(c, &key)? {
+                (|| -> Result<ItemStream<'static>, Stop> {
+                    match reading(c, &key).map_err(Stop::Failed)? {
                         Reading::Object(f) => {
                             let body = store.get(&bucket, &key).map_err(store_failure)?;
                             items::items(body, &f).map_err(read_failure)
@@ -213,7 +217,7 @@ impl Exec {
             }
             ReaderResource::ListObjects => {
                 let prefix = text("Prefix");
-                (|| -> Result<ItemStream<'static>, Failure> {
+                (|| -> Result<ItemStream<'static>, Stop> {
                     let listed = store.list(&bucket, &prefix).map_err(store_failure)?;
                     if c.transformation.as_deref() == Some("LOAD_AND_FLATTEN") {
                         // Every listed object in one format, opened only when the one before
@@ -222,12 +226,12 @@ impl Exec {
                         // format goes by its key's extension.
                         let mut files = std::collections::VecDeque::new();
                         for o in listed {
-                            let format = match reading(c, &o.key)? {
+                            let format = match reading(c, &o.key).map_err(Stop::Failed)? {
                                 Reading::Object(f) => f,
                                 Reading::Manifest(_) => {
-                                    return Err(Exec::reader_failure(
+                                    return Err(Stop::Failed(Exec::reader_failure(
                                         "LOAD_AND_FLATTEN reads the listed objects themselves: it takes no ManifestType",
-                                    ));
+                                    )));
                                 }
                             };
                             files.push_back((bucket.clone(), o.key, format));
@@ -240,13 +244,18 @@ impl Exec {
                                 "Key": o.key,
                                 "LastModified": o.last_modified,
                                 "Size": o.size,
-                                "StorageClass": "STANDARD",
+                                "StorageClass": o.storage_class,
                             }))
                         })))
                     }
                 })()
             }
-        })
+        };
+        match opened {
+            Ok(items) => Ok(Ok(items)),
+            Err(Stop::Failed(f)) => Ok(Err(f)),
+            Err(stop) => Err(stop),
+        }
     }
 
     fn map_run_failed(&self, th: &mut Thread, f: Failure) -> Result<Value, Stop> {
@@ -625,7 +634,10 @@ impl Exec {
     }
 
     fn writer_stop(&self, e: StoreError) -> Stop {
-        Stop::Failed(Failure::new("States.ResultWriterFailed", e.to_string()))
+        match e {
+            StoreError::Unreachable(_) => Stop::Fault(Fault::new(e.to_string())),
+            e => Stop::Failed(Failure::new("States.ResultWriterFailed", e.to_string())),
+        }
     }
 
     fn uuid_text(&self) -> String {

@@ -243,7 +243,9 @@ pub async fn run(
             } else {
                 STANDARD_MAX_SECONDS
             };
-            let seconds = machine.timeout_seconds.map_or(most, |s| s.min(most as u64) as i64);
+            let seconds = machine
+                .timeout_seconds
+                .map_or(most, |s| s.min(most as u64) as i64);
             Some(start.plus_millis(seconds * 1000))
         },
         payload_limit: opts.payload_limit,

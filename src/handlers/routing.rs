@@ -290,7 +290,8 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Whether `asl` can run a resource on AWS: Lambda invoke (optimised, and the legacy
-/// function ARN) and ECS runTask (request-response, `.sync`, `.waitForTaskToken`).
+/// function ARN), ECS runTask (request-response, `.sync`, `.waitForTaskToken`), and child
+/// state machines (`states:startExecution`, `.sync`, `.sync:2`; `aws-sdk:sfn:startSyncExecution`).
 pub fn aws_supports(r: &Resource) -> bool {
     match &r.kind {
         ResourceKind::LambdaFunction { .. } => true,
@@ -305,8 +306,18 @@ pub fn aws_supports(r: &Resource) -> bool {
                 r.pattern,
                 Pattern::RequestResponse | Pattern::Sync | Pattern::WaitForTaskToken
             ),
+            // A child on Step Functions cannot call back to this run's local endpoint.
+            ("states", "startExecution") => matches!(
+                r.pattern,
+                Pattern::RequestResponse | Pattern::Sync | Pattern::Sync2
+            ),
             _ => false,
         },
+        ResourceKind::AwsSdk { service, action } => {
+            service == "sfn"
+                && action == "startSyncExecution"
+                && r.pattern == Pattern::RequestResponse
+        }
         _ => false,
     }
 }
@@ -406,6 +417,15 @@ mod tests {
             ("arn:aws:states:::sqs:sendMessage", false),
             ("arn:aws:states:::aws-sdk:lambda:invoke", false),
             ("arn:aws:states:::glue:startJobRun.sync", false),
+            ("arn:aws:states:::states:startExecution", true),
+            ("arn:aws:states:::states:startExecution.sync", true),
+            ("arn:aws:states:::states:startExecution.sync:2", true),
+            (
+                "arn:aws:states:::states:startExecution.waitForTaskToken",
+                false,
+            ),
+            ("arn:aws:states:::aws-sdk:sfn:startSyncExecution", true),
+            ("arn:aws:states:::aws-sdk:sfn:startExecution", false),
         ] {
             assert_eq!(aws_supports(&Resource::parse(arn)), ok, "{arn}");
         }

@@ -93,6 +93,7 @@ impl ObjectStore for LocalStore {
                 size: bytes.len() as u64,
                 etag: format!("\"{hex}\""),
                 last_modified: modified,
+                storage_class: "STANDARD".into(),
             });
         }
         Ok(out)

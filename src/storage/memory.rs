@@ -83,6 +83,7 @@ impl ObjectStore for MemoryStore {
                         size: v.len() as u64,
                         etag: format!("\"{hex}\""),
                         last_modified: 0,
+                        storage_class: "STANDARD".into(),
                     },
                 );
             }

@@ -1,9 +1,10 @@
 //! Where a Distributed Map's `ItemReader` reads and its `ResultWriter` writes: S3 objects,
 //! behind one trait ([`ObjectStore`]). `local` keeps buckets as folders of a directory
-//! (`--s3-root DIR`: `s3://BUCKET/KEY` is the file `DIR/BUCKET/KEY`); `items` turns an object
-//! into a stream of items by its `ReaderConfig` (JSON, JSONL, CSV, Parquet), `manifest`
-//! reads S3 Inventory and Athena manifests as the items of the files they list; gzip and zstd
-//! included, reading as the Map consumes the items.
+//! (`--s3-root DIR`: `s3://BUCKET/KEY` is the file `DIR/BUCKET/KEY`); `s3` is the real S3
+//! (cargo feature `aws`; a Map state routed to AWS); `memory` holds `asl test`'s inline
+//! objects over either; `items` turns an object into a stream of items by its `ReaderConfig`
+//! (JSON, JSONL, CSV, Parquet), `manifest` reads S3 Inventory and Athena manifests as the
+//! items of the files they list; gzip and zstd included, reading as the Map consumes the items.
 
 pub mod items;
 pub mod local;
@@ -11,8 +12,12 @@ pub mod manifest;
 pub mod memory;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+#[cfg(feature = "aws")]
+pub mod s3;
 pub mod store;
 
 pub use local::LocalStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "aws")]
+pub use s3::{S3Settings, S3Store};
 pub use store::{ObjectInfo, ObjectStore, ObjectWriter, StoreError};

@@ -11,6 +11,8 @@ pub struct ObjectInfo {
     pub etag: String,
     /// Seconds since the epoch.
     pub last_modified: i64,
+    /// `STANDARD`, `GLACIER`, ... (local objects are `STANDARD`).
+    pub storage_class: String,
 }
 
 /// Why an object could not be read or written; the Map turns it into AWS's
@@ -27,6 +29,10 @@ pub enum StoreError {
     NoSuchKey { bucket: String, key: String },
     #[error("{0}")]
     Io(String),
+    /// The store could not be reached at all (no credentials, no network): not an answer of
+    /// S3's, so it ends the run instead of failing the Map.
+    #[error("cannot reach S3: {0}")]
+    Unreachable(String),
 }
 
 /// S3 as `asl` needs it. Implementations must be cheap to share between concurrent children.

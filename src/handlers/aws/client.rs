@@ -103,3 +103,41 @@ pub trait EcsApi: Send + Sync {
         reason: &'a str,
     ) -> BoxFuture<'a, Result<(), ApiError>>;
 }
+
+/// `StartExecution`'s request, with Step Functions' parameters (`Input` as JSON text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartExecutionRequest {
+    pub state_machine_arn: String,
+    pub name: Option<String>,
+    pub input: Option<String>,
+    pub trace_header: Option<String>,
+}
+
+/// `StartExecution`'s answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartedExecution {
+    pub execution_arn: String,
+    /// Milliseconds since the epoch.
+    pub start_date: i64,
+}
+
+/// Step Functions as child machines need it. `describe_execution` and
+/// `start_sync_execution` answer in Step Functions' PascalCase JSON (`Input` and `Output` as
+/// JSON text, dates as epoch milliseconds); an error's message is AWS's whole cause.
+pub trait SfnApi: Send + Sync {
+    fn start_execution(
+        &self,
+        r: StartExecutionRequest,
+    ) -> BoxFuture<'_, Result<StartedExecution, ApiError>>;
+    fn start_sync_execution(
+        &self,
+        r: StartExecutionRequest,
+    ) -> BoxFuture<'_, Result<Value, ApiError>>;
+    fn describe_execution<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Value, ApiError>>;
+    fn stop_execution<'a>(
+        &'a self,
+        arn: &'a str,
+        error: &'a str,
+        cause: &'a str,
+    ) -> BoxFuture<'a, Result<(), ApiError>>;
+}

@@ -1,8 +1,10 @@
-//! Task states run on AWS: Lambda `invoke` and ECS `runTask`.
+//! Task states run on AWS: Lambda `invoke`, ECS `runTask`, and child state machines
+//! (`states:startExecution`, `aws-sdk:sfn:startSyncExecution`).
 //!
-//! [`AwsHandler`] turns a Task request into calls on two small client traits ([`LambdaApi`],
-//! [`EcsApi`]) and shapes the answers the way Step Functions does (the `lambda:invoke`
-//! envelope, the `runTask` / `.sync` outputs, `Lambda.*` / `ECS.*` error names). The traits
+//! [`AwsHandler`] turns a Task request into calls on small client traits ([`LambdaApi`],
+//! [`EcsApi`], [`SfnApi`]) and shapes the answers the way Step Functions does (the
+//! `lambda:invoke` envelope, the `runTask` / `.sync` outputs, DescribeExecution for a child,
+//! `Lambda.*` / `ECS.*` / `StepFunctions.*` error names). The traits
 //! are implemented over the AWS SDK in `sdk.rs` (cargo feature `aws`) and by fakes in tests,
 //! which is how paths an emulator cannot produce (function errors, throttling, non-zero
 //! container exits) are covered.
@@ -15,14 +17,16 @@ mod ecs;
 mod lambda;
 #[cfg(feature = "aws")]
 mod sdk;
+mod sfn;
 
 pub use client::{
     ApiError, EcsApi, EcsContainer, EcsTask, InvokeRequest, InvokeResponse, LambdaApi,
-    RunTaskResponse,
+    RunTaskResponse, SfnApi, StartExecutionRequest, StartedExecution,
 };
 pub use ecs::{EcsRunner, PollPolicy};
 #[cfg(feature = "aws")]
-pub use sdk::{SdkSettings, sdk_clients};
+pub use sdk::{SdkClients, SdkSettings, sdk_clients};
+pub use sfn::SfnRunner;
 
 use crate::definition::ResourceKind;
 use crate::engine::{Fault, TaskError, TaskHandler, TaskRequest};
@@ -30,20 +34,36 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Answers Lambda and ECS Task states through the client traits.
+/// Answers Lambda, ECS and child-machine Task states through the client traits.
 pub struct AwsHandler {
     lambda: Arc<dyn LambdaApi>,
     ecs: Arc<EcsRunner>,
+    sfn: Option<Arc<SfnRunner>>,
 }
 
 impl AwsHandler {
     pub fn new(lambda: Arc<dyn LambdaApi>, ecs: Arc<EcsRunner>) -> Self {
-        AwsHandler { lambda, ecs }
+        AwsHandler {
+            lambda,
+            ecs,
+            sfn: None,
+        }
+    }
+
+    /// Child state machines on Step Functions through `sfn`.
+    pub fn with_sfn(mut self, sfn: Arc<SfnRunner>) -> Self {
+        self.sfn = Some(sfn);
+        self
     }
 
     /// The ECS side, to stop still-running tasks when the run ends early.
     pub fn ecs(&self) -> &Arc<EcsRunner> {
         &self.ecs
+    }
+
+    /// The Step Functions side, to stop child executions when the run ends early.
+    pub fn sfn(&self) -> Option<&Arc<SfnRunner>> {
+        self.sfn.as_ref()
     }
 
     async fn run(&self, request: TaskRequest) -> Result<Value, TaskError> {
@@ -57,7 +77,19 @@ impl AwsHandler {
                         lambda::invoke(self.lambda.as_ref(), &request.input).await
                     }
                     ("ecs", "runTask") => self.ecs.run(&request).await,
+                    ("states", "startExecution") => match &self.sfn {
+                        Some(sfn) => sfn.run(&request).await,
+                        None => Err(unsupported(&request)),
+                    },
                     _ => Err(unsupported(&request)),
+                }
+            }
+            ResourceKind::AwsSdk { service, action }
+                if service == "sfn" && action == "startSyncExecution" =>
+            {
+                match &self.sfn {
+                    Some(sfn) => sfn.run(&request).await,
+                    None => Err(unsupported(&request)),
                 }
             }
             _ => Err(unsupported(&request)),
@@ -67,7 +99,7 @@ impl AwsHandler {
 
 fn unsupported(r: &TaskRequest) -> TaskError {
     TaskError::Fault(Fault::new(format!(
-        "the Task state `{}` (resource `{}`) cannot run on AWS: asl runs only Lambda invoke and ECS runTask there; mock it or run it as a local command",
+        "the Task state `{}` (resource `{}`) cannot run on AWS: asl runs only Lambda invoke, ECS runTask and Step Functions StartExecution there; mock it or run it as a local command",
         r.state_name, r.resource.arn
     )))
 }

@@ -1,4 +1,4 @@
-//! The client traits over the AWS SDK (cargo feature `aws`).
+//! The client traits over the AWS SDK (cargo feature `aws`): Lambda, ECS, Step Functions.
 //!
 //! Configuration comes from the SDK's default chain (environment, shared files, SSO-less
 //! profiles, IMDS), narrowed by `--profile`, `--region` and `--endpoint-url`. Credentials are
@@ -17,7 +17,7 @@
 
 use super::client::{
     ApiError, EcsApi, EcsContainer, EcsTask, InvokeRequest, InvokeResponse, LambdaApi,
-    RunTaskResponse,
+    RunTaskResponse, SfnApi, StartExecutionRequest, StartedExecution,
 };
 use aws_sdk_ecs::types as ecs;
 use futures::future::BoxFuture;
@@ -50,8 +50,15 @@ fn timeouts(total: Duration) -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
-/// Loads the SDK configuration and builds the Lambda and ECS clients.
-pub async fn sdk_clients(s: &SdkSettings) -> (Arc<dyn LambdaApi>, Arc<dyn EcsApi>) {
+/// The clients of the services Task states call.
+pub struct SdkClients {
+    pub lambda: Arc<dyn LambdaApi>,
+    pub ecs: Arc<dyn EcsApi>,
+    pub sfn: Arc<dyn SfnApi>,
+}
+
+/// Loads the SDK configuration and builds the Lambda, ECS and Step Functions clients.
+pub async fn sdk_clients(s: &SdkSettings) -> SdkClients {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if let Some(p) = &s.profile {
         loader = loader.profile_name(p);
@@ -69,10 +76,15 @@ pub async fn sdk_clients(s: &SdkSettings) -> (Arc<dyn LambdaApi>, Arc<dyn EcsApi
     let ecs = aws_sdk_ecs::config::Builder::from(&conf)
         .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)))
         .build();
-    (
-        Arc::new(SdkLambda(aws_sdk_lambda::Client::from_conf(lambda))),
-        Arc::new(SdkEcs(aws_sdk_ecs::Client::from_conf(ecs))),
-    )
+    // Step Functions answers at once (a `.sync` child is polled): ECS's bound serves.
+    let sfn = aws_sdk_sfn::config::Builder::from(&conf)
+        .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)))
+        .build();
+    SdkClients {
+        lambda: Arc::new(SdkLambda(aws_sdk_lambda::Client::from_conf(lambda))),
+        ecs: Arc::new(SdkEcs(aws_sdk_ecs::Client::from_conf(ecs))),
+        sfn: Arc::new(SdkSfn(aws_sdk_sfn::Client::from_conf(sfn))),
+    }
 }
 
 /// An SDK error as an [`ApiError`]: the service's code when it answered (`fallback` when its
@@ -166,6 +178,188 @@ impl LambdaApi for SdkLambda {
                 log_result: out.log_result().map(str::to_string),
                 request_id: out.request_id().map(str::to_string),
             })
+        })
+    }
+}
+
+struct SdkSfn(aws_sdk_sfn::Client);
+
+/// A Step Functions error with AWS's whole cause as its message:
+/// `MESSAGE (Service: AWSStepFunctions; Status Code: 400; Error Code: CODE; Request ID: ID; Proxy: null)`.
+fn sfn_error<E>(
+    e: aws_sdk_sfn::error::SdkError<E, aws_sdk_sfn::config::http::HttpResponse>,
+) -> ApiError
+where
+    E: aws_sdk_sfn::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_sfn::error::{DisplayErrorContext, SdkError};
+    match &e {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("ServiceException");
+            let request_id = se
+                .raw()
+                .headers()
+                .get("x-amzn-requestid")
+                .unwrap_or("null")
+                .to_string();
+            ApiError::service(
+                code,
+                format!(
+                    "{} (Service: AWSStepFunctions; Status Code: {}; Error Code: {code}; Request ID: {request_id}; Proxy: null)",
+                    se.err().message().unwrap_or(code),
+                    se.raw().status().as_u16()
+                ),
+            )
+        }
+        _ => ApiError::local(DisplayErrorContext(&e).to_string()),
+    }
+}
+
+fn sfn_millis(t: &aws_sdk_sfn::primitives::DateTime) -> Value {
+    t.to_millis().map_or(Value::Null, |m| json!(m))
+}
+
+fn included(d: Option<&aws_sdk_sfn::types::CloudWatchEventsExecutionDataDetails>) -> Option<Value> {
+    d.map(|d| json!({"Included": d.included()}))
+}
+
+impl SfnApi for SdkSfn {
+    fn start_execution(
+        &self,
+        r: StartExecutionRequest,
+    ) -> BoxFuture<'_, Result<StartedExecution, ApiError>> {
+        Box::pin(async move {
+            let out = self
+                .0
+                .start_execution()
+                .state_machine_arn(r.state_machine_arn)
+                .set_name(r.name)
+                .set_input(r.input)
+                .set_trace_header(r.trace_header)
+                .send()
+                .await
+                .map_err(sfn_error)?;
+            Ok(StartedExecution {
+                execution_arn: out.execution_arn().to_string(),
+                start_date: out.start_date().to_millis().unwrap_or_default(),
+            })
+        })
+    }
+
+    fn start_sync_execution(
+        &self,
+        r: StartExecutionRequest,
+    ) -> BoxFuture<'_, Result<Value, ApiError>> {
+        Box::pin(async move {
+            let o = self
+                .0
+                .start_sync_execution()
+                .state_machine_arn(r.state_machine_arn)
+                .set_name(r.name)
+                .set_input(r.input)
+                .set_trace_header(r.trace_header)
+                .send()
+                .await
+                .map_err(sfn_error)?;
+            let mut m = Map::new();
+            if let Some(b) = o.billing_details() {
+                m.insert(
+                    "BillingDetails".into(),
+                    json!({
+                        "BilledDurationInMilliseconds": b.billed_duration_in_milliseconds(),
+                        "BilledMemoryUsedInMB": b.billed_memory_used_in_mb(),
+                    }),
+                );
+            }
+            put(&mut m, "Cause", o.cause());
+            put(&mut m, "Error", o.error());
+            m.insert("ExecutionArn".into(), json!(o.execution_arn()));
+            put(&mut m, "Input", o.input());
+            if let Some(d) = included(o.input_details()) {
+                m.insert("InputDetails".into(), d);
+            }
+            put(&mut m, "Name", o.name());
+            put(&mut m, "Output", o.output());
+            if let Some(d) = included(o.output_details()) {
+                m.insert("OutputDetails".into(), d);
+            }
+            m.insert("StartDate".into(), sfn_millis(o.start_date()));
+            put(&mut m, "StateMachineArn", o.state_machine_arn());
+            m.insert("Status".into(), json!(o.status().as_str()));
+            m.insert("StopDate".into(), sfn_millis(o.stop_date()));
+            put(&mut m, "TraceHeader", o.trace_header());
+            Ok(Value::Object(m))
+        })
+    }
+
+    fn describe_execution<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Value, ApiError>> {
+        Box::pin(async move {
+            let o = self
+                .0
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .map_err(sfn_error)?;
+            let mut m = Map::new();
+            put(&mut m, "Cause", o.cause());
+            put(&mut m, "Error", o.error());
+            m.insert("ExecutionArn".into(), json!(o.execution_arn()));
+            put(&mut m, "Input", o.input());
+            if let Some(d) = included(o.input_details()) {
+                m.insert("InputDetails".into(), d);
+            }
+            put(&mut m, "MapRunArn", o.map_run_arn());
+            put(&mut m, "Name", o.name());
+            put(&mut m, "Output", o.output());
+            if let Some(d) = included(o.output_details()) {
+                m.insert("OutputDetails".into(), d);
+            }
+            if let Some(n) = o.redrive_count() {
+                m.insert("RedriveCount".into(), json!(n));
+            }
+            if let Some(t) = o.redrive_date() {
+                m.insert("RedriveDate".into(), sfn_millis(t));
+            }
+            put(
+                &mut m,
+                "RedriveStatus",
+                o.redrive_status().map(|s| s.as_str()),
+            );
+            put(&mut m, "RedriveStatusReason", o.redrive_status_reason());
+            m.insert("StartDate".into(), sfn_millis(o.start_date()));
+            put(&mut m, "StateMachineAliasArn", o.state_machine_alias_arn());
+            m.insert("StateMachineArn".into(), json!(o.state_machine_arn()));
+            put(
+                &mut m,
+                "StateMachineVersionArn",
+                o.state_machine_version_arn(),
+            );
+            m.insert("Status".into(), json!(o.status().as_str()));
+            if let Some(t) = o.stop_date() {
+                m.insert("StopDate".into(), sfn_millis(t));
+            }
+            put(&mut m, "TraceHeader", o.trace_header());
+            Ok(Value::Object(m))
+        })
+    }
+
+    fn stop_execution<'a>(
+        &'a self,
+        arn: &'a str,
+        error: &'a str,
+        cause: &'a str,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
+        Box::pin(async move {
+            self.0
+                .stop_execution()
+                .execution_arn(arn)
+                .error(error)
+                .cause(cause)
+                .send()
+                .await
+                .map_err(sfn_error)?;
+            Ok(())
         })
     }
 }
