@@ -34,7 +34,6 @@ const WINDOW: usize = 1_000;
 const WINDOW_ITEMS: usize = 10_000;
 /// `MaxConcurrency` 0: AWS runs up to 10,000 children at once.
 const MAX_CHILDREN: usize = 10_000;
-/// An EXPRESS child's limit: five minutes.
 
 /// How one child ended, for the results and the `ResultWriter` records.
 struct Child {
