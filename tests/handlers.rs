@@ -499,6 +499,8 @@ fn send_task_success_completes_a_wait_for_task_token_state() {
         token.len() >= 32,
         "token `{token}` is too short to be unguessable"
     );
+    // Begins as AWS's do, never with `-` (which a command line would read as an option).
+    assert!(token.starts_with("AQ"), "{token}");
     let (st, body) = call(
         &endpoint,
         "SendTaskHeartbeat",

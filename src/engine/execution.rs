@@ -576,6 +576,9 @@ impl Exec {
             .r#gen::<f64>()
     }
 
+    /// A new task token: 48 random bytes in URL-safe base64 after `AQ`, as AWS's tokens begin.
+    /// The prefix also keeps a token from starting with `-`, which a command line would take
+    /// for an option (`aws stepfunctions send-task-success --task-token -x...`).
     pub(crate) fn task_token(&self) -> String {
         use base64::Engine;
         let mut bytes = [0u8; 48];
@@ -583,7 +586,9 @@ impl Exec {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .fill(&mut bytes[..]);
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        let mut token = String::from("AQ");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(bytes, &mut token);
+        token
     }
 
     /// Fails with `States.Timeout` at the execution level when its deadline has passed.
