@@ -284,9 +284,13 @@ pub async fn run(
             }
         };
         if opts.abort_on_ctrl_c {
+            // The signal listeners are polled first, so they are in place before the execution
+            // starts anything (a local command, an ECS task) that a signal must stop; polled
+            // second, a signal sent right after a command started could still kill `asl` outright.
             tokio::select! {
-                r = timed => r,
+                biased;
                 why = stop_signal() => Err(Stop::Aborted(why.into())),
+                r = timed => r,
             }
         } else {
             timed.await
