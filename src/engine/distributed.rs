@@ -756,6 +756,8 @@ impl Exec {
         };
         Ok(Results {
             target,
+            split_at: RESULT_FILE_BYTES,
+            closed: Vec::new(),
             jsonl: w.output_type.as_deref() == Some("JSONL"),
             transformation: w.transformation.clone().unwrap_or_else(|| "NONE".into()),
             map_run_arn: map_run_arn.to_string(),
@@ -765,18 +767,43 @@ impl Exec {
     }
 }
 
+/// How large a results file grows before the next one (`SUCCEEDED_1.json`, ...) is begun:
+/// S3's limit for one upload, 5 GB.
+const RESULT_FILE_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+
 /// One results file being written.
 struct File {
     status: &'static str,
+    /// The `n` of `SUCCEEDED_n.json`.
+    index: usize,
     key: String,
     out: Box<dyn ObjectWriter>,
     count: usize,
+    bytes: u64,
+}
+
+impl File {
+    /// Ends the file: the JSON array closed, the object stored. Its status, key and size.
+    fn close(mut self, jsonl: bool) -> Result<(&'static str, String, u64), StoreError> {
+        if !jsonl {
+            let close: &[u8] = if self.count == 0 { b"[]" } else { b"]" };
+            self.out
+                .write_all(close)
+                .map_err(|e| StoreError::Io(e.to_string()))?;
+        }
+        let size = self.out.finish()?;
+        Ok((self.status, self.key, size))
+    }
 }
 
 /// The `ResultWriter`'s files, or (without `Resource`) the formatted result kept in memory.
 struct Results {
     /// The store, bucket and key prefix (`<Prefix>/<map run id>/`).
     target: Option<(Arc<dyn ObjectStore>, String, String)>,
+    /// The size past which a status's file is closed and the next begun.
+    split_at: u64,
+    /// Files closed for their size: status, key, size.
+    closed: Vec<(&'static str, String, u64)>,
     jsonl: bool,
     transformation: String,
     map_run_arn: String,
@@ -837,38 +864,53 @@ impl Results {
             self.kept.extend(values);
             return Ok(());
         };
-        let pos = match self.files.iter().position(|f| f.status == status) {
-            Some(p) => p,
-            None => {
-                let key = format!(
-                    "{dir}{status}_0.{}",
-                    if self.jsonl { "jsonl" } else { "json" }
-                );
-                let out = store.create(bucket, &key)?;
-                self.files.push(File {
-                    status,
-                    key,
-                    out,
-                    count: 0,
-                });
-                self.files.len() - 1
-            }
-        };
         let jsonl = self.jsonl;
-        let f = &mut self.files[pos];
         let io = |e: std::io::Error| StoreError::Io(e.to_string());
         for v in values {
+            let found = self.files.iter().position(|f| f.status == status);
+            let pos = match found {
+                Some(p) if self.files[p].bytes < self.split_at => p,
+                found => {
+                    // The status's first file, or the next after one that reached the limit.
+                    let index = match found {
+                        Some(p) => {
+                            let full = self.files.swap_remove(p);
+                            let index = full.index + 1;
+                            self.closed.push(full.close(jsonl)?);
+                            index
+                        }
+                        None => 0,
+                    };
+                    let key = format!(
+                        "{dir}{status}_{index}.{}",
+                        if jsonl { "jsonl" } else { "json" }
+                    );
+                    let out = store.create(bucket, &key)?;
+                    self.files.push(File {
+                        status,
+                        index,
+                        key,
+                        out,
+                        count: 0,
+                        bytes: 0,
+                    });
+                    self.files.len() - 1
+                }
+            };
+            let f = &mut self.files[pos];
             let sep: &[u8] = match (jsonl, f.count) {
                 (true, _) => b"",
                 (false, 0) => b"[",
                 (false, _) => b",",
             };
+            let text = serde_json::to_vec(&v).map_err(|e| StoreError::Io(e.to_string()))?;
             f.out.write_all(sep).map_err(io)?;
-            serde_json::to_writer(&mut f.out, &v).map_err(|e| StoreError::Io(e.to_string()))?;
+            f.out.write_all(&text).map_err(io)?;
             if jsonl {
                 f.out.write_all(b"\n").map_err(io)?;
             }
             f.count += 1;
+            f.bytes += (sep.len() + text.len() + usize::from(jsonl)) as u64;
         }
         Ok(())
     }
@@ -902,15 +944,12 @@ impl Results {
         for s in ["FAILED", "PENDING", "SUCCEEDED"] {
             listed.insert(s.into(), json!([]));
         }
-        for mut f in self.files {
-            if !self.jsonl {
-                f.out
-                    .write_all(b"]")
-                    .map_err(|e| StoreError::Io(e.to_string()))?;
-            }
-            let key = f.key.clone();
-            let size = f.out.finish()?;
-            if let Some(Value::Array(a)) = listed.get_mut(f.status) {
+        let mut files = self.closed;
+        for f in self.files {
+            files.push(f.close(self.jsonl)?);
+        }
+        for (status, key, size) in files {
+            if let Some(Value::Array(a)) = listed.get_mut(status) {
                 a.push(json!({"Key": key, "Size": size}));
             }
         }
@@ -929,3 +968,56 @@ impl Results {
 }
 
 use std::io::Write;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::MemoryStore;
+    use std::io::Read;
+
+    fn read(store: &Arc<dyn ObjectStore>, key: &str) -> Value {
+        let mut text = String::new();
+        store
+            .get("out", key)
+            .expect("written")
+            .read_to_string(&mut text)
+            .expect("text");
+        serde_json::from_str(&text).expect("JSON")
+    }
+
+    #[test]
+    fn a_results_file_that_reached_the_limit_continues_in_the_next() {
+        let store: Arc<dyn ObjectStore> = Arc::new(MemoryStore::new(Vec::new(), None));
+        let mut r = Results {
+            target: Some((store.clone(), "out".into(), "run/".into())),
+            split_at: 10,
+            closed: Vec::new(),
+            jsonl: false,
+            transformation: "COMPACT".into(),
+            map_run_arn: "arn:map-run".into(),
+            files: Vec::new(),
+            kept: Vec::new(),
+        };
+        // `["aaaa"` is 7 bytes, `,"bbbb"` makes 14: the third value begins file 1.
+        let values = vec![json!("aaaa"), json!("bbbb"), json!("cccc")];
+        r.write("SUCCEEDED", values).expect("written");
+        r.write("FAILED", vec![json!(1)]).expect("written");
+        let result = r.finish().expect("finished");
+        assert_eq!(result["ResultWriterDetails"]["Key"], "run/manifest.json");
+        let manifest = read(&store, "run/manifest.json");
+        let keys: Vec<&str> = manifest["ResultFiles"]["SUCCEEDED"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter_map(|f| f["Key"].as_str())
+            .collect();
+        assert_eq!(keys, ["run/SUCCEEDED_0.json", "run/SUCCEEDED_1.json"]);
+        assert_eq!(manifest["ResultFiles"]["SUCCEEDED"][0]["Size"], 15);
+        assert_eq!(
+            read(&store, "run/SUCCEEDED_0.json"),
+            json!(["aaaa", "bbbb"])
+        );
+        assert_eq!(read(&store, "run/SUCCEEDED_1.json"), json!(["cccc"]));
+        assert_eq!(read(&store, "run/FAILED_0.json"), json!([1]));
+    }
+}
