@@ -500,7 +500,14 @@ struct Parser<'a> {
     unsupported: Option<String>,
     /// A filter reads from the root document.
     reads_root: bool,
+    /// How many filter groups (`(`, `!`, a filter inside a filter) are open: the parser
+    /// recurses on each, so a path nesting thousands of them would overflow the stack.
+    nesting: usize,
 }
+
+/// How deep filter expressions may nest (parentheses, `!`, filters inside filters). Real
+/// paths nest a handful of levels; this only refuses text written to exhaust the stack.
+pub const MAX_FILTER_NESTING: usize = 64;
 
 const fn is_name_char(c: char) -> bool {
     !matches!(
@@ -546,7 +553,24 @@ impl<'a> Parser<'a> {
             pos: 0,
             unsupported: None,
             reads_root: false,
+            nesting: 0,
         }
+    }
+
+    /// Runs `f` one filter group deeper, refusing past [`MAX_FILTER_NESTING`].
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, PathSyntaxError>,
+    ) -> Result<T, PathSyntaxError> {
+        if self.nesting >= MAX_FILTER_NESTING {
+            return self.err(format!(
+                "the filter nests deeper than {MAX_FILTER_NESTING} levels"
+            ));
+        }
+        self.nesting += 1;
+        let out = f(self);
+        self.nesting -= 1;
+        out
     }
 
     fn err<T>(&self, message: impl Into<String>) -> Result<T, PathSyntaxError> {
@@ -847,6 +871,10 @@ impl<'a> Parser<'a> {
     }
 
     fn filter_or(&mut self) -> Result<Filter, PathSyntaxError> {
+        self.nested(Self::filter_or_at)
+    }
+
+    fn filter_or_at(&mut self) -> Result<Filter, PathSyntaxError> {
         let mut parts = vec![self.filter_and()?];
         loop {
             self.skip_ws();
@@ -884,7 +912,8 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         if self.rest().starts_with('!') && !self.rest().starts_with("!=") {
             self.pos += 1;
-            return Ok(Filter::Not(Box::new(self.filter_unary()?)));
+            let inner = self.nested(Self::filter_unary)?;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         if self.eat("(") {
             let f = self.filter_or()?;
@@ -1056,6 +1085,43 @@ mod tests {
             .expect("valid path")
             .select(doc)
             .map(Cow::into_owned)
+    }
+
+    /// Found by the fuzzer (tests/fuzz.rs, target `jsonpath`): each `(`, `!` and nested filter
+    /// was a recursive call, and 100 000 of them overflowed the stack.
+    #[test]
+    fn deeply_nested_filters_are_refused_not_a_stack_overflow() {
+        let deep = |open: &str, inner: &str, close: &str| {
+            format!(
+                "$[?({}{inner}{})]",
+                open.repeat(100_000),
+                close.repeat(100_000)
+            )
+        };
+        for text in [
+            deep("(", "@.a", ")"),
+            deep("!", "@.a", ""),
+            deep("(", "", ""),
+            format!(
+                "$[?({}@.a{})]",
+                "@.b[?(".repeat(50_000),
+                ")]".repeat(50_000)
+            ),
+        ] {
+            let e = Path::parse(&text).expect_err("refused");
+            assert!(e.message.contains("nests deeper than 64"), "{}", e.message);
+        }
+        // As deep as real paths go still parses, and means what it says.
+        let ok = format!("$[?({}@.a == 1{})]", "(".repeat(60), ")".repeat(60));
+        assert_eq!(
+            sel(&ok, &json!([{"a": 1}, {"a": 2}])).unwrap(),
+            json!([{"a": 1}])
+        );
+        let ok = format!("$[?({}@.a)]", "!".repeat(62));
+        assert_eq!(
+            sel(&ok, &json!([{"a": 1}, {"b": 2}])).unwrap(),
+            json!([{"a": 1}])
+        );
     }
 
     #[test]
