@@ -492,9 +492,11 @@ fn template_input(g: &mut G) -> TemplateInput {
         generate::jsonpath_template(g, 3)
     };
     if g.gen_ratio(1, 50) {
-        // Deeply nested templates (built as values: a text this deep would not parse).
+        // Deeply nested templates.
         let mut v = template;
-        for _ in 0..deep(g).min(20_000) {
+        // As deep as the JSON and YAML readers let a definition nest (they refuse deeper
+        // text, which the definition targets check): the compiler recurses on the template.
+        for _ in 0..asl::source::yaml::MAX_DEPTH {
             v = json!({"a": v});
         }
         template = v;
@@ -873,4 +875,82 @@ fn run_test_file(input: &TestFileInput) {
 #[test]
 fn test_file() {
     fuzz("test_file", LIMIT, test_input, run_test_file);
+}
+
+// ---------------------------------------------------------------- pinned findings and bounds
+
+/// Every reader refuses text nested 100 000 deep with an error that says so, on the stack the
+/// binary has (found by the targets above: the JSONPath filter parser overflowed the stack).
+#[test]
+fn deep_nesting_is_refused_with_a_clear_error() {
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(|| {
+            let d = 100_000;
+            let definition = |inner: String| {
+                format!("{{\"StartAt\":\"P\",\"States\":{{\"P\":{{\"Type\":\"Pass\",\"Result\":{inner},\"End\":true}}}}}}")
+            };
+            let refused = |syntax: Syntax, text: String| {
+                let defs = load_text("deep", text, syntax, Path::new("."), &[]).expect("read");
+                match &defs[0].value {
+                    Err(problem) => format!("{problem:?}"),
+                    Ok(_) => panic!("a {syntax:?} text nested {d} deep was accepted"),
+                }
+            };
+            let e = refused(Syntax::Json, definition(nested("[", "1", "]", d)));
+            assert!(e.contains("recursion limit"), "{e}");
+            // JSON text in a YAML file is read as JSON, with JSON's limit.
+            let e = refused(Syntax::Yaml, definition(nested("[", "1", "]", d)));
+            assert!(e.contains("recursion limit"), "{e}");
+            let block = |inner: String| format!("StartAt: P\nStates:\n  P:\n    Type: Pass\n    End: true\n    Result: {inner}\n");
+            // The YAML parser's own limit or ours (128), whichever is met first.
+            let too_deep = |e: &str| e.contains("recursion limit") || e.contains("nests deeper than 128");
+            let e = refused(Syntax::Yaml, block(nested("[", "1", "]", d)));
+            assert!(too_deep(&e), "{e}");
+            let e = refused(Syntax::Yaml, format!("a: {}", nested("{a: ", "1", "}", d)));
+            assert!(too_deep(&e), "{e}");
+            let e = refused(Syntax::Yaml, (0..200).map(|i| format!("{}- \n", "  ".repeat(i))).collect());
+            assert!(too_deep(&e), "{e}");
+
+            let e = JsonPath::parse(&format!("$[?({})]", nested("(", "@.a", ")", d))).expect_err("refused");
+            assert!(e.message.contains("nests deeper than 64"), "{}", e.message);
+
+            let e = parse_call(&nested("States.Array(", "1", ")", d)).expect_err("refused");
+            assert!(e.to_string().contains("nest"), "{e}");
+
+            for text in [nested("[", "1", "]", d), nested("(", "1", ")", d), nested("-", "1", "", d), nested("$f(", "1", ")", d)] {
+                let e = Expression::compile(&text).err().expect("refused");
+                assert!(e.message.contains("nesting depth"), "{}", e.message);
+            }
+        })
+        .expect("spawn")
+        .join()
+        .expect("no reader overflows the stack or panics");
+}
+
+/// A JSONata function that never stops calling itself ends with AWS's evaluation error once
+/// it is 10 000 calls deep, well before the stack ends.
+#[test]
+fn unbounded_jsonata_recursion_ends_with_an_error() {
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(|| {
+            let mut r = rand::SeedableRng::seed_from_u64(1);
+            let roots = roots(&mut r);
+            for text in [
+                "($f := function($n) { 1 + $f($n + 1) }; $f(0))",
+                "($f := function($n) { [$f($n), $f($n)] }; $f(1))",
+                "($a := function($n) { 1 + $b($n) }; $b := function($n) { 1 + $a($n) }; $a(1))",
+            ] {
+                let e = Expression::compile(text)
+                    .expect("parses")
+                    .evaluate(&roots)
+                    .expect_err("fails");
+                assert_eq!(e.error, "States.QueryEvaluationError");
+                assert!(e.message.contains("Stack overflow"), "{}", e.message);
+            }
+        })
+        .expect("spawn")
+        .join()
+        .expect("no overflow");
 }

@@ -145,6 +145,8 @@ pub fn fuzz<I: Debug + 'static>(
     }
     let cases = env_u64("FUZZ_CASES").unwrap_or(DEFAULT_CASES);
     let hang = Duration::from_millis(env_u64("FUZZ_HANG_MS").unwrap_or(limit.as_millis() as u64));
+    // Inputs slower than this are named as they finish (not a failure: see `hang`).
+    let slow_ms = env_u64("FUZZ_SLOW_MS").unwrap_or(1000);
     let started = Instant::now();
     let busy_since = Arc::new(AtomicU64::new(u64::MAX));
     let current = Arc::new(AtomicU64::new(0));
@@ -197,7 +199,14 @@ pub fn fuzz<I: Debug + 'static>(
                     busy_since.store(started.elapsed().as_millis() as u64, Ordering::SeqCst);
                     let outcome = catch_unwind(AssertUnwindSafe(|| run(&input)));
                     busy_since.store(u64::MAX, Ordering::SeqCst);
-                    report.slowest = report.slowest.max(t.elapsed());
+                    let took = t.elapsed();
+                    report.slowest = report.slowest.max(took);
+                    if took.as_millis() as u64 > slow_ms {
+                        eprintln!(
+                            "fuzz {target}: slow input, FUZZ_CASE={case} took {} ms",
+                            took.as_millis()
+                        );
+                    }
                     report.inputs += 1;
                     if let Err(p) = outcome {
                         let msg = p
