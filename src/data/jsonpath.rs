@@ -503,7 +503,14 @@ struct Parser<'a> {
     /// How many filter groups (`(`, `!`, a filter inside a filter) are open: the parser
     /// recurses on each, so a path nesting thousands of them would overflow the stack.
     nesting: usize,
+    /// Steps read so far, filters' included.
+    steps: usize,
 }
+
+/// How many steps a path may have. A write through a reference path builds one level of
+/// objects per step, and a document thousands of levels deep overflows the stack wherever it
+/// is walked (written, copied, printed, dropped); no real path comes near this.
+pub const MAX_PATH_STEPS: usize = 1000;
 
 /// How deep filter expressions may nest (parentheses, `!`, filters inside filters). Real
 /// paths nest a handful of levels; this only refuses text written to exhaust the stack.
@@ -554,6 +561,7 @@ impl<'a> Parser<'a> {
             unsupported: None,
             reads_root: false,
             nesting: 0,
+            steps: 0,
         }
     }
 
@@ -650,6 +658,14 @@ impl<'a> Parser<'a> {
     }
 
     fn segment(&mut self) -> Result<Segment, PathSyntaxError> {
+        self.steps += 1;
+        if self.steps > MAX_PATH_STEPS {
+            return self.err(format!("the path has more than {MAX_PATH_STEPS} steps"));
+        }
+        self.segment_at()
+    }
+
+    fn segment_at(&mut self) -> Result<Segment, PathSyntaxError> {
         if self.eat("..") {
             if self.peek() == Some('[') {
                 let inner = self.bracket()?;
@@ -1085,6 +1101,22 @@ mod tests {
             .expect("valid path")
             .select(doc)
             .map(Cow::into_owned)
+    }
+
+    /// Found by the fuzzer (tests/fuzz.rs, target `reference_path_write`): a `ResultPath` of
+    /// 20 000 steps wrote a document 20 000 levels deep, recursively, and overflowed the stack.
+    #[test]
+    fn paths_of_more_than_a_thousand_steps_are_refused() {
+        for step in [".a", "[0]", "['a']", "..a", "[*]"] {
+            let e = Path::parse(&format!("${}", step.repeat(20_000))).expect_err("refused");
+            assert_eq!(e.message, "the path has more than 1000 steps");
+        }
+        let e = Path::parse(&format!("$[?(@{} == 1)]", ".a".repeat(1000))).expect_err("refused");
+        assert_eq!(e.message, "the path has more than 1000 steps");
+        let longest = format!("${}", ".a".repeat(1000));
+        let p = Path::parse(&longest).expect("1000 steps are allowed");
+        let out = crate::data::reference_path::write(json!({}), &p, json!(1)).expect("written");
+        assert_eq!(p.select(&out).map(Cow::into_owned), Ok(json!(1)));
     }
 
     /// Found by the fuzzer (tests/fuzz.rs, target `jsonpath`): each `(`, `!` and nested filter
