@@ -41,7 +41,7 @@ for t in "${targets[@]}"; do
   FUZZ_CASES=$cases FUZZ_SEED=$seed "$bin" --exact "$t" --nocapture --test-threads=1 >"$log" 2>&1
   rc=$?
   wall=$(echo "$(date +%s.%N) - $start" | bc)
-  line=$(grep -E "^fuzz $t: [0-9]+ inputs" "$log" | tail -1)
+  line=$(grep -aE "fuzz $t: [0-9]+ inputs" "$log" | tail -1)
   if [ -n "$line" ]; then
     inputs=$(sed -E 's/.*: ([0-9]+) inputs.*/\1/' <<<"$line")
     panics=$(sed -E 's/.* ([0-9]+) panics.*/\1/' <<<"$line")
@@ -49,15 +49,15 @@ for t in "${targets[@]}"; do
     hangs=0
   else
     inputs="?"; panics="?"; slowest="?"; hangs="?"
-    grep -q "HANG" "$log" && hangs=1
+    grep -aq "HANG" "$log" && hangs=1
   fi
   printf '%-22s %12s %8s %6s %10s %9.0fs\n' "$t" "$inputs" "$panics" "$hangs" "$slowest" "$wall"
   if [ $rc -ne 0 ]; then
     failed=1
     echo "--- $t failed (exit $rc); its log:" >&2
-    grep -E "CRASH|HANG|overflow|panicked|FUZZ_CASE|slow input" "$log" | head -40 >&2
+    grep -aE "CRASH|HANG|overflow|panicked|FUZZ_CASE|slow input" "$log" | head -40 >&2
   else
-    grep -E "slow input" "$log" | head -10 >&2
+    grep -aE "slow input" "$log" | head -10 >&2
   fi
   rm -f "$log"
 done

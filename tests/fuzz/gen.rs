@@ -990,6 +990,18 @@ enum Step {
     Index(usize),
 }
 
+fn at<'a>(v: &'a Value, route: &[Step]) -> Option<&'a Value> {
+    let mut cur = v;
+    for s in route {
+        cur = match (s, cur) {
+            (Step::Key(k), Value::Object(m)) => m.get(k)?,
+            (Step::Index(i), Value::Array(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
 fn at_mut<'a>(v: &'a mut Value, route: &[Step]) -> Option<&'a mut Value> {
     let mut cur = v;
     for s in route {
@@ -1010,10 +1022,7 @@ pub fn mutate_value(g: &mut G, v: &mut Value, n: u32) {
         routes(v, &mut Vec::new(), &mut all, 4000);
         let route = all[g.gen_range(0..all.len())].clone();
         let donor = all[g.gen_range(0..all.len())].clone();
-        let donor_value = {
-            let mut copy = v.clone();
-            at_mut(&mut copy, &donor).map(|x| x.take())
-        };
+        let donor_value = at(v, &donor).cloned();
         let Some(node) = at_mut(v, &route) else {
             continue;
         };
