@@ -213,7 +213,7 @@ fn definition_yaml(g: &mut G) -> DefinitionText {
                 "StartAt: P\nStates:\n  P:\n    Type: Pass\n    End: true\n    Result: {inner}\n"
             )
         }
-        1 => {
+        10 => {
             // Aliases of aliases: a billion-laughs document.
             let mut t = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
             let levels = g.gen_range(2..9);
