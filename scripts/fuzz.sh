@@ -41,7 +41,7 @@ for t in "${targets[@]}"; do
   FUZZ_CASES=$cases FUZZ_SEED=$seed "$bin" --exact "$t" --nocapture --test-threads=1 >"$log" 2>&1
   rc=$?
   wall=$(echo "$(date +%s.%N) - $start" | bc)
-  line=$(grep -aE "fuzz $t: [0-9]+ inputs" "$log" | tail -1)
+  line=$(grep -aE "fuzz $t: [0-9]+ inputs, [0-9]+ panics" "$log" | tail -1)
   if [ -n "$line" ]; then
     inputs=$(sed -E 's/.*: ([0-9]+) inputs.*/\1/' <<<"$line")
     panics=$(sed -E 's/.* ([0-9]+) panics.*/\1/' <<<"$line")
