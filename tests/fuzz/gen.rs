@@ -95,6 +95,29 @@ const INTERESTING_NUMBERS: &[&str] = &[
     "123456789012345678901234567890",
 ];
 
+/// [`INTERESTING_NUMBERS`] without those past 2^53 (see `jsonata_atom`).
+const SAFE_NUMBERS: &[&str] = &[
+    "0",
+    "-0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "7",
+    "10",
+    "1000",
+    "1001",
+    "2147483647",
+    "-2147483648",
+    "4294967296",
+    "1e-320",
+    "0.5",
+    "1.5",
+    "-2.5",
+    "3.0",
+    "1E3",
+];
+
 pub fn number(g: &mut G) -> Value {
     serde_json::from_str(pick(g, INTERESTING_NUMBERS)).unwrap_or(Value::Null)
 }
@@ -611,7 +634,9 @@ const JSONATA_FUNCS: &[&str] = &[
 
 fn jsonata_atom(g: &mut G) -> String {
     match g.gen_range(0..12) {
-        0 => pick(g, INTERESTING_NUMBERS).to_string(),
+        // Numbers past 2^53 make jsonata-core allocate without bound as range bounds or
+        // `$pad` widths (docs/fuzzing.md, findings): left out so long runs get past them.
+        0 => pick(g, SAFE_NUMBERS).to_string(),
         1 => format!("{}", g.gen_range(-3i32..10)),
         2 => {
             let s = string(g);
