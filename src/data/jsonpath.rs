@@ -500,7 +500,21 @@ struct Parser<'a> {
     unsupported: Option<String>,
     /// A filter reads from the root document.
     reads_root: bool,
+    /// How many filter groups (`(`, `!`, a filter inside a filter) are open: the parser
+    /// recurses on each, so a path nesting thousands of them would overflow the stack.
+    nesting: usize,
+    /// Steps read so far, filters' included.
+    steps: usize,
 }
+
+/// How many steps a path may have. A write through a reference path builds one level of
+/// objects per step, and a document thousands of levels deep overflows the stack wherever it
+/// is walked (written, copied, printed, dropped); no real path comes near this.
+pub const MAX_PATH_STEPS: usize = 1000;
+
+/// How deep filter expressions may nest (parentheses, `!`, filters inside filters). Real
+/// paths nest a handful of levels; this only refuses text written to exhaust the stack.
+pub const MAX_FILTER_NESTING: usize = 64;
 
 const fn is_name_char(c: char) -> bool {
     !matches!(
@@ -546,7 +560,25 @@ impl<'a> Parser<'a> {
             pos: 0,
             unsupported: None,
             reads_root: false,
+            nesting: 0,
+            steps: 0,
         }
+    }
+
+    /// Runs `f` one filter group deeper, refusing past [`MAX_FILTER_NESTING`].
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, PathSyntaxError>,
+    ) -> Result<T, PathSyntaxError> {
+        if self.nesting >= MAX_FILTER_NESTING {
+            return self.err(format!(
+                "the filter nests deeper than {MAX_FILTER_NESTING} levels"
+            ));
+        }
+        self.nesting += 1;
+        let out = f(self);
+        self.nesting -= 1;
+        out
     }
 
     fn err<T>(&self, message: impl Into<String>) -> Result<T, PathSyntaxError> {
@@ -626,6 +658,14 @@ impl<'a> Parser<'a> {
     }
 
     fn segment(&mut self) -> Result<Segment, PathSyntaxError> {
+        self.steps += 1;
+        if self.steps > MAX_PATH_STEPS {
+            return self.err(format!("the path has more than {MAX_PATH_STEPS} steps"));
+        }
+        self.segment_at()
+    }
+
+    fn segment_at(&mut self) -> Result<Segment, PathSyntaxError> {
         if self.eat("..") {
             if self.peek() == Some('[') {
                 let inner = self.bracket()?;
@@ -847,6 +887,10 @@ impl<'a> Parser<'a> {
     }
 
     fn filter_or(&mut self) -> Result<Filter, PathSyntaxError> {
+        self.nested(Self::filter_or_at)
+    }
+
+    fn filter_or_at(&mut self) -> Result<Filter, PathSyntaxError> {
         let mut parts = vec![self.filter_and()?];
         loop {
             self.skip_ws();
@@ -884,7 +928,8 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         if self.rest().starts_with('!') && !self.rest().starts_with("!=") {
             self.pos += 1;
-            return Ok(Filter::Not(Box::new(self.filter_unary()?)));
+            let inner = self.nested(Self::filter_unary)?;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         if self.eat("(") {
             let f = self.filter_or()?;
@@ -1056,6 +1101,59 @@ mod tests {
             .expect("valid path")
             .select(doc)
             .map(Cow::into_owned)
+    }
+
+    /// Found by the fuzzer (tests/fuzz.rs, target `reference_path_write`): a `ResultPath` of
+    /// 20 000 steps wrote a document 20 000 levels deep, recursively, and overflowed the stack.
+    #[test]
+    fn paths_of_more_than_a_thousand_steps_are_refused() {
+        for step in [".a", "[0]", "['a']", "..a", "[*]"] {
+            let e = Path::parse(&format!("${}", step.repeat(20_000))).expect_err("refused");
+            assert_eq!(e.message, "the path has more than 1000 steps");
+        }
+        let e = Path::parse(&format!("$[?(@{} == 1)]", ".a".repeat(1000))).expect_err("refused");
+        assert_eq!(e.message, "the path has more than 1000 steps");
+        let longest = format!("${}", ".a".repeat(1000));
+        let p = Path::parse(&longest).expect("1000 steps are allowed");
+        let out = crate::data::reference_path::write(json!({}), &p, json!(1)).expect("written");
+        assert_eq!(p.select(&out).map(Cow::into_owned), Ok(json!(1)));
+    }
+
+    /// Found by the fuzzer (tests/fuzz.rs, target `jsonpath`): each `(`, `!` and nested filter
+    /// was a recursive call, and 100 000 of them overflowed the stack.
+    #[test]
+    fn deeply_nested_filters_are_refused_not_a_stack_overflow() {
+        let deep = |open: &str, inner: &str, close: &str| {
+            format!(
+                "$[?({}{inner}{})]",
+                open.repeat(100_000),
+                close.repeat(100_000)
+            )
+        };
+        for text in [
+            deep("(", "@.a", ")"),
+            deep("!", "@.a", ""),
+            deep("(", "", ""),
+            format!(
+                "$[?({}@.a{})]",
+                "@.b[?(".repeat(50_000),
+                ")]".repeat(50_000)
+            ),
+        ] {
+            let e = Path::parse(&text).expect_err("refused");
+            assert!(e.message.contains("nests deeper than 64"), "{}", e.message);
+        }
+        // As deep as real paths go still parses, and means what it says.
+        let ok = format!("$[?({}@.a == 1{})]", "(".repeat(60), ")".repeat(60));
+        assert_eq!(
+            sel(&ok, &json!([{"a": 1}, {"a": 2}])).unwrap(),
+            json!([{"a": 1}])
+        );
+        let ok = format!("$[?({}@.a)]", "!".repeat(62));
+        assert_eq!(
+            sel(&ok, &json!([{"a": 1}, {"b": 2}])).unwrap(),
+            json!([{"a": 1}])
+        );
     }
 
     #[test]

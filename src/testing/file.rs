@@ -1073,12 +1073,20 @@ fn shown(v: &Value) -> String {
 impl TestFile {
     /// Reads and checks a test file.
     pub fn load(path: &Path) -> Result<TestFile, LoadFailure> {
-        let shown_path = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
             LoadFailure::Unreadable(format!(
-                "{shown_path}: error: cannot read the test file: {e}"
+                "{}: error: cannot read the test file: {e}",
+                path.display()
             ))
         })?;
+        TestFile::from_text(path, text)
+    }
+
+    /// Checks a test file's text, read from `path` (which gives its syntax, the name shown in
+    /// errors and the folder its relative paths start from). [`TestFile::load`] without the
+    /// reading; the fuzz harness (tests/fuzz.rs) drives it with generated text.
+    pub fn from_text(path: &Path, text: String) -> Result<TestFile, LoadFailure> {
+        let shown_path = path.display().to_string();
         let syntax = Syntax::of(path);
         let doc = match Document::parse(&shown_path, text, syntax) {
             Ok(d) => d,

@@ -304,7 +304,8 @@ impl P<'_> {
             }
             i += 1;
         }
-        i
+        // A backslash ending the text inside a quote skips past its end.
+        i.min(bytes.len())
     }
 
     fn string(&mut self) -> Result<String, IntrinsicSyntaxError> {
@@ -344,6 +345,20 @@ impl P<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzzer (tests/fuzz.rs, target `intrinsic_call`): a path argument ending in
+    /// an open quote and a backslash made the parser slice past the end of the text.
+    #[test]
+    fn a_path_ending_in_a_quoted_backslash_is_a_syntax_error() {
+        for text in [
+            "States.MathAdd($' , 10\\",
+            "States.Array($[\"a\\",
+            "States.Array($['\\",
+        ] {
+            let e = parse_call(text).expect_err("refused");
+            assert!(e.to_string().contains("invalid path"), "{text}: {e}");
+        }
+    }
 
     #[test]
     fn parses_nested_calls_and_literals() {
