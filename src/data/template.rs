@@ -134,6 +134,22 @@ impl Template {
         }
     }
 
+    /// Whether evaluating this template may read the state's input (`$`): a path or an
+    /// intrinsic argument rooted there, or any JSONata expression (which reads `$states.input`).
+    pub fn reads_input(&self) -> bool {
+        use super::jsonpath::Root;
+        match self {
+            Template::Static(_) => false,
+            Template::Object { fields, .. } => fields.iter().any(|(_, t)| t.reads_input()),
+            Template::Array(items) => items.iter().any(Template::reads_input),
+            Template::Path { path, .. } => *path.root() == Root::Input,
+            Template::Intrinsic { call, .. } => {
+                call.paths().iter().any(|p| *p.root() == Root::Input)
+            }
+            Template::Jsonata { .. } => true,
+        }
+    }
+
     /// Every path the template reads (for validation).
     pub fn paths(&self) -> Vec<&Path> {
         match self {
@@ -426,6 +442,15 @@ mod tests {
     use super::*;
     use crate::data::roots::StaticRoots;
     use serde_json::json;
+
+    #[test]
+    fn reads_input_sees_paths_and_intrinsic_arguments_rooted_at_the_input() {
+        let reads = |v: Value| Template::jsonpath(&v).expect("template").reads_input();
+        assert!(reads(json!({"a.$": "$.x"})));
+        assert!(reads(json!({"a": [{"b.$": "States.Format('{}', $.x)"}]})));
+        assert!(!reads(json!({"a.$": "$$.Map.Item.Value", "b.$": "$v", "c": 1})));
+        assert!(!reads(json!({"a.$": "States.Format('{}', $$.Map.Item.Index)"})));
+    }
 
     #[test]
     fn a_copy_made_by_clone_from_has_the_room_it_needs() {

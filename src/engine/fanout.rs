@@ -279,9 +279,7 @@ impl Exec {
             && matches!(s.io.input_path, crate::definition::Filter::All)
             && matches!(s.io.result_path, crate::definition::ResultPath::Replace)
             && matches!(&m.items, ItemsSource::Path(p) if *p.root() == Root::Input)
-            && m.item_selector
-                .as_ref()
-                .is_none_or(|t| t.paths().iter().all(|p| *p.root() != Root::Input))
+            && !m.item_selector.as_ref().is_some_and(|t| t.reads_input())
     }
 
     /// [`Exec::map`] for a state that [`Exec::takes_items`]: the items move from `input` into

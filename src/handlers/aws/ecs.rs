@@ -66,10 +66,10 @@ pub struct EcsRunner {
     /// Tasks started by `.waitForTaskToken` states: a callback, not the task's end, finishes
     /// their state, so they are stopped only when the execution does not succeed.
     callback_tasks: Mutex<HashMap<String, Started>>,
-    stops: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    stops: super::Pending,
     /// RunTask calls under way. Each runs as its own tokio task, so a state abandoned during
     /// the call (Ctrl-C, TimeoutSeconds) still learns which tasks it started and stops them.
-    launches: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    launches: super::Pending,
     essentials: Mutex<HashMap<String, Vec<String>>>,
     describe_calls: AtomicU64,
 }
@@ -440,28 +440,12 @@ impl EcsRunner {
     /// stops already under way.
     pub async fn stop_outstanding(&self) {
         // A RunTask still under way may yet start tasks: wait for it (it is bounded).
-        let launches: Vec<_> = self
-            .launches
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain(..)
-            .collect();
-        for h in launches {
-            let _ = h.await;
-        }
+        super::join_pending(&self.launches).await;
         let left: Vec<(String, Started)> = self.lock_outstanding().drain().collect();
         for (arn, s) in left {
             self.stop(&arn, s).await;
         }
-        let pending: Vec<_> = self
-            .stops
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain(..)
-            .collect();
-        for h in pending {
-            let _ = h.await;
-        }
+        super::join_pending(&self.stops).await;
     }
 }
 

@@ -34,6 +34,21 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 use std::sync::Arc;
 
+/// Spawned work (stops, launches) of a runner, awaited to its end.
+type Pending = std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>;
+
+/// Waits for every piece of `pending` spawned so far.
+async fn join_pending(pending: &Pending) {
+    let handles: Vec<_> = pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .drain(..)
+        .collect();
+    for h in handles {
+        let _ = h.await;
+    }
+}
+
 /// Answers Lambda, ECS and child-machine Task states through the client traits.
 pub struct AwsHandler {
     lambda: Arc<dyn LambdaApi>,

@@ -27,7 +27,7 @@ pub struct SfnRunner {
     policy: PollPolicy,
     /// `.sync` children not yet seen finished, by execution ARN, with their state's name.
     running: Mutex<HashMap<String, String>>,
-    stops: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    stops: super::Pending,
 }
 
 impl SfnRunner {
@@ -134,15 +134,7 @@ impl SfnRunner {
         for (arn, state) in left {
             self.stop(&arn, &state).await;
         }
-        let pending: Vec<_> = self
-            .stops
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain(..)
-            .collect();
-        for h in pending {
-            let _ = h.await;
-        }
+        super::join_pending(&self.stops).await;
     }
 }
 
