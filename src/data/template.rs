@@ -448,8 +448,12 @@ mod tests {
         let reads = |v: Value| Template::jsonpath(&v).expect("template").reads_input();
         assert!(reads(json!({"a.$": "$.x"})));
         assert!(reads(json!({"a": [{"b.$": "States.Format('{}', $.x)"}]})));
-        assert!(!reads(json!({"a.$": "$$.Map.Item.Value", "b.$": "$v", "c": 1})));
-        assert!(!reads(json!({"a.$": "States.Format('{}', $$.Map.Item.Index)"})));
+        assert!(!reads(
+            json!({"a.$": "$$.Map.Item.Value", "b.$": "$v", "c": 1})
+        ));
+        assert!(!reads(
+            json!({"a.$": "States.Format('{}', $$.Map.Item.Index)"})
+        ));
     }
 
     #[test]
