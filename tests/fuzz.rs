@@ -959,42 +959,52 @@ fn unbounded_jsonata_recursion_ends_with_an_error() {
         .expect("no overflow");
 }
 
-/// Found by the `jsonata_expression` target, not fixed: jsonata-core 2.2.13 copies a closure's
-/// environment into it, so each item of a filter that rebinds `$x` to a function reading `$x`
-/// makes a closure holding the previous one, and dropping a chain of 300 000 of them recurses
-/// past the end of the stack (SIGSEGV in `asl eval` and in a `{% %}` field). A fix belongs in
-/// jsonata-core (an iterative drop, or environments shared instead of copied). Runs the binary,
-/// so the crash shows as a failed assertion, not the end of the test process.
+/// Found by the `jsonata_expression` target: jsonata-core 2.2.13 copies a closure's environment
+/// into it, so each item of a filter that rebinds `$x` to a function reading `$x` makes a
+/// closure holding the previous one, and dropping a chain of 300 000 of them recursed past the
+/// end of the stack (SIGSEGV in `asl eval` and in a `{% %}` field). Such expressions now run on
+/// a stack of their own (src/data/jsonata/harden.rs). Runs the binary, so a crash shows as a
+/// failed assertion, not the end of the test process.
 #[test]
-#[ignore = "jsonata-core 2.2.13 overflows the stack dropping a long chain of closures"]
 fn a_long_chain_of_closures_is_not_a_crash() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_asl"))
-        .args([
-            "eval",
-            "--jsonata",
-            "[1..300000][$x := function($v, $i) { $x / 2 }]",
-        ])
-        .output()
-        .expect("run asl");
-    assert!(
-        out.status.code().is_some(),
-        "asl eval died of a signal: {:?}",
-        out.status
-    );
+    for expr in [
+        "$count([1..300000][$x := function($v, $i) { $x / 2 }])",
+        // Compositions chain the same way, with no `function` in sight.
+        "($x := $trim; $count([1..300000][$x := $x ~> $trim]))",
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_asl"))
+            .args(["eval", "--jsonata", expr])
+            .output()
+            .expect("run asl");
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).trim()
+            ),
+            (Some(0), "0"),
+            "`{expr}`: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
-/// Found by the `jsonata_expression` and `payload_template` targets, not fixed: jsonata-core
-/// 2.2.13 builds a range whose bounds lie past 64-bit integers (its check of a range's size
-/// misses them) and pads a string to any width, allocating until memory runs out; the 10 s
-/// evaluation bound is not checked inside either. AWS (jsonata-js) refuses both with an
-/// error. Run under a 2 GB address-space limit so the failure is an abort, not the machine's
+/// Found by the `jsonata_expression` and `payload_template` targets: jsonata-core 2.2.13 built
+/// a range whose bounds lie past 64-bit integers (its check of the size overflowed) and padded
+/// a string to any width, allocating until memory ran out. They are now the errors jsonata-js
+/// (AWS) gives, whether `$pad` is called directly, by reference or partially applied. Run
+/// under a 2 GB address-space limit, so a regression is a failed allocation, not the machine's
 /// memory.
 #[test]
-#[ignore = "jsonata-core 2.2.13 allocates without bound for huge ranges and $pad widths"]
 fn huge_ranges_and_pads_are_errors() {
-    for expr in [
-        "[-18446744073709551616..18446744073709551615]",
-        "$pad('abc', 9223372036854775807)",
+    for (expr, error) in [
+        ("[-18446744073709551616..18446744073709551615]", "D2014"),
+        ("[1..([1e300..1e300][0])]", "D2014"),
+        ("$pad('abc', 9223372036854775807)", "Invalid string length"),
+        ("$pad('abc', -1e18, '#')", "Invalid string length"),
+        ("($p := $pad; $p('abc', 1e18))", "Invalid string length"),
+        ("$pad('abc', ?)(1e18)", "Invalid string length"),
+        ("'abc' ~> $pad(1e18)", "Invalid string length"),
     ] {
         let out = std::process::Command::new("sh")
             .args([
@@ -1005,12 +1015,13 @@ fn huge_ranges_and_pads_are_errors() {
             ])
             .output()
             .expect("run asl");
+        let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
             out.status.code(),
             Some(1),
-            "`{expr}`: {:?} {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
+            "`{expr}`: {:?} {stderr}",
+            out.status
         );
+        assert!(stderr.contains(error), "`{expr}`: {stderr}");
     }
 }

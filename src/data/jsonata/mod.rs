@@ -9,6 +9,7 @@
 
 mod convert;
 mod functions;
+mod harden;
 mod reads;
 
 use super::roots::{DataError, Roots};
@@ -41,6 +42,8 @@ pub struct Expression {
     /// The `$names` the expression mentions and the member chains it reads below each: only
     /// these are converted and bound when it runs.
     reads: Arc<Reads>,
+    /// What the load-time guards found (`harden`).
+    hardening: harden::Hardening,
     /// `Some` when the whole expression is a plain chain (`$states.input.a.b`, `$var.x`),
     /// which is read directly where JSONata's answer is certain to be the same.
     chain: Option<Arc<(String, Vec<String>)>>,
@@ -93,10 +96,12 @@ pub fn template_body(s: &str) -> Option<&str> {
 impl Expression {
     pub fn compile(source: &str) -> Result<Expression, JsonataError> {
         let source = source.trim();
-        let ast = parse(source)?;
+        let mut ast = parse(source)?;
+        let hardening = harden::harden(&mut ast);
         Ok(Expression {
             source: Arc::from(source),
             ast: Arc::new(ast),
+            hardening,
             reads: Arc::new(Reads::of(source)),
             chain: reads::plain_chain(source).map(Arc::new),
         })
@@ -169,18 +174,34 @@ impl Expression {
         bindings: Vec<(&str, JValue)>,
         roots: &dyn Roots,
     ) -> Result<Produced, JsonataError> {
+        harden::with_function_stack(self.hardening, || self.run_here(input, bindings, roots))
+    }
+
+    /// [`Self::run`] on the current stack: makes the evaluator, evaluates, and drops it.
+    fn run_here(
+        &self,
+        input: JValue,
+        bindings: Vec<(&str, JValue)>,
+        roots: &dyn Roots,
+    ) -> Result<Produced, JsonataError> {
         let options = EvaluatorOptions {
             timeout_ms: Some(TIMEOUT_MS),
             max_stack_depth: Some(MAX_DEPTH),
             ..EvaluatorOptions::default()
         };
         let mut context = Context::new();
+        if self.reads.mentions("pad") {
+            harden::bind_guarded_pad(&mut context);
+        }
         for (name, value) in bindings {
             context.bind(name.to_string(), value);
         }
         let mut ev = Evaluator::with_options(context, options);
         functions::register(&mut ev, |n| self.reads.mentions(n), roots.env())
             .map_err(|e| engine_error(&e.to_string()))?;
+        if self.hardening.ranges {
+            harden::register_range_guards(&mut ev).map_err(|e| engine_error(&e.to_string()))?;
+        }
         // The engine has panicked on a few exotic picture strings; a panic there must not take
         // the run down, so it becomes an evaluation error.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
