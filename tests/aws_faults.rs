@@ -455,6 +455,7 @@ fn seen(ep: &Endpoint, target: &str) -> bool {
 }
 
 /// Waits (bounded) until `cond` holds.
+#[cfg(unix)]
 fn wait_for(what: &str, secs: u64, cond: impl Fn() -> bool) {
     let began = Instant::now();
     while !cond() {

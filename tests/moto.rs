@@ -190,6 +190,7 @@ fn a_hundred_concurrent_sync_tasks_share_batched_describe_calls() {
     assert!((4..=8).contains(&calls), "{calls} DescribeTasks calls");
 }
 
+#[cfg(unix)]
 fn ecs_client(endpoint: &str) -> aws_sdk_ecs::Client {
     let conf = rt().block_on(
         aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -202,6 +203,7 @@ fn ecs_client(endpoint: &str) -> aws_sdk_ecs::Client {
 
 /// The ARNs of the cluster's tasks with this desired status. ListTasks, unlike DescribeTasks,
 /// does not move moto's tasks along their lifecycle.
+#[cfg(unix)]
 fn tasks_desired(ecs: &aws_sdk_ecs::Client, cluster: &str, status: &str) -> Vec<String> {
     let mut arns = rt()
         .block_on(
