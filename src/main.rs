@@ -9,6 +9,9 @@
 //! Elsewhere (Windows) Rust's own start-up runs: none of this applies there.
 #![cfg_attr(all(unix, not(test)), no_main)]
 
+#[cfg(all(target_arch = "x86_64", any(test, target_env = "musl")))]
+mod musl_mem;
+
 /// An execution allocates many small, short-lived JSON nodes; mimalloc serves them markedly
 /// faster than the system allocator, and its arenas, committed up front, let the kernel back
 /// them with huge pages: a few page faults instead of thousands (docs/PERFORMANCE.md).
@@ -83,6 +86,10 @@ mod mi {
     }
 }
 
+/// The stack the command runs on where the C library cannot size the main thread's (musl).
+#[cfg(all(target_env = "musl", not(test)))]
+const MAIN_STACK: usize = 8 << 20;
+
 #[cfg(all(unix, not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
@@ -102,7 +109,17 @@ extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) 
             OsStr::from_bytes(arg.to_bytes()).to_os_string()
         })
         .collect();
-    let status = match std::panic::catch_unwind(|| asl::cli::main_from(args)) {
+    let run = || std::panic::catch_unwind(|| asl::cli::main_from(args));
+    // musl cannot tell how far the main thread's stack may grow: it reports the part mapped so
+    // far. `stacker`, which the JSONata engine asks before each evaluation, then finds it
+    // nearly full and moves every evaluation onto a fresh stack (three system calls each:
+    // JSONata ran eight times slower). So the command runs on a stack whose bounds are known,
+    // of the size glibc's main thread gets.
+    #[cfg(target_env = "musl")]
+    let outcome = stacker::grow(MAIN_STACK, run);
+    #[cfg(not(target_env = "musl"))]
+    let outcome = run();
+    let status = match outcome {
         // The exit codes `asl` documents: 0, 1 and 2.
         Ok(code) => [0u8, 1, 2]
             .into_iter()
