@@ -345,6 +345,56 @@ fn child_machines_run_locally_for_each_variant() {
 }
 
 #[test]
+fn a_child_machine_reads_the_parents_s3() {
+    // The child's Distributed Map reads and writes the same `--s3-root` as the parent's would.
+    let d = dir("child-s3");
+    write(&d.join("s3/b/in.json"), "[1, 2, 3]");
+    let mut child = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "in.json"}}),
+        json!({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "out"}}}),
+    );
+    child["States"]["M"]["ResultSelector"] = json!({"written.$": "$.ResultWriterDetails.Key"});
+    write(&d.join("child.asl.json"), &child.to_string());
+    let parent = json!({"StartAt": "S", "States": {"S": {"Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "Input": {}},
+        "OutputPath": "$.Output",
+        "End": true}}});
+    let (out, v) = run(
+        &d,
+        &parent,
+        &json!({}),
+        &["--machine", "child=child.asl.json", "--s3-root", "s3"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    let key = v["output"]["written"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        key.starts_with("out/") && key.ends_with("/manifest.json"),
+        "{v}"
+    );
+    assert!(
+        d.join("s3/b").join(&key).is_file(),
+        "{key} written under --s3-root"
+    );
+    // Without `--s3-root` the child's Map has no S3 to read: refused before the run, as the
+    // parent's would be.
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["run", "m.asl.json", "--machine", "child=child.asl.json"])
+        .current_dir(&d)
+        .output()
+        .expect("asl starts");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the Map state `M` reads or writes S3 objects"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_machine_that_starts_itself_ends_with_a_fault() {
     let d = dir("cycle");
     let def = json!({"StartAt": "S", "States": {"S": {"Type": "Task",

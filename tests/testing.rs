@@ -503,3 +503,41 @@ cases:
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!d.join("out").exists(), "results stay in memory");
 }
+
+#[test]
+fn a_child_machine_reads_the_test_files_objects() {
+    let d = dir("child-s3objects");
+    write(
+        &d,
+        "child.asl.json",
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+                           "Parameters": {"Bucket": "in", "Key": "items.json"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "S", "States": {"S": {"Type": "Task",
+            "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child", "Input": {}},
+            "OutputPath": "$.Output", "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+machines: {child: child.asl.json}
+s3Objects:
+  "s3://in/items.json": "[1, 2]"
+cases:
+  - name: the child maps the objects
+    expect:
+      output: [1, 2]
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

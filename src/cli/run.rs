@@ -496,8 +496,8 @@ struct Handlers {
     registry: Registry,
     /// The AWS side, when a Task state is routed there (to stop what it started early).
     aws: Option<Arc<AwsHandler>>,
-    /// A Distributed Map is routed to AWS and no `--s3-root` is given: real S3.
-    s3_on_aws: bool,
+    /// Where Distributed Maps, the parent's and its children's, find S3.
+    storage: Option<Arc<dyn crate::storage::ObjectStore>>,
     /// The child executions' histories, with `--history`.
     histories: Option<Histories>,
 }
@@ -549,7 +549,7 @@ fn build_handlers(
     children.sort_by(|a, b| a.0.cmp(b.0));
     let mut seen: std::collections::HashSet<&str, foldhash::fast::RandomState> = Default::default();
     let mut task_states: Vec<(&str, &Resource)> = Vec::new();
-    for m in std::iter::once(machine).chain(children.into_iter().map(|(_, m)| &**m)) {
+    for m in std::iter::once(machine).chain(children.iter().map(|(_, m)| &***m)) {
         for s in m.root.all_states() {
             if let Kind::Task(t) = &s.kind
                 && seen.insert(s.name.as_str())
@@ -563,7 +563,10 @@ fn build_handlers(
     let mock = mock_handler(args, &parent_tasks, name)?;
     // Distributed Map states that read or write S3, with the resources they call: they may
     // be routed to AWS (real S3) like Task states, by name or by those resources.
-    let s3_maps = s3_maps(machine);
+    let mut s3_maps = s3_maps(machine);
+    for (_, m) in &children {
+        s3_maps.extend(self::s3_maps(m));
+    }
     let mut routable = tasks.clone();
     routable.extend(s3_maps.iter().map(|(n, _)| *n));
 
@@ -638,7 +641,19 @@ fn build_handlers(
             _ => {}
         }
     }
-    let s3_on_aws = s3_on_aws && args.s3_root.is_none();
+    let storage =
+        match &args.s3_root {
+            Some(dir) if dir.is_dir() => Some(Arc::new(crate::storage::LocalStore::new(dir))
+                as Arc<dyn crate::storage::ObjectStore>),
+            Some(dir) => {
+                return Err(CliError::Usage(format!(
+                    "--s3-root `{}` is not a directory",
+                    dir.display()
+                )));
+            }
+            None if s3_on_aws => Some(s3_store(args)?),
+            None => None,
+        };
 
     // Every Task state's route, and why.
     let mut routes: Vec<(&str, &Resource, Route, String)> = Vec::new();
@@ -766,6 +781,7 @@ fn build_handlers(
             depth: 0,
             callback: server.clone(),
             histories: histories.clone(),
+            storage: storage.clone(),
         });
         let mocked: Vec<String> = mock
             .as_ref()
@@ -789,7 +805,7 @@ fn build_handlers(
     Ok(Handlers {
         registry,
         aws,
-        s3_on_aws,
+        storage,
         histories,
     })
 }
@@ -952,7 +968,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let Handlers {
         registry: handlers,
         aws,
-        s3_on_aws,
+        storage,
         histories,
     } = build_handlers(&args, &machine, &name, &rt)?;
     let mut opts = Options {
@@ -970,18 +986,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         account_id: args.account_id.clone(),
         input_text: Some(input_text),
         express,
-        storage: match &args.s3_root {
-            Some(dir) if dir.is_dir() => Some(Arc::new(crate::storage::LocalStore::new(dir))
-                as Arc<dyn crate::storage::ObjectStore>),
-            Some(dir) => {
-                return Err(CliError::Usage(format!(
-                    "--s3-root `{}` is not a directory",
-                    dir.display()
-                )));
-            }
-            None if s3_on_aws => Some(s3_store(&args)?),
-            None => None,
-        },
+        storage,
         ..Options::default()
     };
     if let Some(n) = &args.execution_name {

@@ -68,6 +68,9 @@ pub struct Machines {
     pub callback: Option<Arc<CallbackServer>>,
     /// Where children's histories are kept, when the run records history.
     pub histories: Option<Histories>,
+    /// The parent's S3 (`--s3-root`, a test's objects, or the real S3), for the children's
+    /// Distributed Maps.
+    pub storage: Option<Arc<dyn crate::storage::ObjectStore>>,
 }
 
 /// The part of [`Machines`] that starts a child, wrapped by [`WaitForCallback`] for
@@ -177,6 +180,7 @@ impl Machines {
             depth: self.depth + 1,
             callback: self.callback.clone(),
             histories: self.histories.clone(),
+            storage: self.storage.clone(),
         });
         let mut registry = self.routes.clone();
         for s in machine.root.all_states() {
@@ -202,6 +206,7 @@ impl Machines {
             handlers: registry,
             seed: self.seed,
             keep_history: self.histories.is_some(),
+            storage: self.storage.clone(),
             ..Options::default()
         };
         // StartExecution's answer, as the parent's `TaskSubmitted` records it for the patterns
@@ -302,6 +307,7 @@ impl Machines {
             depth: self.depth,
             callback: self.callback.clone(),
             histories: self.histories.clone(),
+            storage: self.storage.clone(),
         })
     }
 }

@@ -102,6 +102,7 @@ pub fn run_case(
         }
     }
     registry.fallback(mocks.clone());
+    let storage = store(p.file, case);
     if !p.machines.is_empty() {
         let child = Arc::new(crate::handlers::machines::Machines {
             machines: p.machines.clone(),
@@ -115,6 +116,7 @@ pub fn run_case(
             depth: 0,
             callback: None,
             histories: None,
+            storage: storage.clone(),
         });
         for s in p.machine.root.all_states() {
             if let Kind::Task(t) = &s.kind
@@ -131,7 +133,7 @@ pub fn run_case(
     opts.handlers = registry;
     opts.sink = sink;
     opts.probe = Some(recorder.clone());
-    opts.storage = store(p.file, case);
+    opts.storage = storage;
     let result = rt.block_on(engine::run(p.machine, case.input.clone(), opts));
     let record = recorder.finish();
     let mut failures = Vec::new();
