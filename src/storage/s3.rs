@@ -31,6 +31,45 @@ pub struct S3Settings {
     pub endpoint_url: Option<String>,
 }
 
+/// The AWS SDK configuration of a run: the default chain, with the profile, region and
+/// endpoint given. Every client `asl` makes (S3 here, Lambda, ECS and Step Functions in
+/// `handlers::aws`) starts from it.
+pub async fn sdk_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+    endpoint_url: Option<&str>,
+) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(aws_config::Region::new(r.to_string()));
+    }
+    if let Some(u) = endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+/// One PutObject: a whole object in a single request.
+async fn put_object(
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    key: String,
+    body: Vec<u8>,
+) -> Result<(), StoreError> {
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key(&key)
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| store_error(&e, &bucket, &key))
+}
+
 /// Parts of a multipart upload are this big (S3 wants at least 5 MiB but for the last).
 const PART_SIZE: usize = 8 * 1024 * 1024;
 
@@ -61,17 +100,12 @@ impl S3Store {
             .map_err(|e| StoreError::Io(format!("cannot start the S3 client: {e}")))?;
         let s = s.clone();
         let client = call_on(&handle, async move {
-            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-            if let Some(p) = &s.profile {
-                loader = loader.profile_name(p);
-            }
-            if let Some(r) = &s.region {
-                loader = loader.region(aws_config::Region::new(r.clone()));
-            }
-            if let Some(u) = &s.endpoint_url {
-                loader = loader.endpoint_url(u);
-            }
-            let conf = loader.load().await;
+            let conf = sdk_config(
+                s.profile.as_deref(),
+                s.region.as_deref(),
+                s.endpoint_url.as_deref(),
+            )
+            .await;
             let conf = aws_sdk_s3::config::Builder::from(&conf)
                 .force_path_style(s.endpoint_url.is_some())
                 .build();
@@ -181,19 +215,8 @@ impl ObjectStore for S3Store {
     }
 
     fn put(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), StoreError> {
-        let client = self.client.clone();
-        let (b, k, body) = (bucket.to_string(), key.to_string(), body.to_vec());
-        self.run(async move {
-            client
-                .put_object()
-                .bucket(&b)
-                .key(&k)
-                .body(ByteStream::from(body))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| store_error(&e, &b, &k))
-        })?
+        let (b, k) = (bucket.to_string(), key.to_string());
+        self.run(put_object(self.client.clone(), b, k, body.to_vec()))?
     }
 
     fn create(&self, bucket: &str, key: &str) -> Result<Box<dyn ObjectWriter>, StoreError> {
@@ -345,16 +368,7 @@ impl ObjectWriter for Upload {
         let (client, b, k) = (self.client.clone(), self.bucket.clone(), self.key.clone());
         if self.upload_id.is_none() {
             let body = std::mem::take(&mut self.buf);
-            self.run(async move {
-                client
-                    .put_object()
-                    .bucket(&b)
-                    .key(&k)
-                    .body(ByteStream::from(body))
-                    .send()
-                    .await
-                    .map_err(|e| store_error(&e, &b, &k))
-            })??;
+            self.run(put_object(client, b, k, body))??;
             return Ok(self.size);
         }
         if !self.buf.is_empty() {

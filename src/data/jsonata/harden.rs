@@ -246,8 +246,11 @@ pub fn bind_guarded_pad(context: &mut Context) {
 /// it makes are dropped inside `f`, on that stack. Where no such stack can be had (an
 /// address-space limit, a host that refuses the reservation), `f` runs where it is.
 pub fn with_function_stack<R>(found: Hardening, f: impl FnOnce() -> R) -> R {
+    if !found.makes_functions {
+        return f();
+    }
     let size = function_stack_size();
-    if !found.makes_functions || size == 0 {
+    if size == 0 {
         return f();
     }
     let mut f = Some(f);

@@ -399,13 +399,9 @@ impl EcsRunner {
         let Some(started) = self.lock_outstanding().remove(arn) else {
             return;
         };
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
         let me = Arc::clone(self);
         let arn = arn.to_string();
-        let h = rt.spawn(async move { me.stop(&arn, started).await });
-        self.stops.lock().unwrap_or_else(|p| p.into_inner()).push(h);
+        super::spawn_pending(&self.stops, async move { me.stop(&arn, started).await });
     }
 
     async fn stop(&self, arn: &str, s: Started) {

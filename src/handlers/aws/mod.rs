@@ -37,6 +37,15 @@ use std::sync::Arc;
 /// Spawned work (stops, launches) of a runner, awaited to its end.
 type Pending = std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>;
 
+/// Runs `work` in the background on the current runtime, kept in `pending` to be awaited;
+/// outside a runtime (nothing is running any more) it is dropped.
+fn spawn_pending(pending: &Pending, work: impl std::future::Future<Output = ()> + Send + 'static) {
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let h = rt.spawn(work);
+        pending.lock().unwrap_or_else(|p| p.into_inner()).push(h);
+    }
+}
+
 /// Waits for every piece of `pending` spawned so far.
 async fn join_pending(pending: &Pending) {
     let handles: Vec<_> = pending

@@ -59,17 +59,12 @@ pub struct SdkClients {
 
 /// Loads the SDK configuration and builds the Lambda, ECS and Step Functions clients.
 pub async fn sdk_clients(s: &SdkSettings) -> SdkClients {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(p) = &s.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = &s.region {
-        loader = loader.region(aws_config::Region::new(r.clone()));
-    }
-    if let Some(u) = &s.endpoint_url {
-        loader = loader.endpoint_url(u);
-    }
-    let conf = loader.load().await;
+    let conf = crate::storage::s3::sdk_config(
+        s.profile.as_deref(),
+        s.region.as_deref(),
+        s.endpoint_url.as_deref(),
+    )
+    .await;
     let lambda = aws_sdk_lambda::config::Builder::from(&conf)
         .timeout_config(timeouts(s.timeout.unwrap_or(LAMBDA_TIMEOUT)))
         .build();

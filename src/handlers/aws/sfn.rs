@@ -107,13 +107,9 @@ impl SfnRunner {
         let Some(state) = self.lock_running().remove(arn) else {
             return;
         };
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
         let me = Arc::clone(self);
         let arn = arn.to_string();
-        let h = rt.spawn(async move { me.stop(&arn, &state).await });
-        self.stops.lock().unwrap_or_else(|p| p.into_inner()).push(h);
+        super::spawn_pending(&self.stops, async move { me.stop(&arn, &state).await });
     }
 
     async fn stop(&self, arn: &str, state: &str) {
