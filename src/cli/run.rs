@@ -685,10 +685,14 @@ fn build_handlers(
             Route::Mock if mock.is_none() => problems.push(format!(
                 "error: the Task state `{state}` is routed to mock ({why}) but no mock file is given: add --mock-config FILE --test-case NAME"
             )),
-            Route::Aws if !routing::aws_supports(resource) => problems.push(format!(
-                "error: the Task state `{state}` is routed to AWS ({why}), but its resource `{}` is not supported on AWS by asl (only Lambda invoke, ECS runTask and Step Functions startExecution / startSyncExecution are, and no `.waitForTaskToken` child machine): mock it (--mock-config FILE --test-case NAME) or run it as a local command (--local '{state}=COMMAND')",
-                resource.arn
-            )),
+            Route::Aws => {
+                if let Some(why_not) = routing::aws_refusal(resource) {
+                    problems.push(format!(
+                        "error: the Task state `{state}` is routed to AWS ({why}), but its resource `{}` cannot run there: {why_not}; mock it (--mock-config FILE --test-case NAME) or run it as a local command (--local '{state}=COMMAND')",
+                        resource.arn
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -852,7 +856,9 @@ fn aws_handler(
 /// The handler for states run on AWS: SDK clients from the default chain and the flags.
 #[cfg(feature = "aws")]
 fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHandler>, CliError> {
-    use crate::handlers::aws::{EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients};
+    use crate::handlers::aws::{
+        ApiHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,
+    };
     let settings = SdkSettings {
         profile: args.profile.clone(),
         region: args.region.clone(),
@@ -878,7 +884,8 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
     };
     Ok(Arc::new(
         AwsHandler::new(clients.lambda, EcsRunner::new(clients.ecs, policy))
-            .with_sfn(SfnRunner::new(clients.sfn, sfn_policy)),
+            .with_sfn(SfnRunner::new(clients.sfn, sfn_policy))
+            .with_api(Arc::new(ApiHandler::new(clients.api, sfn_policy))),
     ))
 }
 
@@ -1009,6 +1016,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             // An execution that ended early (Ctrl-C, a fault) may leave ECS tasks running.
             if let Some(sfn) = aws.as_ref().and_then(|a| a.sfn()) {
                 sfn.stop_outstanding().await;
+            }
+            // `.sync` jobs (Batch, Glue, Athena, ...) still running are stopped as AWS does.
+            if let Some(api) = aws.as_ref().and_then(|a| a.api_handler()) {
+                api.stop_outstanding().await;
             }
             if let Some(ecs) = aws.as_ref().map(|a| a.ecs()) {
                 let succeeded = matches!(&outcome, Ok(o) if o.status == engine::Status::Succeeded);

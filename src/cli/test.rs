@@ -346,9 +346,9 @@ fn prepare<'a>(
                     Arc::new(CommandHandler::new(spec.clone(), None)),
                 )),
                 Some((Route::Aws, _)) => {
-                    if !crate::handlers::routing::aws_supports(&t.resource) {
+                    if let Some(why_not) = crate::handlers::routing::aws_refusal(&t.resource) {
                         problems.push(format!(
-                            "{}: error: the Task state `{}` is routed to AWS, but its resource `{}` is not supported on AWS by asl (only Lambda invoke and ECS runTask are)",
+                            "{}: error: the Task state `{}` is routed to AWS, but its resource `{}` cannot run there: {why_not}",
                             shown, s.name, t.resource.arn
                         ));
                         continue;
@@ -388,7 +388,7 @@ fn prepare<'a>(
 #[cfg(feature = "aws")]
 fn aws_handler(args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
     use crate::handlers::aws::{
-        AwsHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,
+        ApiHandler, AwsHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -406,7 +406,11 @@ fn aws_handler(args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
             clients.lambda,
             EcsRunner::new(clients.ecs, PollPolicy::default()),
         )
-        .with_sfn(SfnRunner::new(clients.sfn, PollPolicy::default())),
+        .with_sfn(SfnRunner::new(clients.sfn, PollPolicy::default()))
+        .with_api(Arc::new(ApiHandler::new(
+            clients.api,
+            PollPolicy::default(),
+        ))),
     ))
 }
 

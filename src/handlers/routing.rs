@@ -289,36 +289,48 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     p[i..].iter().all(|c| *c == '*')
 }
 
-/// Whether `asl` can run a resource on AWS: Lambda invoke (optimised, and the legacy
-/// function ARN), ECS runTask (request-response, `.sync`, `.waitForTaskToken`), and child
-/// state machines (`states:startExecution`, `.sync`, `.sync:2`; `aws-sdk:sfn:startSyncExecution`).
+/// Whether `asl` can run a resource on AWS: see [`aws_refusal`].
 pub fn aws_supports(r: &Resource) -> bool {
+    aws_refusal(r).is_none()
+}
+
+/// Why `asl` cannot run a resource on AWS, or `None` when it can: Lambda invoke (optimised,
+/// and the legacy function ARN), ECS runTask (request-response, `.sync`,
+/// `.waitForTaskToken`), child state machines (`states:startExecution`, `.sync`, `.sync:2`;
+/// `aws-sdk:sfn:startSyncExecution`), and every other optimized integration and AWS SDK
+/// integration the embedded API models describe, with the patterns Step Functions offers.
+pub fn aws_refusal(r: &Resource) -> Option<String> {
     match &r.kind {
-        ResourceKind::LambdaFunction { .. } => true,
+        ResourceKind::LambdaFunction { .. } => None,
+        ResourceKind::Activity { .. } => Some(
+            "an Activity is answered by a worker polling Step Functions, which a local run has no way to reach".into(),
+        ),
         ResourceKind::Service { service, action } => match (service.as_str(), action.as_str()) {
-            ("lambda", "invoke") => {
-                matches!(
-                    r.pattern,
-                    Pattern::RequestResponse | Pattern::WaitForTaskToken
-                )
-            }
-            ("ecs", "runTask") => matches!(
+            ("lambda", "invoke") => (!matches!(
+                r.pattern,
+                Pattern::RequestResponse | Pattern::WaitForTaskToken
+            ))
+            .then(|| "Step Functions offers `lambda:invoke` as request-response and `.waitForTaskToken` only".into()),
+            ("ecs", "runTask") => (!matches!(
                 r.pattern,
                 Pattern::RequestResponse | Pattern::Sync | Pattern::WaitForTaskToken
-            ),
-            // A child on Step Functions cannot call back to this run's local endpoint.
-            ("states", "startExecution") => matches!(
+            ))
+            .then(|| "`ecs:runTask` runs as request-response, `.sync` or `.waitForTaskToken`".into()),
+            ("states", "startExecution") => (!matches!(
                 r.pattern,
                 Pattern::RequestResponse | Pattern::Sync | Pattern::Sync2
-            ),
-            _ => false,
+            ))
+            .then(|| "a child machine on Step Functions cannot call back to this run's local endpoint (`.waitForTaskToken`)".into()),
+            _ => crate::handlers::aws::api_supports(&r.kind, r.pattern).err(),
         },
-        ResourceKind::AwsSdk { service, action } => {
-            service == "sfn"
-                && action == "startSyncExecution"
-                && r.pattern == Pattern::RequestResponse
+        ResourceKind::AwsSdk { service, action }
+            if service == "sfn" && action == "startSyncExecution" =>
+        {
+            (r.pattern != Pattern::RequestResponse)
+                .then(|| "`aws-sdk:sfn:startSyncExecution` is request-response only".into())
         }
-        _ => false,
+        ResourceKind::AwsSdk { .. } => crate::handlers::aws::api_supports(&r.kind, r.pattern).err(),
+        ResourceKind::Other => Some("the resource is not an ARN Step Functions can call".into()),
     }
 }
 
@@ -414,9 +426,18 @@ mod tests {
             ("arn:aws:states:::ecs:runTask.sync", true),
             ("arn:aws:states:::ecs:runTask", true),
             ("arn:aws:states:::ecs:runTask.waitForTaskToken", true),
-            ("arn:aws:states:::sqs:sendMessage", false),
-            ("arn:aws:states:::aws-sdk:lambda:invoke", false),
-            ("arn:aws:states:::glue:startJobRun.sync", false),
+            ("arn:aws:states:::sqs:sendMessage", true),
+            ("arn:aws:states:::sqs:sendMessage.waitForTaskToken", true),
+            ("arn:aws:states:::sqs:sendMessage.sync", false),
+            ("arn:aws:states:::dynamodb:query", false),
+            ("arn:aws:states:::aws-sdk:lambda:invoke", true),
+            ("arn:aws:states:::aws-sdk:ec2:describeInstances", true),
+            ("arn:aws:states:::aws-sdk:ec2:describeInstances.sync", false),
+            ("arn:aws:states:::aws-sdk:ec2:noSuchAction", false),
+            ("arn:aws:states:::aws-sdk:nosuchservice:getThing", false),
+            ("arn:aws:states:::glue:startJobRun.sync", true),
+            ("arn:aws:states:::batch:submitJob.sync", true),
+            ("arn:aws:states:us-east-1:123:activity:a", false),
             ("arn:aws:states:::states:startExecution", true),
             ("arn:aws:states:::states:startExecution.sync", true),
             ("arn:aws:states:::states:startExecution.sync:2", true),
@@ -425,7 +446,7 @@ mod tests {
                 false,
             ),
             ("arn:aws:states:::aws-sdk:sfn:startSyncExecution", true),
-            ("arn:aws:states:::aws-sdk:sfn:startExecution", false),
+            ("arn:aws:states:::aws-sdk:sfn:startExecution", true),
         ] {
             assert_eq!(aws_supports(&Resource::parse(arn)), ok, "{arn}");
         }

@@ -1,5 +1,12 @@
-//! Task states run on AWS: Lambda `invoke`, ECS `runTask`, and child state machines
-//! (`states:startExecution`, `aws-sdk:sfn:startSyncExecution`).
+//! Task states run on AWS: Lambda `invoke`, ECS `runTask`, child state machines
+//! (`states:startExecution`, `aws-sdk:sfn:startSyncExecution`), and every other AWS API
+//! through the model-driven client (`api_handler`: the AWS SDK integration and the optimized
+//! integrations of `optimized`).
+//!
+//! The model-driven client is built from AWS's own API models, embedded (`model`), one
+//! serializer and parser per protocol family (`protocol`), Step Functions' naming rules
+//! (`params`), endpoints (`endpoint`), and one network seam (`transport::Transport`, over
+//! HTTPS with SigV4 in `http`).
 //!
 //! [`AwsHandler`] turns a Task request into calls on small client traits ([`LambdaApi`],
 //! [`EcsApi`], [`SfnApi`]) and shapes the answers the way Step Functions does (the
@@ -12,18 +19,33 @@
 //! A service's error answer is an ASL failure a Catch can see; not reaching the service at
 //! all (no credentials, no network, an unmapped parameter) is a fault that ends the run.
 
+mod adjust;
+mod api_handler;
 mod client;
 mod ecs;
+pub mod endpoint;
+#[cfg(feature = "aws")]
+mod http;
 mod lambda;
+pub mod model;
+
+pub mod optimized;
+pub mod params;
+pub mod protocol;
 #[cfg(feature = "aws")]
 mod sdk;
 mod sfn;
+pub mod transport;
 
+pub use api_handler::ApiHandler;
+pub(crate) use api_handler::supports as api_supports;
 pub use client::{
     ApiError, EcsApi, EcsContainer, EcsTask, InvokeRequest, InvokeResponse, LambdaApi,
     RunTaskResponse, SfnApi, StartExecutionRequest, StartedExecution,
 };
 pub use ecs::{EcsRunner, PollPolicy};
+#[cfg(feature = "aws")]
+pub use http::HttpTransport;
 #[cfg(feature = "aws")]
 pub use sdk::{SdkClients, SdkSettings, sdk_clients};
 pub use sfn::SfnRunner;
@@ -63,6 +85,7 @@ pub struct AwsHandler {
     lambda: Arc<dyn LambdaApi>,
     ecs: Arc<EcsRunner>,
     sfn: Option<Arc<SfnRunner>>,
+    api: Option<Arc<ApiHandler>>,
 }
 
 impl AwsHandler {
@@ -71,7 +94,19 @@ impl AwsHandler {
             lambda,
             ecs,
             sfn: None,
+            api: None,
         }
+    }
+
+    /// Every other AWS API through the model-driven client.
+    pub fn with_api(mut self, api: Arc<ApiHandler>) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// The model-driven side, to stop `.sync` jobs when the run ends early.
+    pub fn api_handler(&self) -> Option<&Arc<ApiHandler>> {
+        self.api.as_ref()
     }
 
     /// Child state machines on Step Functions through `sfn`.
@@ -105,7 +140,7 @@ impl AwsHandler {
                         Some(sfn) => sfn.run(&request).await,
                         None => Err(unsupported(&request)),
                     },
-                    _ => Err(unsupported(&request)),
+                    _ => self.call_api(&request).await,
                 }
             }
             ResourceKind::AwsSdk { service, action }
@@ -116,14 +151,21 @@ impl AwsHandler {
                     None => Err(unsupported(&request)),
                 }
             }
-            _ => Err(unsupported(&request)),
+            _ => self.call_api(&request).await,
+        }
+    }
+
+    async fn call_api(&self, request: &TaskRequest) -> Result<Value, TaskError> {
+        match &self.api {
+            Some(api) => api.run(request).await,
+            None => Err(unsupported(request)),
         }
     }
 }
 
 fn unsupported(r: &TaskRequest) -> TaskError {
     TaskError::Fault(Fault::new(format!(
-        "the Task state `{}` (resource `{}`) cannot run on AWS: asl runs only Lambda invoke, ECS runTask and Step Functions StartExecution there; mock it or run it as a local command",
+        "the Task state `{}` (resource `{}`) cannot run on AWS: this run has no client for it; mock it or run it as a local command",
         r.state_name, r.resource.arn
     )))
 }
@@ -133,8 +175,9 @@ impl TaskHandler for AwsHandler {
         "aws"
     }
 
+    /// EventBridge's `putEvents` adds the execution's ARNs to each entry's `Resources`.
     fn wants_context(&self) -> bool {
-        false
+        self.api.is_some()
     }
 
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {

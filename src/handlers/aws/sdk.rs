@@ -55,6 +55,8 @@ pub struct SdkClients {
     pub lambda: Arc<dyn LambdaApi>,
     pub ecs: Arc<dyn EcsApi>,
     pub sfn: Arc<dyn SfnApi>,
+    /// Every other AWS API, through the model-driven client.
+    pub api: super::transport::ApiClient,
 }
 
 /// Loads the SDK configuration and builds the Lambda, ECS and Step Functions clients.
@@ -75,7 +77,12 @@ pub async fn sdk_clients(s: &SdkSettings) -> SdkClients {
     let sfn = aws_sdk_sfn::config::Builder::from(&conf)
         .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)))
         .build();
+    // One bound for each call of the model-driven client, retries included.
+    let api_timeout = s.timeout.unwrap_or(ECS_TIMEOUT);
+    let transport =
+        super::http::HttpTransport::new(conf.clone(), s.endpoint_url.clone(), api_timeout);
     SdkClients {
+        api: super::transport::ApiClient::new(Arc::new(transport), api_timeout),
         lambda: Arc::new(SdkLambda(aws_sdk_lambda::Client::from_conf(lambda))),
         ecs: Arc::new(SdkEcs(aws_sdk_ecs::Client::from_conf(ecs))),
         sfn: Arc::new(SdkSfn(aws_sdk_sfn::Client::from_conf(sfn))),
@@ -125,7 +132,7 @@ where
 
 /// An error and its sources, each said once: `dispatch failure: io error: ... Connection
 /// refused (os error 111)`, without the SDK's debug dump of the same.
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn causes(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut next = e.source();
     while let Some(s) = next {

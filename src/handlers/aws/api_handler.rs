@@ -1,0 +1,617 @@
+//! Task states that call an AWS API through the model-driven client: every
+//! `arn:aws:states:::aws-sdk:SERVICE:ACTION` (request-response and `.waitForTaskToken`),
+//! and every optimized integration of `optimized::OPTIMIZED` (request-response,
+//! `.waitForTaskToken`, and `.sync`, followed to the job's end by its describe operation and
+//! stopped by its stop operation when the run ends first).
+//!
+//! Results and errors take Step Functions' shapes: PascalCase members; `SdkHttpMetadata` and
+//! `SdkResponseMetadata` where an optimized integration adds them; errors
+//! `Prefix.ErrorName` with AWS's prefix (`DynamoDb.` for the SDK integration, `DynamoDB.` for
+//! the optimized one) and the `Exception` suffix Step Functions always adds; causes as the
+//! Java SDK writes them (`message (Service: S3, Status Code: 404, Request ID: ...)`).
+
+use super::adjust;
+use super::model::Service;
+use super::optimized::{self, Adjust, Optimized, SyncJob};
+use super::params::{self, ParamError};
+use super::protocol::ServiceError;
+use super::transport::{ApiClient, CallError};
+use super::{Pending, PollPolicy, join_pending, spawn_pending};
+use crate::definition::{Pattern, ResourceKind};
+use crate::engine::{Failure, Fault, TaskError, TaskRequest};
+use serde_json::{Map, Value, json};
+use std::sync::{Arc, Mutex};
+
+/// Calls AWS APIs for Task states and follows `.sync` jobs.
+pub struct ApiHandler {
+    client: ApiClient,
+    poll: PollPolicy,
+    /// `.sync` jobs started and not yet finished: how to stop each.
+    running: Arc<Mutex<Vec<(u64, StopCall)>>>,
+    next_job: std::sync::atomic::AtomicU64,
+    pending: Arc<Pending>,
+}
+
+/// The operation that stops a job, with its input in the model's names.
+#[derive(Clone)]
+struct StopCall {
+    service: Arc<Service>,
+    operation: &'static str,
+    input: Value,
+}
+
+/// What a resource asks of the API handler.
+pub(crate) enum Call<'a> {
+    Sdk { service: &'a str, action: &'a str },
+    Optimized(&'static Optimized),
+}
+
+/// Whether the API handler can run `kind` with `pattern`: `None` if it can, or why not.
+pub(crate) fn supports(kind: &ResourceKind, pattern: Pattern) -> Result<Call<'_>, String> {
+    match kind {
+        ResourceKind::AwsSdk { service, action } => {
+            let Some(entry) = super::model::entry(service) else {
+                return Err(format!(
+                    "`{service}` is not a service of the AWS SDK integration{}",
+                    crate::definition::diagnostic::did_you_mean_in(
+                        service,
+                        &super::model::entries()
+                            .iter()
+                            .map(|e| e.sdk_name)
+                            .collect::<Vec<_>>()
+                    )
+                ));
+            };
+            if matches!(pattern, Pattern::Sync | Pattern::Sync2) {
+                return Err("the AWS SDK integration has no `.sync` pattern".into());
+            }
+            match ApiClient::service(entry.sdk_name) {
+                Ok(s) if s.operation(action).is_some() => Ok(Call::Sdk { service, action }),
+                Ok(s) => {
+                    let names: Vec<String> = s
+                        .operation_names()
+                        .map(|n| {
+                            let mut c = n.chars();
+                            c.next()
+                                .map(|f| f.to_lowercase().chain(c).collect())
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    Err(format!(
+                        "`{action}` is not an action of `{service}`{}",
+                        crate::definition::diagnostic::did_you_mean_in(action, &names)
+                    ))
+                }
+                Err(CallError::Request(m)) => Err(m),
+                Err(_) => Err(format!("the model of `{service}` cannot be read")),
+            }
+        }
+        ResourceKind::Service { service, action } => {
+            let Some(o) = optimized::find(service, action) else {
+                return Err(format!(
+                    "`{service}:{action}` is not an optimized integration of Step Functions"
+                ));
+            };
+            let p = &o.patterns;
+            let offered = match pattern {
+                Pattern::RequestResponse => p.request_response,
+                Pattern::Sync => p.sync && o.sync.is_some(),
+                Pattern::Sync2 => p.sync2 && o.sync.is_some(),
+                Pattern::WaitForTaskToken => p.callback,
+            };
+            if !offered {
+                return Err(format!(
+                    "Step Functions offers no such pattern for `{service}:{action}`"
+                ));
+            }
+            Ok(Call::Optimized(o))
+        }
+        _ => Err("not an AWS API call".into()),
+    }
+}
+
+impl ApiHandler {
+    pub fn new(client: ApiClient, poll: PollPolicy) -> Self {
+        ApiHandler {
+            client,
+            poll,
+            running: Arc::default(),
+            next_job: Default::default(),
+            pending: Arc::default(),
+        }
+    }
+
+    pub async fn run(&self, request: &TaskRequest) -> Result<Value, TaskError> {
+        let call = supports(&request.resource.kind, request.resource.pattern)
+            .map_err(|m| fault(request, &m))?;
+        match call {
+            Call::Sdk { service, action } => self.sdk(request, service, action).await,
+            Call::Optimized(o) => self.optimized(request, o).await,
+        }
+    }
+
+    async fn sdk(
+        &self,
+        request: &TaskRequest,
+        service: &str,
+        action: &str,
+    ) -> Result<Value, TaskError> {
+        let s = ApiClient::service(service).map_err(|e| call_fault(request, e))?;
+        let prefix = s.entry.error_prefix;
+        let output = self
+            .call(request, &s, action, &request.input, &|e| {
+                sdk_error(&s, prefix, e)
+            })
+            .await?;
+        Ok(output)
+    }
+
+    /// One call: Step Functions' parameters in, the PascalCase result out.
+    async fn call(
+        &self,
+        request: &TaskRequest,
+        s: &Service,
+        action: &str,
+        params: &Value,
+        name_error: &(dyn Fn(&ServiceError) -> Failure + Sync),
+    ) -> Result<Value, TaskError> {
+        let op = s.operation(action).ok_or_else(|| {
+            fault(
+                request,
+                &format!("`{action}` is not an operation of `{}`", s.entry.sdk_name),
+            )
+        })?;
+        let input = match op.input() {
+            Some(shape) => {
+                params::to_input(&shape, params).map_err(|e| param_failure(request, e))?
+            }
+            None => Value::Object(Map::new()),
+        };
+        let prefix = s.entry.error_prefix;
+        let result = self.client.call(s, op.name, &input).await;
+        match result {
+            Ok(v) => Ok(match op.output() {
+                Some(shape) => params::to_result(&shape, v),
+                None => v,
+            }),
+            Err(CallError::Service(e)) => Err(TaskError::Failed(name_error(&e))),
+            Err(CallError::Timeout) => Err(TaskError::Failed(Failure::new(
+                format!("{prefix}.ClientExecutionTimeoutException"),
+                "the call did not complete in time (see --aws-timeout)",
+            ))),
+            Err(CallError::Unreadable(m)) => Err(TaskError::Failed(Failure::new(
+                format!("{prefix}.SdkClientException"),
+                format!("the service's answer could not be read: {m}"),
+            ))),
+            Err(e) => Err(call_fault(request, e)),
+        }
+    }
+
+    async fn optimized(
+        &self,
+        request: &TaskRequest,
+        o: &'static Optimized,
+    ) -> Result<Value, TaskError> {
+        let s = ApiClient::service(o.model).map_err(|e| call_fault(request, e))?;
+        let named = |e: &ServiceError| optimized_error(&s, o.error_prefix, e);
+        let sync = matches!(request.resource.pattern, Pattern::Sync | Pattern::Sync2);
+        let mut params = request.input.clone();
+        for at in o.json_text {
+            adjust::json_text(&mut params, at);
+        }
+        for a in o.adjust {
+            self.adjust_params(request, &s, a, &mut params, sync, &named)
+                .await?;
+        }
+        let mut out = self.call(request, &s, o.operation, &params, &named).await?;
+        for a in o.adjust {
+            adjust::result(a, &params, &mut out)?;
+        }
+        let job = match (sync, o.sync.as_ref()) {
+            (true, Some(job)) => job,
+            _ => {
+                if o.metadata {
+                    add_metadata(&mut out);
+                }
+                return Ok(out);
+            }
+        };
+        if let Some(tx) = &request.submitted {
+            let _ = tx.send(out.clone());
+        }
+        let mut done = self.follow(request, &s, o, job, &params, &out).await?;
+        if job.output == optimized::START_ANSWER && o.metadata {
+            add_metadata(&mut done);
+        }
+        Ok(done)
+    }
+
+    /// One parameter difference between the optimized integration and the API call.
+    async fn adjust_params(
+        &self,
+        request: &TaskRequest,
+        s: &Service,
+        a: &Adjust,
+        params: &mut Value,
+        sync: bool,
+        named: &(dyn Fn(&ServiceError) -> Failure + Sync),
+    ) -> Result<(), TaskError> {
+        match a {
+            Adjust::Rename { from, to } => {
+                if let Some(v) = adjust::take(params, from) {
+                    adjust::put(params, to, v);
+                }
+            }
+            Adjust::Wrap { from, to } => {
+                if let Some(v) = adjust::take(params, from) {
+                    adjust::put(params, to, Value::Array(vec![v]));
+                }
+            }
+            Adjust::Set { at, json } => {
+                if let Ok(v) = serde_json::from_str(json) {
+                    adjust::put(params, at, v);
+                }
+            }
+            Adjust::AppendOnSync { at, json } if sync => {
+                if let Ok(v) = serde_json::from_str(json) {
+                    adjust::append(params, at, v);
+                }
+            }
+            Adjust::AppendOnSync { .. } => {}
+            Adjust::AppendExecutionResources { entries } => {
+                let ctx = &request.context;
+                let arns: Vec<Value> = ["/StateMachine/Id", "/Execution/Id"]
+                    .iter()
+                    .filter_map(|p| ctx.pointer(p).cloned())
+                    .collect();
+                if let Some(Value::Array(items)) = params.pointer_mut(entries) {
+                    for item in items {
+                        for arn in &arns {
+                            adjust::append(item, "/Resources", arn.clone());
+                        }
+                    }
+                }
+            }
+            Adjust::IdByName {
+                list,
+                args: spec,
+                items,
+                key,
+                name,
+                id,
+                to,
+            } => {
+                let wanted = adjust::take(params, name).unwrap_or(Value::Null);
+                let input = args(spec, params, &Value::Null);
+                let listed = self.call(request, s, list, &input, named).await?;
+                let found = listed
+                    .pointer(items)
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.iter().find(|x| x.get(*key) == Some(&wanted)))
+                    .and_then(|x| x.get(*id))
+                    .cloned();
+                match found {
+                    Some(v) => adjust::put(params, to, v),
+                    None => {
+                        return Err(TaskError::Failed(Failure::new(
+                            format!("{}.ValidationException", s.entry.error_prefix),
+                            format!("no element of `{list}` is named {wanted}"),
+                        )));
+                    }
+                }
+            }
+            Adjust::BedrockS3Io => {
+                for member in ["/Input", "/Output"] {
+                    if params.pointer(member).is_some() {
+                        return Err(fault(
+                            request,
+                            "Bedrock's `Input` / `Output` S3 objects are not supported by asl; give `Body` and read the result from the state's output",
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Polls a `.sync` job to its end; stops it if the state is abandoned first.
+    async fn follow(
+        &self,
+        request: &TaskRequest,
+        s: &Arc<Service>,
+        o: &'static Optimized,
+        job: &'static SyncJob,
+        params: &Value,
+        started: &Value,
+    ) -> Result<Value, TaskError> {
+        let describe_params = args(job.args, params, started);
+        let guard = job.stop.map(|(op, a)| {
+            let id = self
+                .next_job
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let stop_params = args(a, params, started);
+            let input = s
+                .operation(op)
+                .and_then(|op| op.input())
+                .and_then(|shape| params::to_input(&shape, &stop_params).ok())
+                .unwrap_or(stop_params);
+            self.running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((
+                    id,
+                    StopCall {
+                        service: s.clone(),
+                        operation: op,
+                        input,
+                    },
+                ));
+            JobGuard {
+                id,
+                handler: self,
+                done: false,
+            }
+        });
+        let named = |e: &ServiceError| optimized_error(s, o.error_prefix, e);
+        let mut delay = self.poll.initial;
+        let result = loop {
+            tokio::time::sleep(delay).await;
+            delay = delay.mul_f64(self.poll.factor).min(self.poll.max);
+            let described = match self
+                .call(request, s, job.describe, &describe_params, &named)
+                .await
+            {
+                Err(TaskError::Failed(f))
+                    if job.gone.is_some_and(|g| {
+                        f.error == format!("{}.{g}", o.error_prefix)
+                            || f.error.ends_with(&format!(".{g}"))
+                    }) =>
+                {
+                    break Ok(started.clone());
+                }
+                other => other?,
+            };
+            let subject = match &job.pick {
+                Some(p) => {
+                    let want = source(p.equals, params, started);
+                    described
+                        .pointer(p.array)
+                        .and_then(Value::as_array)
+                        .and_then(|a| a.iter().find(|x| x.get(p.key) == want.as_ref()))
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                }
+                None => described,
+            };
+            let status = pointer(&subject, job.status)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let part = |subject: &Value| {
+                if job.output == optimized::START_ANSWER {
+                    started.clone()
+                } else {
+                    pointer(subject, job.output)
+                        .cloned()
+                        .unwrap_or_else(|| subject.clone())
+                }
+            };
+            if job.succeeded.contains(&status.as_str()) {
+                let out = part(&subject);
+                break Ok(if job.output_key.is_empty() {
+                    out
+                } else {
+                    json!({ job.output_key: out })
+                });
+            }
+            if job.failed.contains(&status.as_str()) {
+                let detail = pointer(
+                    &subject,
+                    if job.output == optimized::START_ANSWER {
+                        ""
+                    } else {
+                        job.output
+                    },
+                )
+                .cloned()
+                .unwrap_or(subject);
+                break Err(TaskError::Failed(Failure::new(
+                    job.error,
+                    detail.to_string(),
+                )));
+            }
+        };
+        if let Some(mut g) = guard {
+            g.done = true;
+        }
+        result
+    }
+
+    /// Stops every `.sync` job still running (a run that ended early), and waits for stops
+    /// already under way.
+    pub async fn stop_outstanding(&self) {
+        let jobs: Vec<StopCall> = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .map(|(_, c)| c)
+            .collect();
+        for job in jobs {
+            stop(&self.client, &job).await;
+        }
+        join_pending(&self.pending).await;
+    }
+}
+
+async fn stop(client: &ApiClient, job: &StopCall) {
+    if let Err(e) = client.call(&job.service, job.operation, &job.input).await {
+        eprintln!(
+            "asl: could not stop a job with {}:{}: {e:?}",
+            job.service.entry.sdk_name, job.operation
+        );
+    }
+}
+
+/// Unregisters a finished job; an abandoned one (the state's future dropped: a failed
+/// branch, a timeout) is stopped in the background.
+struct JobGuard<'a> {
+    id: u64,
+    handler: &'a ApiHandler,
+    done: bool,
+}
+
+impl Drop for JobGuard<'_> {
+    fn drop(&mut self) {
+        let mut running = self
+            .handler
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let Some(i) = running.iter().position(|(id, _)| *id == self.id) else {
+            return;
+        };
+        let (_, call) = running.remove(i);
+        if !self.done {
+            let client = self.handler.client.clone();
+            spawn_pending(
+                &self.handler.pending,
+                async move { stop(&client, &call).await },
+            );
+        }
+    }
+}
+
+/// A describe or stop operation's parameters: each member from a source (see
+/// `optimized::SyncJob`): a pointer into the start call's answer, `request:` + a pointer into
+/// its parameters, `literal:` + JSON text; a member written `Name[]` takes a one-element list.
+fn args(spec: &[(&str, &str)], params: &Value, started: &Value) -> Value {
+    let mut m = Map::new();
+    for (member, from) in spec {
+        let Some(v) = source(from, params, started) else {
+            continue;
+        };
+        match member.strip_suffix("[]") {
+            Some(name) => m.insert(name.to_string(), Value::Array(vec![v])),
+            None => m.insert((*member).to_string(), v),
+        };
+    }
+    Value::Object(m)
+}
+
+fn source(from: &str, params: &Value, started: &Value) -> Option<Value> {
+    if let Some(p) = from.strip_prefix("request:") {
+        return pointer(params, p).cloned();
+    }
+    if let Some(text) = from.strip_prefix("literal:") {
+        return serde_json::from_str(text).ok();
+    }
+    pointer(started, from).cloned()
+}
+
+fn pointer<'v>(v: &'v Value, p: &str) -> Option<&'v Value> {
+    if p.is_empty() { Some(v) } else { v.pointer(p) }
+}
+
+/// `SdkHttpMetadata` and `SdkResponseMetadata`, as the optimized integrations add them.
+fn add_metadata(out: &mut Value) {
+    let Value::Object(m) = out else { return };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let headers = json!({
+        "Content-Type": "application/x-amz-json-1.0",
+        "x-amzn-RequestId": request_id,
+    });
+    let all: Map<String, Value> = headers
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), json!([v])))
+        .collect();
+    m.insert(
+        "SdkHttpMetadata".into(),
+        json!({"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": 200}),
+    );
+    m.insert(
+        "SdkResponseMetadata".into(),
+        json!({"RequestId": request_id}),
+    );
+}
+
+/// `Prefix.Name` with the `Exception` suffix Step Functions always adds.
+fn error_name(prefix: &str, name: &str) -> String {
+    if name.ends_with("Exception") {
+        format!("{prefix}.{name}")
+    } else {
+        format!("{prefix}.{name}Exception")
+    }
+}
+
+/// The Java SDK's cause: `message (Service: S3, Status Code: 404, Request ID: ..., ...)`.
+fn cause(service_name: &str, e: &ServiceError) -> String {
+    let mut c = format!(
+        "{} (Service: {service_name}, Status Code: {}, Request ID: {}",
+        e.message,
+        e.status,
+        e.request_id.as_deref().unwrap_or("null")
+    );
+    if let Some(x) = &e.extended_request_id {
+        c.push_str(&format!(", Extended Request ID: {x}"));
+    }
+    c.push(')');
+    c
+}
+
+/// An AWS SDK integration's error: a modelled exception by its shape's name, anything else
+/// as the service's base exception (`SecretsManager.SecretsManagerException`).
+fn sdk_error(s: &Service, prefix: &str, e: &ServiceError) -> Failure {
+    let name = match s.exception(&e.code) {
+        Some(shape) => shape.name.to_string(),
+        None => format!("{prefix}Exception"),
+    };
+    Failure::new(error_name(prefix, &name), cause(prefix, e))
+}
+
+/// An optimized integration's error: a modelled exception by its shape's name, anything else
+/// as the older Java SDK's base exception (`DynamoDB.AmazonDynamoDBException`).
+fn optimized_error(s: &Service, prefix: &str, e: &ServiceError) -> Failure {
+    let name = match s.exception(&e.code) {
+        Some(shape) => shape.name.to_string(),
+        None => format!("Amazon{prefix}Exception"),
+    };
+    Failure::new(error_name(prefix, &name), cause(prefix, e))
+}
+
+fn param_failure(request: &TaskRequest, e: ParamError) -> TaskError {
+    TaskError::Failed(Failure::new(
+        "States.Runtime",
+        format!(
+            "An error occurred while executing the state '{}'. The parameters do not fit `{}`: {} (at {})",
+            request.state_name,
+            request.resource.arn,
+            e.message,
+            if e.pointer.is_empty() {
+                "/"
+            } else {
+                &e.pointer
+            }
+        ),
+    ))
+}
+
+fn fault(request: &TaskRequest, m: &str) -> TaskError {
+    TaskError::Fault(Fault::new(format!(
+        "the Task state `{}` (resource `{}`) cannot run on AWS: {m}",
+        request.state_name, request.resource.arn
+    )))
+}
+
+fn call_fault(request: &TaskRequest, e: CallError) -> TaskError {
+    let m = match e {
+        CallError::Unreachable(m) => format!("AWS was not reached: {m}"),
+        CallError::Request(m) => m,
+        other => format!("{other:?}"),
+    };
+    fault(request, &m)
+}

@@ -1,0 +1,156 @@
+//! The model-driven client's one seam with the network: [`Transport`] sends a built request
+//! to a service and returns its answer. `http` implements it over HTTPS with SigV4 (cargo
+//! feature `aws`); tests implement it with fakes, which is how answers an emulator cannot
+//! give (throttling, malformed bodies, every protocol's errors) are covered.
+//!
+//! [`ApiClient`] is what integrations call: an operation by integration service name and
+//! model input, with the SDKs' retries (throttling and server errors, three attempts with
+//! jittered exponential back-off) inside one time bound.
+
+use super::model::{self, Service};
+use super::protocol::{self, HttpRequest, HttpResponse, ServiceError};
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why no answer came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The service was not reached at all (refused, no such host, no credentials): a fault.
+    Unreachable(String),
+    /// No answer within the time bound.
+    Timeout,
+    /// An answer that could not be read (cut short, not HTTP).
+    Unreadable(String),
+}
+
+pub trait Transport: Send + Sync {
+    fn send<'a>(
+        &'a self,
+        service: &'a Service,
+        request: HttpRequest,
+    ) -> BoxFuture<'a, Result<HttpResponse, TransportError>>;
+}
+
+/// How a call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// The service answered with an error.
+    Service(ServiceError),
+    Timeout,
+    /// The answer could not be read (transport or model mismatch).
+    Unreadable(String),
+    Unreachable(String),
+    /// The integration name, the operation or the request cannot be made (a fault).
+    Request(String),
+}
+
+/// Calls operations of any service in the bundle.
+#[derive(Clone)]
+pub struct ApiClient {
+    transport: Arc<dyn Transport>,
+    /// The bound of one call, retries included.
+    pub timeout: Duration,
+    /// Attempts for throttling and server errors (the SDKs' standard mode: 3).
+    pub attempts: u32,
+    /// The first retry's delay; doubled each attempt, jittered.
+    pub backoff: Duration,
+}
+
+impl ApiClient {
+    pub fn new(transport: Arc<dyn Transport>, timeout: Duration) -> Self {
+        ApiClient {
+            transport,
+            timeout,
+            attempts: 3,
+            backoff: Duration::from_millis(200),
+        }
+    }
+
+    /// The model of an integration service, or why there is none.
+    pub fn service(sdk_name: &str) -> Result<Arc<Service>, CallError> {
+        match model::load(sdk_name) {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(e)) => Err(CallError::Request(e)),
+            None => Err(CallError::Request(format!(
+                "`{sdk_name}` is not a service of the AWS SDK integration"
+            ))),
+        }
+    }
+
+    /// Calls `operation` (the model's name or Step Functions' camelCase action) of the
+    /// integration service `sdk_name` with `input` in the model's member names and types.
+    pub async fn call(
+        &self,
+        service: &Service,
+        operation: &str,
+        input: &Value,
+    ) -> Result<Value, CallError> {
+        let op = service.operation(operation).ok_or_else(|| {
+            CallError::Request(format!(
+                "`{operation}` is not an operation of `{}`",
+                service.entry.sdk_name
+            ))
+        })?;
+        let request = protocol::build(&op, input).map_err(|e| CallError::Request(e.0))?;
+        let work = async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let resp = self.transport.send(service, request.clone()).await;
+                let resp = match resp {
+                    Ok(r) => r,
+                    Err(TransportError::Timeout) => return Err(CallError::Timeout),
+                    Err(TransportError::Unreachable(m)) => return Err(CallError::Unreachable(m)),
+                    Err(TransportError::Unreadable(m)) if attempt >= self.attempts => {
+                        return Err(CallError::Unreadable(m));
+                    }
+                    Err(TransportError::Unreadable(_)) => {
+                        tokio::time::sleep(self.delay(attempt)).await;
+                        continue;
+                    }
+                };
+                if (200..300).contains(&resp.status) {
+                    return protocol::parse(&op, &resp).map_err(CallError::Unreadable);
+                }
+                let err = protocol::parse_error(service, &resp);
+                if attempt < self.attempts && retryable(&err) {
+                    tokio::time::sleep(self.delay(attempt)).await;
+                    continue;
+                }
+                return Err(CallError::Service(err));
+            }
+        };
+        match tokio::time::timeout(self.timeout, work).await {
+            Ok(r) => r,
+            Err(_) => Err(CallError::Timeout),
+        }
+    }
+
+    fn delay(&self, attempt: u32) -> Duration {
+        use rand::Rng;
+        let max = self.backoff.saturating_mul(1 << attempt.min(10));
+        let jitter = rand::thread_rng().gen_range(0.5..=1.0);
+        max.mul_f64(jitter).min(Duration::from_secs(20))
+    }
+}
+
+/// Errors the SDKs retry: throttling and the service's own failures.
+fn retryable(e: &ServiceError) -> bool {
+    const THROTTLING: [&str; 12] = [
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+    ];
+    matches!(e.status, 429 | 500 | 502 | 503 | 504) || THROTTLING.contains(&e.code.as_str())
+}
