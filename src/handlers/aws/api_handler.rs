@@ -15,7 +15,7 @@ use super::model::Service;
 use super::optimized::{self, Adjust, Optimized, SyncJob};
 use super::params::{self, ParamError};
 use super::protocol::ServiceError;
-use super::transport::{ApiClient, CallError};
+use super::transport::{Answer, ApiClient, CallError};
 use super::{Pending, PollPolicy, join_pending, spawn_pending};
 use crate::definition::{Pattern, ResourceKind};
 use crate::engine::{Failure, Fault, TaskError, TaskRequest};
@@ -139,7 +139,7 @@ impl ApiHandler {
     ) -> Result<Value, TaskError> {
         let s = ApiClient::service(service).map_err(|e| call_fault(request, e))?;
         let prefix = s.entry.error_prefix;
-        let output = self
+        let (output, _) = self
             .call(request, &s, action, &request.input, &|e| {
                 sdk_error(&s, prefix, e)
             })
@@ -155,7 +155,7 @@ impl ApiHandler {
         action: &str,
         params: &Value,
         name_error: &(dyn Fn(&ServiceError) -> Failure + Sync),
-    ) -> Result<Value, TaskError> {
+    ) -> Result<(Value, Meta), TaskError> {
         let op = s.operation(action).ok_or_else(|| {
             fault(
                 request,
@@ -171,10 +171,18 @@ impl ApiHandler {
         let prefix = s.entry.error_prefix;
         let result = self.client.call(s, op.name, &input).await;
         match result {
-            Ok(v) => Ok(match op.output() {
-                Some(shape) => params::to_result(&shape, v),
-                None => v,
-            }),
+            Ok(answer) => {
+                let Answer {
+                    output,
+                    status,
+                    headers,
+                } = answer;
+                let output = match op.output() {
+                    Some(shape) => params::to_result(&shape, output),
+                    None => output,
+                };
+                Ok((output, Meta { status, headers }))
+            }
             Err(CallError::Service(e)) => Err(TaskError::Failed(name_error(&e))),
             Err(CallError::Timeout) => Err(TaskError::Failed(Failure::new(
                 format!("{prefix}.ClientExecutionTimeoutException"),
@@ -204,7 +212,7 @@ impl ApiHandler {
             self.adjust_params(request, &s, a, &mut params, sync, &named)
                 .await?;
         }
-        let mut out = self.call(request, &s, o.operation, &params, &named).await?;
+        let (mut out, meta) = self.call(request, &s, o.operation, &params, &named).await?;
         for a in o.adjust {
             adjust::result(a, &params, &mut out)?;
         }
@@ -212,7 +220,7 @@ impl ApiHandler {
             (true, Some(job)) => job,
             _ => {
                 if o.metadata {
-                    add_metadata(&mut out);
+                    add_metadata(&mut out, &meta);
                 }
                 return Ok(out);
             }
@@ -222,7 +230,7 @@ impl ApiHandler {
         }
         let mut done = self.follow(request, &s, o, job, &params, &out).await?;
         if job.output == optimized::START_ANSWER && o.metadata {
-            add_metadata(&mut done);
+            add_metadata(&mut done, &meta);
         }
         Ok(done)
     }
@@ -284,7 +292,7 @@ impl ApiHandler {
             } => {
                 let wanted = adjust::take(params, name).unwrap_or(Value::Null);
                 let input = args(spec, params, &Value::Null);
-                let listed = self.call(request, s, list, &input, named).await?;
+                let (listed, _) = self.call(request, s, list, &input, named).await?;
                 let found = listed
                     .pointer(items)
                     .and_then(Value::as_array)
@@ -362,6 +370,7 @@ impl ApiHandler {
             let described = match self
                 .call(request, s, job.describe, &describe_params, &named)
                 .await
+                .map(|(v, _)| v)
             {
                 Err(TaskError::Failed(f))
                     if job.gone.is_some_and(|g| {
@@ -515,23 +524,52 @@ fn pointer<'v>(v: &'v Value, p: &str) -> Option<&'v Value> {
     if p.is_empty() { Some(v) } else { v.pointer(p) }
 }
 
-/// `SdkHttpMetadata` and `SdkResponseMetadata`, as the optimized integrations add them.
-fn add_metadata(out: &mut Value) {
+/// The HTTP status and headers of an answer.
+struct Meta {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+/// A header's name as AWS's servers spell it (`Content-Type`, `x-amzn-RequestId`); HTTP
+/// names are case-insensitive and arrive here in lower case.
+fn header_case(name: &str) -> String {
+    match name {
+        "x-amzn-requestid" => "x-amzn-RequestId".into(),
+        "x-amzn-trace-id" => "X-Amzn-Trace-Id".into(),
+        n if n.starts_with("x-amz") => n.into(),
+        n => n
+            .split('-')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("-"),
+    }
+}
+
+/// `SdkHttpMetadata` (the answer's status and headers) and `SdkResponseMetadata` (its
+/// request id), as the optimized integrations add them.
+fn add_metadata(out: &mut Value, meta: &Meta) {
     let Value::Object(m) = out else { return };
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let headers = json!({
-        "Content-Type": "application/x-amz-json-1.0",
-        "x-amzn-RequestId": request_id,
-    });
-    let all: Map<String, Value> = headers
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), json!([v])))
-        .collect();
+    let mut headers = Map::new();
+    let mut all = Map::new();
+    for (k, v) in &meta.headers {
+        let name = header_case(k);
+        headers.insert(name.clone(), json!(v));
+        if let Value::Array(a) = all.entry(name).or_insert_with(|| json!([])) {
+            a.push(json!(v));
+        }
+    }
+    let request_id = ["x-amzn-requestid", "x-amz-request-id"]
+        .iter()
+        .find_map(|h| meta.headers.iter().find(|(k, _)| k == h))
+        .map(|(_, v)| v.clone());
     m.insert(
         "SdkHttpMetadata".into(),
-        json!({"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": 200}),
+        json!({"AllHttpHeaders": all, "HttpHeaders": headers, "HttpStatusCode": meta.status}),
     );
     m.insert(
         "SdkResponseMetadata".into(),

@@ -46,6 +46,15 @@ pub enum CallError {
     Request(String),
 }
 
+/// A successful answer: the output read by the model, and the HTTP status and headers it
+/// came with (optimized integrations show them as `SdkHttpMetadata`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub output: Value,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+}
+
 /// Calls operations of any service in the bundle.
 #[derive(Clone)]
 pub struct ApiClient {
@@ -86,7 +95,7 @@ impl ApiClient {
         service: &Service,
         operation: &str,
         input: &Value,
-    ) -> Result<Value, CallError> {
+    ) -> Result<Answer, CallError> {
         let op = service.operation(operation).ok_or_else(|| {
             CallError::Request(format!(
                 "`{operation}` is not an operation of `{}`",
@@ -112,7 +121,12 @@ impl ApiClient {
                     }
                 };
                 if (200..300).contains(&resp.status) {
-                    return protocol::parse(&op, &resp).map_err(CallError::Unreadable);
+                    let output = protocol::parse(&op, &resp).map_err(CallError::Unreadable)?;
+                    return Ok(Answer {
+                        output,
+                        status: resp.status,
+                        headers: resp.headers,
+                    });
                 }
                 let err = protocol::parse_error(service, &resp);
                 if attempt < self.attempts && retryable(&err) {
