@@ -653,3 +653,373 @@ fn call_fault(request: &TaskRequest, e: CallError) -> TaskError {
     };
     fault(request, &m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::Resource;
+    use crate::handlers::aws::protocol::{HttpRequest, HttpResponse};
+    use crate::handlers::aws::transport::{Transport, TransportError};
+    use futures::future::BoxFuture;
+    use std::time::Duration;
+
+    /// Answers by the operation a request names (`X-Amz-Target`'s last part, or the query
+    /// form's `Action`), from a script of answers per operation; remembers every request.
+    #[derive(Default)]
+    struct Fake {
+        script: Mutex<Vec<(String, HttpResponse)>>,
+        seen: Mutex<Vec<(String, Value)>>,
+    }
+
+    fn op_of(r: &HttpRequest) -> String {
+        r.headers
+            .iter()
+            .find(|(k, _)| k == "x-amz-target")
+            .and_then(|(_, v)| v.rsplit('.').next())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    impl Fake {
+        fn answer(&self, op: &str, status: u16, body: Value) -> &Self {
+            self.script.lock().unwrap().push((
+                op.to_string(),
+                HttpResponse {
+                    status,
+                    headers: vec![("x-amzn-requestid".into(), format!("rid-{op}"))],
+                    body: body.to_string().into_bytes(),
+                },
+            ));
+            self
+        }
+
+        fn calls(&self) -> Vec<String> {
+            self.seen
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(o, _)| o.clone())
+                .collect()
+        }
+    }
+
+    impl Transport for Fake {
+        fn send<'a>(
+            &'a self,
+            _service: &'a Service,
+            request: HttpRequest,
+        ) -> BoxFuture<'a, Result<HttpResponse, TransportError>> {
+            let op = op_of(&request);
+            let body = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            self.seen.lock().unwrap().push((op.clone(), body));
+            let mut script = self.script.lock().unwrap();
+            let found = script.iter().position(|(o, _)| *o == op);
+            let answer = match found {
+                // The last answer of an operation repeats.
+                Some(i) if script.iter().filter(|(o, _)| *o == op).count() > 1 => {
+                    Ok(script.remove(i).1)
+                }
+                Some(i) => Ok(script[i].1.clone()),
+                None => Err(TransportError::Unreachable(format!("no answer for {op}"))),
+            };
+            Box::pin(async move { answer })
+        }
+    }
+
+    fn handler(fake: Arc<Fake>) -> ApiHandler {
+        let mut client = ApiClient::new(fake, Duration::from_secs(5));
+        client.backoff = Duration::from_millis(1);
+        ApiHandler::new(
+            client,
+            PollPolicy {
+                initial: Duration::from_millis(1),
+                max: Duration::from_millis(2),
+                factor: 2.0,
+            },
+        )
+    }
+
+    fn task(arn: &str, input: Value) -> TaskRequest {
+        TaskRequest {
+            state_name: "T".into(),
+            resource: Resource::parse(arn),
+            input,
+            credentials: None,
+            task_token: None,
+            timeout: None,
+            heartbeat: None,
+            context: json!({"StateMachine": {"Id": "arn:sm"}, "Execution": {"Id": "arn:ex"}}),
+            submitted: None,
+        }
+    }
+
+    fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn failed(r: Result<Value, TaskError>) -> Failure {
+        match r {
+            Err(TaskError::Failed(f)) => f,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sdk_results_are_pascal_case_and_errors_carry_the_integrations_prefix() {
+        let fake = Arc::new(Fake::default());
+        fake.answer(
+            "DescribeExecution",
+            200,
+            json!({"executionArn": "arn:e", "status": "RUNNING", "startDate": 0}),
+        );
+        let h = handler(fake.clone());
+        let out = block(h.run(&task(
+            "arn:aws:states:::aws-sdk:sfn:describeExecution",
+            json!({"ExecutionArn": "arn:e"}),
+        )))
+        .unwrap();
+        assert_eq!(
+            out,
+            json!({"ExecutionArn": "arn:e", "Status": "RUNNING", "StartDate": "1970-01-01T00:00:00Z"})
+        );
+        assert_eq!(
+            fake.seen.lock().unwrap()[0].1,
+            json!({"executionArn": "arn:e"})
+        );
+
+        let fake = Arc::new(Fake::default());
+        fake.answer("GetItem", 400, json!({"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "Requested resource not found"}));
+        fake.answer(
+            "PutItem",
+            400,
+            json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "bad"}),
+        );
+        let h = handler(fake);
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::aws-sdk:dynamodb:getItem",
+            json!({"TableName": "t", "Key": {}}),
+        ))));
+        assert_eq!(f.error, "DynamoDb.ResourceNotFoundException");
+        assert_eq!(
+            f.cause.as_deref(),
+            Some(
+                "Requested resource not found (Service: DynamoDb, Status Code: 400, Request ID: rid-GetItem)"
+            )
+        );
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::dynamodb:getItem",
+            json!({"TableName": "t", "Key": {}}),
+        ))));
+        assert_eq!(f.error, "DynamoDB.ResourceNotFoundException");
+        // An error the model does not name is the service's base exception.
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::aws-sdk:dynamodb:putItem",
+            json!({"TableName": "t", "Item": {}}),
+        ))));
+        assert_eq!(f.error, "DynamoDb.DynamoDbException");
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::dynamodb:putItem",
+            json!({"TableName": "t", "Item": {}}),
+        ))));
+        assert_eq!(f.error, "DynamoDB.AmazonDynamoDBException");
+    }
+
+    #[test]
+    fn a_parameter_the_operation_lacks_is_refused_with_where_and_a_suggestion() {
+        let h = handler(Arc::new(Fake::default()));
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::aws-sdk:dynamodb:getItem",
+            json!({"TableName": "t", "Keys": {}}),
+        ))));
+        assert_eq!(f.error, "States.Runtime");
+        let cause = f.cause.unwrap();
+        assert!(
+            cause.contains("`Keys` is not a parameter of `GetItemInput` (did you mean `Key`?)"),
+            "{cause}"
+        );
+        assert!(cause.contains("(at /Keys)"), "{cause}");
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::aws-sdk:dynamodb:getItem",
+            json!({"TableName": "t", "Key": {"id": {"Q": "x"}}}),
+        ))));
+        assert!(f.cause.unwrap().contains("(at /Key/id/Q)"));
+    }
+
+    #[test]
+    fn throttling_is_retried_and_a_slow_service_times_out() {
+        let fake = Arc::new(Fake::default());
+        fake.answer(
+            "ListTables",
+            400,
+            json!({"__type": "ThrottlingException", "message": "slow down"}),
+        )
+        .answer("ListTables", 200, json!({"TableNames": ["a"]}));
+        let h = handler(fake.clone());
+        let out = block(h.run(&task(
+            "arn:aws:states:::aws-sdk:dynamodb:listTables",
+            json!({}),
+        )))
+        .unwrap();
+        assert_eq!(out, json!({"TableNames": ["a"]}));
+        assert_eq!(fake.calls(), ["ListTables", "ListTables"]);
+
+        struct Silent;
+        impl Transport for Silent {
+            fn send<'a>(
+                &'a self,
+                _: &'a Service,
+                _: HttpRequest,
+            ) -> BoxFuture<'a, Result<HttpResponse, TransportError>> {
+                Box::pin(futures::future::pending())
+            }
+        }
+        let h = ApiHandler::new(
+            ApiClient::new(Arc::new(Silent), Duration::from_millis(20)),
+            PollPolicy::default(),
+        );
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::aws-sdk:dynamodb:listTables",
+            json!({}),
+        ))));
+        assert_eq!(f.error, "DynamoDb.ClientExecutionTimeoutException");
+        // Not reaching the service is a fault, never a failure a Catch could see.
+        let h = handler(Arc::new(Fake::default()));
+        match block(h.run(&task(
+            "arn:aws:states:::aws-sdk:dynamodb:listTables",
+            json!({}),
+        ))) {
+            Err(TaskError::Fault(f)) => {
+                assert!(f.message.contains("AWS was not reached"), "{}", f.message)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sync_job_is_followed_to_its_end_and_its_failure_fails_the_state() {
+        let fake = Arc::new(Fake::default());
+        fake.answer("StartJobRun", 200, json!({"JobRunId": "jr-1"}))
+            .answer(
+                "GetJobRun",
+                200,
+                json!({"JobRun": {"Id": "jr-1", "JobRunState": "RUNNING"}}),
+            )
+            .answer(
+                "GetJobRun",
+                200,
+                json!({"JobRun": {"Id": "jr-1", "JobRunState": "SUCCEEDED"}}),
+            );
+        let h = handler(fake.clone());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut t = task(
+            "arn:aws:states:::glue:startJobRun.sync",
+            json!({"JobName": "j"}),
+        );
+        t.submitted = Some(tx);
+        let out = block(h.run(&t)).unwrap();
+        assert_eq!(out["JobRunState"], "SUCCEEDED");
+        assert_eq!(fake.calls(), ["StartJobRun", "GetJobRun", "GetJobRun"]);
+        assert_eq!(
+            fake.seen.lock().unwrap()[1].1,
+            json!({"JobName": "j", "RunId": "jr-1"})
+        );
+        assert_eq!(rx.try_recv().unwrap()["JobRunId"], "jr-1");
+
+        let fake = Arc::new(Fake::default());
+        fake.answer("StartJobRun", 200, json!({"JobRunId": "jr-2"}))
+            .answer(
+                "GetJobRun",
+                200,
+                json!({"JobRun": {"Id": "jr-2", "JobRunState": "FAILED", "ErrorMessage": "boom"}}),
+            );
+        let h = handler(fake);
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::glue:startJobRun.sync",
+            json!({"JobName": "j"}),
+        ))));
+        assert_eq!(f.error, "States.TaskFailed");
+        assert!(f.cause.unwrap().contains("boom"));
+    }
+
+    #[test]
+    fn an_abandoned_sync_job_is_stopped_and_so_is_one_left_running_at_the_end() {
+        let fake = Arc::new(Fake::default());
+        fake.answer("StartJobRun", 200, json!({"JobRunId": "jr-3"}))
+            .answer(
+                "GetJobRun",
+                200,
+                json!({"JobRun": {"Id": "jr-3", "JobRunState": "RUNNING"}}),
+            )
+            .answer("BatchStopJobRun", 200, json!({}));
+        let h = handler(fake.clone());
+        block(async {
+            let t = task(
+                "arn:aws:states:::glue:startJobRun.sync",
+                json!({"JobName": "j"}),
+            );
+            // The state is abandoned (a failed branch, a timeout): its future is dropped.
+            let r = tokio::time::timeout(Duration::from_millis(30), h.run(&t)).await;
+            assert!(r.is_err());
+            h.stop_outstanding().await;
+        });
+        let calls = fake.calls();
+        assert_eq!(
+            calls.iter().filter(|c| *c == "BatchStopJobRun").count(),
+            1,
+            "{calls:?}"
+        );
+        let stop = fake
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(o, _)| o == "BatchStopJobRun")
+            .unwrap()
+            .1
+            .clone();
+        assert_eq!(stop, json!({"JobName": "j", "JobRunIds": ["jr-3"]}));
+    }
+
+    #[test]
+    fn event_bridge_entries_name_the_execution_and_a_failed_entry_fails_the_state() {
+        let fake = Arc::new(Fake::default());
+        fake.answer(
+            "PutEvents",
+            200,
+            json!({"FailedEntryCount": 1, "Entries": [{"ErrorCode": "X"}]}),
+        );
+        let h = handler(fake.clone());
+        let f = failed(block(h.run(&task(
+            "arn:aws:states:::events:putEvents",
+            json!({"Entries": [{"Source": "s", "DetailType": "t", "Detail": {"k": 1}}]}),
+        ))));
+        assert_eq!(f.error, "EventBridge.FailedEntry");
+        let sent = fake.seen.lock().unwrap()[0].1.clone();
+        assert_eq!(
+            sent,
+            json!({"Entries": [{"Source": "s", "DetailType": "t", "Detail": "{\"k\":1}", "Resources": ["arn:sm", "arn:ex"]}]})
+        );
+    }
+
+    #[test]
+    fn unknown_services_actions_and_patterns_are_named() {
+        let why = |arn: &str| {
+            let r = Resource::parse(arn);
+            supports(&r.kind, r.pattern).err().unwrap_or_default()
+        };
+        assert!(
+            why("arn:aws:states:::aws-sdk:dynamodbb:getItem").contains("did you mean `dynamodb`?")
+        );
+        assert!(
+            why("arn:aws:states:::aws-sdk:dynamodb:getItems").contains("did you mean `getItem`")
+        );
+        assert!(why("arn:aws:states:::aws-sdk:dynamodb:getItem.sync").contains("no `.sync`"));
+        assert!(why("arn:aws:states:::dynamodb:query").contains("not an optimized integration"));
+        assert!(why("arn:aws:states:::sns:publish.sync").contains("no such pattern"));
+        assert_eq!(why("arn:aws:states:::sns:publish.waitForTaskToken"), "");
+    }
+}

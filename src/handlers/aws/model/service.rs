@@ -132,6 +132,20 @@ impl<'a> Operation<'a> {
         self.ref_shape("output")
     }
 
+    /// REST-XML: the root element of a request body without a payload member, and its
+    /// namespace, as the operation's input reference names them (Route 53).
+    pub fn input_root(&self) -> (Option<&'a str>, Option<&'a str>) {
+        let r = self.m.get("input");
+        let name = r
+            .and_then(|r| r.get("locationName"))
+            .and_then(Value::as_str);
+        let ns = r.and_then(|r| r.get("xmlNamespace")).and_then(|ns| {
+            ns.as_str()
+                .or_else(|| ns.get("uri").and_then(Value::as_str))
+        });
+        (name, ns)
+    }
+
     /// The query protocol's element wrapping the output (`PublishResult`).
     pub fn result_wrapper(&self) -> Option<&'a str> {
         self.m
@@ -252,6 +266,17 @@ impl<'a> Member<'a> {
             Some(b) => b,
             None => self.shape.flag(key),
         }
+    }
+
+    /// The XML namespace the element declares (`xmlNamespace`, a URI or `{"uri": ...}`), on
+    /// the reference or its shape.
+    pub fn xml_namespace(&self) -> Option<&'a str> {
+        let ns = self
+            .m
+            .get("xmlNamespace")
+            .or_else(|| self.shape.m.get("xmlNamespace"))?;
+        ns.as_str()
+            .or_else(|| ns.get("uri").and_then(Value::as_str))
     }
 
     /// Where the member travels in REST protocols: `uri`, `querystring`, `header`,

@@ -200,3 +200,334 @@ fn b64(bytes: &[u8]) -> String {
 pub fn read_time(v: &Value) -> Option<i64> {
     time::read(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::aws::model::load;
+    use crate::handlers::aws::params::to_input;
+    use serde_json::json;
+
+    /// The request Step Functions' parameters make for `service:action`.
+    fn request(service: &str, action: &str, params: Value) -> HttpRequest {
+        let s = load(service).unwrap().unwrap();
+        let op = s.operation(action).unwrap();
+        let input = to_input(&op.input().unwrap(), &params).unwrap();
+        build(&op, &input).unwrap()
+    }
+
+    fn form(body: &[u8]) -> Vec<(String, String)> {
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        text.split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                let d = |s: &str| {
+                    percent_encoding::percent_decode_str(s)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
+                (d(k), d(v))
+            })
+            .collect()
+    }
+
+    fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
+        r.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn json_protocol_targets_the_operation_with_camel_case_members() {
+        let r = request(
+            "sfn",
+            "startExecution",
+            json!({"StateMachineArn": "arn:sm", "Input": {"k": 1}}),
+        );
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/"));
+        assert_eq!(
+            header(&r, "x-amz-target"),
+            Some("AWSStepFunctions.StartExecution")
+        );
+        assert_eq!(
+            header(&r, "content-type"),
+            Some("application/x-amz-json-1.0")
+        );
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"stateMachineArn": "arn:sm", "input": "{\"k\":1}"})
+        );
+    }
+
+    #[test]
+    fn ec2_numbers_every_list_under_its_query_name() {
+        let r = request(
+            "ec2",
+            "describeSubnets",
+            json!({"Filters": [{"Name": "vpc-id", "Values": ["vpc-1", "vpc-2"]}], "SubnetIds": ["s-1"]}),
+        );
+        let f = form(&r.body);
+        for pair in [
+            ("Action", "DescribeSubnets"),
+            ("Version", "2016-11-15"),
+            ("Filter.1.Name", "vpc-id"),
+            ("Filter.1.Value.1", "vpc-1"),
+            ("Filter.1.Value.2", "vpc-2"),
+            ("SubnetId.1", "s-1"),
+        ] {
+            assert!(
+                f.contains(&(pair.0.to_string(), pair.1.to_string())),
+                "{pair:?} not in {f:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn query_wraps_lists_in_members_and_maps_in_entries() {
+        let r = request(
+            "sns",
+            "publish",
+            json!({"TopicArn": "arn:t", "Message": "m",
+                   "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}}),
+        );
+        let f = form(&r.body);
+        for pair in [
+            ("Action", "Publish"),
+            ("MessageAttributes.entry.1.Name", "k"),
+            ("MessageAttributes.entry.1.Value.DataType", "String"),
+            ("MessageAttributes.entry.1.Value.StringValue", "v"),
+        ] {
+            assert!(
+                f.contains(&(pair.0.to_string(), pair.1.to_string())),
+                "{pair:?} not in {f:?}"
+            );
+        }
+        let r = request(
+            "cloudformation",
+            "describeStacks",
+            json!({"StackName": "s"}),
+        );
+        assert!(form(&r.body).contains(&("StackName".into(), "s".into())));
+        let r = request(
+            "sns",
+            "setTopicAttributes",
+            json!({"TopicArn": "t", "AttributeName": "Policy", "AttributeValue": {"Version": "2012"}}),
+        );
+        assert!(
+            form(&r.body).contains(&("AttributeValue".into(), "{\"Version\":\"2012\"}".into()))
+        );
+    }
+
+    #[test]
+    fn rest_protocols_bind_labels_queries_headers_and_payloads() {
+        let r = request(
+            "s3",
+            "getObject",
+            json!({"Bucket": "b", "Key": "dir/a b+c.json", "Range": "bytes=0-9", "VersionId": "v1"}),
+        );
+        assert_eq!(r.method, "GET");
+        assert_eq!(r.path, "/b/dir/a%20b%2Bc.json");
+        assert_eq!(r.query, vec![("versionId".into(), "v1".into())]);
+        assert_eq!(header(&r, "range"), Some("bytes=0-9"));
+        assert_eq!(r.path_and_query(), "/b/dir/a%20b%2Bc.json?versionId=v1");
+        // A JSON body is sent as its text; a string as its bytes.
+        let r = request(
+            "s3",
+            "putObject",
+            json!({"Bucket": "b", "Key": "k", "Body": {"a": 1}}),
+        );
+        assert_eq!(r.body, br#"{"a":1}"#);
+        let r = request(
+            "s3",
+            "putObject",
+            json!({"Bucket": "b", "Key": "k", "Body": "text"}),
+        );
+        assert_eq!(r.body, b"text");
+        // A structure payload is an XML document with the model's namespace.
+        let r = request(
+            "s3",
+            "putBucketTagging",
+            json!({"Bucket": "b", "Tagging": {"TagSet": [{"Key": "k", "Value": "v"}]}}),
+        );
+        assert_eq!(
+            String::from_utf8(r.body).unwrap(),
+            r#"<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"#
+        );
+        // Without a payload member, REST-XML wraps the body members in the element the
+        // operation's input names (Route 53).
+        let r = request(
+            "route53",
+            "changeResourceRecordSets",
+            json!({"HostedZoneId": "Z1", "ChangeBatch": {"Changes": [{"Action": "UPSERT",
+                "ResourceRecordSet": {"Name": "a.example.", "Type": "A", "TTL": 60,
+                "ResourceRecords": [{"Value": "1.2.3.4"}]}}]}}),
+        );
+        assert_eq!(r.path, "/2013-04-01/hostedzone/Z1/rrset/");
+        let body = String::from_utf8(r.body).unwrap();
+        assert!(
+            body.starts_with(r#"<ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Changes><Change><Action>UPSERT</Action>"#),
+            "{body}"
+        );
+        assert!(body.contains("<ResourceRecords><ResourceRecord><Value>1.2.3.4</Value></ResourceRecord></ResourceRecords>"), "{body}");
+        // REST-JSON: labels in the path, the rest in a JSON body.
+        let r = request(
+            "lambda",
+            "invoke",
+            json!({"FunctionName": "f", "Payload": {"x": 1}, "InvocationType": "Event"}),
+        );
+        assert_eq!(r.path, "/2015-03-31/functions/f/invocations");
+        assert_eq!(header(&r, "x-amz-invocation-type"), Some("Event"));
+        assert_eq!(r.body, br#"{"x":1}"#);
+    }
+
+    #[test]
+    fn a_missing_uri_label_is_refused() {
+        let s = load("s3").unwrap().unwrap();
+        let op = s.operation("getObject").unwrap();
+        let e = build(&op, &json!({"Bucket": "b"})).unwrap_err();
+        assert!(e.0.contains("`Key`"), "{}", e.0);
+    }
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn answers_are_read_by_the_output_shape_of_each_protocol() {
+        let s3 = load("s3").unwrap().unwrap();
+        let op = s3.operation("listObjectsV2").unwrap();
+        let body = r#"<?xml version="1.0"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><KeyCount>2</KeyCount><IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>3</Size><LastModified>2024-01-02T03:04:05.000Z</LastModified></Contents><Contents><Key>b</Key><Size>4</Size></Contents></ListBucketResult>"#;
+        let v = parse(&op, &response(200, &[], body)).unwrap();
+        assert_eq!(
+            v,
+            json!({"Name": "b", "KeyCount": 2, "IsTruncated": false, "Contents": [
+                {"Key": "a", "Size": 3, "LastModified": "2024-01-02T03:04:05Z"},
+                {"Key": "b", "Size": 4}]})
+        );
+        let op = s3.operation("getObject").unwrap();
+        let v = parse(
+            &op,
+            &response(
+                200,
+                &[
+                    ("content-length", "4"),
+                    ("x-amz-meta-owner", "me"),
+                    ("last-modified", "Tue, 02 Jan 2024 03:04:05 GMT"),
+                ],
+                "body",
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"ContentLength": 4, "LastModified": "2024-01-02T03:04:05Z", "Metadata": {"owner": "me"}, "Body": "body"})
+        );
+        let sns = load("sns").unwrap().unwrap();
+        let op = sns.operation("publish").unwrap();
+        let body = r#"<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>"#;
+        assert_eq!(
+            parse(&op, &response(200, &[], body)).unwrap(),
+            json!({"MessageId": "m-1"})
+        );
+        let ec2 = load("ec2").unwrap().unwrap();
+        let op = ec2.operation("describeSubnets").unwrap();
+        let body = r#"<DescribeSubnetsResponse><requestId>r</requestId><subnetSet><item><subnetId>s-1</subnetId><defaultForAz>true</defaultForAz><availableIpAddressCount>5</availableIpAddressCount></item></subnetSet></DescribeSubnetsResponse>"#;
+        assert_eq!(
+            parse(&op, &response(200, &[], body)).unwrap(),
+            json!({"Subnets": [{"SubnetId": "s-1", "DefaultForAz": true, "AvailableIpAddressCount": 5}]})
+        );
+        let sfn = load("sfn").unwrap().unwrap();
+        let op = sfn.operation("startExecution").unwrap();
+        let v = parse(
+            &op,
+            &response(
+                200,
+                &[],
+                r#"{"executionArn":"arn:e","startDate":1704164645.5,"extra":1}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"executionArn": "arn:e", "startDate": "2024-01-02T03:04:05.500Z"})
+        );
+    }
+
+    #[test]
+    fn errors_are_read_from_every_protocol() {
+        let ddb = load("dynamodb").unwrap().unwrap();
+        let e = parse_error(
+            &ddb,
+            &response(
+                400,
+                &[("x-amzn-requestid", "rid")],
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#,
+            ),
+        );
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str(), e.request_id.as_deref()),
+            (
+                "ResourceNotFoundException",
+                "Requested resource not found",
+                Some("rid")
+            )
+        );
+        let s3 = load("s3").unwrap().unwrap();
+        let e = parse_error(
+            &s3,
+            &response(
+                404,
+                &[("x-amz-id-2", "ext")],
+                "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><RequestId>R1</RequestId></Error>",
+            ),
+        );
+        assert_eq!(
+            (
+                e.code.as_str(),
+                e.request_id.as_deref(),
+                e.extended_request_id.as_deref()
+            ),
+            ("NoSuchKey", Some("R1"), Some("ext"))
+        );
+        let ec2 = load("ec2").unwrap().unwrap();
+        let e = parse_error(
+            &ec2,
+            &response(
+                400,
+                &[],
+                "<Response><Errors><Error><Code>InvalidSubnetID.NotFound</Code><Message>no</Message></Error></Errors><RequestID>R2</RequestID></Response>",
+            ),
+        );
+        assert_eq!(
+            (e.code.as_str(), e.request_id.as_deref()),
+            ("InvalidSubnetID.NotFound", Some("R2"))
+        );
+        let e = parse_error(&s3, &response(404, &[], ""));
+        assert_eq!(e.code, "NotFound");
+        let lambda = load("lambda").unwrap().unwrap();
+        let e = parse_error(
+            &lambda,
+            &response(
+                404,
+                &[(
+                    "x-amzn-errortype",
+                    "ResourceNotFoundException:http://internal.amazon.com/",
+                )],
+                r#"{"Message":"Function not found"}"#,
+            ),
+        );
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("ResourceNotFoundException", "Function not found")
+        );
+    }
+}

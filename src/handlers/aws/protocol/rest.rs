@@ -105,8 +105,7 @@ pub fn build(op: &Operation, input: &Value) -> Result<HttpRequest, BuildError> {
                 "string" => req.body = scalar_text(v).into_bytes(),
                 _ if xml_body => {
                     let root = payload.location_name().unwrap_or(payload.shape.name);
-                    req.body =
-                        xml::write_root(root, &payload.shape, v, payload.str("xmlNamespace"))?;
+                    req.body = xml::write_root(root, &payload.shape, v, payload.xml_namespace())?;
                     content_type(&mut req, "application/xml");
                 }
                 _ => {
@@ -119,12 +118,12 @@ pub fn build(op: &Operation, input: &Value) -> Result<HttpRequest, BuildError> {
     } else if shape.members().any(|m| m.location().is_none()) {
         if xml_body {
             if !body_members.is_empty() {
-                let root = shape.str("locationName").unwrap_or(shape.name);
+                let (root, ns) = op.input_root();
                 req.body = xml::write_root(
-                    root,
+                    root.or(shape.str("locationName")).unwrap_or(shape.name),
                     &shape,
                     &Value::Object(body_members),
-                    shape.str("xmlNamespace"),
+                    ns,
                 )?;
                 content_type(&mut req, "application/xml");
             }

@@ -109,7 +109,7 @@ fn element(
 ) -> Result<(), BuildError> {
     out.push_str(&format!("<{name}"));
     if let ("structure", Value::Object(m)) = (shape.kind(), v) {
-        if let Some(ns) = member.and_then(|m| m.str("xmlNamespace")) {
+        if let Some(ns) = member.and_then(|m| m.xml_namespace()) {
             out.push_str(&format!(" xmlns=\"{}\"", escape(ns)));
         }
         for a in shape.members().filter(|m| m.flag("xmlAttribute")) {
