@@ -1333,3 +1333,78 @@ Resources:
     );
     assert_eq!(stdout_json(&o)["result"], "OK");
 }
+
+#[test]
+fn aws_sdk_services_and_actions_are_checked_against_aws_models() {
+    let task = |arn: &str| one(json!({"Type": "Task", "Resource": arn, "End": true}));
+    assert_has(
+        &check(&task("arn:aws:states:::aws-sdk:dynamodbb:getItem")),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "`dynamodbb` is not a service of the AWS SDK integration (did you mean `dynamodb`?)",
+    );
+    assert_has(
+        &check(&task("arn:aws:states:::aws-sdk:s3:getObjects")),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Resource",
+        "`getObjects` is not an action of `s3` (did you mean `getObject`?)",
+    );
+    for arn in [
+        "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+        "arn:aws:states:::aws-sdk:ec2:describeInstances",
+        "arn:aws:states:::aws-sdk:sfn:startExecution.waitForTaskToken",
+        "arn:aws:states:::aws-sdk:cloudwatchlogs:putLogEvents",
+        "arn:aws:states:::aws-sdk:${Service}:getThing",
+    ] {
+        assert_valid(&task(arn));
+    }
+}
+
+#[test]
+fn integration_parameters_must_be_members_of_the_operations_input() {
+    let d = check(&one(json!({
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Parameters": {"TableName": "t", "Keys.$": "$.key"}, "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Parameters",
+        "The field \"Keys\" is not supported by Step Functions (did you mean `Key`?)",
+    );
+    assert_focus(&d, "/States/S/Parameters", "/States/S/Parameters/Keys.$");
+    let d = check(
+        &json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:startExecution",
+        "Arguments": {"StateMachineArn": "arn", "Inputs": "{% $states.input %}"}, "End": true}}}),
+    );
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Arguments",
+        "\"Inputs\"",
+    );
+    // camelCase APIs take PascalCase names; `EqualsValue` stands for `Equals`; an
+    // integration's own names (EMR's `ClusterId`, `Step`) are its parameters too.
+    for (arn, params) in [
+        (
+            "arn:aws:states:::aws-sdk:sfn:startExecution",
+            json!({"StateMachineArn": "a", "Input.$": "$"}),
+        ),
+        (
+            "arn:aws:states:::elasticmapreduce:addStep.sync",
+            json!({"ClusterId": "j-1", "Step": {}}),
+        ),
+        (
+            "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            json!({"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}}),
+        ),
+        (
+            "arn:aws:states:::lambda:invoke",
+            json!({"FunctionName": "f", "Payload.$": "$", "Anything": 1}),
+        ),
+    ] {
+        assert_valid(&one(
+            json!({"Type": "Task", "Resource": arn, "Parameters": params, "End": true}),
+        ));
+    }
+}

@@ -17,6 +17,7 @@
 //! [`format`]; the CLI (`crate::cli::validate`) only reads files and picks a format.
 
 pub mod format;
+mod integrations;
 mod intrinsics;
 mod placeholders;
 mod rules;

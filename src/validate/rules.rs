@@ -195,6 +195,7 @@ impl Cx<'_> {
                 express,
                 ResourceUse::Task,
             );
+            super::integrations::check(self.diags, r, s, sp);
         }
         match lang {
             Lang::Jsonata => {
