@@ -258,7 +258,7 @@ fn unsupported_aws_integrations_and_unknown_states_are_refused_before_the_run() 
         "m.asl.json",
         r#"{"StartAt": "First", "States": {
           "First": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Send"},
-          "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}}}"#,
+          "Send": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:review", "End": true}}}"#,
     );
     let o = run(
         &d,
@@ -273,7 +273,7 @@ fn unsupported_aws_integrations_and_unknown_states_are_refused_before_the_run() 
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     assert!(
-        err.contains("the Task state `Send` is routed to AWS (--aws Send), but its resource `arn:aws:states:::sqs:sendMessage` is not supported"),
+        err.contains("the Task state `Send` is routed to AWS (--aws Send), but its resource `arn:aws:states:us-east-1:123456789012:activity:review` cannot run there: an Activity is answered by a worker"),
         "{err}"
     );
     assert!(err.contains("--mock-config"), "{err}");
@@ -288,7 +288,7 @@ fn unsupported_aws_integrations_and_unknown_states_are_refused_before_the_run() 
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o.stderr).contains(
-            "the Task state `Send` (resource `arn:aws:states:::sqs:sendMessage`) has no handler"
+            "the Task state `Send` (resource `arn:aws:states:us-east-1:123456789012:activity:review`) has no handler: mock it in the mock file's test case (--mock-config, --test-case) or run it as a local command (--local 'Send=COMMAND')\n"
         ),
         "{}",
         text(&o.stderr)
@@ -439,7 +439,7 @@ fn a_child_machine_waiting_for_a_callback_cannot_run_on_step_functions() {
     let o = run(&d, &["m.asl.json", "--aws", "Start"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        text(&o.stderr).contains("the Task state `Start` is routed to AWS (--aws Start), but its resource `arn:aws:states:::states:startExecution.waitForTaskToken` is not supported on AWS by asl"),
+        text(&o.stderr).contains("the Task state `Start` is routed to AWS (--aws Start), but its resource `arn:aws:states:::states:startExecution.waitForTaskToken` cannot run there: a child machine on Step Functions cannot call back"),
         "{}",
         text(&o.stderr)
     );
@@ -1054,4 +1054,32 @@ fn a_child_that_never_calls_back_leaves_its_parent_waiting_until_the_timeout() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["error"], "States.Timeout", "{v}");
     assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[test]
+fn a_state_without_a_handler_is_told_only_the_routes_that_work_for_it() {
+    let d = scratch("advice");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Send", "States": {
+          "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Next": "Child"},
+          "Child": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:C"}, "End": true}}}"#,
+    );
+    let o = run(&d, &["m.asl.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("`Send` (resource `arn:aws:states:::sqs:sendMessage`) has no handler: mock it in the mock file's test case (--mock-config, --test-case), run it as a local command (--local 'Send=COMMAND') or run it on AWS (--aws Send)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run(&d, &["m.asl.json", "--local", "Send=echo 1"]);
+    assert!(
+        text(&o.stderr).contains(
+            "run the child machine here (--machine NAME=FILE) or run it on AWS (--aws Child)"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
 }

@@ -7,6 +7,7 @@ use crate::definition::{self, Kind, StateMachine};
 use crate::definition::{Pattern, Resource};
 use crate::engine::{self, Clock, Options, Outcome, Status};
 use crate::handlers::aws::AwsHandler;
+use crate::handlers::aws::shape_check::{self, FieldValidation};
 use crate::handlers::callback::{CallbackServer, WaitForCallback};
 use crate::handlers::command::{CommandHandler, CommandSpec};
 use crate::handlers::machines::Histories;
@@ -100,6 +101,12 @@ pub struct RunArgs {
     /// The test case of the mock file to use.
     #[arg(long, value_name = "NAME", requires = "mock_config")]
     pub test_case: Option<String>,
+    /// How mocked results of AWS API calls are checked against the API's output shape, as
+    /// TestState's field validation: `strict` (every required field present, every field of
+    /// the shape and of its type), `present` (every field given is of the shape and of its
+    /// type), `none`.
+    #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
+    pub mock_validation: String,
     /// The state machine's name (in `$$`, ARNs and the mock file). Default: the definition's file
     /// name without its extension.
     #[arg(long, value_name = "NAME")]
@@ -393,6 +400,7 @@ fn read_input(args: &RunArgs) -> Result<(Value, Arc<str>), CliError> {
 fn mock_handler(
     args: &RunArgs,
     tasks: &[&str],
+    resources: &[(&str, &Resource)],
     name: &str,
 ) -> Result<Option<Arc<MockHandler>>, CliError> {
     let (Some(path), Some(case)) = (&args.mock_config, &args.test_case) else {
@@ -435,7 +443,43 @@ fn mock_handler(
             ) + &format!(" [{pointer}]"),
         ));
     }
+    let mode = FieldValidation::parse(&args.mock_validation).unwrap_or_default();
+    let bad = mock_mismatches(&mock, resources, mode);
+    if !bad.is_empty() {
+        return Err(CliError::Input(
+            bad.iter()
+                .map(|(p, m)| render::located(&shown, &text, p, "error", m))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
     Ok(Some(Arc::new(mock)))
+}
+
+/// Mocked results that could not come from the API their state calls: (pointer in the mock
+/// file, message).
+pub fn mock_mismatches(
+    mock: &MockHandler,
+    resources: &[(&str, &Resource)],
+    mode: FieldValidation,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (state, pointer, value) in mock.returns() {
+        let Some((_, r)) = resources.iter().find(|(s, _)| *s == state) else {
+            continue;
+        };
+        for (at, why) in shape_check::check(r, value, mode) {
+            out.push((
+                format!("{pointer}{at}"),
+                format!(
+                    "the mocked result of `{state}` cannot come from `{}`: {why} (--mock-validation none accepts it)",
+                    r.arn
+                ),
+            ));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// The `--handlers` file, parsed and checked against the definition's Task states.
@@ -560,7 +604,7 @@ fn build_handlers(
     }
     let tasks: Vec<&str> = task_states.iter().map(|(n, _)| *n).collect();
     // The mock file's test case is the parent's: it may mock only the parent's states.
-    let mock = mock_handler(args, &parent_tasks, name)?;
+    let mock = mock_handler(args, &parent_tasks, &task_states, name)?;
     // Distributed Map states that read or write S3, with the resources they call: they may
     // be routed to AWS (real S3) like Task states, by name or by those resources.
     let mut s3_maps = s3_maps(machine);
@@ -806,12 +850,30 @@ fn build_handlers(
     if let Some(m) = mock {
         registry.fallback(m);
     }
+    registry.advise(Arc::new(no_handler_advice));
     Ok(Handlers {
         registry,
         aws,
         storage,
         histories,
     })
+}
+
+/// The ways that would answer a Task state nothing answers: only routes that work for its
+/// resource are suggested.
+fn no_handler_advice(state: &str, r: &Resource) -> String {
+    let mut ways = vec![
+        "mock it in the mock file's test case (--mock-config, --test-case)".to_string(),
+        format!("run it as a local command (--local '{state}=COMMAND')"),
+    ];
+    if crate::handlers::machines::Machines::handles(&r.kind) {
+        ways.push("run the child machine here (--machine NAME=FILE)".to_string());
+    }
+    if routing::aws_refusal(r).is_none() {
+        ways.push(format!("run it on AWS (--aws {state})"));
+    }
+    let last = ways.pop().unwrap_or_default();
+    format!("{} or {last}", ways.join(", "))
 }
 
 /// The Distributed Map states that read or write S3 (at any depth), with the resource ARNs

@@ -9,6 +9,7 @@ use super::trace::Tracer;
 use crate::definition::StateMachine;
 use crate::engine::EventSink;
 use crate::handlers::TaskHandler;
+use crate::handlers::aws::shape_check::{self, FieldValidation};
 use crate::handlers::command::CommandHandler;
 use crate::handlers::mock::MockHandler;
 use crate::handlers::routing::{HandlerConfig, Route};
@@ -107,6 +108,10 @@ pub struct TestArgs {
     /// Send AWS calls of states routed to AWS to this endpoint (an emulator).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// How mocked results of AWS API calls (inline mocks and mock files) are checked against
+    /// the API's output shape: `strict`, `present` or `none` (see `asl run --help`).
+    #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
+    pub mock_validation: String,
 }
 
 /// The file names `asl test` looks for in directories.
@@ -247,9 +252,20 @@ fn load_file(path: &Path) -> Result<Loaded, String> {
 fn prepare<'a>(
     l: &'a Loaded,
     aws: &mut dyn FnMut() -> Result<Arc<dyn TaskHandler>, CliError>,
+    mode: FieldValidation,
 ) -> Result<Prepared<'a>, String> {
     let f = &l.file;
     let tasks = runner::task_states(&l.machine);
+    let resources: Vec<(&str, &crate::definition::Resource)> = l
+        .machine
+        .root
+        .all_states()
+        .into_iter()
+        .filter_map(|s| match &s.kind {
+            crate::definition::Kind::Task(t) => Some((s.name.as_str(), &t.resource)),
+            _ => None,
+        })
+        .collect();
     let task_refs: Vec<&str> = tasks.iter().map(String::as_str).collect();
     let mut docs: HashMap<PathBuf, (String, Value)> = HashMap::new();
     let mut mock_configs = Vec::new();
@@ -297,6 +313,9 @@ fn prepare<'a>(
                         ));
                     }
                 }
+                for (p, m) in super::run::mock_mismatches(&h, &resources, mode) {
+                    problems.push(render::located(&shown, text, &p, "error", &m));
+                }
                 mock_configs.push(Some((h, format!("{shown}#{}", mc.test_case))));
             }
             Err(errs) => {
@@ -309,6 +328,7 @@ fn prepare<'a>(
             }
         }
     }
+    problems.extend(inline_mock_mismatches(f, &resources, mode));
     let mut routes: Vec<(String, Arc<dyn TaskHandler>)> = Vec::new();
     if let Some(h) = &f.handlers {
         let text = std::fs::read_to_string(h).map_err(|e| {
@@ -421,6 +441,49 @@ fn aws_handler(_args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
     ))
 }
 
+/// Inline mocks (the file's and each case's) whose results could not come from the API
+/// their state calls, rendered at the mock.
+fn inline_mock_mismatches(
+    f: &crate::testing::file::TestFile,
+    resources: &[(&str, &crate::definition::Resource)],
+    mode: FieldValidation,
+) -> Vec<String> {
+    use crate::testing::file::{Answer, MockSpec};
+    let mut errors = Vec::new();
+    let all = f
+        .mocks
+        .iter()
+        .chain(f.cases.iter().flat_map(|c| c.mocks.iter()));
+    for (state, mock) in all {
+        let Some((_, r)) = resources.iter().find(|(s, _)| s == state) else {
+            continue;
+        };
+        let answers: Vec<&Answer> = match &mock.spec {
+            MockSpec::Fixed(a) => vec![a],
+            MockSpec::Sequence(s) => s.iter().map(|(_, a)| a).collect(),
+            MockSpec::Conditional(c) => c.iter().map(|(_, a)| a).collect(),
+        };
+        for a in answers {
+            let Answer::Return(v) = a else { continue };
+            for (at, why) in shape_check::check(r, v, mode) {
+                errors.push(crate::testing::file::FileError {
+                    pointer: mock.pointer.clone(),
+                    message: format!(
+                        "the mocked result of `{state}` cannot come from `{}`: {why} (at {} in the result; --mock-validation none accepts it)",
+                        r.arn,
+                        if at.is_empty() { "/" } else { &at }
+                    ),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Vec::new()
+    } else {
+        vec![render_errors(&f.doc, &errors)]
+    }
+}
+
 /// A case to run: (file index, case index).
 type Job = (usize, usize);
 
@@ -444,6 +507,7 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     if !problems.is_empty() {
         return Err(CliError::Input(problems.join("\n")));
     }
+    let mode = FieldValidation::parse(&args.mock_validation).unwrap_or_default();
     let mut aws: Option<Arc<dyn TaskHandler>> = None;
     let mut get_aws = || -> Result<Arc<dyn TaskHandler>, CliError> {
         if let Some(a) = &aws {
@@ -455,7 +519,7 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     };
     let mut prepared = Vec::new();
     for l in &loaded {
-        match prepare(l, &mut get_aws) {
+        match prepare(l, &mut get_aws, mode) {
             Ok(p) => prepared.push(p),
             Err(m) => problems.push(m),
         }

@@ -5,11 +5,16 @@ use crate::definition::Resource;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// What to tell the user about a Task state nothing answers: the ways that would work for
+/// its resource (the caller knows which routes exist; the engine does not).
+pub type Advice = Arc<dyn Fn(&str, &Resource) -> String + Send + Sync>;
+
 /// Handlers by state name, then a fallback for every other state.
 #[derive(Clone, Default)]
 pub struct Registry {
     by_state: HashMap<String, Arc<dyn TaskHandler>>,
     fallback: Option<Arc<dyn TaskHandler>>,
+    advice: Option<Advice>,
 }
 
 impl Registry {
@@ -38,6 +43,22 @@ impl Registry {
     /// Whether `state` has a handler of its own (not the fallback).
     pub fn has_state(&self, state: &str) -> bool {
         self.by_state.contains_key(state)
+    }
+
+    /// How to advise on a state without a handler.
+    pub fn advise(&mut self, advice: Advice) -> &mut Self {
+        self.advice = Some(advice);
+        self
+    }
+
+    /// The advice for a state without a handler: the caller's, or the routes every run has.
+    pub fn advice(&self, state: &str, resource: &Resource) -> String {
+        match &self.advice {
+            Some(a) => a(state, resource),
+            None => format!(
+                "mock it in the mock file's test case (--mock-config, --test-case) or run it as a local command (--local '{state}=COMMAND')"
+            ),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -71,8 +71,10 @@ impl Exec {
         };
         let Some(handler) = self.handlers.handler(&s.name, &t.resource) else {
             return Err(Stop::Fault(Fault::new(format!(
-                "the Task state `{}` (resource `{}`) has no handler: mock it in the mock file's test case (--mock-config, --test-case), run it as a local command (--local '{}=COMMAND') or on AWS (--aws {})",
-                s.name, t.resource.arn, s.name, s.name
+                "the Task state `{}` (resource `{}`) has no handler: {}",
+                s.name,
+                t.resource.arn,
+                self.handlers.advice(&s.name, &t.resource)
             ))));
         };
         let family = t.resource.event_family();

@@ -32,6 +32,8 @@ struct Responses {
     name: String,
     /// `(first, last, response)`, sorted, consecutive from 0.
     ranges: Vec<(u64, u64, MockResponse)>,
+    /// Each `Return` value with the JSON pointer of where the file gives it.
+    returns: Vec<(String, Value)>,
 }
 
 /// A problem in the mock file, located by JSON pointer.
@@ -178,6 +180,15 @@ impl MockHandler {
             .map(|(k, r)| (k.as_str(), r.ranges.as_slice()))
     }
 
+    /// Each mocked state's `Return` values, with the JSON pointer of each in the mock file.
+    pub fn returns(&self) -> impl Iterator<Item = (&str, &str, &Value)> {
+        self.by_state.iter().flat_map(|(state, r)| {
+            r.returns
+                .iter()
+                .map(move |(p, v)| (state.as_str(), p.as_str(), v))
+        })
+    }
+
     /// The next response for `state`, advancing its counter.
     pub fn next(&self, state: &str) -> Result<MockResponse, Fault> {
         let Some(r) = self.by_state.get(state) else {
@@ -291,6 +302,7 @@ fn parse_responses(name: &str, v: &Value, at: &Pointer) -> Result<Responses, Vec
         return Err(errors);
     };
     let mut ranges = Vec::new();
+    let mut returns = Vec::new();
     for (k, entry) in m {
         let p = at.key(k);
         let Some((a, b)) = parse_range(k) else {
@@ -320,7 +332,10 @@ fn parse_responses(name: &str, v: &Value, at: &Pointer) -> Result<Responses, Vec
                 );
                 continue;
             }
-            (Some(r), None) => MockResponse::Return(r.clone()),
+            (Some(r), None) => {
+                returns.push((p.key("Return").to_string(), r.clone()));
+                MockResponse::Return(r.clone())
+            }
             (None, Some(Value::Object(t))) => {
                 // A task may fail without an error name (a callback's SendTaskFailure
                 // with no `error`): Catch then shows `"Error": null`.
@@ -392,6 +407,7 @@ fn parse_responses(name: &str, v: &Value, at: &Pointer) -> Result<Responses, Vec
         Ok(Responses {
             name: name.to_string(),
             ranges,
+            returns,
         })
     } else {
         Err(errors)

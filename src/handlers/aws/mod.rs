@@ -35,6 +35,7 @@ pub mod protocol;
 #[cfg(feature = "aws")]
 mod sdk;
 mod sfn;
+pub mod shape_check;
 pub mod transport;
 
 pub use api_handler::ApiHandler;
