@@ -70,7 +70,10 @@ impl Resource {
                 },
                 pattern: Pattern::RequestResponse,
             },
-            "states" if parts[3].is_empty() && parts[4].is_empty() => {
+            // Integrations are written `arn:aws:states:::SERVICE:ACTION`; AWS also accepts
+            // them with the region and account filled in (definitions copied from a
+            // deployed machine), so those are read the same way.
+            "states" if !rest.starts_with("stateMachine:") && !rest.starts_with("execution:") => {
                 let (body, pattern) = if let Some(b) = rest.strip_suffix(".waitForTaskToken") {
                     (b, Pattern::WaitForTaskToken)
                 } else if let Some(b) = rest.strip_suffix(".sync:2") {
@@ -172,5 +175,17 @@ mod tests {
         let r = Resource::parse("arn:aws:states:us-east-1:123:activity:a");
         assert_eq!(r.kind, ResourceKind::Activity { name: "a".into() });
         assert_eq!(Resource::parse("activity_arn").kind, ResourceKind::Other);
+        let r = Resource::parse("arn:aws:states:us-east-1:123456789012:aws-sdk:s3:getObject");
+        assert_eq!(
+            r.kind,
+            ResourceKind::AwsSdk {
+                service: "s3".into(),
+                action: "getObject".into()
+            }
+        );
+        let r = Resource::parse(
+            "arn:aws:states:us-east-1:123456789012:athena:startQueryExecution.sync",
+        );
+        assert_eq!(r.pattern, Pattern::Sync);
     }
 }

@@ -23,15 +23,28 @@ pub fn check(diags: &mut Vec<Diagnostic>, arn: &str, state: &Map<String, Value>,
     let (service, operation, extra): (std::sync::Arc<Service>, &str, Vec<&str>) = match &r.kind {
         ResourceKind::AwsSdk { service, action } => {
             let Some(s) = model::load(service).and_then(Result::ok) else {
-                let names: Vec<&str> = model::entries().iter().map(|e| e.sdk_name).collect();
-                diags.push(Diagnostic::error(
-                    Code::SchemaValidationFailed,
-                    at.key("Resource").as_str(),
-                    format!(
-                        "The resource `{arn}` is not recognized: `{service}` is not a service of the AWS SDK integration{}",
-                        crate::definition::diagnostic::did_you_mean_in(service, &names)
-                    ),
-                ));
+                // A retired service is still on AWS's list, so creating the machine works:
+                // only running it cannot.
+                let diagnostic = if model::retired(service) {
+                    Diagnostic::warning(
+                        Code::SchemaValidationFailed,
+                        at.key("Resource").as_str(),
+                        format!(
+                            "The resource `{arn}` calls a retired service: {}",
+                            model::unknown_service(service)
+                        ),
+                    )
+                } else {
+                    Diagnostic::error(
+                        Code::SchemaValidationFailed,
+                        at.key("Resource").as_str(),
+                        format!(
+                            "The resource `{arn}` is not recognized: {}",
+                            model::unknown_service(service)
+                        ),
+                    )
+                };
+                diags.push(diagnostic);
                 return;
             };
             if s.operation(action).is_none() {

@@ -51,16 +51,7 @@ pub(crate) fn supports(kind: &ResourceKind, pattern: Pattern) -> Result<Call<'_>
     match kind {
         ResourceKind::AwsSdk { service, action } => {
             let Some(entry) = super::model::entry(service) else {
-                return Err(format!(
-                    "`{service}` is not a service of the AWS SDK integration{}",
-                    crate::definition::diagnostic::did_you_mean_in(
-                        service,
-                        &super::model::entries()
-                            .iter()
-                            .map(|e| e.sdk_name)
-                            .collect::<Vec<_>>()
-                    )
-                ));
+                return Err(super::model::unknown_service(service));
             };
             if matches!(pattern, Pattern::Sync | Pattern::Sync2) {
                 return Err("the AWS SDK integration has no `.sync` pattern".into());

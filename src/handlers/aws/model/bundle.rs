@@ -139,6 +139,29 @@ pub fn entry(sdk_name: &str) -> Option<&'static Entry> {
         .map(|i| &e[i])
 }
 
+/// Whether AWS's list of SDK integrations names `sdk_name` although its API is no longer
+/// published (the service was retired, so the bundle has no model of it).
+pub fn retired(sdk_name: &str) -> bool {
+    INDEX
+        .lines()
+        .filter_map(|l| l.strip_prefix("# retired: "))
+        .any(|names| names.split_whitespace().any(|n| n == sdk_name))
+}
+
+/// Why there is no model for an AWS SDK integration service, with a suggestion.
+pub fn unknown_service(sdk_name: &str) -> String {
+    if retired(sdk_name) {
+        return format!(
+            "`{sdk_name}` is on AWS's list of SDK integrations, but AWS no longer publishes its API (the service was retired), so asl has no model of it"
+        );
+    }
+    let names: Vec<&str> = entries().iter().map(|e| e.sdk_name).collect();
+    format!(
+        "`{sdk_name}` is not a service of the AWS SDK integration{}",
+        crate::definition::diagnostic::did_you_mean_in(sdk_name, &names)
+    )
+}
+
 /// The model of the service the integration calls `sdk_name`, inflated once per process.
 /// `None`: no such service. An `Err` is a damaged bundle (a build fault, not user input).
 pub fn load(sdk_name: &str) -> Option<Result<Arc<Service>, String>> {

@@ -11,5 +11,7 @@
 mod bundle;
 mod service;
 
-pub use bundle::{Entry, Protocol, entries, entry, load, partition_suffix};
+pub use bundle::{
+    Entry, Protocol, entries, entry, load, partition_suffix, retired, unknown_service,
+};
 pub use service::{Member, Operation, Service, Shape};
