@@ -61,4 +61,4 @@ PY
 export ASL_MOTO_SUBNET ASL_MOTO_SG
 
 # The tests share one server and moto's global ECS state: run them one at a time.
-cargo test --test moto --test moto_api -- --test-threads=1 "$@"
+cargo test --test moto --test moto_api --test http_tasks -- --test-threads=1 "$@"

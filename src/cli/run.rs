@@ -196,6 +196,11 @@ pub struct RunArgs {
     /// (default: 60 for ECS, 930 for Lambda, whose functions may run 15 minutes).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub aws_timeout: Option<u64>,
+    /// How HTTP Tasks (`http:invoke`) are authorized: `connection` (the EventBridge
+    /// connection's authorization and parameters, read from AWS as Step Functions does) or
+    /// `none` (the request as the task writes it, for a local or test endpoint).
+    #[arg(long, value_name = "MODE", default_value = "connection", value_parser = ["connection", "none"])]
+    pub http_auth: String,
     /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
     #[arg(long, value_name = "MS", hide = true)]
     pub ecs_poll_ms: Option<u64>,
@@ -918,6 +923,7 @@ fn aws_handler(
 /// The handler for states run on AWS: SDK clients from the default chain and the flags.
 #[cfg(feature = "aws")]
 fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHandler>, CliError> {
+    use crate::handlers::aws::http_task::HttpAuth;
     use crate::handlers::aws::{
         ApiHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,
     };
@@ -947,7 +953,15 @@ fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHa
     Ok(Arc::new(
         AwsHandler::new(clients.lambda, EcsRunner::new(clients.ecs, policy))
             .with_sfn(SfnRunner::new(clients.sfn, sfn_policy))
-            .with_api(Arc::new(ApiHandler::new(clients.api, sfn_policy))),
+            .with_api(Arc::new(
+                ApiHandler::new(clients.api, sfn_policy).with_http_auth(
+                    if args.http_auth == "none" {
+                        HttpAuth::None
+                    } else {
+                        HttpAuth::Connection
+                    },
+                ),
+            )),
     ))
 }
 

@@ -11,6 +11,7 @@
 //! Java SDK writes them (`message (Service: S3, Status Code: 404, Request ID: ...)`).
 
 use super::adjust;
+use super::http_task::{HttpAuth, HttpTasks};
 use super::model::Service;
 use super::optimized::{self, Adjust, Optimized, SyncJob};
 use super::params::{self, ParamError};
@@ -25,6 +26,7 @@ use std::sync::{Arc, Mutex};
 /// Calls AWS APIs for Task states and follows `.sync` jobs.
 pub struct ApiHandler {
     client: ApiClient,
+    http: HttpTasks,
     poll: PollPolicy,
     /// `.sync` jobs started and not yet finished: how to stop each.
     running: Arc<Mutex<Vec<(u64, StopCall)>>>,
@@ -44,6 +46,8 @@ struct StopCall {
 pub(crate) enum Call<'a> {
     Sdk { service: &'a str, action: &'a str },
     Optimized(&'static Optimized),
+    ApiGateway,
+    HttpInvoke,
 }
 
 /// Whether the API handler can run `kind` with `pattern`: `None` if it can, or why not.
@@ -78,6 +82,23 @@ pub(crate) fn supports(kind: &ResourceKind, pattern: Pattern) -> Result<Call<'_>
                 Err(_) => Err(format!("the model of `{service}` cannot be read")),
             }
         }
+        ResourceKind::Service { service, action }
+            if service == "apigateway" && action == "invoke" =>
+        {
+            match pattern {
+                Pattern::RequestResponse | Pattern::WaitForTaskToken => Ok(Call::ApiGateway),
+                _ => Err("Step Functions offers `apigateway:invoke` as request-response and `.waitForTaskToken` only".into()),
+            }
+        }
+        ResourceKind::Service { service, action } if service == "http" && action == "invoke" => {
+            match pattern {
+                Pattern::RequestResponse => Ok(Call::HttpInvoke),
+                _ => Err("Step Functions offers the HTTP Task (`http:invoke`) as request-response only".into()),
+            }
+        }
+        ResourceKind::Service { service, action } if service == "eks" && matches!(action.as_str(), "call" | "runJob") => {
+            Err(format!("`eks:{action}` calls the cluster's Kubernetes API, which asl does not reach; mock it or run it as a local command"))
+        }
         ResourceKind::Service { service, action } => {
             let Some(o) = optimized::find(service, action) else {
                 return Err(format!(
@@ -105,6 +126,10 @@ pub(crate) fn supports(kind: &ResourceKind, pattern: Pattern) -> Result<Call<'_>
 impl ApiHandler {
     pub fn new(client: ApiClient, poll: PollPolicy) -> Self {
         ApiHandler {
+            http: HttpTasks {
+                client: client.clone(),
+                auth: HttpAuth::Connection,
+            },
             client,
             poll,
             running: Arc::default(),
@@ -113,12 +138,20 @@ impl ApiHandler {
         }
     }
 
+    /// How HTTP Tasks authorize their requests (`--http-auth`).
+    pub fn with_http_auth(mut self, auth: HttpAuth) -> Self {
+        self.http.auth = auth;
+        self
+    }
+
     pub async fn run(&self, request: &TaskRequest) -> Result<Value, TaskError> {
         let call = supports(&request.resource.kind, request.resource.pattern)
             .map_err(|m| fault(request, &m))?;
         match call {
             Call::Sdk { service, action } => self.sdk(request, service, action).await,
             Call::Optimized(o) => self.optimized(request, o).await,
+            Call::ApiGateway => self.http.api_gateway(request).await,
+            Call::HttpInvoke => self.http.http_invoke(request).await,
         }
     }
 
@@ -523,7 +556,7 @@ struct Meta {
 
 /// A header's name as AWS's servers spell it (`Content-Type`, `x-amzn-RequestId`); HTTP
 /// names are case-insensitive and arrive here in lower case.
-fn header_case(name: &str) -> String {
+pub(super) fn header_case(name: &str) -> String {
     match name {
         "x-amzn-requestid" => "x-amzn-RequestId".into(),
         "x-amzn-trace-id" => "X-Amzn-Trace-Id".into(),

@@ -6,7 +6,7 @@
 use super::endpoint::{self, Endpoint};
 use super::model::Service;
 use super::protocol::{HttpRequest, HttpResponse};
-use super::transport::{Transport, TransportError};
+use super::transport::{RawRequest, Signing, Transport, TransportError};
 use aws_credential_types::provider::ProvideCredentials;
 use futures::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
@@ -64,10 +64,6 @@ impl HttpTransport {
         service: &Service,
         mut req: HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
-        let client = self
-            .client
-            .as_ref()
-            .map_err(|e| TransportError::Unreachable(e.clone()))?;
         let ep = self.endpoint(service);
         let (scheme, rest) = ep.base.split_once("://").unwrap_or(("https", &ep.base));
         let (mut host, base_path) = match rest.split_once('/') {
@@ -89,16 +85,37 @@ impl HttpTransport {
             }
         }
         let url = format!("{scheme}://{host}{base_path}{}", req.path_and_query());
-        let creds = self
-            .config
-            .credentials_provider()
-            .ok_or_else(|| TransportError::Unreachable("no AWS credentials are configured".into()))?
-            .provide_credentials()
-            .await
-            .map_err(|e| TransportError::Unreachable(format!("no AWS credentials: {e}")))?;
-        let s3 = service.entry.signing_name == "s3";
+        let signing = Signing {
+            service: service.entry.signing_name.to_string(),
+            region: ep.signing_region.clone(),
+        };
+        self.dispatch(RawRequest {
+            method: req.method,
+            url,
+            headers: req.headers,
+            body: req.body,
+            sign: Some(signing),
+        })
+        .await
+    }
+
+    /// Sends one request, signed when it says so, within the time bound.
+    async fn dispatch(&self, req: RawRequest) -> Result<HttpResponse, TransportError> {
+        let client = self
+            .client
+            .as_ref()
+            .map_err(|e| TransportError::Unreachable(e.clone()))?;
+        let uri: http::Uri = req
+            .url
+            .parse()
+            .map_err(|e| TransportError::Unreachable(format!("`{}` is not a URL: {e}", req.url)))?;
+        let host = uri
+            .authority()
+            .map(|a| a.as_str().to_string())
+            .ok_or_else(|| TransportError::Unreachable(format!("`{}` names no host", req.url)))?;
+        let s3 = req.sign.as_ref().is_some_and(|s| s.service == "s3");
         let mut headers: Vec<(String, String)> = req.headers.clone();
-        headers.push(("host".into(), host.clone()));
+        headers.push(("host".into(), host));
         if s3 {
             use sha2::Digest;
             let digest = sha2::Sha256::digest(&req.body);
@@ -112,15 +129,24 @@ impl HttpTransport {
         }
         let mut request = http::Request::builder()
             .method(req.method.as_str())
-            .uri(&url);
+            .uri(uri);
         for (k, v) in &headers {
             request = request.header(k.as_str(), v.as_str());
         }
         let mut request = request
             .body(Full::new(bytes::Bytes::from(req.body.clone())))
             .map_err(|e| TransportError::Unreachable(format!("the request cannot be made: {e}")))?;
-        if !service.entry.sdk_name.is_empty() {
-            sign(&mut request, &headers, &url, &req, &creds, &ep, service, s3)?;
+        if let Some(signing) = &req.sign {
+            let creds = self
+                .config
+                .credentials_provider()
+                .ok_or_else(|| {
+                    TransportError::Unreachable("no AWS credentials are configured".into())
+                })?
+                .provide_credentials()
+                .await
+                .map_err(|e| TransportError::Unreachable(format!("no AWS credentials: {e}")))?;
+            sign(&mut request, &headers, &req, &creds, signing, s3)?;
         }
         let work = async {
             let resp = client.request(request).await.map_err(|e| {
@@ -162,15 +188,12 @@ impl HttpTransport {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn sign(
     request: &mut http::Request<Full<bytes::Bytes>>,
     headers: &[(String, String)],
-    url: &str,
-    req: &HttpRequest,
+    req: &RawRequest,
     creds: &aws_credential_types::Credentials,
-    ep: &Endpoint,
-    service: &Service,
+    signing: &Signing,
     s3: bool,
 ) -> Result<(), TransportError> {
     use aws_sigv4::http_request::{
@@ -185,8 +208,8 @@ fn sign(
     let identity = creds.clone().into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
-        .region(&ep.signing_region)
-        .name(service.entry.signing_name)
+        .region(&signing.region)
+        .name(&signing.service)
         .time(SystemTime::now())
         .settings(settings)
         .build()
@@ -194,7 +217,7 @@ fn sign(
         .into();
     let signable = SignableRequest::new(
         &req.method,
-        url,
+        &req.url,
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         SignableBody::Bytes(&req.body),
     )
@@ -227,5 +250,13 @@ impl Transport for HttpTransport {
         request: HttpRequest,
     ) -> BoxFuture<'a, Result<HttpResponse, TransportError>> {
         Box::pin(self.send_once(service, request))
+    }
+
+    fn send_raw(&self, request: RawRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(self.dispatch(request))
+    }
+
+    fn region(&self) -> String {
+        HttpTransport::region(self)
     }
 }

@@ -26,6 +26,7 @@ mod ecs;
 pub mod endpoint;
 #[cfg(feature = "aws")]
 mod http;
+pub mod http_task;
 mod lambda;
 pub mod model;
 

@@ -31,6 +31,39 @@ pub trait Transport: Send + Sync {
         service: &'a Service,
         request: HttpRequest,
     ) -> BoxFuture<'a, Result<HttpResponse, TransportError>>;
+
+    /// A request to any URL (an API Gateway stage, an HTTP Task's endpoint), signed when it
+    /// says so.
+    fn send_raw(&self, request: RawRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        let _ = request;
+        Box::pin(async {
+            Err(TransportError::Unreachable(
+                "this client sends only AWS API requests".into(),
+            ))
+        })
+    }
+
+    /// The region requests are signed for when the endpoint does not say.
+    fn region(&self) -> String {
+        "us-east-1".into()
+    }
+}
+
+/// A request to a URL of the user's (API Gateway, HTTP Task).
+#[derive(Debug, Clone, Default)]
+pub struct RawRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub sign: Option<Signing>,
+}
+
+/// How to sign a request with SigV4.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signing {
+    pub service: String,
+    pub region: String,
 }
 
 /// How a call failed.
@@ -140,6 +173,20 @@ impl ApiClient {
             Ok(r) => r,
             Err(_) => Err(CallError::Timeout),
         }
+    }
+
+    /// Sends a request to a URL of the user's, bounded in time like every call; no retries
+    /// (the request may not be idempotent).
+    pub async fn send_raw(&self, request: RawRequest) -> Result<HttpResponse, TransportError> {
+        match tokio::time::timeout(self.timeout, self.transport.send_raw(request)).await {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::Timeout),
+        }
+    }
+
+    /// The region of the run's AWS configuration.
+    pub fn region(&self) -> String {
+        self.transport.region()
     }
 
     fn delay(&self, attempt: u32) -> Duration {
