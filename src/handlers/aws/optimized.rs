@@ -1580,3 +1580,16 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod docs {
+    /// docs/handlers.md lists every optimized integration the table has.
+    #[test]
+    fn the_handlers_guide_lists_every_optimized_integration() {
+        let guide = include_str!("../../../docs/handlers.md");
+        for o in super::OPTIMIZED {
+            let row = format!("| `{}:{}` |", o.service, o.action);
+            assert!(guide.contains(&row), "docs/handlers.md has no row {row}");
+        }
+    }
+}
