@@ -124,6 +124,48 @@ fn main() {
     );
     bench("execution with one Pass step", || run(&pass, &doc));
 
+    // The model-driven AWS client: a service's model is inflated once per process (the
+    // largest, EC2, bounds the first call's cost), then each call builds a request and reads
+    // an answer.
+    use asl::handlers::aws::{model, params, protocol};
+    for name in ["ec2", "dynamodb"] {
+        let e = model::entry(name).unwrap_or_else(|| panic!("no model {name}"));
+        bench_slow(&format!("AWS model: inflate and read {name}"), || {
+            black_box(model::inflate(e).ok());
+        });
+    }
+    let ddb = model::load("dynamodb")
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("dynamodb"));
+    let get_item = ddb
+        .operation("getItem")
+        .unwrap_or_else(|| panic!("getItem"));
+    let shape = get_item.input().unwrap_or_else(|| panic!("input"));
+    let given = json!({"TableName": "orders", "Key": {"id": {"S": "o-1"}}, "ConsistentRead": true});
+    bench("AWS request: DynamoDB getItem built", || {
+        let input = params::to_input(&shape, black_box(&given)).ok();
+        black_box(input.map(|i| protocol::build(&get_item, &i).ok()));
+    });
+    let s3 = model::load("s3")
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("s3"));
+    let list = s3
+        .operation("listObjectsV2")
+        .unwrap_or_else(|| panic!("listObjectsV2"));
+    let mut xml = String::from("<ListBucketResult><Name>b</Name><KeyCount>100</KeyCount>");
+    for i in 0..100 {
+        xml.push_str(&format!("<Contents><Key>k{i}</Key><Size>{i}</Size><LastModified>2024-01-02T03:04:05.000Z</LastModified><ETag>\"e\"</ETag></Contents>"));
+    }
+    xml.push_str("</ListBucketResult>");
+    let resp = protocol::HttpResponse {
+        status: 200,
+        headers: Vec::new(),
+        body: xml.into_bytes(),
+    };
+    bench("AWS answer: S3 listObjectsV2 of 100 read", || {
+        black_box(protocol::parse(&list, black_box(&resp)).ok());
+    });
+
     let choice = machine(
         r#"{"StartAt": "C", "States": {
             "C": {"Type": "Choice", "Choices": [

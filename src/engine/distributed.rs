@@ -472,6 +472,7 @@ impl Exec {
                 fan_out(
                     Outcomes::new(n),
                     limit,
+                    limit,
                     th.time,
                     |i, t, _| {
                         let input = moving.next().unwrap_or(Value::Null);

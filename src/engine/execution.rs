@@ -736,6 +736,11 @@ impl Exec {
                     }
                     Next::End => return Ok(output),
                 }
+                // A finished Task is where a branch or iteration lets its siblings take their
+                // turn, so concurrent paths advance together, in index order (fanout.rs).
+                if th.frame.is_some() && matches!(s.kind, Kind::Task(_)) {
+                    super::fanout::YieldOnce::default().await;
+                }
             }
         })
     }

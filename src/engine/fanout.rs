@@ -2,7 +2,11 @@
 //!
 //! Concurrency is cooperative on one runtime thread: every branch or iteration is a future,
 //! created lazily up to the concurrency limit and polled once on creation, so work that never
-//! waits (Pass states, mocks) finishes and frees its memory at once, in item order. With the
+//! waits (Pass states) finishes and frees its memory at once, in item order. As on AWS, every
+//! branch and every iteration within the concurrency limit starts before a failure stops the
+//! rest; each gives way to its siblings after every Task state ([`YieldOnce`]), so concurrent
+//! paths advance together in index order and a failure aborts the others after the Task they
+//! had started. With the
 //! virtual clock each path carries its own time; a bounded Map hands a new iteration the time
 //! at which a slot freed up, and a join takes the latest end.
 
@@ -98,12 +102,39 @@ impl Outcomes {
     }
 }
 
+/// Pending once, then ready: a branch or iteration gives its siblings their turn.
+#[derive(Default)]
+pub(super) struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// How many iterations of an inline Map without `MaxConcurrency` AWS runs at once.
+pub(super) const INLINE_MAP_CONCURRENCY: usize = 40;
+
 /// Runs a job for each slot of `results` with at most `limit` at once (0: no limit). `launch`
 /// gets the job's index, its start time and what its slot held (see [`Outcomes::holding`]);
 /// `keep_going` sees each finished job and says whether to start and await the rest.
+///
+/// The first `wave` jobs start together, as AWS starts every branch of a Parallel and every
+/// iteration of a Map within its concurrency at once: each is started, in index order, even
+/// when one started before it has already failed (work that does not wait, such as a mocked
+/// Task, runs to its end when started). A failure then stops what has not started and
+/// abandons what is still waiting. A fault or an abort stops everything at once.
 pub(super) async fn fan_out<'a, F, Fut>(
     mut results: Outcomes,
     limit: usize,
+    wave: usize,
     start: PathTime,
     mut launch: F,
     mut keep_going: impl FnMut(&Done) -> bool,
@@ -122,10 +153,13 @@ where
     }
     let mut running = FuturesUnordered::new();
     let mut next = 0;
+    // `stop`: start nothing more past the wave; `halt`: start nothing more at all.
     let mut stop = false;
+    let mut halt = false;
     let mut finish = |d: Done,
                       slots: &mut BinaryHeap<Reverse<PathTime>>,
                       stop: &mut bool,
+                      halt: &mut bool,
                       results: &mut Outcomes| {
         if d.time > end {
             end = d.time;
@@ -135,11 +169,14 @@ where
         }
         if !keep_going(&d) {
             *stop = true;
+            if !matches!(d.result, Ok(_) | Err(Stop::Failed(_))) {
+                *halt = true;
+            }
         }
         results.record(d.index, d.result);
     };
     loop {
-        while !stop && next < n && (limit == 0 || running.len() < limit) {
+        while !halt && (!stop || next < wave) && next < n && (limit == 0 || running.len() < limit) {
             let t = if limit > 0 {
                 slots.pop().map(|Reverse(t)| t.max(start)).unwrap_or(start)
             } else {
@@ -148,28 +185,32 @@ where
             let input = std::mem::take(&mut results.values[next]);
             let mut job = Box::pin(launch(next, t, input));
             next += 1;
-            // Work that does not wait (Pass states, mocks) finishes on its first poll and
-            // never enters the set of running jobs.
+            // Work that does not wait (Pass states) finishes on its first poll and never
+            // enters the set of running jobs; a job with Task states gives way after each.
             match futures::poll!(job.as_mut()) {
                 Poll::Ready(d) => {
-                    finish(d, &mut slots, &mut stop, &mut results);
+                    finish(d, &mut slots, &mut stop, &mut halt, &mut results);
                     continue;
                 }
                 Poll::Pending => running.push(job),
             }
+            // The whole wave starts before any of it goes on; after a failure, nothing goes on.
+            if next < wave.min(n) || stop {
+                continue;
+            }
             // Let work that does not wait finish now, before starting more.
             while let Poll::Ready(Some(d)) = futures::poll!(running.next()) {
-                finish(d, &mut slots, &mut stop, &mut results);
-                if stop {
+                finish(d, &mut slots, &mut stop, &mut halt, &mut results);
+                if halt || (stop && next >= wave) {
                     break;
                 }
             }
         }
-        if stop {
+        if stop || halt {
             break;
         }
         match running.next().await {
-            Some(d) => finish(d, &mut slots, &mut stop, &mut results),
+            Some(d) => finish(d, &mut slots, &mut stop, &mut halt, &mut results),
             None => break,
         }
     }
@@ -191,6 +232,7 @@ impl Exec {
             fan_out(
                 Outcomes::new(p.branches.len()),
                 0,
+                p.branches.len(),
                 th.time,
                 |i, t, _| {
                     let g = &p.branches[i];
@@ -383,6 +425,11 @@ impl Exec {
             fan_out(
                 slots,
                 limit as usize,
+                if limit > 0 {
+                    limit as usize
+                } else {
+                    INLINE_MAP_CONCURRENCY
+                },
                 th.time,
                 |i, t, taken| {
                     let item = match borrowed {

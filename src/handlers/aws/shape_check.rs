@@ -192,12 +192,9 @@ fn value(
         "float" | "double" | "bigdecimal" | "biginteger" if !v.is_number() => {
             wrong(out, at, "a number")
         }
-        "timestamp"
-            if !(v.is_number()
-                || v.as_str().is_some_and(|s| {
-                    super::protocol::read_time(&Value::String(s.into())).is_some()
-                })) =>
-        {
+        // A timestamp is text or a number; its text is not judged: recorded results often
+        // hold a placeholder in place of a date.
+        "timestamp" if !(v.is_number() || v.is_string()) => {
             wrong(out, at, "a timestamp (ISO 8601 text or epoch seconds)")
         }
         _ => {}
@@ -281,7 +278,7 @@ mod tests {
         assert_eq!(
             mismatches(
                 arn,
-                json!({"ExecutionArn": "a", "StartDate": "soon"}),
+                json!({"ExecutionArn": "a", "StartDate": true}),
                 FieldValidation::Strict
             )
             .len(),

@@ -175,19 +175,7 @@ pub fn load(sdk_name: &str) -> Option<Result<Arc<Service>, String>> {
     {
         return Some(Ok(s.clone()));
     }
-    let inflated = BLOB
-        .get(e.offset..e.offset + e.length)
-        .ok_or_else(|| format!("the model of `{}` lies outside the bundle", e.sdk_name))
-        .and_then(|bytes| {
-            let mut text = Vec::with_capacity(bytes.len() * 8);
-            flate2::read::ZlibDecoder::new(bytes)
-                .read_to_end(&mut text)
-                .map_err(|err| {
-                    format!("the model of `{}` cannot be inflated: {err}", e.sdk_name)
-                })?;
-            Service::from_json(e, &text)
-                .map_err(|err| format!("the model of `{}` cannot be read: {err}", e.sdk_name))
-        });
+    let inflated = inflate(e);
     Some(inflated.map(|s| {
         let s = Arc::new(s);
         cache
@@ -196,6 +184,20 @@ pub fn load(sdk_name: &str) -> Option<Result<Arc<Service>, String>> {
             .insert(e.sdk_name, s.clone());
         s
     }))
+}
+
+/// A service's model inflated and read from the bundle, uncached (what [`load`] does the
+/// first time; public for the benchmarks).
+pub fn inflate(e: &Entry) -> Result<Service, String> {
+    let bytes = BLOB
+        .get(e.offset..e.offset + e.length)
+        .ok_or_else(|| format!("the model of `{}` lies outside the bundle", e.sdk_name))?;
+    let mut text = Vec::with_capacity(bytes.len() * 8);
+    flate2::read::ZlibDecoder::new(bytes)
+        .read_to_end(&mut text)
+        .map_err(|err| format!("the model of `{}` cannot be inflated: {err}", e.sdk_name))?;
+    Service::from_json(e, &text)
+        .map_err(|err| format!("the model of `{}` cannot be read: {err}", e.sdk_name))
 }
 
 /// The DNS suffix of the partition a region belongs to (`amazonaws.com`,
