@@ -1083,3 +1083,42 @@ fn a_state_without_a_handler_is_told_only_the_routes_that_work_for_it() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn trace_lines_of_concurrent_iterations_keep_their_own_data_and_are_labelled_by_index() {
+    let d = scratch("trace-concurrent");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
+          "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}, "End": true}}}"#,
+    );
+    // Item 0 sleeps longest: the iterations finish in reverse order.
+    let o = run(
+        &d,
+        &[
+            "m.asl.json",
+            "--input",
+            r#"{"items": [0, 1, 2]}"#,
+            "--trace",
+            "--clock",
+            "real",
+            "--local",
+            r#"Work=read x; sleep 0.$((3 - x)); echo "{\"i\":$x}""#,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("Task")).collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    for i in 0..3 {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(&format!("M[{i}]/Work")))
+            .unwrap_or_else(|| panic!("no line for M[{i}]/Work in {err}"));
+        assert!(line.contains(&format!("  {i} -> {{\"i\":{i}}}")), "{line}");
+        assert!(!line.contains(" 0.0ms"), "{line}");
+    }
+    assert!(err.contains("Map      M  "), "{err}");
+}

@@ -3,7 +3,13 @@
 //! ```text
 //!   TaskFailed                      Lambda.TooManyRequestsException: Rate exceeded
 //! Task     CallService                6000.1ms  {"id":1} -> {"id":1,"receipt":"r-42"}  vars n=1
+//! Task     Map[1]/Process                0.0ms  {"i":1} -> {"ok":true}
 //! ```
+//!
+//! Concurrent branches and iterations interleave their events, so each state's visit is
+//! followed by the chain of `previousEventId`s from its entered event, never by its name
+//! alone, and states inside a Map iteration or a Parallel branch are labelled as `asl test`
+//! names them (`Map[1]/Process`, `Fan[0]/Charge`).
 
 use crate::data::timestamp::Instant;
 use crate::engine::{Event, EventSink};
@@ -13,15 +19,43 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 pub struct Tracer {
-    entered: Mutex<HashMap<String, (Instant, String)>>,
+    paths: Mutex<Paths>,
     /// Where the lines go: stderr, or a buffer (`asl test --trace` shows a failing case's).
     buffer: Option<Arc<Mutex<String>>>,
+}
+
+/// A state being visited: when and with what it was entered, and its label.
+struct Visit {
+    at: Instant,
+    input: String,
+    label: String,
+}
+
+/// What the tracer knows of the paths under way, by event id.
+#[derive(Default)]
+struct Paths {
+    /// The label prefix of the path an event belongs to (`Map[1]/`).
+    prefix: HashMap<u64, String>,
+    /// The visit an event belongs to (its state's entered event id).
+    visit_of: HashMap<u64, u64>,
+    visits: HashMap<u64, Visit>,
+    /// Branches started so far under a `ParallelStateStarted` event, with the state's name.
+    branches: HashMap<u64, (String, usize)>,
+    /// Open visits by label, for the exits of Parallel and Map states, whose events do not
+    /// chain back to their entered event.
+    by_label: HashMap<String, Vec<u64>>,
+}
+
+impl Paths {
+    fn prefix_of(&self, id: u64) -> String {
+        self.prefix.get(&id).cloned().unwrap_or_default()
+    }
 }
 
 impl Tracer {
     pub fn new() -> Self {
         Tracer {
-            entered: Mutex::new(HashMap::new()),
+            paths: Mutex::new(Paths::default()),
             buffer: None,
         }
     }
@@ -29,7 +63,7 @@ impl Tracer {
     /// A tracer that writes into `buffer` instead of stderr.
     pub fn into_buffer(buffer: Arc<Mutex<String>>) -> Self {
         Tracer {
-            entered: Mutex::new(HashMap::new()),
+            paths: Mutex::new(Paths::default()),
             buffer: Some(buffer),
         }
     }
@@ -69,24 +103,101 @@ impl EventSink for Tracer {
 
     fn event(&self, e: &Event) {
         let kind = e.kind.as_str();
+        let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
+        let prev = e.previous_event_id;
+        // The path this event is on: a Map iteration and a Parallel branch open a new one.
+        let prefix = match kind {
+            "MapIterationStarted" => {
+                let d = e.details.as_ref().map(|(_, d)| d);
+                let name = d
+                    .and_then(|d| d.get("name"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("Map");
+                let index = d
+                    .and_then(|d| d.get("index"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                format!("{}{name}[{index}]/", paths.prefix_of(prev))
+            }
+            _ if kind.ends_with("StateEntered") && paths.branches.contains_key(&prev) => {
+                let outer = paths.prefix_of(prev);
+                let (parallel, n) = match paths.branches.get_mut(&prev) {
+                    Some(b) => {
+                        b.1 += 1;
+                        (b.0.clone(), b.1 - 1)
+                    }
+                    None => (String::new(), 0),
+                };
+                format!("{outer}{parallel}[{n}]/")
+            }
+            _ => paths.prefix_of(prev),
+        };
+        paths.prefix.insert(e.id, prefix.clone());
         if let Some(ty) = kind.strip_suffix("StateEntered") {
             let name = field(e, "name").unwrap_or_default().to_string();
             let input = field(e, "input").unwrap_or_default().to_string();
-            if let Ok(mut m) = self.entered.lock() {
-                m.insert(name.clone(), (e.timestamp, input));
-            }
+            let label = format!("{prefix}{name}");
             if ty == "Fail" {
-                self.line(format_args!("{ty:<9}{name}"));
+                self.line(format_args!("{ty:<9}{label}"));
             }
-        } else if let Some(ty) = kind.strip_suffix("StateExited") {
+            paths.visit_of.insert(e.id, e.id);
+            paths.by_label.entry(label.clone()).or_default().push(e.id);
+            paths.visits.insert(
+                e.id,
+                Visit {
+                    at: e.timestamp,
+                    input,
+                    label,
+                },
+            );
+            return;
+        }
+        let visit = paths.visit_of.get(&prev).copied();
+        if let Some(v) = visit {
+            paths.visit_of.insert(e.id, v);
+        }
+        if kind == "ParallelStateStarted" {
+            let name = visit
+                .and_then(|v| paths.visits.get(&v))
+                .map(|v| v.label.rsplit('/').next().unwrap_or_default().to_string())
+                .unwrap_or_default();
+            paths.branches.insert(e.id, (name, 0));
+        }
+        if let Some(ty) = kind.strip_suffix("StateExited") {
             let name = field(e, "name").unwrap_or_default();
             let output = field(e, "output").unwrap_or_default();
-            let (at, input) = self
-                .entered
-                .lock()
-                .ok()
-                .and_then(|mut m| m.remove(name))
-                .unwrap_or((e.timestamp, String::new()));
+            // By the chain of events; a Parallel or Map state's exit follows its last path's
+            // events instead, so its name (labelled like its entry) finds it.
+            let visit = visit
+                .filter(|v| paths.visits.get(v).is_some_and(|x| x.label.ends_with(name)))
+                .or_else(|| {
+                    // The innermost enclosing path with an open visit of that name.
+                    let mut cut = prefix.len();
+                    loop {
+                        let label = format!("{}{name}", &prefix[..cut]);
+                        if let Some(v) = paths.by_label.get_mut(&label).and_then(Vec::pop) {
+                            return Some(v);
+                        }
+                        if cut == 0 {
+                            return None;
+                        }
+                        cut = prefix[..cut - 1].rfind('/').map_or(0, |i| i + 1);
+                    }
+                });
+            let found = visit.and_then(|v| paths.visits.remove(&v));
+            if let Some(f) = &found
+                && let Some(open) = paths.by_label.get_mut(&f.label)
+            {
+                open.retain(|v| Some(*v) != visit);
+            }
+            let (at, input, label) = match found {
+                Some(v) => (v.at, v.input, v.label),
+                None => (e.timestamp, String::new(), format!("{prefix}{name}")),
+            };
+            // What follows the exit is on the exited state's path.
+            let own = label[..label.len() - name.len().min(label.len())].to_string();
+            paths.prefix.insert(e.id, own);
+            drop(paths);
             let ms = (e.timestamp.0 - at.0) as f64 / 1e6;
             let vars = e
                 .details
@@ -103,11 +214,14 @@ impl EventSink for Tracer {
                 })
                 .unwrap_or_default();
             self.line(format_args!(
-                "{ty:<9}{name:<24} {ms:>8.1}ms  {} -> {}{vars}",
+                "{ty:<9}{label:<24} {ms:>8.1}ms  {} -> {}{vars}",
                 short(&input),
                 short(output)
             ));
-        } else if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
+            return;
+        }
+        drop(paths);
+        if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
             let error = field(e, "error").unwrap_or_default();
             let cause = field(e, "cause").unwrap_or_default();
             if cause.is_empty() {
