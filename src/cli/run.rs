@@ -1170,34 +1170,49 @@ fn write_history(
     outcome: &Outcome,
     children: Option<&Histories>,
 ) -> Result<(), CliError> {
-    let events: Vec<Value> = outcome.events.iter().map(|e| e.to_json()).collect();
-    let mut doc = json!({ "events": events });
+    /// The file as GetExecutionHistory's shape, written event by event (the kept events
+    /// share their large texts; none is copied to write it).
+    #[derive(serde::Serialize)]
+    struct HistoryFile<'a> {
+        events: &'a [engine::Event],
+        #[serde(rename = "childExecutions", skip_serializing_if = "Option::is_none")]
+        child_executions: Option<serde_json::Map<String, Value>>,
+    }
     let children = children
         .map(|h| std::mem::take(&mut *h.lock().unwrap_or_else(|p| p.into_inner())))
         .unwrap_or_default();
-    if !children.is_empty()
-        && let Some(m) = doc.as_object_mut()
-    {
-        let mut all = serde_json::Map::new();
-        for c in children {
-            all.insert(
-                c.execution_arn,
-                json!({
-                    "stateMachineArn": c.state_machine_arn,
-                    "startedBy": c.started_by,
-                    "events": c.events,
-                }),
-            );
-        }
-        m.insert("childExecutions".into(), Value::Object(all));
-    }
-    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    std::fs::write(path, text + "\n").map_err(|e| {
+    let child_executions = (!children.is_empty()).then(|| {
+        children
+            .into_iter()
+            .map(|c| {
+                (
+                    c.execution_arn,
+                    json!({
+                        "stateMachineArn": c.state_machine_arn,
+                        "startedBy": c.started_by,
+                        "events": c.events,
+                    }),
+                )
+            })
+            .collect()
+    });
+    let doc = HistoryFile {
+        events: &outcome.events,
+        child_executions,
+    };
+    let failed = |e: &dyn std::fmt::Display| {
         CliError::Input(format!(
             "{}: error: cannot write the history: {e}",
             path.display()
         ))
-    })
+    };
+    let file = std::fs::File::create(path).map_err(|e| failed(&e))?;
+    let mut w = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut w, &doc).map_err(|e| failed(&e))?;
+    use std::io::Write;
+    w.write_all(b"\n")
+        .and_then(|()| w.flush())
+        .map_err(|e| failed(&e))
 }
 
 fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError> {

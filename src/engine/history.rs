@@ -7,9 +7,12 @@
 //! (AWS's 25,000 by default) is enforced here.
 
 use crate::data::timestamp::Instant;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One history event.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +24,34 @@ pub struct Event {
     pub kind: String,
     /// The details object (`stateEnteredEventDetails`, ...) as `(key, value)`, if any.
     pub details: Option<(String, Value)>,
+    /// In a kept event, the details' large text members (`input`, `output`, ...) moved out of
+    /// `details` (which holds `null` in their place) as [`SharedText`]: a loop that passes
+    /// a 200 KB payload on 2,500 times, changing a counter beside it, keeps the payload once,
+    /// not 5,000 times.
+    pub shared: Vec<(String, SharedText)>,
+}
+
+/// A JSON payload's text, kept as pieces (its top-level members, each escaped as JSON
+/// string content), the large ones stored once per history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedText(Vec<Arc<str>>);
+
+impl SharedText {
+    /// The member as a JSON string literal, quotes included.
+    fn literal(&self) -> String {
+        let mut s = String::with_capacity(self.0.iter().map(|p| p.len()).sum::<usize>() + 2);
+        s.push('"');
+        for p in &self.0 {
+            s.push_str(p);
+        }
+        s.push('"');
+        s
+    }
+
+    /// The text itself.
+    pub fn text(&self) -> String {
+        serde_json::from_str(&self.literal()).unwrap_or_default()
+    }
 }
 
 impl Event {
@@ -32,9 +63,137 @@ impl Event {
         m.insert("id".into(), json!(self.id));
         m.insert("previousEventId".into(), json!(self.previous_event_id));
         if let Some((k, v)) = &self.details {
-            m.insert(k.clone(), v.clone());
+            let mut v = v.clone();
+            if let Value::Object(d) = &mut v {
+                for (field, text) in &self.shared {
+                    d.insert(field.clone(), Value::String(text.text()));
+                }
+            }
+            m.insert(k.clone(), v);
         }
         Value::Object(m)
+    }
+}
+
+/// An event serializes as [`Event::to_json`] would print it, without building that copy:
+/// a history file is written event by event from the shared texts.
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Details<'a>(&'a Value, &'a [(String, SharedText)]);
+        impl Serialize for Details<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let Value::Object(d) = self.0 else {
+                    return self.0.serialize(s);
+                };
+                let mut m = s.serialize_map(Some(d.len()))?;
+                for (k, v) in d {
+                    match self.1.iter().find(|(f, _)| f == k) {
+                        Some((_, text)) => {
+                            // One member's text at a time, already escaped.
+                            let raw = serde_json::value::RawValue::from_string(text.literal())
+                                .map_err(serde::ser::Error::custom)?;
+                            m.serialize_entry(k, &raw)?
+                        }
+                        None => m.serialize_entry(k, v)?,
+                    }
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("timestamp", &self.timestamp.to_iso_millis())?;
+        m.serialize_entry("type", &self.kind)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("previousEventId", &self.previous_event_id)?;
+        if let Some((k, v)) = &self.details {
+            m.serialize_entry(k, &Details(v, &self.shared))?;
+        }
+        m.end()
+    }
+}
+
+/// Texts at least this long are kept once per history.
+const SHARED_TEXT: usize = 1024;
+
+/// The large texts of a history's kept events, each stored once.
+#[derive(Default)]
+struct Texts {
+    by_hash: HashMap<u64, Vec<Arc<str>>>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl Texts {
+    /// One escaped piece, stored once when large.
+    fn keep(&mut self, piece: &str) -> Arc<str> {
+        if piece.len() < SHARED_TEXT {
+            return Arc::from(piece);
+        }
+        let mut h = self.hasher.build_hasher();
+        piece.hash(&mut h);
+        let same = self.by_hash.entry(h.finish()).or_default();
+        if let Some(t) = same.iter().find(|t| ***t == *piece) {
+            return t.clone();
+        }
+        let t: Arc<str> = Arc::from(piece);
+        same.push(t.clone());
+        t
+    }
+
+    /// A text as pieces: a JSON object's or array's text is cut after each top-level member,
+    /// so a large member that does not change is shared however its neighbours change. JSON
+    /// escapes character by character, so the escaped pieces joined are the escaped text.
+    fn pieces(&mut self, text: &str) -> SharedText {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+        for (i, b) in text.bytes().enumerate() {
+            if in_string {
+                match b {
+                    _ if escape => escape = false,
+                    b'\\' => escape = true,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth = depth.saturating_sub(1),
+                b',' if depth == 1 => {
+                    out.push(self.escaped(&text[start..=i]));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(self.escaped(&text[start..]));
+        SharedText(out)
+    }
+
+    fn escaped(&mut self, raw: &str) -> Arc<str> {
+        let quoted = serde_json::to_string(raw).unwrap_or_default();
+        self.keep(
+            quoted
+                .get(1..quoted.len().saturating_sub(1))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Moves the large text members of `e`'s details into the shared store.
+    fn share(&mut self, e: &mut Event) {
+        let Some((_, Value::Object(d))) = &mut e.details else {
+            return;
+        };
+        for (k, v) in d.iter_mut() {
+            if let Value::String(t) = v
+                && t.len() >= SHARED_TEXT
+            {
+                let text = std::mem::take(t);
+                *v = Value::Null;
+                e.shared.push((k.clone(), self.pieces(&text)));
+            }
+        }
     }
 }
 
@@ -68,6 +227,7 @@ pub struct History {
 
 struct Inner {
     events: Vec<Event>,
+    texts: Texts,
 }
 
 /// The history went over its cap.
@@ -78,7 +238,10 @@ impl History {
     pub fn new(keep: bool, sink: Option<Box<dyn EventSink>>, max_events: Option<u64>) -> History {
         History {
             count: AtomicU64::new(0),
-            inner: Mutex::new(Inner { events: Vec::new() }),
+            inner: Mutex::new(Inner {
+                events: Vec::new(),
+                texts: Texts::default(),
+            }),
             keep,
             sink,
             max_events,
@@ -138,17 +301,19 @@ impl History {
         // Held while the id is taken, so that events are kept and shown in id order.
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let id = take_id()?;
-        let e = Event {
+        let mut e = Event {
             id,
             previous_event_id: previous,
             timestamp: at,
             kind: kind.to_string(),
             details: details(),
+            shared: Vec::new(),
         };
         if let Some(s) = &self.sink {
             s.event(&e);
         }
         if self.keep {
+            inner.texts.share(&mut e);
             inner.events.push(e);
         }
         Ok(id)
@@ -235,6 +400,32 @@ mod tests {
             3
         );
         assert!(h.take_events().is_empty());
+    }
+
+    #[test]
+    fn large_payloads_are_kept_once_and_written_back_exactly() {
+        let h = History::new(true, None, None);
+        let big = "x\"\\é,".repeat(2000);
+        let payload =
+            |n: u64| json!({"data": {"text": big, "list": [1, "a,b", {"c": "}"}]}, "n": n});
+        for n in 0..3 {
+            h.emit("PassStateEntered", n, Instant(0), || {
+                state_entered("P", &payload(n))
+            })
+            .unwrap();
+        }
+        let events = h.take_events();
+        // The large member is one text for all three events; the counter beside it is not.
+        let data: Vec<&Arc<str>> = events.iter().map(|e| &e.shared[0].1.0[0]).collect();
+        assert!(Arc::ptr_eq(data[0], data[1]) && Arc::ptr_eq(data[1], data[2]));
+        for (n, e) in events.iter().enumerate() {
+            let want = payload(n as u64).to_string();
+            let shown = e.to_json();
+            assert_eq!(shown["stateEnteredEventDetails"]["input"], want);
+            // Serialized event by event, the same JSON as `to_json` prints.
+            let written: Value = serde_json::from_str(&serde_json::to_string(e).unwrap()).unwrap();
+            assert_eq!(written, shown);
+        }
     }
 
     #[test]
