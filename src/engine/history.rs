@@ -10,7 +10,7 @@ use crate::data::timestamp::Instant;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -128,9 +128,7 @@ impl Texts {
         if piece.len() < SHARED_TEXT {
             return Arc::from(piece);
         }
-        let mut h = self.hasher.build_hasher();
-        piece.hash(&mut h);
-        let same = self.by_hash.entry(h.finish()).or_default();
+        let same = self.by_hash.entry(self.hasher.hash_one(piece)).or_default();
         if let Some(t) = same.iter().find(|t| ***t == *piece) {
             return t.clone();
         }
