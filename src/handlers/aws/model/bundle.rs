@@ -196,7 +196,7 @@ pub fn inflate(e: &Entry) -> Result<Service, String> {
     flate2::read::ZlibDecoder::new(bytes)
         .read_to_end(&mut text)
         .map_err(|err| format!("the model of `{}` cannot be inflated: {err}", e.sdk_name))?;
-    Service::from_json(e, &text)
+    Service::from_json(e, text)
         .map_err(|err| format!("the model of `{}` cannot be read: {err}", e.sdk_name))
 }
 
