@@ -240,6 +240,21 @@ impl<'a> Operation<'a> {
             .and_then(Value::as_str)
     }
 
+    /// The request checksum the operation takes (`httpChecksum`): the input member naming
+    /// the algorithm, and whether a checksum is required; `httpChecksumRequired` (the older
+    /// trait: a `Content-MD5`) as `(None, true)`.
+    pub fn request_checksum(&self) -> Option<(Option<&'a str>, bool)> {
+        if let Some(c) = self.m.get("httpChecksum") {
+            let member = c.get("requestAlgorithmMember").and_then(Value::as_str);
+            let required = c.get("requestChecksumRequired").and_then(Value::as_bool) == Some(true);
+            if member.is_some() || required {
+                return Some((member, required));
+            }
+        }
+        (self.m.get("httpChecksumRequired").and_then(Value::as_bool) == Some(true))
+            .then_some((None, true))
+    }
+
     /// Whether the operation is sent unsigned (`authtype: none`).
     pub fn unsigned(&self) -> bool {
         self.m.get("authtype").and_then(Value::as_str) == Some("none")

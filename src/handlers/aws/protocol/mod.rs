@@ -10,6 +10,7 @@
 //! formats). Nothing here does I/O: `http` sends what [`build`] makes.
 
 mod cbor;
+mod checksum;
 mod json;
 mod query;
 mod rest;
@@ -106,6 +107,9 @@ pub fn build(op: &Operation, input: &Value) -> Result<HttpRequest, BuildError> {
     };
     if let (Some(prefix), Some(shape)) = (op.host_prefix(), op.input()) {
         req.host_prefix = Some(rest::expand_host_prefix(prefix, &shape, input)?);
+    }
+    if let Some((member, required)) = op.request_checksum() {
+        checksum::add(&mut req, op, input, member, required);
     }
     Ok(req)
 }
@@ -345,6 +349,21 @@ mod tests {
             json!({"Bucket": "b", "Key": "k", "Body": "text"}),
         );
         assert_eq!(r.body, b"text");
+        // The SDKs' default request checksum: the CRC32 of the body.
+        assert_eq!(header(&r, "x-amz-sdk-checksum-algorithm"), Some("CRC32"));
+        let mut c = flate2::Crc::new();
+        c.update(b"text");
+        assert_eq!(
+            header(&r, "x-amz-checksum-crc32"),
+            Some(super::b64(&c.sum().to_be_bytes()).as_str())
+        );
+        let r = request(
+            "s3",
+            "putObject",
+            json!({"Bucket": "b", "Key": "k", "Body": "x", "ChecksumAlgorithm": "SHA256"}),
+        );
+        assert_eq!(header(&r, "x-amz-sdk-checksum-algorithm"), Some("SHA256"));
+        assert!(header(&r, "x-amz-checksum-sha256").is_some());
         // A structure payload is an XML document with the model's namespace.
         let r = request(
             "s3",
