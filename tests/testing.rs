@@ -172,7 +172,11 @@ fn an_invalid_test_file_exits_2_with_line_column_pointer_and_did_you_mean() {
         err.contains("/cases/0/expect/error/$regex"),
         "a bad regex is located: {err}"
     );
-    // Names are checked against the definition once the file itself is sound.
+    // Names are checked against the definition in the same pass.
+    assert!(
+        err.contains("m.test.yaml:5:13: error: the definition has no state `Cal`"),
+        "{err}"
+    );
     write(
         &d,
         "m.test.yaml",
@@ -540,4 +544,146 @@ cases:
     );
     let out = test(&[], &d);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_key_written_twice_is_an_error_at_the_second() {
+    // The first `expect` would be dropped without a word, and the case would pass.
+    let d = fixture(
+        "duplicates",
+        "  - name: twice\n    input: {kind: z}\n    expect: {status: SUCCEEDED}\n    expect: {path: [Check, Reject]}\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("m.test.yaml:6:5: error: `expect` is written twice in one object (first at line 5, column 5)"),
+        "{err}"
+    );
+    assert!(err.contains("(at /cases/0/expect)"), "{err}");
+    std::fs::remove_file(d.join("m.test.yaml")).expect("remove");
+    write(
+        &d,
+        "m.test.json",
+        "{\"definition\": \"m.asl.json\",\n \"cases\": [{\"name\": \"a\", \"input\": {\"kind\": \"z\"},\n   \"expect\": {\"status\": \"FAILED\", \"status\": \"SUCCEEDED\"}}]}",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("m.test.json:3:35: error: `status` is written twice in one object (first at line 3, column 15)"),
+        "{err}"
+    );
+    // So is a key written twice in a file the test file reads.
+    write(&d, "in.json", "{\"kind\": \"a\",\n \"kind\": \"z\"}");
+    write(
+        &d,
+        "m.mocks.json",
+        r#"{"StateMachines": {"m": {"TestCases": {"T": {"Call": "R"}}}},
+ "MockedResponses": {"R": {"0": {"Return": 1}, "0": {"Throw": {"Error": "E"}}}}}"#,
+    );
+    write(
+        &d,
+        "m.test.json",
+        r#"{"definition": "m.asl.json", "mockConfig": {"file": "m.mocks.json", "testCase": "T"},
+ "cases": [{"name": "a", "inputFile": "in.json"}]}"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: `kind` is written twice in one object of `./in.json:2:2` (at /kind)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("m.mocks.json:2:48: error: `0` is written twice in one object"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_in_one_pass() {
+    let d = fixture(
+        "one-pass",
+        r#"  - name: a
+    expect: {stauts: FAILED, calls: {Cal: 1}, retries: {Call: {rule: 3}}}
+  - name: a
+    expect: {caught: {Call: 4}, states: {"Call[0]/Handle": {entered: 0}}}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for want in [
+        "unknown key `stauts`",
+        "the definition has no state `Cal` (did you mean `Call`?)",
+        "`Call` has 1 Retry rule (counted from 0): there is no rule #3",
+        "two cases are named `a`",
+        "`Call` has 1 Catch clause (counted from 0): there is no clause #4",
+        "`Call` is a Task state: only Map and Parallel states have `[index]`",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    // In the order they are written.
+    let at = |s: &str| err.find(s).unwrap_or(usize::MAX);
+    assert!(
+        at("stauts") < at("`Cal`") && at("`Cal`") < at("rule #3"),
+        "{err}"
+    );
+    assert!(
+        at("rule #3") < at("two cases") && at("two cases") < at("clause #4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn branch_counts_and_qualified_names_the_definition_contradicts_are_refused() {
+    let d = dir("structure");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Fan", "States": {
+            "Fan": {"Type": "Parallel", "Next": "Each", "Branches": [
+                {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}]},
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+                     "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Pass", "End": true}}}}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+cases:
+  - name: sound
+    input: {items: [1]}
+    expect:
+      path: [Fan, "Fan[0]/A", "Fan[1]/B", Each, "Each[0]/W"]
+      branches: {Fan: [[A], [B]]}
+      states: {"Each[0]/W": {entered: 1}}
+  - name: contradicted
+    input: {items: [1]}
+    expect:
+      pathContains: [Fan, W]
+      branches: {Fan: [[A], [B], [C]]}
+      states:
+        "Fan[1]/A": {entered: 0}
+        "Fan[2]/B": {entered: 0}
+        "Each[0]/A": {entered: 0}
+        "W": {entered: 1}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for want in [
+        "m.test.yaml:12:27: error: `W` runs inside `Each`, so a path names it with its iteration or branch (`Each[i]/W`)",
+        "`Fan` has 2 branches: list one path per branch, 2 in all (found 3)",
+        "the definition has no state `C`",
+        "`Fan[1]/A`: `A` runs in branch 0 of `Fan`, not in branch 1",
+        "`Fan[2]/B`: `Fan` has 2 branches (counted from 0): there is no branch 2",
+        "`Each[0]/A`: `A` does not run inside `Each` (it runs inside `Fan`)",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    assert!(!err.contains("/cases/0/"), "the sound case is sound: {err}");
 }

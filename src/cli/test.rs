@@ -15,6 +15,7 @@ use crate::handlers::mock::MockHandler;
 use crate::handlers::routing::{HandlerConfig, Route};
 use crate::testing::coverage::{Coverage, LineOf, Structure};
 use crate::testing::file::{FileError, LoadFailure, TestFile};
+use crate::testing::outline::Outline;
 use crate::testing::report;
 use crate::testing::results::{CaseReport, CaseStatus, FileReport};
 use crate::testing::runner::{self, CaseRun, Prepared};
@@ -180,7 +181,7 @@ fn render_errors(doc: &crate::source::Document, errors: &[FileError]) -> String 
             } else {
                 &e.pointer
             };
-            match doc.position(&e.pointer) {
+            match e.position.or_else(|| doc.position(&e.pointer)) {
                 Some(p) => {
                     let mut s = format!(
                         "{}:{}:{}: error: {} (at {at})",
@@ -211,25 +212,45 @@ struct Loaded {
     name: String,
 }
 
-fn load_file(path: &Path) -> Result<Loaded, String> {
-    let file = match TestFile::load(path) {
-        Ok(f) => f,
-        Err(LoadFailure::Unreadable(m) | LoadFailure::Syntax(m)) => return Err(m),
-        Err(LoadFailure::Invalid(doc, errors)) => return Err(render_errors(&doc, &errors)),
+/// Reads a test file and its definition and checks one against the other: every problem
+/// found, rendered, in one report (the file's own problems do not hide those its state names
+/// have against the definition); the loaded file when its definition could be loaded.
+fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
+    let (file, mut errors) = match TestFile::read(path) {
+        Ok(read) => read,
+        Err(LoadFailure::Unreadable(m) | LoadFailure::Syntax(m)) => return (None, vec![m]),
+        Err(LoadFailure::Invalid(doc, errors)) => {
+            return (None, vec![render_errors(&doc, &errors)]);
+        }
     };
-    let machine =
-        load_definition_named(&file.definition, file.logical_id.as_deref()).map_err(|e| {
-            format!(
+    if file.definition.as_os_str().is_empty() {
+        return (None, vec![render_errors(&file.doc, &errors)]);
+    }
+    let machine = match load_definition_named(&file.definition, file.logical_id.as_deref()) {
+        Ok(m) => m,
+        Err(e) => {
+            let mut problems = Vec::new();
+            if !errors.is_empty() {
+                problems.push(render_errors(&file.doc, &errors));
+            }
+            problems.push(format!(
                 "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
                 file.shown, file.definition_shown
-            )
-        })?;
-    let mut errors = file.check_names(&runner::state_kinds(&machine));
-    if errors.is_empty() {
-        errors = file.check_indexes(&runner::state_rules(&machine));
-    }
+            ));
+            return (None, problems);
+        }
+    };
+    errors.extend(Outline::of(&machine).check(&file));
+    let mut problems = Vec::new();
     if !errors.is_empty() {
-        return Err(render_errors(&file.doc, &errors));
+        // In the order they are written, whichever check found them.
+        let at = |e: &FileError| {
+            e.position
+                .or_else(|| file.doc.position(&e.pointer))
+                .map_or((usize::MAX, 0), |p| (p.line, p.column))
+        };
+        errors.sort_by_cached_key(at);
+        problems.push(render_errors(&file.doc, &errors));
     }
     let name = file.state_machine_name.clone().unwrap_or_else(|| {
         file.logical_id
@@ -240,18 +261,48 @@ fn load_file(path: &Path) -> Result<Loaded, String> {
         Some(id) => format!("{}#{id}", file.definition.display()),
         None => file.definition.display().to_string(),
     };
-    Ok(Loaded {
+    let loaded = Loaded {
         file,
         machine: Arc::new(machine),
         definition_key: key,
         name,
-    })
+    };
+    (Some(loaded), problems)
 }
 
-/// The mock file test case of each case, and the file's handler routes, checked.
+/// A JSON file read beside a test file (a mock file, a handlers file): malformed, or with a
+/// key written twice (which a reader would silently drop), it is an error located there.
+fn read_json(shown: &str, text: &str) -> Result<Value, String> {
+    let (value, repeats) =
+        crate::source::json::parse(text).map_err(|e| render::json_error(shown, text, &e))?;
+    if !repeats {
+        return Ok(value);
+    }
+    let problems: Vec<String> = crate::source::duplicates::scan(text)
+        .into_iter()
+        .map(|d| {
+            let message = format!(
+                "`{}` is written twice in one object: a reader keeps only the last, so the first would be ignored without a word; keep one (at {})",
+                d.key,
+                if d.object.is_empty() { "/" } else { &d.object }
+            );
+            match d.position {
+                Some(p) => format!("{shown}:{}:{}: error: {message}", p.line, p.column),
+                None => format!("{shown}: error: {message}"),
+            }
+        })
+        .collect();
+    Err(problems.join("\n"))
+}
+
+/// Makes the AWS handler when a state is routed to AWS.
+type AwsFactory<'a> = dyn FnMut() -> Result<Arc<dyn TaskHandler>, CliError> + 'a;
+
+/// The mock file test case of each case, and the file's handler routes, checked; without
+/// `aws`, routes to AWS are checked but get no handler (the run will not start).
 fn prepare<'a>(
     l: &'a Loaded,
-    aws: &mut dyn FnMut() -> Result<Arc<dyn TaskHandler>, CliError>,
+    mut aws: Option<&mut AwsFactory>,
     mode: FieldValidation,
 ) -> Result<Prepared<'a>, String> {
     let f = &l.file;
@@ -288,8 +339,7 @@ fn prepare<'a>(
                     file.display()
                 )
             })?;
-            let v: Value = serde_json::from_str(&text)
-                .map_err(|e| render::json_error(&file.display().to_string(), &text, &e))?;
+            let v = read_json(&file.display().to_string(), &text)?;
             docs.insert(file.clone(), (text, v));
         }
         let Some((text, doc)) = docs.get(&file) else {
@@ -339,8 +389,7 @@ fn prepare<'a>(
             )
         })?;
         let shown = h.display().to_string();
-        let doc: Value =
-            serde_json::from_str(&text).map_err(|e| render::json_error(&shown, &text, &e))?;
+        let doc = read_json(&shown, &text)?;
         let base = h
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -373,8 +422,10 @@ fn prepare<'a>(
                         ));
                         continue;
                     }
-                    let h = aws().map_err(|e| e.to_string())?;
-                    routes.push((s.name.clone(), h));
+                    if let Some(aws) = aws.as_mut() {
+                        let h = aws().map_err(|e| e.to_string())?;
+                        routes.push((s.name.clone(), h));
+                    }
                 }
                 Some((Route::Mock, _)) | None => {}
             }
@@ -466,14 +517,14 @@ fn inline_mock_mismatches(
         for a in answers {
             let Answer::Return(v) = a else { continue };
             for (at, why) in shape_check::check(r, v, mode) {
-                errors.push(crate::testing::file::FileError {
-                    pointer: mock.pointer.clone(),
-                    message: format!(
+                errors.push(FileError::new(
+                    mock.pointer.clone(),
+                    format!(
                         "the mocked result of `{state}` cannot come from `{}`: {why} (at {} in the result; --mock-validation none accepts it)",
                         r.arn,
                         if at.is_empty() { "/" } else { &at }
                     ),
-                });
+                ));
             }
         }
     }
@@ -495,17 +546,14 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
             "no test files found (looked for *.test.yaml, *.test.yml and *.test.json)".into(),
         ));
     }
-    // Load and check everything before running anything: a bad file is exit 2.
+    // Load and check everything before running anything: a bad file is exit 2, with every
+    // problem of every file.
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
     for p in &paths {
-        match load_file(p) {
-            Ok(l) => loaded.push(l),
-            Err(m) => problems.push(m),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(CliError::Input(problems.join("\n")));
+        let (l, found) = load_file(p);
+        problems.extend(found);
+        loaded.extend(l);
     }
     let mode = FieldValidation::parse(&args.mock_validation).unwrap_or_default();
     let mut aws: Option<Arc<dyn TaskHandler>> = None;
@@ -517,9 +565,17 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         aws = Some(a.clone());
         Ok(a)
     };
+    // With problems already found, the files are still prepared for the problems preparing
+    // finds (mock files, handler files), but no AWS client is made.
+    let checking_only = !problems.is_empty();
     let mut prepared = Vec::new();
     for l in &loaded {
-        match prepare(l, &mut get_aws, mode) {
+        let aws: Option<&mut AwsFactory> = if checking_only {
+            None
+        } else {
+            Some(&mut get_aws)
+        };
+        match prepare(l, aws, mode) {
             Ok(p) => prepared.push(p),
             Err(m) => problems.push(m),
         }

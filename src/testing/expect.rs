@@ -134,15 +134,44 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
             ),
         }
     }
-    let path = record.path();
-    if let Some((wanted, contains, _)) = &e.path {
-        if *contains {
+    if let Some(pe) = &e.path {
+        let path = if pe.top_level {
+            record.top_level_path()
+        } else {
+            record.path()
+        };
+        let wanted = &pe.names;
+        let scope = if pe.top_level {
+            "\n  (compared with the top-level states only)"
+        } else {
+            ""
+        };
+        if pe.contains && pe.consecutive {
+            let found =
+                wanted.is_empty() || path.windows(wanted.len()).any(|w| w == wanted.as_slice());
+            if !found {
+                let why = if subsequence(wanted, &path).is_ok() {
+                    "were entered in that order, but with other states between them"
+                } else {
+                    "were not entered in that order"
+                };
+                fail(
+                    &mut out,
+                    pe.key(),
+                    format!(
+                        "  {} {why}: expected one right after another\n  actual: {}{scope}",
+                        list(wanted),
+                        list(&path)
+                    ),
+                );
+            }
+        } else if pe.contains {
             if let Err(i) = subsequence(wanted, &path) {
                 fail(
                     &mut out,
-                    "pathContains",
+                    pe.key(),
                     format!(
-                        "  `{}` (step {} of the expected subsequence) was not entered in order\n  actual: {}",
+                        "  `{}` (step {} of the expected subsequence) was not entered in order\n  actual: {}{scope}",
                         wanted[i],
                         i + 1,
                         list(&path)
@@ -150,7 +179,11 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
                 );
             }
         } else if wanted != &path {
-            fail(&mut out, "path", path_diff(wanted, &path));
+            fail(
+                &mut out,
+                pe.key(),
+                format!("{}{scope}", path_diff(wanted, &path)),
+            );
         }
     }
     for (name, s) in &e.states {

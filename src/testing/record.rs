@@ -177,6 +177,15 @@ impl Record {
         self.visits.iter().map(|(n, _)| n.clone()).collect()
     }
 
+    /// The states entered outside any Map iteration or Parallel branch, in order.
+    pub fn top_level_path(&self) -> Vec<String> {
+        self.visits
+            .iter()
+            .filter(|(_, v)| v.frame.is_none())
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
     /// The visits a name selects: a plain state name selects every visit of that state
     /// wherever it runs; a qualified name (`Map[1]/Work`) the visits with that qualified name.
     pub fn select<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a (String, Visit)> + 'a {

@@ -244,32 +244,6 @@ fn snapshot(case: &Case, actual: &(Value, Vec<String>), failures: &mut Vec<CaseF
     }
 }
 
-/// The name and type of every state of `machine`, nested ones included.
-pub fn state_kinds(machine: &StateMachine) -> Vec<(&str, &'static str)> {
-    machine
-        .root
-        .all_states()
-        .into_iter()
-        .map(|s| (s.name.as_str(), s.kind.type_name()))
-        .collect()
-}
-
-/// How many Retry rules and Catch clauses each state of `machine` has.
-pub fn state_rules(machine: &StateMachine) -> Vec<(&str, usize, usize)> {
-    machine
-        .root
-        .all_states()
-        .into_iter()
-        .map(|s| {
-            (
-                s.name.as_str(),
-                s.kind.retriers().len(),
-                s.kind.catchers().len(),
-            )
-        })
-        .collect()
-}
-
 /// The names of the Task states of `machine`.
 pub fn task_states(machine: &StateMachine) -> Vec<String> {
     machine
