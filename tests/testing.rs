@@ -687,3 +687,20 @@ cases:
     }
     assert!(!err.contains("/cases/0/"), "the sound case is sound: {err}");
 }
+
+#[test]
+fn update_snapshots_keeps_flow_style_cases_and_comments_whole() {
+    let d = dir("snap-flow");
+    write(&d, "m.asl.json", MACHINE);
+    let text = "definition: m.asl.json  # the machine\ncases:\n  - {name: a, snapshot: true, input: {kind: a}, mocks: {Call: {return: {Payload: 7}}}, expect: {status: SUCCEEDED}}  # flow\n  - name: b\n    snapshot:\n      output: old  # stale\n    input: {kind: z}\n    expect: {status: FAILED}\n";
+    write(&d, "m.test.yaml", text);
+    let out = test(&["--update-snapshots"], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(d.join("m.test.yaml")).expect("read");
+    assert_eq!(
+        after,
+        "definition: m.asl.json  # the machine\ncases:\n  - {name: a, snapshot: {\"output\":{\"v\":7},\"path\":[\"Check\",\"Call\"]}, input: {kind: a}, mocks: {Call: {return: {Payload: 7}}}, expect: {status: SUCCEEDED}}  # flow\n  - name: b\n    snapshot: {\"output\":null,\"path\":[\"Check\",\"Reject\"]}  # stale\n    input: {kind: z}\n    expect: {status: FAILED}\n"
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
