@@ -704,3 +704,107 @@ fn update_snapshots_keeps_flow_style_cases_and_comments_whole() {
     let out = test(&[], &d);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// A Distributed Map writing results under `s3Root`, then a Map listing what is there.
+const WRITE_THEN_LIST: &str = r#"{"StartAt": "Write", "States": {
+  "Write": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.w",
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                      "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+    "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "r"}},
+    "Next": "Count"},
+  "Count": {"Type": "Map", "ResultPath": "$.listed",
+    "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "out", "Prefix": "r/"}},
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                      "StartAt": "K", "States": {"K": {"Type": "Pass", "OutputPath": "$.Key", "End": true}}},
+    "End": true}}}"#;
+
+#[test]
+fn each_case_is_its_own_execution_with_its_own_s3() {
+    let d = dir("identity");
+    write(&d, "m.asl.json", WRITE_THEN_LIST);
+    std::fs::create_dir_all(d.join("s3/out")).expect("bucket");
+    let mut cases = String::new();
+    for i in 0..6 {
+        cases.push_str(&format!(
+            "  - name: case {i}\n    input: {{items: [1, 2, 3]}}\n    expect:\n      outputContains: {{listed: {{$length: 2}}}}\n      assertions:\n        - jsonata: \"$contains(output.w.MapRunArn, ':mapRun:') and $contains(output.listed[0], $split(output.w.MapRunArn, ':')[-1])\"\n"
+        ));
+    }
+    write(
+        &d,
+        "m.test.yaml",
+        &format!("definition: m.asl.json\ns3Root: s3\ncases:\n{cases}"),
+    );
+    // Run concurrently, each case lists only what it wrote itself, and nothing reaches the
+    // folder.
+    for _ in 0..2 {
+        let out = test(&["--jobs", "2"], &d);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    assert_eq!(
+        std::fs::read_dir(d.join("s3/out")).expect("bucket").count(),
+        0,
+        "s3Root is only read"
+    );
+    // Each case has its execution name and its map run; both repeat from run to run.
+    let snap = "definition: m.asl.json\ns3Root: s3\ncases:\n  - {name: first case, input: {items: [1]}, snapshot: true}\n  - {name: second/case, input: {items: [1]}, snapshot: true}\n";
+    let record = || {
+        write(&d, "m.test.yaml", snap);
+        let out = test(&["--update-snapshots"], &d);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read_to_string(d.join("m.test.yaml")).expect("read")
+    };
+    let (a, b) = (record(), record());
+    assert_eq!(a, b, "ids repeat from run to run");
+    let runs: Vec<&str> = a
+        .match_indices(":mapRun:m/")
+        .map(|(i, _)| &a[i..i + 90])
+        .collect();
+    assert_eq!(runs.len(), 2, "{a}");
+    assert_ne!(runs[0], runs[1], "no two cases share a map run: {a}");
+    // A bucket neither given nor in s3Root cannot be written, as on S3.
+    write(
+        &d,
+        "m.asl.json",
+        &WRITE_THEN_LIST.replace(
+            "\"Bucket\": \"out\", \"Prefix\": \"r\"",
+            "\"Bucket\": \"nowhere\", \"Prefix\": \"r\"",
+        ),
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ns3Root: s3\ncases:\n  - name: no bucket\n    input: {items: [1]}\n    expect: {status: FAILED, error: States.ResultWriterFailed, cause: {$regex: NoSuchBucket}}\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_case_runs_under_an_execution_name_made_from_its_name() {
+    let d = dir("exec-name");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id"}, "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+cases:
+  - name: "A declined card: ends in PaymentFailed!"
+    expect: {output: {name: A-declined-card-ends-in-PaymentFailed, id: "arn:aws:states:us-east-1:123456789012:execution:m:A-declined-card-ends-in-PaymentFailed"}}
+  - name: "A declined card, ends in PaymentFailed"
+    expect: {outputContains: {name: A-declined-card-ends-in-PaymentFailed-2}}
+  - name: "été"
+    expect: {outputContains: {name: été}}
+  - name: "???"
+    expect: {outputContains: {name: case-3}}
+  - name: fixed
+    context: {executionName: mine}
+    expect: {outputContains: {name: mine}}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -453,6 +453,7 @@ fn prepare<'a>(
         tasks,
         machines,
         lines: f.case_lines(),
+        execution_names: runner::execution_names(&f.cases),
     })
 }
 
@@ -719,7 +720,11 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
                 };
                 let buffer = Arc::new(Mutex::new(String::new()));
                 let sink: Box<dyn EventSink> = Box::new(Tracer::into_buffer(buffer.clone()));
-                let _ = runner::run_case(&prepared[fi], ci, &rt, Some(sink), args.strict);
+                let extras = runner::Extras {
+                    sink: Some(sink),
+                    ..runner::Extras::default()
+                };
+                let _ = runner::run_case(&prepared[fi], ci, &rt, extras, args.strict);
                 c.trace = Some(buffer.lock().unwrap_or_else(|p| p.into_inner()).clone());
             }
         }
@@ -902,7 +907,13 @@ fn run_jobs(prepared: &[Prepared], jobs: &[Job], args: &TestArgs) -> Vec<Option<
                     let Some((fi, ci)) = jobs.get(i) else {
                         return;
                     };
-                    let run = runner::run_case(&prepared[*fi], *ci, &rt, None, args.strict);
+                    let run = runner::run_case(
+                        &prepared[*fi],
+                        *ci,
+                        &rt,
+                        runner::Extras::default(),
+                        args.strict,
+                    );
                     if run.report.status == CaseStatus::Failed {
                         stop.store(true, Ordering::Relaxed);
                     }
