@@ -808,3 +808,103 @@ cases:
     let out = test(&[], &d);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn what_asl_validate_warns_about_is_shown() {
+    let d = dir("def-warnings");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"id": "$.id"}, "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ncases:\n  - name: a\n  - name: b\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail the run");
+    let err = stderr(&out);
+    assert_eq!(err.matches("[NO_DOLLAR]").count(), 1, "once: {err}");
+    assert!(
+        err.contains("m.asl.json:1:66: warning: The value of `id` looks like a path"),
+        "{err}"
+    );
+    let out = test(&["--format", "json"], &d);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let w = &v["files"][0]["definitionWarnings"][0];
+    assert_eq!(w["code"], "NO_DOLLAR");
+    assert_eq!(w["pointer"], "/States/P/Parameters/id");
+    assert_eq!(
+        (w["line"].as_u64(), w["column"].as_u64()),
+        (Some(1), Some(66))
+    );
+    let out = test(&["--format", "github"], &d);
+    assert!(
+        stdout(&out).starts_with("::warning file=m.asl.json,line=1,col=66,title=NO_DOLLAR::"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_failure_says_what_the_execution_did() {
+    let d = fixture(
+        "explained",
+        r#"  - name: failed run
+    input: {kind: z}
+    expect:
+      output: {v: 1}
+      assertions:
+        - jsonata: "status = 'SUCCEEDED' and $count(path) > 2"
+        - jsonata: "error in ['A', 'B']"
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "output: the execution has no output: it ended FAILED (Rejected: unknown kind)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`status = 'SUCCEEDED' and $count(path) > 2` gave false, not true\n      `status` is \"FAILED\"\n      `$count(path)` is 2\n"),
+        "{err}"
+    );
+    assert!(err.contains("`error` is \"Rejected\""), "{err}");
+}
+
+#[test]
+fn trace_shows_the_failing_state_in_full() {
+    let long = "x".repeat(300);
+    let d = fixture(
+        "trace-full",
+        &format!(
+            "  - name: caught\n    input: {{kind: a, note: {long}}}\n    mocks: {{Call: {{throw: {{error: Boom, cause: {long}-cause}}}}}}\n    expect: {{status: FAILED}}\n"
+        ),
+    );
+    let out = test(&["--trace"], &d);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("failing state Call (Task):"), "{err}");
+    assert!(
+        err.contains(&format!("\"note\": \"{long}\"")),
+        "the input in full: {err}"
+    );
+    assert!(err.contains("error: Boom (caught by Catch #0)"), "{err}");
+    assert!(err.contains(&format!("cause: {long}-cause")), "{err}");
+    // The expectation that failed names the state whose visit is shown.
+    let d = fixture(
+        "trace-named",
+        "  - name: named\n    input: {kind: a}\n    mocks: {Call: {return: {Payload: 2}}}\n    expect: {states: {Check: {output: {kind: b}}}}\n",
+    );
+    let out = test(&["--trace"], &d);
+    let err = stderr(&out);
+    assert!(err.contains("failing state Check (Choice):"), "{err}");
+    assert!(
+        err.contains("      output:\n        {\n          \"kind\": \"a\""),
+        "{err}"
+    );
+}

@@ -4,7 +4,7 @@
 
 use super::error::CliError;
 use super::render;
-use super::run::{load_definition_named, machine_name};
+use super::run::{load_definition_named, load_definition_warned, machine_name};
 use super::trace::Tracer;
 use crate::definition::StateMachine;
 use crate::engine::EventSink;
@@ -17,7 +17,7 @@ use crate::testing::coverage::{Coverage, LineOf, Structure};
 use crate::testing::file::{FileError, LoadFailure, TestFile};
 use crate::testing::outline::Outline;
 use crate::testing::report;
-use crate::testing::results::{CaseReport, CaseStatus, FileReport};
+use crate::testing::results::{CaseReport, CaseStatus, DefinitionWarning, FileReport};
 use crate::testing::runner::{self, CaseRun, Prepared};
 use crate::testing::snapshot;
 use clap::{Args, ValueEnum};
@@ -210,6 +210,8 @@ struct Loaded {
     /// The key of its definition for coverage (`path` or `path#LogicalId`).
     definition_key: String,
     name: String,
+    /// What `asl validate` warns about in the definition.
+    warnings: Vec<DefinitionWarning>,
 }
 
 /// Reads a test file and its definition and checks one against the other: every problem
@@ -226,20 +228,21 @@ fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
     if file.definition.as_os_str().is_empty() {
         return (None, vec![render_errors(&file.doc, &errors)]);
     }
-    let machine = match load_definition_named(&file.definition, file.logical_id.as_deref()) {
-        Ok(m) => m,
-        Err(e) => {
-            let mut problems = Vec::new();
-            if !errors.is_empty() {
-                problems.push(render_errors(&file.doc, &errors));
+    let (machine, warnings) =
+        match load_definition_warned(&file.definition, file.logical_id.as_deref()) {
+            Ok(m) => m,
+            Err(e) => {
+                let mut problems = Vec::new();
+                if !errors.is_empty() {
+                    problems.push(render_errors(&file.doc, &errors));
+                }
+                problems.push(format!(
+                    "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
+                    file.shown, file.definition_shown
+                ));
+                return (None, problems);
             }
-            problems.push(format!(
-                "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
-                file.shown, file.definition_shown
-            ));
-            return (None, problems);
-        }
-    };
+        };
     errors.extend(Outline::of(&machine).check(&file));
     let mut problems = Vec::new();
     if !errors.is_empty() {
@@ -266,6 +269,7 @@ fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
         machine: Arc::new(machine),
         definition_key: key,
         name,
+        warnings,
     };
     (Some(loaded), problems)
 }
@@ -614,12 +618,14 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     // Reports per file, in file and case order.
     let mut reports: Vec<FileReport> = prepared
         .iter()
-        .map(|p| FileReport {
+        .zip(&loaded)
+        .map(|(p, l)| FileReport {
             path: p.file.shown.clone(),
             machine: p.name.clone(),
             definition: p.file.definition.display().to_string(),
             cases: Vec::new(),
             duration: Duration::ZERO,
+            definition_warnings: l.warnings.clone(),
         })
         .collect();
     let mut per_case: Vec<Vec<Option<CaseReport>>> = prepared
@@ -724,8 +730,10 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
                     sink: Some(sink),
                     ..runner::Extras::default()
                 };
-                let _ = runner::run_case(&prepared[fi], ci, &rt, extras, args.strict);
-                c.trace = Some(buffer.lock().unwrap_or_else(|p| p.into_inner()).clone());
+                let run = runner::run_case(&prepared[fi], ci, &rt, extras, args.strict);
+                let mut trace = buffer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                trace.push_str(&failing_states(&prepared[fi].file.cases[ci], &run));
+                c.trace = Some(trace);
             }
         }
     }
@@ -737,6 +745,16 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     let total = began.elapsed();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut err = std::io::stderr().lock();
+    // What `asl validate` warns about in the definitions, once each.
+    let mut shown = std::collections::HashSet::new();
+    for w in reports.iter().flat_map(|r| &r.definition_warnings) {
+        if shown.insert(&w.rendered) {
+            let _ = writeln!(err, "{}", w.rendered);
+        }
+    }
+    if !shown.is_empty() {
+        let _ = writeln!(err);
+    }
     for r in &reports {
         let _ = writeln!(err, "{} ({})", r.path, r.machine);
         for c in &r.cases {
@@ -862,6 +880,7 @@ fn not_run(p: &Prepared, ci: usize, why: &str) -> CaseReport {
     let c = &p.file.cases[ci];
     CaseReport {
         name: c.name.clone(),
+        description: c.description.clone(),
         line: p.lines.get(ci).copied().flatten(),
         status: CaseStatus::Skipped,
         duration: Duration::ZERO,
@@ -966,6 +985,100 @@ fn write_snapshots(
         eprintln!("{}: snapshots recorded", f.shown);
     }
     Ok(())
+}
+
+/// The states a failing case failed at, each in full (the trace cuts long values, and a state
+/// that fails has no line of its own): where an execution that did not succeed failed (the
+/// innermost states whose failure left them), the states whose error a Catch caught, and the
+/// states its failed `states`, `calls`, `retries` and `caught` expectations name.
+fn failing_states(case: &crate::testing::file::Case, run: &CaseRun) -> String {
+    let record = &run.record;
+    let mut chosen: Vec<usize> = Vec::new();
+    let succeeded = run
+        .outcome
+        .as_ref()
+        .is_some_and(|o| o.status == crate::engine::Status::Succeeded);
+    if !succeeded {
+        let failed: Vec<usize> = (0..record.visits.len())
+            .filter(|&i| record.visits[i].1.failed.is_some())
+            .collect();
+        for &i in &failed {
+            let inner = format!("{}[", record.visits[i].0);
+            if !failed
+                .iter()
+                .any(|&j| record.visits[j].0.starts_with(&inner))
+            {
+                chosen.push(i);
+            }
+        }
+    }
+    // States whose error a Catch caught: where the execution turned away from its path.
+    for (i, (_, v)) in record.visits.iter().enumerate() {
+        if v.caught.is_some() && !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    let e = &case.expect;
+    let named = e
+        .states
+        .iter()
+        .map(|(n, s)| ("states", n, s.visit))
+        .chain(e.calls.iter().map(|(n, _)| ("calls", n, 0)))
+        .chain(e.retries.iter().map(|(n, _)| ("retries", n, 0)))
+        .chain(e.caught.iter().map(|(n, _)| ("caught", n, 0)));
+    for (key, name, visit) in named {
+        let label = format!("{key}.{name}");
+        let failed = run.report.failures.iter().any(|f| {
+            f.expectation == label
+                || f.expectation.starts_with(&format!("{label}."))
+                || f.expectation.starts_with(&format!("{label}["))
+        });
+        if !failed {
+            continue;
+        }
+        let selected: Vec<usize> = record
+            .select(name)
+            .filter_map(|(_, v)| record.visits.iter().position(|(_, x)| x.id == v.id))
+            .collect();
+        if let Some(&i) = selected.get(visit).or(selected.first())
+            && !chosen.contains(&i)
+        {
+            chosen.push(i);
+        }
+    }
+    let mut out = String::new();
+    for i in chosen {
+        let (name, v) = &record.visits[i];
+        out.push_str(&format!("failing state {name} ({}):\n", v.kind));
+        let block = |label: &str, value: &Value| {
+            let text = serde_json::to_string_pretty(value).unwrap_or_default();
+            let mut s = format!("  {label}:\n");
+            for line in text.lines() {
+                s.push_str(&format!("    {line}\n"));
+            }
+            s
+        };
+        out.push_str(&block("input", &v.input));
+        for (n, call) in v.calls.iter().enumerate() {
+            out.push_str(&block(&format!("call {n} input"), call));
+        }
+        if let Some(o) = &v.output {
+            out.push_str(&block("output", o));
+        }
+        if let Some((clause, error)) = &v.caught {
+            out.push_str(&format!("  error: {error} (caught by Catch #{clause})\n"));
+            if let Some(c) = &v.caught_cause {
+                out.push_str(&format!("  cause: {c}\n"));
+            }
+        }
+        if let Some(f) = &v.failed {
+            out.push_str(&format!("  error: {}\n", f.error));
+            if let Some(c) = &f.cause {
+                out.push_str(&format!("  cause: {c}\n"));
+            }
+        }
+    }
+    out
 }
 
 fn indent(text: &str) -> String {

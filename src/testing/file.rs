@@ -218,6 +218,8 @@ pub struct Expect {
 #[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,
+    /// `description`: what the case is about, for reports.
+    pub description: Option<String>,
     pub pointer: String,
     pub input: Value,
     pub mocks: Vec<(String, Mock)>,
@@ -282,6 +284,7 @@ const FILE_KEYS: &[&str] = &[
 ];
 const CASE_KEYS: &[&str] = &[
     "name",
+    "description",
     "input",
     "inputFile",
     "mocks",
@@ -1148,8 +1151,13 @@ impl Walk<'_> {
                 None
             }
         };
+        let description = m
+            .get("description")
+            .and_then(|x| self.string(x, &at.key("description"), "description"))
+            .map(|d| d.trim_end().to_string());
         Some(Case {
             name,
+            description,
             pointer: at.to_string(),
             input,
             mocks: m

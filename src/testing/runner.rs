@@ -236,6 +236,7 @@ pub fn run_case(
     CaseRun {
         report: CaseReport {
             name: case.name.clone(),
+            description: case.description.clone(),
             line: p.lines.get(index).copied().flatten(),
             status,
             duration: started.elapsed(),
