@@ -908,3 +908,211 @@ fn trace_shows_the_failing_state_in_full() {
         "{err}"
     );
 }
+
+/// A Map over `$.items` calling `Work`, then `Done`.
+const MAP_MACHINE: &str = r#"{"StartAt": "Start", "States": {
+  "Start": {"Type": "Pass", "Next": "Each"},
+  "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.out", "Next": "Done",
+           "ItemProcessor": {"StartAt": "Work", "States": {
+             "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                      "Parameters": {"FunctionName": "w", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}},
+  "Done": {"Type": "Succeed"}}}"#;
+
+#[test]
+fn paths_of_top_level_states_and_consecutive_runs() {
+    let d = dir("paths");
+    write(&d, "m.asl.json", MAP_MACHINE);
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+mocks: {Work: {return: {Payload: 1}}}
+cases:
+  - name: top level
+    input: {items: [1, 2]}
+    expect:
+      path: {states: [Start, Each, Done], topLevel: true}
+  - name: top level and consecutive
+    input: {items: [1, 2]}
+    expect:
+      pathContains: {states: [Each, Done], consecutive: true, topLevel: true}
+  - name: consecutive over the whole path
+    input: {items: [1]}
+    expect:
+      pathContains: {states: [Each, "Each[0]/Work", Done], consecutive: true}
+  - name: not consecutive
+    input: {items: [1]}
+    expect:
+      pathContains: {states: [Start, "Each[0]/Work"], consecutive: true}
+  - name: top level differs
+    input: {items: [1]}
+    expect:
+      path: {states: [Start, Done], topLevel: true}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("3 passed, 2 failed"), "{err}");
+    assert!(
+        err.contains("pathContains:\n      Start → Each[0]/Work were entered in that order, but with other states between them: expected one right after another\n      actual: Start → Each → Each[0]/Work → Done"),
+        "{err}"
+    );
+    assert!(
+        err.contains("path:\n      expected: Start → Done\n      actual:   Start → Each → Done\n      first difference at step 2: expected Done, found Each\n      (compared with the top-level states only)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mock_answers_and_item_data_come_from_files() {
+    let d = dir("files");
+    write(&d, "m.asl.json", MAP_MACHINE);
+    std::fs::create_dir_all(d.join("data")).expect("dir");
+    write(&d, "data/one.json", r#"{"Payload": {"n": 1}}"#);
+    write(&d, "data/two.yaml", "Payload:\n  n: 2\n");
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+cases:
+  - name: from files
+    input: {items: [a, b, c]}
+    mocks:
+      Work:
+        sequence:
+          - returnFile: data/one.json
+          - returnFile: data/two.yaml
+          - return: {Payload: {n: 3}}
+    expect:
+      outputContains: {out: [{n: 1}, {n: 2}, {n: 3}]}
+  - name: conditional
+    input: {items: [a]}
+    mocks:
+      Work:
+        conditional:
+          - when: {Payload: a}
+            returnFile: data/two.yaml
+    expect:
+      outputContains: {out: [{n: 2}]}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // An answer is one of `return`, `returnFile` and `throw`; the file must be there.
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ncases:\n  - name: a\n    mocks: {Work: {returnFile: data/none.json, return: 1}}\n  - name: b\n    mocks: {Work: {returnFile: data/none.json}}\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("a mocked answer has one of `return`, `returnFile` or `throw`; found `return` and `returnFile`"),
+        "{err}"
+    );
+    assert!(err.contains("cannot read `./data/none.json`"), "{err}");
+    assert!(err.contains("(at /cases/1/mocks/Work/returnFile)"), "{err}");
+}
+
+#[test]
+fn item_reader_data_comes_from_a_file() {
+    let d = dir("s3files");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                           "Parameters": {"Bucket": "in", "Key": "day.csv"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}}"#,
+    );
+    write(&d, "day.csv", "id,n\na,1\nb,2\nc,3\n");
+    write(&d, "other.csv", "id,n\nz,9\n");
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+s3Files: {"s3://in/day.csv": day.csv}
+cases:
+  - name: the file's rows
+    expect: {output: [{id: a, n: "1"}, {id: b, n: "2"}, {id: c, n: "3"}]}
+  - name: the case's own file
+    s3Files: {"s3://in/day.csv": other.csv}
+    expect: {output: [{id: z, n: "9"}]}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn descriptions_anchors_and_merge_keys() {
+    let d = fixture("anchors", "");
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+x-anchors:
+  call-mock: &call {Call: {return: {Payload: 1}}}
+  succeeded: &ok {status: SUCCEEDED, output: {v: 1}}
+cases:
+  - name: rule a
+    description: the first rule sends kind a to Call
+    input: {kind: a}
+    mocks: *call
+    expect:
+      <<: *ok
+      path: [Check, Call]
+  - name: rule b
+    description: |
+      the second rule
+      sends kind b to Call
+    input: {kind: b}
+    mocks: *call
+    expect:
+      <<: *ok
+      status: FAILED
+"#,
+    );
+    let out = test(&["--junit", "junit.xml", "--format", "json"], &d);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    // Keys written in the mapping win over merged ones.
+    assert!(
+        err.contains("status: expected FAILED, found SUCCEEDED"),
+        "{err}"
+    );
+    assert!(
+        err.contains("m.test.yaml:13: rule b\n    the second rule\n    sends kind b to Call\n"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        v["files"][0]["cases"][0]["description"],
+        "the first rule sends kind a to Call"
+    );
+    let xml = std::fs::read_to_string(d.join("junit.xml")).expect("junit");
+    assert!(
+        xml.contains(
+            "<property name=\"description\" value=\"the first rule sends kind a to Call\"/>"
+        ),
+        "{xml}"
+    );
+    // Only `x-` keys are the user's own at the top.
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\nanchors: {}\ncases:\n  - name: a\n    x-note: no\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown key `anchors` in a test file"),
+        "{err}"
+    );
+    assert!(err.contains("unknown key `x-note` in a case"), "{err}");
+}

@@ -279,6 +279,7 @@ const FILE_KEYS: &[&str] = &[
     "handlers",
     "s3Root",
     "s3Objects",
+    "s3Files",
     "machines",
     "cases",
 ];
@@ -295,6 +296,7 @@ const CASE_KEYS: &[&str] = &[
     "expect",
     "snapshot",
     "s3Objects",
+    "s3Files",
 ];
 const CONTEXT_KEYS: &[&str] = &[
     "executionName",
@@ -569,11 +571,31 @@ impl Walk<'_> {
     }
 
     fn answer(&mut self, m: &Map<String, Value>, at: &Pointer) -> Option<Answer> {
+        let given: Vec<&str> = ["return", "returnFile", "throw"]
+            .into_iter()
+            .filter(|k| m.contains_key(*k))
+            .collect();
+        if given.len() > 1 {
+            self.err(
+                at,
+                format!(
+                    "a mocked answer has one of `return`, `returnFile` or `throw`; found {}",
+                    given
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+            );
+            return None;
+        }
+        if let Some(f) = m.get("returnFile") {
+            let p = at.key("returnFile");
+            let f = self.string(f, &p, "returnFile")?;
+            return self.data_file(&f, &p).map(Answer::Return);
+        }
         match (m.get("return"), m.get("throw")) {
-            (Some(_), Some(_)) => {
-                self.err(at, "a mocked answer has `return` or `throw`, not both");
-                None
-            }
+            (Some(_), Some(_)) => None,
             (Some(r), None) => Some(Answer::Return(r.clone())),
             (None, Some(t)) => {
                 let p = at.key("throw");
@@ -598,7 +620,7 @@ impl Walk<'_> {
             (None, None) => {
                 self.err(
                     at,
-                    "a mocked answer needs `return` (a result) or `throw` (an error)",
+                    "a mocked answer needs `return` (a result), `returnFile` (a file holding it) or `throw` (an error)",
                 );
                 None
             }
@@ -610,7 +632,7 @@ impl Walk<'_> {
             v,
             at,
             "a mock",
-            &["return", "throw", "sequence", "conditional"],
+            &["return", "returnFile", "throw", "sequence", "conditional"],
         )?;
         let spec = if let Some(seq) = m.get("sequence") {
             if m.len() > 1 {
@@ -624,9 +646,12 @@ impl Walk<'_> {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let ip = p.index(i);
-                let Some(e) =
-                    self.object(item, &ip, "a sequence entry", &["return", "throw", "times"])
-                else {
+                let Some(e) = self.object(
+                    item,
+                    &ip,
+                    "a sequence entry",
+                    &["return", "returnFile", "throw", "times"],
+                ) else {
                     continue;
                 };
                 let times = match e.get("times") {
@@ -664,7 +689,7 @@ impl Walk<'_> {
                     item,
                     &ip,
                     "a conditional entry",
-                    &["when", "return", "throw"],
+                    &["when", "return", "returnFile", "throw"],
                 ) else {
                     continue;
                 };
@@ -1098,6 +1123,51 @@ impl Walk<'_> {
         out
     }
 
+    /// The S3 objects of `s3Objects` and `s3Files` of the object `m` at `at`.
+    fn s3(&mut self, m: &Map<String, Value>, at: &Pointer) -> Vec<(String, String, Vec<u8>)> {
+        let mut out = m
+            .get("s3Objects")
+            .map(|x| self.s3_objects(x, &at.key("s3Objects")))
+            .unwrap_or_default();
+        if let Some(x) = m.get("s3Files") {
+            out.extend(self.s3_files(x, &at.key("s3Files")));
+        }
+        out
+    }
+
+    /// `s3Files`: `{"s3://BUCKET/KEY": file}`, the object's bytes read from a file relative to
+    /// the test file, as they are (CSV, JSON Lines, Parquet, gzip: the `ItemReader` reads them
+    /// as it would on S3).
+    fn s3_files(&mut self, v: &Value, at: &Pointer) -> Vec<(String, String, Vec<u8>)> {
+        let Some(m) = v.as_object() else {
+            self.err(
+                at,
+                "`s3Files` must be an object mapping `s3://BUCKET/KEY` to a file, relative to the test file",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (url, file) in m {
+            let p = at.key(url);
+            let Some((bucket, key)) = crate::storage::memory::split_url(url) else {
+                self.err(
+                    &p,
+                    format!("`{url}` is not an S3 URL of the form `s3://BUCKET/KEY`"),
+                );
+                continue;
+            };
+            let Some(file) = self.string(file, &p, "s3Files") else {
+                continue;
+            };
+            let path = self.dir.join(&file);
+            match std::fs::read(&path) {
+                Ok(bytes) => out.push((bucket, key, bytes)),
+                Err(e) => self.err(&p, format!("cannot read `{}`: {e}", path.display())),
+            }
+        }
+        out
+    }
+
     fn case(&mut self, v: &Value, at: &Pointer, index: usize) -> Option<Case> {
         let m = self.object(v, at, "a case", CASE_KEYS)?;
         let name = match m.get("name") {
@@ -1183,10 +1253,7 @@ impl Walk<'_> {
                 .get("expect")
                 .map(|x| self.expect(x, &at.key("expect")))
                 .unwrap_or_default(),
-            s3_objects: m
-                .get("s3Objects")
-                .map(|x| self.s3_objects(x, &at.key("s3Objects")))
-                .unwrap_or_default(),
+            s3_objects: self.s3(m, at),
             snapshot,
         })
     }
@@ -1422,10 +1489,7 @@ impl TestFile {
                 format!("`s3Root` `{}` is not a folder", r.display()),
             );
         }
-        let s3_objects = m
-            .get("s3Objects")
-            .map(|x| w.s3_objects(x, &root.key("s3Objects")))
-            .unwrap_or_default();
+        let s3_objects = w.s3(m, &root);
         let mut machines = Vec::new();
         if let Some(x) = m.get("machines") {
             let mp = root.key("machines");
