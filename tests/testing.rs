@@ -1116,3 +1116,72 @@ cases:
     );
     assert!(err.contains("unknown key `x-note` in a case"), "{err}");
 }
+
+#[test]
+fn artifacts_of_failing_cases_are_written_under_their_names() {
+    let d = dir("artifacts");
+    write(&d, "m.asl.json", WRITE_THEN_LIST);
+    std::fs::create_dir_all(d.join("s3/out")).expect("bucket");
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ns3Root: s3\ncases:\n  - name: passes\n    input: {items: [1]}\n  - name: \"fails: wrong count\"\n    input: {items: [1, 2]}\n    expect: {iterations: {Write: 3}}\n",
+    );
+    let out = test(&["--artifacts", "out", "--junit", "junit.xml"], &d);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let folder = d.join("out/m.test.yaml");
+    let mut names: Vec<String> = walk_files(&folder)
+        .into_iter()
+        .map(|p| {
+            p.strip_prefix(&folder)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[0], "fails-wrong-count.history.json");
+    assert_eq!(names[1], "fails-wrong-count.html");
+    assert!(
+        names[2].starts_with("fails-wrong-count.s3/out/r/")
+            && names[2].ends_with("/SUCCEEDED_0.json"),
+        "{names:?}"
+    );
+    assert!(names[3].ends_with("/manifest.json"), "{names:?}");
+    // The history is `asl run --history`'s, the picture `asl run --graph`'s.
+    let history: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(folder.join("fails-wrong-count.history.json")).expect("history"),
+    )
+    .expect("JSON");
+    let events = history["events"].as_array().expect("events");
+    assert_eq!(events[0]["type"], "ExecutionStarted");
+    assert_eq!(events[events.len() - 1]["type"], "ExecutionSucceeded");
+    let page = std::fs::read_to_string(folder.join("fails-wrong-count.html")).expect("picture");
+    assert!(
+        page.contains("<svg") && page.contains("ExecutionStarted"),
+        "an inspector page"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("    artifacts:\n      out/m.test.yaml/fails-wrong-count.history.json\n      out/m.test.yaml/fails-wrong-count.html\n"),
+        "{err}"
+    );
+    let xml = std::fs::read_to_string(d.join("junit.xml")).expect("junit");
+    assert!(
+        xml.contains("[[ATTACHMENT|out/m.test.yaml/fails-wrong-count.html]]"),
+        "{xml}"
+    );
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

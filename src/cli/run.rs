@@ -1168,7 +1168,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
 }
 
 /// The execution drawn over its definition, into `path`.
-fn write_graph(
+pub(super) fn write_graph(
     path: &Path,
     html: bool,
     machine: &StateMachine,
@@ -1195,7 +1195,7 @@ fn write_graph(
 /// `{"events": [...]}` as GetExecutionHistory gives them, and when child state machines ran,
 /// `"childExecutions": {ARN: {"stateMachineArn", "startedBy", "events"}}` in the order they
 /// ended: each child's own history, linked to the parent's `TaskSubmitted` by its ARN.
-fn write_history(
+pub(super) fn write_history(
     path: &Path,
     outcome: &Outcome,
     children: Option<&Histories>,

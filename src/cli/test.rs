@@ -40,6 +40,7 @@ Examples:
   asl test asl-samples --coverage --coverage-min 90
   asl test orders.test.yaml --filter refund --trace
   asl test --junit junit.xml --lcov lcov.info --format github
+  asl test --artifacts failed/               # histories and pictures of failing cases
 
 Exit codes: 0 every case passed, 1 a case failed (or coverage is under --coverage-min),
 2 a test file or a definition is invalid, or a flag is wrong.";
@@ -68,9 +69,15 @@ pub struct TestArgs {
     /// Stop starting cases after the first failure.
     #[arg(long)]
     pub fail_fast: bool,
-    /// Show each failing case's data flow, state by state (the `asl run --trace` format).
+    /// Show each failing case's data flow, state by state (the `asl run --trace` format), then
+    /// each failing state in full.
     #[arg(long)]
     pub trace: bool,
+    /// Write into DIR, for each failing case, its history (as `asl run --history` writes it)
+    /// and its run drawn on the definition (as `asl run --graph x.html` draws it), named after
+    /// the test file and the case.
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
     /// Warnings (mocks never used, sequences that ran out) fail the case.
     #[arg(long)]
     pub strict: bool,
@@ -707,10 +714,21 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         }
     }
 
-    // --trace: run each failing case again with the tracer (runs repeat exactly).
-    if args.trace {
+    // --trace and --artifacts: run each failing case again, traced and keeping its history
+    // (runs repeat exactly).
+    if args.trace || args.artifacts.is_some() {
         let rt = runtime()?;
+        if let Some(dir) = &args.artifacts {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CliError::Input(format!(
+                    "{}: error: cannot make the artifacts folder: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
         for (fi, r) in reports.iter_mut().enumerate() {
+            // The definition as written, for the pictures: read once per file.
+            let mut raw: Option<(StateMachine, Value)> = None;
             for c in r
                 .cases
                 .iter_mut()
@@ -725,15 +743,40 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
                     continue;
                 };
                 let buffer = Arc::new(Mutex::new(String::new()));
-                let sink: Box<dyn EventSink> = Box::new(Tracer::into_buffer(buffer.clone()));
+                let histories = args
+                    .artifacts
+                    .as_ref()
+                    .map(|_| crate::handlers::machines::Histories::default());
                 let extras = runner::Extras {
-                    sink: Some(sink),
-                    ..runner::Extras::default()
+                    sink: args.trace.then(|| {
+                        Box::new(Tracer::into_buffer(buffer.clone())) as Box<dyn EventSink>
+                    }),
+                    keep_history: args.artifacts.is_some(),
+                    histories: histories.clone(),
                 };
                 let run = runner::run_case(&prepared[fi], ci, &rt, extras, args.strict);
-                let mut trace = buffer.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                trace.push_str(&failing_states(&prepared[fi].file.cases[ci], &run));
-                c.trace = Some(trace);
+                if args.trace {
+                    let mut trace = buffer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    trace.push_str(&failing_states(&prepared[fi].file.cases[ci], &run));
+                    c.trace = Some(trace);
+                }
+                if let Some(dir) = &args.artifacts {
+                    if raw.is_none() {
+                        raw = Some(super::run::load_definition_with_json(Path::new(
+                            &loaded[fi].definition_key,
+                        ))?);
+                    }
+                    if let Some((machine, json)) = &raw {
+                        c.artifacts = write_artifacts(
+                            dir,
+                            &prepared[fi],
+                            ci,
+                            &run,
+                            histories.as_ref(),
+                            (machine, json),
+                        )?;
+                    }
+                }
             }
         }
     }
@@ -892,6 +935,7 @@ fn not_run(p: &Prepared, ci: usize, why: &str) -> CaseReport {
             vec![why.to_string()]
         },
         trace: None,
+        artifacts: Vec::new(),
     }
 }
 
@@ -985,6 +1029,75 @@ fn write_snapshots(
         eprintln!("{}: snapshots recorded", f.shown);
     }
     Ok(())
+}
+
+/// `--artifacts DIR`: what a failing case leaves to look at, under `DIR/<test file>/`, named
+/// after the case's execution name: `<case>.history.json` (as `asl run --history` writes it),
+/// `<case>.html` (as `asl run --graph` draws it) and, when its Distributed Maps wrote to S3,
+/// `<case>.s3/BUCKET/KEY`. The paths written, in that order.
+fn write_artifacts(
+    dir: &Path,
+    p: &Prepared,
+    ci: usize,
+    run: &CaseRun,
+    histories: Option<&crate::handlers::machines::Histories>,
+    (machine, raw): (&StateMachine, &Value),
+) -> Result<Vec<String>, CliError> {
+    let folder = dir.join(file_name(&p.file.shown));
+    let fail = |path: &Path, e: std::io::Error| {
+        CliError::Input(format!(
+            "{}: error: cannot write the artifact: {e}",
+            path.display()
+        ))
+    };
+    std::fs::create_dir_all(&folder).map_err(|e| fail(&folder, e))?;
+    let stem = p
+        .execution_names
+        .get(ci)
+        .cloned()
+        .unwrap_or_else(|| format!("case-{ci}"));
+    let mut written = Vec::new();
+    if let Some(outcome) = &run.outcome {
+        let history = folder.join(format!("{stem}.history.json"));
+        super::run::write_history(&history, outcome, histories)?;
+        written.push(history.display().to_string());
+        let picture = folder.join(format!("{stem}.html"));
+        super::run::write_graph(&picture, true, machine, raw, &run.record, outcome)?;
+        written.push(picture.display().to_string());
+    }
+    if let Some(store) = &run.storage {
+        for (bucket, key, bytes) in store.written() {
+            let path = folder
+                .join(format!("{stem}.s3"))
+                .join(file_name(&bucket))
+                .join(key.split('/').map(file_name).collect::<PathBuf>());
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
+            }
+            std::fs::write(&path, bytes).map_err(|e| fail(&path, e))?;
+            written.push(path.display().to_string());
+        }
+    }
+    Ok(written)
+}
+
+/// `text` as one file name: characters other than letters, digits, `-`, `_` and `.` made
+/// `_`, and never `.` or `..`.
+fn file_name(text: &str) -> String {
+    let name: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match name.as_str() {
+        "" | "." | ".." => "_".to_string(),
+        _ => name,
+    }
 }
 
 /// The states a failing case failed at, each in full (the trace cuts long values, and a state

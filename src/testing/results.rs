@@ -100,6 +100,9 @@ pub struct CaseReport {
     pub warnings: Vec<String>,
     /// The failing case's data flow state by state (`--trace`), when asked for.
     pub trace: Option<String>,
+    /// The files `--artifacts` wrote for the failing case (its history, its picture, what it
+    /// wrote to S3).
+    pub artifacts: Vec<String>,
 }
 
 /// The results of one test file.

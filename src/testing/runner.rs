@@ -244,6 +244,7 @@ pub fn run_case(
             failures,
             warnings,
             trace: None,
+            artifacts: Vec::new(),
         },
         record,
         actual,

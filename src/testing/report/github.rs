@@ -83,6 +83,7 @@ mod tests {
             failures: Vec::new(),
             warnings: Vec::new(),
             trace: None,
+            artifacts: Vec::new(),
         }
     }
 

@@ -63,6 +63,10 @@ pub fn failure_details(file: &FileReport, case: &CaseReport, color: bool) -> Str
     for warning in &case.warnings {
         lines.push(format!("    {} {warning}", paint(YELLOW, "warning:")));
     }
+    if !case.artifacts.is_empty() {
+        lines.push("    artifacts:".to_string());
+        lines.extend(case.artifacts.iter().map(|a| format!("      {a}")));
+    }
     lines.join("\n")
 }
 
@@ -123,6 +127,7 @@ mod tests {
             failures: Vec::new(),
             warnings: Vec::new(),
             trace: None,
+            artifacts: Vec::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// "line", "column", "code", "message", "pointer"}], "cases": [...]}], "summary": {"passed",
 /// "failed", "skipped", "total", "durationMs"}}`; a case is `{"name", "description", "line",
 /// "status", "durationMs", "executionStatus", "failures": [{"expectation", "message"}],
-/// "warnings"}`, with `null` for an unknown line or description, or an execution that did not
+/// "warnings", "artifacts"}`, with `null` for an unknown line or description, or an execution that did not
 /// run.
 pub fn json(files: &[FileReport], total: Duration) -> Value {
     let count = |status| files.iter().map(|f| f.count(status)).sum::<usize>();
@@ -59,6 +59,7 @@ fn case(c: &CaseReport) -> Value {
             "message": f.message,
         })).collect::<Vec<_>>(),
         "warnings": c.warnings,
+        "artifacts": c.artifacts,
     })
 }
 
@@ -89,6 +90,7 @@ mod tests {
                     failures: Vec::new(),
                     warnings: vec!["mock `X` never used".into()],
                     trace: None,
+                    artifacts: Vec::new(),
                 },
                 CaseReport {
                     name: "sad".into(),
@@ -103,6 +105,7 @@ mod tests {
                     }],
                     warnings: Vec::new(),
                     trace: Some("ignored".into()),
+                    artifacts: Vec::new(),
                 },
                 CaseReport {
                     name: "later".into(),
@@ -114,6 +117,7 @@ mod tests {
                     failures: Vec::new(),
                     warnings: Vec::new(),
                     trace: None,
+                    artifacts: Vec::new(),
                 },
             ],
             duration: Duration::from_millis(12),
@@ -125,9 +129,9 @@ mod tests {
             text,
             concat!(
                 r#"{"files":[{"path":"tests/order.test.yaml","machine":"OrderFlow","definition":"order.asl.json","durationMs":12,"definitionWarnings":[],"cases":["#,
-                r#"{"name":"happy","description":null,"line":4,"status":"passed","durationMs":3,"executionStatus":"SUCCEEDED","failures":[],"warnings":["mock `X` never used"]},"#,
-                r#"{"name":"sad","description":null,"line":null,"status":"failed","durationMs":5,"executionStatus":null,"failures":[{"expectation":"status","message":"expected SUCCEEDED, found FAILED"}],"warnings":[]},"#,
-                r#"{"name":"later","description":null,"line":20,"status":"skipped","durationMs":0,"executionStatus":null,"failures":[],"warnings":[]}"#,
+                r#"{"name":"happy","description":null,"line":4,"status":"passed","durationMs":3,"executionStatus":"SUCCEEDED","failures":[],"warnings":["mock `X` never used"],"artifacts":[]},"#,
+                r#"{"name":"sad","description":null,"line":null,"status":"failed","durationMs":5,"executionStatus":null,"failures":[{"expectation":"status","message":"expected SUCCEEDED, found FAILED"}],"warnings":[],"artifacts":[]},"#,
+                r#"{"name":"later","description":null,"line":20,"status":"skipped","durationMs":0,"executionStatus":null,"failures":[],"warnings":[],"artifacts":[]}"#,
                 r#"]}],"summary":{"passed":1,"failed":1,"skipped":1,"total":3,"durationMs":1500}}"#,
             )
         );

@@ -98,11 +98,18 @@ fn testcase(out: &mut String, file: &FileReport, case: &CaseReport) {
             );
         }
     }
-    if !case.warnings.is_empty() {
+    // Artifacts as `[[ATTACHMENT|path]]` lines, which GitLab and Jenkins show with the case.
+    let out_lines: Vec<String> = case
+        .warnings
+        .iter()
+        .cloned()
+        .chain(case.artifacts.iter().map(|a| format!("[[ATTACHMENT|{a}]]")))
+        .collect();
+    if !out_lines.is_empty() {
         let _ = writeln!(
             body,
             "      <system-out>{}</system-out>",
-            escape_text(&case.warnings.join("\n"))
+            escape_text(&out_lines.join("\n"))
         );
     }
     if let Some(trace) = &case.trace {
@@ -334,6 +341,7 @@ mod tests {
             failures: Vec::new(),
             warnings: Vec::new(),
             trace: None,
+            artifacts: Vec::new(),
         }
     }
 
