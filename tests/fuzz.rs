@@ -867,10 +867,27 @@ fn run_test_file(input: &TestFileInput) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("asl-samples")
         .join(&input.name);
-    if let Ok(file) = TestFile::from_text(&path, input.text.clone()) {
+    // Whatever could be read is checked against a definition, as `asl test` does.
+    if let Ok((file, _)) = TestFile::parse(&path, input.text.clone()) {
         let _ = file.case_lines();
-        let _ = file.check_names(&[("S", "Task"), ("Choose", "Choice")]);
-        let _ = file.check_indexes(&[("Choose", 2, 1)]);
+        let state = |name: &str, kind, parent| asl::testing::outline::StateInfo {
+            name: name.into(),
+            kind,
+            parent,
+            branches: if kind == "Parallel" { 2 } else { 0 },
+            retries: 2,
+            catches: 1,
+        };
+        let outline = asl::testing::outline::Outline {
+            states: vec![
+                state("S", "Task", None),
+                state("Choose", "Choice", None),
+                state("Fan", "Parallel", None),
+                state("Each", "Map", Some((2, Some(1)))),
+                state("Work", "Task", Some((3, None))),
+            ],
+        };
+        let _ = outline.check(&file);
     }
 }
 

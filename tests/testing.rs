@@ -172,7 +172,11 @@ fn an_invalid_test_file_exits_2_with_line_column_pointer_and_did_you_mean() {
         err.contains("/cases/0/expect/error/$regex"),
         "a bad regex is located: {err}"
     );
-    // Names are checked against the definition once the file itself is sound.
+    // Names are checked against the definition in the same pass.
+    assert!(
+        err.contains("m.test.yaml:5:13: error: the definition has no state `Cal`"),
+        "{err}"
+    );
     write(
         &d,
         "m.test.yaml",
@@ -540,4 +544,644 @@ cases:
     );
     let out = test(&[], &d);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_key_written_twice_is_an_error_at_the_second() {
+    // The first `expect` would be dropped without a word, and the case would pass.
+    let d = fixture(
+        "duplicates",
+        "  - name: twice\n    input: {kind: z}\n    expect: {status: SUCCEEDED}\n    expect: {path: [Check, Reject]}\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("m.test.yaml:6:5: error: `expect` is written twice in one object (first at line 5, column 5)"),
+        "{err}"
+    );
+    assert!(err.contains("(at /cases/0/expect)"), "{err}");
+    std::fs::remove_file(d.join("m.test.yaml")).expect("remove");
+    write(
+        &d,
+        "m.test.json",
+        "{\"definition\": \"m.asl.json\",\n \"cases\": [{\"name\": \"a\", \"input\": {\"kind\": \"z\"},\n   \"expect\": {\"status\": \"FAILED\", \"status\": \"SUCCEEDED\"}}]}",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("m.test.json:3:35: error: `status` is written twice in one object (first at line 3, column 15)"),
+        "{err}"
+    );
+    // So is a key written twice in a file the test file reads.
+    write(&d, "in.json", "{\"kind\": \"a\",\n \"kind\": \"z\"}");
+    write(
+        &d,
+        "m.mocks.json",
+        r#"{"StateMachines": {"m": {"TestCases": {"T": {"Call": "R"}}}},
+ "MockedResponses": {"R": {"0": {"Return": 1}, "0": {"Throw": {"Error": "E"}}}}}"#,
+    );
+    write(
+        &d,
+        "m.test.json",
+        r#"{"definition": "m.asl.json", "mockConfig": {"file": "m.mocks.json", "testCase": "T"},
+ "cases": [{"name": "a", "inputFile": "in.json"}]}"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: `kind` is written twice in one object of `./in.json:2:2` (at /kind)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("m.mocks.json:2:48: error: `0` is written twice in one object"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_in_one_pass() {
+    let d = fixture(
+        "one-pass",
+        r#"  - name: a
+    expect: {stauts: FAILED, calls: {Cal: 1}, retries: {Call: {rule: 3}}}
+  - name: a
+    expect: {caught: {Call: 4}, states: {"Call[0]/Handle": {entered: 0}}}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for want in [
+        "unknown key `stauts`",
+        "the definition has no state `Cal` (did you mean `Call`?)",
+        "`Call` has 1 Retry rule (counted from 0): there is no rule #3",
+        "two cases are named `a`",
+        "`Call` has 1 Catch clause (counted from 0): there is no clause #4",
+        "`Call` is a Task state: only Map and Parallel states have `[index]`",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    // In the order they are written.
+    let at = |s: &str| err.find(s).unwrap_or(usize::MAX);
+    assert!(
+        at("stauts") < at("`Cal`") && at("`Cal`") < at("rule #3"),
+        "{err}"
+    );
+    assert!(
+        at("rule #3") < at("two cases") && at("two cases") < at("clause #4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn branch_counts_and_qualified_names_the_definition_contradicts_are_refused() {
+    let d = dir("structure");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Fan", "States": {
+            "Fan": {"Type": "Parallel", "Next": "Each", "Branches": [
+                {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}]},
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+                     "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Pass", "End": true}}}}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+cases:
+  - name: sound
+    input: {items: [1]}
+    expect:
+      path: [Fan, "Fan[0]/A", "Fan[1]/B", Each, "Each[0]/W"]
+      branches: {Fan: [[A], [B]]}
+      states: {"Each[0]/W": {entered: 1}}
+  - name: contradicted
+    input: {items: [1]}
+    expect:
+      pathContains: [Fan, W]
+      branches: {Fan: [[A], [B], [C]]}
+      states:
+        "Fan[1]/A": {entered: 0}
+        "Fan[2]/B": {entered: 0}
+        "Each[0]/A": {entered: 0}
+        "W": {entered: 1}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    for want in [
+        "m.test.yaml:12:27: error: `W` runs inside `Each`, so a path names it with its iteration or branch (`Each[i]/W`)",
+        "`Fan` has 2 branches: list one path per branch, 2 in all (found 3)",
+        "the definition has no state `C`",
+        "`Fan[1]/A`: `A` runs in branch 0 of `Fan`, not in branch 1",
+        "`Fan[2]/B`: `Fan` has 2 branches (counted from 0): there is no branch 2",
+        "`Each[0]/A`: `A` does not run inside `Each` (it runs inside `Fan`)",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    assert!(!err.contains("/cases/0/"), "the sound case is sound: {err}");
+}
+
+#[test]
+fn update_snapshots_keeps_flow_style_cases_and_comments_whole() {
+    let d = dir("snap-flow");
+    write(&d, "m.asl.json", MACHINE);
+    let text = "definition: m.asl.json  # the machine\ncases:\n  - {name: a, snapshot: true, input: {kind: a}, mocks: {Call: {return: {Payload: 7}}}, expect: {status: SUCCEEDED}}  # flow\n  - name: b\n    snapshot:\n      output: old  # stale\n    input: {kind: z}\n    expect: {status: FAILED}\n";
+    write(&d, "m.test.yaml", text);
+    let out = test(&["--update-snapshots"], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(d.join("m.test.yaml")).expect("read");
+    assert_eq!(
+        after,
+        "definition: m.asl.json  # the machine\ncases:\n  - {name: a, snapshot: {\"output\":{\"v\":7},\"path\":[\"Check\",\"Call\"]}, input: {kind: a}, mocks: {Call: {return: {Payload: 7}}}, expect: {status: SUCCEEDED}}  # flow\n  - name: b\n    snapshot: {\"output\":null,\"path\":[\"Check\",\"Reject\"]}  # stale\n    input: {kind: z}\n    expect: {status: FAILED}\n"
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A Distributed Map writing results under `s3Root`, then a Map listing what is there.
+const WRITE_THEN_LIST: &str = r#"{"StartAt": "Write", "States": {
+  "Write": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.w",
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                      "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+    "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "out", "Prefix": "r"}},
+    "Next": "Count"},
+  "Count": {"Type": "Map", "ResultPath": "$.listed",
+    "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "out", "Prefix": "r/"}},
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                      "StartAt": "K", "States": {"K": {"Type": "Pass", "OutputPath": "$.Key", "End": true}}},
+    "End": true}}}"#;
+
+#[test]
+fn each_case_is_its_own_execution_with_its_own_s3() {
+    let d = dir("identity");
+    write(&d, "m.asl.json", WRITE_THEN_LIST);
+    std::fs::create_dir_all(d.join("s3/out")).expect("bucket");
+    let mut cases = String::new();
+    for i in 0..6 {
+        cases.push_str(&format!(
+            "  - name: case {i}\n    input: {{items: [1, 2, 3]}}\n    expect:\n      outputContains: {{listed: {{$length: 2}}}}\n      assertions:\n        - jsonata: \"$contains(output.w.MapRunArn, ':mapRun:') and $contains(output.listed[0], $split(output.w.MapRunArn, ':')[-1])\"\n"
+        ));
+    }
+    write(
+        &d,
+        "m.test.yaml",
+        &format!("definition: m.asl.json\ns3Root: s3\ncases:\n{cases}"),
+    );
+    // Run concurrently, each case lists only what it wrote itself, and nothing reaches the
+    // folder.
+    for _ in 0..2 {
+        let out = test(&["--jobs", "2"], &d);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    assert_eq!(
+        std::fs::read_dir(d.join("s3/out")).expect("bucket").count(),
+        0,
+        "s3Root is only read"
+    );
+    // Each case has its execution name and its map run; both repeat from run to run.
+    let snap = "definition: m.asl.json\ns3Root: s3\ncases:\n  - {name: first case, input: {items: [1]}, snapshot: true}\n  - {name: second/case, input: {items: [1]}, snapshot: true}\n";
+    let record = || {
+        write(&d, "m.test.yaml", snap);
+        let out = test(&["--update-snapshots"], &d);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read_to_string(d.join("m.test.yaml")).expect("read")
+    };
+    let (a, b) = (record(), record());
+    assert_eq!(a, b, "ids repeat from run to run");
+    let runs: Vec<&str> = a
+        .match_indices(":mapRun:m/")
+        .map(|(i, _)| &a[i..i + 90])
+        .collect();
+    assert_eq!(runs.len(), 2, "{a}");
+    assert_ne!(runs[0], runs[1], "no two cases share a map run: {a}");
+    // A bucket neither given nor in s3Root cannot be written, as on S3.
+    write(
+        &d,
+        "m.asl.json",
+        &WRITE_THEN_LIST.replace(
+            "\"Bucket\": \"out\", \"Prefix\": \"r\"",
+            "\"Bucket\": \"nowhere\", \"Prefix\": \"r\"",
+        ),
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ns3Root: s3\ncases:\n  - name: no bucket\n    input: {items: [1]}\n    expect: {status: FAILED, error: States.ResultWriterFailed, cause: {$regex: NoSuchBucket}}\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_case_runs_under_an_execution_name_made_from_its_name() {
+    let d = dir("exec-name");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id"}, "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+cases:
+  - name: "A declined card: ends in PaymentFailed!"
+    expect: {output: {name: A-declined-card-ends-in-PaymentFailed, id: "arn:aws:states:us-east-1:123456789012:execution:m:A-declined-card-ends-in-PaymentFailed"}}
+  - name: "A declined card, ends in PaymentFailed"
+    expect: {outputContains: {name: A-declined-card-ends-in-PaymentFailed-2}}
+  - name: "été"
+    expect: {outputContains: {name: été}}
+  - name: "???"
+    expect: {outputContains: {name: case-3}}
+  - name: fixed
+    context: {executionName: mine}
+    expect: {outputContains: {name: mine}}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn what_asl_validate_warns_about_is_shown() {
+    let d = dir("def-warnings");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"id": "$.id"}, "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ncases:\n  - name: a\n  - name: b\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "warnings do not fail the run");
+    let err = stderr(&out);
+    assert_eq!(err.matches("[NO_DOLLAR]").count(), 1, "once: {err}");
+    assert!(
+        err.contains("m.asl.json:1:66: warning: The value of `id` looks like a path"),
+        "{err}"
+    );
+    let out = test(&["--format", "json"], &d);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let w = &v["files"][0]["definitionWarnings"][0];
+    assert_eq!(w["code"], "NO_DOLLAR");
+    assert_eq!(w["pointer"], "/States/P/Parameters/id");
+    assert_eq!(
+        (w["line"].as_u64(), w["column"].as_u64()),
+        (Some(1), Some(66))
+    );
+    let out = test(&["--format", "github"], &d);
+    assert!(
+        stdout(&out).starts_with("::warning file=m.asl.json,line=1,col=66,title=NO_DOLLAR::"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_failure_says_what_the_execution_did() {
+    let d = fixture(
+        "explained",
+        r#"  - name: failed run
+    input: {kind: z}
+    expect:
+      output: {v: 1}
+      assertions:
+        - jsonata: "status = 'SUCCEEDED' and $count(path) > 2"
+        - jsonata: "error in ['A', 'B']"
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "output: the execution has no output: it ended FAILED (Rejected: unknown kind)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`status = 'SUCCEEDED' and $count(path) > 2` gave false, not true\n      `status` is \"FAILED\"\n      `$count(path)` is 2\n"),
+        "{err}"
+    );
+    assert!(err.contains("`error` is \"Rejected\""), "{err}");
+}
+
+#[test]
+fn trace_shows_the_failing_state_in_full() {
+    let long = "x".repeat(300);
+    let d = fixture(
+        "trace-full",
+        &format!(
+            "  - name: caught\n    input: {{kind: a, note: {long}}}\n    mocks: {{Call: {{throw: {{error: Boom, cause: {long}-cause}}}}}}\n    expect: {{status: FAILED}}\n"
+        ),
+    );
+    let out = test(&["--trace"], &d);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("failing state Call (Task):"), "{err}");
+    assert!(
+        err.contains(&format!("\"note\": \"{long}\"")),
+        "the input in full: {err}"
+    );
+    assert!(err.contains("error: Boom (caught by Catch #0)"), "{err}");
+    assert!(err.contains(&format!("cause: {long}-cause")), "{err}");
+    // The expectation that failed names the state whose visit is shown.
+    let d = fixture(
+        "trace-named",
+        "  - name: named\n    input: {kind: a}\n    mocks: {Call: {return: {Payload: 2}}}\n    expect: {states: {Check: {output: {kind: b}}}}\n",
+    );
+    let out = test(&["--trace"], &d);
+    let err = stderr(&out);
+    assert!(err.contains("failing state Check (Choice):"), "{err}");
+    assert!(
+        err.contains("      output:\n        {\n          \"kind\": \"a\""),
+        "{err}"
+    );
+}
+
+/// A Map over `$.items` calling `Work`, then `Done`.
+const MAP_MACHINE: &str = r#"{"StartAt": "Start", "States": {
+  "Start": {"Type": "Pass", "Next": "Each"},
+  "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.out", "Next": "Done",
+           "ItemProcessor": {"StartAt": "Work", "States": {
+             "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                      "Parameters": {"FunctionName": "w", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}},
+  "Done": {"Type": "Succeed"}}}"#;
+
+#[test]
+fn paths_of_top_level_states_and_consecutive_runs() {
+    let d = dir("paths");
+    write(&d, "m.asl.json", MAP_MACHINE);
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+mocks: {Work: {return: {Payload: 1}}}
+cases:
+  - name: top level
+    input: {items: [1, 2]}
+    expect:
+      path: {states: [Start, Each, Done], topLevel: true}
+  - name: top level and consecutive
+    input: {items: [1, 2]}
+    expect:
+      pathContains: {states: [Each, Done], consecutive: true, topLevel: true}
+  - name: consecutive over the whole path
+    input: {items: [1]}
+    expect:
+      pathContains: {states: [Each, "Each[0]/Work", Done], consecutive: true}
+  - name: not consecutive
+    input: {items: [1]}
+    expect:
+      pathContains: {states: [Start, "Each[0]/Work"], consecutive: true}
+  - name: top level differs
+    input: {items: [1]}
+    expect:
+      path: {states: [Start, Done], topLevel: true}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("3 passed, 2 failed"), "{err}");
+    assert!(
+        err.contains("pathContains:\n      Start → Each[0]/Work were entered in that order, but with other states between them: expected one right after another\n      actual: Start → Each → Each[0]/Work → Done"),
+        "{err}"
+    );
+    assert!(
+        err.contains("path:\n      expected: Start → Done\n      actual:   Start → Each → Done\n      first difference at step 2: expected Done, found Each\n      (compared with the top-level states only)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mock_answers_and_item_data_come_from_files() {
+    let d = dir("files");
+    write(&d, "m.asl.json", MAP_MACHINE);
+    std::fs::create_dir_all(d.join("data")).expect("dir");
+    write(&d, "data/one.json", r#"{"Payload": {"n": 1}}"#);
+    write(&d, "data/two.yaml", "Payload:\n  n: 2\n");
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+cases:
+  - name: from files
+    input: {items: [a, b, c]}
+    mocks:
+      Work:
+        sequence:
+          - returnFile: data/one.json
+          - returnFile: data/two.yaml
+          - return: {Payload: {n: 3}}
+    expect:
+      outputContains: {out: [{n: 1}, {n: 2}, {n: 3}]}
+  - name: conditional
+    input: {items: [a]}
+    mocks:
+      Work:
+        conditional:
+          - when: {Payload: a}
+            returnFile: data/two.yaml
+    expect:
+      outputContains: {out: [{n: 2}]}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // An answer is one of `return`, `returnFile` and `throw`; the file must be there.
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ncases:\n  - name: a\n    mocks: {Work: {returnFile: data/none.json, return: 1}}\n  - name: b\n    mocks: {Work: {returnFile: data/none.json}}\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("a mocked answer has one of `return`, `returnFile` or `throw`; found `return` and `returnFile`"),
+        "{err}"
+    );
+    assert!(err.contains("cannot read `./data/none.json`"), "{err}");
+    assert!(err.contains("(at /cases/1/mocks/Work/returnFile)"), "{err}");
+}
+
+#[test]
+fn item_reader_data_comes_from_a_file() {
+    let d = dir("s3files");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "M", "States": {"M": {"Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                           "Parameters": {"Bucket": "in", "Key": "day.csv"}},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}}"#,
+    );
+    write(&d, "day.csv", "id,n\na,1\nb,2\nc,3\n");
+    write(&d, "other.csv", "id,n\nz,9\n");
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+s3Files: {"s3://in/day.csv": day.csv}
+cases:
+  - name: the file's rows
+    expect: {output: [{id: a, n: "1"}, {id: b, n: "2"}, {id: c, n: "3"}]}
+  - name: the case's own file
+    s3Files: {"s3://in/day.csv": other.csv}
+    expect: {output: [{id: z, n: "9"}]}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn descriptions_anchors_and_merge_keys() {
+    let d = fixture("anchors", "");
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+x-anchors:
+  call-mock: &call {Call: {return: {Payload: 1}}}
+  succeeded: &ok {status: SUCCEEDED, output: {v: 1}}
+cases:
+  - name: rule a
+    description: the first rule sends kind a to Call
+    input: {kind: a}
+    mocks: *call
+    expect:
+      <<: *ok
+      path: [Check, Call]
+  - name: rule b
+    description: |
+      the second rule
+      sends kind b to Call
+    input: {kind: b}
+    mocks: *call
+    expect:
+      <<: *ok
+      status: FAILED
+"#,
+    );
+    let out = test(&["--junit", "junit.xml", "--format", "json"], &d);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    // Keys written in the mapping win over merged ones.
+    assert!(
+        err.contains("status: expected FAILED, found SUCCEEDED"),
+        "{err}"
+    );
+    assert!(
+        err.contains("m.test.yaml:13: rule b\n    the second rule\n    sends kind b to Call\n"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        v["files"][0]["cases"][0]["description"],
+        "the first rule sends kind a to Call"
+    );
+    let xml = std::fs::read_to_string(d.join("junit.xml")).expect("junit");
+    assert!(
+        xml.contains(
+            "<property name=\"description\" value=\"the first rule sends kind a to Call\"/>"
+        ),
+        "{xml}"
+    );
+    // Only `x-` keys are the user's own at the top.
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\nanchors: {}\ncases:\n  - name: a\n    x-note: no\n",
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown key `anchors` in a test file"),
+        "{err}"
+    );
+    assert!(err.contains("unknown key `x-note` in a case"), "{err}");
+}
+
+#[test]
+fn artifacts_of_failing_cases_are_written_under_their_names() {
+    let d = dir("artifacts");
+    write(&d, "m.asl.json", WRITE_THEN_LIST);
+    std::fs::create_dir_all(d.join("s3/out")).expect("bucket");
+    write(
+        &d,
+        "m.test.yaml",
+        "definition: m.asl.json\ns3Root: s3\ncases:\n  - name: passes\n    input: {items: [1]}\n  - name: \"fails: wrong count\"\n    input: {items: [1, 2]}\n    expect: {iterations: {Write: 3}}\n",
+    );
+    let out = test(&["--artifacts", "out", "--junit", "junit.xml"], &d);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let folder = d.join("out/m.test.yaml");
+    let mut names: Vec<String> = walk_files(&folder)
+        .into_iter()
+        .map(|p| {
+            p.strip_prefix(&folder)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[0], "fails-wrong-count.history.json");
+    assert_eq!(names[1], "fails-wrong-count.html");
+    assert!(
+        names[2].starts_with("fails-wrong-count.s3/out/r/")
+            && names[2].ends_with("/SUCCEEDED_0.json"),
+        "{names:?}"
+    );
+    assert!(names[3].ends_with("/manifest.json"), "{names:?}");
+    // The history is `asl run --history`'s, the picture `asl run --graph`'s.
+    let history: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(folder.join("fails-wrong-count.history.json")).expect("history"),
+    )
+    .expect("JSON");
+    let events = history["events"].as_array().expect("events");
+    assert_eq!(events[0]["type"], "ExecutionStarted");
+    assert_eq!(events[events.len() - 1]["type"], "ExecutionSucceeded");
+    let page = std::fs::read_to_string(folder.join("fails-wrong-count.html")).expect("picture");
+    assert!(
+        page.contains("<svg") && page.contains("ExecutionStarted"),
+        "an inspector page"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("    artifacts:\n      out/m.test.yaml/fails-wrong-count.history.json\n      out/m.test.yaml/fails-wrong-count.html\n"),
+        "{err}"
+    );
+    let xml = std::fs::read_to_string(d.join("junit.xml")).expect("junit");
+    assert!(
+        xml.contains("[[ATTACHMENT|out/m.test.yaml/fails-wrong-count.html]]"),
+        "{xml}"
+    );
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -14,6 +14,7 @@ use crate::handlers::machines::Histories;
 use crate::handlers::mock::MockHandler;
 use crate::handlers::routing::{self, ConfigError, HandlerConfig, Route};
 use crate::handlers::{Registry, TaskHandler};
+use crate::testing::results::DefinitionWarning;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -237,14 +238,25 @@ pub fn split_logical_id(path: &Path) -> (PathBuf, Option<String>) {
 /// [`load_definition`] of the state machine with logical id `id` in a template (`None`: the
 /// file must hold exactly one).
 pub fn load_definition_named(path: &Path, id: Option<&str>) -> Result<StateMachine, CliError> {
-    load_named(path, id, false).map(|(m, _)| m)
+    load_named(path, id, false, None).map(|(m, _)| m)
+}
+
+/// [`load_definition_named`], with the warnings `asl validate` gives about the definition
+/// (`asl test` shows them: a definition that runs may still do what its author did not mean).
+pub fn load_definition_warned(
+    path: &Path,
+    id: Option<&str>,
+) -> Result<(StateMachine, Vec<DefinitionWarning>), CliError> {
+    let mut warnings = Vec::new();
+    let (m, _) = load_named(path, id, false, Some(&mut warnings))?;
+    Ok((m, warnings))
 }
 
 /// [`load_definition`] with the definition's JSON as written, for `asl graph` (which shows
 /// Choice conditions and each state's text; the compiled model keeps neither).
 pub fn load_definition_with_json(path: &Path) -> Result<(StateMachine, Value), CliError> {
     let (file, id) = split_logical_id(path);
-    load_named(&file, id.as_deref(), true)
+    load_named(&file, id.as_deref(), true, None)
 }
 
 /// The loader behind both: with `keep_json`, a copy of the JSON is kept before the loader
@@ -253,6 +265,7 @@ fn load_named(
     path: &Path,
     id: Option<&str>,
     keep_json: bool,
+    warnings: Option<&mut Vec<DefinitionWarning>>,
 ) -> Result<(StateMachine, Value), CliError> {
     let mut defs = crate::source::load(path, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let shown = path.display().to_string();
@@ -301,6 +314,23 @@ fn load_named(
     let repeated = crate::validate::duplicate_findings(def);
     if !repeated.is_empty() {
         return Err(invalid(def, repeated));
+    }
+    if let Some(out) = warnings {
+        let findings = crate::validate::validate_definition(def, &Default::default());
+        for f in findings
+            .iter()
+            .filter(|f| f.diagnostic.severity == crate::definition::Severity::Warning)
+        {
+            out.push(DefinitionWarning {
+                file: def.document.path.clone(),
+                line: f.position.map(|p| p.line),
+                column: f.position.map(|p| p.column),
+                code: f.diagnostic.code.as_str().to_string(),
+                message: f.diagnostic.message.clone(),
+                pointer: f.diagnostic.shown_at().to_string(),
+                rendered: render::finding(&def.document, f),
+            });
+        }
     }
     // The loader frees the parsed tree as it goes (its states one by one), so the memory
     // serves the compiled model and then the run instead of fresh pages.
@@ -1138,7 +1168,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
 }
 
 /// The execution drawn over its definition, into `path`.
-fn write_graph(
+pub(super) fn write_graph(
     path: &Path,
     html: bool,
     machine: &StateMachine,
@@ -1165,7 +1195,7 @@ fn write_graph(
 /// `{"events": [...]}` as GetExecutionHistory gives them, and when child state machines ran,
 /// `"childExecutions": {ARN: {"stateMachineArn", "startedBy", "events"}}` in the order they
 /// ended: each child's own history, linked to the parent's `TaskSubmitted` by its ARN.
-fn write_history(
+pub(super) fn write_history(
     path: &Path,
     outcome: &Outcome,
     children: Option<&Histories>,

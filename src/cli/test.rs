@@ -4,7 +4,7 @@
 
 use super::error::CliError;
 use super::render;
-use super::run::{load_definition_named, machine_name};
+use super::run::{load_definition_named, load_definition_warned, machine_name};
 use super::trace::Tracer;
 use crate::definition::StateMachine;
 use crate::engine::EventSink;
@@ -15,8 +15,9 @@ use crate::handlers::mock::MockHandler;
 use crate::handlers::routing::{HandlerConfig, Route};
 use crate::testing::coverage::{Coverage, LineOf, Structure};
 use crate::testing::file::{FileError, LoadFailure, TestFile};
+use crate::testing::outline::Outline;
 use crate::testing::report;
-use crate::testing::results::{CaseReport, CaseStatus, FileReport};
+use crate::testing::results::{CaseReport, CaseStatus, DefinitionWarning, FileReport};
 use crate::testing::runner::{self, CaseRun, Prepared};
 use crate::testing::snapshot;
 use clap::{Args, ValueEnum};
@@ -39,6 +40,7 @@ Examples:
   asl test asl-samples --coverage --coverage-min 90
   asl test orders.test.yaml --filter refund --trace
   asl test --junit junit.xml --lcov lcov.info --format github
+  asl test --artifacts failed/               # histories and pictures of failing cases
 
 Exit codes: 0 every case passed, 1 a case failed (or coverage is under --coverage-min),
 2 a test file or a definition is invalid, or a flag is wrong.";
@@ -67,9 +69,15 @@ pub struct TestArgs {
     /// Stop starting cases after the first failure.
     #[arg(long)]
     pub fail_fast: bool,
-    /// Show each failing case's data flow, state by state (the `asl run --trace` format).
+    /// Show each failing case's data flow, state by state (the `asl run --trace` format), then
+    /// each failing state in full.
     #[arg(long)]
     pub trace: bool,
+    /// Write into DIR, for each failing case, its history (as `asl run --history` writes it)
+    /// and its run drawn on the definition (as `asl run --graph x.html` draws it), named after
+    /// the test file and the case.
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
     /// Warnings (mocks never used, sequences that ran out) fail the case.
     #[arg(long)]
     pub strict: bool,
@@ -180,7 +188,7 @@ fn render_errors(doc: &crate::source::Document, errors: &[FileError]) -> String 
             } else {
                 &e.pointer
             };
-            match doc.position(&e.pointer) {
+            match e.position.or_else(|| doc.position(&e.pointer)) {
                 Some(p) => {
                     let mut s = format!(
                         "{}:{}:{}: error: {} (at {at})",
@@ -209,27 +217,50 @@ struct Loaded {
     /// The key of its definition for coverage (`path` or `path#LogicalId`).
     definition_key: String,
     name: String,
+    /// What `asl validate` warns about in the definition.
+    warnings: Vec<DefinitionWarning>,
 }
 
-fn load_file(path: &Path) -> Result<Loaded, String> {
-    let file = match TestFile::load(path) {
-        Ok(f) => f,
-        Err(LoadFailure::Unreadable(m) | LoadFailure::Syntax(m)) => return Err(m),
-        Err(LoadFailure::Invalid(doc, errors)) => return Err(render_errors(&doc, &errors)),
+/// Reads a test file and its definition and checks one against the other: every problem
+/// found, rendered, in one report (the file's own problems do not hide those its state names
+/// have against the definition); the loaded file when its definition could be loaded.
+fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
+    let (file, mut errors) = match TestFile::read(path) {
+        Ok(read) => read,
+        Err(LoadFailure::Unreadable(m) | LoadFailure::Syntax(m)) => return (None, vec![m]),
+        Err(LoadFailure::Invalid(doc, errors)) => {
+            return (None, vec![render_errors(&doc, &errors)]);
+        }
     };
-    let machine =
-        load_definition_named(&file.definition, file.logical_id.as_deref()).map_err(|e| {
-            format!(
-                "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
-                file.shown, file.definition_shown
-            )
-        })?;
-    let mut errors = file.check_names(&runner::state_kinds(&machine));
-    if errors.is_empty() {
-        errors = file.check_indexes(&runner::state_rules(&machine));
+    if file.definition.as_os_str().is_empty() {
+        return (None, vec![render_errors(&file.doc, &errors)]);
     }
+    let (machine, warnings) =
+        match load_definition_warned(&file.definition, file.logical_id.as_deref()) {
+            Ok(m) => m,
+            Err(e) => {
+                let mut problems = Vec::new();
+                if !errors.is_empty() {
+                    problems.push(render_errors(&file.doc, &errors));
+                }
+                problems.push(format!(
+                    "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
+                    file.shown, file.definition_shown
+                ));
+                return (None, problems);
+            }
+        };
+    errors.extend(Outline::of(&machine).check(&file));
+    let mut problems = Vec::new();
     if !errors.is_empty() {
-        return Err(render_errors(&file.doc, &errors));
+        // In the order they are written, whichever check found them.
+        let at = |e: &FileError| {
+            e.position
+                .or_else(|| file.doc.position(&e.pointer))
+                .map_or((usize::MAX, 0), |p| (p.line, p.column))
+        };
+        errors.sort_by_cached_key(at);
+        problems.push(render_errors(&file.doc, &errors));
     }
     let name = file.state_machine_name.clone().unwrap_or_else(|| {
         file.logical_id
@@ -240,18 +271,49 @@ fn load_file(path: &Path) -> Result<Loaded, String> {
         Some(id) => format!("{}#{id}", file.definition.display()),
         None => file.definition.display().to_string(),
     };
-    Ok(Loaded {
+    let loaded = Loaded {
         file,
         machine: Arc::new(machine),
         definition_key: key,
         name,
-    })
+        warnings,
+    };
+    (Some(loaded), problems)
 }
 
-/// The mock file test case of each case, and the file's handler routes, checked.
+/// A JSON file read beside a test file (a mock file, a handlers file): malformed, or with a
+/// key written twice (which a reader would silently drop), it is an error located there.
+fn read_json(shown: &str, text: &str) -> Result<Value, String> {
+    let (value, repeats) =
+        crate::source::json::parse(text).map_err(|e| render::json_error(shown, text, &e))?;
+    if !repeats {
+        return Ok(value);
+    }
+    let problems: Vec<String> = crate::source::duplicates::scan(text)
+        .into_iter()
+        .map(|d| {
+            let message = format!(
+                "`{}` is written twice in one object: a reader keeps only the last, so the first would be ignored without a word; keep one (at {})",
+                d.key,
+                if d.object.is_empty() { "/" } else { &d.object }
+            );
+            match d.position {
+                Some(p) => format!("{shown}:{}:{}: error: {message}", p.line, p.column),
+                None => format!("{shown}: error: {message}"),
+            }
+        })
+        .collect();
+    Err(problems.join("\n"))
+}
+
+/// Makes the AWS handler when a state is routed to AWS.
+type AwsFactory<'a> = dyn FnMut() -> Result<Arc<dyn TaskHandler>, CliError> + 'a;
+
+/// The mock file test case of each case, and the file's handler routes, checked; without
+/// `aws`, routes to AWS are checked but get no handler (the run will not start).
 fn prepare<'a>(
     l: &'a Loaded,
-    aws: &mut dyn FnMut() -> Result<Arc<dyn TaskHandler>, CliError>,
+    mut aws: Option<&mut AwsFactory>,
     mode: FieldValidation,
 ) -> Result<Prepared<'a>, String> {
     let f = &l.file;
@@ -288,8 +350,7 @@ fn prepare<'a>(
                     file.display()
                 )
             })?;
-            let v: Value = serde_json::from_str(&text)
-                .map_err(|e| render::json_error(&file.display().to_string(), &text, &e))?;
+            let v = read_json(&file.display().to_string(), &text)?;
             docs.insert(file.clone(), (text, v));
         }
         let Some((text, doc)) = docs.get(&file) else {
@@ -339,8 +400,7 @@ fn prepare<'a>(
             )
         })?;
         let shown = h.display().to_string();
-        let doc: Value =
-            serde_json::from_str(&text).map_err(|e| render::json_error(&shown, &text, &e))?;
+        let doc = read_json(&shown, &text)?;
         let base = h
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -373,8 +433,10 @@ fn prepare<'a>(
                         ));
                         continue;
                     }
-                    let h = aws().map_err(|e| e.to_string())?;
-                    routes.push((s.name.clone(), h));
+                    if let Some(aws) = aws.as_mut() {
+                        let h = aws().map_err(|e| e.to_string())?;
+                        routes.push((s.name.clone(), h));
+                    }
                 }
                 Some((Route::Mock, _)) | None => {}
             }
@@ -402,6 +464,7 @@ fn prepare<'a>(
         tasks,
         machines,
         lines: f.case_lines(),
+        execution_names: runner::execution_names(&f.cases),
     })
 }
 
@@ -466,14 +529,14 @@ fn inline_mock_mismatches(
         for a in answers {
             let Answer::Return(v) = a else { continue };
             for (at, why) in shape_check::check(r, v, mode) {
-                errors.push(crate::testing::file::FileError {
-                    pointer: mock.pointer.clone(),
-                    message: format!(
+                errors.push(FileError::new(
+                    mock.pointer.clone(),
+                    format!(
                         "the mocked result of `{state}` cannot come from `{}`: {why} (at {} in the result; --mock-validation none accepts it)",
                         r.arn,
                         if at.is_empty() { "/" } else { &at }
                     ),
-                });
+                ));
             }
         }
     }
@@ -495,17 +558,14 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
             "no test files found (looked for *.test.yaml, *.test.yml and *.test.json)".into(),
         ));
     }
-    // Load and check everything before running anything: a bad file is exit 2.
+    // Load and check everything before running anything: a bad file is exit 2, with every
+    // problem of every file.
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
     for p in &paths {
-        match load_file(p) {
-            Ok(l) => loaded.push(l),
-            Err(m) => problems.push(m),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(CliError::Input(problems.join("\n")));
+        let (l, found) = load_file(p);
+        problems.extend(found);
+        loaded.extend(l);
     }
     let mode = FieldValidation::parse(&args.mock_validation).unwrap_or_default();
     let mut aws: Option<Arc<dyn TaskHandler>> = None;
@@ -517,9 +577,17 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         aws = Some(a.clone());
         Ok(a)
     };
+    // With problems already found, the files are still prepared for the problems preparing
+    // finds (mock files, handler files), but no AWS client is made.
+    let checking_only = !problems.is_empty();
     let mut prepared = Vec::new();
     for l in &loaded {
-        match prepare(l, &mut get_aws, mode) {
+        let aws: Option<&mut AwsFactory> = if checking_only {
+            None
+        } else {
+            Some(&mut get_aws)
+        };
+        match prepare(l, aws, mode) {
             Ok(p) => prepared.push(p),
             Err(m) => problems.push(m),
         }
@@ -557,12 +625,14 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     // Reports per file, in file and case order.
     let mut reports: Vec<FileReport> = prepared
         .iter()
-        .map(|p| FileReport {
+        .zip(&loaded)
+        .map(|(p, l)| FileReport {
             path: p.file.shown.clone(),
             machine: p.name.clone(),
             definition: p.file.definition.display().to_string(),
             cases: Vec::new(),
             duration: Duration::ZERO,
+            definition_warnings: l.warnings.clone(),
         })
         .collect();
     let mut per_case: Vec<Vec<Option<CaseReport>>> = prepared
@@ -644,10 +714,21 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         }
     }
 
-    // --trace: run each failing case again with the tracer (runs repeat exactly).
-    if args.trace {
+    // --trace and --artifacts: run each failing case again, traced and keeping its history
+    // (runs repeat exactly).
+    if args.trace || args.artifacts.is_some() {
         let rt = runtime()?;
+        if let Some(dir) = &args.artifacts {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CliError::Input(format!(
+                    "{}: error: cannot make the artifacts folder: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
         for (fi, r) in reports.iter_mut().enumerate() {
+            // The definition as written, for the pictures: read once per file.
+            let mut raw: Option<(StateMachine, Value)> = None;
             for c in r
                 .cases
                 .iter_mut()
@@ -662,9 +743,40 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
                     continue;
                 };
                 let buffer = Arc::new(Mutex::new(String::new()));
-                let sink: Box<dyn EventSink> = Box::new(Tracer::into_buffer(buffer.clone()));
-                let _ = runner::run_case(&prepared[fi], ci, &rt, Some(sink), args.strict);
-                c.trace = Some(buffer.lock().unwrap_or_else(|p| p.into_inner()).clone());
+                let histories = args
+                    .artifacts
+                    .as_ref()
+                    .map(|_| crate::handlers::machines::Histories::default());
+                let extras = runner::Extras {
+                    sink: args.trace.then(|| {
+                        Box::new(Tracer::into_buffer(buffer.clone())) as Box<dyn EventSink>
+                    }),
+                    keep_history: args.artifacts.is_some(),
+                    histories: histories.clone(),
+                };
+                let run = runner::run_case(&prepared[fi], ci, &rt, extras, args.strict);
+                if args.trace {
+                    let mut trace = buffer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    trace.push_str(&failing_states(&prepared[fi].file.cases[ci], &run));
+                    c.trace = Some(trace);
+                }
+                if let Some(dir) = &args.artifacts {
+                    if raw.is_none() {
+                        raw = Some(super::run::load_definition_with_json(Path::new(
+                            &loaded[fi].definition_key,
+                        ))?);
+                    }
+                    if let Some((machine, json)) = &raw {
+                        c.artifacts = write_artifacts(
+                            dir,
+                            &prepared[fi],
+                            ci,
+                            &run,
+                            histories.as_ref(),
+                            (machine, json),
+                        )?;
+                    }
+                }
             }
         }
     }
@@ -676,6 +788,16 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     let total = began.elapsed();
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut err = std::io::stderr().lock();
+    // What `asl validate` warns about in the definitions, once each.
+    let mut shown = std::collections::HashSet::new();
+    for w in reports.iter().flat_map(|r| &r.definition_warnings) {
+        if shown.insert(&w.rendered) {
+            let _ = writeln!(err, "{}", w.rendered);
+        }
+    }
+    if !shown.is_empty() {
+        let _ = writeln!(err);
+    }
     for r in &reports {
         let _ = writeln!(err, "{} ({})", r.path, r.machine);
         for c in &r.cases {
@@ -801,6 +923,7 @@ fn not_run(p: &Prepared, ci: usize, why: &str) -> CaseReport {
     let c = &p.file.cases[ci];
     CaseReport {
         name: c.name.clone(),
+        description: c.description.clone(),
         line: p.lines.get(ci).copied().flatten(),
         status: CaseStatus::Skipped,
         duration: Duration::ZERO,
@@ -812,6 +935,7 @@ fn not_run(p: &Prepared, ci: usize, why: &str) -> CaseReport {
             vec![why.to_string()]
         },
         trace: None,
+        artifacts: Vec::new(),
     }
 }
 
@@ -846,7 +970,13 @@ fn run_jobs(prepared: &[Prepared], jobs: &[Job], args: &TestArgs) -> Vec<Option<
                     let Some((fi, ci)) = jobs.get(i) else {
                         return;
                     };
-                    let run = runner::run_case(&prepared[*fi], *ci, &rt, None, args.strict);
+                    let run = runner::run_case(
+                        &prepared[*fi],
+                        *ci,
+                        &rt,
+                        runner::Extras::default(),
+                        args.strict,
+                    );
                     if run.report.status == CaseStatus::Failed {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -899,6 +1029,169 @@ fn write_snapshots(
         eprintln!("{}: snapshots recorded", f.shown);
     }
     Ok(())
+}
+
+/// `--artifacts DIR`: what a failing case leaves to look at, under `DIR/<test file>/`, named
+/// after the case's execution name: `<case>.history.json` (as `asl run --history` writes it),
+/// `<case>.html` (as `asl run --graph` draws it) and, when its Distributed Maps wrote to S3,
+/// `<case>.s3/BUCKET/KEY`. The paths written, in that order.
+fn write_artifacts(
+    dir: &Path,
+    p: &Prepared,
+    ci: usize,
+    run: &CaseRun,
+    histories: Option<&crate::handlers::machines::Histories>,
+    (machine, raw): (&StateMachine, &Value),
+) -> Result<Vec<String>, CliError> {
+    let folder = dir.join(file_name(&p.file.shown));
+    let fail = |path: &Path, e: std::io::Error| {
+        CliError::Input(format!(
+            "{}: error: cannot write the artifact: {e}",
+            path.display()
+        ))
+    };
+    std::fs::create_dir_all(&folder).map_err(|e| fail(&folder, e))?;
+    let stem = p
+        .execution_names
+        .get(ci)
+        .cloned()
+        .unwrap_or_else(|| format!("case-{ci}"));
+    let mut written = Vec::new();
+    if let Some(outcome) = &run.outcome {
+        let history = folder.join(format!("{stem}.history.json"));
+        super::run::write_history(&history, outcome, histories)?;
+        written.push(history.display().to_string());
+        let picture = folder.join(format!("{stem}.html"));
+        super::run::write_graph(&picture, true, machine, raw, &run.record, outcome)?;
+        written.push(picture.display().to_string());
+    }
+    if let Some(store) = &run.storage {
+        for (bucket, key, bytes) in store.written() {
+            let path = folder
+                .join(format!("{stem}.s3"))
+                .join(file_name(&bucket))
+                .join(key.split('/').map(file_name).collect::<PathBuf>());
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
+            }
+            std::fs::write(&path, bytes).map_err(|e| fail(&path, e))?;
+            written.push(path.display().to_string());
+        }
+    }
+    Ok(written)
+}
+
+/// `text` as one file name: characters other than letters, digits, `-`, `_` and `.` made
+/// `_`, and never `.` or `..`.
+fn file_name(text: &str) -> String {
+    let name: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match name.as_str() {
+        "" | "." | ".." => "_".to_string(),
+        _ => name,
+    }
+}
+
+/// The states a failing case failed at, each in full (the trace cuts long values, and a state
+/// that fails has no line of its own): where an execution that did not succeed failed (the
+/// innermost states whose failure left them), the states whose error a Catch caught, and the
+/// states its failed `states`, `calls`, `retries` and `caught` expectations name.
+fn failing_states(case: &crate::testing::file::Case, run: &CaseRun) -> String {
+    let record = &run.record;
+    let mut chosen: Vec<usize> = Vec::new();
+    let succeeded = run
+        .outcome
+        .as_ref()
+        .is_some_and(|o| o.status == crate::engine::Status::Succeeded);
+    if !succeeded {
+        let failed: Vec<usize> = (0..record.visits.len())
+            .filter(|&i| record.visits[i].1.failed.is_some())
+            .collect();
+        for &i in &failed {
+            let inner = format!("{}[", record.visits[i].0);
+            if !failed
+                .iter()
+                .any(|&j| record.visits[j].0.starts_with(&inner))
+            {
+                chosen.push(i);
+            }
+        }
+    }
+    // States whose error a Catch caught: where the execution turned away from its path.
+    for (i, (_, v)) in record.visits.iter().enumerate() {
+        if v.caught.is_some() && !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    let e = &case.expect;
+    let named = e
+        .states
+        .iter()
+        .map(|(n, s)| ("states", n, s.visit))
+        .chain(e.calls.iter().map(|(n, _)| ("calls", n, 0)))
+        .chain(e.retries.iter().map(|(n, _)| ("retries", n, 0)))
+        .chain(e.caught.iter().map(|(n, _)| ("caught", n, 0)));
+    for (key, name, visit) in named {
+        let label = format!("{key}.{name}");
+        let failed = run.report.failures.iter().any(|f| {
+            f.expectation == label
+                || f.expectation.starts_with(&format!("{label}."))
+                || f.expectation.starts_with(&format!("{label}["))
+        });
+        if !failed {
+            continue;
+        }
+        let selected: Vec<usize> = record
+            .select(name)
+            .filter_map(|(_, v)| record.visits.iter().position(|(_, x)| x.id == v.id))
+            .collect();
+        if let Some(&i) = selected.get(visit).or(selected.first())
+            && !chosen.contains(&i)
+        {
+            chosen.push(i);
+        }
+    }
+    let mut out = String::new();
+    for i in chosen {
+        let (name, v) = &record.visits[i];
+        out.push_str(&format!("failing state {name} ({}):\n", v.kind));
+        let block = |label: &str, value: &Value| {
+            let text = serde_json::to_string_pretty(value).unwrap_or_default();
+            let mut s = format!("  {label}:\n");
+            for line in text.lines() {
+                s.push_str(&format!("    {line}\n"));
+            }
+            s
+        };
+        out.push_str(&block("input", &v.input));
+        for (n, call) in v.calls.iter().enumerate() {
+            out.push_str(&block(&format!("call {n} input"), call));
+        }
+        if let Some(o) = &v.output {
+            out.push_str(&block("output", o));
+        }
+        if let Some((clause, error)) = &v.caught {
+            out.push_str(&format!("  error: {error} (caught by Catch #{clause})\n"));
+            if let Some(c) = &v.caught_cause {
+                out.push_str(&format!("  cause: {c}\n"));
+            }
+        }
+        if let Some(f) = &v.failed {
+            out.push_str(&format!("  error: {}\n", f.error));
+            if let Some(c) = &f.cause {
+                out.push_str(&format!("  cause: {c}\n"));
+            }
+        }
+    }
+    out
 }
 
 fn indent(text: &str) -> String {

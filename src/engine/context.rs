@@ -48,6 +48,14 @@ impl ExecutionInfo {
         }
     }
 
+    /// `$$.Execution.Id`: the execution's ARN.
+    pub fn id(&self) -> &str {
+        self.fields
+            .get("Id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
     /// `$$.Execution`.
     pub fn execution(&self) -> &Value {
         self.execution.get_or_init(|| {

@@ -640,8 +640,27 @@ impl Exec {
         }
     }
 
+    /// A fresh id of the engine's own (a map run's, a child execution's name). Random; with a
+    /// seed, drawn from the seeded source and also made unique to this execution by its ARN,
+    /// as AWS's are: two executions that share a seed (the cases of one test file) never
+    /// share a map run, nor the `ResultWriter` prefix named after it.
     fn uuid_text(&self) -> String {
-        crate::data::intrinsics::IntrinsicEnv::uuid(self)
+        let drawn = crate::data::intrinsics::IntrinsicEnv::uuid(self);
+        if self.seed.is_none() {
+            return drawn;
+        }
+        use md5::{Digest, Md5};
+        let Ok(id) = uuid::Uuid::parse_str(&drawn) else {
+            return drawn;
+        };
+        let own = Md5::digest(self.info.id().as_bytes());
+        let mut bytes = *id.as_bytes();
+        for (b, o) in bytes.iter_mut().zip(own.iter()) {
+            *b ^= o;
+        }
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
     }
 
     /// The next child input: an item (after `ItemSelector`) or a batch; `None` at the end.
@@ -988,7 +1007,8 @@ mod tests {
 
     #[test]
     fn a_results_file_that_reached_the_limit_continues_in_the_next() {
-        let store: Arc<dyn ObjectStore> = Arc::new(MemoryStore::new(Vec::new(), None));
+        let store: Arc<dyn ObjectStore> =
+            Arc::new(MemoryStore::new(Vec::new(), None).with_buckets(&["out"]));
         let mut r = Results {
             target: Some((store.clone(), "out".into(), "run/".into())),
             split_at: 10,

@@ -351,6 +351,128 @@ fn parse_strict(text: &str) -> Result<YamlDoc, YamlError> {
     Ok(b.doc)
 }
 
+/// Where the value at `pointer` is written: its byte range in `text` (a scalar with its
+/// quotes, an anchor or tag before it included; a flow collection from its bracket to its
+/// bracket; a block collection from its first to its last character), and whether it sits
+/// inside a flow collection. `None` when the pointer names no node written at its own place
+/// (one reached through an alias, or missing), or a block scalar (`|`, `>`), or the text does
+/// not parse. An empty value (`key:` and nothing) is the empty range right after its colon.
+pub fn value_span(text: &str, pointer: &str) -> Option<(usize, usize, bool)> {
+    enum Open {
+        Seq { next: usize },
+        Map { key: Option<String> },
+    }
+    struct Level {
+        open: Open,
+        /// The JSON pointer of this collection.
+        ptr: String,
+        flow: bool,
+    }
+    let mut stack: Vec<Level> = Vec::new();
+    // The target collection being read: its start and the end of its last content so far.
+    let mut target: Option<(usize, usize, usize, bool)> = None; // (depth, start, last_end, flow)
+    let mut last_end = 0usize;
+    let byte = |chars: usize| -> Option<usize> {
+        if chars == 0 {
+            return Some(0);
+        }
+        text.char_indices()
+            .nth(chars)
+            .map(|(b, _)| b)
+            .or_else(|| (text.chars().count() == chars).then_some(text.len()))
+    };
+    let in_flow = |stack: &[Level]| stack.last().is_some_and(|l| l.flow);
+    for item in Parser::new_from_str(text) {
+        let (ev, span) = item.ok()?;
+        // The pointer of the node this event starts, when it starts a node.
+        let starts_node = matches!(
+            ev,
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(_)
+        );
+        let mut here = None;
+        if starts_node {
+            match stack.last_mut() {
+                None => here = Some(String::new()),
+                Some(level) => match &mut level.open {
+                    Open::Seq { next } => {
+                        here = Some(format!("{}/{next}", level.ptr));
+                        *next += 1;
+                    }
+                    Open::Map { key } => match key.take() {
+                        Some(k) => here = Some(format!("{}/{}", level.ptr, escape(&k))),
+                        None => {
+                            // A key: read it, it starts no value.
+                            if let Event::Scalar(k, ..) = &ev {
+                                *key = Some(k.to_string());
+                            } else {
+                                return None;
+                            }
+                        }
+                    },
+                },
+            }
+        }
+        let is_target = here.as_deref() == Some(pointer);
+        match ev {
+            Event::Scalar(_, style, ..) => {
+                if is_target {
+                    if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                        return None;
+                    }
+                    let (mut a, mut b) = (byte(span.start.index())?, byte(span.end.index())?);
+                    if a == b {
+                        // An empty value sits at its key's colon: write after the colon.
+                        let colon = text[a..].find(':').map(|i| a + i + 1)?;
+                        a = colon;
+                        b = colon;
+                    }
+                    return Some((a, b, in_flow(&stack)));
+                }
+                last_end = span.end.index();
+            }
+            Event::Alias(_) => {
+                if is_target {
+                    return None;
+                }
+                last_end = span.end.index();
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                let flow = span.end.index() > span.start.index();
+                if is_target {
+                    target = Some((stack.len(), span.start.index(), span.start.index(), flow));
+                }
+                let ptr = here.unwrap_or_default();
+                let open = if matches!(ev, Event::SequenceStart(..)) {
+                    Open::Seq { next: 0 }
+                } else {
+                    Open::Map { key: None }
+                };
+                stack.push(Level { open, ptr, flow });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let level = stack.pop()?;
+                // A flow collection ends at its bracket (the span may run on over a comment).
+                let end = if level.flow {
+                    span.start.index() + 1
+                } else {
+                    last_end
+                };
+                last_end = end;
+                if let Some((depth, start, _, _)) = target
+                    && depth == stack.len()
+                {
+                    return Some((byte(start)?, byte(end)?, in_flow(&stack)));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,5 +540,27 @@ mod tests {
         assert!(parse(&bomb).is_err());
         let deep = "[".repeat(1000);
         assert!(parse(&deep).is_err());
+    }
+
+    #[test]
+    fn finds_where_a_value_is_written() {
+        let text = "cases:\n  - {name: a, snapshot: true, input: {x: 1}}  # c\n  - name: b\n    snapshot:   # keep\n      output: 1\n      path: [A, 'B']\n    input: x\n  - name: é\n    snapshot: {output: 1,\n       path: []}  # z\n    e:\n    s: 'q'\n";
+        let at = |p: &str| value_span(text, p).map(|(a, b, flow)| (&text[a..b], flow));
+        assert_eq!(at("/cases/0/snapshot"), Some(("true", true)));
+        assert_eq!(at("/cases/0/input"), Some(("{x: 1}", true)));
+        assert_eq!(
+            at("/cases/1/snapshot"),
+            Some(("output: 1\n      path: [A, 'B']", false))
+        );
+        assert_eq!(
+            at("/cases/2/snapshot"),
+            Some(("{output: 1,\n       path: []}", false))
+        );
+        assert_eq!(at("/cases/2/s"), Some(("'q'", false)));
+        let (a, b, _) = value_span(text, "/cases/2/e").expect("an empty value");
+        assert_eq!((a, b), (text.find("e:\n").map(|i| i + 2).unwrap_or(0), a));
+        assert_eq!(at("/cases/9"), None);
+        assert_eq!(value_span("a: &x 1\nb: *x\n", "/b"), None, "an alias");
+        assert_eq!(value_span("a: |\n  x\n", "/a"), None, "a block scalar");
     }
 }

@@ -164,7 +164,7 @@ mod tests {
     use serde_json::json;
 
     fn store() -> Arc<dyn ObjectStore> {
-        Arc::new(MemoryStore::new(Vec::new(), None))
+        Arc::new(MemoryStore::new(Vec::new(), None).with_buckets(&["inv", "b"]))
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Objects held in memory, over an optional store beneath (`asl test`'s `s3Objects`, over its
-//! `s3Root`): reads look in memory first; writes stay in memory.
+//! `s3Root`): reads look in memory first; writes stay in memory, so that each test case has an
+//! S3 of its own that no other case sees. As on S3, a write to a bucket that exists neither
+//! in memory nor beneath fails with `NoSuchBucket`.
 
 use super::store::{ObjectInfo, ObjectStore, ObjectWriter, StoreError};
 use md5::{Digest, Md5};
@@ -13,6 +15,10 @@ type Objects = Arc<Mutex<BTreeMap<(String, String), Vec<u8>>>>;
 pub struct MemoryStore {
     objects: Objects,
     below: Option<Arc<dyn ObjectStore>>,
+    /// The objects written since the store was made (bucket, key).
+    written: Arc<Mutex<std::collections::BTreeSet<(String, String)>>>,
+    /// Buckets made empty ([`MemoryStore::with_buckets`]).
+    buckets: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl MemoryStore {
@@ -24,12 +30,57 @@ impl MemoryStore {
         MemoryStore {
             objects: Arc::new(Mutex::new(map)),
             below,
+            written: Arc::default(),
+            buckets: Mutex::default(),
         }
     }
 
+    /// Empty buckets too (only a bucket that holds an object exists otherwise).
+    pub fn with_buckets(self, buckets: &[&str]) -> Self {
+        self.buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(buckets.iter().map(|b| b.to_string()));
+        self
+    }
+
     fn has_bucket(&self, bucket: &str) -> bool {
+        if self
+            .buckets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(bucket)
+        {
+            return true;
+        }
         let o = self.objects.lock().unwrap_or_else(|p| p.into_inner());
         o.keys().any(|(b, _)| b == bucket)
+    }
+
+    /// A bucket exists when an object in memory is in it, or the store beneath has it.
+    fn writable(&self, bucket: &str, key: &str) -> Result<(), StoreError> {
+        if self.has_bucket(bucket) {
+            return Ok(());
+        }
+        match &self.below {
+            Some(b) => match b.get(bucket, key) {
+                Err(StoreError::NoSuchBucket(_)) => {
+                    Err(StoreError::NoSuchBucket(bucket.to_string()))
+                }
+                Err(e @ StoreError::Unreachable(_)) => Err(e),
+                _ => Ok(()),
+            },
+            None => Err(StoreError::NoSuchBucket(bucket.to_string())),
+        }
+    }
+
+    /// The objects written to this store, in bucket and key order.
+    pub fn written(&self) -> Vec<(String, String, Vec<u8>)> {
+        let keys = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        let o = self.objects.lock().unwrap_or_else(|p| p.into_inner());
+        keys.iter()
+            .filter_map(|k| o.get(k).map(|v| (k.0.clone(), k.1.clone(), v.clone())))
+            .collect()
     }
 }
 
@@ -92,16 +143,24 @@ impl ObjectStore for MemoryStore {
     }
 
     fn put(&self, bucket: &str, key: &str, body: &[u8]) -> Result<(), StoreError> {
+        self.writable(bucket, key)?;
+        let k = (bucket.to_string(), key.to_string());
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(k.clone());
         self.objects
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert((bucket.to_string(), key.to_string()), body.to_vec());
+            .insert(k, body.to_vec());
         Ok(())
     }
 
     fn create(&self, bucket: &str, key: &str) -> Result<Box<dyn ObjectWriter>, StoreError> {
+        self.writable(bucket, key)?;
         Ok(Box::new(MemoryWriter {
             objects: self.objects.clone(),
+            written: self.written.clone(),
             bucket: bucket.to_string(),
             key: key.to_string(),
             body: Vec::new(),
@@ -111,6 +170,7 @@ impl ObjectStore for MemoryStore {
 
 struct MemoryWriter {
     objects: Objects,
+    written: Arc<Mutex<std::collections::BTreeSet<(String, String)>>>,
     bucket: String,
     key: String,
     body: Vec<u8>,
@@ -129,10 +189,15 @@ impl std::io::Write for MemoryWriter {
 impl ObjectWriter for MemoryWriter {
     fn finish(self: Box<Self>) -> Result<u64, StoreError> {
         let size = self.body.len() as u64;
+        let k = (self.bucket, self.key);
+        self.written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(k.clone());
         self.objects
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert((self.bucket, self.key), self.body);
+            .insert(k, self.body);
         Ok(size)
     }
 }
@@ -154,6 +219,19 @@ mod tests {
         assert!(matches!(m.get("c", "x"), Err(StoreError::NoSuchBucket(_))));
         m.put("b", "out/r.json", b"{}").expect("put");
         assert_eq!(m.list("b", "out/").expect("list").len(), 1);
+        // As on S3, no bucket is made by writing to it.
+        assert!(matches!(
+            m.put("nope", "r.json", b"{}"),
+            Err(StoreError::NoSuchBucket(_))
+        ));
+        assert!(matches!(
+            m.create("nope", "r.json").map(|_| ()),
+            Err(StoreError::NoSuchBucket(_))
+        ));
+        assert_eq!(
+            m.written(),
+            vec![("b".into(), "out/r.json".into(), b"{}".to_vec())]
+        );
         assert_eq!(
             split_url("s3://b/a/c.csv"),
             Some(("b".into(), "a/c.csv".into()))

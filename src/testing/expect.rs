@@ -31,6 +31,37 @@ pub fn elapsed_seconds(outcome: &Outcome) -> f64 {
     (outcome.ended.0 - outcome.started.0) as f64 / 1e9
 }
 
+/// The value of each operand a JSONata assertion compared, one line each:
+/// `\n  $count(path) is 4`.
+fn compared(text: &str, doc: &Value) -> String {
+    let none = serde_json::Map::new();
+    let mut out = String::new();
+    for operand in super::operands::operands(text) {
+        let Ok(e) = crate::data::jsonata::Expression::compile(operand) else {
+            continue;
+        };
+        let shown = match e.evaluate_document(Some(doc), &none, &StaticRoots::default()) {
+            Ok(Some(v)) => super::mismatch::show(&v),
+            Ok(None) => "undefined (it selects nothing)".to_string(),
+            Err(err) => format!("an error: {err}"),
+        };
+        out.push_str(&format!("\n  `{operand}` is {shown}"));
+    }
+    out
+}
+
+/// `FAILED (Order.Invalid: the order failed validation)`: the status, and the error and cause
+/// when there are any.
+fn ended(outcome: &Outcome) -> String {
+    let why = match (&outcome.error, &outcome.cause) {
+        (Some(err), Some(c)) => format!(" ({err}: {c})"),
+        (Some(err), None) => format!(" ({err})"),
+        (None, Some(c)) => format!(" ({c})"),
+        _ => String::new(),
+    };
+    format!("{}{why}", outcome.status.as_str())
+}
+
 fn fail(out: &mut Vec<CaseFailure>, expectation: impl Into<String>, message: impl Into<String>) {
     out.push(CaseFailure {
         expectation: expectation.into(),
@@ -94,15 +125,10 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
     if let Some(s) = &e.status
         && s != outcome.status.as_str()
     {
-        let why = match (&outcome.error, &outcome.cause) {
-            (Some(err), Some(c)) => format!(" ({err}: {c})"),
-            (Some(err), None) => format!(" ({err})"),
-            _ => String::new(),
-        };
         fail(
             &mut out,
             "status",
-            format!("  expected {s}, found {}{why}", outcome.status.as_str()),
+            format!("  expected {s}, found {}", ended(outcome)),
         );
     }
     for (name, m, actual) in [
@@ -127,22 +153,48 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
             None => fail(
                 &mut out,
                 name,
-                format!(
-                    "  the execution has no output: it ended {}",
-                    outcome.status.as_str()
-                ),
+                format!("  the execution has no output: it ended {}", ended(outcome)),
             ),
         }
     }
-    let path = record.path();
-    if let Some((wanted, contains, _)) = &e.path {
-        if *contains {
+    if let Some(pe) = &e.path {
+        let path = if pe.top_level {
+            record.top_level_path()
+        } else {
+            record.path()
+        };
+        let wanted = &pe.names;
+        let scope = if pe.top_level {
+            "\n  (compared with the top-level states only)"
+        } else {
+            ""
+        };
+        if pe.contains && pe.consecutive {
+            let found =
+                wanted.is_empty() || path.windows(wanted.len()).any(|w| w == wanted.as_slice());
+            if !found {
+                let why = if subsequence(wanted, &path).is_ok() {
+                    "were entered in that order, but with other states between them"
+                } else {
+                    "were not entered in that order"
+                };
+                fail(
+                    &mut out,
+                    pe.key(),
+                    format!(
+                        "  {} {why}: expected one right after another\n  actual: {}{scope}",
+                        list(wanted),
+                        list(&path)
+                    ),
+                );
+            }
+        } else if pe.contains {
             if let Err(i) = subsequence(wanted, &path) {
                 fail(
                     &mut out,
-                    "pathContains",
+                    pe.key(),
                     format!(
-                        "  `{}` (step {} of the expected subsequence) was not entered in order\n  actual: {}",
+                        "  `{}` (step {} of the expected subsequence) was not entered in order\n  actual: {}{scope}",
                         wanted[i],
                         i + 1,
                         list(&path)
@@ -150,7 +202,11 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
                 );
             }
         } else if wanted != &path {
-            fail(&mut out, "path", path_diff(wanted, &path));
+            fail(
+                &mut out,
+                pe.key(),
+                format!("{}{scope}", path_diff(wanted, &path)),
+            );
         }
     }
     for (name, s) in &e.states {
@@ -375,8 +431,9 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
                             &mut out,
                             label,
                             format!(
-                                "  `{text}` gave {}, not true",
-                                v.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into())
+                                "  `{text}` gave {}, not true{}",
+                                v.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into()),
+                                compared(text, &doc)
                             ),
                         ),
                         Err(err) => fail(

@@ -3,13 +3,13 @@
 //! The walk collects every problem instead of stopping at the first (unknown keys with "did
 //! you mean", wrong types, bad matchers and regexes). Checks that need the definition — that a
 //! named state exists and is of the right type — are made afterwards by
-//! [`TestFile::check_names`], once the definition is loaded. docs/testing.md is the reference
+//! [`super::outline::Outline::check`], once the definition is loaded. docs/testing.md is the reference
 //! for every key.
 
 use super::matcher::{Matcher, Mode};
 use crate::definition::Pointer;
 use crate::definition::diagnostic::did_you_mean_in;
-use crate::source::{Document, Syntax};
+use crate::source::{Document, Position, Syntax};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,19 @@ use std::path::{Path, PathBuf};
 pub struct FileError {
     pub pointer: String,
     pub message: String,
+    /// Where to show it when the pointer does not say (a key written twice: the pointer names
+    /// the first, the problem is the second).
+    pub position: Option<Position>,
+}
+
+impl FileError {
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> FileError {
+        FileError {
+            pointer: pointer.into(),
+            message: message.into(),
+            position: None,
+        }
+    }
 }
 
 /// Fixed values of the execution's context (each optional; defaults in [`Context::merged`]).
@@ -154,6 +167,35 @@ pub enum Assertion {
     },
 }
 
+/// `path` or `pathContains`: the states entered.
+#[derive(Debug, Clone, Default)]
+pub struct PathExpect {
+    pub names: Vec<String>,
+    /// `pathContains`: the names in order, others allowed between them (unless
+    /// `consecutive`); `path`: exactly these.
+    pub contains: bool,
+    /// `pathContains` with `consecutive: true`: the names one right after another.
+    pub consecutive: bool,
+    /// Compared with the top-level states of the path only (those outside any Map iteration
+    /// or Parallel branch), as sfn-test's `expectedPath` is.
+    pub top_level: bool,
+    /// The pointer of the key (`/cases/0/expect/path`).
+    pub pointer: String,
+    /// The pointer of the list of names (the key's, or its `states` member's).
+    pub names_pointer: String,
+}
+
+impl PathExpect {
+    /// The key as written: `path` or `pathContains`.
+    pub fn key(&self) -> &'static str {
+        if self.contains {
+            "pathContains"
+        } else {
+            "path"
+        }
+    }
+}
+
 /// Everything a case expects (all optional).
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
@@ -161,8 +203,7 @@ pub struct Expect {
     pub error: Option<Matcher>,
     pub cause: Option<Matcher>,
     pub output: Option<ValueExpect>,
-    /// Exact path, or (`true`) an ordered subsequence.
-    pub path: Option<(Vec<String>, bool, String)>,
+    pub path: Option<PathExpect>,
     pub states: Vec<(String, StateExpect)>,
     pub calls: Vec<(String, CallsExpect)>,
     pub retries: Vec<(String, RetryExpect)>,
@@ -177,6 +218,8 @@ pub struct Expect {
 #[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,
+    /// `description`: what the case is about, for reports.
+    pub description: Option<String>,
     pub pointer: String,
     pub input: Value,
     pub mocks: Vec<(String, Mock)>,
@@ -236,11 +279,13 @@ const FILE_KEYS: &[&str] = &[
     "handlers",
     "s3Root",
     "s3Objects",
+    "s3Files",
     "machines",
     "cases",
 ];
 const CASE_KEYS: &[&str] = &[
     "name",
+    "description",
     "input",
     "inputFile",
     "mocks",
@@ -251,6 +296,7 @@ const CASE_KEYS: &[&str] = &[
     "expect",
     "snapshot",
     "s3Objects",
+    "s3Files",
 ];
 const CONTEXT_KEYS: &[&str] = &[
     "executionName",
@@ -308,10 +354,7 @@ fn type_name(v: &Value) -> &'static str {
 
 impl Walk<'_> {
     fn err(&mut self, at: &Pointer, message: impl Into<String>) {
-        self.errors.push(FileError {
-            pointer: at.to_string(),
-            message: message.into(),
-        });
+        self.errors.push(FileError::new(at.to_string(), message));
     }
 
     /// An object whose keys are all in `keys`.
@@ -399,10 +442,7 @@ impl Walk<'_> {
             Ok(m) => Some(m),
             Err(errs) => {
                 for e in errs {
-                    self.errors.push(FileError {
-                        pointer: e.pointer,
-                        message: e.message,
-                    });
+                    self.errors.push(FileError::new(e.pointer, e.message));
                 }
                 None
             }
@@ -449,6 +489,57 @@ impl Walk<'_> {
         c
     }
 
+    /// A JSON (or, by its extension, YAML) file named at `at`, relative to the test file:
+    /// unreadable, malformed, or with a key written twice, it is an error at `at` that says
+    /// where in that file.
+    fn data_file(&mut self, name: &str, at: &Pointer) -> Option<Value> {
+        let path = self.dir.join(name);
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.err(at, format!("cannot read `{shown}`: {e}"));
+                return None;
+            }
+        };
+        let syntax = Syntax::of(&path);
+        let doc = match Document::parse(&shown, text, syntax) {
+            Ok(d) => d,
+            Err((_, e)) => {
+                self.err(
+                    at,
+                    format!(
+                        "`{shown}` is not {} ({}:{}: {})",
+                        match syntax {
+                            Syntax::Json => "JSON",
+                            Syntax::Yaml => "YAML",
+                        },
+                        e.position.line,
+                        e.position.column,
+                        e.message
+                    ),
+                );
+                return None;
+            }
+        };
+        for d in doc.duplicates() {
+            let place = d
+                .position
+                .map(|p| format!(":{}:{}", p.line, p.column))
+                .unwrap_or_default();
+            self.err(
+                at,
+                format!(
+                    "`{}` is written twice in one object of `{shown}{place}` (at {}/{}): a reader keeps only the last; keep one",
+                    d.key,
+                    d.object,
+                    escape_key(&d.key)
+                ),
+            );
+        }
+        Some(doc.value)
+    }
+
     fn mock_config(&mut self, v: &Value, at: &Pointer) -> Option<MockConfigRef> {
         let m = self.object(v, at, "`mockConfig`", &["file", "testCase", "stateMachine"])?;
         let file = match m.get("file") {
@@ -480,11 +571,31 @@ impl Walk<'_> {
     }
 
     fn answer(&mut self, m: &Map<String, Value>, at: &Pointer) -> Option<Answer> {
+        let given: Vec<&str> = ["return", "returnFile", "throw"]
+            .into_iter()
+            .filter(|k| m.contains_key(*k))
+            .collect();
+        if given.len() > 1 {
+            self.err(
+                at,
+                format!(
+                    "a mocked answer has one of `return`, `returnFile` or `throw`; found {}",
+                    given
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+            );
+            return None;
+        }
+        if let Some(f) = m.get("returnFile") {
+            let p = at.key("returnFile");
+            let f = self.string(f, &p, "returnFile")?;
+            return self.data_file(&f, &p).map(Answer::Return);
+        }
         match (m.get("return"), m.get("throw")) {
-            (Some(_), Some(_)) => {
-                self.err(at, "a mocked answer has `return` or `throw`, not both");
-                None
-            }
+            (Some(_), Some(_)) => None,
             (Some(r), None) => Some(Answer::Return(r.clone())),
             (None, Some(t)) => {
                 let p = at.key("throw");
@@ -509,7 +620,7 @@ impl Walk<'_> {
             (None, None) => {
                 self.err(
                     at,
-                    "a mocked answer needs `return` (a result) or `throw` (an error)",
+                    "a mocked answer needs `return` (a result), `returnFile` (a file holding it) or `throw` (an error)",
                 );
                 None
             }
@@ -521,7 +632,7 @@ impl Walk<'_> {
             v,
             at,
             "a mock",
-            &["return", "throw", "sequence", "conditional"],
+            &["return", "returnFile", "throw", "sequence", "conditional"],
         )?;
         let spec = if let Some(seq) = m.get("sequence") {
             if m.len() > 1 {
@@ -535,9 +646,12 @@ impl Walk<'_> {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let ip = p.index(i);
-                let Some(e) =
-                    self.object(item, &ip, "a sequence entry", &["return", "throw", "times"])
-                else {
+                let Some(e) = self.object(
+                    item,
+                    &ip,
+                    "a sequence entry",
+                    &["return", "returnFile", "throw", "times"],
+                ) else {
                     continue;
                 };
                 let times = match e.get("times") {
@@ -575,7 +689,7 @@ impl Walk<'_> {
                     item,
                     &ip,
                     "a conditional entry",
-                    &["when", "return", "throw"],
+                    &["when", "return", "returnFile", "throw"],
                 ) else {
                     continue;
                 };
@@ -686,11 +800,7 @@ impl Walk<'_> {
                 "cause" => e.cause = self.matcher(x, &p),
                 "output" => e.output = self.value_expect(x, &p, Mode::Exact),
                 "outputContains" => e.output = self.value_expect(x, &p, Mode::Subset),
-                "path" | "pathContains" => {
-                    if let Some(names) = self.names(x, &p, k) {
-                        e.path = Some((names, k == "pathContains", p.to_string()));
-                    }
-                }
+                "path" | "pathContains" => e.path = self.path_expect(x, &p, k == "pathContains"),
                 "states" => {
                     for (state, spec) in self.by_state(x, &p, "states") {
                         let sp = p.key(state);
@@ -762,6 +872,60 @@ impl Walk<'_> {
             }
         }
         e
+    }
+
+    /// `path` / `pathContains`: a list of names, or `{states, topLevel, consecutive}`.
+    fn path_expect(&mut self, v: &Value, at: &Pointer, contains: bool) -> Option<PathExpect> {
+        let key = if contains { "pathContains" } else { "path" };
+        let mut out = PathExpect {
+            contains,
+            pointer: at.to_string(),
+            names_pointer: at.to_string(),
+            ..PathExpect::default()
+        };
+        if v.is_array() {
+            out.names = self.names(v, at, key)?;
+            return Some(out);
+        }
+        let keys: &[&str] = if contains {
+            &["states", "topLevel", "consecutive"]
+        } else {
+            &["states", "topLevel"]
+        };
+        let Some(m) = v.as_object() else {
+            self.err(
+                at,
+                format!(
+                    "`{key}` must be a list of state names or an object with `states`, found {}",
+                    type_name(v)
+                ),
+            );
+            return None;
+        };
+        self.object(v, at, &format!("`{key}`"), keys)?;
+        for (k, x) in m {
+            let p = at.key(k);
+            match k.as_str() {
+                "topLevel" => out.top_level = self.boolean(x, &p, k),
+                "consecutive" => out.consecutive = self.boolean(x, &p, k),
+                _ => {}
+            }
+        }
+        match m.get("states") {
+            Some(x) => {
+                let p = at.key("states");
+                out.names = self.names(x, &p, key)?;
+                out.names_pointer = p.to_string();
+                Some(out)
+            }
+            None => {
+                self.err(
+                    at,
+                    format!("`{key}` needs `states`: the list of state names"),
+                );
+                None
+            }
+        }
     }
 
     fn state_expect(&mut self, v: &Value, at: &Pointer) -> Option<StateExpect> {
@@ -959,6 +1123,51 @@ impl Walk<'_> {
         out
     }
 
+    /// The S3 objects of `s3Objects` and `s3Files` of the object `m` at `at`.
+    fn s3(&mut self, m: &Map<String, Value>, at: &Pointer) -> Vec<(String, String, Vec<u8>)> {
+        let mut out = m
+            .get("s3Objects")
+            .map(|x| self.s3_objects(x, &at.key("s3Objects")))
+            .unwrap_or_default();
+        if let Some(x) = m.get("s3Files") {
+            out.extend(self.s3_files(x, &at.key("s3Files")));
+        }
+        out
+    }
+
+    /// `s3Files`: `{"s3://BUCKET/KEY": file}`, the object's bytes read from a file relative to
+    /// the test file, as they are (CSV, JSON Lines, Parquet, gzip: the `ItemReader` reads them
+    /// as it would on S3).
+    fn s3_files(&mut self, v: &Value, at: &Pointer) -> Vec<(String, String, Vec<u8>)> {
+        let Some(m) = v.as_object() else {
+            self.err(
+                at,
+                "`s3Files` must be an object mapping `s3://BUCKET/KEY` to a file, relative to the test file",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (url, file) in m {
+            let p = at.key(url);
+            let Some((bucket, key)) = crate::storage::memory::split_url(url) else {
+                self.err(
+                    &p,
+                    format!("`{url}` is not an S3 URL of the form `s3://BUCKET/KEY`"),
+                );
+                continue;
+            };
+            let Some(file) = self.string(file, &p, "s3Files") else {
+                continue;
+            };
+            let path = self.dir.join(&file);
+            match std::fs::read(&path) {
+                Ok(bytes) => out.push((bucket, key, bytes)),
+                Err(e) => self.err(&p, format!("cannot read `{}`: {e}", path.display())),
+            }
+        }
+        out
+    }
+
     fn case(&mut self, v: &Value, at: &Pointer, index: usize) -> Option<Case> {
         let m = self.object(v, at, "a case", CASE_KEYS)?;
         let name = match m.get("name") {
@@ -977,20 +1186,7 @@ impl Walk<'_> {
             (None, Some(f)) => {
                 let p = at.key("inputFile");
                 let f = self.string(f, &p, "inputFile")?;
-                let path = self.dir.join(&f);
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => match serde_json::from_str(&text) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            self.err(&p, format!("`{}` is not JSON: {e}", path.display()));
-                            Value::Null
-                        }
-                    },
-                    Err(e) => {
-                        self.err(&p, format!("cannot read `{}`: {e}", path.display()));
-                        Value::Null
-                    }
-                }
+                self.data_file(&f, &p).unwrap_or(Value::Null)
             }
             (None, None) => Value::Object(Map::new()),
         };
@@ -1025,8 +1221,13 @@ impl Walk<'_> {
                 None
             }
         };
+        let description = m
+            .get("description")
+            .and_then(|x| self.string(x, &at.key("description"), "description"))
+            .map(|d| d.trim_end().to_string());
         Some(Case {
             name,
+            description,
             pointer: at.to_string(),
             input,
             mocks: m
@@ -1052,13 +1253,110 @@ impl Walk<'_> {
                 .get("expect")
                 .map(|x| self.expect(x, &at.key("expect")))
                 .unwrap_or_default(),
-            s3_objects: m
-                .get("s3Objects")
-                .map(|x| self.s3_objects(x, &at.key("s3Objects")))
-                .unwrap_or_default(),
+            s3_objects: self.s3(m, at),
             snapshot,
         })
     }
+}
+
+/// Top-level keys that start with this are ignored: a place for YAML anchors and notes.
+pub const EXTENSION_PREFIX: &str = "x-";
+
+/// Every key written twice in one object of the test file. YAML and JSON readers keep the
+/// last of two equal keys without a word, so a second `expect:` would silently drop the
+/// first (and a case expecting `FAILED` could pass on a success).
+fn duplicate_keys(doc: &Document) -> Vec<FileError> {
+    doc.duplicates()
+        .into_iter()
+        .map(|d| {
+            let pointer = format!("{}/{}", d.object, escape_key(&d.key));
+            let first = doc
+                .position(&pointer)
+                .map(|p| format!(" (first at line {}, column {})", p.line, p.column))
+                .unwrap_or_default();
+            FileError {
+                message: format!(
+                    "`{}` is written twice in one object{first}: a reader keeps only the last, so the first would be ignored without a word; keep one",
+                    d.key
+                ),
+                pointer,
+                position: d.position,
+            }
+        })
+        .collect()
+}
+
+/// A key as a JSON pointer segment.
+fn escape_key(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`): the members of the merged mappings that
+/// the mapping does not write itself, in place of the `<<` member (an earlier mapping of a
+/// list wins over a later one), as YAML 1.1 readers do. Lets a file share parts through
+/// anchors (`x-defaults: &d {...}`, then `<<: *d`).
+fn merge_keys(v: &mut Value, at: &Pointer, errors: &mut Vec<FileError>) {
+    match v {
+        Value::Array(items) => {
+            for (i, x) in items.iter_mut().enumerate() {
+                merge_keys(x, &at.index(i), errors);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                merge_keys(x, &at.key(k), errors);
+            }
+            if !m.contains_key("<<") {
+                return;
+            }
+            let old = std::mem::take(m);
+            let own: std::collections::HashSet<String> =
+                old.keys().filter(|k| *k != "<<").cloned().collect();
+            for (k, x) in old {
+                if k != "<<" {
+                    m.insert(k, x);
+                    continue;
+                }
+                let sources = match x {
+                    Value::Object(o) => vec![o],
+                    Value::Array(list) if list.iter().all(Value::is_object) => list
+                        .into_iter()
+                        .filter_map(|x| match x {
+                            Value::Object(o) => Some(o),
+                            _ => None,
+                        })
+                        .collect(),
+                    other => {
+                        errors.push(FileError::new(
+                            at.key("<<").to_string(),
+                            format!(
+                                "`<<` merges a mapping (`<<: *anchor`) or a list of mappings, found {}",
+                                type_name(&other)
+                            ),
+                        ));
+                        continue;
+                    }
+                };
+                for src in sources {
+                    for (k, x) in src {
+                        if !own.contains(&k) && !m.contains_key(&k) {
+                            m.insert(k, x);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, LoadFailure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        LoadFailure::Unreadable(format!(
+            "{}: error: cannot read the test file: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn shown(v: &Value) -> String {
@@ -1073,19 +1371,32 @@ fn shown(v: &Value) -> String {
 impl TestFile {
     /// Reads and checks a test file.
     pub fn load(path: &Path) -> Result<TestFile, LoadFailure> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            LoadFailure::Unreadable(format!(
-                "{}: error: cannot read the test file: {e}",
-                path.display()
-            ))
-        })?;
+        let text = read_text(path)?;
         TestFile::from_text(path, text)
+    }
+
+    /// Reads a test file into what could be made of it and every problem found on the way:
+    /// the caller checks the file against its definition before reporting, so that one
+    /// report holds every problem (`Err` only when nothing could be read at all).
+    pub fn read(path: &Path) -> Result<(TestFile, Vec<FileError>), LoadFailure> {
+        let text = read_text(path)?;
+        TestFile::parse(path, text)
     }
 
     /// Checks a test file's text, read from `path` (which gives its syntax, the name shown in
     /// errors and the folder its relative paths start from). [`TestFile::load`] without the
     /// reading; the fuzz harness (tests/fuzz.rs) drives it with generated text.
     pub fn from_text(path: &Path, text: String) -> Result<TestFile, LoadFailure> {
+        let (file, errors) = TestFile::parse(path, text)?;
+        if errors.is_empty() {
+            Ok(file)
+        } else {
+            Err(LoadFailure::Invalid(Box::new(file.doc), errors))
+        }
+    }
+
+    /// [`TestFile::read`] of a text already read.
+    pub fn parse(path: &Path, text: String) -> Result<(TestFile, Vec<FileError>), LoadFailure> {
         let shown_path = path.display().to_string();
         let syntax = Syntax::of(path);
         let doc = match Document::parse(&shown_path, text, syntax) {
@@ -1112,7 +1423,15 @@ impl TestFile {
             errors: Vec::new(),
         };
         let root = Pointer::root();
-        let value = doc.value.clone();
+        w.errors.extend(duplicate_keys(&doc));
+        let mut value = doc.value.clone();
+        if syntax == Syntax::Yaml {
+            merge_keys(&mut value, &root, &mut w.errors);
+        }
+        // `x-...` keys at the top are the user's own (a place for YAML anchors).
+        if let Value::Object(m) = &mut value {
+            m.retain(|k, _| !k.starts_with(EXTENSION_PREFIX));
+        }
         let Some(m) = w.object(&value, &root, "a test file", FILE_KEYS) else {
             return Err(LoadFailure::Invalid(Box::new(doc), w.errors));
         };
@@ -1170,10 +1489,7 @@ impl TestFile {
                 format!("`s3Root` `{}` is not a folder", r.display()),
             );
         }
-        let s3_objects = m
-            .get("s3Objects")
-            .map(|x| w.s3_objects(x, &root.key("s3Objects")))
-            .unwrap_or_default();
+        let s3_objects = w.s3(m, &root);
         let mut machines = Vec::new();
         if let Some(x) = m.get("machines") {
             let mp = root.key("machines");
@@ -1227,16 +1543,14 @@ impl TestFile {
                 && mc.file.is_none()
                 && mock_config.is_none()
             {
-                w.errors.push(FileError {
-                    pointer: mc.pointer.clone(),
-                    message: "this `mockConfig` has no `file` and the test file names none".into(),
-                });
+                w.errors.push(FileError::new(
+                    mc.pointer.clone(),
+                    "this `mockConfig` has no `file` and the test file names none",
+                ));
             }
         }
-        if !w.errors.is_empty() {
-            return Err(LoadFailure::Invalid(Box::new(doc), w.errors));
-        }
-        Ok(TestFile {
+        let errors = w.errors;
+        let file = TestFile {
             shown: shown_path,
             doc,
             definition,
@@ -1251,7 +1565,8 @@ impl TestFile {
             s3_objects,
             machines,
             cases,
-        })
+        };
+        Ok((file, errors))
     }
 
     /// The 1-based line where `pointer` is written.
@@ -1270,143 +1585,6 @@ impl TestFile {
                 lines
             }
         }
-    }
-
-    /// Checks every state name the file uses against the definition: `kinds` maps each state
-    /// name to its type (`Task`, `Map`, ...). Qualified names (`Map[0]/Work`) are checked
-    /// segment by segment.
-    pub fn check_names(&self, kinds: &[(&str, &str)]) -> Vec<FileError> {
-        let names: Vec<&str> = kinds.iter().map(|(n, _)| *n).collect();
-        let kind_of = |n: &str| kinds.iter().find(|(k, _)| *k == n).map(|(_, t)| *t);
-        let mut errors = Vec::new();
-        let mut check = |name: &str, pointer: &str, want: &[&str], what: &str| {
-            let segments = split_qualified(name);
-            let Some(segments) = segments else {
-                errors.push(FileError {
-                    pointer: pointer.to_string(),
-                    message: format!(
-                        "`{name}` is not a state name nor a qualified name such as `Map[0]/State`"
-                    ),
-                });
-                return;
-            };
-            for (i, (seg, index)) in segments.iter().enumerate() {
-                let Some(kind) = kind_of(seg) else {
-                    errors.push(FileError {
-                        pointer: pointer.to_string(),
-                        message: format!(
-                            "the definition has no state `{seg}`{}",
-                            did_you_mean_in(seg, &names)
-                        ),
-                    });
-                    return;
-                };
-                let last = i + 1 == segments.len();
-                if !last && index.is_some() && !matches!(kind, "Map" | "Parallel") {
-                    errors.push(FileError {
-                        pointer: pointer.to_string(),
-                        message: format!(
-                            "`{seg}` is a {kind} state: only Map and Parallel states have `[index]`"
-                        ),
-                    });
-                    return;
-                }
-                if last && !want.is_empty() && !want.contains(&kind) {
-                    errors.push(FileError {
-                        pointer: pointer.to_string(),
-                        message: format!(
-                            "`{seg}` is a {kind} state; {what} names a {} state",
-                            want.join(" or ")
-                        ),
-                    });
-                }
-            }
-        };
-        let check_mocks = |mocks: &[(String, Mock)], check: &mut NameCheck| {
-            for (state, m) in mocks {
-                check(state, &m.pointer, &["Task"], "a mock");
-            }
-        };
-        check_mocks(&self.mocks, &mut check);
-        for c in &self.cases {
-            check_mocks(&c.mocks, &mut check);
-            let e = &c.expect;
-            if let Some((names, _, p)) = &e.path {
-                for (i, n) in names.iter().enumerate() {
-                    check(n, &format!("{p}/{i}"), &[], "");
-                }
-            }
-            for (n, s) in &e.states {
-                check(n, &s.pointer, &[], "");
-            }
-            for (n, s) in &e.calls {
-                check(n, &s.pointer, &["Task"], "`calls`");
-            }
-            for (n, s) in &e.retries {
-                check(n, &s.pointer, &["Task", "Parallel", "Map"], "`retries`");
-            }
-            for (n, s) in &e.caught {
-                check(n, &s.pointer, &["Task", "Parallel", "Map"], "`caught`");
-            }
-            for (n, _, p) in &e.iterations {
-                check(n, p, &["Map"], "`iterations`");
-            }
-            for (n, branches, p) in &e.branches {
-                check(n, p, &["Parallel"], "`branches`");
-                for (b, names) in branches.iter().enumerate() {
-                    for (i, x) in names.iter().enumerate() {
-                        check(x, &format!("{p}/{b}/{i}"), &[], "");
-                    }
-                }
-            }
-        }
-        errors
-    }
-}
-
-impl TestFile {
-    /// Checks the Retry rule and Catch clause indexes the file names: `rules` gives, per state
-    /// name, how many Retry rules and Catch clauses it has.
-    pub fn check_indexes(&self, rules: &[(&str, usize, usize)]) -> Vec<FileError> {
-        let count = |name: &str| {
-            let plain = split_qualified(name)
-                .and_then(|s| s.last().map(|(n, _)| n.clone()))
-                .unwrap_or_default();
-            rules
-                .iter()
-                .find(|(n, _, _)| *n == plain)
-                .map(|(_, r, c)| (*r, *c))
-        };
-        let mut errors = Vec::new();
-        for c in &self.cases {
-            for (name, r) in &c.expect.retries {
-                if let (Some(rule), Some((n, _))) = (r.rule, count(name))
-                    && rule >= n
-                {
-                    errors.push(FileError {
-                        pointer: format!("{}/rule", r.pointer),
-                        message: format!(
-                            "`{name}` has {n} Retry rule{} (counted from 0): there is no rule #{rule}",
-                            if n == 1 { "" } else { "s" }
-                        ),
-                    });
-                }
-            }
-            for (name, x) in &c.expect.caught {
-                if let (Some(clause), Some((_, n))) = (x.clause, count(name))
-                    && clause >= n
-                {
-                    errors.push(FileError {
-                        pointer: x.pointer.clone(),
-                        message: format!(
-                            "`{name}` has {n} Catch clause{} (counted from 0): there is no clause #{clause}",
-                            if n == 1 { "" } else { "s" }
-                        ),
-                    });
-                }
-            }
-        }
-        errors
     }
 }
 
@@ -1502,9 +1680,6 @@ fn json_array_lines(text: &str, from: Option<usize>) -> Vec<Option<usize>> {
     out
 }
 
-/// Checks one name used at a pointer: (name, pointer, wanted types, what uses it).
-type NameCheck<'a> = dyn FnMut(&str, &str, &[&str], &str) + 'a;
-
 /// `Map[0]/Inner[2]/Work` -> `[("Map", Some(0)), ("Inner", Some(2)), ("Work", None)]`; a plain
 /// name is one segment. A name with no brackets is never split (state names may hold `/`).
 pub fn split_qualified(name: &str) -> Option<Vec<(String, Option<usize>)>> {
@@ -1580,24 +1755,6 @@ mod tests {
             "{e:?}"
         );
         assert!(e.iter().any(|e| e.pointer == "/cases/1/name"), "{e:?}");
-    }
-
-    #[test]
-    fn checks_state_names_against_the_definition() {
-        let f = load(
-            r#"{"definition": "m.json", "mocks": {"Wrok": {"return": 1}}, "cases": [{"name": "a", "expect": {"path": ["Fan[0]/Work"], "iterations": {"Work": 1}}}]}"#,
-            "json",
-        )
-        .expect("valid");
-        let e = f.check_names(&[("Work", "Task"), ("Fan", "Parallel")]);
-        assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[0].message.contains("did you mean `Work`"), "{e:?}");
-        assert_eq!(e[0].pointer, "/mocks/Wrok");
-        assert!(
-            e[1].message
-                .contains("`Work` is a Task state; `iterations` names a Map state"),
-            "{e:?}"
-        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub mod file;
 pub mod matcher;
 pub mod mismatch;
 pub mod mocks;
+pub mod operands;
+pub mod outline;
 pub mod record;
 pub mod report;
 pub mod results;

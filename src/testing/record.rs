@@ -41,6 +41,8 @@ pub struct Visit {
     pub exhausted: Option<usize>,
     /// `(clause, error)` of the Catch clause that caught.
     pub caught: Option<(usize, String)>,
+    /// The cause of the error the Catch clause caught.
+    pub caught_cause: Option<String>,
     /// The failure that left the state uncaught.
     pub failed: Option<Failure>,
 }
@@ -85,6 +87,7 @@ impl Probe for Recorder {
             retries: Vec::new(),
             exhausted: None,
             caught: None,
+            caught_cause: None,
             failed: None,
         });
         v.len() as u64
@@ -102,7 +105,10 @@ impl Probe for Recorder {
         self.with(visit, |v| v.exhausted = Some(rule));
     }
     fn caught(&self, visit: u64, clause: usize, failure: &Failure) {
-        self.with(visit, |v| v.caught = Some((clause, failure.error.clone())));
+        self.with(visit, |v| {
+            v.caught = Some((clause, failure.error.clone()));
+            v.caught_cause = failure.cause.clone();
+        });
     }
     fn exited(
         &self,
@@ -175,6 +181,15 @@ impl Record {
     /// The qualified names of the states entered, in canonical order.
     pub fn path(&self) -> Vec<String> {
         self.visits.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// The states entered outside any Map iteration or Parallel branch, in order.
+    pub fn top_level_path(&self) -> Vec<String> {
+        self.visits
+            .iter()
+            .filter(|(_, v)| v.frame.is_none())
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     /// The visits a name selects: a plain state name selects every visit of that state

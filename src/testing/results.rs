@@ -66,10 +66,28 @@ impl CaseFailure {
     }
 }
 
+/// A warning `asl validate` gives about the definition a test file names (`NO_DOLLAR`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionWarning {
+    /// The definition's file, as shown.
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// `asl validate`'s code (`NO_DOLLAR`, ...).
+    pub code: String,
+    pub message: String,
+    /// The JSON pointer of the offending member.
+    pub pointer: String,
+    /// `file:line:col: warning: message [CODE] (at /pointer)`, the source line and a caret.
+    pub rendered: String,
+}
+
 /// The result of one case.
 #[derive(Debug, Clone)]
 pub struct CaseReport {
     pub name: String,
+    /// The case's `description`.
+    pub description: Option<String>,
     /// The line of the case in its test file (1-based), when known.
     pub line: Option<usize>,
     pub status: CaseStatus,
@@ -82,6 +100,9 @@ pub struct CaseReport {
     pub warnings: Vec<String>,
     /// The failing case's data flow state by state (`--trace`), when asked for.
     pub trace: Option<String>,
+    /// The files `--artifacts` wrote for the failing case (its history, its picture, what it
+    /// wrote to S3).
+    pub artifacts: Vec<String>,
 }
 
 /// The results of one test file.
@@ -95,6 +116,8 @@ pub struct FileReport {
     pub definition: String,
     pub cases: Vec<CaseReport>,
     pub duration: Duration,
+    /// What `asl validate` warns about in the definition.
+    pub definition_warnings: Vec<DefinitionWarning>,
 }
 
 impl CaseReport {

@@ -18,8 +18,6 @@ use std::sync::Arc;
 /// When a file and its case fix no start time: a fixed instant, so that `$$.Execution.StartTime`
 /// and every time the execution reads repeat from run to run.
 pub const DEFAULT_START: &str = "2024-01-01T00:00:00Z";
-/// The execution name when none is fixed.
-pub const DEFAULT_EXECUTION: &str = "asl-test";
 
 /// What every case of one test file shares.
 pub struct Prepared<'a> {
@@ -37,6 +35,45 @@ pub struct Prepared<'a> {
     pub machines: std::collections::HashMap<String, Arc<StateMachine>>,
     /// The line of each case in the test file.
     pub lines: Vec<Option<usize>>,
+    /// Each case's execution name when its `context` fixes none ([`execution_names`]).
+    pub execution_names: Vec<String>,
+}
+
+/// Each case's own execution name, from its name: letters, digits, `-` and `_` kept,
+/// any other run of characters made one `-`, at most 80 characters (AWS's limit), and `-2`,
+/// `-3`, ... added when two cases would get the same. Every case of a file then has its own
+/// execution ARN and its own ids (map runs, `ResultWriter` prefixes), as its own execution
+/// on AWS would, and keeps them from run to run.
+pub fn execution_names(cases: &[Case]) -> Vec<String> {
+    const MAX: usize = 80;
+    let mut taken = std::collections::HashSet::new();
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut slug = String::new();
+            for ch in c.name.chars() {
+                if ch.is_alphanumeric() || ch == '_' || ch == '-' {
+                    slug.push(ch);
+                } else if !slug.ends_with('-') {
+                    slug.push('-');
+                }
+            }
+            let mut slug: String = slug.trim_matches('-').chars().take(MAX).collect();
+            if slug.is_empty() {
+                slug = format!("case-{i}");
+            }
+            let mut name = slug.clone();
+            let mut n = 2;
+            while !taken.insert(name.clone()) {
+                let suffix = format!("-{n}");
+                let head: String = slug.chars().take(MAX - suffix.len()).collect();
+                name = format!("{head}{suffix}");
+                n += 1;
+            }
+            name
+        })
+        .collect()
 }
 
 /// A case that ran.
@@ -45,12 +82,17 @@ pub struct CaseRun {
     pub record: Record,
     /// The output (`null` when none) and path, for snapshots.
     pub actual: (Value, Vec<String>),
+    /// How the execution ended, when it did (its events too, with `keep_history`).
+    pub outcome: Option<Outcome>,
+    /// The case's S3, when it has one: what its Distributed Maps wrote is there.
+    pub storage: Option<Arc<crate::storage::MemoryStore>>,
     /// The file-level mocks this case used.
     pub used_file_mocks: Vec<String>,
 }
 
-/// The engine options a context gives.
-pub fn options(ctx: &Context, name: &str) -> Options {
+/// The engine options a context gives; `execution` is the execution name when the context
+/// fixes none.
+pub fn options(ctx: &Context, name: &str, execution: &str) -> Options {
     let start = ctx
         .start_time
         .as_deref()
@@ -63,7 +105,7 @@ pub fn options(ctx: &Context, name: &str) -> Options {
         execution_name: ctx
             .execution_name
             .clone()
-            .unwrap_or_else(|| DEFAULT_EXECUTION.to_string()),
+            .unwrap_or_else(|| execution.to_string()),
         seed: Some(ctx.seed.unwrap_or(0)),
         ..Options::default()
     };
@@ -79,12 +121,23 @@ pub fn options(ctx: &Context, name: &str) -> Options {
     o
 }
 
-/// Runs case `index` of `p.file` on the runtime `rt`; `sink` sees every event (`--trace`).
+/// What a run of a case keeps beyond its report, for `--trace` and `--artifacts`.
+#[derive(Default)]
+pub struct Extras {
+    /// Sees every event as it happens (`--trace`).
+    pub sink: Option<Box<dyn EventSink>>,
+    /// Keep the execution's events (and its child executions') in the outcome.
+    pub keep_history: bool,
+    /// Where child executions' histories go, with `keep_history`.
+    pub histories: Option<crate::handlers::machines::Histories>,
+}
+
+/// Runs case `index` of `p.file` on the runtime `rt`.
 pub fn run_case(
     p: &Prepared,
     index: usize,
     rt: &tokio::runtime::Runtime,
-    sink: Option<Box<dyn EventSink>>,
+    extras: Extras,
     strict: bool,
 ) -> CaseRun {
     let started = std::time::Instant::now();
@@ -115,8 +168,10 @@ pub fn run_case(
             seed: Some(0),
             depth: 0,
             callback: None,
-            histories: None,
-            storage: storage.clone(),
+            histories: extras.histories.clone(),
+            storage: storage
+                .clone()
+                .map(|s| s as Arc<dyn crate::storage::ObjectStore>),
         });
         for s in p.machine.root.all_states() {
             if let Kind::Task(t) = &s.kind
@@ -129,11 +184,18 @@ pub fn run_case(
     }
     let recorder = Arc::new(Recorder::default());
     let ctx = p.file.context.merged(&case.context);
-    let mut opts = options(&ctx, &p.name);
+    let execution = p
+        .execution_names
+        .get(index)
+        .map_or("asl-test", String::as_str);
+    let mut opts = options(&ctx, &p.name, execution);
     opts.handlers = registry;
-    opts.sink = sink;
+    opts.sink = extras.sink;
+    opts.keep_history = extras.keep_history;
     opts.probe = Some(recorder.clone());
-    opts.storage = storage;
+    opts.storage = storage
+        .clone()
+        .map(|s| s as Arc<dyn crate::storage::ObjectStore>);
     let result = rt.block_on(engine::run(p.machine, case.input.clone(), opts));
     let record = recorder.finish();
     let mut failures = Vec::new();
@@ -174,6 +236,7 @@ pub fn run_case(
     CaseRun {
         report: CaseReport {
             name: case.name.clone(),
+            description: case.description.clone(),
             line: p.lines.get(index).copied().flatten(),
             status,
             duration: started.elapsed(),
@@ -181,22 +244,27 @@ pub fn run_case(
             failures,
             warnings,
             trace: None,
+            artifacts: Vec::new(),
         },
         record,
         actual,
+        outcome: result.ok(),
+        storage,
         used_file_mocks: mocks.used(Origin::File),
     }
 }
 
 /// Where the case's Distributed Maps find S3: its `s3Objects` and the file's, over `s3Root`.
-fn store(file: &TestFile, case: &Case) -> Option<Arc<dyn crate::storage::ObjectStore>> {
+/// Each case has a store of its own whose writes stay in it: no case sees what another wrote
+/// (cases run concurrently), and `s3Root` is only read.
+fn store(file: &TestFile, case: &Case) -> Option<Arc<crate::storage::MemoryStore>> {
     use crate::storage::{LocalStore, MemoryStore, ObjectStore};
     let below = file
         .s3_root
         .as_ref()
         .map(|r| Arc::new(LocalStore::new(r)) as Arc<dyn ObjectStore>);
-    if file.s3_objects.is_empty() && case.s3_objects.is_empty() {
-        return below;
+    if below.is_none() && file.s3_objects.is_empty() && case.s3_objects.is_empty() {
+        return None;
     }
     let objects = file
         .s3_objects
@@ -242,32 +310,6 @@ fn snapshot(case: &Case, actual: &(Value, Vec<String>), failures: &mut Vec<CaseF
             }
         }
     }
-}
-
-/// The name and type of every state of `machine`, nested ones included.
-pub fn state_kinds(machine: &StateMachine) -> Vec<(&str, &'static str)> {
-    machine
-        .root
-        .all_states()
-        .into_iter()
-        .map(|s| (s.name.as_str(), s.kind.type_name()))
-        .collect()
-}
-
-/// How many Retry rules and Catch clauses each state of `machine` has.
-pub fn state_rules(machine: &StateMachine) -> Vec<(&str, usize, usize)> {
-    machine
-        .root
-        .all_states()
-        .into_iter()
-        .map(|s| {
-            (
-                s.name.as_str(),
-                s.kind.retriers().len(),
-                s.kind.catchers().len(),
-            )
-        })
-        .collect()
 }
 
 /// The names of the Task states of `machine`.

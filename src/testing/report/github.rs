@@ -4,11 +4,32 @@
 
 use crate::testing::results::{CaseReport, CaseStatus, FileReport};
 
-/// One command per line: `::error file=F,line=L,title=CASE::MESSAGE` for each failed case
-/// (its failures joined), `::warning ...` for each warning of any case. `line=` is left out
-/// when the case's line is unknown.
+/// One command per line: `::warning file=DEF,line=L,col=C,title=CODE::MESSAGE` for each warning
+/// `asl validate` gives about a definition, then `::error file=F,line=L,title=CASE::MESSAGE`
+/// for each failed case (its failures joined), `::warning ...` for each warning of any case.
+/// `line=` is left out when the line is unknown.
 pub fn github(files: &[FileReport]) -> String {
     let mut out = String::new();
+    // The definitions' warnings, at their place in the definition, once each.
+    let mut seen = std::collections::HashSet::new();
+    for w in files.iter().flat_map(|f| &f.definition_warnings) {
+        if !seen.insert((&w.file, &w.pointer, &w.code)) {
+            continue;
+        }
+        let mut props = vec![format!("file={}", property(&w.file))];
+        if let Some(line) = w.line {
+            props.push(format!("line={line}"));
+        }
+        if let Some(col) = w.column {
+            props.push(format!("col={col}"));
+        }
+        props.push(format!("title={}", property(&w.code)));
+        out.push_str(&format!(
+            "::warning {}::{}\n",
+            props.join(","),
+            data(&format!("{} (at {})", w.message, w.pointer))
+        ));
+    }
     for file in files {
         for case in &file.cases {
             if case.status == CaseStatus::Failed {
@@ -54,6 +75,7 @@ mod tests {
     fn case(name: &str, line: Option<usize>, status: CaseStatus) -> CaseReport {
         CaseReport {
             name: name.into(),
+            description: None,
             line,
             status,
             duration: Duration::ZERO,
@@ -61,6 +83,7 @@ mod tests {
             failures: Vec::new(),
             warnings: Vec::new(),
             trace: None,
+            artifacts: Vec::new(),
         }
     }
 
@@ -71,6 +94,7 @@ mod tests {
             definition: "m.asl.json".into(),
             cases,
             duration: Duration::ZERO,
+            definition_warnings: Vec::new(),
         }
     }
 

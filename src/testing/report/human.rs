@@ -46,6 +46,9 @@ pub fn failure_details(file: &FileReport, case: &CaseReport, color: bool) -> Str
         None => file.path.clone(),
     };
     let mut lines = vec![format!("{}: {}", paint(BOLD, &at), paint(BOLD, &case.name))];
+    if let Some(d) = &case.description {
+        lines.extend(d.lines().map(|l| format!("    {}", paint(DIM, l))));
+    }
     for failure in &case.failures {
         let name = paint(RED, &format!("{}:", failure.expectation));
         match failure.message_lines().as_slice() {
@@ -59,6 +62,10 @@ pub fn failure_details(file: &FileReport, case: &CaseReport, color: bool) -> Str
     }
     for warning in &case.warnings {
         lines.push(format!("    {} {warning}", paint(YELLOW, "warning:")));
+    }
+    if !case.artifacts.is_empty() {
+        lines.push("    artifacts:".to_string());
+        lines.extend(case.artifacts.iter().map(|a| format!("      {a}")));
     }
     lines.join("\n")
 }
@@ -112,6 +119,7 @@ mod tests {
     fn case(name: &str, status: CaseStatus, ms: u64) -> CaseReport {
         CaseReport {
             name: name.into(),
+            description: None,
             line: Some(12),
             status,
             duration: Duration::from_millis(ms),
@@ -119,6 +127,7 @@ mod tests {
             failures: Vec::new(),
             warnings: Vec::new(),
             trace: None,
+            artifacts: Vec::new(),
         }
     }
 
@@ -129,6 +138,7 @@ mod tests {
             definition: "order.asl.json".into(),
             cases,
             duration: Duration::ZERO,
+            definition_warnings: Vec::new(),
         }
     }
 

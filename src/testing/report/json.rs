@@ -6,10 +6,12 @@ use crate::testing::results::{CaseReport, CaseStatus, FileReport};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// `{"files": [{"path", "machine", "definition", "durationMs", "cases": [...]}], "summary":
-/// {"passed", "failed", "skipped", "total", "durationMs"}}`; a case is `{"name", "line",
+/// `{"files": [{"path", "machine", "definition", "durationMs", "definitionWarnings": [{"file",
+/// "line", "column", "code", "message", "pointer"}], "cases": [...]}], "summary": {"passed",
+/// "failed", "skipped", "total", "durationMs"}}`; a case is `{"name", "description", "line",
 /// "status", "durationMs", "executionStatus", "failures": [{"expectation", "message"}],
-/// "warnings"}`, with `null` for an unknown line or an execution that did not run.
+/// "warnings", "artifacts"}`, with `null` for an unknown line or description, or an execution that did not
+/// run.
 pub fn json(files: &[FileReport], total: Duration) -> Value {
     let count = |status| files.iter().map(|f| f.count(status)).sum::<usize>();
     let files_json: Vec<Value> = files
@@ -20,6 +22,14 @@ pub fn json(files: &[FileReport], total: Duration) -> Value {
                 "machine": f.machine,
                 "definition": f.definition,
                 "durationMs": millis(f.duration),
+                "definitionWarnings": f.definition_warnings.iter().map(|w| json!({
+                    "file": w.file,
+                    "line": w.line,
+                    "column": w.column,
+                    "code": w.code,
+                    "message": w.message,
+                    "pointer": w.pointer,
+                })).collect::<Vec<_>>(),
                 "cases": f.cases.iter().map(case).collect::<Vec<_>>(),
             })
         })
@@ -39,6 +49,7 @@ pub fn json(files: &[FileReport], total: Duration) -> Value {
 fn case(c: &CaseReport) -> Value {
     json!({
         "name": c.name,
+        "description": c.description,
         "line": c.line,
         "status": c.status.as_str(),
         "durationMs": millis(c.duration),
@@ -48,6 +59,7 @@ fn case(c: &CaseReport) -> Value {
             "message": f.message,
         })).collect::<Vec<_>>(),
         "warnings": c.warnings,
+        "artifacts": c.artifacts,
     })
 }
 
@@ -70,6 +82,7 @@ mod tests {
             cases: vec![
                 CaseReport {
                     name: "happy".into(),
+                    description: None,
                     line: Some(4),
                     status: CaseStatus::Passed,
                     duration: Duration::from_micros(3_700),
@@ -77,9 +90,11 @@ mod tests {
                     failures: Vec::new(),
                     warnings: vec!["mock `X` never used".into()],
                     trace: None,
+                    artifacts: Vec::new(),
                 },
                 CaseReport {
                     name: "sad".into(),
+                    description: None,
                     line: None,
                     status: CaseStatus::Failed,
                     duration: Duration::from_millis(5),
@@ -90,9 +105,11 @@ mod tests {
                     }],
                     warnings: Vec::new(),
                     trace: Some("ignored".into()),
+                    artifacts: Vec::new(),
                 },
                 CaseReport {
                     name: "later".into(),
+                    description: None,
                     line: Some(20),
                     status: CaseStatus::Skipped,
                     duration: Duration::ZERO,
@@ -100,19 +117,21 @@ mod tests {
                     failures: Vec::new(),
                     warnings: Vec::new(),
                     trace: None,
+                    artifacts: Vec::new(),
                 },
             ],
             duration: Duration::from_millis(12),
+            definition_warnings: Vec::new(),
         }];
         let value = json(&files, Duration::from_millis(1500));
         let text = serde_json::to_string(&value).unwrap_or_default();
         assert_eq!(
             text,
             concat!(
-                r#"{"files":[{"path":"tests/order.test.yaml","machine":"OrderFlow","definition":"order.asl.json","durationMs":12,"cases":["#,
-                r#"{"name":"happy","line":4,"status":"passed","durationMs":3,"executionStatus":"SUCCEEDED","failures":[],"warnings":["mock `X` never used"]},"#,
-                r#"{"name":"sad","line":null,"status":"failed","durationMs":5,"executionStatus":null,"failures":[{"expectation":"status","message":"expected SUCCEEDED, found FAILED"}],"warnings":[]},"#,
-                r#"{"name":"later","line":20,"status":"skipped","durationMs":0,"executionStatus":null,"failures":[],"warnings":[]}"#,
+                r#"{"files":[{"path":"tests/order.test.yaml","machine":"OrderFlow","definition":"order.asl.json","durationMs":12,"definitionWarnings":[],"cases":["#,
+                r#"{"name":"happy","description":null,"line":4,"status":"passed","durationMs":3,"executionStatus":"SUCCEEDED","failures":[],"warnings":["mock `X` never used"],"artifacts":[]},"#,
+                r#"{"name":"sad","description":null,"line":null,"status":"failed","durationMs":5,"executionStatus":null,"failures":[{"expectation":"status","message":"expected SUCCEEDED, found FAILED"}],"warnings":[],"artifacts":[]},"#,
+                r#"{"name":"later","description":null,"line":20,"status":"skipped","durationMs":0,"executionStatus":null,"failures":[],"warnings":[],"artifacts":[]}"#,
                 r#"]}],"summary":{"passed":1,"failed":1,"skipped":1,"total":3,"durationMs":1500}}"#,
             )
         );

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 /// The whole run as a JUnit XML document. A failed case holds a `<failure>` whose `message` is
 /// its first failure's expectation and first line, and whose text is every failure; warnings
-/// go in `<system-out>`, the trace in `<system-err>`.
+/// go in `<system-out>`, the trace in `<system-err>`, a case's `description` in a
+/// `<property>`; the definition's warnings (`asl validate`'s) in the suite's `<system-out>`.
 pub fn junit(files: &[FileReport], total: Duration) -> String {
     let count = |status| files.iter().map(|f| f.count(status)).sum::<usize>();
     let tests: usize = files.iter().map(|f| f.cases.len()).sum();
@@ -35,6 +36,18 @@ pub fn junit(files: &[FileReport], total: Duration) -> String {
         for case in &file.cases {
             testcase(&mut out, file, case);
         }
+        if !file.definition_warnings.is_empty() {
+            let text: Vec<&str> = file
+                .definition_warnings
+                .iter()
+                .map(|w| w.rendered.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "    <system-out>{}</system-out>",
+                escape_text(&text.join("\n"))
+            );
+        }
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
@@ -55,6 +68,13 @@ fn testcase(out: &mut String, file: &FileReport, case: &CaseReport) {
         seconds(case.duration)
     );
     let mut body = String::new();
+    if let Some(d) = &case.description {
+        let _ = writeln!(
+            body,
+            "      <properties>\n        <property name=\"description\" value=\"{}\"/>\n      </properties>",
+            escape(d)
+        );
+    }
     match case.status {
         CaseStatus::Passed => {}
         CaseStatus::Skipped => body.push_str("      <skipped/>\n"),
@@ -78,11 +98,18 @@ fn testcase(out: &mut String, file: &FileReport, case: &CaseReport) {
             );
         }
     }
-    if !case.warnings.is_empty() {
+    // Artifacts as `[[ATTACHMENT|path]]` lines, which GitLab and Jenkins show with the case.
+    let out_lines: Vec<String> = case
+        .warnings
+        .iter()
+        .cloned()
+        .chain(case.artifacts.iter().map(|a| format!("[[ATTACHMENT|{a}]]")))
+        .collect();
+    if !out_lines.is_empty() {
         let _ = writeln!(
             body,
             "      <system-out>{}</system-out>",
-            escape_text(&case.warnings.join("\n"))
+            escape_text(&out_lines.join("\n"))
         );
     }
     if let Some(trace) = &case.trace {
@@ -306,6 +333,7 @@ mod tests {
     fn case(name: &str, status: CaseStatus) -> CaseReport {
         CaseReport {
             name: name.into(),
+            description: None,
             line: Some(3),
             status,
             duration: Duration::from_millis(12),
@@ -313,6 +341,7 @@ mod tests {
             failures: Vec::new(),
             warnings: Vec::new(),
             trace: None,
+            artifacts: Vec::new(),
         }
     }
 
@@ -342,6 +371,7 @@ mod tests {
                     case("later", CaseStatus::Skipped),
                 ],
                 duration: Duration::from_millis(1234),
+                definition_warnings: Vec::new(),
             },
             FileReport {
                 path: "tests/empty.test.json".into(),
@@ -349,6 +379,7 @@ mod tests {
                 definition: "empty.asl.json".into(),
                 cases: vec![case("only", CaseStatus::Passed)],
                 duration: Duration::from_micros(500),
+                definition_warnings: Vec::new(),
             },
         ]
     }
