@@ -1408,3 +1408,116 @@ fn integration_parameters_must_be_members_of_the_operations_input() {
         ));
     }
 }
+
+// ---- expansion bounds (issue 21 §2.1) --------------------------------------------------------
+
+/// Runs `asl validate FILE --format json` and returns the exit code, the report and how long
+/// it took.
+fn validate_timed(f: &std::path::Path) -> (Option<i32>, Value, std::time::Duration) {
+    let began = std::time::Instant::now();
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    (o.status.code(), stdout_json(&o), began.elapsed())
+}
+
+#[test]
+fn yaml_aliases_are_bounded_by_their_expanded_size_with_a_located_error() {
+    // Pins: a 1.1 MB file with one 1 MiB anchor aliased 20,000 times took `asl validate` past
+    // 6.5 GB (the guard counted nodes: one scalar is one node). Now the alias that would add
+    // more than 1,048,576 bytes is refused, at its line and column, before any copy is made.
+    let big = "x".repeat(1024 * 1024);
+    let mut text = format!(
+        "Comment: &big \"{big}\"\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n    Result:\n"
+    );
+    for i in 0..20_000 {
+        text.push_str(&format!("      k{i}: *big\n"));
+    }
+    let f = temp("alias-bomb.asl.yaml", &text);
+    let (code, v, took) = validate_timed(&f);
+    assert_eq!(code, Some(1), "{v}");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "DEFINITION_TOO_LARGE", "{v}");
+    assert_eq!(
+        (d["line"].clone(), d["column"].clone()),
+        (json!(8), json!(11))
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1048576"),
+        "{d}"
+    );
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn substitutions_are_bounded_by_their_expanded_size_with_a_located_error() {
+    // Pins: `DefinitionSubstitutions` (and `Fn::Sub` in a `DefinitionString`) repeating a
+    // 1 MiB value 20,000 times tried to build 20 GiB; now refused at the string that crosses
+    // AWS's 1,048,576-byte limit on a definition.
+    let big = "x".repeat(1024 * 1024);
+    let many = "${Big}".repeat(20_000);
+    let subs = json!({"Resources": {"M": {"Type": "AWS::Serverless::StateMachine", "Properties": {
+        "DefinitionSubstitutions": {"Big": big},
+        "Definition": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Result": many}}}}}}});
+    let f = temp(
+        "subs-bomb.json",
+        &serde_json::to_string_pretty(&subs).unwrap_or_default(),
+    );
+    let (code, v, took) = validate_timed(&f);
+    assert_eq!(code, Some(1), "{v}");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "DEFINITION_TOO_LARGE", "{v}");
+    assert_eq!(d["location"], "/States/A/Result");
+    assert_eq!(d["stateMachine"], "M");
+    assert!(d["line"].as_u64().is_some(), "located: {d}");
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+
+    let text = format!(
+        "{{\"StartAt\":\"A\",\"States\":{{\"A\":{{\"Type\":\"Pass\",\"End\":true,\"Result\":\"{many}\"}}}}}}"
+    );
+    let fnsub = json!({"Resources": {"M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "DefinitionString": {"Fn::Sub": [text, {"Big": big}]}}}}});
+    let f = temp(
+        "fnsub-bomb.json",
+        &serde_json::to_string_pretty(&fnsub).unwrap_or_default(),
+    );
+    let (code, v, _) = validate_timed(&f);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["diagnostics"][0]["code"], "DEFINITION_TOO_LARGE", "{v}");
+
+    // `--sub` on a plain definition file is bounded the same way; `asl run` refuses it (2).
+    let plain = format!(
+        "{{\"StartAt\":\"A\",\"States\":{{\"A\":{{\"Type\":\"Pass\",\"End\":true,\"Result\":\"{}\"}}}}}}",
+        "${Big}".repeat(11)
+    );
+    let f = temp("plain-sub.json", &plain);
+    // (One argument may hold at most 128 KiB: eleven copies of 100 KiB pass the limit.)
+    let copy = format!("Big={}", "y".repeat(100 * 1024));
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--sub",
+        &copy,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout_json(&o)["diagnostics"][0]["code"],
+        "DEFINITION_TOO_LARGE"
+    );
+    let small = "Big=y".to_string();
+    let o = asl(&["validate", f.to_str().unwrap_or_default(), "--sub", &small]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -45,6 +45,10 @@ pub enum Code {
     /// Not an AWS code: a `${Name}` placeholder (DefinitionSubstitutions, `Fn::Sub`) left
     /// without a value, so the fields holding it were not checked.
     UnresolvedPlaceholder,
+    /// Not an AWS code: the definition, once YAML aliases and `${...}` substitutions are
+    /// expanded, would be larger than the 1,048,576 characters AWS accepts (AWS refuses it
+    /// before validating, with a `ValidationException`).
+    DefinitionTooLarge,
 }
 
 impl Code {
@@ -68,6 +72,7 @@ impl Code {
             Code::UndefinedVariable => "UNDEFINED_VARIABLE",
             Code::UnknownErrorName => "UNKNOWN_ERROR_NAME",
             Code::UnresolvedPlaceholder => "UNRESOLVED_PLACEHOLDER",
+            Code::DefinitionTooLarge => "DEFINITION_TOO_LARGE",
         }
     }
 }

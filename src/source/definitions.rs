@@ -42,6 +42,14 @@ pub enum Problem {
     },
     /// The file is empty.
     Empty,
+    /// Expansion (YAML aliases, `${...}` substitutions) would make the definition larger than
+    /// AWS accepts ([`super::cfn::MAX_DEFINITION_BYTES`]); stopped where it crossed the line:
+    /// at `position` when known, else at `pointer` of the definition.
+    TooLarge {
+        message: String,
+        pointer: String,
+        position: Option<Position>,
+    },
     /// The definition is somewhere this tool cannot read (S3), or in an odd shape.
     Unsupported(String),
 }
@@ -175,13 +183,16 @@ pub fn load_text(
     };
     if !cfn::is_template(&value) {
         let mut value = value;
-        cfn::substitute(&mut value, subs);
+        let value = match cfn::substitute(&mut value, subs) {
+            Ok(()) => Ok(value),
+            Err(o) => Err(too_large(o)),
+        };
         let duplicates = doc.duplicates();
         return Ok(vec![Definition {
             name: None,
             document: doc,
             base: Base::Prefix(String::new()),
-            value: Ok(value),
+            value,
             duplicates,
         }]);
     }
@@ -193,7 +204,10 @@ pub fn load_text(
         let def = match m.source {
             Source::Object { pointer } => {
                 let mut v = value.pointer(&pointer).cloned().unwrap_or(Value::Null);
-                cfn::substitute(&mut v, &vars);
+                let v = match cfn::substitute(&mut v, &vars) {
+                    Ok(()) => Ok(v),
+                    Err(o) => Err(too_large(o)),
+                };
                 let duplicates = all_dups
                     .iter()
                     .filter_map(|d| {
@@ -208,12 +222,24 @@ pub fn load_text(
                     name: Some(m.name),
                     document: doc.clone(),
                     base: Base::Prefix(pointer),
-                    value: Ok(v),
+                    value: v,
                     duplicates,
                 }
             }
             Source::Text { pointer, text } => {
-                let text = cfn::sub(&text, &vars);
+                let text = match cfn::sub(&text, &vars, &mut cfn::Growth::default()) {
+                    Ok(t) => t,
+                    Err(o) => {
+                        out.push(Definition {
+                            name: Some(m.name),
+                            document: doc.clone(),
+                            base: Base::Fixed(pointer),
+                            value: Err(too_large(o)),
+                            duplicates: Vec::new(),
+                        });
+                        continue;
+                    }
+                };
                 let block = block_of(&doc, &pointer, &text);
                 let (value, duplicates) = if text.trim().is_empty() {
                     (Err(Problem::Empty), Vec::new())
@@ -304,8 +330,10 @@ pub fn load_text(
                 let (inner, value) = match parse(&shown, text, Syntax::of(&full)) {
                     (mut d, None) => {
                         let mut v = std::mem::take(&mut d.value);
-                        cfn::substitute(&mut v, &vars);
-                        (d, Ok(v))
+                        match cfn::substitute(&mut v, &vars) {
+                            Ok(()) => (d, Ok(v)),
+                            Err(o) => (d, Err(too_large(o))),
+                        }
                     }
                     (d, Some(p)) => (d, Err(p)),
                 };
@@ -318,6 +346,13 @@ pub fn load_text(
                     duplicates,
                 }
             }
+            Source::TooLarge { pointer, overflow } => Definition {
+                name: Some(m.name),
+                document: doc.clone(),
+                base: Base::Fixed(pointer),
+                value: Err(too_large(overflow)),
+                duplicates: Vec::new(),
+            },
             Source::Unsupported { pointer, why } => Definition {
                 name: Some(m.name),
                 document: doc.clone(),
@@ -329,6 +364,15 @@ pub fn load_text(
         out.push(def);
     }
     Ok(out)
+}
+
+/// The problem of a substitution that grew too much, at the string where it happened.
+fn too_large(o: cfn::Overflow) -> Problem {
+    Problem::TooLarge {
+        message: o.message(),
+        pointer: o.pointer,
+        position: None,
+    }
 }
 
 /// Where a string definition is written as a YAML block scalar (`DefinitionString: |` or
@@ -368,12 +412,27 @@ fn parse(shown: &str, text: String, syntax: Syntax) -> (Document, Option<Problem
     }
     match Document::parse(shown, text, syntax) {
         Ok(d) => (d, None),
-        Err((kept, SyntaxError { position, message })) => (
-            Document::unparsed(shown, kept, syntax),
-            Some(Problem::Syntax {
-                syntax,
+        Err((
+            kept,
+            SyntaxError {
+                position,
                 message,
-                position: Some(position),
+                too_large,
+            },
+        )) => (
+            Document::unparsed(shown, kept, syntax),
+            Some(if too_large {
+                Problem::TooLarge {
+                    message,
+                    pointer: String::new(),
+                    position: Some(position),
+                }
+            } else {
+                Problem::Syntax {
+                    syntax,
+                    message,
+                    position: Some(position),
+                }
             }),
         ),
     }

@@ -211,6 +211,20 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
             }];
         }
         Err(Problem::Empty) => vec![empty()],
+        Err(Problem::TooLarge {
+            message,
+            pointer,
+            position,
+        }) => {
+            return vec![Finding {
+                diagnostic: Diagnostic::error(
+                    Code::DefinitionTooLarge,
+                    if pointer.is_empty() { "/" } else { pointer },
+                    message.clone(),
+                ),
+                position: position.or_else(|| def.position(pointer)),
+            }];
+        }
         Err(Problem::Unsupported(why)) => vec![Diagnostic::warning(
             Code::MissingDescription,
             "/",
