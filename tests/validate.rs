@@ -1521,3 +1521,110 @@ fn substitutions_are_bounded_by_their_expanded_size_with_a_located_error() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+// ---- a template's DefinitionUri (issue 21 §2.2) ----------------------------------------------
+
+#[test]
+fn definition_uri_reads_only_inside_the_template_folder_and_never_echoes_other_files() {
+    // Pins: `DefinitionUri` read any path (`/proc/self/environ` too) and the error echoed its
+    // lines, secrets included. Now only the template's folder and below are read (links
+    // followed), and a file that is not a definition is named with what was wrong, at the
+    // `DefinitionUri` key of the template, without a line of its content.
+    let root = std::env::temp_dir().join(format!("asl-defuri-{}", std::process::id()));
+    let proj = root.join("proj");
+    std::fs::create_dir_all(proj.join("sub")).expect("dirs");
+    const TOKEN: &str = "hunter2-s3cr3t";
+    let outside = root.join("outside.json");
+    std::fs::write(&outside, format!("{{\"StartAt\": \"{TOKEN}\", oops\n")).expect("write");
+    std::fs::write(proj.join(".env"), format!("TOKEN={TOKEN}\n")).expect("write");
+    std::fs::write(
+        proj.join("secrets.json"),
+        format!("{{\"password\": \"{TOKEN}\"}}"),
+    )
+    .expect("write");
+    std::fs::write(proj.join("sub/ok.asl.json"), GOOD).expect("write");
+    #[cfg(unix)]
+    let _ = std::os::unix::fs::symlink(&outside, proj.join("sub/link.asl.json"));
+    let template = proj.join("template.yaml");
+    let cases: Vec<(String, Option<i32>, &str)> = vec![
+        (
+            outside.display().to_string(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        (
+            "../outside.json".into(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        #[cfg(unix)]
+        (
+            "sub/link.asl.json".into(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        (
+            "/proc/self/environ".into(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        (
+            ".env".into(),
+            Some(1),
+            "`.env`, which is not a state machine definition",
+        ),
+        (
+            "secrets.json".into(),
+            Some(1),
+            "`secrets.json`, which is not a state machine definition",
+        ),
+        ("missing.json".into(), Some(1), "cannot be read"),
+        ("sub/ok.asl.json".into(), Some(0), ""),
+    ];
+    for (uri, code, says) in cases {
+        std::fs::write(
+            &template,
+            format!("Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: {uri}\n"),
+        )
+        .expect("template");
+        let t = template.to_str().unwrap_or_default();
+        for format in ["human", "json", "sarif", "github"] {
+            let o = asl(&["validate", t, "--format", format]);
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert_eq!(o.status.code(), code, "{uri} ({format}): {all}");
+            assert!(all.contains(says), "{uri} ({format}): {all}");
+            assert!(
+                !all.contains(TOKEN),
+                "{uri} ({format}) echoed a secret: {all}"
+            );
+            if code == Some(1) && format == "json" {
+                // Reported at the key in the template, not in the file named.
+                let d = &stdout_json(&o)["diagnostics"][0];
+                assert_eq!(
+                    (d["line"].as_u64(), d["column"].as_u64()),
+                    (Some(5), Some(7)),
+                    "{d}"
+                );
+                assert!(
+                    d["file"]
+                        .as_str()
+                        .is_some_and(|f| f.ends_with("template.yaml")),
+                    "{d}"
+                );
+            }
+        }
+        // `asl run` refuses the same files the same way (exit 2), without their content.
+        let o = asl(&["run", t, "--input", "{}"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            o.status.code(),
+            Some(if code == Some(0) { 0 } else { 2 }),
+            "{uri}: {err}"
+        );
+        assert!(!err.contains(TOKEN), "{uri}: run echoed a secret: {err}");
+    }
+}

@@ -207,10 +207,22 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
                         }
                     ),
                 ),
-                position: *position,
+                // Without a place in the file read (a `DefinitionUri` file that is not shown),
+                // the definition's own place in the template.
+                position: position.or_else(|| def.position("")),
             }];
         }
         Err(Problem::Empty) => vec![empty()],
+        Err(Problem::Refused(why)) => vec![Diagnostic::error(
+            Code::MissingDescription,
+            "/",
+            format!("No definition was read: {why}"),
+        )],
+        Err(Problem::NotADefinition(why)) => vec![Diagnostic::error(
+            Code::SchemaValidationFailed,
+            "/",
+            why.clone(),
+        )],
         Err(Problem::TooLarge {
             message,
             pointer,
