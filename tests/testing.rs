@@ -541,3 +541,41 @@ cases:
     let out = test(&[], &d);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[cfg(unix)]
+#[test]
+fn folder_search_follows_no_link_out_of_the_roots_and_never_loops() {
+    // Pins: the search followed linked folders: a link to `.` repeated every case, two of
+    // them made the search double per level until the kernel's link limit (a hang), and a
+    // link out of the root ran someone else's tests. Now each folder is searched once, each
+    // file runs once, and links out of the named roots are not followed.
+    use std::os::unix::fs::symlink;
+    let d = fixture("links", PASSING);
+    let elsewhere = dir("links-elsewhere");
+    write(&elsewhere, "m.asl.json", MACHINE);
+    write(
+        &elsewhere,
+        "other.test.yaml",
+        &format!("definition: m.asl.json\ncases:\n{PASSING}"),
+    );
+    symlink(".", d.join("self")).expect("link");
+    symlink(".", d.join("again")).expect("link");
+    symlink("..", d.join("up")).expect("link");
+    symlink(&elsewhere, d.join("out")).expect("link");
+    symlink(d.join("m.test.yaml"), d.join("same.test.yaml")).expect("link");
+    symlink(elsewhere.join("other.test.yaml"), d.join("far.test.yaml")).expect("link");
+    let began = std::time::Instant::now();
+    let o = test(&["--format", "json"], &d);
+    assert!(began.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    let files: Vec<&str> = v["files"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["path"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(files, ["m.test.yaml"], "{v:#}");
+    // Named on the command line, a root is searched even when it is itself a link.
+    let o = test(&["out", "--format", "json"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("other.test.yaml"), "{}", stdout(&o));
+}

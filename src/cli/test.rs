@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 
 const TEST_HELP: &str = "\
 Test files are YAML or JSON files named *.test.yaml, *.test.yml or *.test.json; a directory is
-searched recursively for them (hidden folders, target/ and node_modules/ are skipped). With no
-PATH, the current directory. See docs/testing.md for the format.
+searched recursively for them (hidden folders, target/ and node_modules/ are skipped; links
+are followed only inside the PATHs, each file runs once). With no PATH, the current directory. See docs/testing.md for the format.
 
 Examples:
   asl test                                   # every test file under the current directory
@@ -125,6 +125,12 @@ pub fn is_test_file(p: &Path) -> bool {
         .any(|s| name.ends_with(s))
 }
 
+/// The test files under the named roots, each once, in name order per folder.
+///
+/// A link (to a folder or a file) is followed only when it leads inside one of the named roots,
+/// and each folder is searched once (by its resolved path): a link to `.` or to a parent
+/// neither repeats cases nor loops, and a link out of the roots is not searched. A file found
+/// twice (through a link, or under two overlapping roots) runs once.
 fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut out = Vec::new();
     let default = [PathBuf::from(".")];
@@ -133,11 +139,20 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     } else {
         paths
     };
+    let within: Vec<PathBuf> = roots
+        .iter()
+        .filter(|p| p.is_dir())
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut seen = Seen::default();
     for p in roots {
         if p.is_dir() {
-            walk(p, &mut out);
+            walk(p, &within, &mut seen, &mut out);
         } else if p.is_file() {
-            out.push(p.clone());
+            // A file named on the command line runs wherever it is.
+            if seen.file(p) {
+                out.push(p.clone());
+            }
         } else {
             return Err(CliError::Usage(format!(
                 "`{}` is neither a test file nor a directory",
@@ -148,22 +163,61 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Folders searched and files taken so far, by resolved path.
+#[derive(Default)]
+struct Seen {
+    dirs: std::collections::HashSet<PathBuf>,
+    files: std::collections::HashSet<PathBuf>,
+}
+
+impl Seen {
+    /// Whether `dir` is searched for the first time (a folder that does not resolve is not).
+    fn dir(&mut self, dir: &Path) -> bool {
+        dir.canonicalize().is_ok_and(|c| self.dirs.insert(c))
+    }
+
+    /// Whether `file` is taken for the first time.
+    fn file(&mut self, file: &Path) -> bool {
+        match file.canonicalize() {
+            Ok(c) => self.files.insert(c),
+            Err(_) => true,
+        }
+    }
+}
+
+fn walk(dir: &Path, within: &[PathBuf], seen: &mut Seen, out: &mut Vec<PathBuf>) {
+    if !seen.dir(dir) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let link = e.file_type().ok()?.is_symlink();
+            Some((e.path(), link))
+        })
+        .collect();
     entries.sort();
-    for p in entries {
+    for (p, link) in entries {
+        // A link leads where it resolves: only inside the roots (a dangling one nowhere).
+        if link
+            && !p
+                .canonicalize()
+                .is_ok_and(|t| within.iter().any(|r| t.starts_with(r)))
+        {
+            continue;
+        }
         let name = p
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         if p.is_dir() {
             if !(name.starts_with('.') || name == "target" || name == "node_modules") {
-                walk(&p, out);
+                walk(&p, within, seen, out);
             }
-        } else if is_test_file(&p) {
+        } else if is_test_file(&p) && seen.file(&p) {
             out.push(p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p));
         }
     }
