@@ -82,7 +82,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         (None, Some(expr)) => jsonpath(expr, input.unwrap_or_else(|| json!({})), bindings)?,
         (None, None) => return Err(CliError::Usage("give --jsonata or --jsonpath".into())),
     };
-    Ok(print(reply, args.result_format))
+    print(reply, args.result_format)
 }
 
 fn jsonata(expr: &str, input: Option<&Value>, bindings: &Map<String, Value>) -> Reply {
@@ -135,8 +135,14 @@ fn jsonpath(expr: &str, input: Value, bindings: Map<String, Value>) -> Result<Re
     })
 }
 
-fn print(reply: Reply, format: EvalFormat) -> ExitCode {
-    match format {
+fn print(reply: Reply, format: EvalFormat) -> Result<ExitCode, CliError> {
+    let line = |v: &Value| {
+        super::stdout::write(|out| {
+            serde_json::to_writer(&mut *out, v)?;
+            writeln!(out)
+        })
+    };
+    Ok(match format {
         EvalFormat::Json => {
             let doc = match reply {
                 Reply::Value(v) => json!({"result": v}),
@@ -145,12 +151,12 @@ fn print(reply: Reply, format: EvalFormat) -> ExitCode {
                     json!({"error": {"code": code, "message": message}})
                 }
             };
-            println!("{doc}");
+            line(&doc)?;
             ExitCode::SUCCESS
         }
         EvalFormat::Output => match reply {
             Reply::Value(v) => {
-                println!("{v}");
+                line(&v)?;
                 ExitCode::SUCCESS
             }
             Reply::Undefined => {
@@ -166,5 +172,5 @@ fn print(reply: Reply, format: EvalFormat) -> ExitCode {
                 ExitCode::from(1)
             }
         },
-    }
+    })
 }

@@ -17,7 +17,7 @@ use crate::handlers::{Registry, TaskHandler};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -1201,7 +1201,6 @@ fn write_history(
 }
 
 fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError> {
-    let mut out = std::io::stdout().lock();
     let code = if o.status == Status::Succeeded { 0 } else { 1 };
     match format {
         ResultFormat::Json => {
@@ -1219,12 +1218,17 @@ fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError
                 error: &o.error,
                 cause: &o.cause,
             };
-            let _ = serde_json::to_writer(&mut out, &report);
-            let _ = writeln!(out);
+            super::stdout::write(|out| {
+                serde_json::to_writer(&mut *out, &report)?;
+                writeln!(out)
+            })?;
         }
         ResultFormat::Output => match &o.output {
             Some(v) if o.status == Status::Succeeded => {
-                let _ = writeln!(out, "{v}");
+                super::stdout::write(|out| {
+                    serde_json::to_writer(&mut *out, v)?;
+                    writeln!(out)
+                })?;
             }
             _ => {
                 eprintln!(
@@ -1239,6 +1243,5 @@ fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError
             }
         },
     }
-    let _ = out.flush();
     Ok(ExitCode::from(code))
 }

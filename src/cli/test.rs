@@ -815,17 +815,13 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     if let Some(dir) = &args.coverage_html {
         write_coverage_html(dir, &coverage)?;
     }
-    let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => {}
         Format::Json => {
-            let _ = writeln!(out, "{}", report::json::json(&reports, total));
+            super::stdout::bytes(format!("{}\n", report::json::json(&reports, total)).as_bytes())?
         }
-        Format::Github => {
-            let _ = write!(out, "{}", report::github::github(&reports));
-        }
+        Format::Github => super::stdout::bytes(report::github::github(&reports).as_bytes())?,
     }
-    let _ = out.flush();
     let failed = reports
         .iter()
         .any(|r| r.cases.iter().any(|c| c.status == CaseStatus::Failed));

@@ -9,7 +9,7 @@ use crate::source;
 use crate::validate::format::{self, Checked};
 use crate::validate::{self, MachineType, Options};
 use clap::{Args, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -157,10 +157,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CliError> {
         Format::Github => Some(format::github(&checked)),
     };
     if let Some(r) = report {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth a panic.
-        let _ = out.write_all(r.as_bytes());
-        let _ = out.flush();
+        super::stdout::bytes(r.as_bytes())?;
     }
     if !unreadable.is_empty() {
         return Err(CliError::Input(unreadable.join("\n")));
