@@ -214,3 +214,34 @@ fn every_error_has_a_code_including_the_refused_eval_and_aws_functions() {
     ]);
     assert_eq!(reply(&out)["error"]["code"], "States.QueryEvaluationError");
 }
+
+#[test]
+fn a_huge_format_number_picture_prints_only_the_clean_error() {
+    // Pins: `$formatNumber` with a 70,000-digit picture panicked inside jsonata-core and its
+    // panic text reached stderr before the clean `States.QueryEvaluationError`. Nothing but
+    // the error may be printed, by `asl eval` and by a failing JSONata state in `asl run`.
+    let picture = format!("0.{}", "0".repeat(70_000));
+    let expr = format!("$formatNumber(1, '{picture}')");
+    let out = asl(&["eval", "--jsonata", &expr]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: States.QueryEvaluationError: Evaluation error: toFixed() digits argument must be between 0 and 100"
+    );
+    let def = write(
+        "format-number",
+        "m.asl.json",
+        &serde_json::json!({"QueryLanguage": "JSONata", "StartAt": "F", "States": {"F": {
+            "Type": "Pass", "Output": format!("{{% {expr} %}}"), "End": true}}})
+        .to_string(),
+    );
+    let out = asl(&["run", &def, "--input", "{}"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("execution failed: States.QueryEvaluationError"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
