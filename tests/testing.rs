@@ -579,3 +579,28 @@ fn folder_search_follows_no_link_out_of_the_roots_and_never_loops() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("other.test.yaml"), "{}", stdout(&o));
 }
+
+#[test]
+fn coverage_min_refuses_non_finite_and_out_of_range_values() {
+    // Pins: `--coverage-min nan` was accepted (every comparison with NaN is false, so the
+    // check could never fail). Non-numbers, non-finite values and values outside 0..=100 are
+    // usage errors naming the value; the bounds themselves are accepted.
+    let d = fixture("coverage-min", PASSING);
+    for bad in ["nan", "NaN", "inf", "-inf", "-1", "100.5", "1e3", "ninety"] {
+        let flag = format!("--coverage-min={bad}");
+        let o = test(&[&flag], &d);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "expected a percentage from 0 to 100, but got `{bad}`"
+            )),
+            "{bad}: {}",
+            stderr(&o)
+        );
+    }
+    for good in ["0", "100", "66.5"] {
+        let flag = format!("--coverage-min={good}");
+        let o = test(&[&flag], &d);
+        assert_ne!(o.status.code(), Some(2), "{good}: {}", stderr(&o));
+    }
+}

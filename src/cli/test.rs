@@ -87,8 +87,8 @@ pub struct TestArgs {
     /// clauses, Retry outcomes, branches).
     #[arg(long)]
     pub coverage: bool,
-    /// Exit 1 when a definition's state+branch coverage is under PCT percent.
-    #[arg(long, value_name = "PCT")]
+    /// Exit 1 when a definition's state+branch coverage is under PCT percent (0 to 100).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     pub coverage_min: Option<f64>,
     /// Write coverage as LCOV to FILE (SF = the definition, DA = states, BRDA = Choice rules,
     /// Catch clauses and Retry outcomes).
@@ -112,6 +112,18 @@ pub struct TestArgs {
     /// the API's output shape: `strict`, `present` or `none` (see `asl run --help`).
     #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
     pub mock_validation: String,
+}
+
+/// `--coverage-min`: a finite percentage from 0 to 100 (`nan`, `inf`, `-5` and `120` would
+/// make the check always or never pass without saying so).
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let expected = || format!("expected a percentage from 0 to 100, but got `{s}`");
+    let v: f64 = s.trim().parse().map_err(|_| expected())?;
+    if v.is_finite() && (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(expected())
+    }
 }
 
 /// The file names `asl test` looks for in directories.
