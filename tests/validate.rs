@@ -75,9 +75,15 @@ fn json_syntax_errors_give_line_and_column() {
 }
 
 #[test]
-fn a_blank_definition_is_not_a_json_object() {
-    let d = validate_text("  \n", &Options::default());
-    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/", "must be a JSON object");
+fn a_blank_definition_is_missing_description_as_aws_answers() {
+    // Pins: AWS's code for an empty definition is MISSING_DESCRIPTION ("Received a null or
+    // empty workflow input", ValidateStateMachineDefinitionDiagnostic); the tool said
+    // SCHEMA_VALIDATION_FAILED while docs/validate.md said MISSING_DESCRIPTION.
+    for blank in ["", "  \n", "\t"] {
+        let d = validate_text(blank, &Options::default());
+        assert_has(&d, "MISSING_DESCRIPTION", "/", "empty");
+        assert!(d.iter().all(|d| d.is_error()), "{d:#?}");
+    }
 }
 
 #[test]
@@ -1630,4 +1636,81 @@ fn definition_uri_reads_only_inside_the_template_folder_and_never_echoes_other_f
         );
         assert!(!err.contains(TOKEN), "{uri}: run echoed a secret: {err}");
     }
+}
+
+// ---- unreadable and empty files in every format (issue 21 §4.8) -------------------------------
+
+#[test]
+fn machine_formats_say_the_run_failed_when_a_file_cannot_be_read() {
+    // Pins: `--format json` printed `"result": "OK"` and `--format sarif` empty results for a
+    // missing file (exit 2), so a tool reading the report saw success.
+    let good = temp("readable.json", GOOD);
+    let good = good.to_str().unwrap_or_default();
+    let missing = std::env::temp_dir().join("asl-no-such-dir/missing.asl.json");
+    let missing = missing.to_str().unwrap_or_default();
+    let dir = std::env::temp_dir();
+    let dir = dir.to_str().unwrap_or_default();
+    for bad in [missing, dir] {
+        let o = asl(&["validate", good, bad, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let v = stdout_json(&o);
+        assert_eq!(v["result"], "FAIL", "{v:#}");
+        let d = v["diagnostics"]
+            .as_array()
+            .and_then(|a| a.iter().find(|d| d["file"] == bad).cloned())
+            .expect("a diagnostic for the unreadable file");
+        assert_eq!(d["code"], "UNREADABLE_FILE");
+        assert_eq!(d["severity"], "ERROR");
+
+        let o = asl(&["validate", good, bad, "--format", "sarif"]);
+        assert_eq!(o.status.code(), Some(2));
+        let v = stdout_json(&o);
+        let inv = &v["runs"][0]["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false, "{v:#}");
+        let note = &inv["toolExecutionNotifications"][0];
+        assert_eq!(note["level"], "error");
+        assert!(
+            note["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains(bad)),
+            "{note}"
+        );
+
+        let o = asl(&["validate", good, bad, "--format", "github"]);
+        assert_eq!(o.status.code(), Some(2));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("::error file=") && l.contains("title=UNREADABLE_FILE")),
+            "{out}"
+        );
+    }
+    // All readable: the invocation succeeded.
+    let o = asl(&["validate", good, "--format", "sarif"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout_json(&o)["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
+}
+
+#[test]
+fn an_empty_file_is_missing_description_in_every_format() {
+    let empty = temp("empty.asl.json", "");
+    let p = empty.to_str().unwrap_or_default();
+    let o = asl(&["validate", p, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_json(&o);
+    assert_eq!(v["result"], "FAIL");
+    assert_eq!(v["diagnostics"][0]["code"], "MISSING_DESCRIPTION");
+    let o = asl(&["validate", p]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error[MISSING_DESCRIPTION]"));
+    let o = asl(&["validate", p, "--format", "sarif"]);
+    assert_eq!(
+        stdout_json(&o)["runs"][0]["results"][0]["ruleId"],
+        "MISSING_DESCRIPTION"
+    );
+    let o = asl(&["validate", p, "--format", "github"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("title=MISSING_DESCRIPTION"));
 }

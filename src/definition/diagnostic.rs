@@ -49,6 +49,10 @@ pub enum Code {
     /// expanded, would be larger than the 1,048,576 characters AWS accepts (AWS refuses it
     /// before validating, with a `ValidationException`).
     DefinitionTooLarge,
+    /// Not an AWS code: a file given to `asl validate` could not be read (missing, a folder,
+    /// not UTF-8 text, too large); the machine formats report it so that they say the run
+    /// failed (exit code 2).
+    UnreadableFile,
 }
 
 impl Code {
@@ -73,6 +77,7 @@ impl Code {
             Code::UnknownErrorName => "UNKNOWN_ERROR_NAME",
             Code::UnresolvedPlaceholder => "UNRESOLVED_PLACEHOLDER",
             Code::DefinitionTooLarge => "DEFINITION_TOO_LARGE",
+            Code::UnreadableFile => "UNREADABLE_FILE",
         }
     }
 }

@@ -77,12 +77,13 @@ pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
     finish(diags)
 }
 
-/// A blank definition: AWS answers `SCHEMA_VALIDATION_FAILED` (a JSON object is expected).
+/// A blank definition: AWS's `MISSING_DESCRIPTION`, "Received a null or empty workflow input"
+/// (the API reference of `ValidateStateMachineDefinitionDiagnostic`).
 fn empty() -> Diagnostic {
     Diagnostic::error(
-        Code::SchemaValidationFailed,
+        Code::MissingDescription,
         "/",
-        "The definition is empty, but it must be a JSON object with `StartAt` and `States`",
+        "The definition is empty (received a null or empty workflow input); it must be a JSON object with `StartAt` and `States`",
     )
 }
 
