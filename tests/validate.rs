@@ -1714,3 +1714,76 @@ fn an_empty_file_is_missing_description_in_every_format() {
     let o = asl(&["validate", p, "--format", "github"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("title=MISSING_DESCRIPTION"));
 }
+
+// ---- unknown JSONata functions and States.Format arity (issue 21 §4.9) -----------------------
+
+#[test]
+fn unknown_jsonata_functions_are_warned_about_with_a_suggestion() {
+    // Pins: `$uppercse(...)` passed validation and failed at run time (T1006).
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": {"a": "{% $uppercse($states.input.name) %}", "b": "{% $totally_unknown(1) %}"},
+        "End": true})));
+    let unknown: Vec<&Diagnostic> = d
+        .iter()
+        .filter(|d| d.code.as_str() == "UNKNOWN_FUNCTION")
+        .collect();
+    assert_eq!(unknown.len(), 2, "{d:#?}");
+    assert!(
+        unknown
+            .iter()
+            .all(|d| d.severity == Severity::Warning && d.location == "/States/S/Output")
+    );
+    assert!(
+        unknown[0].message.contains("(did you mean `$uppercase`?)"),
+        "{}",
+        unknown[0].message
+    );
+    assert_eq!(unknown[0].focus.as_deref(), Some("/States/S/Output/a"));
+    assert!(
+        !unknown[1].message.contains("did you mean"),
+        "{}",
+        unknown[1].message
+    );
+    // JSONata's functions, AWS's additions, and functions the expression defines are fine.
+    let ok = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% ($twice := function($x) { $x * 2 }; $map([1], function($v, $i) { $twice($v) + $i }) ~> $append($partition([1,2], 1)) ~> $append([$uuid(), $hash('a', 'MD5'), $parse('1'), $range(0, 2, 1)])) %}",
+        "End": true})));
+    assert!(
+        ok.iter().all(|d| d.code.as_str() != "UNKNOWN_FUNCTION"),
+        "{ok:#?}"
+    );
+    // `$eval` is JSONata's, but Step Functions does not provide it.
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% $eval('1') %}", "End": true})));
+    assert_has(
+        &d,
+        "UNKNOWN_FUNCTION",
+        "/States/S/Output",
+        "`$eval` is not available in Step Functions",
+    );
+    // A warning: valid unless --strict.
+    let f = temp(
+        "unknown-fn.json",
+        &one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% $uppercse('a') %}", "End": true}))
+        .to_string(),
+    );
+    let p = f.to_str().unwrap_or_default();
+    assert_eq!(asl(&["validate", p]).status.code(), Some(0));
+    assert_eq!(asl(&["validate", p, "--strict"]).status.code(), Some(1));
+}
+
+#[test]
+fn states_format_needs_one_value_per_placeholder() {
+    let d = check(&one(json!({"Type": "Pass",
+        "Parameters": {"msg.$": "States.Format('{} and {}', $.a)"}, "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Parameters",
+        "has 2 `{}` placeholders, but 1 value is given",
+    );
+    assert_focus(&d, "/States/S/Parameters", "/States/S/Parameters/msg.$");
+    assert_valid(&one(json!({"Type": "Pass",
+        "Parameters": {"msg.$": "States.Format('{} and {}', $.a, $.b)"}, "End": true})));
+}

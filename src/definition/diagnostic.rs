@@ -53,6 +53,10 @@ pub enum Code {
     /// not UTF-8 text, too large); the machine formats report it so that they say the run
     /// failed (exit code 2).
     UnreadableFile,
+    /// Not an AWS code: a JSONata call of a function that is neither JSONata's nor one AWS
+    /// adds, nor bound in the expression (`$uppercse(...)`); AWS accepts the definition and
+    /// the call fails when it is evaluated (T1006). `$eval` too, which Step Functions disables.
+    UnknownFunction,
 }
 
 impl Code {
@@ -78,6 +82,7 @@ impl Code {
             Code::UnresolvedPlaceholder => "UNRESOLVED_PLACEHOLDER",
             Code::DefinitionTooLarge => "DEFINITION_TOO_LARGE",
             Code::UnreadableFile => "UNREADABLE_FILE",
+            Code::UnknownFunction => "UNKNOWN_FUNCTION",
         }
     }
 }
