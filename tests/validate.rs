@@ -1787,3 +1787,209 @@ fn states_format_needs_one_value_per_placeholder() {
     assert_valid(&one(json!({"Type": "Pass",
         "Parameters": {"msg.$": "States.Format('{} and {}', $.a, $.b)"}, "End": true})));
 }
+
+// ---- ResultWriter fields and every numeric bound at its edge (issue 21 §4.10) ----------------
+
+#[test]
+fn result_writer_parameters_take_only_bucket_and_prefix() {
+    // Pins: `ResultWriter.Parameters` with `Key` passed and the run ignored it.
+    let writer = |params: Value| {
+        check(&dmap(json!({"ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject", "Parameters": params}})))
+    };
+    let d = writer(json!({"Bucket": "b", "Key": "out.json"}));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultWriter/Parameters",
+        "Field `Key` is not supported in `ResultWriter.Parameters`, which takes `Bucket` and `Prefix`",
+    );
+    assert_focus(
+        &d,
+        "/States/S/ResultWriter/Parameters",
+        "/States/S/ResultWriter/Parameters/Key",
+    );
+    let d = writer(json!({"Prefix": "p"}));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultWriter/Parameters",
+        "[Bucket]",
+    );
+    assert_valid(&dmap(
+        json!({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket.$": "$.bucket", "Prefix": "p"}}}),
+    ));
+    // JSONata's `Arguments` likewise; `asl run` refuses the definition too.
+    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+        "Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+            "Arguments": {"Bucket": "b", "Prefix": "p", "Key": "k"}},
+        "End": true}}});
+    assert_has(
+        &check(&jsonata),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultWriter/Arguments",
+        "`Key`",
+    );
+    let f = temp("writer-key.asl.json", &jsonata.to_string());
+    let o = asl(&["run", f.to_str().unwrap_or_default(), "--input", "[]"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn every_numeric_bound_is_inclusive_at_its_documented_edge() {
+    // Each bound AWS documents, with its source: the value at the edge is accepted, the next
+    // one out is refused at the field. Pins the one that was off: `MaxItems` stopped at
+    // 99,999,999 where AWS allows 100,000,000; and the bounds that were missing:
+    // `MaxDelaySeconds` (at most 31,622,400), `MaxInputBytesPerBatch` (at most 256 KiB),
+    // `MaxItemsPerBatch` and `MaxInputBytesPerBatch` (positive).
+    let lambda = |extra: Value| {
+        let mut s = json!({"Type": "Task", "Resource": LAMBDA, "Parameters": {"FunctionName": "f"}, "End": true});
+        if let (Some(m), Value::Object(e)) = (s.as_object_mut(), extra) {
+            m.extend(e);
+        }
+        one(s)
+    };
+    let retry = |field: &str, v: Value| {
+        let mut r = json!({"ErrorEquals": ["States.ALL"]});
+        r[field] = v;
+        lambda(json!({"Retry": [r]}))
+    };
+    let batcher = |field: &str, v: Value| dmap(json!({"ItemBatcher": {field: v}}));
+    let reader = |v: Value| {
+        dmap(
+            json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON", "MaxItems": v}, "Parameters": {"Bucket": "b", "Key": "k"}}}),
+        )
+    };
+    let map = |field: &str, v: Value| dmap(json!({field: v}));
+    type Make<'a> = Box<dyn Fn(Value) -> Value + 'a>;
+    // (field location, build, last accepted values, first refused values)
+    let cases: Vec<(&str, Make, Vec<Value>, Vec<Value>)> = vec![
+        // Task TimeoutSeconds / HeartbeatSeconds: positive, at most 99,999,999.
+        (
+            "/States/S/TimeoutSeconds",
+            Box::new(|v| lambda(json!({"TimeoutSeconds": v}))),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        (
+            "/States/S/HeartbeatSeconds",
+            Box::new(|v| lambda(json!({"HeartbeatSeconds": v}))),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        // The machine's TimeoutSeconds.
+        (
+            "/TimeoutSeconds",
+            Box::new(
+                |v| json!({"TimeoutSeconds": v, "StartAt": "S", "States": {"S": {"Type": "Succeed"}}}),
+            ),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        // Retriers: MaxAttempts 0 (never) to 99,999,999; IntervalSeconds 1 to 99,999,999;
+        // MaxDelaySeconds "greater than 0 and less than 31622401"; BackoffRate at least 1.0.
+        (
+            "/States/S/Retry/0/MaxAttempts",
+            Box::new(|v| retry("MaxAttempts", v)),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        (
+            "/States/S/Retry/0/IntervalSeconds",
+            Box::new(|v| retry("IntervalSeconds", v)),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        (
+            "/States/S/Retry/0/MaxDelaySeconds",
+            Box::new(|v| retry("MaxDelaySeconds", v)),
+            vec![json!(1), json!(31_622_400)],
+            vec![json!(0), json!(31_622_401)],
+        ),
+        (
+            "/States/S/Retry/0/BackoffRate",
+            Box::new(|v| retry("BackoffRate", v)),
+            vec![json!(1.0), json!(1000)],
+            vec![json!(0.999)],
+        ),
+        (
+            "/States/S/Retry/0/JitterStrategy",
+            Box::new(|v| retry("JitterStrategy", v)),
+            vec![json!("FULL"), json!("NONE")],
+            vec![json!("full"), json!("PARTIAL")],
+        ),
+        // Wait Seconds: 0 to 99,999,999.
+        (
+            "/States/S/Seconds",
+            Box::new(|v| one(json!({"Type": "Wait", "Seconds": v, "End": true}))),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        // Map: MaxConcurrency (0: no limit) and ToleratedFailureCount to 99,999,999;
+        // ToleratedFailurePercentage 0 to 100.
+        (
+            "/States/S/MaxConcurrency",
+            Box::new(|v| map("MaxConcurrency", v)),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        (
+            "/States/S/ToleratedFailureCount",
+            Box::new(|v| map("ToleratedFailureCount", v)),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        (
+            "/States/S/ToleratedFailurePercentage",
+            Box::new(|v| map("ToleratedFailurePercentage", v)),
+            vec![json!(0), json!(100), json!(99.5)],
+            vec![json!(-0.5), json!(100.5)],
+        ),
+        // ItemBatcher: positive integers; MaxInputBytesPerBatch at most 256 KiB.
+        (
+            "/States/S/ItemBatcher/MaxItemsPerBatch",
+            Box::new(|v| batcher("MaxItemsPerBatch", v)),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        (
+            "/States/S/ItemBatcher/MaxInputBytesPerBatch",
+            Box::new(|v| batcher("MaxInputBytesPerBatch", v)),
+            vec![json!(1), json!(262_144)],
+            vec![json!(0), json!(262_145)],
+        ),
+        // ReaderConfig MaxItems: 0 (all) to 100,000,000.
+        (
+            "/States/S/ItemReader/ReaderConfig/MaxItems",
+            Box::new(reader),
+            vec![json!(0), json!(100_000_000)],
+            vec![json!(-1), json!(100_000_001)],
+        ),
+    ];
+    for (at, make, good, bad) in cases {
+        for v in good {
+            let d = check(&make(v.clone()));
+            let errors: Vec<&Diagnostic> = d.iter().filter(|d| d.is_error()).collect();
+            assert!(
+                errors.is_empty(),
+                "{at} = {v} must be accepted: {errors:#?}"
+            );
+        }
+        for v in bad {
+            let d = check(&make(v.clone()));
+            assert!(
+                d.iter().any(|d| d.is_error() && d.shown_at() == at),
+                "{at} = {v} must be refused there: {d:#?}"
+            );
+        }
+    }
+}
