@@ -604,3 +604,53 @@ fn coverage_min_refuses_non_finite_and_out_of_range_values() {
         assert_ne!(o.status.code(), Some(2), "{good}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_templates_machine_is_named_by_its_logical_id() {
+    // Pins: a template holding one state machine was named after the file (`template`) where
+    // docs/testing.md says its logical id; a multi-machine template's machine is named with
+    // `#LogicalId`. The name reaches `$$.StateMachine.Name`, reports and mock files.
+    let d = dir("logical-id");
+    let machine = |name: &str| {
+        format!(
+            "  {name}:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      Definition:\n        StartAt: P\n        States:\n          P: {{Type: Pass, Parameters: {{name.$: $$.StateMachine.Name}}, End: true}}\n"
+        )
+    };
+    write(
+        &d,
+        "single.yaml",
+        &format!("Resources:\n{}", machine("GreetMachine")),
+    );
+    write(
+        &d,
+        "multi.yaml",
+        &format!("Resources:\n{}{}", machine("First"), machine("Second")),
+    );
+    let case = |def: &str, want: &str| {
+        format!(
+            "definition: {def}\ncases:\n  - name: named\n    input: {{}}\n    expect:\n      output: {{name: {want}}}\n"
+        )
+    };
+    write(&d, "single.test.yaml", &case("single.yaml", "GreetMachine"));
+    write(&d, "multi.test.yaml", &case("multi.yaml#Second", "Second"));
+    let o = test(&["--format", "json"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    let machines: Vec<&str> = v["files"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["machine"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(machines, ["Second", "GreetMachine"], "{v:#}");
+    // `asl run` names it the same way.
+    let o = asl()
+        .args(["run", "single.yaml", "--input", "{}"])
+        .current_dir(&d)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        stdout(&o).trim(),
+        r#"{"name":"GreetMachine"}"#,
+        "{}",
+        stderr(&o)
+    );
+}

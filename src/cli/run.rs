@@ -107,8 +107,9 @@ pub struct RunArgs {
     /// type), `none`.
     #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
     pub mock_validation: String,
-    /// The state machine's name (in `$$`, ARNs and the mock file). Default: the definition's file
-    /// name without its extension.
+    /// The state machine's name (in `$$`, ARNs and the mock file). Default: a template's logical
+    /// id (`template.yaml#Id`, or the template's only state machine), else the definition's
+    /// file name without its extension.
     #[arg(long, value_name = "NAME")]
     pub state_machine_name: Option<String>,
     /// The execution's name. Default: a random UUID.
@@ -237,23 +238,35 @@ pub fn split_logical_id(path: &Path) -> (PathBuf, Option<String>) {
 /// [`load_definition`] of the state machine with logical id `id` in a template (`None`: the
 /// file must hold exactly one).
 pub fn load_definition_named(path: &Path, id: Option<&str>) -> Result<StateMachine, CliError> {
-    load_named(path, id, false).map(|(m, _)| m)
+    load_named(path, id, false).map(|(m, _, _)| m)
+}
+
+/// [`load_definition_named`] and the machine's name by default: the template's logical id
+/// when the file is a template (named after `#`, or its only state machine), else the file
+/// name without its extension ([`machine_name`]).
+pub fn load_definition_and_name(
+    path: &Path,
+    id: Option<&str>,
+) -> Result<(StateMachine, String), CliError> {
+    let (m, _, logical) = load_named(path, id, false)?;
+    Ok((m, logical.unwrap_or_else(|| machine_name(path))))
 }
 
 /// [`load_definition`] with the definition's JSON as written, for `asl graph` (which shows
 /// Choice conditions and each state's text; the compiled model keeps neither).
 pub fn load_definition_with_json(path: &Path) -> Result<(StateMachine, Value), CliError> {
     let (file, id) = split_logical_id(path);
-    load_named(&file, id.as_deref(), true)
+    load_named(&file, id.as_deref(), true).map(|(m, json, _)| (m, json))
 }
 
-/// The loader behind both: with `keep_json`, a copy of the JSON is kept before the loader
-/// consumes the tree (`Value::Null` otherwise).
+/// The loader behind them: with `keep_json`, a copy of the JSON is kept before the loader
+/// consumes the tree (`Value::Null` otherwise); the template's logical id of the machine, if
+/// the file is a template.
 fn load_named(
     path: &Path,
     id: Option<&str>,
     keep_json: bool,
-) -> Result<(StateMachine, Value), CliError> {
+) -> Result<(StateMachine, Value, Option<String>), CliError> {
     let mut defs = crate::source::load(path, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let shown = path.display().to_string();
     if let Some(id) = id {
@@ -313,8 +326,9 @@ fn load_named(
     let loaded = definition::load_owned(value);
     match loaded.machine {
         Some(m) => {
+            let logical = def.name.clone();
             drop(defs);
-            Ok((m, kept))
+            Ok((m, kept, logical))
         }
         None => {
             let errors = loaded
@@ -1035,14 +1049,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     }
     // The picture needs the definition's JSON as written (Choice conditions, each state's text).
     let html = args.graph.as_deref().map(graph_format).transpose()?;
-    let (machine, raw) = match html {
-        Some(_) => load_definition_with_json(&args.definition)?,
-        None => (load_definition(&args.definition)?, Value::Null),
-    };
+    let (file, id) = split_logical_id(&args.definition);
+    let (machine, raw, logical) = load_named(&file, id.as_deref(), html.is_some())?;
     let (input, input_text) = read_input(&args)?;
+    // A template's machine is named by its logical id, as `asl test` names it.
     let name = args
         .state_machine_name
         .clone()
+        .or(logical)
         .unwrap_or_else(|| machine_name(&args.definition));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

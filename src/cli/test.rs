@@ -4,7 +4,7 @@
 
 use super::error::CliError;
 use super::render;
-use super::run::{load_definition_named, machine_name};
+use super::run::{load_definition_and_name, load_definition_named};
 use super::trace::Tracer;
 use crate::definition::StateMachine;
 use crate::engine::EventSink;
@@ -283,8 +283,8 @@ fn load_file(path: &Path) -> Result<Loaded, String> {
         Err(LoadFailure::Unreadable(m) | LoadFailure::Syntax(m)) => return Err(m),
         Err(LoadFailure::Invalid(doc, errors)) => return Err(render_errors(&doc, &errors)),
     };
-    let machine =
-        load_definition_named(&file.definition, file.logical_id.as_deref()).map_err(|e| {
+    let (machine, default_name) =
+        load_definition_and_name(&file.definition, file.logical_id.as_deref()).map_err(|e| {
             format!(
                 "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
                 file.shown, file.definition_shown
@@ -297,11 +297,9 @@ fn load_file(path: &Path) -> Result<Loaded, String> {
     if !errors.is_empty() {
         return Err(render_errors(&file.doc, &errors));
     }
-    let name = file.state_machine_name.clone().unwrap_or_else(|| {
-        file.logical_id
-            .clone()
-            .unwrap_or_else(|| machine_name(&file.definition))
-    });
+    // `stateMachineName`, else the template's logical id (named after `#`, or the template's
+    // only state machine), else the file name (docs/testing.md).
+    let name = file.state_machine_name.clone().unwrap_or(default_name);
     let key = match &file.logical_id {
         Some(id) => format!("{}#{id}", file.definition.display()),
         None => file.definition.display().to_string(),
