@@ -837,3 +837,33 @@ fn a_stdout_that_cannot_be_written_is_exit_2_with_a_message() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn the_pre_commit_template_hook_validates_the_template_when_a_definition_changes() {
+    // Pins the README's recipe for SAM projects: `asl-validate-template` runs
+    // `asl validate template.yaml` (with the user's `--strict`) when the template or a
+    // definition file changes, passing no file names, so definitions get their substitutions.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .expect("the hooks file");
+    let doc = asl::source::yaml::parse(&text).expect("YAML");
+    let hook = doc
+        .value
+        .as_array()
+        .and_then(|a| a.iter().find(|h| h["id"] == "asl-validate-template"))
+        .cloned()
+        .expect("an asl-validate-template hook");
+    assert_eq!(hook["entry"], "asl validate template.yaml");
+    assert_eq!(hook["pass_filenames"], false);
+    let files = regex::Regex::new(hook["files"].as_str().unwrap_or_default()).expect("a regex");
+    for changed in [
+        "template.yaml",
+        "template.yml",
+        "statemachine/order.asl.json",
+        "sm.asl.yaml",
+    ] {
+        assert!(files.is_match(changed), "{changed}");
+    }
+    assert!(!files.is_match("package.json"));
+}

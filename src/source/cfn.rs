@@ -77,6 +77,38 @@ pub struct Machine {
     pub source: Source,
     /// `DefinitionSubstitutions` whose values are plain strings (or numbers, booleans).
     pub substitutions: Vec<(String, String)>,
+    /// The placeholders the template gives a value to that only CloudFormation can compute.
+    pub defined: TemplateNames,
+}
+
+/// Placeholders a template defines: every `DefinitionSubstitutions` key (a value such as
+/// `!GetAtt OrderFunction.Arn` is known only at deploy time), and in a `DefinitionString`
+/// written with `Fn::Sub`, the variables `Fn::Sub` itself resolves — its own variable map,
+/// the template's resources and parameters (`${OrderFunction.Arn}`, `${Stage}`) and the
+/// pseudo parameters (`${AWS::Region}`). Such a placeholder is not "unresolved": the deployed
+/// definition will have its value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateNames {
+    /// Names defined as a whole (`FnArn`).
+    pub names: Vec<String>,
+    /// Logical ids (resources, parameters) whose `${Id}` and `${Id.Attribute}` are defined.
+    pub ids: Vec<String>,
+    /// Whether `${AWS::...}` pseudo parameters are (they are wherever `Fn::Sub` applies).
+    pub pseudo: bool,
+}
+
+impl TemplateNames {
+    /// Whether the placeholder `${name}` has a value once deployed.
+    pub fn defines(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+            || (self.pseudo && name.starts_with("AWS::"))
+            || self.ids.iter().any(|id| {
+                name == id
+                    || name
+                        .strip_prefix(id.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
+            })
+    }
 }
 
 /// Whether a parsed document is a CloudFormation/SAM template rather than a definition.
@@ -111,6 +143,23 @@ pub fn machines(template: &Value) -> Vec<Machine> {
             Some(Value::Object(p)) => p,
             _ => &Map::new(),
         };
+        let mut defined = TemplateNames::default();
+        if let Some(Value::Object(m)) = props.get("DefinitionSubstitutions") {
+            defined.names.extend(m.keys().cloned());
+        }
+        if let Some(Value::Object(d)) = props.get("DefinitionString")
+            && let Some(sub) = d.get("Fn::Sub")
+        {
+            if let Some(Value::Object(vars)) = sub.as_array().and_then(|a| a.get(1)) {
+                defined.names.extend(vars.keys().cloned());
+            }
+            for section in ["Resources", "Parameters"] {
+                if let Some(Value::Object(ids)) = template.get(section) {
+                    defined.ids.extend(ids.keys().cloned());
+                }
+            }
+            defined.pseudo = true;
+        }
         let substitutions = match props.get("DefinitionSubstitutions") {
             Some(Value::Object(m)) => m
                 .iter()
@@ -177,6 +226,7 @@ pub fn machines(template: &Value) -> Vec<Machine> {
             name: name.clone(),
             source,
             substitutions,
+            defined,
         });
     }
     out
@@ -410,6 +460,24 @@ mod tests {
             m[2].substitutions,
             vec![("Fn".to_string(), "arn:x".to_string())]
         );
+        // Both keys are the template's, the `Ref` one known only at deploy time.
+        assert!(m[2].defined.defines("Other") && m[2].defined.defines("Fn"));
+        assert!(!m[2].defined.defines("Missing"));
+    }
+
+    #[test]
+    fn fn_sub_defines_its_variables_resources_parameters_and_pseudo_parameters() {
+        let t = json!({"Parameters": {"Stage": {"Type": "String"}}, "Resources": {
+            "F": {"Type": "AWS::Lambda::Function"},
+            "M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+                "DefinitionString": {"Fn::Sub": ["{}", {"Extra": {"Ref": "X"}}]}}}}});
+        let d = &machines(&t)[0].defined;
+        for yes in ["Extra", "Stage", "F", "F.Arn", "AWS::Region", "M"] {
+            assert!(d.defines(yes), "{yes}");
+        }
+        for no in ["Other", "FArn", "Stage2"] {
+            assert!(!d.defines(no), "{no}");
+        }
     }
 
     #[test]

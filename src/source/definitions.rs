@@ -72,6 +72,8 @@ pub struct Definition {
     pub value: Result<Value, Problem>,
     /// Keys written twice (object pointers relative to the definition).
     pub duplicates: Vec<Duplicate>,
+    /// Placeholders its template gives values to at deploy time (none for a plain file).
+    pub defined: cfn::TemplateNames,
 }
 
 #[derive(Debug, Clone)]
@@ -184,6 +186,7 @@ pub fn load_text(
                 base: Base::Prefix(String::new()),
                 value: Err(problem),
                 duplicates: Vec::new(),
+                defined: Default::default(),
             }]);
         }
     };
@@ -200,6 +203,7 @@ pub fn load_text(
             base: Base::Prefix(String::new()),
             value,
             duplicates,
+            defined: Default::default(),
         }]);
     }
     let all_dups = doc.duplicates();
@@ -207,7 +211,8 @@ pub fn load_text(
     for m in cfn::machines(&value) {
         let mut vars = m.substitutions.clone();
         vars.extend(subs.iter().cloned());
-        let def = match m.source {
+        let defined = m.defined.clone();
+        let mut def = match m.source {
             Source::Object { pointer } => {
                 let mut v = value.pointer(&pointer).cloned().unwrap_or(Value::Null);
                 let v = match cfn::substitute(&mut v, &vars) {
@@ -230,6 +235,7 @@ pub fn load_text(
                     base: Base::Prefix(pointer),
                     value: v,
                     duplicates,
+                    defined: Default::default(),
                 }
             }
             Source::Text { pointer, text } => {
@@ -242,6 +248,7 @@ pub fn load_text(
                             base: Base::Fixed(pointer),
                             value: Err(too_large(o)),
                             duplicates: Vec::new(),
+                            defined: Default::default(),
                         });
                         continue;
                     }
@@ -312,6 +319,7 @@ pub fn load_text(
                     base,
                     value,
                     duplicates,
+                    defined: Default::default(),
                 }
             }
             Source::File { pointer, path } => from_file(m.name, &doc, dir, pointer, &path, &vars),
@@ -321,6 +329,7 @@ pub fn load_text(
                 base: Base::Fixed(pointer),
                 value: Err(too_large(overflow)),
                 duplicates: Vec::new(),
+                defined: Default::default(),
             },
             Source::Unsupported { pointer, why } => Definition {
                 name: Some(m.name),
@@ -328,8 +337,10 @@ pub fn load_text(
                 base: Base::Fixed(pointer),
                 value: Err(Problem::Unsupported(why)),
                 duplicates: Vec::new(),
+                defined: Default::default(),
             },
         };
+        def.defined = defined;
         out.push(def);
     }
     Ok(out)
@@ -360,6 +371,7 @@ fn from_file(
         base: Base::Fixed(pointer.clone()),
         value,
         duplicates: Vec::new(),
+        defined: Default::default(),
     };
     let full: PathBuf = dir.join(path);
     if let Err(why) = inside(dir, &full) {
@@ -426,6 +438,7 @@ fn from_file(
                 base: Base::Prefix(String::new()),
                 value,
                 duplicates,
+                defined: Default::default(),
             }
         }
         Some(p) if by_name || matches!(p, Problem::Empty) => Definition {
@@ -434,6 +447,7 @@ fn from_file(
             base: Base::Prefix(String::new()),
             value: Err(p),
             duplicates: Vec::new(),
+            defined: Default::default(),
         },
         // Not a definition by name and not readable as one: where and why, never its lines.
         Some(Problem::Syntax {

@@ -25,6 +25,7 @@ mod variables;
 
 use crate::definition::diagnostic::pointer_segments;
 use crate::definition::{Code, Diagnostic, load_value};
+use crate::source::cfn::TemplateNames;
 use crate::source::duplicates::Duplicate;
 use crate::source::{Definition, Position, Problem};
 use serde_json::Value;
@@ -52,10 +53,16 @@ pub struct Finding {
 
 /// Validates a parsed definition: the loader's diagnostics, then the whole-machine rules.
 pub fn validate_value(value: &Value, opts: &Options) -> Vec<Diagnostic> {
+    validate_in_template(value, opts, &TemplateNames::default())
+}
+
+/// [`validate_value`] of a definition whose template gives `defined` placeholders their values
+/// at deploy time: those are not reported as unresolved.
+fn validate_in_template(value: &Value, opts: &Options, defined: &TemplateNames) -> Vec<Diagnostic> {
     let mut diags = load_value(value).diagnostics;
     rules::check(value, opts, &mut diags);
     variables::check(value, &mut diags);
-    placeholders::settle(value, &mut diags);
+    placeholders::settle(value, &mut diags, defined);
     finish(diags)
 }
 
@@ -180,10 +187,14 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
     let diags = match &def.value {
         Ok(v) => {
             let mut out = duplicate_findings(def);
-            out.extend(validate_value(v, opts).into_iter().map(|d| Finding {
-                position: def.position(d.shown_at()),
-                diagnostic: d,
-            }));
+            out.extend(
+                validate_in_template(v, opts, &def.defined)
+                    .into_iter()
+                    .map(|d| Finding {
+                        position: def.position(d.shown_at()),
+                        diagnostic: d,
+                    }),
+            );
             out.sort_by_key(|f| f.diagnostic.severity);
             return out;
         }
