@@ -716,3 +716,154 @@ fn man_page_is_roff_for_asl_and_each_subcommand() {
         stderr(&out)
     );
 }
+
+/// Every subcommand that writes to stdout, with output larger than a pipe's buffer where the
+/// command allows it (so the write meets the closed pipe whatever the timing), and the exit
+/// code it has when its output is read.
+#[cfg(unix)]
+fn stdout_writers(test: &str) -> Vec<(Vec<String>, i32)> {
+    let big_input = write(
+        test,
+        "big.input.json",
+        &serde_json::json!({"name": "x".repeat(200_000)}).to_string(),
+    );
+    let pass = write(
+        test,
+        "pass.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    );
+    let invalid = write(
+        test,
+        "invalid.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nowhere"}}}"#,
+    );
+    let failing = write(
+        test,
+        "failing.test.yaml",
+        &format!(
+            "definition: {}\ncases:\n  - name: wrong\n    input: {{}}\n    expect: {{output: 1}}\n",
+            pass.display()
+        ),
+    );
+    let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let p = |p: &Path| p.display().to_string();
+    vec![
+        (s(&["run", &p(&pass), "--input-file", &p(&big_input)]), 0),
+        (
+            s(&[
+                "run",
+                &p(&pass),
+                "--input-file",
+                &p(&big_input),
+                "--result-format",
+                "json",
+            ]),
+            0,
+        ),
+        (s(&["eval", "--jsonata", "[1..100000]"]), 0),
+        (
+            s(&[
+                "eval",
+                "--jsonata",
+                "[1..100000]",
+                "--result-format",
+                "json",
+            ]),
+            0,
+        ),
+        (s(&["validate", &p(&invalid), "--format", "json"]), 1),
+        (s(&["validate", &p(&invalid), "--format", "sarif"]), 1),
+        (s(&["validate", &p(&invalid), "--format", "github"]), 1),
+        (
+            s(&["test", &sample("hello.test.yaml"), "--format", "json"]),
+            0,
+        ),
+        (s(&["test", &p(&failing), "--format", "github"]), 1),
+        (
+            s(&["graph", &sample("pipeline.asl.json"), "--format", "html"]),
+            0,
+        ),
+        (s(&["completions", "bash"]), 0),
+        (s(&["man"]), 0),
+    ]
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_pipe_ends_output_quietly_with_the_commands_own_exit_code() {
+    // Pins: `asl eval ... | head -c1` panicked ("failed printing to stdout") and the other
+    // subcommands ignored write errors. A reader that stops is not an error: no message, and
+    // the exit code the command has anyway (0 when it succeeded), as ripgrep does.
+    use std::process::Stdio;
+    for (args, code) in stdout_writers("closed-pipe") {
+        let mut child = asl()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the asl binary starts");
+        drop(child.stdout.take()); // the reader goes away before reading anything
+        let out = child.wait_with_output().expect("asl ends");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("stdout") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stdout_that_cannot_be_written_is_exit_2_with_a_message() {
+    // Pins: writes to a full stdout were ignored (exit 0, output lost). Now every subcommand
+    // says so and exits 2.
+    for (args, _) in stdout_writers("full-stdout") {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = asl()
+            .args(&args)
+            .stdout(full)
+            .output()
+            .expect("the asl binary starts");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("error: cannot write to stdout: No space left on device"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn the_pre_commit_template_hook_validates_the_template_when_a_definition_changes() {
+    // Pins the README's recipe for SAM projects: `asl-validate-template` runs
+    // `asl validate template.yaml` (with the user's `--strict`) when the template or a
+    // definition file changes, passing no file names, so definitions get their substitutions.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .expect("the hooks file");
+    let doc = asl::source::yaml::parse(&text).expect("YAML");
+    let hook = doc
+        .value
+        .as_array()
+        .and_then(|a| a.iter().find(|h| h["id"] == "asl-validate-template"))
+        .cloned()
+        .expect("an asl-validate-template hook");
+    assert_eq!(hook["entry"], "asl validate template.yaml");
+    assert_eq!(hook["pass_filenames"], false);
+    let files = regex::Regex::new(hook["files"].as_str().unwrap_or_default()).expect("a regex");
+    for changed in [
+        "template.yaml",
+        "template.yml",
+        "statemachine/order.asl.json",
+        "sm.asl.yaml",
+    ] {
+        assert!(files.is_match(changed), "{changed}");
+    }
+    assert!(!files.is_match("package.json"));
+}

@@ -1185,3 +1185,116 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[cfg(unix)]
+#[test]
+fn folder_search_follows_no_link_out_of_the_roots_and_never_loops() {
+    // Pins: the search followed linked folders: a link to `.` repeated every case, two of
+    // them made the search double per level until the kernel's link limit (a hang), and a
+    // link out of the root ran someone else's tests. Now each folder is searched once, each
+    // file runs once, and links out of the named roots are not followed.
+    use std::os::unix::fs::symlink;
+    let d = fixture("links", PASSING);
+    let elsewhere = dir("links-elsewhere");
+    write(&elsewhere, "m.asl.json", MACHINE);
+    write(
+        &elsewhere,
+        "other.test.yaml",
+        &format!("definition: m.asl.json\ncases:\n{PASSING}"),
+    );
+    symlink(".", d.join("self")).expect("link");
+    symlink(".", d.join("again")).expect("link");
+    symlink("..", d.join("up")).expect("link");
+    symlink(&elsewhere, d.join("out")).expect("link");
+    symlink(d.join("m.test.yaml"), d.join("same.test.yaml")).expect("link");
+    symlink(elsewhere.join("other.test.yaml"), d.join("far.test.yaml")).expect("link");
+    let began = std::time::Instant::now();
+    let o = test(&["--format", "json"], &d);
+    assert!(began.elapsed() < std::time::Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    let files: Vec<&str> = v["files"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["path"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(files, ["m.test.yaml"], "{v:#}");
+    // Named on the command line, a root is searched even when it is itself a link.
+    let o = test(&["out", "--format", "json"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("other.test.yaml"), "{}", stdout(&o));
+}
+
+#[test]
+fn coverage_min_refuses_non_finite_and_out_of_range_values() {
+    // Pins: `--coverage-min nan` was accepted (every comparison with NaN is false, so the
+    // check could never fail). Non-numbers, non-finite values and values outside 0..=100 are
+    // usage errors naming the value; the bounds themselves are accepted.
+    let d = fixture("coverage-min", PASSING);
+    for bad in ["nan", "NaN", "inf", "-inf", "-1", "100.5", "1e3", "ninety"] {
+        let flag = format!("--coverage-min={bad}");
+        let o = test(&[&flag], &d);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "expected a percentage from 0 to 100, but got `{bad}`"
+            )),
+            "{bad}: {}",
+            stderr(&o)
+        );
+    }
+    for good in ["0", "100", "66.5"] {
+        let flag = format!("--coverage-min={good}");
+        let o = test(&[&flag], &d);
+        assert_ne!(o.status.code(), Some(2), "{good}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_templates_machine_is_named_by_its_logical_id() {
+    // Pins: a template holding one state machine was named after the file (`template`) where
+    // docs/testing.md says its logical id; a multi-machine template's machine is named with
+    // `#LogicalId`. The name reaches `$$.StateMachine.Name`, reports and mock files.
+    let d = dir("logical-id");
+    let machine = |name: &str| {
+        format!(
+            "  {name}:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      Definition:\n        StartAt: P\n        States:\n          P: {{Type: Pass, Parameters: {{name.$: $$.StateMachine.Name}}, End: true}}\n"
+        )
+    };
+    write(
+        &d,
+        "single.yaml",
+        &format!("Resources:\n{}", machine("GreetMachine")),
+    );
+    write(
+        &d,
+        "multi.yaml",
+        &format!("Resources:\n{}{}", machine("First"), machine("Second")),
+    );
+    let case = |def: &str, want: &str| {
+        format!(
+            "definition: {def}\ncases:\n  - name: named\n    input: {{}}\n    expect:\n      output: {{name: {want}}}\n"
+        )
+    };
+    write(&d, "single.test.yaml", &case("single.yaml", "GreetMachine"));
+    write(&d, "multi.test.yaml", &case("multi.yaml#Second", "Second"));
+    let o = test(&["--format", "json"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON report");
+    let machines: Vec<&str> = v["files"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["machine"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(machines, ["Second", "GreetMachine"], "{v:#}");
+    // `asl run` names it the same way.
+    let o = asl()
+        .args(["run", "single.yaml", "--input", "{}"])
+        .current_dir(&d)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        stdout(&o).trim(),
+        r#"{"name":"GreetMachine"}"#,
+        "{}",
+        stderr(&o)
+    );
+}

@@ -75,9 +75,15 @@ fn json_syntax_errors_give_line_and_column() {
 }
 
 #[test]
-fn a_blank_definition_is_not_a_json_object() {
-    let d = validate_text("  \n", &Options::default());
-    assert_has(&d, "SCHEMA_VALIDATION_FAILED", "/", "must be a JSON object");
+fn a_blank_definition_is_missing_description_as_aws_answers() {
+    // Pins: AWS's code for an empty definition is MISSING_DESCRIPTION ("Received a null or
+    // empty workflow input", ValidateStateMachineDefinitionDiagnostic); the tool said
+    // SCHEMA_VALIDATION_FAILED while docs/validate.md said MISSING_DESCRIPTION.
+    for blank in ["", "  \n", "\t"] {
+        let d = validate_text(blank, &Options::default());
+        assert_has(&d, "MISSING_DESCRIPTION", "/", "empty");
+        assert!(d.iter().all(|d| d.is_error()), "{d:#?}");
+    }
 }
 
 #[test]
@@ -1238,14 +1244,14 @@ Resources:
             .as_str()
             .is_some_and(|f| f.ends_with("sam-def.json"))
     }));
-    // `${FnArn}` is only known at deploy time: not checked, and said so once.
-    assert!(diags.iter().any(|d| {
-        d["stateMachine"] == "Good"
-            && d["code"] == "UNRESOLVED_PLACEHOLDER"
-            && d["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("`${FnArn}`"))
-    }));
+    // `${FnArn}` is only known at deploy time, but the template maps it: not checked, and not
+    // unresolved either (so `--strict` does not fail on it).
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d["stateMachine"] == "Good" && d["code"] == "UNRESOLVED_PLACEHOLDER"),
+        "{v:#}"
+    );
 
     // Without --sub, the string definition is not JSON: reported at its line in the template
     // (a YAML block maps line for line).
@@ -1282,7 +1288,10 @@ fn cli_refuses_yaml_bombs_quickly() {
         "json",
     ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("too many values"));
+    // Ten levels of ten-fold aliases pass the byte budget of alias copies before the node
+    // budget: refused as too large, at the alias that crosses the line.
+    let v = stdout_json(&o);
+    assert_eq!(v["diagnostics"][0]["code"], "DEFINITION_TOO_LARGE", "{v}");
 }
 
 #[test]
@@ -1407,4 +1416,666 @@ fn integration_parameters_must_be_members_of_the_operations_input() {
             json!({"Type": "Task", "Resource": arn, "Parameters": params, "End": true}),
         ));
     }
+}
+
+// ---- expansion bounds (issue 21 §2.1) --------------------------------------------------------
+
+/// Runs `asl validate FILE --format json` and returns the exit code, the report and how long
+/// it took.
+fn validate_timed(f: &std::path::Path) -> (Option<i32>, Value, std::time::Duration) {
+    let began = std::time::Instant::now();
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    (o.status.code(), stdout_json(&o), began.elapsed())
+}
+
+#[test]
+fn yaml_aliases_are_bounded_by_their_expanded_size_with_a_located_error() {
+    // Pins: a 1.1 MB file with one 1 MiB anchor aliased 20,000 times took `asl validate` past
+    // 6.5 GB (the guard counted nodes: one scalar is one node). Now the alias that would add
+    // more than 1,048,576 bytes is refused, at its line and column, before any copy is made.
+    let big = "x".repeat(1024 * 1024);
+    let mut text = format!(
+        "Comment: &big \"{big}\"\nStartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n    Result:\n"
+    );
+    for i in 0..20_000 {
+        text.push_str(&format!("      k{i}: *big\n"));
+    }
+    let f = temp("alias-bomb.asl.yaml", &text);
+    let (code, v, took) = validate_timed(&f);
+    assert_eq!(code, Some(1), "{v}");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "DEFINITION_TOO_LARGE", "{v}");
+    assert_eq!(
+        (d["line"].clone(), d["column"].clone()),
+        (json!(8), json!(11))
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1048576"),
+        "{d}"
+    );
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn substitutions_are_bounded_by_their_expanded_size_with_a_located_error() {
+    // Pins: `DefinitionSubstitutions` (and `Fn::Sub` in a `DefinitionString`) repeating a
+    // 1 MiB value 20,000 times tried to build 20 GiB; now refused at the string that crosses
+    // AWS's 1,048,576-byte limit on a definition.
+    let big = "x".repeat(1024 * 1024);
+    let many = "${Big}".repeat(20_000);
+    let subs = json!({"Resources": {"M": {"Type": "AWS::Serverless::StateMachine", "Properties": {
+        "DefinitionSubstitutions": {"Big": big},
+        "Definition": {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Result": many}}}}}}});
+    let f = temp(
+        "subs-bomb.json",
+        &serde_json::to_string_pretty(&subs).unwrap_or_default(),
+    );
+    let (code, v, took) = validate_timed(&f);
+    assert_eq!(code, Some(1), "{v}");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "DEFINITION_TOO_LARGE", "{v}");
+    assert_eq!(d["location"], "/States/A/Result");
+    assert_eq!(d["stateMachine"], "M");
+    assert!(d["line"].as_u64().is_some(), "located: {d}");
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+
+    let text = format!(
+        "{{\"StartAt\":\"A\",\"States\":{{\"A\":{{\"Type\":\"Pass\",\"End\":true,\"Result\":\"{many}\"}}}}}}"
+    );
+    let fnsub = json!({"Resources": {"M": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+        "DefinitionString": {"Fn::Sub": [text, {"Big": big}]}}}}});
+    let f = temp(
+        "fnsub-bomb.json",
+        &serde_json::to_string_pretty(&fnsub).unwrap_or_default(),
+    );
+    let (code, v, _) = validate_timed(&f);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["diagnostics"][0]["code"], "DEFINITION_TOO_LARGE", "{v}");
+
+    // `--sub` on a plain definition file is bounded the same way; `asl run` refuses it (2).
+    let plain = format!(
+        "{{\"StartAt\":\"A\",\"States\":{{\"A\":{{\"Type\":\"Pass\",\"End\":true,\"Result\":\"{}\"}}}}}}",
+        "${Big}".repeat(11)
+    );
+    let f = temp("plain-sub.json", &plain);
+    // (One argument may hold at most 128 KiB: eleven copies of 100 KiB pass the limit.)
+    let copy = format!("Big={}", "y".repeat(100 * 1024));
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--sub",
+        &copy,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout_json(&o)["diagnostics"][0]["code"],
+        "DEFINITION_TOO_LARGE"
+    );
+    let small = "Big=y".to_string();
+    let o = asl(&["validate", f.to_str().unwrap_or_default(), "--sub", &small]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+// ---- a template's DefinitionUri (issue 21 §2.2) ----------------------------------------------
+
+#[test]
+fn definition_uri_reads_only_inside_the_template_folder_and_never_echoes_other_files() {
+    // Pins: `DefinitionUri` read any path (`/proc/self/environ` too) and the error echoed its
+    // lines, secrets included. Now only the template's folder and below are read (links
+    // followed), and a file that is not a definition is named with what was wrong, at the
+    // `DefinitionUri` key of the template, without a line of its content.
+    let root = std::env::temp_dir().join(format!("asl-defuri-{}", std::process::id()));
+    let proj = root.join("proj");
+    std::fs::create_dir_all(proj.join("sub")).expect("dirs");
+    const TOKEN: &str = "hunter2-s3cr3t";
+    let outside = root.join("outside.json");
+    std::fs::write(&outside, format!("{{\"StartAt\": \"{TOKEN}\", oops\n")).expect("write");
+    std::fs::write(proj.join(".env"), format!("TOKEN={TOKEN}\n")).expect("write");
+    std::fs::write(
+        proj.join("secrets.json"),
+        format!("{{\"password\": \"{TOKEN}\"}}"),
+    )
+    .expect("write");
+    std::fs::write(proj.join("sub/ok.asl.json"), GOOD).expect("write");
+    #[cfg(unix)]
+    let _ = std::os::unix::fs::symlink(&outside, proj.join("sub/link.asl.json"));
+    let template = proj.join("template.yaml");
+    let cases: Vec<(String, Option<i32>, &str)> = vec![
+        (
+            outside.display().to_string(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        (
+            "../outside.json".into(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        #[cfg(unix)]
+        (
+            "sub/link.asl.json".into(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        (
+            "/proc/self/environ".into(),
+            Some(1),
+            "outside the template's folder",
+        ),
+        (
+            ".env".into(),
+            Some(1),
+            "`.env`, which is not a state machine definition",
+        ),
+        (
+            "secrets.json".into(),
+            Some(1),
+            "`secrets.json`, which is not a state machine definition",
+        ),
+        ("missing.json".into(), Some(1), "cannot be read"),
+        ("sub/ok.asl.json".into(), Some(0), ""),
+    ];
+    for (uri, code, says) in cases {
+        std::fs::write(
+            &template,
+            format!("Resources:\n  M:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      DefinitionUri: {uri}\n"),
+        )
+        .expect("template");
+        let t = template.to_str().unwrap_or_default();
+        for format in ["human", "json", "sarif", "github"] {
+            let o = asl(&["validate", t, "--format", format]);
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert_eq!(o.status.code(), code, "{uri} ({format}): {all}");
+            assert!(all.contains(says), "{uri} ({format}): {all}");
+            assert!(
+                !all.contains(TOKEN),
+                "{uri} ({format}) echoed a secret: {all}"
+            );
+            if code == Some(1) && format == "json" {
+                // Reported at the key in the template, not in the file named.
+                let d = &stdout_json(&o)["diagnostics"][0];
+                assert_eq!(
+                    (d["line"].as_u64(), d["column"].as_u64()),
+                    (Some(5), Some(7)),
+                    "{d}"
+                );
+                assert!(
+                    d["file"]
+                        .as_str()
+                        .is_some_and(|f| f.ends_with("template.yaml")),
+                    "{d}"
+                );
+            }
+        }
+        // `asl run` refuses the same files the same way (exit 2), without their content.
+        let o = asl(&["run", t, "--input", "{}"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            o.status.code(),
+            Some(if code == Some(0) { 0 } else { 2 }),
+            "{uri}: {err}"
+        );
+        assert!(!err.contains(TOKEN), "{uri}: run echoed a secret: {err}");
+    }
+}
+
+// ---- unreadable and empty files in every format (issue 21 §4.8) -------------------------------
+
+#[test]
+fn machine_formats_say_the_run_failed_when_a_file_cannot_be_read() {
+    // Pins: `--format json` printed `"result": "OK"` and `--format sarif` empty results for a
+    // missing file (exit 2), so a tool reading the report saw success.
+    let good = temp("readable.json", GOOD);
+    let good = good.to_str().unwrap_or_default();
+    let missing = std::env::temp_dir().join("asl-no-such-dir/missing.asl.json");
+    let missing = missing.to_str().unwrap_or_default();
+    let dir = std::env::temp_dir();
+    let dir = dir.to_str().unwrap_or_default();
+    for bad in [missing, dir] {
+        let o = asl(&["validate", good, bad, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let v = stdout_json(&o);
+        assert_eq!(v["result"], "FAIL", "{v:#}");
+        let d = v["diagnostics"]
+            .as_array()
+            .and_then(|a| a.iter().find(|d| d["file"] == bad).cloned())
+            .expect("a diagnostic for the unreadable file");
+        assert_eq!(d["code"], "UNREADABLE_FILE");
+        assert_eq!(d["severity"], "ERROR");
+
+        let o = asl(&["validate", good, bad, "--format", "sarif"]);
+        assert_eq!(o.status.code(), Some(2));
+        let v = stdout_json(&o);
+        let inv = &v["runs"][0]["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false, "{v:#}");
+        let note = &inv["toolExecutionNotifications"][0];
+        assert_eq!(note["level"], "error");
+        assert!(
+            note["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains(bad)),
+            "{note}"
+        );
+
+        let o = asl(&["validate", good, bad, "--format", "github"]);
+        assert_eq!(o.status.code(), Some(2));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("::error file=") && l.contains("title=UNREADABLE_FILE")),
+            "{out}"
+        );
+    }
+    // All readable: the invocation succeeded.
+    let o = asl(&["validate", good, "--format", "sarif"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout_json(&o)["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
+}
+
+#[test]
+fn an_empty_file_is_missing_description_in_every_format() {
+    let empty = temp("empty.asl.json", "");
+    let p = empty.to_str().unwrap_or_default();
+    let o = asl(&["validate", p, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_json(&o);
+    assert_eq!(v["result"], "FAIL");
+    assert_eq!(v["diagnostics"][0]["code"], "MISSING_DESCRIPTION");
+    let o = asl(&["validate", p]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error[MISSING_DESCRIPTION]"));
+    let o = asl(&["validate", p, "--format", "sarif"]);
+    assert_eq!(
+        stdout_json(&o)["runs"][0]["results"][0]["ruleId"],
+        "MISSING_DESCRIPTION"
+    );
+    let o = asl(&["validate", p, "--format", "github"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("title=MISSING_DESCRIPTION"));
+}
+
+// ---- unknown JSONata functions and States.Format arity (issue 21 §4.9) -----------------------
+
+#[test]
+fn unknown_jsonata_functions_are_warned_about_with_a_suggestion() {
+    // Pins: `$uppercse(...)` passed validation and failed at run time (T1006).
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": {"a": "{% $uppercse($states.input.name) %}", "b": "{% $totally_unknown(1) %}"},
+        "End": true})));
+    let unknown: Vec<&Diagnostic> = d
+        .iter()
+        .filter(|d| d.code.as_str() == "UNKNOWN_FUNCTION")
+        .collect();
+    assert_eq!(unknown.len(), 2, "{d:#?}");
+    assert!(
+        unknown
+            .iter()
+            .all(|d| d.severity == Severity::Warning && d.location == "/States/S/Output")
+    );
+    assert!(
+        unknown[0].message.contains("(did you mean `$uppercase`?)"),
+        "{}",
+        unknown[0].message
+    );
+    assert_eq!(unknown[0].focus.as_deref(), Some("/States/S/Output/a"));
+    assert!(
+        !unknown[1].message.contains("did you mean"),
+        "{}",
+        unknown[1].message
+    );
+    // JSONata's functions, AWS's additions, and functions the expression defines are fine.
+    let ok = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% ($twice := function($x) { $x * 2 }; $map([1], function($v, $i) { $twice($v) + $i }) ~> $append($partition([1,2], 1)) ~> $append([$uuid(), $hash('a', 'MD5'), $parse('1'), $range(0, 2, 1)])) %}",
+        "End": true})));
+    assert!(
+        ok.iter().all(|d| d.code.as_str() != "UNKNOWN_FUNCTION"),
+        "{ok:#?}"
+    );
+    // `$eval` is JSONata's, but Step Functions does not provide it.
+    let d = check(&one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% $eval('1') %}", "End": true})));
+    assert_has(
+        &d,
+        "UNKNOWN_FUNCTION",
+        "/States/S/Output",
+        "`$eval` is not available in Step Functions",
+    );
+    // A warning: valid unless --strict.
+    let f = temp(
+        "unknown-fn.json",
+        &one(json!({"Type": "Pass", "QueryLanguage": "JSONata",
+        "Output": "{% $uppercse('a') %}", "End": true}))
+        .to_string(),
+    );
+    let p = f.to_str().unwrap_or_default();
+    assert_eq!(asl(&["validate", p]).status.code(), Some(0));
+    assert_eq!(asl(&["validate", p, "--strict"]).status.code(), Some(1));
+}
+
+#[test]
+fn states_format_needs_one_value_per_placeholder() {
+    let d = check(&one(json!({"Type": "Pass",
+        "Parameters": {"msg.$": "States.Format('{} and {}', $.a)"}, "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Parameters",
+        "has 2 `{}` placeholders, but 1 value is given",
+    );
+    assert_focus(&d, "/States/S/Parameters", "/States/S/Parameters/msg.$");
+    assert_valid(&one(json!({"Type": "Pass",
+        "Parameters": {"msg.$": "States.Format('{} and {}', $.a, $.b)"}, "End": true})));
+}
+
+// ---- ResultWriter fields and every numeric bound at its edge (issue 21 §4.10) ----------------
+
+#[test]
+fn result_writer_parameters_take_only_bucket_and_prefix() {
+    // Pins: `ResultWriter.Parameters` with `Key` passed and the run ignored it.
+    let writer = |params: Value| {
+        check(&dmap(json!({"ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject", "Parameters": params}})))
+    };
+    let d = writer(json!({"Bucket": "b", "Key": "out.json"}));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultWriter/Parameters",
+        "Field `Key` is not supported in `ResultWriter.Parameters`, which takes `Bucket` and `Prefix`",
+    );
+    assert_focus(
+        &d,
+        "/States/S/ResultWriter/Parameters",
+        "/States/S/ResultWriter/Parameters/Key",
+    );
+    let d = writer(json!({"Prefix": "p"}));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultWriter/Parameters",
+        "[Bucket]",
+    );
+    assert_valid(&dmap(
+        json!({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket.$": "$.bucket", "Prefix": "p"}}}),
+    ));
+    // JSONata's `Arguments` likewise; `asl run` refuses the definition too.
+    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": {
+        "Type": "Map", "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+            "Arguments": {"Bucket": "b", "Prefix": "p", "Key": "k"}},
+        "End": true}}});
+    assert_has(
+        &check(&jsonata),
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/ResultWriter/Arguments",
+        "`Key`",
+    );
+    let f = temp("writer-key.asl.json", &jsonata.to_string());
+    let o = asl(&["run", f.to_str().unwrap_or_default(), "--input", "[]"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn every_numeric_bound_is_inclusive_at_its_documented_edge() {
+    // Each bound AWS documents, with its source: the value at the edge is accepted, the next
+    // one out is refused at the field. Pins the one that was off: `MaxItems` stopped at
+    // 99,999,999 where AWS allows 100,000,000; and the bounds that were missing:
+    // `MaxDelaySeconds` (at most 31,622,400), `MaxInputBytesPerBatch` (at most 256 KiB),
+    // `MaxItemsPerBatch` and `MaxInputBytesPerBatch` (positive).
+    let lambda = |extra: Value| {
+        let mut s = json!({"Type": "Task", "Resource": LAMBDA, "Parameters": {"FunctionName": "f"}, "End": true});
+        if let (Some(m), Value::Object(e)) = (s.as_object_mut(), extra) {
+            m.extend(e);
+        }
+        one(s)
+    };
+    let retry = |field: &str, v: Value| {
+        let mut r = json!({"ErrorEquals": ["States.ALL"]});
+        r[field] = v;
+        lambda(json!({"Retry": [r]}))
+    };
+    let batcher = |field: &str, v: Value| dmap(json!({"ItemBatcher": {field: v}}));
+    let reader = |v: Value| {
+        dmap(
+            json!({"ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON", "MaxItems": v}, "Parameters": {"Bucket": "b", "Key": "k"}}}),
+        )
+    };
+    let map = |field: &str, v: Value| dmap(json!({field: v}));
+    type Make<'a> = Box<dyn Fn(Value) -> Value + 'a>;
+    // (field location, build, last accepted values, first refused values)
+    let cases: Vec<(&str, Make, Vec<Value>, Vec<Value>)> = vec![
+        // Task TimeoutSeconds / HeartbeatSeconds: positive, at most 99,999,999.
+        (
+            "/States/S/TimeoutSeconds",
+            Box::new(|v| lambda(json!({"TimeoutSeconds": v}))),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        (
+            "/States/S/HeartbeatSeconds",
+            Box::new(|v| lambda(json!({"HeartbeatSeconds": v}))),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        // The machine's TimeoutSeconds.
+        (
+            "/TimeoutSeconds",
+            Box::new(
+                |v| json!({"TimeoutSeconds": v, "StartAt": "S", "States": {"S": {"Type": "Succeed"}}}),
+            ),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        // Retriers: MaxAttempts 0 (never) to 99,999,999; IntervalSeconds 1 to 99,999,999;
+        // MaxDelaySeconds "greater than 0 and less than 31622401"; BackoffRate at least 1.0.
+        (
+            "/States/S/Retry/0/MaxAttempts",
+            Box::new(|v| retry("MaxAttempts", v)),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        (
+            "/States/S/Retry/0/IntervalSeconds",
+            Box::new(|v| retry("IntervalSeconds", v)),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        (
+            "/States/S/Retry/0/MaxDelaySeconds",
+            Box::new(|v| retry("MaxDelaySeconds", v)),
+            vec![json!(1), json!(31_622_400)],
+            vec![json!(0), json!(31_622_401)],
+        ),
+        (
+            "/States/S/Retry/0/BackoffRate",
+            Box::new(|v| retry("BackoffRate", v)),
+            vec![json!(1.0), json!(1000)],
+            vec![json!(0.999)],
+        ),
+        (
+            "/States/S/Retry/0/JitterStrategy",
+            Box::new(|v| retry("JitterStrategy", v)),
+            vec![json!("FULL"), json!("NONE")],
+            vec![json!("full"), json!("PARTIAL")],
+        ),
+        // Wait Seconds: 0 to 99,999,999.
+        (
+            "/States/S/Seconds",
+            Box::new(|v| one(json!({"Type": "Wait", "Seconds": v, "End": true}))),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        // Map: MaxConcurrency (0: no limit) and ToleratedFailureCount to 99,999,999;
+        // ToleratedFailurePercentage 0 to 100.
+        (
+            "/States/S/MaxConcurrency",
+            Box::new(|v| map("MaxConcurrency", v)),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        (
+            "/States/S/ToleratedFailureCount",
+            Box::new(|v| map("ToleratedFailureCount", v)),
+            vec![json!(0), json!(99_999_999)],
+            vec![json!(-1), json!(100_000_000)],
+        ),
+        (
+            "/States/S/ToleratedFailurePercentage",
+            Box::new(|v| map("ToleratedFailurePercentage", v)),
+            vec![json!(0), json!(100), json!(99.5)],
+            vec![json!(-0.5), json!(100.5)],
+        ),
+        // ItemBatcher: positive integers; MaxInputBytesPerBatch at most 256 KiB.
+        (
+            "/States/S/ItemBatcher/MaxItemsPerBatch",
+            Box::new(|v| batcher("MaxItemsPerBatch", v)),
+            vec![json!(1), json!(99_999_999)],
+            vec![json!(0), json!(100_000_000)],
+        ),
+        (
+            "/States/S/ItemBatcher/MaxInputBytesPerBatch",
+            Box::new(|v| batcher("MaxInputBytesPerBatch", v)),
+            vec![json!(1), json!(262_144)],
+            vec![json!(0), json!(262_145)],
+        ),
+        // ReaderConfig MaxItems: 0 (all) to 100,000,000.
+        (
+            "/States/S/ItemReader/ReaderConfig/MaxItems",
+            Box::new(reader),
+            vec![json!(0), json!(100_000_000)],
+            vec![json!(-1), json!(100_000_001)],
+        ),
+    ];
+    for (at, make, good, bad) in cases {
+        for v in good {
+            let d = check(&make(v.clone()));
+            let errors: Vec<&Diagnostic> = d.iter().filter(|d| d.is_error()).collect();
+            assert!(
+                errors.is_empty(),
+                "{at} = {v} must be accepted: {errors:#?}"
+            );
+        }
+        for v in bad {
+            let d = check(&make(v.clone()));
+            assert!(
+                d.iter().any(|d| d.is_error() && d.shown_at() == at),
+                "{at} = {v} must be refused there: {d:#?}"
+            );
+        }
+    }
+}
+
+// ---- --strict and placeholders a template maps (issue 21 §4.12) -------------------------------
+
+#[test]
+fn placeholders_a_template_maps_are_not_unresolved_under_strict() {
+    // Pins: the README's pre-commit recipe (`--strict`) failed every SAM project, since a
+    // `${FnArn}` that `DefinitionSubstitutions` maps to `!GetAtt Fn.Arn` (known only at deploy
+    // time) was reported as unresolved. Mapped placeholders, and what `Fn::Sub` resolves
+    // (resources, parameters, pseudo parameters), no longer count; a placeholder nothing maps
+    // still does.
+    let dir = std::env::temp_dir().join(format!("asl-strict-sam-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("statemachine")).expect("dir");
+    let definition = r#"{"StartAt": "Call", "States": {"Call": {"Type": "Task",
+        "Resource": "${OrderFunctionArn}", "Comment": "${Env}", "Next": "Notify"},
+        "Notify": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+        "Parameters": {"TopicArn": "${TopicArn}", "Message": "done"}, "End": true}}}"#;
+    std::fs::write(dir.join("statemachine/order.asl.json"), definition).expect("write");
+    let template = r#"Parameters:
+  Stage: {Type: String}
+Resources:
+  OrderFunction:
+    Type: AWS::Serverless::Function
+  Topic:
+    Type: AWS::SNS::Topic
+  OrderMachine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/order.asl.json
+      DefinitionSubstitutions:
+        OrderFunctionArn: !GetAtt OrderFunction.Arn
+        TopicArn: !Ref Topic
+        Env: !Ref Stage
+  SubMachine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionString: !Sub '{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "${Stage}-${AWS::Region}-${OrderFunction.Arn}", "End": true}}}'
+"#;
+    std::fs::write(dir.join("template.yaml"), template).expect("write");
+    let t = dir.join("template.yaml");
+    let t = t.to_str().unwrap_or_default();
+    let o = asl(&["validate", t, "--strict", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // The definition file alone cannot know what the template maps: warned, and `--strict`
+    // fails, with a hint to validate the template.
+    let f = dir.join("statemachine/order.asl.json");
+    let o = asl(&[
+        "validate",
+        f.to_str().unwrap_or_default(),
+        "--strict",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_json(&o);
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|d| d["code"] == "UNRESOLVED_PLACEHOLDER"
+                && d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("validate the template")))),
+        "{v:#}"
+    );
+    // A placeholder the template does not map is still unresolved.
+    let unmapped = template.replace("        Env: !Ref Stage\n", "");
+    std::fs::write(dir.join("template.yaml"), unmapped).expect("write");
+    let o = asl(&["validate", t, "--strict", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = stdout_json(&o);
+    let unresolved: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|d| d["code"] == "UNRESOLVED_PLACEHOLDER")
+                .filter_map(|d| d["message"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(unresolved.len(), 1, "{v:#}");
+    assert!(unresolved[0].contains("`${Env}`"), "{v:#}");
 }

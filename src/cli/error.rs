@@ -13,12 +13,14 @@ pub enum CliError {
     Input(String),
     /// The run could not go on (a missing mock response, a Task without handler).
     Fault(String),
+    /// stdout could not be written (a full disk; not a closed pipe, which is quiet).
+    Output(String),
 }
 
 impl CliError {
     pub fn code(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::Input(_) | CliError::Fault(_) => 2,
+            CliError::Usage(_) | CliError::Input(_) | CliError::Fault(_) | CliError::Output(_) => 2,
         }
     }
 }
@@ -28,7 +30,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::Usage(m) => write!(f, "error: {m}"),
             CliError::Input(m) => f.write_str(m),
-            CliError::Fault(m) => write!(f, "error: {m}"),
+            CliError::Fault(m) | CliError::Output(m) => write!(f, "error: {m}"),
         }
     }
 }

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 const AFTER_HELP: &str = "\
 Examples:
   asl eval --jsonata '$sum(items.price)' --input-file order.json
+  asl eval --jsonata '$sum(items.price)' --input '{\"items\": [{\"price\": 2}]}'
+  cat order.json | asl eval --jsonata '$count(items)'
   asl eval --jsonata '$total * 2' --bindings-file vars.json
   asl eval --jsonpath '$.items[0].price' --input-file order.json
   asl eval --jsonpath \"States.Format('{} items', States.ArrayLength($.items))\" --input-file order.json
@@ -33,7 +35,17 @@ pub struct EvalArgs {
     /// A JSONPath path (`$.a`, `$$.Execution.Id`, `$var.x`) or an intrinsic call (`States.*`).
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub jsonpath: Option<String>,
-    /// The document (`$` / the JSONata input). Without it the input is undefined (JSONata) or `{}`.
+    /// The document (`$` / the JSONata input) as JSON text.
+    #[arg(
+        long,
+        value_name = "JSON",
+        conflicts_with = "input_file",
+        allow_hyphen_values = true
+    )]
+    pub input: Option<String>,
+    /// Read the document from FILE (`-`: standard input). Without --input or --input-file,
+    /// standard input is read when it is not a terminal; with none (or an empty one) the input
+    /// is undefined (JSONata) or `{}` (JSONPath).
     #[arg(long, value_name = "FILE")]
     pub input_file: Option<PathBuf>,
     /// A JSON object of variables to bind (`{"name": value}`, no `$`).
@@ -61,12 +73,42 @@ enum Reply {
 
 fn read_json(path: &std::path::Path) -> Result<Value, CliError> {
     let text = read_file(path)?;
-    let shown = path.display().to_string();
-    serde_json::from_str(&text).map_err(|e| CliError::Input(render::json_error(&shown, &text, &e)))
+    parse_json(&path.display().to_string(), &text)
+}
+
+fn parse_json(shown: &str, text: &str) -> Result<Value, CliError> {
+    serde_json::from_str(text).map_err(|e| CliError::Input(render::json_error(shown, text, &e)))
+}
+
+/// Standard input's text, or `None` when it holds only whitespace.
+fn read_stdin() -> Result<Option<String>, CliError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::Input(format!("stdin: error: cannot read the input: {e}")))?;
+    Ok((!text.trim().is_empty()).then_some(text))
+}
+
+/// The document: `--input`, `--input-file` (`-` is standard input), else standard input when it
+/// is not a terminal; `None` when there is none (undefined for JSONata, `{}` for JSONPath).
+fn read_input(args: &EvalArgs) -> Result<Option<Value>, CliError> {
+    use std::io::IsTerminal;
+    if let Some(text) = &args.input {
+        return parse_json("--input", text).map(Some);
+    }
+    match args.input_file.as_deref() {
+        Some(p) if p.as_os_str() == "-" => {
+            read_stdin()?.map(|t| parse_json("stdin", &t)).transpose()
+        }
+        Some(p) => read_json(p).map(Some),
+        None if std::io::stdin().is_terminal() => Ok(None),
+        None => read_stdin()?.map(|t| parse_json("stdin", &t)).transpose(),
+    }
 }
 
 pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
-    let input = args.input_file.as_deref().map(read_json).transpose()?;
+    let input = read_input(&args)?;
     let bindings = match args.bindings_file.as_deref().map(read_json).transpose()? {
         None => Map::new(),
         Some(Value::Object(m)) => m,
@@ -82,7 +124,7 @@ pub fn eval(args: EvalArgs) -> Result<ExitCode, CliError> {
         (None, Some(expr)) => jsonpath(expr, input.unwrap_or_else(|| json!({})), bindings)?,
         (None, None) => return Err(CliError::Usage("give --jsonata or --jsonpath".into())),
     };
-    Ok(print(reply, args.result_format))
+    print(reply, args.result_format)
 }
 
 fn jsonata(expr: &str, input: Option<&Value>, bindings: &Map<String, Value>) -> Reply {
@@ -135,8 +177,14 @@ fn jsonpath(expr: &str, input: Value, bindings: Map<String, Value>) -> Result<Re
     })
 }
 
-fn print(reply: Reply, format: EvalFormat) -> ExitCode {
-    match format {
+fn print(reply: Reply, format: EvalFormat) -> Result<ExitCode, CliError> {
+    let line = |v: &Value| {
+        super::stdout::write(|out| {
+            serde_json::to_writer(&mut *out, v)?;
+            writeln!(out)
+        })
+    };
+    Ok(match format {
         EvalFormat::Json => {
             let doc = match reply {
                 Reply::Value(v) => json!({"result": v}),
@@ -145,12 +193,12 @@ fn print(reply: Reply, format: EvalFormat) -> ExitCode {
                     json!({"error": {"code": code, "message": message}})
                 }
             };
-            println!("{doc}");
+            line(&doc)?;
             ExitCode::SUCCESS
         }
         EvalFormat::Output => match reply {
             Reply::Value(v) => {
-                println!("{v}");
+                line(&v)?;
                 ExitCode::SUCCESS
             }
             Reply::Undefined => {
@@ -166,5 +214,5 @@ fn print(reply: Reply, format: EvalFormat) -> ExitCode {
                 ExitCode::from(1)
             }
         },
-    }
+    })
 }

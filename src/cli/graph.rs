@@ -5,7 +5,6 @@
 use super::error::CliError;
 use crate::graph::{self, Diagram};
 use clap::{Args, ValueEnum};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -74,11 +73,7 @@ pub fn run(args: GraphArgs) -> Result<ExitCode, CliError> {
         Some(path) => std::fs::write(path, text).map_err(|e| {
             CliError::Input(format!("{}: error: cannot write: {e}", path.display()))
         })?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-        }
+        None => super::stdout::bytes(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
 }

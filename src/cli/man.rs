@@ -6,7 +6,6 @@
 
 use super::{Cli, CliError};
 use clap::{Args, CommandFactory};
-use std::io::Write;
 use std::process::ExitCode;
 
 const AFTER_HELP: &str = "\
@@ -46,12 +45,7 @@ pub fn run(args: ManArgs) -> Result<ExitCode, CliError> {
     write_stdout(&out)
 }
 
-/// Writes generated text to stdout; a closed pipe (`asl man | head`) is not an error.
+/// Writes generated text to stdout (a closed pipe, `asl man | head`, is not an error).
 pub(super) fn write_stdout(text: &[u8]) -> Result<ExitCode, CliError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(CliError::Fault(format!("cannot write to stdout: {e}"))),
-    }
+    super::stdout::bytes(text).map(|()| ExitCode::SUCCESS)
 }

@@ -12,6 +12,7 @@ mod man;
 mod overlay;
 mod render;
 mod run;
+mod stdout;
 mod test;
 mod trace;
 mod validate;

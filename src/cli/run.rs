@@ -18,7 +18,7 @@ use crate::testing::results::DefinitionWarning;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -108,8 +108,9 @@ pub struct RunArgs {
     /// type), `none`.
     #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
     pub mock_validation: String,
-    /// The state machine's name (in `$$`, ARNs and the mock file). Default: the definition's file
-    /// name without its extension.
+    /// The state machine's name (in `$$`, ARNs and the mock file). Default: a template's logical
+    /// id (`template.yaml#Id`, or the template's only state machine), else the definition's
+    /// file name without its extension.
     #[arg(long, value_name = "NAME")]
     pub state_machine_name: Option<String>,
     /// The execution's name. Default: a random UUID.
@@ -238,35 +239,39 @@ pub fn split_logical_id(path: &Path) -> (PathBuf, Option<String>) {
 /// [`load_definition`] of the state machine with logical id `id` in a template (`None`: the
 /// file must hold exactly one).
 pub fn load_definition_named(path: &Path, id: Option<&str>) -> Result<StateMachine, CliError> {
-    load_named(path, id, false, None).map(|(m, _)| m)
+    load_named(path, id, false, None).map(|(m, _, _)| m)
 }
 
-/// [`load_definition_named`], with the warnings `asl validate` gives about the definition
-/// (`asl test` shows them: a definition that runs may still do what its author did not mean).
+/// [`load_definition_named`] with the machine's name by default (the template's logical id
+/// when the file is a template, named after `#` or its only state machine, else the file
+/// name without its extension: [`machine_name`]) and the warnings `asl validate` gives about
+/// the definition (`asl test` shows them: a definition that runs may still do what its
+/// author did not mean).
 pub fn load_definition_warned(
     path: &Path,
     id: Option<&str>,
-) -> Result<(StateMachine, Vec<DefinitionWarning>), CliError> {
+) -> Result<(StateMachine, Vec<DefinitionWarning>, String), CliError> {
     let mut warnings = Vec::new();
-    let (m, _) = load_named(path, id, false, Some(&mut warnings))?;
-    Ok((m, warnings))
+    let (m, _, logical) = load_named(path, id, false, Some(&mut warnings))?;
+    Ok((m, warnings, logical.unwrap_or_else(|| machine_name(path))))
 }
 
 /// [`load_definition`] with the definition's JSON as written, for `asl graph` (which shows
 /// Choice conditions and each state's text; the compiled model keeps neither).
 pub fn load_definition_with_json(path: &Path) -> Result<(StateMachine, Value), CliError> {
     let (file, id) = split_logical_id(path);
-    load_named(&file, id.as_deref(), true, None)
+    load_named(&file, id.as_deref(), true, None).map(|(m, json, _)| (m, json))
 }
 
-/// The loader behind both: with `keep_json`, a copy of the JSON is kept before the loader
-/// consumes the tree (`Value::Null` otherwise).
+/// The loader behind them: with `keep_json`, a copy of the JSON is kept before the loader
+/// consumes the tree (`Value::Null` otherwise); the template's logical id of the machine, if
+/// the file is a template.
 fn load_named(
     path: &Path,
     id: Option<&str>,
     keep_json: bool,
     warnings: Option<&mut Vec<DefinitionWarning>>,
-) -> Result<(StateMachine, Value), CliError> {
+) -> Result<(StateMachine, Value, Option<String>), CliError> {
     let mut defs = crate::source::load(path, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let shown = path.display().to_string();
     if let Some(id) = id {
@@ -343,8 +348,9 @@ fn load_named(
     let loaded = definition::load_owned(value);
     match loaded.machine {
         Some(m) => {
+            let logical = def.name.clone();
             drop(defs);
-            Ok((m, kept))
+            Ok((m, kept, logical))
         }
         None => {
             let errors = loaded
@@ -1065,14 +1071,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     }
     // The picture needs the definition's JSON as written (Choice conditions, each state's text).
     let html = args.graph.as_deref().map(graph_format).transpose()?;
-    let (machine, raw) = match html {
-        Some(_) => load_definition_with_json(&args.definition)?,
-        None => (load_definition(&args.definition)?, Value::Null),
-    };
+    let (file, id) = split_logical_id(&args.definition);
+    let (machine, raw, logical) = load_named(&file, id.as_deref(), html.is_some(), None)?;
     let (input, input_text) = read_input(&args)?;
+    // A template's machine is named by its logical id, as `asl test` names it.
     let name = args
         .state_machine_name
         .clone()
+        .or(logical)
         .unwrap_or_else(|| machine_name(&args.definition));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -1246,7 +1252,6 @@ pub(super) fn write_history(
 }
 
 fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError> {
-    let mut out = std::io::stdout().lock();
     let code = if o.status == Status::Succeeded { 0 } else { 1 };
     match format {
         ResultFormat::Json => {
@@ -1264,12 +1269,17 @@ fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError
                 error: &o.error,
                 cause: &o.cause,
             };
-            let _ = serde_json::to_writer(&mut out, &report);
-            let _ = writeln!(out);
+            super::stdout::write(|out| {
+                serde_json::to_writer(&mut *out, &report)?;
+                writeln!(out)
+            })?;
         }
         ResultFormat::Output => match &o.output {
             Some(v) if o.status == Status::Succeeded => {
-                let _ = writeln!(out, "{v}");
+                super::stdout::write(|out| {
+                    serde_json::to_writer(&mut *out, v)?;
+                    writeln!(out)
+                })?;
             }
             _ => {
                 eprintln!(
@@ -1284,6 +1294,5 @@ fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError
             }
         },
     }
-    let _ = out.flush();
     Ok(ExitCode::from(code))
 }

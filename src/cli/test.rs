@@ -4,7 +4,7 @@
 
 use super::error::CliError;
 use super::render;
-use super::run::{load_definition_named, load_definition_warned, machine_name};
+use super::run::{load_definition_named, load_definition_warned};
 use super::trace::Tracer;
 use crate::definition::StateMachine;
 use crate::engine::EventSink;
@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 const TEST_HELP: &str = "\
 Test files are YAML or JSON files named *.test.yaml, *.test.yml or *.test.json; a directory is
-searched recursively for them (hidden folders, target/ and node_modules/ are skipped). With no
-PATH, the current directory. See docs/testing.md for the format.
+searched recursively for them (hidden folders, target/ and node_modules/ are skipped; links
+are followed only inside the PATHs, each file runs once). With no PATH, the current directory. See docs/testing.md for the format.
 
 Examples:
   asl test                                   # every test file under the current directory
@@ -95,8 +95,8 @@ pub struct TestArgs {
     /// clauses, Retry outcomes, branches).
     #[arg(long)]
     pub coverage: bool,
-    /// Exit 1 when a definition's state+branch coverage is under PCT percent.
-    #[arg(long, value_name = "PCT")]
+    /// Exit 1 when a definition's state+branch coverage is under PCT percent (0 to 100).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     pub coverage_min: Option<f64>,
     /// Write coverage as LCOV to FILE (SF = the definition, DA = states, BRDA = Choice rules,
     /// Catch clauses and Retry outcomes).
@@ -122,6 +122,18 @@ pub struct TestArgs {
     pub mock_validation: String,
 }
 
+/// `--coverage-min`: a finite percentage from 0 to 100 (`nan`, `inf`, `-5` and `120` would
+/// make the check always or never pass without saying so).
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let expected = || format!("expected a percentage from 0 to 100, but got `{s}`");
+    let v: f64 = s.trim().parse().map_err(|_| expected())?;
+    if v.is_finite() && (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(expected())
+    }
+}
+
 /// The file names `asl test` looks for in directories.
 pub fn is_test_file(p: &Path) -> bool {
     let name = p
@@ -133,6 +145,12 @@ pub fn is_test_file(p: &Path) -> bool {
         .any(|s| name.ends_with(s))
 }
 
+/// The test files under the named roots, each once, in name order per folder.
+///
+/// A link (to a folder or a file) is followed only when it leads inside one of the named roots,
+/// and each folder is searched once (by its resolved path): a link to `.` or to a parent
+/// neither repeats cases nor loops, and a link out of the roots is not searched. A file found
+/// twice (through a link, or under two overlapping roots) runs once.
 fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut out = Vec::new();
     let default = [PathBuf::from(".")];
@@ -141,11 +159,20 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     } else {
         paths
     };
+    let within: Vec<PathBuf> = roots
+        .iter()
+        .filter(|p| p.is_dir())
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut seen = Seen::default();
     for p in roots {
         if p.is_dir() {
-            walk(p, &mut out);
+            walk(p, &within, &mut seen, &mut out);
         } else if p.is_file() {
-            out.push(p.clone());
+            // A file named on the command line runs wherever it is.
+            if seen.file(p) {
+                out.push(p.clone());
+            }
         } else {
             return Err(CliError::Usage(format!(
                 "`{}` is neither a test file nor a directory",
@@ -156,22 +183,61 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Folders searched and files taken so far, by resolved path.
+#[derive(Default)]
+struct Seen {
+    dirs: std::collections::HashSet<PathBuf>,
+    files: std::collections::HashSet<PathBuf>,
+}
+
+impl Seen {
+    /// Whether `dir` is searched for the first time (a folder that does not resolve is not).
+    fn dir(&mut self, dir: &Path) -> bool {
+        dir.canonicalize().is_ok_and(|c| self.dirs.insert(c))
+    }
+
+    /// Whether `file` is taken for the first time.
+    fn file(&mut self, file: &Path) -> bool {
+        match file.canonicalize() {
+            Ok(c) => self.files.insert(c),
+            Err(_) => true,
+        }
+    }
+}
+
+fn walk(dir: &Path, within: &[PathBuf], seen: &mut Seen, out: &mut Vec<PathBuf>) {
+    if !seen.dir(dir) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let link = e.file_type().ok()?.is_symlink();
+            Some((e.path(), link))
+        })
+        .collect();
     entries.sort();
-    for p in entries {
+    for (p, link) in entries {
+        // A link leads where it resolves: only inside the roots (a dangling one nowhere).
+        if link
+            && !p
+                .canonicalize()
+                .is_ok_and(|t| within.iter().any(|r| t.starts_with(r)))
+        {
+            continue;
+        }
         let name = p
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
         if p.is_dir() {
             if !(name.starts_with('.') || name == "target" || name == "node_modules") {
-                walk(&p, out);
+                walk(&p, within, seen, out);
             }
-        } else if is_test_file(&p) {
+        } else if is_test_file(&p) && seen.file(&p) {
             out.push(p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p));
         }
     }
@@ -235,7 +301,7 @@ fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
     if file.definition.as_os_str().is_empty() {
         return (None, vec![render_errors(&file.doc, &errors)]);
     }
-    let (machine, warnings) =
+    let (machine, warnings, default_name) =
         match load_definition_warned(&file.definition, file.logical_id.as_deref()) {
             Ok(m) => m,
             Err(e) => {
@@ -262,11 +328,9 @@ fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
         errors.sort_by_cached_key(at);
         problems.push(render_errors(&file.doc, &errors));
     }
-    let name = file.state_machine_name.clone().unwrap_or_else(|| {
-        file.logical_id
-            .clone()
-            .unwrap_or_else(|| machine_name(&file.definition))
-    });
+    // `stateMachineName`, else the template's logical id (named after `#`, or the template's
+    // only state machine), else the file name (docs/testing.md).
+    let name = file.state_machine_name.clone().unwrap_or(default_name);
     let key = match &file.logical_id {
         Some(id) => format!("{}#{id}", file.definition.display()),
         None => file.definition.display().to_string(),
@@ -883,17 +947,13 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
     if let Some(dir) = &args.coverage_html {
         write_coverage_html(dir, &coverage)?;
     }
-    let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => {}
         Format::Json => {
-            let _ = writeln!(out, "{}", report::json::json(&reports, total));
+            super::stdout::bytes(format!("{}\n", report::json::json(&reports, total)).as_bytes())?
         }
-        Format::Github => {
-            let _ = write!(out, "{}", report::github::github(&reports));
-        }
+        Format::Github => super::stdout::bytes(report::github::github(&reports).as_bytes())?,
     }
-    let _ = out.flush();
     let failed = reports
         .iter()
         .any(|r| r.cases.iter().any(|c| c.status == CaseStatus::Failed));

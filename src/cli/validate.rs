@@ -9,7 +9,7 @@ use crate::source;
 use crate::validate::format::{self, Checked};
 use crate::validate::{self, MachineType, Options};
 use clap::{Args, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -134,7 +134,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CliError> {
                 }
                 definitions.extend(defs)
             }
-            Err(e) => unreadable.push(e.to_string()),
+            Err(e) => unreadable.push(e),
         }
     }
     let checked: Vec<Checked> = definitions
@@ -152,18 +152,16 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CliError> {
             eprint!("{text}");
             None
         }
-        Format::Json => Some(format::json(&checked, args.strict) + "\n"),
-        Format::Sarif => Some(format::sarif(&checked) + "\n"),
-        Format::Github => Some(format::github(&checked)),
+        Format::Json => Some(format::json(&checked, &unreadable, args.strict) + "\n"),
+        Format::Sarif => Some(format::sarif(&checked, &unreadable) + "\n"),
+        Format::Github => Some(format::github(&checked, &unreadable)),
     };
     if let Some(r) = report {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth a panic.
-        let _ = out.write_all(r.as_bytes());
-        let _ = out.flush();
+        super::stdout::bytes(r.as_bytes())?;
     }
     if !unreadable.is_empty() {
-        return Err(CliError::Input(unreadable.join("\n")));
+        let shown: Vec<String> = unreadable.iter().map(ToString::to_string).collect();
+        return Err(CliError::Input(shown.join("\n")));
     }
     Ok(if fails {
         ExitCode::from(1)

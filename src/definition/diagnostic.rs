@@ -45,6 +45,18 @@ pub enum Code {
     /// Not an AWS code: a `${Name}` placeholder (DefinitionSubstitutions, `Fn::Sub`) left
     /// without a value, so the fields holding it were not checked.
     UnresolvedPlaceholder,
+    /// Not an AWS code: the definition, once YAML aliases and `${...}` substitutions are
+    /// expanded, would be larger than the 1,048,576 characters AWS accepts (AWS refuses it
+    /// before validating, with a `ValidationException`).
+    DefinitionTooLarge,
+    /// Not an AWS code: a file given to `asl validate` could not be read (missing, a folder,
+    /// not UTF-8 text, too large); the machine formats report it so that they say the run
+    /// failed (exit code 2).
+    UnreadableFile,
+    /// Not an AWS code: a JSONata call of a function that is neither JSONata's nor one AWS
+    /// adds, nor bound in the expression (`$uppercse(...)`); AWS accepts the definition and
+    /// the call fails when it is evaluated (T1006). `$eval` too, which Step Functions disables.
+    UnknownFunction,
 }
 
 impl Code {
@@ -68,6 +80,9 @@ impl Code {
             Code::UndefinedVariable => "UNDEFINED_VARIABLE",
             Code::UnknownErrorName => "UNKNOWN_ERROR_NAME",
             Code::UnresolvedPlaceholder => "UNRESOLVED_PLACEHOLDER",
+            Code::DefinitionTooLarge => "DEFINITION_TOO_LARGE",
+            Code::UnreadableFile => "UNREADABLE_FILE",
+            Code::UnknownFunction => "UNKNOWN_FUNCTION",
         }
     }
 }

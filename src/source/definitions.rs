@@ -42,8 +42,22 @@ pub enum Problem {
     },
     /// The file is empty.
     Empty,
+    /// Expansion (YAML aliases, `${...}` substitutions) would make the definition larger than
+    /// AWS accepts ([`super::cfn::MAX_DEFINITION_BYTES`]); stopped where it crossed the line:
+    /// at `position` when known, else at `pointer` of the definition.
+    TooLarge {
+        message: String,
+        pointer: String,
+        position: Option<Position>,
+    },
     /// The definition is somewhere this tool cannot read (S3), or in an odd shape.
     Unsupported(String),
+    /// A template's `DefinitionUri` names a file `asl` will not or cannot read (outside the
+    /// template's folder, missing, unreadable).
+    Refused(String),
+    /// A template's `DefinitionUri` names a file that parses but is not a state machine
+    /// definition (no `StartAt`, no `States`); its content is not shown.
+    NotADefinition(String),
 }
 
 /// One state machine definition and where it came from.
@@ -58,6 +72,8 @@ pub struct Definition {
     pub value: Result<Value, Problem>,
     /// Keys written twice (object pointers relative to the definition).
     pub duplicates: Vec<Duplicate>,
+    /// Placeholders its template gives values to at deploy time (none for a plain file).
+    pub defined: cfn::TemplateNames,
 }
 
 #[derive(Debug, Clone)]
@@ -170,19 +186,24 @@ pub fn load_text(
                 base: Base::Prefix(String::new()),
                 value: Err(problem),
                 duplicates: Vec::new(),
+                defined: Default::default(),
             }]);
         }
     };
     if !cfn::is_template(&value) {
         let mut value = value;
-        cfn::substitute(&mut value, subs);
+        let value = match cfn::substitute(&mut value, subs) {
+            Ok(()) => Ok(value),
+            Err(o) => Err(too_large(o)),
+        };
         let duplicates = doc.duplicates();
         return Ok(vec![Definition {
             name: None,
             document: doc,
             base: Base::Prefix(String::new()),
-            value: Ok(value),
+            value,
             duplicates,
+            defined: Default::default(),
         }]);
     }
     let all_dups = doc.duplicates();
@@ -190,10 +211,14 @@ pub fn load_text(
     for m in cfn::machines(&value) {
         let mut vars = m.substitutions.clone();
         vars.extend(subs.iter().cloned());
-        let def = match m.source {
+        let defined = m.defined.clone();
+        let mut def = match m.source {
             Source::Object { pointer } => {
                 let mut v = value.pointer(&pointer).cloned().unwrap_or(Value::Null);
-                cfn::substitute(&mut v, &vars);
+                let v = match cfn::substitute(&mut v, &vars) {
+                    Ok(()) => Ok(v),
+                    Err(o) => Err(too_large(o)),
+                };
                 let duplicates = all_dups
                     .iter()
                     .filter_map(|d| {
@@ -208,12 +233,26 @@ pub fn load_text(
                     name: Some(m.name),
                     document: doc.clone(),
                     base: Base::Prefix(pointer),
-                    value: Ok(v),
+                    value: v,
                     duplicates,
+                    defined: Default::default(),
                 }
             }
             Source::Text { pointer, text } => {
-                let text = cfn::sub(&text, &vars);
+                let text = match cfn::sub(&text, &vars, &mut cfn::Growth::default()) {
+                    Ok(t) => t,
+                    Err(o) => {
+                        out.push(Definition {
+                            name: Some(m.name),
+                            document: doc.clone(),
+                            base: Base::Fixed(pointer),
+                            value: Err(too_large(o)),
+                            duplicates: Vec::new(),
+                            defined: Default::default(),
+                        });
+                        continue;
+                    }
+                };
                 let block = block_of(&doc, &pointer, &text);
                 let (value, duplicates) = if text.trim().is_empty() {
                     (Err(Problem::Empty), Vec::new())
@@ -280,55 +319,189 @@ pub fn load_text(
                     base,
                     value,
                     duplicates,
+                    defined: Default::default(),
                 }
             }
-            Source::File { pointer, path } => {
-                let full: PathBuf = dir.join(&path);
-                let text = match read(&full) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        out.push(Definition {
-                            name: Some(m.name),
-                            document: doc.clone(),
-                            base: Base::Fixed(pointer),
-                            value: Err(Problem::Unsupported(format!(
-                                "`DefinitionUri` names `{path}`, which cannot be read: {}",
-                                e.message
-                            ))),
-                            duplicates: Vec::new(),
-                        });
-                        continue;
-                    }
-                };
-                let shown = full.display().to_string();
-                let (inner, value) = match parse(&shown, text, Syntax::of(&full)) {
-                    (mut d, None) => {
-                        let mut v = std::mem::take(&mut d.value);
-                        cfn::substitute(&mut v, &vars);
-                        (d, Ok(v))
-                    }
-                    (d, Some(p)) => (d, Err(p)),
-                };
-                let duplicates = inner.duplicates();
-                Definition {
-                    name: Some(m.name),
-                    document: Rc::new(inner),
-                    base: Base::Prefix(String::new()),
-                    value,
-                    duplicates,
-                }
-            }
+            Source::File { pointer, path } => from_file(m.name, &doc, dir, pointer, &path, &vars),
+            Source::TooLarge { pointer, overflow } => Definition {
+                name: Some(m.name),
+                document: doc.clone(),
+                base: Base::Fixed(pointer),
+                value: Err(too_large(overflow)),
+                duplicates: Vec::new(),
+                defined: Default::default(),
+            },
             Source::Unsupported { pointer, why } => Definition {
                 name: Some(m.name),
                 document: doc.clone(),
                 base: Base::Fixed(pointer),
                 value: Err(Problem::Unsupported(why)),
                 duplicates: Vec::new(),
+                defined: Default::default(),
             },
         };
+        def.defined = defined;
         out.push(def);
     }
     Ok(out)
+}
+
+/// A template's `DefinitionUri` to a local file: read only inside the template's folder, and
+/// shown line by line only when it is a definition.
+///
+/// AWS SAM (`sam package`, like `aws cloudformation package`) resolves a relative local path
+/// against the template's location. `asl` resolves it the same way but reads only files in the
+/// template's folder or below it (after following links): a template from a pull request must
+/// not make a CI job read `/proc/self/environ` or `~/.aws/credentials`. A file that is not a
+/// state machine definition — it does not parse, or parses to something without `StartAt` and
+/// `States` — is reported at the `DefinitionUri` key of the template, naming the file and what
+/// was wrong, never with lines of its content (it may hold secrets). Files named `*.asl.json`,
+/// `*.asl.yaml` or `*.asl.yml` are definitions by name: their syntax errors show their lines.
+fn from_file(
+    name: String,
+    template: &Rc<Document>,
+    dir: &Path,
+    pointer: String,
+    path: &str,
+    vars: &[(String, String)],
+) -> Definition {
+    let at_key = |value: Result<Value, Problem>| Definition {
+        name: Some(name.clone()),
+        document: template.clone(),
+        base: Base::Fixed(pointer.clone()),
+        value,
+        duplicates: Vec::new(),
+        defined: Default::default(),
+    };
+    let full: PathBuf = dir.join(path);
+    if let Err(why) = inside(dir, &full) {
+        return at_key(Err(Problem::Refused(format!(
+            "`DefinitionUri` names `{path}`, which {why}; asl reads a template's definition files only from the template's folder `{}` and below",
+            if dir.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                dir.display().to_string()
+            }
+        ))));
+    }
+    let text = match read(&full) {
+        Ok(t) => t,
+        Err(e) => {
+            return at_key(Err(Problem::Refused(format!(
+                "`DefinitionUri` names `{path}`, which cannot be read: {}",
+                e.message
+            ))));
+        }
+    };
+    let shown = full.display().to_string();
+    let by_name = {
+        let n = full
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        [".asl.json", ".asl.yaml", ".asl.yml"]
+            .iter()
+            .any(|e| n.ends_with(e))
+    };
+    let (mut inner, problem) = parse(&shown, text, Syntax::of(&full));
+    match problem {
+        None => {
+            let mut v = std::mem::take(&mut inner.value);
+            let looks_like_one = v
+                .as_object()
+                .is_some_and(|o| o.contains_key("StartAt") || o.contains_key("States"));
+            if !looks_like_one {
+                return at_key(Err(Problem::NotADefinition(format!(
+                    "`DefinitionUri` names `{path}`, which is not a state machine definition: a {} object with `StartAt` and `States` was expected, but the file holds {}",
+                    match inner.syntax {
+                        Syntax::Json => "JSON",
+                        Syntax::Yaml => "YAML",
+                    },
+                    match &v {
+                        Value::Object(_) => "an object without them",
+                        Value::Array(_) => "an array",
+                        Value::String(_) => "a string",
+                        Value::Number(_) => "a number",
+                        Value::Bool(_) => "a boolean",
+                        Value::Null => "null",
+                    }
+                ))));
+            }
+            let value = match cfn::substitute(&mut v, vars) {
+                Ok(()) => Ok(v),
+                Err(o) => Err(too_large(o)),
+            };
+            let duplicates = inner.duplicates();
+            Definition {
+                name: Some(name),
+                document: Rc::new(inner),
+                base: Base::Prefix(String::new()),
+                value,
+                duplicates,
+                defined: Default::default(),
+            }
+        }
+        Some(p) if by_name || matches!(p, Problem::Empty) => Definition {
+            name: Some(name),
+            document: Rc::new(inner),
+            base: Base::Prefix(String::new()),
+            value: Err(p),
+            duplicates: Vec::new(),
+            defined: Default::default(),
+        },
+        // Not a definition by name and not readable as one: where and why, never its lines.
+        Some(Problem::Syntax {
+            syntax,
+            message,
+            position,
+        }) => at_key(Err(Problem::Syntax {
+            syntax,
+            message: format!(
+                "`DefinitionUri` names `{path}`, which is not a state machine definition: {}{message}",
+                position
+                    .filter(|_| !message.contains(" line "))
+                    .map(|p| format!("at line {}, column {}: ", p.line, p.column))
+                    .unwrap_or_default()
+            ),
+            position: None,
+        })),
+        Some(Problem::TooLarge { message, .. }) => at_key(Err(Problem::TooLarge {
+            message: format!("`DefinitionUri` names `{path}`: {message}"),
+            pointer: String::new(),
+            position: None,
+        })),
+        Some(p) => at_key(Err(p)),
+    }
+}
+
+/// Whether `full` is `dir` or below it once links are followed; why not, if not. A path that
+/// does not resolve (a missing file) passes: reading it fails and says so.
+fn inside(dir: &Path, full: &Path) -> Result<(), String> {
+    let base = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let base = base.canonicalize().map_err(|e| {
+        format!("cannot be checked: the template's folder cannot be resolved ({e})")
+    })?;
+    match full.canonicalize() {
+        Ok(target) if !target.starts_with(&base) => Err(if full.is_absolute() {
+            "is outside the template's folder".into()
+        } else {
+            "resolves outside the template's folder".into()
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The problem of a substitution that grew too much, at the string where it happened.
+fn too_large(o: cfn::Overflow) -> Problem {
+    Problem::TooLarge {
+        message: o.message(),
+        pointer: o.pointer,
+        position: None,
+    }
 }
 
 /// Where a string definition is written as a YAML block scalar (`DefinitionString: |` or
@@ -368,12 +541,27 @@ fn parse(shown: &str, text: String, syntax: Syntax) -> (Document, Option<Problem
     }
     match Document::parse(shown, text, syntax) {
         Ok(d) => (d, None),
-        Err((kept, SyntaxError { position, message })) => (
-            Document::unparsed(shown, kept, syntax),
-            Some(Problem::Syntax {
-                syntax,
+        Err((
+            kept,
+            SyntaxError {
+                position,
                 message,
-                position: Some(position),
+                too_large,
+            },
+        )) => (
+            Document::unparsed(shown, kept, syntax),
+            Some(if too_large {
+                Problem::TooLarge {
+                    message,
+                    pointer: String::new(),
+                    position: Some(position),
+                }
+            } else {
+                Problem::Syntax {
+                    syntax,
+                    message,
+                    position: Some(position),
+                }
             }),
         ),
     }

@@ -33,6 +33,8 @@ impl Syntax {
 pub struct SyntaxError {
     pub position: Position,
     pub message: String,
+    /// Not bad syntax: YAML aliases expand past AWS's limit on a definition.
+    pub too_large: bool,
 }
 
 /// A parsed file: its text, its value, and the positions of its members.
@@ -71,6 +73,7 @@ impl Document {
                                 column: e.column(),
                             },
                             message: e.to_string(),
+                            too_large: false,
                         };
                         return Err((text, err));
                     }
@@ -92,6 +95,7 @@ impl Document {
                         let err = SyntaxError {
                             position: e.position,
                             message: e.message,
+                            too_large: e.too_large,
                         };
                         return Err((text, err));
                     }

@@ -4,10 +4,14 @@
 //! span) so that diagnostics found on the JSON value can be shown at their place in the YAML
 //! file. Scalars follow the YAML 1.2 core schema. CloudFormation's short-form tags (`!Sub`,
 //! `!Ref`, `!GetAtt`, `!Join`, ...) become their long form (`{"Fn::Sub": ...}`), so a template
-//! written either way reads the same. Aliases are expanded with a budget, and nesting is
-//! bounded, so a hostile file ends with an error instead of exhausting memory or the stack.
+//! written either way reads the same. Aliases are expanded with two budgets — values (nodes)
+//! and bytes: together the copies may add at most [`MAX_DEFINITION_BYTES`] (AWS's limit on a
+//! whole definition) as JSON text — and nesting is bounded, so a hostile file (a 1 MiB anchor
+//! aliased 20,000 times, a billion laughs) ends with an error at the alias that crosses the
+//! line instead of exhausting memory or the stack.
 
 use super::Position;
+use super::cfn::MAX_DEFINITION_BYTES;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -32,6 +36,8 @@ pub struct YamlDoc {
 pub struct YamlError {
     pub position: Position,
     pub message: String,
+    /// The text is well-formed, but its aliases expand past [`MAX_DEFINITION_BYTES`].
+    pub too_large: bool,
 }
 
 enum Frame {
@@ -50,10 +56,13 @@ enum Frame {
 
 struct Builder {
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Value, usize)>,
+    /// Anchor id -> its value, how many nodes and how many bytes of JSON it is.
+    anchors: HashMap<usize, (Value, Weight)>,
     doc: YamlDoc,
     root: Option<Value>,
     alias_budget: usize,
+    /// How many bytes (as JSON text) alias copies may still add.
+    alias_bytes: usize,
     /// A pending CloudFormation short-form tag per open collection (depth -> function name).
     tags: Vec<Option<String>>,
 }
@@ -69,11 +78,53 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn count(v: &Value) -> usize {
+/// A value's size: its nodes, and its length as compact JSON text (strings counted without
+/// escapes, numbers as written: close enough to bound a copy).
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    nodes: usize,
+    bytes: usize,
+}
+
+fn weigh(v: &Value) -> Weight {
+    let add = |a: Weight, b: Weight| Weight {
+        nodes: a.nodes.saturating_add(b.nodes),
+        bytes: a.bytes.saturating_add(b.bytes),
+    };
     match v {
-        Value::Array(a) => 1 + a.iter().map(count).sum::<usize>(),
-        Value::Object(m) => 1 + m.values().map(count).sum::<usize>(),
-        _ => 1,
+        Value::Null | Value::Bool(true) => Weight { nodes: 1, bytes: 4 },
+        Value::Bool(false) => Weight { nodes: 1, bytes: 5 },
+        Value::Number(n) => Weight {
+            nodes: 1,
+            bytes: n.to_string().len(),
+        },
+        Value::String(s) => Weight {
+            nodes: 1,
+            bytes: s.len() + 2,
+        },
+        Value::Array(a) => a.iter().map(weigh).fold(
+            Weight {
+                nodes: 1,
+                bytes: 2 + a.len().saturating_sub(1),
+            },
+            add,
+        ),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| {
+                let w = weigh(v);
+                Weight {
+                    nodes: w.nodes,
+                    bytes: w.bytes.saturating_add(k.len() + 3),
+                }
+            })
+            .fold(
+                Weight {
+                    nodes: 1,
+                    bytes: 2 + m.len().saturating_sub(1),
+                },
+                add,
+            ),
     }
 }
 
@@ -206,6 +257,7 @@ impl Builder {
         let err = |m: &str| YamlError {
             position: pos(&span),
             message: m.to_string(),
+            too_large: false,
         };
         let is_seq = matches!(ev, Event::SequenceStart(..));
         match ev {
@@ -221,8 +273,7 @@ impl Builder {
                 };
                 let v = wrap(function, v);
                 if anchor > 0 {
-                    let n = count(&v);
-                    self.anchors.insert(anchor, (v.clone(), n));
+                    self.anchors.insert(anchor, (v.clone(), weigh(&v)));
                 }
                 self.push(v, &span);
             }
@@ -267,21 +318,31 @@ impl Builder {
                 };
                 let v = wrap(function, v);
                 if anchor > 0 {
-                    let n = count(&v);
-                    self.anchors.insert(anchor, (v.clone(), n));
+                    self.anchors.insert(anchor, (v.clone(), weigh(&v)));
                 }
                 self.push_keep_position(v, &span);
             }
             Event::Alias(id) => {
-                let Some((v, n)) = self.anchors.get(&id).cloned() else {
+                let Some((v, w)) = self.anchors.get(&id) else {
                     return Err(err("an alias refers to an unknown anchor"));
                 };
-                if n > self.alias_budget {
+                if w.nodes > self.alias_budget {
                     return Err(err(
                         "aliases expand to too many values (is this a YAML bomb?)",
                     ));
                 }
-                self.alias_budget -= n;
+                if w.bytes > self.alias_bytes {
+                    return Err(YamlError {
+                        too_large: true,
+                        ..err(&format!(
+                            "this alias would copy {} bytes, more than the {} left: aliases may add at most {MAX_DEFINITION_BYTES} bytes to a document, the size of the largest definition AWS accepts",
+                            w.bytes, self.alias_bytes
+                        ))
+                    });
+                }
+                self.alias_budget -= w.nodes;
+                self.alias_bytes -= w.bytes;
+                let v = v.clone();
                 self.push(v, &span);
             }
             Event::DocumentStart(_) if self.root.is_some() => {
@@ -332,6 +393,7 @@ fn parse_strict(text: &str) -> Result<YamlDoc, YamlError> {
         doc: YamlDoc::default(),
         root: None,
         alias_budget: MAX_ALIAS_NODES,
+        alias_bytes: MAX_DEFINITION_BYTES,
         tags: Vec::new(),
     };
     for item in Parser::new_from_str(text) {
@@ -341,6 +403,7 @@ fn parse_strict(text: &str) -> Result<YamlDoc, YamlError> {
                 column: e.marker().col() + 1,
             },
             message: e.info().to_string(),
+            too_large: false,
         })?;
         b.event(ev, span)?;
     }
@@ -562,5 +625,20 @@ mod tests {
         assert_eq!(at("/cases/9"), None);
         assert_eq!(value_span("a: &x 1\nb: *x\n", "/b"), None, "an alias");
         assert_eq!(value_span("a: |\n  x\n", "/a"), None, "a block scalar");
+    }
+
+    #[test]
+    fn alias_copies_are_bounded_by_bytes_not_only_nodes() {
+        // Pins: one anchor of 600 KiB aliased twice is a handful of nodes but passes the
+        // 1,048,576 bytes aliases may add; refused at the second alias, marked too large.
+        let big = "x".repeat(600 * 1024);
+        let text = format!("a: &a {big}\nb: *a\nc: *a\n");
+        let e = parse(&text).expect_err("two copies of 600 KiB are too many");
+        assert!(e.too_large, "{e:?}");
+        assert_eq!(e.position, Position { line: 3, column: 4 });
+        assert!(e.message.contains("1048576"), "{}", e.message);
+        // One copy fits.
+        let text = format!("a: &a {big}\nb: *a\n");
+        assert!(parse(&text).is_ok());
     }
 }

@@ -1,6 +1,7 @@
 //! Intrinsic calls checked beyond their grammar: how many arguments each function takes and
 //! the type of each literal argument (`States.MathAdd(1, '-1')` parses, but AWS refuses it).
-//! Paths and nested calls are only known at run time and pass.
+//! Paths and nested calls are only known at run time and pass. A `States.Format` template
+//! written in the call must have as many `{}` as the call gives values.
 
 use crate::data::intrinsics::{Arg, Call, Func};
 use serde_json::Value;
@@ -96,6 +97,24 @@ pub fn check(call: &Call) -> Option<String> {
             Arg::Path(_) => {}
         }
     }
+    // "There must be as many remaining arguments in the Invocation as there are occurrences of
+    // `{}`" (the intrinsic functions of the developer guide): with the template written in
+    // the call, a mismatch fails every run.
+    if call.func == Func::Format
+        && let Some(Arg::Literal(Value::String(template))) = call.args.first()
+    {
+        let want = crate::data::intrinsics::placeholders(template);
+        let given = n - 1;
+        if want != given {
+            return Some(format!(
+                "the template of `States.Format` has {want} `{{}}` placeholder{}, but {given} value{} {} given to fill {}",
+                if want == 1 { "" } else { "s" },
+                if given == 1 { "" } else { "s" },
+                if given == 1 { "is" } else { "are" },
+                if want == 1 { "it" } else { "them" },
+            ));
+        }
+    }
     if call.func == Func::Hash
         && let Some(Arg::Literal(Value::String(alg))) = call.args.get(1)
         && !["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"].contains(&alg.as_str())
@@ -124,5 +143,25 @@ mod tests {
         assert!(msg("States.Format('{}', States.MathAdd(1))").is_some());
         assert!(msg("States.Hash($.x, 'SHA-2')").is_some());
         assert_eq!(msg("States.Format('{} {}', $.a, 2)"), None);
+    }
+
+    #[test]
+    fn format_templates_need_one_value_per_placeholder() {
+        // Pins: a literal template with more or fewer `{}` than values passed validation and
+        // failed every run (States.IntrinsicFailure).
+        assert!(msg("States.Format('{} and {}', $.a)").is_some_and(|m| {
+            m.contains("has 2 `{}` placeholders, but 1 value is given to fill them")
+        }));
+        assert!(
+            msg("States.Format('no placeholder', $.a)")
+                .is_some_and(|m| m.contains("has 0 `{}` placeholders, but 1 value"))
+        );
+        assert!(msg("States.Format('{}')").is_some_and(|m| m.contains("but 0 values are")));
+        // Escaped braces are text; a template read from a path is only known at run time.
+        let escaped = parse_call(r"States.Format('\{} is {}', $.a)").expect("parses");
+        assert_eq!(check(&escaped), None);
+        assert_eq!(msg("States.Format('{x} {}', $.a)"), None);
+        assert_eq!(msg("States.Format($.template, $.a, $.b)"), None);
+        assert_eq!(msg("States.Format('nothing')"), None);
     }
 }

@@ -25,6 +25,7 @@ mod variables;
 
 use crate::definition::diagnostic::pointer_segments;
 use crate::definition::{Code, Diagnostic, load_value};
+use crate::source::cfn::TemplateNames;
 use crate::source::duplicates::Duplicate;
 use crate::source::{Definition, Position, Problem};
 use serde_json::Value;
@@ -52,10 +53,16 @@ pub struct Finding {
 
 /// Validates a parsed definition: the loader's diagnostics, then the whole-machine rules.
 pub fn validate_value(value: &Value, opts: &Options) -> Vec<Diagnostic> {
+    validate_in_template(value, opts, &TemplateNames::default())
+}
+
+/// [`validate_value`] of a definition whose template gives `defined` placeholders their values
+/// at deploy time: those are not reported as unresolved.
+fn validate_in_template(value: &Value, opts: &Options, defined: &TemplateNames) -> Vec<Diagnostic> {
     let mut diags = load_value(value).diagnostics;
     rules::check(value, opts, &mut diags);
     variables::check(value, &mut diags);
-    placeholders::settle(value, &mut diags);
+    placeholders::settle(value, &mut diags, defined);
     finish(diags)
 }
 
@@ -77,12 +84,13 @@ pub fn validate_text(text: &str, opts: &Options) -> Vec<Diagnostic> {
     finish(diags)
 }
 
-/// A blank definition: AWS answers `SCHEMA_VALIDATION_FAILED` (a JSON object is expected).
+/// A blank definition: AWS's `MISSING_DESCRIPTION`, "Received a null or empty workflow input"
+/// (the API reference of `ValidateStateMachineDefinitionDiagnostic`).
 fn empty() -> Diagnostic {
     Diagnostic::error(
-        Code::SchemaValidationFailed,
+        Code::MissingDescription,
         "/",
-        "The definition is empty, but it must be a JSON object with `StartAt` and `States`",
+        "The definition is empty (received a null or empty workflow input); it must be a JSON object with `StartAt` and `States`",
     )
 }
 
@@ -179,10 +187,14 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
     let diags = match &def.value {
         Ok(v) => {
             let mut out = duplicate_findings(def);
-            out.extend(validate_value(v, opts).into_iter().map(|d| Finding {
-                position: def.position(d.shown_at()),
-                diagnostic: d,
-            }));
+            out.extend(
+                validate_in_template(v, opts, &def.defined)
+                    .into_iter()
+                    .map(|d| Finding {
+                        position: def.position(d.shown_at()),
+                        diagnostic: d,
+                    }),
+            );
             out.sort_by_key(|f| f.diagnostic.severity);
             return out;
         }
@@ -207,10 +219,36 @@ pub fn validate_definition(def: &Definition, opts: &Options) -> Vec<Finding> {
                         }
                     ),
                 ),
-                position: *position,
+                // Without a place in the file read (a `DefinitionUri` file that is not shown),
+                // the definition's own place in the template.
+                position: position.or_else(|| def.position("")),
             }];
         }
         Err(Problem::Empty) => vec![empty()],
+        Err(Problem::Refused(why)) => vec![Diagnostic::error(
+            Code::MissingDescription,
+            "/",
+            format!("No definition was read: {why}"),
+        )],
+        Err(Problem::NotADefinition(why)) => vec![Diagnostic::error(
+            Code::SchemaValidationFailed,
+            "/",
+            why.clone(),
+        )],
+        Err(Problem::TooLarge {
+            message,
+            pointer,
+            position,
+        }) => {
+            return vec![Finding {
+                diagnostic: Diagnostic::error(
+                    Code::DefinitionTooLarge,
+                    if pointer.is_empty() { "/" } else { pointer },
+                    message.clone(),
+                ),
+                position: position.or_else(|| def.position(pointer)),
+            }];
+        }
         Err(Problem::Unsupported(why)) => vec![Diagnostic::warning(
             Code::MissingDescription,
             "/",

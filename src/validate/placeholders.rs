@@ -5,17 +5,20 @@
 //! for an unknown value of whatever type its field needs (`"Seconds": "${Timeout}"`,
 //! `"InputPath": "$.${Key}"`). Every diagnostic at a field whose value, or key, holds a
 //! placeholder is dropped, and each placeholder is reported once, as a warning at its first
-//! use, naming it.
+//! use, naming it — unless its template defines it (a `DefinitionSubstitutions` key whose value
+//! is `!GetAtt Function.Arn`, say, or what `Fn::Sub` resolves): the deployed definition will
+//! have its value, so it is not unresolved, and `--strict` does not fail on it.
 
 use crate::definition::diagnostic::pointer_segments;
 use crate::definition::{Code, Diagnostic, Pointer};
+use crate::source::cfn::TemplateNames;
 use serde_json::Value;
 
 /// How deep the search for placeholders goes (definitions nest far less).
 const MAX_DEPTH: usize = 256;
 
 /// Drops what the placeholders of `value` make unknowable and warns once per placeholder.
-pub(super) fn settle(value: &Value, diags: &mut Vec<Diagnostic>) {
+pub(super) fn settle(value: &Value, diags: &mut Vec<Diagnostic>, defined: &TemplateNames) {
     let mut found: Vec<(String, String)> = Vec::new();
     collect(value, &Pointer::root(), &mut found, 0);
     if found.is_empty() {
@@ -26,11 +29,14 @@ pub(super) fn settle(value: &Value, diags: &mut Vec<Diagnostic>) {
             || d.focus.as_deref().is_some_and(|f| at_placeholder(value, f)))
     });
     for (name, at) in found {
+        if defined.defines(&name) {
+            continue;
+        }
         diags.push(Diagnostic::warning(
             Code::UnresolvedPlaceholder,
             at,
             format!(
-                "`${{{name}}}` is a placeholder with no value here (DefinitionSubstitutions or Fn::Sub), so the fields holding it were not checked; pass --sub {name}=VALUE to check them"
+                "`${{{name}}}` is a placeholder with no value here (DefinitionSubstitutions or Fn::Sub), so the fields holding it were not checked; pass --sub {name}=VALUE to check them, or validate the template that maps it"
             ),
         ));
     }
@@ -129,7 +135,7 @@ mod tests {
             ),
             Diagnostic::error(Code::SchemaValidationFailed, "/States/W", "something else"),
         ];
-        settle(&v, &mut diags);
+        settle(&v, &mut diags, &TemplateNames::default());
         let left: Vec<(&str, &str)> = diags
             .iter()
             .map(|d| (d.code.as_str(), d.location.as_str()))

@@ -8,6 +8,11 @@
 //! - In JSONata states, `$states.result` exists only in the `Output` and `Assign` of Task,
 //!   Parallel and Map states, and `$states.errorOutput` only in a catcher's `Output` and
 //!   `Assign`; AWS refuses them elsewhere (`SCHEMA_VALIDATION_FAILED`).
+//! - A JSONata call of a function that is neither one of JSONata's, nor one AWS adds, nor
+//!   bound in the expression itself (`$f := function...`, a parameter) can only fail when it
+//!   is evaluated (`T1006`): a WARNING (`UNKNOWN_FUNCTION`, an `asl` code) with a "did you
+//!   mean" among the functions, since AWS accepts the definition. So is `$eval`, which Step
+//!   Functions does not provide.
 
 use crate::definition::diagnostic::did_you_mean_in;
 use crate::definition::{Code, Diagnostic, Pointer};
@@ -368,6 +373,10 @@ impl Cx {
                 }
                 continue;
             }
+            if t.call && !t.bound && !local.contains(t.name.as_str()) {
+                self.call(&t.name, at, field);
+                continue;
+            }
             if t.bound
                 || t.call
                 || local.contains(t.name.as_str())
@@ -379,6 +388,34 @@ impl Cx {
                 name: t.name.clone(),
                 at: at.clone(),
             });
+        }
+    }
+}
+
+impl Cx {
+    /// A call of `$name` that nothing in the expression binds: a warning unless it is a
+    /// function Step Functions provides.
+    fn call(&mut self, name: &str, at: &Pointer, field: &Pointer) {
+        let message = if name == "eval" {
+            "`$eval` is not available in Step Functions; the call fails when it is evaluated (use `$parse` to read JSON text)".to_string()
+        } else if BUILTINS.contains(&name) {
+            return;
+        } else {
+            let known: Vec<String> = BUILTINS
+                .iter()
+                .filter(|f| **f != "eval")
+                .map(|f| format!("${f}"))
+                .collect();
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            format!(
+                "`${name}` is not a JSONata function, nor one Step Functions adds, nor defined in the expression: the call fails when it is evaluated (T1006){}",
+                did_you_mean_in(&format!("${name}"), &known)
+            )
+        };
+        let d = Diagnostic::warning(Code::UnknownFunction, field.as_str(), message)
+            .with_focus(at.as_str());
+        if !self.errors.contains(&d) {
+            self.errors.push(d);
         }
     }
 }

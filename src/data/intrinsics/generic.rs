@@ -54,6 +54,28 @@ pub fn format(args: Args) -> Result<Value, IntrinsicError> {
     Ok(Value::String(out))
 }
 
+/// How many `{}` placeholders a `States.Format` template holds, read as [`format`] reads it
+/// (`\\` escapes the next character, so `\\{}` is text).
+pub fn placeholders(template: &str) -> usize {
+    let mut count = 0;
+    let mut rest = template;
+    while let Some(at) = rest.find(['\\', '{']) {
+        let tail = &rest[at..];
+        if let Some(escaped) = tail.strip_prefix('\\') {
+            rest = match escaped.chars().next() {
+                Some(e) => &escaped[e.len_utf8()..],
+                None => escaped,
+            };
+        } else if let Some(after) = tail.strip_prefix("{}") {
+            count += 1;
+            rest = after;
+        } else {
+            rest = &tail[1..];
+        }
+    }
+    count
+}
+
 /// Appends `v` as AWS's Java runtime turns a JSON value into text: a string bare, an object
 /// as `java.util.Map#toString` (`{a=1, b=[x, y]}`) and an array as `List#toString`
 /// (`[x, y]`), members rendered the same way all the way down, keys in document order.

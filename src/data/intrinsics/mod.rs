@@ -19,6 +19,7 @@ mod math;
 pub mod parse;
 mod string;
 
+pub use generic::placeholders;
 pub use parse::{Arg, Call, Func, IntrinsicSyntaxError, looks_like_call, parse_call};
 
 use serde_json::Value;

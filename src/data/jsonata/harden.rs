@@ -1,6 +1,6 @@
-//! Guards around three faults of the JSONata engine (jsonata-core 2.2.13) that hostile
-//! expressions reach, found by the fuzzer (tests/fuzz.rs). Each keeps jsonata-js's answer,
-//! which is what AWS runs:
+//! Guards around the faults of the JSONata engine (jsonata-core 2.2.13) that hostile
+//! expressions reach, found by the fuzzer (tests/fuzz.rs) and by review. Each keeps
+//! jsonata-js's answer, which is what AWS runs:
 //!
 //! - **A range past 64-bit integers** (`[-18446744073709551616..18446744073709551615]`): the
 //!   engine counts the range's size in `i64`, the count overflows to zero, its 10,000,000-element
@@ -14,6 +14,19 @@
 //!   gets `$pad` bound to a function with the built-in's own signature that refuses such
 //!   widths and otherwise calls the built-in, so every way of calling it (directly, by
 //!   reference, partially applied, passed to `$map`) goes through the check.
+//! - **`$formatNumber` with a picture of more than 100 fractional digits**
+//!   (`$formatNumber(1, '0.000…')`, 70,000 of them): the engine formats with Rust's `{:.N$}`,
+//!   which panics past 65,535. jsonata-js calls `toFixed(N)`, which throws a `RangeError`
+//!   past 100 ("toFixed() digits argument must be between 0 and 100"). An expression that
+//!   mentions `$formatNumber` gets it bound to a function with the built-in's signature that
+//!   counts the picture's fractional digits as jsonata-js does and refuses more than 100.
+//! - **`$split` into more parts than memory holds** (`$split` of a 100 MB string on `''`):
+//!   the engine collects every part before applying the limit and aborts when the allocation
+//!   fails. An expression that mentions `$split` gets it bound to a function with the
+//!   built-in's signature that splits on a string separator itself, stopping at the limit as
+//!   JavaScript's `split` does, and refuses a result of more than [`SPLIT_MAX`] parts (the
+//!   size jsonata-js allows a range); a regular expression or a matcher function goes to the
+//!   built-in only when the string is short enough that its parts fit.
 //! - **A long chain of closures** (`[1..300000][$x := function() { $x }]`): each closure
 //!   captures the previous one, and dropping the chain recurses once per link, past the end of
 //!   the stack. An expression that can make function values therefore runs on a stack of its
@@ -37,6 +50,20 @@ const RANGE_TOO_LARGE: &str = "D2014: Range operator results in too many element
 /// The longest string V8 (jsonata-js under Node.js) can build, in UTF-16 units on 64-bit
 /// hosts: `$pad` to a wider width throws there.
 const PAD_MAX: u64 = 536_870_888;
+
+/// The most fractional digits JavaScript's `toFixed` formats (jsonata-js's `$formatNumber`
+/// formats through it), and its message past them.
+const FIXED_MAX: usize = 100;
+const FIXED_TOO_MANY: &str = "toFixed() digits argument must be between 0 and 100";
+
+/// The most parts a `$split` may give (as many elements as jsonata-js allows a range).
+pub const SPLIT_MAX: usize = 10_000_000;
+
+/// The host functions the guarded `$split` and `$formatNumber` call (names no `$name` can
+/// reach, as for the range guards).
+const SPLIT_STRING: &str = "asl split string";
+const SPLIT_CHECK: &str = "asl split check";
+const PICTURE_DIGITS: &str = "asl picture digits";
 
 /// The stack an expression that makes function values runs on. Dropping one link of a chain
 /// of closures takes about 100 bytes of stack (release build); the 10 s evaluation bound lets
@@ -211,27 +238,58 @@ pub fn register_range_guards(ev: &mut Evaluator) -> Result<(), EvaluatorError> {
     })
 }
 
-thread_local! {
-    /// The guarded `$pad`, made once per thread (function values are not `Send`).
-    static PAD: Option<JValue> = make_guarded_pad();
-}
-
-/// `$pad` with the built-in's signature (`<s-ns?:s>`, the string taken from the context when
-/// left out), refusing the widths jsonata-js cannot pad to and calling the built-in for the
-/// rest. `$b` is the built-in itself, captured when the function is made.
-fn make_guarded_pad() -> Option<JValue> {
-    let source = format!(
-        "function($s, $w, $c)<s-ns?:s>{{ ($w > {PAD_MAX} or $w < -{PAD_MAX}) \
-         ? $error('Invalid string length') : $b($s, $w, $c) }}"
-    );
-    let ast = jsonata_core::parser::parse(&source).ok()?;
+/// A built-in bound to a guard: a JSONata function with the built-in's signature, made once
+/// per thread (function values are not `Send`). `$b` in it is the built-in itself, and each
+/// `(name, host function)` pair binds a host function by a name no expression can write.
+fn make_guard(source: &str, builtin: &str, hosts: &[(&str, &str)]) -> Option<JValue> {
+    let ast = jsonata_core::parser::parse(source).ok()?;
     let mut context = Context::new();
-    context.bind("b".to_string(), JValue::builtin("pad"));
+    context.bind("b".to_string(), JValue::builtin(builtin));
+    for (name, host) in hosts {
+        context.bind((*name).to_string(), JValue::builtin(*host));
+    }
     let mut ev = Evaluator::with_options(context, Default::default());
     match ev.evaluate(&ast, &JValue::Undefined) {
         Ok(f @ JValue::Lambda(_)) => Some(f),
         _ => None,
     }
+}
+
+thread_local! {
+    /// The guarded `$pad`, `$formatNumber` and `$split`.
+    static PAD: Option<JValue> = make_guarded_pad();
+    static FORMAT_NUMBER: Option<JValue> = make_guard(
+        "function($v, $p, $o)<n-so?:s>{ ($d($p, $o); $b($v, $p, $o)) }",
+        "formatNumber",
+        &[("d", PICTURE_DIGITS)],
+    );
+    static SPLIT: Option<JValue> = make_guard(
+        "function($s, $p, $l)<s-(sf)n?:a<s>>{ \
+           $type($p) = 'string' and ($not($exists($l)) or $l >= 0) ? $g($s, $p, $l) \
+           : ($c($s); $b($s, $p, $l)) }",
+        "split",
+        &[("g", SPLIT_STRING), ("c", SPLIT_CHECK)],
+    );
+}
+
+/// `$pad` with the built-in's signature (`<s-ns?:s>`, the string taken from the context when
+/// left out), refusing the widths jsonata-js cannot pad to and calling the built-in for the
+/// rest.
+fn make_guarded_pad() -> Option<JValue> {
+    make_guard(
+        &format!(
+            "function($s, $w, $c)<s-ns?:s>{{ ($w > {PAD_MAX} or $w < -{PAD_MAX}) \
+             ? $error('Invalid string length') : $b($s, $w, $c) }}"
+        ),
+        "pad",
+        &[],
+    )
+}
+
+fn split_too_many() -> EvaluatorError {
+    EvaluatorError::EvaluationError(format!(
+        "$split: the result would have more than {SPLIT_MAX} parts"
+    ))
 }
 
 /// Binds `$pad` to the guarded function, for an expression that mentions `$pad`. A workflow
@@ -240,6 +298,111 @@ pub fn bind_guarded_pad(context: &mut Context) {
     if let Some(pad) = PAD.with(Clone::clone) {
         context.bind("pad".to_string(), pad);
     }
+}
+
+/// Binds `$formatNumber` to the guarded function; the evaluator needs
+/// [`register_format_number_guard`].
+pub fn bind_guarded_format_number(context: &mut Context) {
+    if let Some(f) = FORMAT_NUMBER.with(Clone::clone) {
+        context.bind("formatNumber".to_string(), f);
+    }
+}
+
+/// Binds `$split` to the guarded function; the evaluator needs [`register_split_guard`].
+pub fn bind_guarded_split(context: &mut Context) {
+    if let Some(f) = SPLIT.with(Clone::clone) {
+        context.bind("split".to_string(), f);
+    }
+}
+
+/// The first character of a string option of `$formatNumber`, or `default`.
+fn option_char(options: Option<&JValue>, key: &str, default: char) -> char {
+    match options {
+        Some(JValue::Object(o)) => match o.get(key) {
+            Some(JValue::String(s)) => s.chars().next().unwrap_or(default),
+            _ => default,
+        },
+        _ => default,
+    }
+}
+
+/// How many fractional digits a `$formatNumber` picture asks for, as jsonata-js counts them
+/// (`maximumFactionalPartSize`): in each sub-picture, the decimal digits (of the zero digit's
+/// family) and digit signs after the decimal separator; the largest of the sub-pictures.
+fn picture_digits(picture: &str, options: Option<&JValue>) -> usize {
+    let decimal = option_char(options, "decimal-separator", '.');
+    let zero = option_char(options, "zero-digit", '0');
+    let digit = option_char(options, "digit", '#');
+    let separator = option_char(options, "pattern-separator", ';');
+    let is_digit = |c: char| {
+        c == digit || (u32::from(c) >= u32::from(zero) && u32::from(c) <= u32::from(zero) + 9)
+    };
+    picture
+        .split(separator)
+        .map(|sub| match sub.split_once(decimal) {
+            Some((_, fraction)) => fraction.chars().filter(|c| is_digit(*c)).count(),
+            None => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// `$split` on a string separator: JavaScript's `split` (an empty separator gives each
+/// character; a limit stops early, nothing past it is made), refusing more than [`SPLIT_MAX`]
+/// parts.
+fn split_string(args: &[JValue]) -> Result<JValue, EvaluatorError> {
+    let (Some(JValue::String(s)), Some(JValue::String(sep))) = (args.first(), args.get(1)) else {
+        return Ok(JValue::Undefined);
+    };
+    let limit = match args.get(2) {
+        Some(JValue::Number(n)) if *n >= 0.0 => Some(n.floor() as usize),
+        _ => None,
+    };
+    let take = limit.unwrap_or(usize::MAX);
+    let mut parts = Vec::new();
+    let mut push = |p: &str| -> Result<(), EvaluatorError> {
+        if parts.len() >= SPLIT_MAX {
+            return Err(split_too_many());
+        }
+        parts.push(JValue::string(p));
+        Ok(())
+    };
+    if sep.is_empty() {
+        let mut buf = [0u8; 4];
+        for c in s.chars().take(take) {
+            push(c.encode_utf8(&mut buf))?;
+        }
+    } else {
+        for p in s.split(&**sep).take(take) {
+            push(p)?;
+        }
+    }
+    Ok(JValue::array(parts))
+}
+
+/// Registers the host functions the guarded `$split` calls: the split on a string separator,
+/// and for the built-in's other separators (a regular expression, a matcher function), a check
+/// that the string has fewer characters than [`SPLIT_MAX`], so its parts fit whatever matches.
+pub fn register_split_guard(ev: &mut Evaluator) -> Result<(), EvaluatorError> {
+    ev.register_fn(SPLIT_STRING, split_string)?;
+    ev.register_fn(SPLIT_CHECK, |args: &[JValue]| match args.first() {
+        Some(JValue::String(s)) if s.len() >= SPLIT_MAX && s.chars().count() >= SPLIT_MAX => {
+            Err(split_too_many())
+        }
+        _ => Ok(JValue::Undefined),
+    })
+}
+
+/// Registers the host function the guarded `$formatNumber` calls: it refuses a picture with
+/// more fractional digits than JavaScript's `toFixed` formats, with `toFixed`'s message (a
+/// `RangeError` in jsonata-js, so no JSONata code).
+pub fn register_format_number_guard(ev: &mut Evaluator) -> Result<(), EvaluatorError> {
+    ev.register_fn(PICTURE_DIGITS, |args: &[JValue]| match args.first() {
+        Some(JValue::String(p)) if picture_digits(p, args.get(1)) > FIXED_MAX => {
+            Err(EvaluatorError::EvaluationError(FIXED_TOO_MANY.to_string()))
+        }
+        _ => Ok(JValue::Undefined),
+    })
 }
 
 /// Runs `f` on a stack of its own when the expression can make function values: the values
@@ -386,5 +549,127 @@ mod tests {
         // 100,000 links overflowed the 8 MiB main stack before; a test thread has 2 MiB.
         let src = "$count([1..100000][$x := function() { $x }])";
         assert_eq!(value(src), json!(0));
+    }
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::super::Expression;
+    use crate::data::roots::StaticRoots;
+    use jsonata_core::evaluator::{Context, Evaluator};
+    use jsonata_core::value::JValue;
+
+    /// The engine's own answer, without any guard: the value as JSON text, or the error's code.
+    fn builtin(src: &str) -> String {
+        let ast = jsonata_core::parser::parse(src).expect("parses");
+        let mut ev = Evaluator::with_options(Context::new(), Default::default());
+        match ev.evaluate(&ast, &JValue::Undefined) {
+            Ok(v) => super::super::from_jvalue(&v).map_or("undefined".into(), |v| v.to_string()),
+            Err(e) => super::super::error_code(&e.to_string()).to_string(),
+        }
+    }
+
+    /// The guarded answer, in the same terms.
+    fn guarded(src: &str) -> String {
+        match Expression::compile(src)
+            .expect("compiles")
+            .evaluate_document(None, &Default::default(), &StaticRoots::default())
+        {
+            Ok(v) => v.map_or("undefined".into(), |v| v.to_string()),
+            Err(e) => e.code,
+        }
+    }
+
+    #[test]
+    fn every_guard_is_made() {
+        // A guard whose source did not parse would silently leave the built-in unguarded.
+        assert!(super::PAD.with(Option::is_some));
+        assert!(super::FORMAT_NUMBER.with(Option::is_some));
+        assert!(super::SPLIT.with(Option::is_some));
+    }
+
+    #[test]
+    fn guarded_split_and_format_number_answer_as_the_built_ins_below_their_limits() {
+        for src in [
+            r#"$split("a,b,c", ",")"#,
+            r#"$split("a,b,c", ",", 2)"#,
+            r#"$split("a,b,c", ",", 0)"#,
+            r#"$split("a,b,c", ",", 1.7)"#,
+            r#"$split("a,b,c", ",", -1)"#,
+            r#"$split("héllo", "")"#,
+            r#"$split("héllo", "", 2)"#,
+            r#"$split("", ",")"#,
+            r#"$split("", "")"#,
+            r#"$split(",a,", ",")"#,
+            r#"$split("a1b22c", /\d+/)"#,
+            r#"$split("a1b22c", /\d/, 2)"#,
+            r#"$split(nothing, ",")"#,
+            r#"$split(1, ",")"#,
+            r#"$split("a", null)"#,
+            r#"$split("a", ",", "x")"#,
+            r#""a b" ~> $split(" ")"#,
+            r#"$map(["a-b", "c"], $split(?, "-"))"#,
+            r#"["x y", "z"].$split(" ")"#,
+            "$formatNumber(12.345, '#,##0.00')",
+            "$formatNumber(0.25, '0.0')",
+            "$formatNumber(-1234.5, '#,##0.0;(#)')",
+            "$formatNumber(1234.5, '#.##0,00', {'decimal-separator': ',', 'grouping-separator': '.'})",
+            "$formatNumber(0.5, '0%')",
+            "$formatNumber(1e10, '0.0e0')",
+            "$formatNumber(nothing, '0')",
+            "$formatNumber('x', '0')",
+            "$formatNumber(1)",
+            "$formatNumber(1, '0;0;0')",
+        ] {
+            assert_eq!(guarded(src), builtin(src), "{src}");
+        }
+        let hundred = format!("$formatNumber(1, '0.{}')", "0".repeat(100));
+        assert_eq!(guarded(&hundred), builtin(&hundred));
+    }
+
+    #[test]
+    fn format_number_refuses_more_fractional_digits_than_to_fixed_formats() {
+        // Pins: a 70,000-digit picture panicked inside the engine (Rust's `{:.N$}` stops at
+        // 65,535), printing panic text before the clean error. jsonata-js's `toFixed` refuses
+        // more than 100 digits.
+        for digits in [101, 70_000] {
+            let src = format!("$formatNumber(1, '0.{}')", "0".repeat(digits));
+            let e = Expression::compile(&src)
+                .expect("compiles")
+                .evaluate_document(None, &Default::default(), &StaticRoots::default())
+                .expect_err("refused");
+            assert!(e.code.is_empty(), "{e:?}");
+            assert!(
+                e.message
+                    .contains("toFixed() digits argument must be between 0 and 100"),
+                "{e:?}"
+            );
+        }
+        // Digit signs count, and so do the digits of a zero-digit family given in options.
+        let hashes = format!("$formatNumber(1, '0.{}')", "#".repeat(101));
+        assert_eq!(guarded(&hashes), "");
+        assert_eq!(super::picture_digits("0.00;0.000", None), 3);
+        assert_eq!(super::picture_digits("0.00 'x'", None), 2);
+    }
+
+    #[test]
+    fn split_refuses_more_parts_than_the_bound_and_stops_at_the_limit() {
+        // Pins: `$split` of a 100 MB string aborted the process when its parts could not be
+        // allocated. The parts are bounded; a limit stops the split, as JavaScript's does.
+        let mut bindings = serde_json::Map::new();
+        bindings.insert("big".into(), "a".repeat(super::SPLIT_MAX + 1).into());
+        let run = |src: &str| {
+            Expression::compile(src)
+                .expect("compiles")
+                .evaluate_document(None, &bindings, &StaticRoots::default())
+        };
+        let e = run("$split($big, '')").expect_err("refused");
+        assert!(e.message.contains("more than 10000000 parts"), "{e:?}");
+        let e = run("$split($big, /a/)").expect_err("refused");
+        assert!(e.message.contains("more than 10000000 parts"), "{e:?}");
+        assert_eq!(
+            run("$split($big, '', 3)"),
+            Ok(Some(serde_json::json!(["a", "a", "a"])))
+        );
     }
 }

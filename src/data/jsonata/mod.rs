@@ -193,6 +193,16 @@ impl Expression {
         if self.reads.mentions("pad") {
             harden::bind_guarded_pad(&mut context);
         }
+        let (format_number, split) = (
+            self.reads.mentions("formatNumber"),
+            self.reads.mentions("split"),
+        );
+        if format_number {
+            harden::bind_guarded_format_number(&mut context);
+        }
+        if split {
+            harden::bind_guarded_split(&mut context);
+        }
         for (name, value) in bindings {
             context.bind(name.to_string(), value);
         }
@@ -202,9 +212,16 @@ impl Expression {
         if self.hardening.ranges {
             harden::register_range_guards(&mut ev).map_err(|e| engine_error(&e.to_string()))?;
         }
-        // The engine has panicked on a few exotic picture strings; a panic there must not take
-        // the run down, so it becomes an evaluation error.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if format_number {
+            harden::register_format_number_guard(&mut ev)
+                .map_err(|e| engine_error(&e.to_string()))?;
+        }
+        if split {
+            harden::register_split_guard(&mut ev).map_err(|e| engine_error(&e.to_string()))?;
+        }
+        // The engine has panicked on a few exotic inputs; a panic there must not take the run
+        // down, nor print anything: it becomes an evaluation error.
+        let outcome = quietly(std::panic::AssertUnwindSafe(|| {
             ev.evaluate(&self.ast, &input)
         }));
         match outcome {
@@ -250,8 +267,33 @@ impl Expression {
 /// usual size, are searched in full.
 const POSITION_BUDGET: usize = 100_000;
 
+thread_local! {
+    /// How many [`quietly`] calls this thread is inside.
+    static QUIET: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` (a call into the engine) and catches a panic in it, which the caller turns into a
+/// clean error. The panic hook stays silent for such a panic: its text ("thread panicked at
+/// jsonata-core/src/functions.rs ...", a backtrace) must not reach stderr before the error
+/// the user is shown. Panics anywhere else still print as usual.
+fn quietly<R>(f: impl FnOnce() -> R + std::panic::UnwindSafe) -> std::thread::Result<R> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.with(std::cell::Cell::get) == 0 {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(q.get() + 1));
+    let outcome = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(q.get().saturating_sub(1)));
+    outcome
+}
+
 fn parse(source: &str) -> Result<jsonata_core::ast::AstNode, JsonataError> {
-    let parsed = std::panic::catch_unwind(|| jsonata_core::parser::parse(source));
+    let parsed = quietly(|| jsonata_core::parser::parse(source));
     match parsed {
         Ok(Ok(ast)) => Ok(ast),
         Ok(Err(e)) => {
@@ -287,7 +329,7 @@ fn error_position(source: &str, code: &str) -> usize {
         if spent > POSITION_BUDGET {
             return 0;
         }
-        let failed_same = match std::panic::catch_unwind(|| jsonata_core::parser::parse(prefix)) {
+        let failed_same = match quietly(|| jsonata_core::parser::parse(prefix)) {
             Ok(Err(e)) => error_code(&e.to_string()) == code,
             _ => false,
         };
@@ -445,5 +487,16 @@ mod tests {
     fn integers_stay_integers() {
         assert_eq!(eval("2 * 3", json!(null)), Ok(Some(json!(6))));
         assert_eq!(eval("1 / 4", json!(null)), Ok(Some(json!(0.25))));
+    }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    #[test]
+    fn a_panic_in_the_engine_becomes_an_error_and_later_panics_print_again() {
+        let caught = super::quietly(|| -> u8 { panic!("inside the engine") });
+        assert!(caught.is_err());
+        assert_eq!(super::QUIET.with(std::cell::Cell::get), 0);
+        assert!(matches!(super::quietly(|| 7), Ok(7)));
     }
 }

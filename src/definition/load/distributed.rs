@@ -48,7 +48,8 @@ impl Walker {
                     .map(str::to_string)
                     .collect()
             });
-            config.max_items = self.dynamic_int(co, "MaxItems", 0, lang);
+            // 0 reads every item; at most 100,000,000 (the developer guide's ItemReader).
+            config.max_items = self.dynamic_int_in(co, "MaxItems", 0, 100_000_000, lang);
         }
         Some(ItemReader {
             resource,
@@ -66,8 +67,10 @@ impl Walker {
         let ptr = o.at("ItemBatcher");
         let b = Obj { map: m, ptr: &ptr };
         Some(ItemBatcher {
-            max_items: self.dynamic_int(b, "MaxItemsPerBatch", 0, lang),
-            max_bytes: self.dynamic_int(b, "MaxInputBytesPerBatch", 0, lang),
+            // Positive integers (the States Language's batching); a batch's input is at most
+            // 256 KiB (the developer guide's ItemBatcher).
+            max_items: self.dynamic_int(b, "MaxItemsPerBatch", 1, lang),
+            max_bytes: self.dynamic_int_in(b, "MaxInputBytesPerBatch", 1, 262_144, lang),
             batch_input: if b.has("BatchInput") {
                 self.template(b, "BatchInput", lang)
             } else {
@@ -88,6 +91,28 @@ impl Walker {
             QueryLanguage::JsonPath => "Parameters",
             QueryLanguage::Jsonata => "Arguments",
         };
+        // The results go to `Bucket` under `Prefix`; AWS accepts nothing else there, and a
+        // field such as `Key` would otherwise pass and be ignored by the run.
+        if let Some(Value::Object(p)) = m.get(params_key) {
+            let allowed: &[&str] = match lang {
+                QueryLanguage::JsonPath => &["Bucket", "Bucket.$", "Prefix", "Prefix.$"],
+                QueryLanguage::Jsonata => &["Bucket", "Prefix"],
+            };
+            let at = ptr.key(params_key);
+            for k in p.keys().filter(|k| !allowed.contains(&k.as_str())) {
+                let hint = crate::definition::diagnostic::did_you_mean_in(k, allowed);
+                self.unknown(
+                    &at,
+                    k,
+                    format!(
+                        "Field `{k}` is not supported in `ResultWriter.{params_key}`, which takes `Bucket` and `Prefix`{hint}"
+                    ),
+                );
+            }
+            if !p.contains_key("Bucket") && !p.contains_key("Bucket.$") {
+                self.schema(&at, "These fields are required: [Bucket]");
+            }
+        }
         let target = if w.has("Resource") && w.has(params_key) {
             self.template(w, params_key, lang)
         } else {

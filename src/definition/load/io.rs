@@ -237,6 +237,19 @@ impl Walker {
         min: u64,
         lang: QueryLanguage,
     ) -> Option<Dynamic<u64>> {
+        self.dynamic_int_in(o, k, min, super::walker::MAX_INT, lang)
+    }
+
+    /// [`Self::dynamic_int`] whose written integer must be in `[min, max]` (a path's or an
+    /// expression's value is checked when the state runs).
+    pub(super) fn dynamic_int_in(
+        &mut self,
+        o: Obj,
+        k: &str,
+        min: u64,
+        max: u64,
+        lang: QueryLanguage,
+    ) -> Option<Dynamic<u64>> {
         let path_key = format!("{k}Path");
         if o.has(k) && o.has(&path_key) {
             self.schema(
@@ -264,7 +277,7 @@ impl Walker {
             return None;
         }
         if o.has(k) {
-            return self.integer(o, k, min).map(Dynamic::Fixed);
+            return self.integer_in(o, k, min, max).map(Dynamic::Fixed);
         }
         if o.has(&path_key) {
             return self.reference_path(o, &path_key, true).map(Dynamic::Path);

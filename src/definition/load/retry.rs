@@ -118,7 +118,8 @@ impl Walker {
                 interval_seconds: self.integer(r, "IntervalSeconds", 1).unwrap_or(1),
                 max_attempts: self.integer(r, "MaxAttempts", 0).unwrap_or(3),
                 backoff_rate,
-                max_delay_seconds: self.integer(r, "MaxDelaySeconds", 1),
+                // "greater than 0 and less than 31622401" (the developer guide's retriers).
+                max_delay_seconds: self.integer_in(r, "MaxDelaySeconds", 1, 31_622_400),
                 jitter,
             });
         }

@@ -10,7 +10,7 @@ use foldhash::HashMap;
 use serde_json::{Map as JsonMap, Value};
 
 /// The largest integer AWS accepts in its numeric fields.
-const MAX_INT: u64 = 99_999_999;
+pub(super) const MAX_INT: u64 = 99_999_999;
 
 /// The walk over one definition: every diagnostic found so far, and what the fields being read
 /// need to know of where they stand (state names seen, nesting depth, the query language above).
@@ -151,6 +151,11 @@ impl Walker {
 
     /// An integer in `[min, MAX_INT]`.
     pub(super) fn integer(&mut self, o: Obj, k: &str, min: u64) -> Option<u64> {
+        self.integer_in(o, k, min, MAX_INT)
+    }
+
+    /// An integer in `[min, max]`, both bounds included, as AWS documents its limits.
+    pub(super) fn integer_in(&mut self, o: Obj, k: &str, min: u64, max: u64) -> Option<u64> {
         let v = o.get(k)?;
         let n = match v {
             Value::Number(n) => n.as_u64().or_else(|| {
@@ -161,12 +166,12 @@ impl Walker {
             _ => None,
         };
         match n {
-            Some(n) if n >= min && n <= MAX_INT => Some(n),
+            Some(n) if n >= min && n <= max => Some(n),
             _ => {
                 self.schema(
                     &o.at(k),
                     format!(
-                        "The field `{k}` must be an integer from {min} to {MAX_INT}, but it is {}",
+                        "The field `{k}` must be an integer from {min} to {max}, but it is {}",
                         if v.is_number() {
                             v.to_string()
                         } else {

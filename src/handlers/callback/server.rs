@@ -11,11 +11,18 @@
 //! (`Connection: close`), three operations, no TLS; the SDKs reconnect as needed. Requests are
 //! not authenticated (signatures are ignored): the server listens on loopback only and tokens
 //! are 384-bit random values.
+//!
+//! Connections are bounded so that clients holding them open cannot starve the run of file
+//! descriptors (with a low `ulimit -n`, the run's next local command could not start): at most
+//! [`MAX_CONNECTIONS`] are served at once — the next ones wait in the kernel's listen queue,
+//! not in this process — and a client silent for [`IDLE_TIMEOUT`], or slower than
+//! [`REQUEST_TIMEOUT`] in all, is answered 408 and closed.
 
 use super::tokens::{Callback, Refused, Tokens};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -23,8 +30,31 @@ const MAX_HEAD: usize = 64 * 1024;
 /// A request body larger than this is refused (413) before it is read: the largest valid one,
 /// an `output` of 256 KiB in JSON escapes, fits.
 const MAX_BODY: usize = 1024 * 1024;
-/// How long a client may take to send its request; a silent one gets 408 and is closed.
-const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a client may take to send its request; a slower one gets 408 and is closed.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may stay silent while sending its request (before its first byte too).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How many connections are served at once. A callback is one short request; SDK clients
+/// whose connection is not accepted yet wait in the listen queue until a slot frees.
+pub const MAX_CONNECTIONS: usize = 16;
+
+/// The bounds a server applies (tests shorten them).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    connections: usize,
+    idle: Duration,
+    request: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connections: MAX_CONNECTIONS,
+            idle: IDLE_TIMEOUT,
+            request: REQUEST_TIMEOUT,
+        }
+    }
+}
 /// AWS's length limits of `SendTaskSuccess` / `SendTaskFailure` fields, in characters.
 const MAX_OUTPUT: usize = 262_144;
 const MAX_ERROR: usize = 256;
@@ -36,17 +66,23 @@ pub struct CallbackServer {
     tokens: Arc<Tokens>,
     addr: SocketAddr,
     listener: Mutex<Option<std::net::TcpListener>>,
+    limits: Limits,
 }
 
 impl CallbackServer {
     /// Binds 127.0.0.1:`port` (0: an ephemeral port).
     pub fn bind(port: u16) -> std::io::Result<Arc<CallbackServer>> {
+        Self::bind_with(port, Limits::default())
+    }
+
+    fn bind_with(port: u16, limits: Limits) -> std::io::Result<Arc<CallbackServer>> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
         listener.set_nonblocking(true)?;
         Ok(Arc::new(CallbackServer {
             tokens: Tokens::new(),
             addr: listener.local_addr()?,
             listener: Mutex::new(Some(listener)),
+            limits,
         }))
     }
 
@@ -75,17 +111,30 @@ impl CallbackServer {
             return;
         };
         let tokens = Arc::clone(&self.tokens);
+        let limits = self.limits;
+        let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
         tokio::spawn(async move {
             loop {
+                // A slot first, then the connection: past the bound, clients wait in the
+                // listen queue, holding none of this process's file descriptors.
+                let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+                    return;
+                };
                 let Ok((stream, _)) = listener.accept().await else {
-                    // Out of file descriptors (clients holding connections open), say: accept
-                    // fails until some close; wait a little rather than retry in a tight loop.
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    // Out of file descriptors, say: accept fails until some close; wait a
+                    // little rather than retry in a tight loop.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
                 let tokens = Arc::clone(&tokens);
                 tokio::spawn(async move {
-                    let _ = serve(stream, &tokens).await;
+                    // Answering is bounded too: a client that never reads cannot hold the slot.
+                    let _ = tokio::time::timeout(
+                        limits.request + limits.idle,
+                        serve(stream, &tokens, limits),
+                    )
+                    .await;
+                    drop(slot);
                 });
             }
         });
@@ -93,8 +142,8 @@ impl CallbackServer {
 }
 
 /// Reads one request, answers it, closes the connection.
-async fn serve(mut stream: TcpStream, tokens: &Tokens) -> std::io::Result<()> {
-    let request = tokio::time::timeout(REQUEST_TIMEOUT, read_request(&mut stream))
+async fn serve(mut stream: TcpStream, tokens: &Tokens, limits: Limits) -> std::io::Result<()> {
+    let request = tokio::time::timeout(limits.request, read_request(&mut stream, limits.idle))
         .await
         .unwrap_or_else(|_| {
             Ok(Err((
@@ -123,8 +172,26 @@ async fn serve(mut stream: TcpStream, tokens: &Tokens) -> std::io::Result<()> {
 
 type Request = Result<(String, Vec<u8>), (&'static str, String)>;
 
+/// Reads what arrives next, or `None` after `idle` of silence.
+async fn read_some(
+    stream: &mut TcpStream,
+    chunk: &mut [u8],
+    idle: Duration,
+) -> std::io::Result<Option<usize>> {
+    match tokio::time::timeout(idle, stream.read(chunk)).await {
+        Ok(n) => n.map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Returns the `X-Amz-Target` and the body, or an HTTP status and message.
-async fn read_request(stream: &mut TcpStream) -> std::io::Result<Request> {
+async fn read_request(stream: &mut TcpStream, idle: Duration) -> std::io::Result<Request> {
+    let silent = || {
+        Ok(Err((
+            "408 Request Timeout",
+            format!("the client sent nothing for {} ms", idle.as_millis()),
+        )))
+    };
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -137,7 +204,9 @@ async fn read_request(stream: &mut TcpStream) -> std::io::Result<Request> {
                 "headers too large".into(),
             )));
         }
-        let n = stream.read(&mut chunk).await?;
+        let Some(n) = read_some(stream, &mut chunk, idle).await? else {
+            return silent();
+        };
         if n == 0 {
             return Ok(Err(("400 Bad Request", "incomplete request".into())));
         }
@@ -181,7 +250,9 @@ async fn read_request(stream: &mut TcpStream) -> std::io::Result<Request> {
     }
     let mut body = buf[head_end + 4..].to_vec();
     while body.len() < length {
-        let n = stream.read(&mut chunk).await?;
+        let Some(n) = read_some(stream, &mut chunk, idle).await? else {
+            return silent();
+        };
         if n == 0 {
             break;
         }
@@ -286,6 +357,74 @@ fn handle(target: &str, body: &[u8], tokens: &Tokens) -> (&'static str, Value, O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn idle_connections_are_capped_and_closed_and_callbacks_still_get_through() {
+        // Pins: the endpoint accepted every connection and kept each up to 10 s, so clients
+        // holding connections open could use up the run's file descriptors (with a low
+        // `ulimit -n`, the next local command could not start). Now at most `connections` are
+        // open at once, the rest wait in the kernel's queue, and a silent client is closed.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // Connections the server holds: established sockets on its port that a process owns
+        // (an inode); those still in the listen queue have none.
+        let held = |port: u16| {
+            let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+            table
+                .lines()
+                .skip(1)
+                .filter(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    f.len() > 9
+                        && f[1].ends_with(&format!(":{port:04X}"))
+                        && f[3] == "01"
+                        && f[9] != "0"
+                })
+                .count()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let limits = Limits {
+                connections: 4,
+                idle: Duration::from_millis(100),
+                request: Duration::from_secs(5),
+            };
+            let server = CallbackServer::bind_with(0, limits).expect("binds");
+            server.start();
+            let mut idle = Vec::new();
+            for _ in 0..20 {
+                idle.push(TcpStream::connect(server.addr).await.expect("connects"));
+            }
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            let served = held(server.addr.port());
+            assert!((1..=4).contains(&served), "{served} connections held by the server");
+            // A silent client is answered 408 and closed.
+            let mut first = idle.remove(0);
+            let mut answer = String::new();
+            tokio::time::timeout(Duration::from_secs(3), first.read_to_string(&mut answer))
+                .await
+                .expect("closed in time")
+                .expect("reads");
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+            // A real callback behind the idle ones is answered once they are closed.
+            let mut client = TcpStream::connect(server.addr).await.expect("connects");
+            let body = r#"{"taskToken":"unknown"}"#;
+            let request = format!(
+                "POST / HTTP/1.1\r\nX-Amz-Target: AWSStepFunctions.SendTaskHeartbeat\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            client.write_all(request.as_bytes()).await.expect("sends");
+            let mut answer = String::new();
+            tokio::time::timeout(Duration::from_secs(5), client.read_to_string(&mut answer))
+                .await
+                .expect("answered in time")
+                .expect("reads");
+            assert!(answer.contains("TaskDoesNotExist"), "{answer}");
+        });
+    }
 
     #[test]
     fn answers_the_three_operations_and_aws_errors() {

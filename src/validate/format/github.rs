@@ -1,8 +1,9 @@
 //! `--format github`: GitHub Actions workflow commands, one per diagnostic
 //! (`::error file=F,line=L,col=C,title=CODE::message`), shown as annotations on the pull
-//! request's diff.
+//! request's diff. A file that could not be read is an error annotation on that file.
 
-use super::{Checked, file_of, level, machine_prefix};
+use super::{Checked, Unreadable, file_of, level, machine_prefix};
+use crate::definition::Code;
 
 /// Escapes a command's message (`%`, CR, LF).
 fn data(s: &str) -> String {
@@ -16,8 +17,16 @@ fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn github(checked: &[Checked]) -> String {
+pub fn github(checked: &[Checked], unreadable: &[Unreadable]) -> String {
     let mut out = String::new();
+    for u in unreadable {
+        out.push_str(&format!(
+            "::error file={},title={}::{}\n",
+            property(&u.path),
+            property(Code::UnreadableFile.as_str()),
+            data(&u.message)
+        ));
+    }
     for c in checked {
         for f in &c.findings {
             let d = &f.diagnostic;

@@ -1,13 +1,26 @@
 //! `--format json`: AWS's ValidateStateMachineDefinition answer, `{result, diagnostics,
 //! truncated}`, each diagnostic `{severity, code, message, location}` plus where it is written
-//! (`file`, `line`, `column`) and, for templates, the resource (`stateMachine`).
+//! (`file`, `line`, `column`) and, for templates, the resource (`stateMachine`). A file that
+//! could not be read is an `UNREADABLE_FILE` error at `/` and makes the result `FAIL`.
 
-use super::{Checked, file_of};
+use super::{Checked, Unreadable, file_of};
+use crate::definition::Code;
 use serde_json::{Map, Value, json};
 
-pub fn json(checked: &[Checked], strict: bool) -> String {
-    let fails = checked.iter().any(|c| c.fails(strict));
-    let mut diagnostics = Vec::new();
+pub fn json(checked: &[Checked], unreadable: &[Unreadable], strict: bool) -> String {
+    let fails = !unreadable.is_empty() || checked.iter().any(|c| c.fails(strict));
+    let mut diagnostics: Vec<Value> = unreadable
+        .iter()
+        .map(|u| {
+            json!({
+                "severity": "ERROR",
+                "code": Code::UnreadableFile.as_str(),
+                "message": u.message,
+                "location": "/",
+                "file": u.path,
+            })
+        })
+        .collect();
     for c in checked {
         for f in &c.findings {
             let d = &f.diagnostic;

@@ -15,6 +15,9 @@ pub use sarif::sarif;
 use super::Finding;
 use crate::source::Definition;
 
+/// A file that could not be read: its name as given and why.
+pub use crate::source::LoadError as Unreadable;
+
 /// One definition and what was found in it.
 pub struct Checked<'a> {
     pub definition: &'a Definition,

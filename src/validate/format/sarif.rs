@@ -1,14 +1,17 @@
 //! `--format sarif`: SARIF 2.1.0, the format GitHub code scanning (and other tools) ingest.
 //! One run, tool `asl`, one rule per diagnostic code; each result located by file, line and
-//! column, with the JSON pointer kept as a logical location.
+//! column, with the JSON pointer kept as a logical location. The run's invocation says whether
+//! it succeeded: a file that could not be read makes `executionSuccessful` false, with a
+//! notification naming the file and why.
 
-use super::{Checked, file_of, level, machine_prefix};
+use super::{Checked, Unreadable, file_of, level, machine_prefix};
+use crate::definition::Code;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub fn sarif(checked: &[Checked]) -> String {
+pub fn sarif(checked: &[Checked], unreadable: &[Unreadable]) -> String {
     let mut rules = BTreeSet::new();
     let mut results = Vec::new();
     for c in checked {
@@ -40,6 +43,17 @@ pub fn sarif(checked: &[Checked]) -> String {
         .into_iter()
         .map(|r| json!({"id": r, "name": r, "shortDescription": {"text": r}}))
         .collect();
+    let notifications: Vec<Value> = unreadable
+        .iter()
+        .map(|u| {
+            json!({
+                "level": "error",
+                "descriptor": {"id": Code::UnreadableFile.as_str()},
+                "message": {"text": format!("{}: {}", u.path, u.message)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(&u.path)}}}],
+            })
+        })
+        .collect();
     let doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -50,6 +64,10 @@ pub fn sarif(checked: &[Checked]) -> String {
                 "informationUri": "https://states-language.net/spec.html",
                 "rules": rules,
             }},
+            "invocations": [{
+                "executionSuccessful": unreadable.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
             "results": results,
         }],
     });
