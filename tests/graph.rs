@@ -432,7 +432,8 @@ fn run_graph_marks_the_failed_path_and_dims_the_rest_with_stdout_unchanged() {
         .filter(|e| e.classes.contains("taken"))
         .map(|e| e.label.as_str())
         .collect();
-    assert_eq!(taken, ["×1", "Default ×1", "×1"], "{edges:?}");
+    // Start -> Check, Check -> Rejected; nothing leaves the Fail state.
+    assert_eq!(taken, ["×1", "Default ×1"], "{edges:?}");
     assert_eq!(
         edges.iter().filter(|e| e.classes.contains("dim")).count(),
         2
@@ -717,4 +718,47 @@ fn run_graph_marks_a_branch_stopped_by_its_failing_sibling() {
         svg.contains(">Parallel · 2 branches, 1 failed · ✗ Boom</text>"),
         "{svg}"
     );
+}
+
+#[test]
+fn a_fail_state_is_terminal_with_no_edge_to_the_end_node() {
+    let svg = stdout(&asl(&["graph", &sample("fail.asl.json")]));
+    check_drawing(&svg, "fail");
+    let nodes = drawn_nodes(&svg);
+    let rejected = node(&nodes, "Rejected");
+    let accepted = node(&nodes, "Accepted");
+    let end = node(&nodes, "End");
+    let edges = drawn_edges(&svg);
+    assert!(
+        edges.iter().all(|e| e.from != rejected.id),
+        "an edge leaves the Fail state: {edges:?}"
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.from == accepted.id && e.to == end.id),
+        "Succeed is wired to End: {edges:?}"
+    );
+    // The same in dot and mermaid, which draw the same diagram.
+    let dot = stdout(&asl(&[
+        "graph",
+        &sample("fail.asl.json"),
+        "--format",
+        "dot",
+    ]));
+    assert_eq!(dot.matches(" -> ").count(), 4, "{dot}");
+
+    // A machine that can only fail has no End node at all.
+    let def = temp("only-fails.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Try", "States": {
+            "Try": {"Type": "Pass", "Next": "Boom"},
+            "Boom": {"Type": "Fail", "Error": "E"}}}"#,
+    );
+    let svg = stdout(&asl(&["graph", &def.display().to_string()]));
+    check_drawing(&svg, "only fails");
+    let nodes = drawn_nodes(&svg);
+    assert!(nodes.iter().all(|n| n.name != "End"), "{nodes:?}");
+    assert_eq!(drawn_edges(&svg).len(), 2);
 }

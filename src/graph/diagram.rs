@@ -181,7 +181,9 @@ fn marker(kind: NodeKind, name: &str, ids: &mut usize) -> Node {
 }
 
 /// The region of `graph`; with `markers`, a Start node before it and an End node after every
-/// state that ends it.
+/// state that ends it with success (`End: true` or a Succeed state). A Fail state is terminal
+/// on its own, as the console draws it: no edge leaves it, and a machine that can only fail
+/// has no End node.
 fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut usize) -> Region {
     let mut r = Region {
         title,
@@ -196,7 +198,12 @@ fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut us
         let node = state_node(s, raw, ids);
         r.nodes.push(node);
     }
-    let end = if markers {
+    let ends = graph.states.iter().any(|s| match s.kind {
+        Kind::Succeed => true,
+        Kind::Fail(_) | Kind::Choice(_) => false,
+        _ => s.next == Next::End,
+    });
+    let end = if markers && ends {
         r.nodes.push(marker(NodeKind::End, "End", ids));
         Some(r.nodes.len() - 1)
     } else {
@@ -228,11 +235,12 @@ fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut us
                         .push(plain(from, d + offset, EdgeKind::Default, "Default"));
                 }
             }
-            Kind::Succeed | Kind::Fail(_) => {
+            Kind::Succeed => {
                 if let Some(e) = end {
                     r.edges.push(plain(from, e, EdgeKind::Next, ""));
                 }
             }
+            Kind::Fail(_) => {}
             _ => match s.next {
                 Next::To(n) => r.edges.push(plain(from, n + offset, EdgeKind::Next, "")),
                 Next::End => {

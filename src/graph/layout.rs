@@ -826,9 +826,10 @@ mod tests {
         let d = diagram(&def);
         let l = layout(&d);
         check(&d.root, &l.root, "loop");
-        // Start, 5 states, End; Next + 2 Catch + 3 Choice + Wait + 2 to End + Start.
+        // Start, 5 states, End; Next + 2 Catch + 3 Choice + Wait + Ok to End + Start (the
+        // Fail state has no edge out).
         assert_eq!(d.root.nodes.len(), 7);
-        assert_eq!(d.root.edges.len(), 10);
+        assert_eq!(d.root.edges.len(), 9);
         // The back edge Sleep -> Poll ends at Poll's border.
         let sleep_poll = d
             .root
