@@ -66,8 +66,9 @@ fn dot_has_clusters_for_parallel_branches() {
     ]));
     assert!(out.starts_with("digraph asl {"));
     assert!(out.contains("subgraph cluster_n1 {"), "{out}");
-    assert!(out.contains("label=\"Branch 1\""));
-    assert!(out.contains("label=\"Branch 2\""));
+    // Branches by their qualified names, as `asl test` writes `FanOut[1]/Label`.
+    assert!(out.contains("label=\"FanOut[0]\""), "{out}");
+    assert!(out.contains("label=\"FanOut[1]\""));
     assert!(out.contains("label=\"Sum\\nPass\""));
     assert!(out.trim_end().ends_with('}'));
 }
@@ -85,7 +86,7 @@ fn mermaid_is_a_flowchart_with_map_subgraphs_and_dotted_catch_edges() {
         out.contains("subgraph n2[\"ParallelProcessing<br/>Map\"]"),
         "{out}"
     );
-    assert!(out.contains("[\"Iterator\"]"));
+    assert!(out.contains("[\"ItemProcessor\"]"));
     let catch = stdout(&asl(&[
         "graph",
         &sample("task-retry-catch.asl.json"),
@@ -761,4 +762,63 @@ fn a_fail_state_is_terminal_with_no_edge_to_the_end_node() {
     let nodes = drawn_nodes(&svg);
     assert!(nodes.iter().all(|n| n.name != "End"), "{nodes:?}");
     assert_eq!(drawn_edges(&svg).len(), 2);
+}
+
+/// The titles of the regions inside Map and Parallel states, as drawn, in order.
+fn region_titles(svg: &str) -> Vec<String> {
+    svg.split("<text class=\"region-title\"")
+        .skip(1)
+        .filter_map(|t| t.split("</title>").nth(1))
+        .filter_map(|t| t.split('<').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn regions_are_titled_as_the_definition_and_asl_test_name_them() {
+    let def = temp("regions.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Fan", "States": {
+            "Fan": {"Type": "Parallel", "Next": "Old", "Branches": [
+              {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+              {"StartAt": "Inner", "States": {"Inner": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}]}}}]},
+            "Old": {"Type": "Map", "Next": "New",
+              "Iterator": {"StartAt": "C", "States": {"C": {"Type": "Pass", "End": true}}}},
+            "New": {"Type": "Map", "End": true,
+              "ItemProcessor": {"StartAt": "D", "States": {"D": {"Type": "Pass", "End": true}}}}}}"#,
+    );
+    let def = def.display().to_string();
+    let svg = stdout(&asl(&["graph", &def]));
+    check_drawing(&svg, "regions");
+    assert_eq!(
+        region_titles(&svg),
+        ["Fan[0]", "Fan[1]", "Inner[0]", "Iterator", "ItemProcessor"],
+        "{svg}"
+    );
+    assert!(
+        svg.contains("<title>Branch 2 of Fan: asl test names its states Fan[1]/State</title>"),
+        "{svg}"
+    );
+    let mermaid = stdout(&asl(&["graph", &def, "--format", "mermaid"]));
+    assert!(mermaid.contains("[\"Fan#91;1#93;\"]"), "{mermaid}");
+    assert!(mermaid.contains("[\"Iterator\"]") && mermaid.contains("[\"ItemProcessor\"]"));
+
+    // A test names a state in branch 1 `Fan[1]/Inner`: the region holding it is `Fan[1]`.
+    let tests = temp("regions.test.yaml");
+    let _ = std::fs::write(
+        &tests,
+        format!(
+            "definition: {def}\ncases:\n  - name: both\n    input: [1]\n    expect:\n      status: SUCCEEDED\n      states:\n        Fan[1]/Inner: {{entered: 1}}\n"
+        ),
+    );
+    let o = asl(&["test", &tests.display().to_string()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

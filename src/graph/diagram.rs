@@ -18,8 +18,12 @@ pub struct Diagram {
 /// The nodes of one graph and the edges between them.
 #[derive(Debug, Clone, Default)]
 pub struct Region {
-    /// `Branch 1`, `Iterator`: what the region is inside its compound node.
+    /// What the region is inside its compound node: a Parallel branch by the qualified name
+    /// `asl test` gives it (`Fan[1]`, so `Fan[1]/Inner` in a test is `Inner` under it), a Map's
+    /// processor by the field the definition writes (`ItemProcessor`, or the legacy `Iterator`).
     pub title: String,
+    /// The title explained, for a tooltip (empty at the top level).
+    pub note: String,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
     pub start: usize,
@@ -125,7 +129,13 @@ impl Diagram {
         let mut ids = 0;
         Diagram {
             comment: machine.comment.clone(),
-            root: region(&machine.root, raw, String::new(), true, &mut ids),
+            root: region(
+                &machine.root,
+                raw,
+                (String::new(), String::new()),
+                true,
+                &mut ids,
+            ),
         }
     }
 
@@ -184,9 +194,16 @@ fn marker(kind: NodeKind, name: &str, ids: &mut usize) -> Node {
 /// state that ends it with success (`End: true` or a Succeed state). A Fail state is terminal
 /// on its own, as the console draws it: no edge leaves it, and a machine that can only fail
 /// has no End node.
-fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut usize) -> Region {
+fn region(
+    graph: &Graph,
+    raw: &Value,
+    (title, note): (String, String),
+    markers: bool,
+    ids: &mut usize,
+) -> Region {
     let mut r = Region {
         title,
+        note,
         ..Region::default()
     };
     // State i is node i + offset.
@@ -277,20 +294,40 @@ fn plain(from: usize, to: usize, kind: EdgeKind, label: &str) -> Edge {
 
 fn state_node(s: &State, raw: &Value, ids: &mut usize) -> Node {
     let id = next_id(ids);
+    let json = raw.pointer(&s.pointer).cloned().unwrap_or(Value::Null);
     let children = match &s.kind {
         Kind::Parallel(p) => p
             .branches
             .iter()
             .enumerate()
-            .map(|(i, g)| region(g, raw, format!("Branch {}", i + 1), false, ids))
+            .map(|(i, g)| {
+                let title = format!("{}[{i}]", s.name);
+                let note = format!(
+                    "Branch {} of {}: asl test names its states {title}/State",
+                    i + 1,
+                    s.name
+                );
+                region(g, raw, (title, note), false, ids)
+            })
             .collect(),
-        Kind::Map(m) => vec![region(
-            &m.processor,
-            raw,
-            "Iterator".to_string(),
-            false,
-            ids,
-        )],
+        Kind::Map(m) => {
+            let field = if json.get("Iterator").is_some() {
+                "Iterator"
+            } else {
+                "ItemProcessor"
+            };
+            let note = format!(
+                "The {field} of {}: asl test names its states {}[i]/State for iteration i",
+                s.name, s.name
+            );
+            vec![region(
+                &m.processor,
+                raw,
+                (field.to_string(), note),
+                false,
+                ids,
+            )]
+        }
         _ => Vec::new(),
     };
     Node {
@@ -301,7 +338,7 @@ fn state_node(s: &State, raw: &Value, ids: &mut usize) -> Node {
         comment: s.comment.clone(),
         retriers: s.kind.retriers().len(),
         distributed: matches!(&s.kind, Kind::Map(m) if m.mode == MapMode::Distributed),
-        json: raw.pointer(&s.pointer).cloned().unwrap_or(Value::Null),
+        json,
         children,
         badge: None,
     }

@@ -105,6 +105,19 @@ pub fn label_width(s: &str) -> f64 {
 }
 
 impl RegionBox {
+    /// Makes the region at least `w` wide, its content centred in it.
+    fn widen(&mut self, w: f64) {
+        let extra = w - self.rect.w;
+        if extra <= 0.0 {
+            return;
+        }
+        let (x, y) = (self.rect.x, self.rect.y);
+        self.shift(extra / 2.0, 0.0);
+        self.rect.x = x;
+        self.rect.y = y;
+        self.rect.w = w;
+    }
+
     fn shift(&mut self, dx: f64, dy: f64) {
         self.rect.x += dx;
         self.rect.y += dy;
@@ -130,6 +143,11 @@ impl RegionBox {
 fn node_box(n: &Node) -> NodeBox {
     if n.is_compound() {
         let mut children: Vec<RegionBox> = n.children.iter().map(region).collect();
+        // A region is at least as wide as its title, its content centred, so titles of
+        // neighbouring regions never run into each other.
+        for (c, r) in children.iter_mut().zip(&n.children) {
+            c.widen(label_width(&r.title) + 4.0);
+        }
         let mut x = PAD;
         let mut h: f64 = 0.0;
         for c in &mut children {

@@ -130,13 +130,14 @@ fn region(out: &mut String, r: &Region, b: &RegionBox, overlay: Option<&Overlay>
             let _ = writeln!(
                 out,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\" fill=\"none\" stroke=\"#c6c6cd\" stroke-dasharray=\"3 3\"/>\
-<text class=\"region-title\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+<text class=\"region-title\" x=\"{:.1}\" y=\"{:.1}\"><title>{}</title>{}</text>",
                 rr.x - 6.0,
                 rr.y - 6.0,
                 rr.w + 12.0,
                 rr.h + 12.0,
                 rr.x - 4.0,
                 rr.y - 9.0,
+                xml(&c.note),
                 xml(&c.title)
             );
             region(out, c, cb, overlay);
@@ -350,6 +351,6 @@ mod tests {
         assert!(svg.contains(">Distributed Map · ↻ Retry</text>"));
         assert!(svg.contains("<g class=\"edge catch\""));
         assert!(svg.contains(">Default</text>"));
-        assert!(svg.contains(">Iterator</text>"));
+        assert!(svg.contains(">ItemProcessor</text>"));
     }
 }
