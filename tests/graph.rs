@@ -94,7 +94,7 @@ fn mermaid_is_a_flowchart_with_map_subgraphs_and_dotted_catch_edges() {
         "mermaid",
     ]));
     assert!(catch.contains("-.->|\"States.ALL\"|"), "{catch}");
-    assert!(catch.contains("Task · ↻ Retry"));
+    assert!(catch.contains("Lambda: Invoke · ↻ Retry"), "{catch}");
 }
 
 #[test]
@@ -111,7 +111,10 @@ fn html_from_the_output_extension_is_self_contained() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg xmlns="));
     assert!(html.contains("id=\"asl-states\""));
-    assert!(html.contains("\"type\":\"Task\""));
+    assert!(
+        html.contains("\"type\":\"Task · Lambda: Invoke\""),
+        "{html}"
+    );
     // Nothing loads from elsewhere: the only URL is the SVG namespace.
     assert!(!html.contains("https://"));
     assert!(!html.contains("<script src") && !html.contains("<link"));
@@ -821,4 +824,83 @@ fn regions_are_titled_as_the_definition_and_asl_test_name_them() {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn task_boxes_name_the_integration_as_the_console_does() {
+    let tasks = [
+        ("Invoke", "arn:aws:states:::lambda:invoke", "Lambda: Invoke"),
+        (
+            "Fn",
+            "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "Lambda: Invoke",
+        ),
+        (
+            "Run",
+            "arn:aws:states:::ecs:runTask.sync",
+            "ECS: RunTask.sync",
+        ),
+        (
+            "Put",
+            "arn:aws:states:::dynamodb:putItem",
+            "DynamoDB: PutItem",
+        ),
+        (
+            "Ask",
+            "arn:aws:states:::sns:publish.waitForTaskToken",
+            "SNS: Publish.waitForTaskToken",
+        ),
+        (
+            "Child",
+            "arn:aws:states:::states:startExecution.sync:2",
+            "Step Functions: StartExecution.sync:2",
+        ),
+        (
+            "Get",
+            "arn:aws:states:::aws-sdk:s3:getObject",
+            "S3: GetObject",
+        ),
+        ("Call", "arn:aws:states:::http:invoke", "HTTP: Invoke"),
+        (
+            "Review",
+            "arn:aws:states:us-east-1:123456789012:activity:review",
+            "Activity",
+        ),
+        ("Local", "${SomeArn}", "Task"),
+    ];
+    let mut states = serde_json::Map::new();
+    for (i, (name, arn, _)) in tasks.iter().enumerate() {
+        let mut s = serde_json::json!({"Type": "Task", "Resource": arn});
+        match tasks.get(i + 1) {
+            Some((next, _, _)) => s["Next"] = serde_json::json!(next),
+            None => s["End"] = serde_json::json!(true),
+        }
+        if name.contains("Run") {
+            s["Retry"] = serde_json::json!([{"ErrorEquals": ["States.ALL"]}]);
+        }
+        states.insert(name.to_string(), s);
+    }
+    let def = temp("integrations.asl.json");
+    let _ = std::fs::write(
+        &def,
+        serde_json::json!({"StartAt": "Invoke", "States": states}).to_string(),
+    );
+    let svg = stdout(&asl(&["graph", &def.display().to_string()]));
+    check_drawing(&svg, "integrations");
+    let nodes = drawn_nodes(&svg);
+    for (name, _, want) in tasks {
+        let n = node(&nodes, name);
+        let want = if name == "Run" {
+            format!("{want} · ↻ Retry")
+        } else {
+            want.to_string()
+        };
+        assert_eq!(n.badge, want, "{n:?}");
+        // The box is wide enough for its second line (11px text, about 6.6px a character).
+        assert!(
+            n.rect.2 >= want.chars().count() as f64 * 6.6,
+            "{name}: {:?} too narrow for `{want}`",
+            n.rect
+        );
+    }
 }

@@ -4,7 +4,7 @@
 //! Invariants: every edge's `from` and `to` index a node of the same region; a region's `start`
 //! indexes its first node to draw (the Start marker at the top level, the start state inside).
 
-use super::condition;
+use super::{condition, integration};
 use crate::definition::{Graph, Kind, MapMode, Next, State, StateMachine};
 use serde_json::Value;
 
@@ -52,6 +52,9 @@ pub struct Node {
     pub retriers: usize,
     /// A Map in `DISTRIBUTED` mode.
     pub distributed: bool,
+    /// What a Task calls, as the console names it (`Lambda: Invoke`, `ECS: RunTask.sync`);
+    /// shown instead of the type on the line under the name.
+    pub integration: Option<String>,
     /// The state's JSON as written (Null for markers).
     pub json: Value,
     /// Parallel branches or the Map processor.
@@ -70,11 +73,13 @@ impl Node {
         }
     }
 
-    /// The line under the name: the type (`Distributed Map` for one), and a mark when the
-    /// state has `Retry` rules.
+    /// The line under the name: the type (`Distributed Map` for one, the integration for a
+    /// Task that names one), and a mark when the state has `Retry` rules.
     pub fn tag(&self) -> String {
         let t = if self.distributed {
             "Distributed Map"
+        } else if let Some(i) = &self.integration {
+            i
         } else {
             self.type_name()
         };
@@ -184,6 +189,7 @@ fn marker(kind: NodeKind, name: &str, ids: &mut usize) -> Node {
         comment: None,
         retriers: 0,
         distributed: false,
+        integration: None,
         json: Value::Null,
         children: Vec::new(),
         badge: None,
@@ -338,6 +344,10 @@ fn state_node(s: &State, raw: &Value, ids: &mut usize) -> Node {
         comment: s.comment.clone(),
         retriers: s.kind.retriers().len(),
         distributed: matches!(&s.kind, Kind::Map(m) if m.mode == MapMode::Distributed),
+        integration: match &s.kind {
+            Kind::Task(t) => integration::label(&t.resource),
+            _ => None,
+        },
         json,
         children,
         badge: None,

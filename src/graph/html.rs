@@ -123,10 +123,10 @@ pub fn render_with(d: &Diagram, overlay: Option<&Overlay>) -> String {
     let l = layout::layout(d);
     let mut states = Map::new();
     for n in d.all_nodes() {
-        let ty = if n.distributed {
-            "Map (Distributed)"
-        } else {
-            n.type_name()
+        let ty = match &n.integration {
+            _ if n.distributed => "Map (Distributed)".to_string(),
+            Some(i) => format!("{} · {i}", n.type_name()),
+            None => n.type_name().to_string(),
         };
         let on = overlay.and_then(|o| o.nodes.get(&n.pointer));
         let mark = match (overlay, on) {
@@ -150,7 +150,7 @@ pub fn render_with(d: &Diagram, overlay: Option<&Overlay>) -> String {
             .unwrap_or_default();
         let mut s = Map::new();
         s.insert("name".into(), Value::String(n.name.clone()));
-        s.insert("type".into(), Value::String(ty.to_string()));
+        s.insert("type".into(), Value::String(ty));
         s.insert(
             "comment".into(),
             n.comment.clone().map_or(Value::Null, Value::String),
