@@ -189,6 +189,10 @@ struct DrawnEdge {
     from: String,
     to: String,
     label: String,
+    /// Where the label's text is anchored, on the baseline: its left end, or its right end
+    /// with `label_end`.
+    label_at: (f64, f64),
+    label_end: bool,
     points: Vec<(f64, f64)>,
 }
 
@@ -264,10 +268,10 @@ fn drawn_edges(svg: &str) -> Vec<DrawnEdge> {
             .filter_map(|p| p.trim().split_once(','))
             .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
             .collect();
-        let label = body
-            .split("<text")
+        let text = body.split("<text").nth(1).unwrap_or_default();
+        let label = text
+            .split('>')
             .nth(1)
-            .and_then(|t| t.split('>').nth(1))
             .and_then(|t| t.split('<').next())
             .unwrap_or_default()
             .to_string();
@@ -276,6 +280,12 @@ fn drawn_edges(svg: &str) -> Vec<DrawnEdge> {
             from: attr(head, "data-from").unwrap_or_default(),
             to: attr(head, "data-to").unwrap_or_default(),
             label,
+            label_at: (num(text, "x"), num(text, "y")),
+            label_end: text
+                .split('>')
+                .next()
+                .unwrap_or_default()
+                .contains("text-anchor=\"end\""),
             points,
         });
     }
@@ -292,6 +302,7 @@ fn contains(outer: (f64, f64, f64, f64), inner: (f64, f64, f64, f64)) -> bool {
 /// No two state boxes meet unless one holds the other (a Map or Parallel and its states), and
 /// no edge runs through a box other than its ends and the boxes holding them.
 fn check_drawing(svg: &str, what: &str) {
+    check_labels(svg, what);
     let nodes = drawn_nodes(svg);
     assert!(!nodes.is_empty(), "{what}: no states drawn");
     for n in &nodes {
@@ -346,6 +357,137 @@ fn check_drawing(svg: &str, what: &str) {
                     );
                 }
             }
+        }
+    }
+}
+
+type Box4 = (f64, f64, f64, f64);
+type Point = (f64, f64);
+
+/// Where a text of `chars` characters in the 11px font sits, from its left end on the
+/// baseline: about 6.6px a character, 9px above the baseline and 2.5px below.
+fn text_box(at: (f64, f64), chars: usize) -> Box4 {
+    (at.0, at.1 - 9.0, chars as f64 * 6.6, 11.5)
+}
+
+/// Characters of SVG text as shown (`&lt;` is one).
+fn shown_chars(s: &str) -> usize {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .chars()
+        .count()
+}
+
+/// Whether the interiors of two boxes meet.
+fn boxes_meet(p: Box4, q: Box4) -> bool {
+    p.0 < q.0 + q.2 && q.0 < p.0 + p.2 && p.1 < q.1 + q.3 && q.1 < p.1 + p.3
+}
+
+/// Whether the axis-aligned segment a-b passes through the interior of `r`.
+fn segment_meets(a: (f64, f64), b: (f64, f64), r: Box4) -> bool {
+    let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+    let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+    x1 > r.0 && x0 < r.0 + r.2 && y1 > r.1 && y0 < r.1 + r.3
+}
+
+/// The four sides of a box as segments.
+fn sides(r: Box4) -> [((f64, f64), (f64, f64)); 4] {
+    let (x, y, w, h) = r;
+    [
+        ((x, y), (x + w, y)),
+        ((x + w, y), (x + w, y + h)),
+        ((x, y + h), (x + w, y + h)),
+        ((x, y), (x, y + h)),
+    ]
+}
+
+/// Every text drawn on the picture's lines — edge labels and region titles — sits clear of
+/// every edge (its own included), of every state box, of the borders and title bars of Map
+/// and Parallel boxes and of their regions, and of every other such text.
+fn check_labels(svg: &str, what: &str) {
+    let nodes = drawn_nodes(svg);
+    let edges = drawn_edges(svg);
+    // (what it says, its box)
+    let mut texts: Vec<(String, Box4)> = edges
+        .iter()
+        .filter(|e| !e.label.is_empty())
+        .map(|e| {
+            let chars = shown_chars(&e.label);
+            // A label right-aligned at x ends there.
+            let at = if e.label_end {
+                (e.label_at.0 - chars as f64 * 6.6, e.label_at.1)
+            } else {
+                e.label_at
+            };
+            (format!("edge label `{}`", e.label), text_box(at, chars))
+        })
+        .collect();
+    const REGION: &str = "stroke-dasharray=\"3 3\"/><text class=\"region-title\"";
+    let mut regions = Vec::new();
+    for (i, _) in svg.match_indices(REGION) {
+        let rect = &svg[svg[..i].rfind("<rect").unwrap_or(0)..i];
+        regions.push((
+            num(rect, "x"),
+            num(rect, "y"),
+            num(rect, "width"),
+            num(rect, "height"),
+        ));
+        let text = &svg[i + REGION.len() - "<text class=\"region-title\"".len()..];
+        let title = text
+            .split("</title>")
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+            .unwrap_or_default();
+        texts.push((
+            format!("region title `{title}`"),
+            text_box((num(text, "x"), num(text, "y")), shown_chars(title)),
+        ));
+    }
+    // Lines a text must not cross, and boxes it must stay out of.
+    let mut lines: Vec<(String, Point, Point)> = Vec::new();
+    for e in &edges {
+        for s in e.points.windows(2) {
+            lines.push((format!("the edge {} -> {}", e.from, e.to), s[0], s[1]));
+        }
+    }
+    let mut solid: Vec<(String, Box4)> = Vec::new();
+    for n in &nodes {
+        if n.classes.contains("t-map") || n.classes.contains("t-parallel") {
+            for (a, b) in sides(n.rect) {
+                lines.push((format!("the border of `{}`", n.name), a, b));
+            }
+            let (x, y, w, _) = n.rect;
+            solid.push((format!("the title bar of `{}`", n.name), (x, y, w, 30.0)));
+        } else {
+            solid.push((format!("the state `{}`", n.name), n.rect));
+        }
+    }
+    for r in regions {
+        for (a, b) in sides(r) {
+            lines.push(("a region's border".to_string(), a, b));
+        }
+    }
+    for (i, (t, b)) in texts.iter().enumerate() {
+        for (l, p, q) in &lines {
+            assert!(
+                !segment_meets(*p, *q, *b),
+                "{what}: the {t} at {b:?} is drawn over {l} ({p:?} - {q:?})"
+            );
+        }
+        for (o, r) in &solid {
+            assert!(
+                !boxes_meet(*b, *r),
+                "{what}: the {t} at {b:?} is drawn over {o} {r:?}"
+            );
+        }
+        for (u, c) in &texts[i + 1..] {
+            assert!(
+                !boxes_meet(*b, *c),
+                "{what}: the {t} at {b:?} meets the {u} at {c:?}"
+            );
         }
     }
 }
@@ -903,4 +1045,76 @@ fn task_boxes_name_the_integration_as_the_console_does() {
             n.rect
         );
     }
+}
+
+/// A Choice with many rules (one looping to itself, one cut for length), Catch edges with
+/// long error lists, and a Map holding another Choice.
+const LABELLED: &str = r#"{"Comment": "Labels everywhere", "StartAt": "Classify", "States": {
+  "Classify": {"Type": "Choice", "Choices": [
+     {"Variable": "$.kind", "StringEquals": "a-very-long-kind-name-that-gets-cut", "Next": "HandleA"},
+     {"Variable": "$.kind", "StringEquals": "b", "Next": "HandleB"},
+     {"Variable": "$.kind", "StringEquals": "c", "Next": "HandleC"},
+     {"Variable": "$.retry", "BooleanEquals": true, "Next": "Classify"},
+     {"Variable": "$.n", "NumericGreaterThan": 100, "Next": "Big"},
+     {"Variable": "$.n", "NumericLessThan": 0, "Next": "Negative"}],
+   "Default": "Unknown"},
+  "HandleA": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Again?",
+     "Catch": [{"ErrorEquals": ["States.Timeout", "Lambda.ServiceException"], "Next": "Unknown"},
+               {"ErrorEquals": ["States.ALL"], "Next": "Negative"}]},
+  "HandleB": {"Type": "Pass", "Next": "Again?"},
+  "HandleC": {"Type": "Pass", "Next": "Again?"},
+  "Big": {"Type": "Map", "ItemsPath": "$.items", "Next": "Again?", "ItemProcessor": {"StartAt": "Check", "States": {
+      "Check": {"Type": "Choice", "Choices": [
+          {"Variable": "$.x", "NumericEquals": 1, "Next": "One"},
+          {"Variable": "$.x", "NumericEquals": 2, "Next": "Two"},
+          {"Variable": "$.x", "IsPresent": false, "Next": "Check"}],
+        "Default": "Other"},
+      "One": {"Type": "Pass", "End": true}, "Two": {"Type": "Pass", "End": true},
+      "Other": {"Type": "Fail", "Error": "Other"}}}},
+  "Again?": {"Type": "Choice", "Choices": [
+      {"Variable": "$.again", "BooleanEquals": true, "Next": "Classify"},
+      {"Variable": "$.done", "BooleanEquals": true, "Next": "Done"}], "Default": "HandleB"},
+  "Unknown": {"Type": "Fail", "Error": "Unknown"},
+  "Negative": {"Type": "Fail", "Error": "Negative"},
+  "Done": {"Type": "Succeed"}
+}}"#;
+
+#[test]
+fn labels_are_drawn_clear_of_edges_boxes_and_each_other() {
+    let def = temp("labelled.asl.json");
+    let _ = std::fs::write(&def, LABELLED);
+    let def = def.display().to_string();
+    let svg = stdout(&asl(&["graph", &def]));
+    check_drawing(&svg, "labelled");
+    // Every rule is labelled; a label cut to fit keeps its full text in the title.
+    let edges = drawn_edges(&svg);
+    let classify = node(&drawn_nodes(&svg), "Classify").id.clone();
+    let rules: Vec<&DrawnEdge> = edges.iter().filter(|e| e.from == classify).collect();
+    assert_eq!(rules.len(), 7, "{rules:?}");
+    assert!(rules.iter().all(|e| !e.label.is_empty()), "{rules:?}");
+    assert!(
+        svg.contains("<title>$.kind == &quot;a-very-long-kind-name-that-gets-cut&quot;</title>"),
+        "{svg}"
+    );
+    // The HTML page draws the same picture.
+    let html = stdout(&asl(&["graph", &def, "--format", "html"]));
+    let page = &html[html.find("<svg").unwrap_or(0)..html.find("</svg>").unwrap_or(0)];
+    check_drawing(page, "labelled page");
+    // With an execution's counts on the labels, they still fit.
+    let (_, code, run) = run_drawn(
+        &[
+            def.as_str(),
+            "--input",
+            r#"{"kind": "b", "again": false, "done": true}"#,
+        ],
+        "labelled-run.svg",
+    );
+    assert_eq!(code, Some(0));
+    check_drawing(&run, "labelled run");
+    assert!(
+        drawn_edges(&run)
+            .iter()
+            .any(|e| e.label == "$.kind == &quot;b&quot; ×1"),
+        "{run}"
+    );
 }

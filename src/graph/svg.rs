@@ -171,13 +171,20 @@ fn region(out: &mut String, r: &Region, b: &RegionBox, overlay: Option<&Overlay>
             (true, false, false) => " marker-end=\"url(#arrow)\"",
         };
         let _ = write!(out, "<path d=\"{d}\"{marker}/>");
-        if !e.label.is_empty() {
+        if !p.label.is_empty() {
+            let (x, anchor) = if p.label_end {
+                (
+                    p.label_at.0 + layout::label_width(&p.label),
+                    " text-anchor=\"end\"",
+                )
+            } else {
+                (p.label_at.0, "")
+            };
             let _ = write!(
                 out,
-                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                p.label_at.0,
+                "<text x=\"{x:.1}\" y=\"{:.1}\"{anchor}>{}</text>",
                 p.label_at.1,
-                xml(&e.label)
+                xml(&p.label)
             );
         }
         out.push_str("</g>\n");
