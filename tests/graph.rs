@@ -115,6 +115,12 @@ fn html_from_the_output_extension_is_self_contained() {
         html.contains("\"type\":\"Task · Lambda: Invoke\""),
         "{html}"
     );
+    // Zoom, pan and fit come with the page: the toolbar and its script are inline.
+    assert!(html.contains("<main id=\"view\">"));
+    for zoom in ["in", "out", "fit"] {
+        assert!(html.contains(&format!("data-zoom=\"{zoom}\"")), "{zoom}");
+    }
+    assert!(html.contains("id=\"zoom-level\""));
     // Nothing loads from elsewhere: the only URL is the SVG namespace.
     assert!(!html.contains("https://"));
     assert!(!html.contains("<script src") && !html.contains("<link"));
