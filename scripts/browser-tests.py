@@ -1,7 +1,8 @@
 """The HTML pages in headless Chromium (run by scripts/browser-tests.sh, which makes the pages).
 
 Opens the execution inspector, clicks states and an event, and checks the detail panel shows
-that state's input and output; on a drawing full of
+that state's input and output; on a run with a large input and a Map, checks each visit folds
+with its own input and output and long JSON is cut with a "Show all"; on a drawing full of
 labels, zooms with the wheel, a pinch, the keys and the buttons, pans by dragging (which
 selects nothing) and fits; checks on every page that no edge label, as the browser lays the
 text out, touches an edge or a state; opens the coverage index, follows a link, clicks a state
@@ -167,6 +168,41 @@ def zoom_and_pan(driver, pages):
     check(not errors, f"labels page: no console errors {errors}")
 
 
+def visits(driver, pages):
+    driver.get((pages / "visits.html").as_uri())
+    # A large input: its first lines and a Show all, which shows it whole, and back.
+    text = click_state(driver, "Load")
+    pres = driver.find_elements(By.CSS_SELECTOR, "#details details.visit pre")
+    buttons = driver.find_elements(By.CSS_SELECTOR, "#details button.more")
+    check(len(buttons) == 2, f"visits: Load's large input and output each have a Show all ({len(buttons)})")
+    if pres and buttons:
+        cut = pres[0].text
+        check(len(cut.splitlines()) <= 31 and cut.endswith("…"), f"visits: the input is cut to 30 lines ({len(cut.splitlines())})")
+        check(buttons[0].text.startswith("Show all (") and " lines, " in buttons[0].text and "KB)" in buttons[0].text,
+              f"visits: the button says how much there is ({buttons[0].text})")
+        buttons[0].click()
+        whole = json.loads(pres[0].text)
+        check(len(whole.get("items", [])) == 300, "visits: Show all shows the whole input, pretty-printed JSON")
+        check(buttons[0].text == "Show less", "visits: the button then offers to show less")
+        buttons[0].click()
+        check(pres[0].text == cut, "visits: Show less cuts it again")
+    # Six visits of the Map's inner state: each folds, the first open, each with its own data.
+    click_state(driver, "Visit")
+    folds = driver.find_elements(By.CSS_SELECTOR, "#details details.visit")
+    check(len(folds) == 6, f"visits: the inner state lists its 6 visits ({len(folds)})")
+    opened = [f.get_attribute("open") is not None for f in folds]
+    check(opened == [True] + [False] * 5, f"visits: only the first visit is open ({opened})")
+    if len(folds) == 6:
+        summary = folds[2].find_element(By.TAG_NAME, "summary")
+        check(summary.text.startswith("Visit 3 · Each[2]/Visit"), f"visits: visits are named as tests name them ({summary.text})")
+        summary.click()
+        body = folds[2].text
+        check("Input\n2" in body and '"id": 2' in body and '"seen": true' in body,
+              f"visits: the third visit shows its input and its output ({body!r})")
+    errors = console_errors(driver)
+    check(not errors, f"visits: no console errors {errors}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("pages")
@@ -221,6 +257,7 @@ def main():
         check(not errors, f"pipeline: no console errors {errors}")
 
         zoom_and_pan(driver, pages)
+        visits(driver, pages)
 
         # Coverage: the index, one definition's page.
         driver.get((pages / "coverage" / "index.html").as_uri())

@@ -1124,3 +1124,57 @@ fn labels_are_drawn_clear_of_edges_boxes_and_each_other() {
         "{run}"
     );
 }
+
+#[test]
+fn run_graph_html_carries_each_visit_with_its_input_and_output() {
+    let def = temp("visits.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "Visit", "States": {
+              "Visit": {"Type": "Pass", "Parameters": {"id.$": "$"}, "End": true}}}}}}"#,
+    );
+    let (_, code, html) = run_drawn(
+        &[
+            def.display().to_string().as_str(),
+            "--input",
+            "[10, 11, 12]",
+        ],
+        "visits.html",
+    );
+    assert_eq!(code, Some(0));
+    let states = html
+        .split("<script type=\"application/json\" id=\"asl-states\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap_or_default();
+    let states: serde_json::Value = serde_json::from_str(states).unwrap_or_default();
+    let visit = states
+        .as_object()
+        .and_then(|m| m.values().find(|s| s["name"] == "Visit"))
+        .cloned()
+        .unwrap_or_default();
+    let sections = visit["details"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sections.len(), 3, "{visit}");
+    for (i, sec) in sections.iter().enumerate() {
+        assert_eq!(
+            sec["title"],
+            format!("Visit {} · Each[{i}]/Visit", i + 1),
+            "{sec}"
+        );
+        let field = |name: &str| {
+            sec["fields"]
+                .as_array()
+                .and_then(|f| f.iter().find(|x| x[0] == name))
+                .map(|x| x[1].clone())
+        };
+        assert_eq!(field("Input"), Some(serde_json::json!(10 + i)), "{sec}");
+        assert_eq!(
+            field("Output"),
+            Some(serde_json::json!({"id": 10 + i})),
+            "{sec}"
+        );
+    }
+    // The page cuts long values and offers to show them whole.
+    assert!(html.contains("Show all (") && html.contains("Show less"));
+}

@@ -1,8 +1,9 @@
 //! One self-contained HTML page: the SVG inline, CSS, and a small script that shows a clicked
 //! state's type, Comment and JSON in a side panel. With an [`Overlay`] the page is an offline
-//! inspector: the panel shows what the run recorded for the state (an execution's input,
-//! output, variables, retries and error; coverage's items with their counts), and an
-//! execution's history events are listed beside the graph. The drawing zooms and pans as the console's does: the wheel or a pinch zooms
+//! inspector: the panel shows what the run recorded for the state (each visit's input and
+//! output, variables, retries and error, long JSON cut to a few lines with "Show all";
+//! coverage's items with their counts), and an execution's history events are listed beside
+//! the graph. The drawing zooms and pans as the console's does: the wheel or a pinch zooms
 //! at the pointer, a drag pans, the toolbar's buttons and the keys `+`, `-` and `0` zoom in,
 //! out and fit (the page opens fitted), arrow keys pan. Nothing is fetched from the network.
 
@@ -34,7 +35,11 @@ aside h3{margin:12px 0 4px;font-size:14px}\
 aside h4{margin:8px 0 2px;font-size:12px;color:#414d5c}\
 aside .type{color:#5f6b7a;margin-bottom:8px}\
 aside pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #e5e7eb;padding:8px;font-size:12px;margin:0}\
-aside .text{font-size:13px}\
+aside .text{font-size:13px;white-space:pre-wrap;word-break:break-word}\
+aside details.visit{border:1px solid #e5e7eb;border-radius:4px;background:#fff;margin:8px 0;padding:0 8px 8px}\
+aside details.visit>summary{cursor:pointer;font-weight:bold;font-size:13px;padding:6px 0}\
+aside details.visit pre{background:#fafafa}\
+aside button.more{margin-top:2px;font-size:12px;border:1px solid #d1d5db;background:#fff;border-radius:4px;padding:2px 8px;cursor:pointer;color:#0972d3}\
 #events{border-top:1px solid #d1d5db;padding:8px 12px;flex:0 0 38%;overflow:auto}#events:empty{display:none}\
 #events table{border-collapse:collapse;width:100%;font-size:12px}\
 #events td,#events th{text-align:left;padding:2px 4px;border-bottom:1px solid #eee}\
@@ -146,8 +151,36 @@ function el(tag, text, cls) {
   if (cls) e.className = cls;
   return e;
 }
+// A value longer than this many lines or characters shows its start and a "Show all".
+const LINES = 30, CHARS = 3000;
+function size(n) {
+  return n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KB' : (n / 1048576).toFixed(1) + ' MB';
+}
 function value(v) {
-  return typeof v === 'string' ? el('div', v, 'text') : el('pre', JSON.stringify(v, null, 2));
+  const text = typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+  const box = typeof v === 'string' ? el('div', undefined, 'text') : el('pre');
+  const lines = text.split('\n');
+  if (lines.length <= LINES && text.length <= CHARS) {
+    box.textContent = text;
+    return box;
+  }
+  let start = lines.slice(0, LINES).join('\n');
+  if (start.length > CHARS) start = start.slice(0, CHARS);
+  start += '\n…';
+  box.textContent = start;
+  box.dataset.cut = '1';
+  const label = 'Show all (' + lines.length + ' lines, ' + size(new Blob([text]).size) + ')';
+  const more = el('button', label, 'more');
+  more.type = 'button';
+  more.addEventListener('click', () => {
+    const all = box.dataset.cut === '1';
+    box.textContent = all ? text : start;
+    box.dataset.cut = all ? '0' : '1';
+    more.textContent = all ? 'Show less' : label;
+  });
+  const wrap = el('div', undefined, 'value');
+  wrap.append(box, more);
+  return wrap;
 }
 function eventState(ev) {
   for (const k of Object.keys(ev)) {
@@ -166,10 +199,16 @@ function show(id) {
   panel.append(el('h2', s.name));
   panel.append(el('div', s.type + (s.mark ? ' · ' + s.mark : ''), 'type'));
   if (s.comment) panel.append(el('p', s.comment));
-  for (const sec of s.details) {
-    panel.append(el('h3', sec.title));
-    for (const [label, v] of sec.fields) { panel.append(el('h4', label)); panel.append(value(v)); }
-  }
+  // Each visit (or coverage's one section) folds; a few are open, else the first.
+  const sections = s.details.filter(sec => sec.fields.length);
+  sections.forEach((sec, i) => {
+    const d = el('details', undefined, 'visit');
+    d.open = sections.length <= 3 || i === 0;
+    d.append(el('summary', sec.title));
+    for (const [label, v] of sec.fields) { d.append(el('h4', label)); d.append(value(v)); }
+    panel.append(d);
+  });
+  for (const sec of s.details) if (!sec.fields.length) panel.append(el('p', sec.title, 'text'));
   if (s.json !== null) {
     const d = el('details'); d.append(el('summary', 'Definition')); d.append(value(s.json));
     panel.append(d);
