@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The HTML pages as a person sees them: an execution inspector (`asl run --graph`) and a
 # coverage page (`asl test --coverage-html`) opened in headless Chromium through WebDriver
-# (Python selenium); a state is clicked and the detail panel must show that state's input and
-# output, with no error in the browser console. The mermaid output of every sample is parsed by
-# the `mermaid` npm package in the same browser.
+# (Python selenium). A state is clicked and the detail panel must show each visit's input and
+# output (long values cut, with "Show all"); the drawing zooms (wheel, pinch, keys, buttons),
+# pans by dragging and fits; edge labels, as the browser lays the text out, touch no edge or
+# state; no error shows in the browser console. The mermaid output of every sample is parsed
+# by the `mermaid` npm package in the same browser.
 #
 # Usage: scripts/browser-tests.sh [--asl PATH] [--install-only] [--no-mermaid]
 #   --asl PATH      the binary to test (default: $ASL, else target/release/asl)
@@ -25,7 +27,7 @@ while [ $# -gt 0 ]; do
     --asl) asl="$2"; shift 2 ;;
     --install-only) install_only=1; shift ;;
     --no-mermaid) mermaid=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "browser-tests: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +65,42 @@ s=asl-samples
 "$asl" run "$s/pipeline.asl.json" --input-file "$s/pipeline.input.json" \
   --mock-config "$s/pipeline.mocks.json" --test-case HappyPath --graph "$out/pipeline.html" >/dev/null
 "$asl" test "$s" --coverage-html "$out/coverage" 2>/dev/null
+# A run with a large input (cut in the detail panel) and a Map whose inner state has several
+# visits; a definition full of labels (Choice rules, Catch errors, loops) for the zoom and the
+# label checks.
+python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+json.dump({"StartAt": "Load", "States": {
+    "Load": {"Type": "Pass", "Next": "Each"},
+    "Each": {"Type": "Map", "ItemsPath": "$.ids", "End": True,
+             "ItemProcessor": {"StartAt": "Visit", "States": {
+                 "Visit": {"Type": "Pass", "Parameters": {"id.$": "$", "seen": True}, "End": True}}}}}},
+    open(f"{out}/visits.asl.json", "w"))
+json.dump({"ids": [0, 1, 2, 3, 4, 5],
+           "items": [{"id": i, "name": f"item {i}", "tags": ["a", "b"]} for i in range(300)]},
+          open(f"{out}/visits.input.json", "w"))
+states, choices = {}, []
+for i in range(12):
+    nxt = "Fan" if i % 5 == 3 else ("Start over" if i % 5 == 4 else f"Handle {i}")
+    choices.append({"Variable": f"$.some.rather.long.field.name{i}",
+                    "StringEquals": f"value number {i}", "Next": nxt})
+    if nxt.startswith("Handle"):
+        s = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Join"}
+        if i % 3 == 0:
+            s["Catch"] = [{"ErrorEquals": ["States.Timeout", "Custom.Error"], "Next": "Fan"},
+                          {"ErrorEquals": ["States.ALL"], "Next": "Failed"}]
+        states[nxt] = s
+states["Fan"] = {"Type": "Choice", "Choices": choices, "Default": "Join"}
+states["Start over"] = {"Type": "Pass", "Next": "Fan"}
+states["Join"] = {"Type": "Choice", "Default": "Done", "Choices": [
+    {"Variable": "$.again", "BooleanEquals": True, "Next": "Fan"}]}
+states["Done"] = {"Type": "Succeed"}
+states["Failed"] = {"Type": "Fail"}
+json.dump({"StartAt": "Fan", "States": states}, open(f"{out}/labels.asl.json", "w"))
+PY
+"$asl" run "$out/visits.asl.json" --input-file "$out/visits.input.json" --graph "$out/visits.html" >/dev/null
+"$asl" graph "$out/labels.asl.json" -o "$out/labels.html"
 args=("$out")
 if [ "$mermaid" = 1 ]; then
   for f in "$s"/*.asl.json; do

@@ -66,8 +66,9 @@ fn dot_has_clusters_for_parallel_branches() {
     ]));
     assert!(out.starts_with("digraph asl {"));
     assert!(out.contains("subgraph cluster_n1 {"), "{out}");
-    assert!(out.contains("label=\"Branch 1\""));
-    assert!(out.contains("label=\"Branch 2\""));
+    // Branches by their qualified names, as `asl test` writes `FanOut[1]/Label`.
+    assert!(out.contains("label=\"FanOut[0]\""), "{out}");
+    assert!(out.contains("label=\"FanOut[1]\""));
     assert!(out.contains("label=\"Sum\\nPass\""));
     assert!(out.trim_end().ends_with('}'));
 }
@@ -85,7 +86,7 @@ fn mermaid_is_a_flowchart_with_map_subgraphs_and_dotted_catch_edges() {
         out.contains("subgraph n2[\"ParallelProcessing<br/>Map\"]"),
         "{out}"
     );
-    assert!(out.contains("[\"Iterator\"]"));
+    assert!(out.contains("[\"ItemProcessor\"]"));
     let catch = stdout(&asl(&[
         "graph",
         &sample("task-retry-catch.asl.json"),
@@ -93,7 +94,7 @@ fn mermaid_is_a_flowchart_with_map_subgraphs_and_dotted_catch_edges() {
         "mermaid",
     ]));
     assert!(catch.contains("-.->|\"States.ALL\"|"), "{catch}");
-    assert!(catch.contains("Task · ↻ Retry"));
+    assert!(catch.contains("Lambda: Invoke · ↻ Retry"), "{catch}");
 }
 
 #[test]
@@ -110,7 +111,16 @@ fn html_from_the_output_extension_is_self_contained() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg xmlns="));
     assert!(html.contains("id=\"asl-states\""));
-    assert!(html.contains("\"type\":\"Task\""));
+    assert!(
+        html.contains("\"type\":\"Task · Lambda: Invoke\""),
+        "{html}"
+    );
+    // Zoom, pan and fit come with the page: the toolbar and its script are inline.
+    assert!(html.contains("<main id=\"view\">"));
+    for zoom in ["in", "out", "fit"] {
+        assert!(html.contains(&format!("data-zoom=\"{zoom}\"")), "{zoom}");
+    }
+    assert!(html.contains("id=\"zoom-level\""));
     // Nothing loads from elsewhere: the only URL is the SVG namespace.
     assert!(!html.contains("https://"));
     assert!(!html.contains("<script src") && !html.contains("<link"));
@@ -185,6 +195,10 @@ struct DrawnEdge {
     from: String,
     to: String,
     label: String,
+    /// Where the label's text is anchored, on the baseline: its left end, or its right end
+    /// with `label_end`.
+    label_at: (f64, f64),
+    label_end: bool,
     points: Vec<(f64, f64)>,
 }
 
@@ -260,10 +274,10 @@ fn drawn_edges(svg: &str) -> Vec<DrawnEdge> {
             .filter_map(|p| p.trim().split_once(','))
             .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
             .collect();
-        let label = body
-            .split("<text")
+        let text = body.split("<text").nth(1).unwrap_or_default();
+        let label = text
+            .split('>')
             .nth(1)
-            .and_then(|t| t.split('>').nth(1))
             .and_then(|t| t.split('<').next())
             .unwrap_or_default()
             .to_string();
@@ -272,6 +286,12 @@ fn drawn_edges(svg: &str) -> Vec<DrawnEdge> {
             from: attr(head, "data-from").unwrap_or_default(),
             to: attr(head, "data-to").unwrap_or_default(),
             label,
+            label_at: (num(text, "x"), num(text, "y")),
+            label_end: text
+                .split('>')
+                .next()
+                .unwrap_or_default()
+                .contains("text-anchor=\"end\""),
             points,
         });
     }
@@ -288,6 +308,7 @@ fn contains(outer: (f64, f64, f64, f64), inner: (f64, f64, f64, f64)) -> bool {
 /// No two state boxes meet unless one holds the other (a Map or Parallel and its states), and
 /// no edge runs through a box other than its ends and the boxes holding them.
 fn check_drawing(svg: &str, what: &str) {
+    check_labels(svg, what);
     let nodes = drawn_nodes(svg);
     assert!(!nodes.is_empty(), "{what}: no states drawn");
     for n in &nodes {
@@ -342,6 +363,137 @@ fn check_drawing(svg: &str, what: &str) {
                     );
                 }
             }
+        }
+    }
+}
+
+type Box4 = (f64, f64, f64, f64);
+type Point = (f64, f64);
+
+/// Where a text of `chars` characters in the 11px font sits, from its left end on the
+/// baseline: about 6.6px a character, 9px above the baseline and 2.5px below.
+fn text_box(at: (f64, f64), chars: usize) -> Box4 {
+    (at.0, at.1 - 9.0, chars as f64 * 6.6, 11.5)
+}
+
+/// Characters of SVG text as shown (`&lt;` is one).
+fn shown_chars(s: &str) -> usize {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .chars()
+        .count()
+}
+
+/// Whether the interiors of two boxes meet.
+fn boxes_meet(p: Box4, q: Box4) -> bool {
+    p.0 < q.0 + q.2 && q.0 < p.0 + p.2 && p.1 < q.1 + q.3 && q.1 < p.1 + p.3
+}
+
+/// Whether the axis-aligned segment a-b passes through the interior of `r`.
+fn segment_meets(a: (f64, f64), b: (f64, f64), r: Box4) -> bool {
+    let (x0, x1) = (a.0.min(b.0), a.0.max(b.0));
+    let (y0, y1) = (a.1.min(b.1), a.1.max(b.1));
+    x1 > r.0 && x0 < r.0 + r.2 && y1 > r.1 && y0 < r.1 + r.3
+}
+
+/// The four sides of a box as segments.
+fn sides(r: Box4) -> [((f64, f64), (f64, f64)); 4] {
+    let (x, y, w, h) = r;
+    [
+        ((x, y), (x + w, y)),
+        ((x + w, y), (x + w, y + h)),
+        ((x, y + h), (x + w, y + h)),
+        ((x, y), (x, y + h)),
+    ]
+}
+
+/// Every text drawn on the picture's lines — edge labels and region titles — sits clear of
+/// every edge (its own included), of every state box, of the borders and title bars of Map
+/// and Parallel boxes and of their regions, and of every other such text.
+fn check_labels(svg: &str, what: &str) {
+    let nodes = drawn_nodes(svg);
+    let edges = drawn_edges(svg);
+    // (what it says, its box)
+    let mut texts: Vec<(String, Box4)> = edges
+        .iter()
+        .filter(|e| !e.label.is_empty())
+        .map(|e| {
+            let chars = shown_chars(&e.label);
+            // A label right-aligned at x ends there.
+            let at = if e.label_end {
+                (e.label_at.0 - chars as f64 * 6.6, e.label_at.1)
+            } else {
+                e.label_at
+            };
+            (format!("edge label `{}`", e.label), text_box(at, chars))
+        })
+        .collect();
+    const REGION: &str = "stroke-dasharray=\"3 3\"/><text class=\"region-title\"";
+    let mut regions = Vec::new();
+    for (i, _) in svg.match_indices(REGION) {
+        let rect = &svg[svg[..i].rfind("<rect").unwrap_or(0)..i];
+        regions.push((
+            num(rect, "x"),
+            num(rect, "y"),
+            num(rect, "width"),
+            num(rect, "height"),
+        ));
+        let text = &svg[i + REGION.len() - "<text class=\"region-title\"".len()..];
+        let title = text
+            .split("</title>")
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+            .unwrap_or_default();
+        texts.push((
+            format!("region title `{title}`"),
+            text_box((num(text, "x"), num(text, "y")), shown_chars(title)),
+        ));
+    }
+    // Lines a text must not cross, and boxes it must stay out of.
+    let mut lines: Vec<(String, Point, Point)> = Vec::new();
+    for e in &edges {
+        for s in e.points.windows(2) {
+            lines.push((format!("the edge {} -> {}", e.from, e.to), s[0], s[1]));
+        }
+    }
+    let mut solid: Vec<(String, Box4)> = Vec::new();
+    for n in &nodes {
+        if n.classes.contains("t-map") || n.classes.contains("t-parallel") {
+            for (a, b) in sides(n.rect) {
+                lines.push((format!("the border of `{}`", n.name), a, b));
+            }
+            let (x, y, w, _) = n.rect;
+            solid.push((format!("the title bar of `{}`", n.name), (x, y, w, 30.0)));
+        } else {
+            solid.push((format!("the state `{}`", n.name), n.rect));
+        }
+    }
+    for r in regions {
+        for (a, b) in sides(r) {
+            lines.push(("a region's border".to_string(), a, b));
+        }
+    }
+    for (i, (t, b)) in texts.iter().enumerate() {
+        for (l, p, q) in &lines {
+            assert!(
+                !segment_meets(*p, *q, *b),
+                "{what}: the {t} at {b:?} is drawn over {l} ({p:?} - {q:?})"
+            );
+        }
+        for (o, r) in &solid {
+            assert!(
+                !boxes_meet(*b, *r),
+                "{what}: the {t} at {b:?} is drawn over {o} {r:?}"
+            );
+        }
+        for (u, c) in &texts[i + 1..] {
+            assert!(
+                !boxes_meet(*b, *c),
+                "{what}: the {t} at {b:?} meets the {u} at {c:?}"
+            );
         }
     }
 }
@@ -432,7 +584,8 @@ fn run_graph_marks_the_failed_path_and_dims_the_rest_with_stdout_unchanged() {
         .filter(|e| e.classes.contains("taken"))
         .map(|e| e.label.as_str())
         .collect();
-    assert_eq!(taken, ["×1", "Default ×1", "×1"], "{edges:?}");
+    // Start -> Check, Check -> Rejected; nothing leaves the Fail state.
+    assert_eq!(taken, ["×1", "Default ×1"], "{edges:?}");
     assert_eq!(
         edges.iter().filter(|e| e.classes.contains("dim")).count(),
         2
@@ -717,4 +870,311 @@ fn run_graph_marks_a_branch_stopped_by_its_failing_sibling() {
         svg.contains(">Parallel · 2 branches, 1 failed · ✗ Boom</text>"),
         "{svg}"
     );
+}
+
+#[test]
+fn a_fail_state_is_terminal_with_no_edge_to_the_end_node() {
+    let svg = stdout(&asl(&["graph", &sample("fail.asl.json")]));
+    check_drawing(&svg, "fail");
+    let nodes = drawn_nodes(&svg);
+    let rejected = node(&nodes, "Rejected");
+    let accepted = node(&nodes, "Accepted");
+    let end = node(&nodes, "End");
+    let edges = drawn_edges(&svg);
+    assert!(
+        edges.iter().all(|e| e.from != rejected.id),
+        "an edge leaves the Fail state: {edges:?}"
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.from == accepted.id && e.to == end.id),
+        "Succeed is wired to End: {edges:?}"
+    );
+    // The same in dot and mermaid, which draw the same diagram.
+    let dot = stdout(&asl(&[
+        "graph",
+        &sample("fail.asl.json"),
+        "--format",
+        "dot",
+    ]));
+    assert_eq!(dot.matches(" -> ").count(), 4, "{dot}");
+
+    // A machine that can only fail has no End node at all.
+    let def = temp("only-fails.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Try", "States": {
+            "Try": {"Type": "Pass", "Next": "Boom"},
+            "Boom": {"Type": "Fail", "Error": "E"}}}"#,
+    );
+    let svg = stdout(&asl(&["graph", &def.display().to_string()]));
+    check_drawing(&svg, "only fails");
+    let nodes = drawn_nodes(&svg);
+    assert!(nodes.iter().all(|n| n.name != "End"), "{nodes:?}");
+    assert_eq!(drawn_edges(&svg).len(), 2);
+}
+
+/// The titles of the regions inside Map and Parallel states, as drawn, in order.
+fn region_titles(svg: &str) -> Vec<String> {
+    svg.split("<text class=\"region-title\"")
+        .skip(1)
+        .filter_map(|t| t.split("</title>").nth(1))
+        .filter_map(|t| t.split('<').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn regions_are_titled_as_the_definition_and_asl_test_name_them() {
+    let def = temp("regions.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Fan", "States": {
+            "Fan": {"Type": "Parallel", "Next": "Old", "Branches": [
+              {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+              {"StartAt": "Inner", "States": {"Inner": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}]}}}]},
+            "Old": {"Type": "Map", "Next": "New",
+              "Iterator": {"StartAt": "C", "States": {"C": {"Type": "Pass", "End": true}}}},
+            "New": {"Type": "Map", "End": true,
+              "ItemProcessor": {"StartAt": "D", "States": {"D": {"Type": "Pass", "End": true}}}}}}"#,
+    );
+    let def = def.display().to_string();
+    let svg = stdout(&asl(&["graph", &def]));
+    check_drawing(&svg, "regions");
+    assert_eq!(
+        region_titles(&svg),
+        ["Fan[0]", "Fan[1]", "Inner[0]", "Iterator", "ItemProcessor"],
+        "{svg}"
+    );
+    assert!(
+        svg.contains("<title>Branch 2 of Fan: asl test names its states Fan[1]/State</title>"),
+        "{svg}"
+    );
+    let mermaid = stdout(&asl(&["graph", &def, "--format", "mermaid"]));
+    assert!(mermaid.contains("[\"Fan#91;1#93;\"]"), "{mermaid}");
+    assert!(mermaid.contains("[\"Iterator\"]") && mermaid.contains("[\"ItemProcessor\"]"));
+
+    // A test names a state in branch 1 `Fan[1]/Inner`: the region holding it is `Fan[1]`.
+    let tests = temp("regions.test.yaml");
+    let _ = std::fs::write(
+        &tests,
+        format!(
+            "definition: {def}\ncases:\n  - name: both\n    input: [1]\n    expect:\n      status: SUCCEEDED\n      states:\n        Fan[1]/Inner: {{entered: 1}}\n"
+        ),
+    );
+    let o = asl(&["test", &tests.display().to_string()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn task_boxes_name_the_integration_as_the_console_does() {
+    let tasks = [
+        ("Invoke", "arn:aws:states:::lambda:invoke", "Lambda: Invoke"),
+        (
+            "Fn",
+            "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "Lambda: Invoke",
+        ),
+        (
+            "Run",
+            "arn:aws:states:::ecs:runTask.sync",
+            "ECS: RunTask.sync",
+        ),
+        (
+            "Put",
+            "arn:aws:states:::dynamodb:putItem",
+            "DynamoDB: PutItem",
+        ),
+        (
+            "Ask",
+            "arn:aws:states:::sns:publish.waitForTaskToken",
+            "SNS: Publish.waitForTaskToken",
+        ),
+        (
+            "Child",
+            "arn:aws:states:::states:startExecution.sync:2",
+            "Step Functions: StartExecution.sync:2",
+        ),
+        (
+            "Get",
+            "arn:aws:states:::aws-sdk:s3:getObject",
+            "S3: GetObject",
+        ),
+        ("Call", "arn:aws:states:::http:invoke", "HTTP: Invoke"),
+        (
+            "Review",
+            "arn:aws:states:us-east-1:123456789012:activity:review",
+            "Activity",
+        ),
+        ("Local", "${SomeArn}", "Task"),
+    ];
+    let mut states = serde_json::Map::new();
+    for (i, (name, arn, _)) in tasks.iter().enumerate() {
+        let mut s = serde_json::json!({"Type": "Task", "Resource": arn});
+        match tasks.get(i + 1) {
+            Some((next, _, _)) => s["Next"] = serde_json::json!(next),
+            None => s["End"] = serde_json::json!(true),
+        }
+        if name.contains("Run") {
+            s["Retry"] = serde_json::json!([{"ErrorEquals": ["States.ALL"]}]);
+        }
+        states.insert(name.to_string(), s);
+    }
+    let def = temp("integrations.asl.json");
+    let _ = std::fs::write(
+        &def,
+        serde_json::json!({"StartAt": "Invoke", "States": states}).to_string(),
+    );
+    let svg = stdout(&asl(&["graph", &def.display().to_string()]));
+    check_drawing(&svg, "integrations");
+    let nodes = drawn_nodes(&svg);
+    for (name, _, want) in tasks {
+        let n = node(&nodes, name);
+        let want = if name == "Run" {
+            format!("{want} · ↻ Retry")
+        } else {
+            want.to_string()
+        };
+        assert_eq!(n.badge, want, "{n:?}");
+        // The box is wide enough for its second line (11px text, about 6.6px a character).
+        assert!(
+            n.rect.2 >= want.chars().count() as f64 * 6.6,
+            "{name}: {:?} too narrow for `{want}`",
+            n.rect
+        );
+    }
+}
+
+/// A Choice with many rules (one looping to itself, one cut for length), Catch edges with
+/// long error lists, and a Map holding another Choice.
+const LABELLED: &str = r#"{"Comment": "Labels everywhere", "StartAt": "Classify", "States": {
+  "Classify": {"Type": "Choice", "Choices": [
+     {"Variable": "$.kind", "StringEquals": "a-very-long-kind-name-that-gets-cut", "Next": "HandleA"},
+     {"Variable": "$.kind", "StringEquals": "b", "Next": "HandleB"},
+     {"Variable": "$.kind", "StringEquals": "c", "Next": "HandleC"},
+     {"Variable": "$.retry", "BooleanEquals": true, "Next": "Classify"},
+     {"Variable": "$.n", "NumericGreaterThan": 100, "Next": "Big"},
+     {"Variable": "$.n", "NumericLessThan": 0, "Next": "Negative"}],
+   "Default": "Unknown"},
+  "HandleA": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Again?",
+     "Catch": [{"ErrorEquals": ["States.Timeout", "Lambda.ServiceException"], "Next": "Unknown"},
+               {"ErrorEquals": ["States.ALL"], "Next": "Negative"}]},
+  "HandleB": {"Type": "Pass", "Next": "Again?"},
+  "HandleC": {"Type": "Pass", "Next": "Again?"},
+  "Big": {"Type": "Map", "ItemsPath": "$.items", "Next": "Again?", "ItemProcessor": {"StartAt": "Check", "States": {
+      "Check": {"Type": "Choice", "Choices": [
+          {"Variable": "$.x", "NumericEquals": 1, "Next": "One"},
+          {"Variable": "$.x", "NumericEquals": 2, "Next": "Two"},
+          {"Variable": "$.x", "IsPresent": false, "Next": "Check"}],
+        "Default": "Other"},
+      "One": {"Type": "Pass", "End": true}, "Two": {"Type": "Pass", "End": true},
+      "Other": {"Type": "Fail", "Error": "Other"}}}},
+  "Again?": {"Type": "Choice", "Choices": [
+      {"Variable": "$.again", "BooleanEquals": true, "Next": "Classify"},
+      {"Variable": "$.done", "BooleanEquals": true, "Next": "Done"}], "Default": "HandleB"},
+  "Unknown": {"Type": "Fail", "Error": "Unknown"},
+  "Negative": {"Type": "Fail", "Error": "Negative"},
+  "Done": {"Type": "Succeed"}
+}}"#;
+
+#[test]
+fn labels_are_drawn_clear_of_edges_boxes_and_each_other() {
+    let def = temp("labelled.asl.json");
+    let _ = std::fs::write(&def, LABELLED);
+    let def = def.display().to_string();
+    let svg = stdout(&asl(&["graph", &def]));
+    check_drawing(&svg, "labelled");
+    // Every rule is labelled; a label cut to fit keeps its full text in the title.
+    let edges = drawn_edges(&svg);
+    let classify = node(&drawn_nodes(&svg), "Classify").id.clone();
+    let rules: Vec<&DrawnEdge> = edges.iter().filter(|e| e.from == classify).collect();
+    assert_eq!(rules.len(), 7, "{rules:?}");
+    assert!(rules.iter().all(|e| !e.label.is_empty()), "{rules:?}");
+    assert!(
+        svg.contains("<title>$.kind == &quot;a-very-long-kind-name-that-gets-cut&quot;</title>"),
+        "{svg}"
+    );
+    // The HTML page draws the same picture.
+    let html = stdout(&asl(&["graph", &def, "--format", "html"]));
+    let page = &html[html.find("<svg").unwrap_or(0)..html.find("</svg>").unwrap_or(0)];
+    check_drawing(page, "labelled page");
+    // With an execution's counts on the labels, they still fit.
+    let (_, code, run) = run_drawn(
+        &[
+            def.as_str(),
+            "--input",
+            r#"{"kind": "b", "again": false, "done": true}"#,
+        ],
+        "labelled-run.svg",
+    );
+    assert_eq!(code, Some(0));
+    check_drawing(&run, "labelled run");
+    assert!(
+        drawn_edges(&run)
+            .iter()
+            .any(|e| e.label == "$.kind == &quot;b&quot; ×1"),
+        "{run}"
+    );
+}
+
+#[test]
+fn run_graph_html_carries_each_visit_with_its_input_and_output() {
+    let def = temp("visits.asl.json");
+    let _ = std::fs::write(
+        &def,
+        r#"{"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true,
+            "ItemProcessor": {"StartAt": "Visit", "States": {
+              "Visit": {"Type": "Pass", "Parameters": {"id.$": "$"}, "End": true}}}}}}"#,
+    );
+    let (_, code, html) = run_drawn(
+        &[
+            def.display().to_string().as_str(),
+            "--input",
+            "[10, 11, 12]",
+        ],
+        "visits.html",
+    );
+    assert_eq!(code, Some(0));
+    let states = html
+        .split("<script type=\"application/json\" id=\"asl-states\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .unwrap_or_default();
+    let states: serde_json::Value = serde_json::from_str(states).unwrap_or_default();
+    let visit = states
+        .as_object()
+        .and_then(|m| m.values().find(|s| s["name"] == "Visit"))
+        .cloned()
+        .unwrap_or_default();
+    let sections = visit["details"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sections.len(), 3, "{visit}");
+    for (i, sec) in sections.iter().enumerate() {
+        assert_eq!(
+            sec["title"],
+            format!("Visit {} · Each[{i}]/Visit", i + 1),
+            "{sec}"
+        );
+        let field = |name: &str| {
+            sec["fields"]
+                .as_array()
+                .and_then(|f| f.iter().find(|x| x[0] == name))
+                .map(|x| x[1].clone())
+        };
+        assert_eq!(field("Input"), Some(serde_json::json!(10 + i)), "{sec}");
+        assert_eq!(
+            field("Output"),
+            Some(serde_json::json!({"id": 10 + i})),
+            "{sec}"
+        );
+    }
+    // The page cuts long values and offers to show them whole.
+    assert!(html.contains("Show all (") && html.contains("Show less"));
 }

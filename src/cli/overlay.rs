@@ -155,8 +155,8 @@ fn count_edges(o: &mut Overlay, pointer: &str, v: &Visit) {
         }
     } else if let Some((clause, _)) = v.caught {
         EdgeKind::Catch(clause)
-    } else if v.output.is_some() || v.kind == "Fail" {
-        // A Fail state "leaves" for the End marker, as the drawing shows it.
+    } else if v.output.is_some() && v.kind != "Fail" {
+        // A Fail state leaves by no edge: the drawing shows it terminal.
         EdgeKind::Next
     } else {
         return;

@@ -4,7 +4,7 @@
 //! Invariants: every edge's `from` and `to` index a node of the same region; a region's `start`
 //! indexes its first node to draw (the Start marker at the top level, the start state inside).
 
-use super::condition;
+use super::{condition, integration};
 use crate::definition::{Graph, Kind, MapMode, Next, State, StateMachine};
 use serde_json::Value;
 
@@ -18,8 +18,12 @@ pub struct Diagram {
 /// The nodes of one graph and the edges between them.
 #[derive(Debug, Clone, Default)]
 pub struct Region {
-    /// `Branch 1`, `Iterator`: what the region is inside its compound node.
+    /// What the region is inside its compound node: a Parallel branch by the qualified name
+    /// `asl test` gives it (`Fan[1]`, so `Fan[1]/Inner` in a test is `Inner` under it), a Map's
+    /// processor by the field the definition writes (`ItemProcessor`, or the legacy `Iterator`).
     pub title: String,
+    /// The title explained, for a tooltip (empty at the top level).
+    pub note: String,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
     pub start: usize,
@@ -48,6 +52,9 @@ pub struct Node {
     pub retriers: usize,
     /// A Map in `DISTRIBUTED` mode.
     pub distributed: bool,
+    /// What a Task calls, as the console names it (`Lambda: Invoke`, `ECS: RunTask.sync`);
+    /// shown instead of the type on the line under the name.
+    pub integration: Option<String>,
     /// The state's JSON as written (Null for markers).
     pub json: Value,
     /// Parallel branches or the Map processor.
@@ -66,11 +73,13 @@ impl Node {
         }
     }
 
-    /// The line under the name: the type (`Distributed Map` for one), and a mark when the
-    /// state has `Retry` rules.
+    /// The line under the name: the type (`Distributed Map` for one, the integration for a
+    /// Task that names one), and a mark when the state has `Retry` rules.
     pub fn tag(&self) -> String {
         let t = if self.distributed {
             "Distributed Map"
+        } else if let Some(i) = &self.integration {
+            i
         } else {
             self.type_name()
         };
@@ -125,7 +134,13 @@ impl Diagram {
         let mut ids = 0;
         Diagram {
             comment: machine.comment.clone(),
-            root: region(&machine.root, raw, String::new(), true, &mut ids),
+            root: region(
+                &machine.root,
+                raw,
+                (String::new(), String::new()),
+                true,
+                &mut ids,
+            ),
         }
     }
 
@@ -174,6 +189,7 @@ fn marker(kind: NodeKind, name: &str, ids: &mut usize) -> Node {
         comment: None,
         retriers: 0,
         distributed: false,
+        integration: None,
         json: Value::Null,
         children: Vec::new(),
         badge: None,
@@ -181,10 +197,19 @@ fn marker(kind: NodeKind, name: &str, ids: &mut usize) -> Node {
 }
 
 /// The region of `graph`; with `markers`, a Start node before it and an End node after every
-/// state that ends it.
-fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut usize) -> Region {
+/// state that ends it with success (`End: true` or a Succeed state). A Fail state is terminal
+/// on its own, as the console draws it: no edge leaves it, and a machine that can only fail
+/// has no End node.
+fn region(
+    graph: &Graph,
+    raw: &Value,
+    (title, note): (String, String),
+    markers: bool,
+    ids: &mut usize,
+) -> Region {
     let mut r = Region {
         title,
+        note,
         ..Region::default()
     };
     // State i is node i + offset.
@@ -196,7 +221,12 @@ fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut us
         let node = state_node(s, raw, ids);
         r.nodes.push(node);
     }
-    let end = if markers {
+    let ends = graph.states.iter().any(|s| match s.kind {
+        Kind::Succeed => true,
+        Kind::Fail(_) | Kind::Choice(_) => false,
+        _ => s.next == Next::End,
+    });
+    let end = if markers && ends {
         r.nodes.push(marker(NodeKind::End, "End", ids));
         Some(r.nodes.len() - 1)
     } else {
@@ -228,11 +258,12 @@ fn region(graph: &Graph, raw: &Value, title: String, markers: bool, ids: &mut us
                         .push(plain(from, d + offset, EdgeKind::Default, "Default"));
                 }
             }
-            Kind::Succeed | Kind::Fail(_) => {
+            Kind::Succeed => {
                 if let Some(e) = end {
                     r.edges.push(plain(from, e, EdgeKind::Next, ""));
                 }
             }
+            Kind::Fail(_) => {}
             _ => match s.next {
                 Next::To(n) => r.edges.push(plain(from, n + offset, EdgeKind::Next, "")),
                 Next::End => {
@@ -269,20 +300,40 @@ fn plain(from: usize, to: usize, kind: EdgeKind, label: &str) -> Edge {
 
 fn state_node(s: &State, raw: &Value, ids: &mut usize) -> Node {
     let id = next_id(ids);
+    let json = raw.pointer(&s.pointer).cloned().unwrap_or(Value::Null);
     let children = match &s.kind {
         Kind::Parallel(p) => p
             .branches
             .iter()
             .enumerate()
-            .map(|(i, g)| region(g, raw, format!("Branch {}", i + 1), false, ids))
+            .map(|(i, g)| {
+                let title = format!("{}[{i}]", s.name);
+                let note = format!(
+                    "Branch {} of {}: asl test names its states {title}/State",
+                    i + 1,
+                    s.name
+                );
+                region(g, raw, (title, note), false, ids)
+            })
             .collect(),
-        Kind::Map(m) => vec![region(
-            &m.processor,
-            raw,
-            "Iterator".to_string(),
-            false,
-            ids,
-        )],
+        Kind::Map(m) => {
+            let field = if json.get("Iterator").is_some() {
+                "Iterator"
+            } else {
+                "ItemProcessor"
+            };
+            let note = format!(
+                "The {field} of {}: asl test names its states {}[i]/State for iteration i",
+                s.name, s.name
+            );
+            vec![region(
+                &m.processor,
+                raw,
+                (field.to_string(), note),
+                false,
+                ids,
+            )]
+        }
         _ => Vec::new(),
     };
     Node {
@@ -293,7 +344,11 @@ fn state_node(s: &State, raw: &Value, ids: &mut usize) -> Node {
         comment: s.comment.clone(),
         retriers: s.kind.retriers().len(),
         distributed: matches!(&s.kind, Kind::Map(m) if m.mode == MapMode::Distributed),
-        json: raw.pointer(&s.pointer).cloned().unwrap_or(Value::Null),
+        integration: match &s.kind {
+            Kind::Task(t) => integration::label(&t.resource),
+            _ => None,
+        },
+        json,
         children,
         badge: None,
     }

@@ -6,8 +6,12 @@
 //! with a left and a right packing averaged (both keep the order and the spacing, so their
 //! mean does too). Nodes of a rank align at the top; edges run vertically inside their own
 //! column of a rank (a node's or a dummy's, which nothing else occupies) and horizontally only
-//! in the gaps between ranks, so no edge crosses a box. Compound nodes (Map, Parallel) are laid
-//! out inside first, their regions side by side under a title bar.
+//! in the gaps between ranks, so no edge crosses a box. A label (a Choice condition, Catch
+//! error names, an overlay's count) sits on its own row just above its edge's run, beside the
+//! edge's own line where no other edge's line crosses it (`arrange` orders each gap's rows
+//! to make room, and shortens a label only when it fits nowhere); a self-loop's label stands
+//! in room its node's column keeps for it. Compound nodes (Map, Parallel) are laid out inside
+//! first, their regions side by side under a title bar, each at least as wide as its title.
 //!
 //! No crate: of the candidates, `dagre_rust` is at 0.0.5, `dagre-rs` (0.1.0) states no
 //! license, and `layout-rs` is a whole Graphviz-like renderer without compound nodes we could
@@ -29,12 +33,24 @@ const NODE_H: f64 = 46.0;
 const MARKER_W: f64 = 64.0;
 const MARKER_H: f64 = 28.0;
 const DUMMY_W: f64 = 12.0;
+/// How far a self-loop reaches right of its node, each further loop of the node a step more,
+/// and the rows of their stacked labels.
+const LOOP_W: f64 = NODE_GAP / 2.0 - 2.0;
+const LOOP_STEP: f64 = 6.0;
+const LOOP_LABEL_ROW: f64 = 12.0;
+/// A label's distance from the line it is beside, and the least room it keeps from others.
+const LABEL_GAP: f64 = 4.0;
+const LABEL_CLEAR: f64 = 2.0;
+/// A label's baseline above its run.
+const LABEL_LIFT: f64 = 3.0;
 /// Rows of a gap between ranks: a margin at each end, a row per edge segment crossing it.
 const ROW_PAD: f64 = 12.0;
 const LABEL_ROW: f64 = 15.0;
 const PLAIN_ROW: f64 = 6.0;
 /// Estimated width of one character of the 13px sans-serif labels.
 pub const CHAR_W: f64 = 8.0;
+/// Estimated width of one character of the 11px edge labels.
+const LABEL_CHAR_W: f64 = 6.6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Rect {
@@ -69,8 +85,15 @@ pub struct NodeBox {
 pub struct EdgePath {
     /// Axis-aligned polyline from the source to the target (arrow at the end).
     pub points: Vec<(f64, f64)>,
-    /// Where the label's left end sits.
+    /// The label as drawn: the edge's, or shortened with `…` where it would not fit whole
+    /// (the edge's title keeps the full text).
+    pub label: String,
+    /// Where the label's left end sits (on its baseline).
     pub label_at: (f64, f64),
+    /// Whether the label stands left of the line it belongs to: renderers then align its
+    /// right end (at `label_at` plus its estimated width) so it hugs the line whatever the
+    /// font's real width.
+    pub label_end: bool,
     /// Whether the line ends at its target with an arrowhead; `false` when it joins a trunk
     /// of edges to the same target that another edge draws to the end.
     pub arrow: bool,
@@ -101,10 +124,23 @@ pub fn text_width(s: &str) -> f64 {
 
 /// The width of an edge label (11px text, about 6.6px a character).
 pub fn label_width(s: &str) -> f64 {
-    s.chars().count() as f64 * 6.6
+    s.chars().count() as f64 * LABEL_CHAR_W
 }
 
 impl RegionBox {
+    /// Makes the region at least `w` wide, its content centred in it.
+    fn widen(&mut self, w: f64) {
+        let extra = w - self.rect.w;
+        if extra <= 0.0 {
+            return;
+        }
+        let (x, y) = (self.rect.x, self.rect.y);
+        self.shift(extra / 2.0, 0.0);
+        self.rect.x = x;
+        self.rect.y = y;
+        self.rect.w = w;
+    }
+
     fn shift(&mut self, dx: f64, dy: f64) {
         self.rect.x += dx;
         self.rect.y += dy;
@@ -130,6 +166,11 @@ impl RegionBox {
 fn node_box(n: &Node) -> NodeBox {
     if n.is_compound() {
         let mut children: Vec<RegionBox> = n.children.iter().map(region).collect();
+        // A region is at least as wide as its title, its content centred, so titles of
+        // neighbouring regions never run into each other.
+        for (c, r) in children.iter_mut().zip(&n.children) {
+            c.widen(label_width(&r.title) + 4.0);
+        }
         let mut x = PAD;
         let mut h: f64 = 0.0;
         for c in &mut children {
@@ -203,7 +244,8 @@ fn region(r: &Region) -> RegionBox {
     let mut vs: Vec<Vertex> = (0..n)
         .map(|i| Vertex {
             node: Some(i),
-            w: boxes[i].rect.w,
+            // A self-loop and its label need room beside the box; the box stays centred.
+            w: boxes[i].rect.w + 2.0 * loop_room(r, i),
             rank: rank[i],
             x: 0.0,
             preds: Vec::new(),
@@ -269,30 +311,77 @@ fn region(r: &Region) -> RegionBox {
     order(&mut layers, &vs);
     place_x(&layers, &mut vs);
 
+    // x first: where edges leave and enter decides the order of their rows and where their
+    // labels fit.
+    let min_x = vs
+        .iter()
+        .map(|v| v.x - v.w / 2.0)
+        .fold(f64::INFINITY, f64::min);
+    let min_x = if min_x.is_finite() { min_x } else { 0.0 };
+    for v in &mut vs {
+        v.x -= min_x;
+    }
+    let mut max_x = vs.iter().map(|v| v.x + v.w / 2.0).fold(0.0, f64::max);
+    for (i, b) in boxes.iter_mut().enumerate() {
+        b.rect.x = vs[i].x - b.rect.w / 2.0;
+    }
+    let ports = Ports::new(&chains, &label_seg, &vs, &boxes);
+
     // Each gap between ranks gives every segment crossing it a row for its horizontal run;
     // a labelled segment's row is tall enough for its label above the run, so labels never
-    // sit on one another. The label goes on the segment leaving the edge's source.
+    // sit on one another, and [`arrange`] orders the rows and places each label where no
+    // other edge's vertical line crosses it. The label goes on the segment leaving the edge's
+    // source (entering it, for a back edge).
     let mut row_of: Vec<Vec<f64>> = chains
         .iter()
         .map(|c| vec![0.0; c.len().saturating_sub(1)])
         .collect();
-    let mut gap_h = vec![RANK_GAP; ranks_n];
-    let mut used = vec![ROW_PAD; ranks_n];
+    let mut placed: Vec<Option<Placed>> = vec![None; chains.len()];
     // A shared segment has one row; a labelled one has its own.
-    let mut rows: HashMap<(usize, usize, Option<usize>), f64> = HashMap::new();
+    let mut runs: Vec<Vec<Run>> = (0..ranks_n).map(|_| Vec::new()).collect();
+    let mut run_of: HashMap<(usize, usize, Option<usize>), (usize, usize)> = HashMap::new();
+    let mut segs_of_run: Vec<Vec<Vec<(usize, usize)>>> = vec![Vec::new(); ranks_n];
     for (ei, c) in chains.iter().enumerate() {
         for (s, pair) in c.windows(2).enumerate() {
             let k = vs[pair[0]].rank;
             let labelled = label_seg[ei] == Some(s);
             let key = (pair[0], pair[1], labelled.then_some(ei));
-            row_of[ei][s] = *rows.entry(key).or_insert_with(|| {
-                used[k] += if labelled { LABEL_ROW } else { PLAIN_ROW };
-                used[k]
+            let at = *run_of.entry(key).or_insert_with(|| {
+                let xp = if s == 0 { ports.out[ei] } else { vs[pair[0]].x };
+                let xq = if s + 2 == c.len() {
+                    ports.into[ei]
+                } else {
+                    vs[pair[1]].x
+                };
+                runs[k].push(Run {
+                    xp,
+                    xq,
+                    label: labelled.then(|| label_width(&r.edges[ei].label)),
+                });
+                segs_of_run[k].push(Vec::new());
+                (k, runs[k].len() - 1)
             });
+            segs_of_run[at.0][at.1].push((ei, s));
         }
     }
+    let mut gap_h = vec![RANK_GAP; ranks_n];
     for k in 0..ranks_n {
-        gap_h[k] = gap_h[k].max(used[k] + ROW_PAD);
+        let (order, xs) = arrange(&runs[k]);
+        let mut used = ROW_PAD;
+        for ri in order {
+            used += if runs[k][ri].label.is_some() {
+                LABEL_ROW
+            } else {
+                PLAIN_ROW
+            };
+            for &(ei, s) in &segs_of_run[k][ri] {
+                row_of[ei][s] = used;
+                if let Some(p) = xs[ri] {
+                    placed[ei] = Some(p);
+                }
+            }
+        }
+        gap_h[k] = gap_h[k].max(used + ROW_PAD);
     }
 
     // Rank bands: tops aligned, height of the tallest node.
@@ -308,34 +397,34 @@ fn region(r: &Region) -> RegionBox {
         y += band_h[k] + gap_h[k];
     }
     let height = (y - gap_h.last().copied().unwrap_or(0.0)).max(0.0);
-    let min_x = vs
-        .iter()
-        .map(|v| v.x - v.w / 2.0)
-        .fold(f64::INFINITY, f64::min);
-    let min_x = if min_x.is_finite() { min_x } else { 0.0 };
-    for v in &mut vs {
-        v.x -= min_x;
-    }
-    let mut max_x = vs.iter().map(|v| v.x + v.w / 2.0).fold(0.0, f64::max);
     for (i, b) in boxes.iter_mut().enumerate() {
-        let (dx, dy) = (vs[i].x - b.rect.w / 2.0, band_top[vs[i].rank]);
-        b.rect.x = dx;
+        let (dx, dy) = (b.rect.x, band_top[vs[i].rank]);
         b.rect.y = dy;
         for c in &mut b.children {
             c.shift(dx, dy);
         }
     }
 
-    let ports = Ports::new(&chains, &label_seg, &vs, &boxes);
     let mut drawn: HashSet<(usize, usize)> = HashSet::new();
     let mut edges = Vec::with_capacity(r.edges.len());
+    let mut lo_x: f64 = 0.0;
     for (ei, e) in r.edges.iter().enumerate() {
         let path = if e.from == e.to {
-            self_loop(&boxes[e.from].rect)
+            let mine: Vec<usize> = r
+                .edges
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.from == e.from && o.to == e.from)
+                .map(|(j, _)| j)
+                .collect();
+            let k = mine.iter().position(|&j| j == ei).unwrap_or(0);
+            self_loop(&boxes[e.from].rect, &e.label, k, mine.len())
         } else {
             let chain = &chains[ei];
             let mut parts: Vec<[(f64, f64); 4]> = Vec::new();
             let mut label_at = (0.0, 0.0);
+            let mut label_end = false;
+            let mut label = e.label.clone();
             for (s, pair) in chain.windows(2).enumerate() {
                 let (p, q) = (pair[0], pair[1]);
                 let k = vs[p].rank;
@@ -350,8 +439,12 @@ fn region(r: &Region) -> RegionBox {
                     None => band_top[k] + band_h[k],
                 };
                 let yh = band_top[k] + band_h[k] + row_of[ei][s];
-                if label_seg[ei] == Some(s) {
-                    label_at = (xp.min(xq) + 4.0, yh - 3.0);
+                if let (Some(p), true) = (placed[ei], label_seg[ei] == Some(s)) {
+                    label_at = (p.x, yh - LABEL_LIFT);
+                    label_end = p.end;
+                    if let Some(c) = p.chars {
+                        label = shorten(&e.label, c);
+                    }
                 }
                 parts.push([(xp, bottom), (xp, yh), (xq, yh), (xq, band_top[k + 1])]);
             }
@@ -383,39 +476,287 @@ fn region(r: &Region) -> RegionBox {
             pts.dedup();
             EdgePath {
                 points: pts,
+                label,
                 label_at,
+                label_end,
                 arrow: !joined || all_shared,
             }
         };
-        if !e.label.is_empty() {
-            max_x = max_x.max(path.label_at.0 + label_width(&e.label));
+        if !path.label.is_empty() {
+            max_x = max_x.max(path.label_at.0 + label_width(&path.label));
+            lo_x = lo_x.min(path.label_at.0);
         }
         // A self-loop bulges to the right of its node.
         max_x = path.points.iter().map(|p| p.0).fold(max_x, f64::max);
         edges.push(path);
     }
 
-    let width = max_x;
-    RegionBox {
+    let mut b = RegionBox {
         rect: Rect {
             x: 0.0,
             y: 0.0,
-            w: width,
+            w: max_x,
             h: height,
         },
         nodes: boxes,
         edges,
+    };
+    // A label placed left of everything widens the region to the left.
+    if lo_x < 0.0 {
+        b.shift(-lo_x, 0.0);
+        b.rect.x = 0.0;
+        b.rect.w = max_x - lo_x;
+    }
+    b
+}
+
+/// The `k`th of a node's `m` loops (edges from it to itself), on the node's right, nested
+/// (the first innermost), their labels stacked beside the outermost; the node's vertex is
+/// wide enough for them (see [`loop_room`]). Labels of many loops may reach past the box's
+/// top and bottom by a few pixels, into the margin no run of a gap uses.
+fn self_loop(b: &Rect, label: &str, k: usize, m: usize) -> EdgePath {
+    let x = b.x + b.w;
+    let half = (b.h * 0.2 + 2.5 * k as f64).min(b.h * 0.45);
+    let (y1, y2) = (b.y + b.h / 2.0 - half, b.y + b.h / 2.0 + half);
+    let out = x + LOOP_W + LOOP_STEP * k as f64;
+    let outer = x + LOOP_W + LOOP_STEP * m.saturating_sub(1) as f64;
+    let row = k as f64 - m.saturating_sub(1) as f64 / 2.0;
+    EdgePath {
+        points: vec![(x, y1), (out, y1), (out, y2), (x, y2)],
+        label: label.to_string(),
+        label_at: (
+            outer + LABEL_GAP,
+            b.y + b.h / 2.0 + 4.0 + LOOP_LABEL_ROW * row,
+        ),
+        label_end: false,
+        arrow: true,
     }
 }
 
-fn self_loop(b: &Rect) -> EdgePath {
-    let (x, y1, y2) = (b.x + b.w, b.y + b.h * 0.3, b.y + b.h * 0.7);
-    let out = x + NODE_GAP / 2.0 - 2.0;
-    EdgePath {
-        points: vec![(x, y1), (out, y1), (out, y2), (x, y2)],
-        label_at: (out + 3.0, y2 + 12.0),
-        arrow: true,
+/// How far a node's self-loops and their labels reach out of its box on the right.
+fn loop_room(r: &Region, node: usize) -> f64 {
+    let loops: Vec<&str> = r
+        .edges
+        .iter()
+        .filter(|e| e.from == node && e.to == node)
+        .map(|e| e.label.as_str())
+        .collect();
+    if loops.is_empty() {
+        return 0.0;
     }
+    let widest = loops.iter().map(|l| label_width(l)).fold(0.0, f64::max);
+    LOOP_W + LOOP_STEP * (loops.len() - 1) as f64 + LABEL_GAP + widest
+}
+
+/// One horizontal run in a gap between ranks: from `xp` (where it comes down from above) to
+/// `xq` (where it goes on down), with the width of the label it carries.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    xp: f64,
+    xq: f64,
+    label: Option<f64>,
+}
+
+/// Where a run's label goes: its left end, whether it stands left of the line it belongs to,
+/// and how many characters of it fit there (`None`: all).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Placed {
+    x: f64,
+    end: bool,
+    chars: Option<usize>,
+}
+
+/// The fewest characters a shortened label keeps (its `…` included).
+const MIN_LABEL_CHARS: usize = 8;
+/// How many runs [`arrange`] tries for a row before shortening a label.
+const LOOKAHEAD: usize = 16;
+
+/// The runs of one gap, top row first, and where each run's label goes.
+///
+/// A label sits in the band just above its run. Every other run crosses that band with one
+/// vertical line: a run in a row below comes down through it at its `xp`, a run in a row
+/// above goes on down through it at its `xq`; and the run's own line comes down at its `xp`.
+/// Rows start in the order that keeps runs from crossing each other (runs going right, the
+/// rightmost start on top; then straight ones; then runs going left, the leftmost start on
+/// top). Row by row, the first of the next few runs whose label fits beside its own lines —
+/// right or left of where it comes down, then at either end of its run, then past a line it
+/// crosses — takes the row; a plain run always fits. When none of them fits, the first is
+/// shortened (`…`, the full text stays in the tooltip) to the widest room beside its lines,
+/// or, with no room for even a few characters, goes beyond every line of the gap. So no label
+/// is ever drawn over an edge.
+fn arrange(runs: &[Run]) -> (Vec<usize>, Vec<Option<Placed>>) {
+    const EPS: f64 = 0.5;
+    let mut natural: Vec<usize> = (0..runs.len()).collect();
+    let key = |r: &Run| -> (u8, f64, f64) {
+        if r.xq > r.xp + EPS {
+            (0, -r.xp, -r.xq)
+        } else if r.xq < r.xp - EPS {
+            (2, r.xp, r.xq)
+        } else {
+            (1, r.xp, 0.0)
+        }
+    };
+    natural.sort_by(|&a, &b| {
+        let (ka, kb) = (key(&runs[a]), key(&runs[b]));
+        ka.0.cmp(&kb.0)
+            .then(ka.1.total_cmp(&kb.1))
+            .then(ka.2.total_cmp(&kb.2))
+            .then(a.cmp(&b))
+    });
+    let mut order = Vec::with_capacity(runs.len());
+    let mut placed: Vec<Option<Placed>> = vec![None; runs.len()];
+    let mut above: Vec<f64> = Vec::new();
+    let mut left = natural;
+    // The lines crossing the label band of `ri` if it took the next row.
+    let lines_for = |ri: usize, left: &[usize], above: &[f64]| -> Vec<f64> {
+        above
+            .iter()
+            .copied()
+            .chain(left.iter().filter(|&&o| o != ri).map(|&o| runs[o].xp))
+            .chain(std::iter::once(runs[ri].xp))
+            .collect()
+    };
+    while !left.is_empty() {
+        let mut pick = None;
+        // A few runs ahead at most: the search stays near-quadratic in a gap of thousands.
+        for (pos, &ri) in left.iter().enumerate().take(LOOKAHEAD) {
+            let r = runs[ri];
+            let Some(w) = r.label else {
+                pick = Some((pos, None));
+                break;
+            };
+            let mut lines = lines_for(ri, &left, &above);
+            lines.sort_by(f64::total_cmp);
+            // Free when the first line right of the label's left margin is past its right one.
+            let free = |x: f64| {
+                let i = lines.partition_point(|&l| l <= x - LABEL_CLEAR);
+                lines.get(i).is_none_or(|&l| l >= x + w + LABEL_CLEAR)
+            };
+            if let Some((x, end)) = candidates(r, w, &lines).into_iter().find(|&(x, _)| free(x)) {
+                pick = Some((
+                    pos,
+                    Some(Placed {
+                        x,
+                        end,
+                        chars: None,
+                    }),
+                ));
+                break;
+            }
+        }
+        let (pos, p) = match pick {
+            Some(p) => p,
+            None => {
+                let ri = left[0];
+                let lines = lines_for(ri, &left, &above);
+                (0, Some(squeeze(runs[ri], &lines, runs)))
+            }
+        };
+        let ri = left.remove(pos);
+        placed[ri] = p;
+        above.push(runs[ri].xq);
+        order.push(ri);
+    }
+    (order, placed)
+}
+
+/// Where a label of width `w` may start, best first: beside the line the run comes down
+/// (on the side it goes), at the run's far end, then just past each line it crosses.
+fn candidates(r: Run, w: f64, lines: &[f64]) -> Vec<(f64, bool)> {
+    let right_of = |x: f64| (x + LABEL_GAP, false);
+    let left_of = |x: f64| (x - LABEL_GAP - w, true);
+    let mut out = if r.xq < r.xp {
+        vec![left_of(r.xp), right_of(r.xp), right_of(r.xq), left_of(r.xq)]
+    } else {
+        vec![right_of(r.xp), left_of(r.xp), left_of(r.xq), right_of(r.xq)]
+    };
+    let (lo, hi) = (r.xp.min(r.xq), r.xp.max(r.xq));
+    for &l in lines {
+        if l > lo && l < hi {
+            out.push(right_of(l));
+            out.push(left_of(l));
+        }
+    }
+    out
+}
+
+/// A label that fits whole nowhere beside its run: shortened to the widest room beside its
+/// own lines, or, with too little room anywhere, whole beyond every line of the gap on the
+/// side nearer to it.
+fn squeeze(r: Run, lines: &[f64], all: &[Run]) -> Placed {
+    let w = r.label.unwrap_or(0.0);
+    let mut best: Option<(f64, Placed)> = None;
+    for (at, right) in [(r.xp, true), (r.xp, false), (r.xq, false), (r.xq, true)] {
+        let room = if right {
+            lines
+                .iter()
+                .filter(|&&l| l > at + LABEL_CLEAR)
+                .fold(f64::INFINITY, |m, &l| m.min(l))
+                - at
+        } else {
+            at - lines
+                .iter()
+                .filter(|&&l| l < at - LABEL_CLEAR)
+                .fold(f64::NEG_INFINITY, |m, &l| m.max(l))
+        } - LABEL_GAP
+            - LABEL_CLEAR;
+        if best.as_ref().is_none_or(|(b, _)| room > *b) {
+            let chars = (room / LABEL_CHAR_W).floor().max(0.0) as usize;
+            let width = chars as f64 * LABEL_CHAR_W;
+            let x = if right {
+                at + LABEL_GAP
+            } else {
+                at - LABEL_GAP - width
+            };
+            best = Some((
+                room,
+                Placed {
+                    x,
+                    end: !right,
+                    chars: Some(chars),
+                },
+            ));
+        }
+    }
+    match best {
+        Some((_, p)) if p.chars.is_some_and(|c| c >= MIN_LABEL_CHARS) => p,
+        _ => {
+            let xs = all.iter().flat_map(|o| [o.xp, o.xq]);
+            let hi = xs.clone().fold(f64::NEG_INFINITY, f64::max);
+            let lo = xs.fold(f64::INFINITY, f64::min);
+            if hi - r.xp <= r.xp - lo {
+                Placed {
+                    x: hi + LABEL_GAP,
+                    end: false,
+                    chars: None,
+                }
+            } else {
+                Placed {
+                    x: lo - LABEL_GAP - w,
+                    end: true,
+                    chars: None,
+                }
+            }
+        }
+    }
+}
+
+/// `label` cut to `chars` characters with `…`, keeping an overlay's count (` ×3`) whole.
+fn shorten(label: &str, chars: usize) -> String {
+    if label.chars().count() <= chars {
+        return label.to_string();
+    }
+    let (head, tail) = match label.rsplit_once(" ×") {
+        Some((h, t)) if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) => {
+            (h, format!(" ×{t}"))
+        }
+        _ => (label, String::new()),
+    };
+    let keep = chars.saturating_sub(tail.chars().count() + 1);
+    let mut out: String = head.chars().take(keep).collect();
+    out.push('…');
+    out.push_str(&tail);
+    out
 }
 
 /// Which edges are back edges of a depth-first walk from the start (then from any node left).
@@ -736,6 +1077,7 @@ mod tests {
     /// no edge segment runs through a box of its region; each edge is axis-aligned and starts
     /// and ends on its nodes' borders.
     fn check(r: &Region, b: &RegionBox, what: &str) {
+        labels_clear(r, b, what);
         assert_eq!(r.nodes.len(), b.nodes.len());
         assert_eq!(r.edges.len(), b.edges.len());
         for i in 0..b.nodes.len() {
@@ -786,6 +1128,72 @@ mod tests {
         }
     }
 
+    /// Where a label is drawn (11px text: 9px above its baseline, 2.5px below).
+    fn label_box(p: &EdgePath) -> Rect {
+        Rect {
+            x: p.label_at.0,
+            y: p.label_at.1 - 9.0,
+            w: label_width(&p.label),
+            h: 11.5,
+        }
+    }
+
+    /// No label of the region is drawn over an edge of it, over a box (a compound one's title
+    /// bar or border), over a nested region's border or over another label.
+    fn labels_clear(r: &Region, b: &RegionBox, what: &str) {
+        let labels: Vec<(usize, Rect)> = b
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.label.is_empty())
+            .map(|(i, p)| (i, label_box(p)))
+            .collect();
+        for (n, (i, l)) in labels.iter().enumerate() {
+            let name = &b.edges[*i].label;
+            for (j, p) in b.edges.iter().enumerate() {
+                for w in p.points.windows(2) {
+                    assert!(
+                        !crosses(w[0], w[1], l),
+                        "{what}: label `{name}` {l:?} over the edge {} -> {}",
+                        r.nodes[r.edges[j].from].name,
+                        r.nodes[r.edges[j].to].name
+                    );
+                }
+            }
+            for (k, nb) in b.nodes.iter().enumerate() {
+                if r.nodes[k].is_compound() {
+                    let bar = Rect {
+                        h: TITLE_H,
+                        ..nb.rect
+                    };
+                    assert!(!l.overlaps(&bar), "{what}: label `{name}` over a title bar");
+                    let inside_node = inside(l, &nb.rect);
+                    assert!(
+                        inside_node || !l.overlaps(&nb.rect),
+                        "{what}: label `{name}` across the border of `{}`",
+                        r.nodes[k].name
+                    );
+                    for c in &nb.children {
+                        assert!(
+                            inside(l, &c.rect) || !l.overlaps(&c.rect),
+                            "{what}: label `{name}` across a region of `{}`",
+                            r.nodes[k].name
+                        );
+                    }
+                } else {
+                    assert!(
+                        !l.overlaps(&nb.rect),
+                        "{what}: label `{name}` {l:?} over `{}`",
+                        r.nodes[k].name
+                    );
+                }
+            }
+            for (_, o) in &labels[n + 1..] {
+                assert!(!l.overlaps(o), "{what}: label `{name}` over another label");
+            }
+        }
+    }
+
     #[test]
     fn samples_have_no_overlaps_and_no_edge_through_a_box() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asl-samples");
@@ -826,9 +1234,10 @@ mod tests {
         let d = diagram(&def);
         let l = layout(&d);
         check(&d.root, &l.root, "loop");
-        // Start, 5 states, End; Next + 2 Catch + 3 Choice + Wait + 2 to End + Start.
+        // Start, 5 states, End; Next + 2 Catch + 3 Choice + Wait + Ok to End + Start (the
+        // Fail state has no edge out).
         assert_eq!(d.root.nodes.len(), 7);
-        assert_eq!(d.root.edges.len(), 10);
+        assert_eq!(d.root.edges.len(), 9);
         // The back edge Sleep -> Poll ends at Poll's border.
         let sleep_poll = d
             .root
@@ -908,6 +1317,165 @@ mod tests {
             .count();
         assert!(arrows <= 2, "{arrows} Catch arrowheads");
         check(&d.root, &l.root, "catch-all");
+    }
+
+    /// A Choice fanning out to `n` states with long conditions, some rules looping back to
+    /// it or to itself, the states joining again; inside a Map and a Parallel too.
+    fn fan(n: usize, p: &str) -> Value {
+        let mut states = serde_json::Map::new();
+        let mut choices = Vec::new();
+        for i in 0..n {
+            let next = match i % 5 {
+                3 => format!("{p}Fan"),
+                4 => format!("{p}Start over"),
+                _ => format!("{p}Handle {i}"),
+            };
+            choices.push(
+                json!({"Variable": format!("$.some.rather.long.field.name{i}"),
+                                "StringEquals": format!("value number {i}"), "Next": next}),
+            );
+            if !next.contains("Handle") {
+                continue;
+            }
+            let mut s = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                               "Next": format!("{p}Join")});
+            if i % 3 == 0 {
+                s["Catch"] = json!([{"ErrorEquals": ["States.Timeout", "Custom.Error"], "Next": format!("{p}Fan")},
+                                    {"ErrorEquals": ["States.ALL"], "Next": format!("{p}Failed")}]);
+            }
+            states.insert(format!("{p}Handle {i}"), s);
+        }
+        states.insert(
+            format!("{p}Fan"),
+            json!({"Type": "Choice", "Choices": choices, "Default": format!("{p}Join")}),
+        );
+        states.insert(
+            format!("{p}Start over"),
+            json!({"Type": "Pass", "Next": format!("{p}Fan")}),
+        );
+        states.insert(
+            format!("{p}Join"),
+            json!({"Type": "Choice", "Choices": [
+                {"Variable": "$.again", "BooleanEquals": true, "Next": format!("{p}Fan")}],
+                "Default": format!("{p}Done")}),
+        );
+        states.insert(format!("{p}Done"), json!({"Type": "Succeed"}));
+        states.insert(format!("{p}Failed"), json!({"Type": "Fail"}));
+        json!({"StartAt": format!("{p}Fan"), "States": states})
+    }
+
+    #[test]
+    fn choice_labels_sit_clear_of_every_edge_box_and_label() {
+        for n in [2, 3, 6, 12, 25] {
+            let mut def = fan(n, "");
+            def["States"]["Done"] = json!({"Type": "Parallel", "Next": "Each", "Branches": [
+                fan(n, "a."), fan(n, "b.")]});
+            def["States"]["Each"] = json!({"Type": "Map", "ItemProcessor": fan(n, "m."),
+                                           "End": true});
+            let d = diagram(&def);
+            let l = layout(&d);
+            check(&d.root, &l.root, &format!("fan of {n}"));
+        }
+    }
+
+    #[test]
+    fn arranged_labels_go_beside_their_own_lines() {
+        // Three runs leaving one node to the right and left, each with a label of 60px.
+        let runs = [
+            Run {
+                xp: 100.0,
+                xq: 20.0,
+                label: Some(60.0),
+            },
+            Run {
+                xp: 120.0,
+                xq: 300.0,
+                label: Some(60.0),
+            },
+            Run {
+                xp: 140.0,
+                xq: 500.0,
+                label: Some(60.0),
+            },
+        ];
+        let (order, placed) = arrange(&runs);
+        // Runs to the right first, the rightmost start on top; then the one to the left.
+        assert_eq!(order, [2, 1, 0]);
+        // The furthest-right run's label beside its line, to the right.
+        assert_eq!(
+            placed[2],
+            Some(Placed {
+                x: 144.0,
+                end: false,
+                chars: None
+            })
+        );
+        // The run going left has its label left of its line.
+        assert_eq!(placed[0].map(|p| p.end), Some(true));
+        assert!(placed[0].is_some_and(|p| p.x + 60.0 <= 100.0 - LABEL_GAP + 0.01));
+        // No label anywhere is crossed by a line that passes its row.
+        for (row, &ri) in order.iter().enumerate() {
+            let Some(p) = placed[ri] else { continue };
+            let lines: Vec<f64> = order[..row]
+                .iter()
+                .map(|&o| runs[o].xq)
+                .chain(order[row + 1..].iter().map(|&o| runs[o].xp))
+                .chain([runs[ri].xp])
+                .collect();
+            for l in lines {
+                assert!(l <= p.x || l >= p.x + 60.0, "line {l} through {p:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_label_with_no_room_is_shortened_beside_its_line() {
+        // Lines every 30px: a 200px label fits nowhere whole.
+        let mut runs: Vec<Run> = (0..8)
+            .map(|i| Run {
+                xp: 100.0 + 30.0 * i as f64,
+                xq: 100.0 + 30.0 * i as f64,
+                label: None,
+            })
+            .collect();
+        runs.push(Run {
+            xp: 115.0,
+            xq: 115.0,
+            label: Some(200.0),
+        });
+        let (_, placed) = arrange(&runs);
+        let p = placed[8].unwrap_or(Placed {
+            x: 0.0,
+            end: false,
+            chars: None,
+        });
+        // Shortened to what fits left of its line, before the region's first line... or
+        // beyond every line when even a few characters do not fit.
+        match p.chars {
+            Some(c) => assert!(c >= MIN_LABEL_CHARS, "{p:?}"),
+            None => assert!(p.x >= 100.0 + 30.0 * 7.0 || p.x + 200.0 <= 100.0, "{p:?}"),
+        }
+        assert_eq!(shorten("$.amount > 1000 ×12", 10), "$.amo… ×12");
+        assert_eq!(shorten("States.Timeout, Custom.Error", 12), "States.Time…");
+        assert_eq!(shorten("short", 12), "short");
+    }
+
+    /// Six hundred labelled runs in one gap (a Choice of 600 rules), none with room beside its
+    /// line: every label still gets a place (shortened or beyond the lines), in bounded time.
+    #[test]
+    fn a_crowded_gap_is_arranged_in_bounded_time() {
+        let runs: Vec<Run> = (0..600)
+            .map(|i| Run {
+                xp: 20.0 * i as f64,
+                xq: 20.0 * ((i * 7) % 600) as f64,
+                label: Some(200.0),
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        let (order, placed) = arrange(&runs);
+        assert!(t.elapsed().as_secs_f64() < 10.0, "took {:?}", t.elapsed());
+        assert_eq!(order.len(), runs.len());
+        assert!(placed.iter().all(Option::is_some));
     }
 
     #[test]

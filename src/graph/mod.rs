@@ -11,6 +11,7 @@ mod condition;
 mod diagram;
 mod dot;
 mod html;
+mod integration;
 pub mod layout;
 mod mermaid;
 mod overlay;

@@ -227,7 +227,7 @@ mod tests {
         );
         assert!(labels.contains(&"Default"), "{labels:?}");
         let t = d.all_nodes().into_iter().find(|n| n.name == "T").cloned();
-        assert_eq!(t.map(|n| n.tag()), Some("Task · ×3".to_string()));
+        assert_eq!(t.map(|n| n.tag()), Some("Lambda: Invoke · ×3".to_string()));
     }
 
     #[test]

@@ -130,13 +130,14 @@ fn region(out: &mut String, r: &Region, b: &RegionBox, overlay: Option<&Overlay>
             let _ = writeln!(
                 out,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\" fill=\"none\" stroke=\"#c6c6cd\" stroke-dasharray=\"3 3\"/>\
-<text class=\"region-title\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+<text class=\"region-title\" x=\"{:.1}\" y=\"{:.1}\"><title>{}</title>{}</text>",
                 rr.x - 6.0,
                 rr.y - 6.0,
                 rr.w + 12.0,
                 rr.h + 12.0,
                 rr.x - 4.0,
                 rr.y - 9.0,
+                xml(&c.note),
                 xml(&c.title)
             );
             region(out, c, cb, overlay);
@@ -170,13 +171,20 @@ fn region(out: &mut String, r: &Region, b: &RegionBox, overlay: Option<&Overlay>
             (true, false, false) => " marker-end=\"url(#arrow)\"",
         };
         let _ = write!(out, "<path d=\"{d}\"{marker}/>");
-        if !e.label.is_empty() {
+        if !p.label.is_empty() {
+            let (x, anchor) = if p.label_end {
+                (
+                    p.label_at.0 + layout::label_width(&p.label),
+                    " text-anchor=\"end\"",
+                )
+            } else {
+                (p.label_at.0, "")
+            };
             let _ = write!(
                 out,
-                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                p.label_at.0,
+                "<text x=\"{x:.1}\" y=\"{:.1}\"{anchor}>{}</text>",
                 p.label_at.1,
-                xml(&e.label)
+                xml(&p.label)
             );
         }
         out.push_str("</g>\n");
@@ -350,6 +358,6 @@ mod tests {
         assert!(svg.contains(">Distributed Map · ↻ Retry</text>"));
         assert!(svg.contains("<g class=\"edge catch\""));
         assert!(svg.contains(">Default</text>"));
-        assert!(svg.contains(">Iterator</text>"));
+        assert!(svg.contains(">ItemProcessor</text>"));
     }
 }
