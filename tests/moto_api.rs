@@ -328,3 +328,54 @@ fn a_glue_sync_job_is_submitted_then_followed_to_its_end() {
     .unwrap();
     assert_eq!(output["JobRunId"], out["run"]["Id"]);
 }
+
+#[test]
+fn sync_jobs_of_sagemaker_emr_and_codebuild_and_event_bridge_events() {
+    let Some(ep) = endpoint() else { return };
+    let def = json!({"StartAt": "Events", "States": {
+        "Events": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+            "Parameters": {"Entries": [{"Source": "asl.tests", "DetailType": "t", "Detail": {"k": "v"}}]},
+            "ResultPath": "$.events", "Next": "Train"},
+        "Train": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob.sync",
+            "Parameters": {"TrainingJobName": "asl-train",
+                "AlgorithmSpecification": {"TrainingImage": "img", "TrainingInputMode": "File"},
+                "RoleArn": "arn:aws:iam::123456789012:role/r",
+                "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
+                "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 60}},
+            "ResultPath": "$.train", "Next": "Cluster"},
+        "Cluster": {"Type": "Task", "Resource": "arn:aws:states:::elasticmapreduce:createCluster.sync",
+            "Parameters": {"Name": "asl-cluster", "ReleaseLabel": "emr-6.0.0",
+                "Instances": {"InstanceGroups": [{"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1}],
+                    "KeepJobFlowAliveWhenNoSteps": true},
+                "JobFlowRole": "r", "ServiceRole": "r"},
+            "ResultPath": "$.cluster", "Next": "Project"},
+        "Project": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:codebuild:createProject",
+            "Parameters": {"Name": "asl-project", "Source": {"Type": "S3", "Location": "b/src.zip"},
+                "Artifacts": {"Type": "NO_ARTIFACTS"},
+                "Environment": {"Type": "LINUX_CONTAINER", "Image": "aws/codebuild/standard:7.0", "ComputeType": "BUILD_GENERAL1_SMALL"},
+                "ServiceRole": "arn:aws:iam::123456789012:role/r"},
+            "ResultPath": null, "Next": "Build"},
+        "Build": {"Type": "Task", "Resource": "arn:aws:states:::codebuild:startBuild.sync",
+            "Parameters": {"ProjectName": "asl-project"}, "ResultPath": "$.build", "End": true}}});
+    let r = run(&ep, "sync-jobs", &def, &["--ecs-poll-ms", "50"]);
+    let out = succeeded(&r);
+    // EventBridge: the entries' ids, no HTTP metadata.
+    assert_eq!(out["events"]["FailedEntryCount"], 0);
+    assert!(out["events"]["Entries"][0]["EventId"].is_string());
+    assert!(out["events"].get("SdkHttpMetadata").is_none());
+    // SageMaker `.sync`: the DescribeTrainingJob answer of the finished job.
+    assert_eq!(out["train"]["TrainingJobName"], "asl-train");
+    assert_eq!(out["train"]["TrainingJobStatus"], "Completed");
+    // EMR `createCluster.sync`: the start call's answer with its metadata, once the cluster waits.
+    assert!(
+        out["cluster"]["ClusterId"]
+            .as_str()
+            .unwrap()
+            .starts_with("j-")
+    );
+    assert_eq!(out["cluster"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    // CodeBuild `.sync`: `{Build: ...}` of the finished build.
+    assert_eq!(out["build"]["Build"]["BuildStatus"], "SUCCEEDED");
+    assert_eq!(out["build"]["Build"]["ProjectName"], "asl-project");
+}

@@ -323,3 +323,43 @@ pub fn error(resp: &HttpResponse) -> (Option<String>, Option<String>, Option<Str
         .map(str::to_string);
     (code, message, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::aws::model::load;
+    use serde_json::json;
+
+    #[test]
+    fn a_request_reads_back_as_what_was_written() {
+        let sfn = load("sfn").and_then(Result::ok).unwrap();
+        let op = sfn.operation("startExecution").unwrap();
+        let input = json!({"stateMachineArn": "arn:sm", "name": "n", "input": "{\"k\":[1,2]}"});
+        let req = build(&op, &input).unwrap();
+        assert_eq!(
+            req.path,
+            "/service/AWSStepFunctions/operation/StartExecution"
+        );
+        assert_eq!(decode(&req.body).unwrap(), input);
+        // Numbers of every width, negatives, floats, booleans, nulls, nested containers.
+        let mut out = Vec::new();
+        let v = json!({"a": [0, 23, 24, 255, 256, 65536, 4294967296u64, -1, -300, 1.5, true, null], "b": {"c": "é"}});
+        plain(&mut out, &v);
+        assert_eq!(decode(&out).unwrap(), v);
+    }
+
+    #[test]
+    fn answers_read_tagged_times_and_byte_strings() {
+        // {"t": 1(1704164645), "b": h'0102'}
+        let body = [
+            0xa2, 0x61, b't', 0xc1, 0x1a, 0x65, 0x93, 0x7d, 0x25, 0x61, b'b', 0x42, 1, 2,
+        ];
+        assert_eq!(
+            decode(&body).unwrap(),
+            json!({"t": "2024-01-02T03:04:05Z", "b": "AQI="})
+        );
+        // Truncated or absurdly nested input is an error, never a panic.
+        assert!(decode(&body[..5]).is_err());
+        assert!(decode(&[0x81; 1000]).is_err());
+    }
+}
