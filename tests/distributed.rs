@@ -592,6 +592,89 @@ fn parquet_rows_are_items_directly_and_through_an_athena_manifest() {
     assert_eq!(v["output"], json!([{"id": 1}, {"id": 2}, {"id": 3}]), "{v}");
 }
 
+/// A corruption of `good` (a byte changed) on which the `parquet` crate panics, found by
+/// trying them in turn: one that panics through `asl`'s reader, or that its reader reports as
+/// the crate's failure.
+#[cfg(feature = "parquet")]
+fn a_file_the_parquet_crate_panics_on(good: &[u8]) -> Vec<u8> {
+    use asl::storage::items::{Format, items};
+    for at in 0..good.len() {
+        for change in [0xff_u8, 0x01, 0x80] {
+            let mut bad = good.to_vec();
+            bad[at] ^= change;
+            let body: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(bad.clone()));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                items(body, &Format::Parquet).and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            }));
+            let crashed = match outcome {
+                Err(_) => true,
+                Ok(Err(e)) => e.0.contains("the Parquet reader failed on it"),
+                Ok(Ok(_)) => false,
+            };
+            if crashed {
+                return bad;
+            }
+        }
+    }
+    panic!("no corruption of the file makes the parquet crate panic: this test needs another")
+}
+
+/// Pins issue 21: the `parquet` crate panics on some corrupt files, which ended `asl` with
+/// exit 101 and a panic message (in `asl test`, the whole run and its JUnit report lost). Now
+/// it is the Map's catchable `States.ItemReaderFailed`, and nothing is printed.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_parquet_file_the_crate_panics_on_is_a_catchable_item_reader_failure() {
+    let d = dir("parquet-panic");
+    std::fs::create_dir_all(d.join("s3/b")).expect("dir");
+    let bad = a_file_the_parquet_crate_panics_on(&parquet_file(&[1, 2, 3], &["a", "b", "c"]));
+    std::fs::write(d.join("s3/b/bad.parquet"), bad).expect("write");
+    let reader = json!({"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "PARQUET"}, "Parameters": {"Bucket": "b", "Key": "bad.parquet"}});
+    let (out, v) = run(
+        &d,
+        &distributed(reader.clone(), json!({})),
+        &json!({}),
+        &["--s3-root", "s3"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+    assert!(
+        v["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the Parquet reader failed on it"),
+        "{v}"
+    );
+
+    let mut caught = distributed(
+        reader,
+        json!({"Catch": [{"ErrorEquals": ["States.ItemReaderFailed"], "ResultPath": "$.caught", "Next": "Done"}],
+            "Next": "Done"}),
+    );
+    if let Some(m) = caught["States"]["M"].as_object_mut() {
+        m.remove("End");
+    }
+    caught["States"]["Done"] = json!({"Type": "Pass", "End": true});
+    write(&d.join("c.asl.json"), &caught.to_string());
+    write(
+        &d.join("c.test.yaml"),
+        "definition: c.asl.json\ns3Root: s3\ncases:\n  - name: caught\n    expect:\n      outputContains: {caught: {Error: States.ItemReaderFailed}}\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["test", "c.test.yaml", "--junit", "junit.xml"])
+        .current_dir(&d)
+        .output()
+        .expect("asl starts");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let xml = std::fs::read_to_string(d.join("junit.xml")).expect("junit written");
+    assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
+}
+
 #[test]
 fn load_and_flatten_reads_each_listed_object_in_turn() {
     let d = dir("flatten");

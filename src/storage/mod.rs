@@ -12,6 +12,8 @@ pub mod manifest;
 pub mod memory;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+#[cfg(feature = "parquet")]
+mod parquet_footer;
 #[cfg(feature = "aws")]
 pub mod s3;
 pub mod store;
