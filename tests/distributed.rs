@@ -675,6 +675,72 @@ fn a_parquet_file_the_crate_panics_on_is_a_catchable_item_reader_failure() {
     assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
 }
 
+/// A zstd frame of `head`, `byte` repeated `count` times in RLE blocks (four bytes per
+/// 128 KiB), then `tail`.
+fn zstd_bomb(head: &[u8], byte: u8, count: u64, tail: &[u8]) -> Vec<u8> {
+    let header = |last: bool, kind: u32, size: u64| {
+        let v = u32::from(last) | (kind << 1) | ((size as u32) << 3);
+        v.to_le_bytes()[..3].to_vec()
+    };
+    let mut out = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38];
+    out.extend(header(false, 0, head.len() as u64));
+    out.extend_from_slice(head);
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(128 * 1024);
+        out.extend(header(false, 1, n));
+        out.push(byte);
+        left -= n;
+    }
+    out.extend(header(true, 0, tail.len() as u64));
+    out.extend_from_slice(tail);
+    out
+}
+
+/// Pins issue 21: a 129 KiB zstd object holding a 4 GiB CSV line (or JSON string) was
+/// inflated whole into memory; now the map run fails with `States.ItemReaderFailed` once the
+/// item passes AWS's 8 MB, in a moment.
+#[test]
+fn a_decompression_bomb_fails_the_map_run_quickly() {
+    let d = dir("bomb");
+    std::fs::create_dir_all(d.join("s3/b")).expect("dir");
+    let four_gib = 4u64 << 30;
+    std::fs::write(
+        d.join("s3/b/rows.csv.zst"),
+        zstd_bomb(b"h\n", b'x', four_gib, b"\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("s3/b/items.json.zst"),
+        zstd_bomb(b"[\"", b'x', four_gib, b"\"]"),
+    )
+    .expect("write");
+    for (key, input_type, what) in [
+        ("rows.csv.zst", "CSV", "Record 2 of the CSV object"),
+        ("items.json.zst", "JSON", "Item 0 of the JSON array"),
+    ] {
+        let def = distributed(
+            json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": input_type},
+                "Parameters": {"Bucket": "b", "Key": key}}),
+            json!({}),
+        );
+        let started = std::time::Instant::now();
+        let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+        assert_eq!(
+            v["cause"],
+            format!(
+                "{what} is larger than 8388608 bytes, the most a Distributed Map reads for one item"
+            ),
+        );
+    }
+}
+
 #[test]
 fn load_and_flatten_reads_each_listed_object_in_turn() {
     let d = dir("flatten");

@@ -6,7 +6,9 @@
 //! (JSON, JSONL, CSV, Parquet), `manifest` reads S3 Inventory and Athena manifests as the
 //! items of the files they list; gzip and zstd included, reading as the Map consumes the items.
 
+mod csv;
 pub mod items;
+mod json;
 pub mod local;
 pub mod manifest;
 pub mod memory;
