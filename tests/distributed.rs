@@ -169,6 +169,39 @@ fn listings_give_awss_item_shape() {
     );
 }
 
+/// Pins issue 21: under `--s3-root`, a listing followed a link to `.` (repeating keys) and read
+/// `/dev/zero` for its ETag (forever), and reads followed links out of the root.
+#[cfg(unix)]
+#[test]
+fn links_under_the_s3_root_never_loop_or_lead_out_of_it() {
+    let d = dir("links");
+    write(&d.join("s3/b/p/one.txt"), "1");
+    write(&d.join("outside.json"), "[\"secret\"]");
+    std::os::unix::fs::symlink(".", d.join("s3/b/p/self")).expect("link");
+    std::os::unix::fs::symlink("/dev/zero", d.join("s3/b/p/zero")).expect("link");
+    std::os::unix::fs::symlink("../../../outside.json", d.join("s3/b/p/out.json")).expect("link");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b", "Prefix": "p/"}}),
+        json!({"ItemSelector": {"k.$": "$$.Map.Item.Value.Key"}}),
+    );
+    let started = std::time::Instant::now();
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(v["output"], json!([{"k": "p/one.txt"}]), "{v}");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket": "b", "Key": "p/out.json"}}),
+        json!({}),
+    );
+    let (out, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+    assert_eq!(
+        v["cause"],
+        "Access Denied: `b/p/out.json` leads out of --s3-root through a symbolic link (Service: S3, Status Code: 403, Error Code: AccessDenied)"
+    );
+}
+
 #[test]
 fn a_missing_key_or_bucket_is_item_reader_failed() {
     let d = dir("missing");
