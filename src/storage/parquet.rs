@@ -24,25 +24,33 @@ use parquet::record::{Field, Row};
 use serde_json::{Map, Value};
 use std::io::Read;
 
-/// The largest Parquet object read, after gzip or zstd: 1 GiB. AWS documents no size for a
+/// The largest Parquet object read, after gzip or zstd: 512 MiB. AWS documents no size for a
 /// Parquet object; this one keeps a small compressed object from filling memory as it is
 /// held whole.
-pub const OBJECT_LIMIT: u64 = 1 << 30;
+pub const OBJECT_LIMIT: u64 = 512 << 20;
 
 /// The rows of a Parquet object.
 pub fn rows(body: Box<dyn Read + Send>) -> Result<Items, ReadError> {
     rows_within(body, OBJECT_LIMIT)
 }
 
-fn rows_within(body: Box<dyn Read + Send>, limit: u64) -> Result<Items, ReadError> {
+fn rows_within(mut body: Box<dyn Read + Send>, limit: u64) -> Result<Items, ReadError> {
+    // In pieces, so that the buffer never grows past the limit to find out it is over.
     let mut buf = Vec::new();
-    body.take(limit.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| ReadError(e.to_string()))?;
-    if buf.len() as u64 > limit {
-        return Err(ReadError(format!(
-            "The Parquet object is larger than {limit} bytes, the most asl holds in memory to read one"
-        )));
+    let mut piece = vec![0u8; 64 * 1024];
+    loop {
+        let n = match body.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError(e.to_string())),
+        };
+        if (buf.len() + n) as u64 > limit {
+            return Err(ReadError(format!(
+                "The Parquet object is larger than {limit} bytes, the most asl holds in memory to read one"
+            )));
+        }
+        buf.extend_from_slice(&piece[..n]);
     }
     let invalid = |e: &dyn std::fmt::Display| {
         ReadError(format!("The object is not a valid Parquet file: {e}"))
