@@ -20,6 +20,9 @@
 //! ```
 
 pub mod cli;
+// Used where third-party code reads user files (today the `parquet` feature's reader).
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+mod contain;
 pub mod data;
 pub mod definition;
 pub mod engine;

@@ -169,6 +169,39 @@ fn listings_give_awss_item_shape() {
     );
 }
 
+/// Pins issue 21: under `--s3-root`, a listing followed a link to `.` (repeating keys) and read
+/// `/dev/zero` for its ETag (forever), and reads followed links out of the root.
+#[cfg(unix)]
+#[test]
+fn links_under_the_s3_root_never_loop_or_lead_out_of_it() {
+    let d = dir("links");
+    write(&d.join("s3/b/p/one.txt"), "1");
+    write(&d.join("outside.json"), "[\"secret\"]");
+    std::os::unix::fs::symlink(".", d.join("s3/b/p/self")).expect("link");
+    std::os::unix::fs::symlink("/dev/zero", d.join("s3/b/p/zero")).expect("link");
+    std::os::unix::fs::symlink("../../../outside.json", d.join("s3/b/p/out.json")).expect("link");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "b", "Prefix": "p/"}}),
+        json!({"ItemSelector": {"k.$": "$$.Map.Item.Value.Key"}}),
+    );
+    let started = std::time::Instant::now();
+    let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(v["output"], json!([{"k": "p/one.txt"}]), "{v}");
+    let def = distributed(
+        json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket": "b", "Key": "p/out.json"}}),
+        json!({}),
+    );
+    let (out, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+    assert_eq!(
+        v["cause"],
+        "Access Denied: `b/p/out.json` leads out of --s3-root through a symbolic link (Service: S3, Status Code: 403, Error Code: AccessDenied)"
+    );
+}
+
 #[test]
 fn a_missing_key_or_bucket_is_item_reader_failed() {
     let d = dir("missing");
@@ -590,6 +623,155 @@ fn parquet_rows_are_items_directly_and_through_an_athena_manifest() {
     );
     let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
     assert_eq!(v["output"], json!([{"id": 1}, {"id": 2}, {"id": 3}]), "{v}");
+}
+
+/// A corruption of `good` (a byte changed) on which the `parquet` crate panics, found by
+/// trying them in turn: one that panics through `asl`'s reader, or that its reader reports as
+/// the crate's failure.
+#[cfg(feature = "parquet")]
+fn a_file_the_parquet_crate_panics_on(good: &[u8]) -> Vec<u8> {
+    use asl::storage::items::{Format, items};
+    for at in 0..good.len() {
+        for change in [0xff_u8, 0x01, 0x80] {
+            let mut bad = good.to_vec();
+            bad[at] ^= change;
+            let body: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(bad.clone()));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                items(body, &Format::Parquet).and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            }));
+            let crashed = match outcome {
+                Err(_) => true,
+                Ok(Err(e)) => e.0.contains("the Parquet reader failed on it"),
+                Ok(Ok(_)) => false,
+            };
+            if crashed {
+                return bad;
+            }
+        }
+    }
+    panic!("no corruption of the file makes the parquet crate panic: this test needs another")
+}
+
+/// Pins issue 21: the `parquet` crate panics on some corrupt files, which ended `asl` with
+/// exit 101 and a panic message (in `asl test`, the whole run and its JUnit report lost). Now
+/// it is the Map's catchable `States.ItemReaderFailed`, and nothing is printed.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_parquet_file_the_crate_panics_on_is_a_catchable_item_reader_failure() {
+    let d = dir("parquet-panic");
+    std::fs::create_dir_all(d.join("s3/b")).expect("dir");
+    let bad = a_file_the_parquet_crate_panics_on(&parquet_file(&[1, 2, 3], &["a", "b", "c"]));
+    std::fs::write(d.join("s3/b/bad.parquet"), bad).expect("write");
+    let reader = json!({"Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "PARQUET"}, "Parameters": {"Bucket": "b", "Key": "bad.parquet"}});
+    let (out, v) = run(
+        &d,
+        &distributed(reader.clone(), json!({})),
+        &json!({}),
+        &["--s3-root", "s3"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+    assert!(
+        v["cause"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the Parquet reader failed on it"),
+        "{v}"
+    );
+
+    let mut caught = distributed(
+        reader,
+        json!({"Catch": [{"ErrorEquals": ["States.ItemReaderFailed"], "ResultPath": "$.caught", "Next": "Done"}],
+            "Next": "Done"}),
+    );
+    if let Some(m) = caught["States"]["M"].as_object_mut() {
+        m.remove("End");
+    }
+    caught["States"]["Done"] = json!({"Type": "Pass", "End": true});
+    write(&d.join("c.asl.json"), &caught.to_string());
+    write(
+        &d.join("c.test.yaml"),
+        "definition: c.asl.json\ns3Root: s3\ncases:\n  - name: caught\n    expect:\n      outputContains: {caught: {Error: States.ItemReaderFailed}}\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["test", "c.test.yaml", "--junit", "junit.xml"])
+        .current_dir(&d)
+        .output()
+        .expect("asl starts");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let xml = std::fs::read_to_string(d.join("junit.xml")).expect("junit written");
+    assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
+}
+
+/// A zstd frame of `head`, `byte` repeated `count` times in RLE blocks (four bytes per
+/// 128 KiB), then `tail`.
+fn zstd_bomb(head: &[u8], byte: u8, count: u64, tail: &[u8]) -> Vec<u8> {
+    let header = |last: bool, kind: u32, size: u64| {
+        let v = u32::from(last) | (kind << 1) | ((size as u32) << 3);
+        v.to_le_bytes()[..3].to_vec()
+    };
+    let mut out = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38];
+    out.extend(header(false, 0, head.len() as u64));
+    out.extend_from_slice(head);
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(128 * 1024);
+        out.extend(header(false, 1, n));
+        out.push(byte);
+        left -= n;
+    }
+    out.extend(header(true, 0, tail.len() as u64));
+    out.extend_from_slice(tail);
+    out
+}
+
+/// Pins issue 21: a 129 KiB zstd object holding a 4 GiB CSV line (or JSON string) was
+/// inflated whole into memory; now the map run fails with `States.ItemReaderFailed` once the
+/// item passes AWS's 8 MB, in a moment.
+#[test]
+fn a_decompression_bomb_fails_the_map_run_quickly() {
+    let d = dir("bomb");
+    std::fs::create_dir_all(d.join("s3/b")).expect("dir");
+    let four_gib = 4u64 << 30;
+    std::fs::write(
+        d.join("s3/b/rows.csv.zst"),
+        zstd_bomb(b"h\n", b'x', four_gib, b"\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("s3/b/items.json.zst"),
+        zstd_bomb(b"[\"", b'x', four_gib, b"\"]"),
+    )
+    .expect("write");
+    for (key, input_type, what) in [
+        ("rows.csv.zst", "CSV", "Record 2 of the CSV object"),
+        ("items.json.zst", "JSON", "Item 0 of the JSON array"),
+    ] {
+        let def = distributed(
+            json!({"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": input_type},
+                "Parameters": {"Bucket": "b", "Key": key}}),
+            json!({}),
+        );
+        let started = std::time::Instant::now();
+        let (_, v) = run(&d, &def, &json!({}), &["--s3-root", "s3"]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(v["error"], "States.ItemReaderFailed", "{v}");
+        assert_eq!(
+            v["cause"],
+            format!(
+                "{what} is larger than 8388608 bytes, the most a Distributed Map reads for one item"
+            ),
+        );
+    }
 }
 
 #[test]

@@ -20,6 +20,7 @@ use asl::definition::{load_owned, load_value};
 use asl::handlers::mock::MockHandler;
 use asl::handlers::routing::HandlerConfig;
 use asl::source::{Definition, Syntax, load_text};
+use asl::storage::items::{Format, ReadError, items_within};
 use asl::testing::file::TestFile;
 use asl::validate::{self, MachineType, Options};
 use generate::{G, deep, mutate_text, mutate_value, nested, one};
@@ -894,6 +895,207 @@ fn run_test_file(input: &TestFileInput) {
 #[test]
 fn test_file() {
     fuzz("test_file", LIMIT, test_input, run_test_file);
+}
+
+// ---------------------------------------------------------------- S3 objects read as items
+
+#[derive(Debug)]
+struct ObjectInput {
+    /// The object as stored (maybe gzip-compressed).
+    bytes: Vec<u8>,
+    format: Format,
+    limit: usize,
+    /// The items an unmutated object must give, as `serde_json` reads the same text.
+    expect: Option<Vec<Value>>,
+}
+
+/// A CSV field: plain, quoted (with `""` and newlines), or with backslash escapes.
+fn csv_field(g: &mut G) -> String {
+    let s = generate::string(g);
+    match g.gen_range(0..4) {
+        0 => format!("\"{}\"", s.replace('"', "\"\"")),
+        1 => format!("\"a,\nb{s}\""),
+        2 => format!("x\\,{s}\\\"y"),
+        _ => s.replace([',', '"', '\n', '\r', '\\'], ""),
+    }
+}
+
+/// A Parquet file written by the crate's own writer, to be mutated.
+#[cfg(feature = "parquet")]
+fn parquet_seed() -> &'static [u8] {
+    static SEED: OnceLock<Vec<u8>> = OnceLock::new();
+    SEED.get_or_init(|| {
+        use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+        use parquet::file::properties::WriterProperties;
+        use parquet::file::writer::SerializedFileWriter;
+        use std::sync::Arc;
+        let schema = Arc::new(
+            parquet::schema::parser::parse_message_type(
+                "message m { required int64 id; optional binary name (UTF8); \
+                 optional group tags (LIST) { repeated group list { optional binary element (UTF8); } } }",
+            )
+            .expect("schema"),
+        );
+        let props = Arc::new(WriterProperties::builder().build());
+        let mut out = Vec::new();
+        let mut w = SerializedFileWriter::new(&mut out, schema, props).expect("writer");
+        let mut rg = w.next_row_group().expect("row group");
+        let mut c = rg.next_column().expect("column").expect("id");
+        c.typed::<Int64Type>()
+            .write_batch(&[1, 2, 3], None, None)
+            .expect("ids");
+        c.close().expect("close");
+        let mut c = rg.next_column().expect("column").expect("name");
+        c.typed::<ByteArrayType>()
+            .write_batch(&[ByteArray::from("a"), ByteArray::from("c")], Some(&[1, 0, 1]), None)
+            .expect("names");
+        c.close().expect("close");
+        let mut c = rg.next_column().expect("column").expect("tags");
+        c.typed::<ByteArrayType>()
+            .write_batch(&[ByteArray::from("t")], Some(&[3, 0, 1]), Some(&[0, 0, 0]))
+            .expect("tags");
+        c.close().expect("close");
+        rg.close().expect("row group");
+        w.close().expect("file");
+        out
+    })
+}
+
+#[cfg(not(feature = "parquet"))]
+fn parquet_seed() -> &'static [u8] {
+    b"PAR1"
+}
+
+fn object_input(g: &mut G) -> ObjectInput {
+    let limit = one(g, vec![16usize, 64, 300, 4096, 1 << 20]);
+    let items: Vec<Value> = (0..g.gen_range(0..8))
+        .map(|_| generate::json(g, 3))
+        .collect();
+    let (text, format, mut expect) = match g.gen_range(0..6) {
+        0 | 1 => {
+            // Items in a top-level array, or deeper behind a pointer, among other members.
+            let array = Value::Array(items.clone());
+            let pretty = g.gen_ratio(1, 2);
+            let (doc, pointer) = if g.gen_ratio(1, 2) {
+                (array, None)
+            } else {
+                let doc = json!({"skip": generate::json(g, 3), "a/b": {"~c": [generate::json(g, 2), array]}, "n": 1});
+                (doc, Some("/a~1b/~0c/1".to_string()))
+            };
+            let text = if pretty {
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            } else {
+                doc.to_string()
+            };
+            (
+                text,
+                Format::Json {
+                    items_pointer: pointer,
+                },
+                Some(items),
+            )
+        }
+        2 => {
+            let lines: Vec<String> = items.iter().map(Value::to_string).collect();
+            let sep = one(g, vec!["\n", "\r\n", "\n\n  \n"]);
+            (lines.join(sep), Format::Jsonl, Some(items))
+        }
+        3 => {
+            let width = g.gen_range(1..5);
+            let rows: Vec<String> = (0..g.gen_range(0..6))
+                .map(|_| {
+                    (0..g.gen_range(0..width + 2))
+                        .map(|_| csv_field(g))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .collect();
+            let headers = if g.gen_ratio(1, 2) {
+                Some((0..width).map(|i| format!("h{i}")).collect())
+            } else {
+                None
+            };
+            let delimiter = b',';
+            (rows.join("\n"), Format::Csv { delimiter, headers }, None)
+        }
+        4 => {
+            let mut b = parquet_seed().to_vec();
+            for _ in 0..g.gen_range(0..4) {
+                if b.is_empty() {
+                    break;
+                }
+                let i = g.gen_range(0..b.len());
+                match g.gen_range(0..3) {
+                    0 => b[i] = g.r#gen(),
+                    1 => b.truncate(i),
+                    _ => b[i] ^= 0x80,
+                }
+            }
+            return ObjectInput {
+                bytes: b,
+                format: Format::Parquet,
+                limit,
+                expect: None,
+            };
+        }
+        _ => (
+            generate::document(g).to_string(),
+            Format::Json {
+                items_pointer: Some(
+                    one(g, vec!["", "/a", "/b", "/items", "/x/0", "/0"]).to_string(),
+                ),
+            },
+            None,
+        ),
+    };
+    let text = if g.gen_ratio(1, 3) {
+        expect = None;
+        let n = g.gen_range(1..4);
+        generate::mutate_text(
+            g,
+            &text,
+            n,
+            &["[", "]", "{", "}", ",", "\"", "\\", "\n", ":", " "],
+        )
+    } else {
+        text
+    };
+    // Only within a generous limit do all items come back.
+    if limit < (1 << 20) {
+        expect = None;
+    }
+    let mut bytes = text.into_bytes();
+    if g.gen_ratio(1, 6) {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let _ = e.write_all(&bytes);
+        bytes = e.finish().unwrap_or_default();
+    }
+    ObjectInput {
+        bytes,
+        format,
+        limit,
+        expect,
+    }
+}
+
+/// As a Distributed Map's `ItemReader` reads an object: every item, or the first error.
+fn run_object(input: &ObjectInput) {
+    let body: Box<dyn std::io::Read + Send> = Box::new(std::io::Cursor::new(input.bytes.clone()));
+    let got: Result<Vec<Value>, ReadError> = items_within(body, &input.format, input.limit)
+        .and_then(|items| items.take(10_000).collect());
+    if let Some(expect) = &input.expect {
+        assert_eq!(
+            got.as_ref(),
+            Ok(expect),
+            "the items as serde_json reads them"
+        );
+    }
+}
+
+#[test]
+fn item_reader_object() {
+    fuzz("item_reader_object", LIMIT, object_input, run_object);
 }
 
 // ---------------------------------------------------------------- pinned findings and bounds

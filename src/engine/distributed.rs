@@ -4,7 +4,7 @@
 //! (`ResultWriter`).
 //!
 //! Items stream: they are read, selected and batched as children start, in windows of at
-//! most [`WINDOW`] children, and with a `ResultWriter` each window's results are written
+//! most [`WINDOW`] children (and [`WINDOW_BYTES`] of their inputs), and with a `ResultWriter` each window's results are written
 //! before the next starts, so a run over a large object holds one window at a time.
 //!
 //! History as AWS writes it: `MapStateStarted` (length 0 with an `ItemReader`),
@@ -30,8 +30,11 @@ use std::sync::Arc;
 
 /// At most this many children are started before their results are collected...
 const WINDOW: usize = 1_000;
-/// ...and at most this many items read into one window (batches hold many).
+/// ...and at most this many items read into one window (batches hold many)...
 const WINDOW_ITEMS: usize = 10_000;
+/// ...and no more child inputs, as JSON text, than this: items may be up to 8 MiB each
+/// (`storage::items::ITEM_LIMIT`), and a thousand of them would be 8 GiB.
+const WINDOW_BYTES: usize = 64 * 1024 * 1024;
 /// `MaxConcurrency` 0: AWS runs up to 10,000 children at once.
 const MAX_CHILDREN: usize = 10_000;
 
@@ -425,9 +428,16 @@ impl Exec {
         loop {
             // The next window of child inputs.
             let mut inputs: Vec<Value> = Vec::new();
+            // Each child's input as JSON text: `$$.Execution.Input` reads it, and the
+            // `ResultWriter` records it; the value itself moves into the child.
+            let mut texts: Vec<Arc<str>> = Vec::new();
+            let mut window_bytes = 0usize;
             let mut exhausted = false;
             let first = index;
-            while inputs.len() < WINDOW && index - first < WINDOW_ITEMS {
+            while inputs.len() < WINDOW
+                && index - first < WINDOW_ITEMS
+                && window_bytes < WINDOW_BYTES
+            {
                 match self.next_input(
                     cx,
                     m,
@@ -439,7 +449,12 @@ impl Exec {
                     (batch_items, batch_bytes, batch_input.as_ref()),
                     &source,
                 )? {
-                    Some(Ok(v)) => inputs.push(v),
+                    Some(Ok(v)) => {
+                        let text: Arc<str> = Arc::from(v.to_string());
+                        window_bytes += text.len();
+                        texts.push(text);
+                        inputs.push(v);
+                    }
                     Some(Err(f)) => return self.map_run_failed(th, f),
                     None => {
                         exhausted = true;
@@ -448,7 +463,7 @@ impl Exec {
                 }
             }
             if stopped {
-                pending.extend(inputs.iter().map(|v| Arc::from(v.to_string())));
+                pending.extend(texts);
                 if exhausted {
                     break;
                 }
@@ -456,9 +471,6 @@ impl Exec {
             }
             let n = inputs.len();
             let base = children;
-            // Each child's input as JSON text: `$$.Execution.Input` reads it, and the
-            // `ResultWriter` records it; the value itself moves into the child.
-            let texts: Vec<Arc<str>> = inputs.iter().map(|v| Arc::from(v.to_string())).collect();
             let mut moving = std::mem::take(&mut inputs).into_iter();
             let names: Vec<String> = (0..n).map(|_| self.uuid_text()).collect();
             let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
@@ -1003,6 +1015,58 @@ mod tests {
             .read_to_string(&mut text)
             .expect("text");
         serde_json::from_str(&text).expect("JSON")
+    }
+
+    /// Records the Map's progress lines: one per window of children.
+    struct Progress(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl crate::engine::history::EventSink for Progress {
+        fn event(&self, _e: &crate::engine::history::Event) {}
+        fn progress(&self, text: &str) {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(text.to_string());
+        }
+    }
+
+    /// Pins issue 21: items may be 8 MiB each, so a window of a thousand children could hold
+    /// 8 GiB of inputs; a window also closes once its inputs reach 64 MiB.
+    #[test]
+    fn a_window_of_children_is_bounded_in_bytes_too() {
+        let line = format!("\"{}\"\n", "x".repeat(1 << 20));
+        let object = line.repeat(70).into_bytes();
+        let store: Arc<dyn ObjectStore> = Arc::new(MemoryStore::new(
+            vec![("in".into(), "big.jsonl".into(), object)],
+            None,
+        ));
+        let machine = crate::definition::load_str(
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "L", "End": true,
+                "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSONL"}, "Parameters": {"Bucket": "in", "Key": "big.jsonl"}},
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": true}}}}}}"#,
+        )
+        .expect("valid");
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let options = crate::engine::Options {
+            storage: Some(store),
+            sink: Some(Box::new(Progress(seen.clone()))),
+            ..Default::default()
+        };
+        let outcome = crate::engine::run_blocking(&machine, json!({}), options).expect("no fault");
+        assert_eq!(
+            outcome.output().map(|v| v.as_array().map(Vec::len)),
+            Some(Some(70))
+        );
+        let seen = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        assert_eq!(
+            seen,
+            [
+                "MapRun L: 64 children done (64 items), 0 failed",
+                "MapRun L: 70 children done (70 items), 0 failed"
+            ]
+        );
     }
 
     #[test]

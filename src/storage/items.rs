@@ -1,27 +1,43 @@
 //! Items from an object's bytes, by `ReaderConfig.InputType`, read as they are consumed.
 //!
-//! - JSON: the elements of the top-level array (or of the array `ItemsPointer` selects; that
-//!   form reads the whole object). A top level that is not an array fails with AWS's
-//!   `Attempting to map over non-iterable node.`
+//! - JSON: the elements of the top-level array, or of the array `ItemsPointer` selects (`json`).
+//!   A top level that is not an array fails with AWS's `Attempting to map over non-iterable
+//!   node.`
 //! - JSONL: one JSON value per line; blank lines are skipped.
 //! - CSV: each record an object from header to value, every value a string; short records
 //!   padded with `""`, extra fields dropped; a whitespace-only line is a record, a trailing
-//!   newline adds none; double quotes may hold delimiters and newlines, `""` is a quote; a
-//!   backslash escapes a backslash, a quote or the delimiter. Headers from the first row
-//!   (`FIRST_ROW`) or given (`GIVEN`: duplicates fail with `CSV headers cannot contain
+//!   newline adds none; quoting and escapes as AWS reads them (`csv`). Headers from the first
+//!   row (`FIRST_ROW`) or given (`GIVEN`: duplicates fail with `CSV headers cannot contain
 //!   duplicates.`).
-//!
 //! - PARQUET: each row an object (`parquet`, with the cargo feature `parquet`).
 //!
-//! gzip and zstd objects are recognised by their first bytes and decompressed as they stream
-//! (Parquet files compress their pages themselves).
+//! gzip and zstd objects are recognised by their first bytes and decompressed as they stream:
+//! only as much is inflated as the items read so far need, never the whole object.
+//!
+//! Every item is bounded by [`ITEM_LIMIT`] while it is read: a line, record or array element
+//! longer fails the map run (`States.ItemReaderFailed`) as soon as the limit is passed,
+//! without buffering the rest of it.
 
+use super::csv::CsvRecords;
+use super::json::JsonItems;
 use serde_json::{Map, Value};
 use std::io::{BufRead, BufReader, Read};
+
+/// The largest item read from an object, 8 MiB: AWS documents that a Distributed Map reads an
+/// item of up to 8 MB from a JSON, JSON Lines or CSV file (ItemReader), as long as
+/// `ItemSelector` brings what a child gets under the 256 KiB payload limit.
+pub const ITEM_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Why items could not be read: AWS's `States.ItemReaderFailed` cause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError(pub String);
+
+/// The cause for `what` (an item, a line, a record) over `limit` bytes.
+pub fn too_large(what: &str, limit: usize) -> ReadError {
+    ReadError(format!(
+        "{what} is larger than {limit} bytes, the most a Distributed Map reads for one item"
+    ))
+}
 
 /// A stream of items.
 pub type Items = Box<dyn Iterator<Item = Result<Value, ReadError>> + Send>;
@@ -53,7 +69,7 @@ pub fn delimiter(name: Option<&str>) -> u8 {
     }
 }
 
-/// The bytes of `body`, decompressed when they start like gzip or zstd.
+/// The bytes of `body`, decompressed as they are read when they start like gzip or zstd.
 pub fn decompressed(body: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, ReadError> {
     let mut r = BufReader::new(body);
     let head = r
@@ -65,6 +81,7 @@ pub fn decompressed(body: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, 
     if head.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(flate2::read::MultiGzDecoder::new(r)))
     } else if head == [0x28, 0xb5, 0x2f, 0xfd] {
+        // Streaming: a block at a time, its window bounded by the decoder (128 MiB).
         let d = ruzstd::decoding::StreamingDecoder::new(r)
             .map_err(|e| ReadError(format!("cannot read the zstd object: {e}")))?;
         Ok(Box::new(d))
@@ -75,66 +92,97 @@ pub fn decompressed(body: Box<dyn Read + Send>) -> Result<Box<dyn Read + Send>, 
 
 /// The items of an object.
 pub fn items(body: Box<dyn Read + Send>, format: &Format) -> Result<Items, ReadError> {
+    items_within(body, format, ITEM_LIMIT)
+}
+
+/// [`items`] with `limit` in place of [`ITEM_LIMIT`].
+pub fn items_within(
+    body: Box<dyn Read + Send>,
+    format: &Format,
+    limit: usize,
+) -> Result<Items, ReadError> {
     let body = decompressed(body)?;
     match format {
-        Format::Json {
-            items_pointer: Some(p),
-        } => {
-            let v: Value = serde_json::from_reader(body)
-                .map_err(|e| ReadError(format!("The object is not valid JSON: {e}")))?;
-            match v.pointer(p) {
-                Some(Value::Array(a)) => Ok(Box::new(a.clone().into_iter().map(Ok))),
-                _ => Err(ReadError(
-                    "Attempting to map over non-iterable node.".into(),
-                )),
+        Format::Json { items_pointer } => Ok(Box::new(JsonItems::new(
+            body,
+            items_pointer.as_deref(),
+            limit,
+        )?)),
+        Format::Jsonl => Ok(Box::new(JsonLines {
+            r: BufReader::new(body),
+            limit,
+            line: 0,
+            done: false,
+        })),
+        Format::Parquet => parquet(body),
+        Format::Csv { delimiter, headers } => csv(body, *delimiter, headers.as_deref(), limit),
+    }
+}
+
+/// The JSON text of a string's length, for sizing items before they are built.
+fn json_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+fn csv(
+    body: Box<dyn Read + Send>,
+    delimiter: u8,
+    given: Option<&[String]>,
+    limit: usize,
+) -> Result<Items, ReadError> {
+    let mut records = CsvRecords::new(BufReader::new(body), delimiter, limit);
+    let headers = match given {
+        Some(h) => {
+            let mut seen = std::collections::HashSet::new();
+            if !h.iter().all(|x| seen.insert(x)) {
+                return Err(ReadError("CSV headers cannot contain duplicates.".into()));
+            }
+            h.to_vec()
+        }
+        None => {
+            // Each name is in every item with at least an empty value: `"name":"",`.
+            records.per_field = 6;
+            let first = records.next();
+            records.per_field = 0;
+            match first {
+                Some(Ok(h)) => h,
+                Some(Err(e)) => return Err(e),
+                None => Vec::new(),
             }
         }
-        Format::Json {
-            items_pointer: None,
-        } => Ok(Box::new(JsonArray::new(body)?)),
-        Format::Jsonl => Ok(Box::new(
-            BufReader::new(body)
-                .lines()
-                .filter(|l| l.as_ref().map_or(true, |l| !l.trim().is_empty()))
-                .map(|l| {
-                    let l = l.map_err(|e| ReadError(e.to_string()))?;
-                    serde_json::from_str(&l)
-                        .map_err(|e| ReadError(format!("A line is not valid JSON: {e}")))
-                }),
-        )),
-        Format::Parquet => parquet(body),
-        Format::Csv { delimiter, headers } => {
-            let mut records = CsvRecords {
-                r: BufReader::new(body),
-                delimiter: *delimiter,
-            };
-            let headers = match headers {
-                Some(h) => {
-                    let mut seen = std::collections::HashSet::new();
-                    if !h.iter().all(|x| seen.insert(x)) {
-                        return Err(ReadError("CSV headers cannot contain duplicates.".into()));
-                    }
-                    h.clone()
-                }
-                None => match records.next() {
-                    Some(Ok(h)) => h,
-                    Some(Err(e)) => return Err(e),
-                    None => Vec::new(),
-                },
-            };
-            Ok(Box::new(records.map(move |rec| {
-                let rec = rec?;
-                let mut m = Map::new();
-                for (i, h) in headers.iter().enumerate() {
-                    m.insert(
-                        h.clone(),
-                        Value::String(rec.get(i).cloned().unwrap_or_default()),
-                    );
-                }
-                Ok(Value::Object(m))
-            })))
-        }
+    };
+    // What every item holds whatever its values: `{}`, and each `"name":""` with its comma.
+    let floor = 1 + headers.iter().map(|h| json_len(h) + 4).sum::<usize>();
+    if floor > limit {
+        return Err(ReadError(format!(
+            "The CSV headers alone make every item larger than {limit} bytes, the most a Distributed Map reads for one item"
+        )));
     }
+    records.keep = headers.len();
+    Ok(Box::new(records.map(move |rec| {
+        let rec = rec?;
+        // Values that JSON escapes grow (a control character to `\u0001`): the item's size
+        // as a child will get it, before it is built.
+        let size = floor + rec.iter().map(|v| json_len(v) - 2).sum::<usize>();
+        if size > limit {
+            return Err(too_large("An item of the CSV object", limit));
+        }
+        let mut m = Map::new();
+        for (i, h) in headers.iter().enumerate() {
+            m.insert(
+                h.clone(),
+                Value::String(rec.get(i).cloned().unwrap_or_default()),
+            );
+        }
+        Ok(Value::Object(m))
+    })))
 }
 
 #[cfg(feature = "parquet")]
@@ -150,177 +198,86 @@ fn parquet(_body: Box<dyn Read + Send>) -> Result<Items, ReadError> {
     ))
 }
 
-/// The elements of a top-level JSON array, one at a time.
-struct JsonArray {
+/// How [`bounded_line`] ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A line (maybe empty) is in the buffer.
+    Read,
+    /// The input ended before any byte of a line.
+    End,
+    /// The line passed the limit; the rest of it is not read.
+    TooLong,
+}
+
+/// Reads the next line, without its `\n`, into `buf` (cleared first), reading no further than
+/// `limit` bytes into it.
+pub fn bounded_line(
+    r: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Line> {
+    buf.clear();
+    let mut any = false;
+    loop {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            return Ok(if any { Line::Read } else { Line::End });
+        }
+        any = true;
+        let (take, newline) = match avail.iter().position(|b| *b == b'\n') {
+            Some(i) => (i, true),
+            None => (avail.len(), false),
+        };
+        if buf.len() + take > limit {
+            return Ok(Line::TooLong);
+        }
+        buf.extend_from_slice(&avail[..take]);
+        r.consume(take + usize::from(newline));
+        if newline {
+            return Ok(Line::Read);
+        }
+    }
+}
+
+/// JSON Lines: one value per line, blank lines skipped.
+struct JsonLines {
     r: BufReader<Box<dyn Read + Send>>,
+    limit: usize,
+    /// The number of the last line read (from 1).
+    line: usize,
     done: bool,
 }
 
-impl JsonArray {
-    fn new(body: Box<dyn Read + Send>) -> Result<Self, ReadError> {
-        let mut r = BufReader::new(body);
-        match next_non_ws(&mut r)? {
-            Some(b'[') => Ok(JsonArray { r, done: false }),
-            _ => Err(ReadError(
-                "Attempting to map over non-iterable node.".into(),
-            )),
-        }
-    }
-}
-
-fn next_non_ws(r: &mut impl BufRead) -> Result<Option<u8>, ReadError> {
-    loop {
-        let buf = r.fill_buf().map_err(|e| ReadError(e.to_string()))?;
-        let Some(&b) = buf.first() else {
-            return Ok(None);
-        };
-        r.consume(1);
-        if !b.is_ascii_whitespace() {
-            return Ok(Some(b));
-        }
-    }
-}
-
-impl Iterator for JsonArray {
+impl Iterator for JsonLines {
     type Item = Result<Value, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        // Gather one element's bytes: up to the `,` or `]` at depth 0, outside strings.
-        let mut bytes = Vec::new();
-        let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
-        loop {
-            let b = match next_byte(&mut self.r) {
-                Ok(Some(b)) => b,
-                Ok(None) => {
-                    self.done = true;
-                    return Some(Err(ReadError(
-                        "The object is not valid JSON: unexpected end".into(),
-                    )));
-                }
+        let mut buf = Vec::new();
+        while !self.done {
+            self.line += 1;
+            match bounded_line(&mut self.r, &mut buf, self.limit) {
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(e));
+                    return Some(Err(ReadError(e.to_string())));
                 }
-            };
-            if in_str {
-                bytes.push(b);
-                if escaped {
-                    escaped = false;
-                } else if b == b'\\' {
-                    escaped = true;
-                } else if b == b'"' {
-                    in_str = false;
-                }
-                continue;
-            }
-            match b {
-                b'"' => in_str = true,
-                b'[' | b'{' => depth += 1,
-                b']' | b'}' if depth > 0 => depth -= 1,
-                b']' if depth == 0 => {
+                Ok(Line::End) => self.done = true,
+                Ok(Line::TooLong) => {
                     self.done = true;
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        return None;
-                    }
-                    break;
+                    return Some(Err(too_large(
+                        &format!("Line {} of the JSONL object", self.line),
+                        self.limit,
+                    )));
                 }
-                b',' if depth == 0 => break,
-                _ => {}
-            }
-            bytes.push(b);
-        }
-        Some(
-            serde_json::from_slice(&bytes)
-                .map_err(|e| ReadError(format!("The object is not valid JSON: {e}"))),
-        )
-    }
-}
-
-fn next_byte(r: &mut impl BufRead) -> Result<Option<u8>, ReadError> {
-    let buf = r.fill_buf().map_err(|e| ReadError(e.to_string()))?;
-    let Some(&b) = buf.first() else {
-        return Ok(None);
-    };
-    r.consume(1);
-    Ok(Some(b))
-}
-
-/// CSV records as lists of fields.
-struct CsvRecords<R: BufRead> {
-    r: R,
-    delimiter: u8,
-}
-
-impl<R: BufRead> Iterator for CsvRecords<R> {
-    type Item = Result<Vec<String>, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let mut fields = Vec::new();
-        let mut field = Vec::new();
-        let (mut quoted, mut any) = (false, false);
-        loop {
-            let b = match next_byte(&mut self.r) {
-                Ok(b) => b,
-                Err(e) => return Some(Err(e)),
-            };
-            let Some(b) = b else {
-                if !any {
-                    return None;
+                Ok(Line::Read) if buf.iter().all(u8::is_ascii_whitespace) => {}
+                Ok(Line::Read) => {
+                    return Some(
+                        serde_json::from_slice(&buf)
+                            .map_err(|e| ReadError(format!("A line is not valid JSON: {e}"))),
+                    );
                 }
-                break;
-            };
-            any = true;
-            if quoted {
-                match b {
-                    b'"' => {
-                        // `""` inside quotes is a quote; a lone quote ends the quoted part.
-                        if matches!(
-                            self.r.fill_buf().ok().and_then(|x| x.first().copied()),
-                            Some(b'"')
-                        ) {
-                            self.r.consume(1);
-                            field.push(b'"');
-                        } else {
-                            quoted = false;
-                        }
-                    }
-                    _ => field.push(b),
-                }
-                continue;
-            }
-            match b {
-                b'"' => quoted = true,
-                b'\\' => match next_byte(&mut self.r) {
-                    Ok(Some(n)) if n == b'\\' || n == b'"' || n == self.delimiter => field.push(n),
-                    Ok(Some(n)) => {
-                        field.push(b'\\');
-                        field.push(n);
-                    }
-                    Ok(None) => field.push(b'\\'),
-                    Err(e) => return Some(Err(e)),
-                },
-                b'\n' => break,
-                b'\r' => {
-                    if matches!(
-                        self.r.fill_buf().ok().and_then(|x| x.first().copied()),
-                        Some(b'\n')
-                    ) {
-                        self.r.consume(1);
-                    }
-                    break;
-                }
-                d if d == self.delimiter => {
-                    fields.push(String::from_utf8_lossy(&field).into_owned());
-                    field.clear();
-                }
-                _ => field.push(b),
             }
         }
-        fields.push(String::from_utf8_lossy(&field).into_owned());
-        Some(Ok(fields))
+        None
     }
 }
 
@@ -405,6 +362,110 @@ mod tests {
             panic!("refused")
         };
         assert!(e.0.contains("cargo feature `parquet`"), "{e:?}");
+    }
+
+    /// A zstd frame of `head`, then `byte` repeated `count` times in RLE blocks (four bytes
+    /// per 128 KiB), then `tail`: 4 GiB in 129 KiB.
+    pub(crate) fn zstd_bomb(head: &[u8], byte: u8, count: u64, tail: &[u8]) -> Vec<u8> {
+        const BLOCK: u64 = 128 * 1024;
+        let header = |last: bool, kind: u32, size: u64| {
+            let v = u32::from(last) | (kind << 1) | ((size as u32) << 3);
+            v.to_le_bytes()[..3].to_vec()
+        };
+        // Magic, no content size or checksum, a 128 KiB window.
+        let mut out = vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38];
+        out.extend(header(false, 0, head.len() as u64));
+        out.extend_from_slice(head);
+        let mut left = count;
+        while left > 0 {
+            let n = left.min(BLOCK);
+            out.extend(header(false, 1, n));
+            out.push(byte);
+            left -= n;
+        }
+        out.extend(header(true, 0, tail.len() as u64));
+        out.extend_from_slice(tail);
+        out
+    }
+
+    /// Pins issue 21: a 129 KiB zstd object holding one 4 GiB string was inflated into memory
+    /// (an allocation abort), and JSONL and CSV held a whole line (a 1 GiB line took 3.1 GB).
+    /// Each fails once past the item limit, having inflated little more than that, quickly.
+    #[test]
+    fn decompression_bombs_fail_at_the_item_limit_quickly() {
+        let four_gib = 4u64 << 30;
+        let cases = [
+            (
+                zstd_bomb(b"[\"", b'a', four_gib, b"\"]"),
+                Format::Json {
+                    items_pointer: None,
+                },
+                "Item 0 of the JSON array",
+            ),
+            (
+                zstd_bomb(b"{\"a\": [\"", b'a', four_gib, b"\"]}"),
+                Format::Json {
+                    items_pointer: Some("/a".into()),
+                },
+                "Item 0 of the JSON array",
+            ),
+            (
+                zstd_bomb(b"{\"x\": 1}\n\"", b'a', four_gib, b"\"\n"),
+                Format::Jsonl,
+                "Line 2 of the JSONL object",
+            ),
+            (
+                zstd_bomb(b"h\n", b'a', four_gib, b"\n"),
+                csv(None),
+                "Record 2 of the CSV object",
+            ),
+        ];
+        for (object, format, what) in cases {
+            assert!(object.len() < 130 * 1024);
+            let started = std::time::Instant::now();
+            let body: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(object));
+            let got: Result<Vec<Value>, _> = items(body, &format).and_then(|i| i.collect());
+            assert_eq!(got, Err(too_large(what, ITEM_LIMIT)), "{format:?}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{format:?} took {:?}",
+                started.elapsed()
+            );
+        }
+    }
+
+    #[test]
+    fn items_are_sized_as_json_and_lines_by_their_bytes() {
+        let within = |text: &str, f: Format, limit| {
+            let body: Box<dyn Read + Send> =
+                Box::new(std::io::Cursor::new(text.as_bytes().to_vec()));
+            items_within(body, &f, limit).and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        };
+        // `{"h":"abc"}` is 11 bytes; control characters grow sixfold as JSON.
+        assert_eq!(
+            within("h\nabc\n", csv(None), 11),
+            Ok(vec![json!({"h": "abc"})])
+        );
+        assert_eq!(
+            within("h\n\u{1}\n", csv(None), 11),
+            Err(too_large("An item of the CSV object", 11))
+        );
+        assert_eq!(
+            within("abcdefghij\n1\n", csv(None), 11),
+            Err(too_large("Record 1 of the CSV object", 11))
+        );
+        assert_eq!(
+            within("1\n", csv(Some(vec!["abcdefghij"])), 11),
+            Err(ReadError("The CSV headers alone make every item larger than 11 bytes, the most a Distributed Map reads for one item".into()))
+        );
+        assert_eq!(
+            within("1\n\n  \n[1, 2, 3]\n", Format::Jsonl, 9),
+            Ok(vec![json!(1), json!([1, 2, 3])])
+        );
+        assert_eq!(
+            within("1\n[1, 2, 3, 4]\n2\n", Format::Jsonl, 9),
+            Err(too_large("Line 2 of the JSONL object", 9))
+        );
     }
 
     #[test]

@@ -10,13 +10,28 @@
 //!   refused, as Step Functions refuses them.
 //! - Athena: the manifest is text, one `s3://bucket/key` URI per line; each data file is read
 //!   in the `InputType` the `ReaderConfig` gives (CSV, JSONL or PARQUET).
+//!
+//! Manifests come from anyone too, so they are bounded: an Athena manifest is read a line at a
+//! time as its files are reached (a line at most [`LINE_LIMIT`] bytes), never whole, and an
+//! S3 Inventory `manifest.json` is read only up to [`INVENTORY_LIMIT`].
 
-use super::items::{self, Format, Items, ReadError};
+use super::items::{self, Format, Items, Line, ReadError};
 use super::store::ObjectStore;
 use serde_json::Value;
 use std::collections::VecDeque;
-use std::io::Read;
+use std::io::{BufReader, Read};
 use std::sync::Arc;
+
+/// The longest line of an Athena manifest: an S3 URI is at most 1,092 bytes (`s3://`, a
+/// bucket name of 63, `/`, a key of 1,024), and this leaves room for whitespace around it.
+pub const LINE_LIMIT: usize = 4096;
+
+/// The largest S3 Inventory `manifest.json`: S3 writes one entry of about 200 bytes per data
+/// file, so 16 MiB lists some 80,000 files, more than any inventory has.
+pub const INVENTORY_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The data files to read, one after another, as they are needed.
+type Files = Box<dyn Iterator<Item = Result<(String, String, Format), ReadError>> + Send>;
 
 /// Which kind of manifest an object is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,8 +66,18 @@ fn inventory(
     bucket: &str,
     body: Box<dyn Read + Send>,
 ) -> Result<Items, ReadError> {
-    let m: Value = serde_json::from_reader(body)
+    let mut text = Vec::new();
+    body.take(INVENTORY_LIMIT + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| ReadError(format!("The S3 inventory manifest cannot be read: {e}")))?;
+    if text.len() as u64 > INVENTORY_LIMIT {
+        return Err(ReadError(format!(
+            "The S3 inventory manifest is larger than {INVENTORY_LIMIT} bytes, the most asl reads of one"
+        )));
+    }
+    let m: Value = serde_json::from_slice(&text)
         .map_err(|e| ReadError(format!("The S3 inventory manifest is not valid JSON: {e}")))?;
+    drop(text);
     let text = |k: &str| m.get(k).and_then(Value::as_str);
     match text("fileFormat") {
         Some(f) if f.eq_ignore_ascii_case("CSV") => {}
@@ -94,38 +119,87 @@ fn inventory(
 
 fn athena(
     store: Arc<dyn ObjectStore>,
-    mut body: Box<dyn Read + Send>,
+    body: Box<dyn Read + Send>,
     format: Format,
 ) -> Result<Items, ReadError> {
-    let mut text = String::new();
-    body.read_to_string(&mut text)
-        .map_err(|e| ReadError(format!("The Athena manifest cannot be read: {e}")))?;
-    let mut files = VecDeque::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let Some((b, k)) = super::memory::split_url(line) else {
-            return Err(ReadError(format!(
-                "The Athena manifest lists `{line}`, which is not an S3 URI (s3://bucket/key)"
-            )));
-        };
-        files.push_back((b, k, format.clone()));
+    let files = AthenaFiles {
+        r: BufReader::new(body),
+        format,
+        line: 0,
+    };
+    Ok(chain_from(store, Box::new(files)))
+}
+
+/// The files of an Athena manifest, a line at a time.
+struct AthenaFiles {
+    r: BufReader<Box<dyn Read + Send>>,
+    format: Format,
+    /// The number of the last line read (from 1).
+    line: usize,
+}
+
+impl Iterator for AthenaFiles {
+    type Item = Result<(String, String, Format), ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut buf = Vec::new();
+        loop {
+            self.line += 1;
+            let n = self.line;
+            match items::bounded_line(&mut self.r, &mut buf, LINE_LIMIT) {
+                Err(e) => {
+                    return Some(Err(ReadError(format!(
+                        "The Athena manifest cannot be read: {e}"
+                    ))));
+                }
+                Ok(Line::End) => return None,
+                Ok(Line::TooLong) => {
+                    return Some(Err(ReadError(format!(
+                        "Line {n} of the Athena manifest is longer than {LINE_LIMIT} bytes: it cannot be an S3 URI (s3://bucket/key)"
+                    ))));
+                }
+                Ok(Line::Read) => {}
+            }
+            let Ok(line) = std::str::from_utf8(&buf) else {
+                return Some(Err(ReadError(format!(
+                    "Line {n} of the Athena manifest is not UTF-8 text"
+                ))));
+            };
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            return Some(match super::memory::split_url(line) {
+                Some((b, k)) => Ok((b, k, self.format.clone())),
+                None => Err(ReadError(format!(
+                    "The Athena manifest lists `{line}`, which is not an S3 URI (s3://bucket/key)"
+                ))),
+            });
+        }
     }
-    Ok(chain(store, files))
 }
 
 /// The items of `files` (bucket, key, format), read one after another: a file is opened only
 /// when the one before it is exhausted.
 pub fn chain(store: Arc<dyn ObjectStore>, files: VecDeque<(String, String, Format)>) -> Items {
+    chain_from(store, Box::new(files.into_iter().map(Ok)))
+}
+
+fn chain_from(store: Arc<dyn ObjectStore>, files: Files) -> Items {
     Box::new(Chain {
         store,
         files,
         current: None,
+        done: false,
     })
 }
 
 struct Chain {
     store: Arc<dyn ObjectStore>,
-    files: VecDeque<(String, String, Format)>,
+    files: Files,
     current: Option<Items>,
+    /// Nothing is read after a file that cannot be.
+    done: bool,
 }
 
 impl Iterator for Chain {
@@ -133,23 +207,27 @@ impl Iterator for Chain {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if self.done {
+                return None;
+            }
             if let Some(items) = &mut self.current {
                 match items.next() {
                     Some(item) => return Some(item),
                     None => self.current = None,
                 }
             }
-            let (bucket, key, format) = self.files.pop_front()?;
-            let opened = self
-                .store
-                .get(&bucket, &key)
-                .map_err(store_error)
-                .and_then(|body| items::items(body, &format));
+            let opened = match self.files.next()? {
+                Ok((bucket, key, format)) => self
+                    .store
+                    .get(&bucket, &key)
+                    .map_err(store_error)
+                    .and_then(|body| items::items(body, &format)),
+                Err(e) => Err(e),
+            };
             match opened {
                 Ok(items) => self.current = Some(items),
                 Err(e) => {
-                    // Nothing is read after a file that cannot be.
-                    self.files.clear();
+                    self.done = true;
                     return Some(Err(e));
                 }
             }
@@ -160,7 +238,7 @@ impl Iterator for Chain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::MemoryStore;
+    use crate::storage::{MemoryStore, ObjectInfo, ObjectWriter, StoreError};
     use serde_json::json;
 
     fn store() -> Arc<dyn ObjectStore> {
@@ -205,6 +283,95 @@ mod tests {
             panic!("refused")
         };
         assert!(e.0.contains("only CSV inventories"), "{e:?}");
+    }
+
+    /// Objects whose bytes never end: `pattern` over and over.
+    struct Endless {
+        below: MemoryStore,
+        pattern: &'static [u8],
+    }
+
+    struct Cycle(&'static [u8], usize);
+
+    impl Read for Cycle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            for b in buf.iter_mut() {
+                *b = self.0[self.1 % self.0.len()];
+                self.1 += 1;
+            }
+            Ok(buf.len())
+        }
+    }
+
+    impl ObjectStore for Endless {
+        fn get(&self, b: &str, k: &str) -> Result<Box<dyn Read + Send>, StoreError> {
+            if k == "endless" {
+                Ok(Box::new(Cycle(self.pattern, 0)))
+            } else {
+                self.below.get(b, k)
+            }
+        }
+        fn list(&self, b: &str, p: &str) -> Result<Vec<ObjectInfo>, StoreError> {
+            self.below.list(b, p)
+        }
+        fn put(&self, b: &str, k: &str, body: &[u8]) -> Result<(), StoreError> {
+            self.below.put(b, k, body)
+        }
+        fn create(&self, b: &str, k: &str) -> Result<Box<dyn ObjectWriter>, StoreError> {
+            self.below.create(b, k)
+        }
+    }
+
+    fn endless(pattern: &'static [u8]) -> Arc<dyn ObjectStore> {
+        let below = MemoryStore::new(Vec::new(), None).with_buckets(&["b"]);
+        below.put("b", "one.jsonl", b"1\n").expect("put");
+        Arc::new(Endless { below, pattern })
+    }
+
+    /// Pins issue 21: an Athena manifest was read whole into a string before its first file
+    /// was opened; it is read a line at a time as its files are reached, each line bounded.
+    #[test]
+    fn an_athena_manifest_is_read_a_line_at_a_time_and_bounded() {
+        let m = Manifest::Athena(Format::Jsonl);
+        let mut it = items(endless(b"s3://b/one.jsonl\n"), "b", "endless", &m).expect("opened");
+        for _ in 0..1000 {
+            assert_eq!(it.next(), Some(Ok(json!(1))));
+        }
+        let Err(e) =
+            items(endless(b"s"), "b", "endless", &m).and_then(|mut i| i.next().transpose())
+        else {
+            panic!("refused")
+        };
+        assert_eq!(
+            e.0,
+            "Line 1 of the Athena manifest is longer than 4096 bytes: it cannot be an S3 URI (s3://bucket/key)"
+        );
+        let s = store();
+        s.put("b", "m.csv", b"s3://b/one.jsonl\nnot a uri\n")
+            .expect("put");
+        s.put("b", "one.jsonl", b"1\n").expect("put");
+        let got: Vec<_> = items(s, "b", "m.csv", &m).expect("opened").collect();
+        assert_eq!(
+            got,
+            vec![
+                Ok(json!(1)),
+                Err(ReadError(
+                    "The Athena manifest lists `not a uri`, which is not an S3 URI (s3://bucket/key)"
+                        .into()
+                ))
+            ]
+        );
+    }
+
+    #[test]
+    fn an_inventory_manifest_is_read_only_up_to_its_bound() {
+        let Err(e) = items(endless(b" "), "b", "endless", &Manifest::Inventory) else {
+            panic!("refused")
+        };
+        assert_eq!(
+            e.0,
+            "The S3 inventory manifest is larger than 16777216 bytes, the most asl reads of one"
+        );
     }
 
     #[test]

@@ -35,6 +35,15 @@ pub enum StoreError {
     Unreachable(String),
 }
 
+impl StoreError {
+    /// S3's `AccessDenied`, with why: the object may be there, but `asl` will not touch it.
+    pub fn access_denied(why: &str) -> Self {
+        StoreError::Io(format!(
+            "Access Denied: {why} (Service: S3, Status Code: 403, Error Code: AccessDenied)"
+        ))
+    }
+}
+
 /// S3 as `asl` needs it. Implementations must be cheap to share between concurrent children.
 pub trait ObjectStore: Send + Sync {
     /// The object's bytes, as a stream.
