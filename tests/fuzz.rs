@@ -897,6 +897,117 @@ fn test_file() {
     fuzz("test_file", LIMIT, test_input, run_test_file);
 }
 
+// ---------------------------------------------------------------- snapshots written into test files
+
+#[derive(Debug)]
+struct SnapshotInput {
+    text: String,
+    syntax: Syntax,
+    /// The recorded values `--update-snapshots` writes in, one per `snapshot` key.
+    values: Vec<Value>,
+}
+
+/// A test file whose cases are marked `snapshot` in every style (flow and block, scalar,
+/// mapping, sequence), written as YAML or JSON, with comments and text edits around them.
+fn snapshot_input(g: &mut G) -> SnapshotInput {
+    let base = test_input(g);
+    let value = asl::source::Document::parse("t.test.yaml", base.text.clone(), Syntax::Yaml)
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
+    let mut value = match value {
+        Value::Object(m) if m.get("cases").is_some_and(Value::is_array) => Value::Object(m),
+        _ => json!({"definition": "x.asl.json", "cases": [{"name": "a", "input": {"k": 1}}]}),
+    };
+    let mut values = Vec::new();
+    if let Some(cases) = value.get_mut("cases").and_then(Value::as_array_mut) {
+        for case in cases.iter_mut().filter_map(Value::as_object_mut) {
+            if g.gen_range(0..4) == 0 {
+                continue;
+            }
+            let sample = generate::json(g, 2);
+            let marker = one(
+                g,
+                vec![
+                    json!(true),
+                    json!({}),
+                    json!({"output": sample}),
+                    json!([1, "x"]),
+                    json!(null),
+                ],
+            );
+            case.insert("snapshot".into(), marker);
+            values.push(json!({"output": generate::json(g, 3), "path": ["A", "B"]}));
+        }
+    }
+    let (text, syntax) = if g.gen_range(0..3) == 0 {
+        (value.to_string(), Syntax::Json)
+    } else {
+        let mut y = generate::yaml(g, &value);
+        if g.r#gen() {
+            // Comments after values and on their own lines.
+            y = y
+                .lines()
+                .map(|l| {
+                    if l.contains("snapshot") {
+                        format!("{l}  # keep me")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        if g.gen_range(0..4) == 0 {
+            y = mutate_text(
+                g,
+                &y,
+                2,
+                &["#", "{", "}", "[", "]", ":", "- ", "'", "\"", "&a ", "*a"],
+            );
+        }
+        (y, Syntax::Yaml)
+    };
+    SnapshotInput {
+        text,
+        syntax,
+        values,
+    }
+}
+
+/// As `asl test --update-snapshots` writes recorded values into a test file: the writer
+/// either refuses, or its text reads back with every value where it was written.
+fn run_snapshot(input: &SnapshotInput) {
+    let Ok(doc) = asl::source::Document::parse("t.test.yaml", input.text.clone(), input.syntax)
+    else {
+        return;
+    };
+    let Some(cases) = doc.value.get("cases").and_then(Value::as_array) else {
+        return;
+    };
+    let pointers: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.get("snapshot").is_some())
+        .map(|(i, _)| format!("/cases/{i}/snapshot"))
+        .collect();
+    let edits: Vec<(String, Value)> = pointers
+        .into_iter()
+        .zip(input.values.iter().cloned())
+        .collect();
+    if let Ok(text) = asl::testing::snapshot::write(&doc, &edits) {
+        let back = asl::source::Document::parse("t.test.yaml", text, input.syntax)
+            .unwrap_or_else(|_| panic!("the written file does not parse"));
+        for (p, v) in &edits {
+            assert_eq!(back.value.pointer(p), Some(v), "{p} not written back");
+        }
+    }
+}
+
+#[test]
+fn snapshot_update() {
+    fuzz("snapshot_update", LIMIT, snapshot_input, run_snapshot);
+}
+
 // ---------------------------------------------------------------- S3 objects read as items
 
 #[derive(Debug)]
