@@ -165,7 +165,7 @@ fn count_edges(o: &mut Overlay, pointer: &str, v: &Visit) {
 }
 
 fn visit_section(title: String, v: &Visit) -> Section {
-    let mut fields = vec![("Input".to_string(), v.input.clone())];
+    let mut fields = vec![("Input".to_string(), v.input.value())];
     if !v.retries.is_empty() {
         let list: Vec<Value> = v
             .retries
@@ -200,7 +200,7 @@ fn visit_section(title: String, v: &Visit) -> Section {
         fields.push(("Choice".to_string(), json!(taken)));
     }
     if let Some(out) = &v.output {
-        fields.push(("Output".to_string(), out.clone()));
+        fields.push(("Output".to_string(), out.value()));
     }
     if let Some(vars) = v.variables.as_ref().filter(|m| !m.is_empty()) {
         fields.push(("Variables".to_string(), Value::Object(vars.clone())));

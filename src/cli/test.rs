@@ -1231,12 +1231,12 @@ fn failing_states(case: &crate::testing::file::Case, run: &CaseRun) -> String {
             }
             s
         };
-        out.push_str(&block("input", &v.input));
+        out.push_str(&block("input", &v.input.value()));
         for (n, call) in v.calls.iter().enumerate() {
             out.push_str(&block(&format!("call {n} input"), call));
         }
         if let Some(o) = &v.output {
-            out.push_str(&block("output", o));
+            out.push_str(&block("output", &o.value()));
         }
         if let Some((clause, error)) = &v.caught {
             out.push_str(&format!("  error: {error} (caught by Catch #{clause})\n"));

@@ -36,4 +36,4 @@ pub use handler::{HandlerFn, TaskError, TaskHandler, TaskRequest};
 pub use history::{Event, EventSink, History, SinkFn};
 pub use probe::{Frame, Probe};
 pub use registry::Registry;
-pub use size::PAYLOAD_LIMIT;
+pub use size::{PAYLOAD_LIMIT, exceeds as payload_exceeds};

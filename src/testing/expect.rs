@@ -3,6 +3,7 @@
 
 use super::file::{Assertion, Expect, ValueExpect};
 use super::matcher::{Mode, render};
+use super::payload::Payload;
 use super::record::Record;
 use super::results::CaseFailure;
 use crate::data::roots::StaticRoots;
@@ -250,10 +251,15 @@ pub fn check(e: &Expect, outcome: &Outcome, record: &Record) -> Vec<CaseFailure>
             label.clone()
         };
         if let Some(x) = &s.input {
-            value(&mut out, &format!("{at}.input"), x, Some(&v.input));
+            value(&mut out, &format!("{at}.input"), x, Some(&v.input.value()));
         }
         if let Some(x) = &s.output {
-            value(&mut out, &format!("{at}.output"), x, v.output.as_ref());
+            value(
+                &mut out,
+                &format!("{at}.output"),
+                x,
+                v.output.as_ref().map(Payload::value).as_ref(),
+            );
         }
         if let Some(x) = &s.variables {
             let vars = v.variables.clone().map(Value::Object);

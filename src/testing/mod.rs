@@ -16,6 +16,7 @@ pub mod mismatch;
 pub mod mocks;
 pub mod operands;
 pub mod outline;
+pub mod payload;
 pub mod record;
 pub mod report;
 pub mod results;

@@ -9,6 +9,7 @@
 //! (`Process[2]/Validate`, `Fan[1]/Inner[0]/Work`).
 
 use super::coverage::Hit;
+use super::payload::{Payload, Payloads};
 use crate::definition::State;
 use crate::engine::{Failure, Frame, Probe};
 use serde_json::{Map, Value, json};
@@ -25,8 +26,9 @@ pub struct Visit {
     /// The state's JSON pointer in the definition.
     pub pointer: String,
     pub kind: &'static str,
-    pub input: Value,
-    pub output: Option<Value>,
+    /// Large inputs and outputs share their large members with other visits ([`Payload`]).
+    pub input: Payload,
+    pub output: Option<Payload>,
     /// The pointer of the state it handed on to.
     pub next: Option<String>,
     /// The variables visible after the state.
@@ -51,6 +53,7 @@ pub struct Visit {
 #[derive(Default)]
 pub struct Recorder {
     visits: Mutex<Vec<Visit>>,
+    payloads: Mutex<Payloads>,
 }
 
 impl Recorder {
@@ -70,6 +73,11 @@ impl Recorder {
 
 impl Probe for Recorder {
     fn entered(&self, frame: Option<Frame>, state: &State, input: &Value) -> u64 {
+        let input = self
+            .payloads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keep(input);
         let mut v = self.visits.lock().unwrap_or_else(|p| p.into_inner());
         let id = v.len() as u64 + 1;
         v.push(Visit {
@@ -78,7 +86,7 @@ impl Probe for Recorder {
             name: state.name.clone(),
             pointer: state.pointer.clone(),
             kind: state.kind.type_name(),
-            input: input.clone(),
+            input,
             output: None,
             next: None,
             variables: None,
@@ -117,8 +125,13 @@ impl Probe for Recorder {
         next: Option<&State>,
         variables: &[(&str, &Value)],
     ) {
+        let output = self
+            .payloads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keep(output);
         self.with(visit, |v| {
-            v.output = Some(output.clone());
+            v.output = Some(output);
             v.next = next.map(|s| s.pointer.clone());
             v.variables = Some(
                 variables
@@ -323,9 +336,9 @@ impl Record {
             let mut m = Map::new();
             m.insert("name".into(), json!(v.name));
             m.insert("type".into(), json!(v.kind));
-            m.insert("input".into(), v.input.clone());
+            m.insert("input".into(), v.input.value());
             if let Some(o) = &v.output {
-                m.insert("output".into(), o.clone());
+                m.insert("output".into(), o.value());
             }
             if let Some(vars) = &v.variables {
                 m.insert("variables".into(), Value::Object(vars.clone()));
