@@ -1,0 +1,383 @@
+//! `asl record`: an execution's history into a directory `asl test` runs as it is: the
+//! recorded answers as a mock file and a test file asserting what the execution did.
+//!
+//! The recorded execution is replayed on the definition first (`record::Replayer`): the
+//! replay's order of Task calls is the order the mock file lists each state's answers in,
+//! and a replay that departs from the record is reported (the test would fail there too).
+
+use super::error::CliError;
+use super::render;
+use super::run::{load_definition, machine_name, read_file};
+use crate::data::timestamp::Instant;
+use crate::definition::StateMachine;
+use crate::engine::{self, Clock, Options, Outcome, Registry};
+use crate::record::mocks::Answers;
+use crate::record::recording::Names;
+use crate::record::testfile::{self, Meta};
+use crate::record::{History, Recording, Replayer, Verdict};
+use clap::Args;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const RECORD_HELP: &str = "\
+Examples:
+  aws stepfunctions get-execution-history --execution-arn ARN --output json > incident.json
+  asl record incident.json --definition order.asl.json --out incident/
+  asl test incident/
+
+HISTORY is what `aws stepfunctions get-execution-history --output json` prints (every page
+merged), a bare list of events, or what `asl run --history` writes. A history does not hold
+the definition: give it with --definition (`aws stepfunctions describe-state-machine-for-execution
+--execution-arn ARN --query definition --output text` prints the one that ran).
+
+Writes DIR/NAME.test.yaml and DIR/NAME.mocks.json, NAME the execution's name (from the file's
+`executionArn`, else --execution-name, else the history file's name). The execution is
+replayed on the definition first; if the replay departs from the record, the files are
+still written and the departure is shown (exit 3). See docs/record-replay.md.
+
+Exit codes: 0 recorded, 2 unreadable or invalid input (a truncated result cannot be recorded),
+3 the definition departs from the record.";
+
+#[derive(Args, Debug)]
+#[command(after_help = RECORD_HELP)]
+pub struct RecordArgs {
+    /// The execution history (JSON).
+    pub history: PathBuf,
+    /// The state machine definition the execution ran (JSON, YAML, or `template.yaml#Id`).
+    #[arg(long, value_name = "FILE")]
+    pub definition: Option<PathBuf>,
+    /// Where to write the test and mock files (created if needed).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// The execution's name, when the history does not give it (`executionArn`).
+    #[arg(long, value_name = "NAME")]
+    pub execution_name: Option<String>,
+    /// The state machine's name (default: from the history's ARNs, else the definition's file
+    /// name).
+    #[arg(long, value_name = "NAME")]
+    pub state_machine_name: Option<String>,
+    /// Overwrite test and mock files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Reads and parses a history file, every problem located.
+pub(super) fn load_history(path: &Path) -> Result<History, CliError> {
+    let text = read_file(path)?;
+    let shown = path.display().to_string();
+    let doc: Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::Input(render::json_error(&shown, &text, &e)))?;
+    History::from_value(&doc).map_err(|errs| {
+        CliError::Input(
+            errs.iter()
+                .map(|e| render::located(&shown, &text, &e.pointer, "error", &e.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+/// The names and context a replay runs with: the flags', else the record's.
+pub(super) struct ReplayContext {
+    pub execution: String,
+    pub state_machine: String,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub role_arn: Option<String>,
+    pub start: Option<Instant>,
+}
+
+impl ReplayContext {
+    pub(super) fn new(
+        rec: &Recording,
+        history: &Path,
+        definition: &Path,
+        execution: Option<&str>,
+        state_machine: Option<&str>,
+    ) -> ReplayContext {
+        let Names {
+            execution: e,
+            state_machine: m,
+            region,
+            account,
+        } = rec.names();
+        ReplayContext {
+            execution: execution
+                .map(str::to_string)
+                .or(e)
+                .unwrap_or_else(|| file_stem(history)),
+            state_machine: state_machine
+                .map(str::to_string)
+                .or(m)
+                .unwrap_or_else(|| machine_name(definition)),
+            region,
+            account,
+            role_arn: rec.role_arn.clone(),
+            start: rec.start,
+        }
+    }
+
+    /// Deterministic options for the replay: the recorded start on a virtual clock, seed 0
+    /// (as `asl test` runs).
+    pub(super) fn options(&self, handlers: Registry) -> Options {
+        let mut o = Options {
+            clock: Clock::Fixed(self.start.unwrap_or(Instant(0))),
+            state_machine_name: self.state_machine.clone(),
+            execution_name: self.execution.clone(),
+            handlers,
+            seed: Some(0),
+            ..Options::default()
+        };
+        if let Some(r) = &self.region {
+            o.region = r.clone();
+        }
+        if let Some(a) = &self.account {
+            o.account_id = a.clone();
+        }
+        if let Some(r) = &self.role_arn {
+            o.role_arn = r.clone();
+        }
+        o
+    }
+}
+
+/// A history file's name without `.json` (and `.history`).
+fn file_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".json").unwrap_or(&name);
+    let name = name.strip_suffix(".history").unwrap_or(name);
+    name.to_string()
+}
+
+/// A name as a file name: what is not a letter, digit, `.`, `_` or `-` becomes `-`.
+fn file_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.trim_matches(['.', '-']).is_empty() {
+        "execution".into()
+    } else {
+        s
+    }
+}
+
+/// `to` relative to the folder `from` (both made absolute), with `/` separators.
+fn relative(to: &Path, from: &Path) -> String {
+    let abs = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect::<PathBuf>()
+    };
+    let (to, from) = (abs(to), abs(from));
+    let a: Vec<_> = to.components().collect();
+    let b: Vec<_> = from.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return to.display().to_string();
+    }
+    let mut parts: Vec<String> = vec!["..".into(); b.len() - common];
+    parts.extend(
+        a[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    parts.join("/")
+}
+
+/// Replays `rec` on `machine`: the outcome (or the fault that stopped it) and the replayer.
+pub(super) fn replay(
+    machine: &StateMachine,
+    rec: Arc<Recording>,
+    ctx: &ReplayContext,
+    input: Value,
+    fallback: Option<Registry>,
+    configure: impl FnOnce(&mut Options),
+) -> Result<(Result<Outcome, engine::Fault>, Arc<Replayer>), CliError> {
+    let mut replayer = Replayer::new(rec);
+    if let Some(f) = fallback {
+        replayer = replayer.with_fallback(f);
+    }
+    let replayer = Arc::new(replayer);
+    let mut registry = Registry::new();
+    registry.fallback(replayer.clone());
+    let mut opts = ctx.options(registry);
+    opts.probe = Some(replayer.clone());
+    configure(&mut opts);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
+    let outcome = rt.block_on(engine::run(machine, input, opts));
+    Ok((outcome, replayer))
+}
+
+pub fn run(args: RecordArgs) -> Result<ExitCode, CliError> {
+    let history = load_history(&args.history)?;
+    let Some(def_path) = &args.definition else {
+        return Err(CliError::Usage(format!(
+            "{}: a history does not hold the definition: give the one that ran with --definition FILE (`aws stepfunctions describe-state-machine-for-execution --execution-arn ARN --query definition --output text > machine.asl.json`)",
+            args.history.display()
+        )));
+    };
+    let machine = load_definition(def_path)?;
+    let rec = Recording::attribute(&history, Some(&machine));
+    let shown = args.history.display().to_string();
+    for n in &rec.notes {
+        eprintln!("{shown}: warning: {n}");
+    }
+    let Some(input) = rec.input.json().cloned() else {
+        return Err(CliError::Input(format!(
+            "{shown}: error: the execution's input is {} (at {}): a recorded test needs the whole input",
+            if rec.input.is_truncated() {
+                "truncated by AWS (`inputDetails.truncated`)"
+            } else {
+                "missing"
+            },
+            history.events[0].pointer
+        )));
+    };
+    let ctx = ReplayContext::new(
+        &rec,
+        &args.history,
+        def_path,
+        args.execution_name.as_deref(),
+        args.state_machine_name.as_deref(),
+    );
+    let rec = Arc::new(rec);
+    let (outcome, replayer) = replay(&machine, rec.clone(), &ctx, input, None, |_| {})?;
+    let verdict = match &outcome {
+        Ok(o) => Some(replayer.verdict(o)),
+        Err(_) => replayer.departure().map(Verdict::Departed),
+    };
+    let answers = Answers::collect(&rec, &replayer.log()).map_err(|problems| {
+        CliError::Input(
+            problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{shown}: error: the recorded result of `{}` (event {}) cannot be recorded: {}; a test cannot answer the state as AWS did",
+                        p.state, p.event, p.why
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    // Where the end's values cannot repeat (times, UUIDs), the test expects a string.
+    let output_let_pass = match (&outcome, rec.end.as_ref().and_then(|e| e.output.json())) {
+        (Ok(o), Some(recorded)) => o
+            .output
+            .as_ref()
+            .map(|now| crate::record::compare::compare(recorded, now, None).let_pass)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        CliError::Input(format!(
+            "{}: error: cannot create the folder: {e}",
+            args.out.display()
+        ))
+    })?;
+    let base = file_name(&ctx.execution);
+    let test_path = args.out.join(format!("{base}.test.yaml"));
+    let mock_path = args.out.join(format!("{base}.mocks.json"));
+    for p in [&test_path, &mock_path] {
+        if p.exists() && !args.force {
+            return Err(CliError::Usage(format!(
+                "{} exists: give --force to overwrite it",
+                p.display()
+            )));
+        }
+    }
+    let mut notes: Vec<String> = rec.notes.clone();
+    notes.extend(
+        history
+            .events
+            .iter()
+            .filter(|e| e.kind == "ExecutionRedriven")
+            .map(|e| {
+                format!(
+                    "The execution was redriven (event {}): the test runs it as it ended.",
+                    e.id
+                )
+            }),
+    );
+    let meta = Meta {
+        definition: relative(def_path, &args.out),
+        state_machine: ctx.state_machine.clone(),
+        execution: ctx.execution.clone(),
+        mock_file: format!("{base}.mocks.json"),
+        history: args
+            .history
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| shown.clone()),
+        start: ctx.start.map(|t| t.to_iso_millis()),
+        region: ctx.region.clone(),
+        account: ctx.account.clone(),
+        role_arn: ctx.role_arn.clone(),
+        notes,
+    };
+    let text = testfile::write(
+        &rec,
+        &answers,
+        &meta,
+        &|v, c| replayer.let_pass(v, c),
+        &output_let_pass,
+    );
+    let mocks = answers.mock_file(&ctx.state_machine, &ctx.execution);
+    let write = |p: &Path, text: String| {
+        std::fs::write(p, text).map_err(|e| {
+            CliError::Input(format!(
+                "{}: error: cannot write the file: {e}",
+                p.display()
+            ))
+        })
+    };
+    write(
+        &mock_path,
+        serde_json::to_string_pretty(&mocks).unwrap_or_default() + "\n",
+    )?;
+    write(&test_path, text)?;
+    let calls: usize = answers.by_state.iter().map(|(_, l)| l.len()).sum();
+    eprintln!(
+        "recorded `{}` ({}, {} Task call{} of {} state{}): {} and {}",
+        ctx.execution,
+        rec.end
+            .as_ref()
+            .map(|e| e.status)
+            .unwrap_or("still running"),
+        calls,
+        if calls == 1 { "" } else { "s" },
+        answers.by_state.len(),
+        if answers.by_state.len() == 1 { "" } else { "s" },
+        test_path.display(),
+        mock_path.display()
+    );
+    match (verdict, outcome) {
+        (Some(Verdict::Departed(d)), _) => Err(CliError::Departed(format!(
+            "{def}: {}\n{def}: the recorded test will fail there: the definition is not the one that ran, or asl runs it otherwise",
+            d.message(),
+            def = def_path.display()
+        ))),
+        (_, Err(f)) => Err(CliError::Fault(format!(
+            "the replay of the record stopped: {}",
+            f.message
+        ))),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
