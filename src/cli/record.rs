@@ -61,6 +61,44 @@ pub struct RecordArgs {
     /// Overwrite test and mock files that exist.
     #[arg(long)]
     pub force: bool,
+    /// Where a Distributed Map's ItemReader and ResultWriter find S3 (`s3://BUCKET/KEY` is
+    /// DIR/BUCKET/KEY); written into the test file as `s3Root`.
+    #[arg(long, value_name = "DIR")]
+    pub s3_root: Option<PathBuf>,
+    /// A handler file (`asl run --handlers`) whose local commands answer the calls the history
+    /// does not hold (Task states in a Distributed Map's child executions); written into the
+    /// test file as `handlers`.
+    #[arg(long, value_name = "FILE")]
+    pub handlers: Option<PathBuf>,
+}
+
+/// The local commands of a handler file, for the calls a history does not hold.
+fn command_routes(path: &Path, machine: &StateMachine) -> Result<Registry, CliError> {
+    use crate::handlers::command::CommandHandler;
+    use crate::handlers::routing::Route;
+    let (cfg, shown, _) = super::run::handler_config(path)?;
+    let mut registry = Registry::new();
+    for s in machine.root.all_states() {
+        let crate::definition::Kind::Task(t) = &s.kind else {
+            continue;
+        };
+        match cfg.route(&s.name, &t.resource.arn) {
+            Some((Route::Command(spec), _)) => {
+                registry.for_state(
+                    s.name.clone(),
+                    Arc::new(CommandHandler::new(spec.clone(), None)),
+                );
+            }
+            Some((Route::Aws, _)) => {
+                return Err(CliError::Usage(format!(
+                    "{shown}: `asl record` runs local commands only; the route of `{}` to AWS cannot answer a recorded test",
+                    s.name
+                )));
+            }
+            Some((Route::Mock, _)) | None => {}
+        }
+    }
+    Ok(registry)
 }
 
 /// Reads and parses a history file, every problem located.
@@ -186,7 +224,8 @@ fn relative(to: &Path, from: &Path) -> String {
     let a: Vec<_> = to.components().collect();
     let b: Vec<_> = from.components().collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    if common == 0 {
+    // Only the root in common: the absolute path says more.
+    if common <= 1 {
         return to.display().to_string();
     }
     let mut parts: Vec<String> = vec!["..".into(); b.len() - common];
@@ -258,7 +297,16 @@ pub fn run(args: RecordArgs) -> Result<ExitCode, CliError> {
         args.state_machine_name.as_deref(),
     );
     let rec = Arc::new(rec);
-    let (outcome, replayer) = replay(&machine, rec.clone(), &ctx, input, None, |_| {})?;
+    let fallback = match &args.handlers {
+        Some(h) => Some(command_routes(h, &machine)?),
+        None => None,
+    };
+    let storage = args.s3_root.as_ref().map(|r| {
+        Arc::new(crate::storage::LocalStore::new(r)) as Arc<dyn crate::storage::ObjectStore>
+    });
+    let (outcome, replayer) = replay(&machine, rec.clone(), &ctx, input, fallback, |o| {
+        o.storage = storage;
+    })?;
     let verdict = match &outcome {
         Ok(o) => Some(replayer.verdict(o)),
         Err(_) => replayer.departure().map(Verdict::Departed),
@@ -318,6 +366,8 @@ pub fn run(args: RecordArgs) -> Result<ExitCode, CliError> {
     );
     let meta = Meta {
         definition: relative(def_path, &args.out),
+        s3_root: args.s3_root.as_ref().map(|p| relative(p, &args.out)),
+        handlers: args.handlers.as_ref().map(|p| relative(p, &args.out)),
         state_machine: ctx.state_machine.clone(),
         execution: ctx.execution.clone(),
         mock_file: format!("{base}.mocks.json"),

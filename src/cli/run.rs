@@ -502,7 +502,7 @@ pub fn mock_mismatches(
 }
 
 /// The `--handlers` file, parsed and checked against the definition's Task states.
-fn handler_config(path: &Path) -> Result<(HandlerConfig, String, String), CliError> {
+pub(super) fn handler_config(path: &Path) -> Result<(HandlerConfig, String, String), CliError> {
     let text = read_file(path)?;
     let shown = path.display().to_string();
     let doc: Value = serde_json::from_str(&text)

@@ -81,6 +81,8 @@ pub struct Visit {
     /// The `*StateExited` event and the output; `None` when the state failed (or the record
     /// ends inside it).
     pub exited: Option<(u64, Payload)>,
+    /// A Distributed Map visit: its iterations ran as child executions, outside this history.
+    pub map_run: bool,
     /// The visit from before a redrive that this one replaces.
     replaces: Option<usize>,
 }
@@ -351,10 +353,9 @@ impl Recording {
                     p
                 }
                 Detail::MapRunStarted => {
-                    a.note(format!(
-                        "event {} starts a Distributed Map run: its iterations ran as child executions, whose events are not in this history",
-                        e.id
-                    ));
+                    if let Some(v) = a.current(p) {
+                        a.rec.visits[v].map_run = true;
+                    }
                     p
                 }
                 Detail::IterationEnded { .. } | Detail::Other => p,
@@ -575,6 +576,7 @@ impl Attributor {
             calls: Vec::new(),
             fanouts: Vec::new(),
             exited: None,
+            map_run: false,
             replaces,
         });
         self.rec.paths[path].visits.push(id);

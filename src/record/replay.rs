@@ -84,6 +84,8 @@ enum Mode {
     /// In an iteration AWS never started (a failure stopped the Map first): its calls are
     /// never answered, so the run stops it as AWS did.
     Unstarted,
+    /// In a Distributed Map run's child execution, whose events the record does not hold.
+    Outside,
     /// It departed (the run is being stopped).
     Departed,
 }
@@ -110,6 +112,7 @@ enum PathPlace {
     At(usize),
     Beyond,
     Unstarted,
+    Outside,
 }
 
 /// `(parent visit, attempt, index)`; `None` the top level.
@@ -288,6 +291,7 @@ impl Replayer {
                 let v = &self.rec.visits[rv];
                 match v.fanouts.get(attempt).and_then(|f| f.children.get(&index)) {
                     Some(&path) => Ok(PathPlace::At(path)),
+                    None if v.map_run => Ok(PathPlace::Outside),
                     // AWS stopped starting iterations once one failed.
                     None if v.exited.is_none() => Ok(PathPlace::Unstarted),
                     None => Err(Departure {
@@ -306,6 +310,7 @@ impl Replayer {
                 }
             }
             Mode::Beyond => Ok(PathPlace::Beyond),
+            Mode::Outside => Ok(PathPlace::Outside),
             Mode::Unstarted | Mode::Departed => Ok(PathPlace::Unstarted),
         }
     }
@@ -427,6 +432,7 @@ impl Probe for Replayer {
                     visit.mode = match place {
                         PathPlace::Beyond => Mode::Beyond,
                         PathPlace::Unstarted => Mode::Unstarted,
+                        PathPlace::Outside => Mode::Outside,
                         PathPlace::At(rp) => match self.rec.paths[rp].visits.get(n) {
                             Some(&rv) if self.rec.visits[rv].name == state.name => Mode::Rec(rv),
                             Some(&rv) => {
@@ -659,6 +665,15 @@ impl TaskHandler for Replayer {
                 return self.past_the_end(
                     request,
                     format!("`{qualified}` is past the end of the record"),
+                );
+            }
+            Mode::Outside => {
+                drop(p);
+                return self.past_the_end(
+                    request,
+                    format!(
+                        "`{qualified}` runs in a child execution of a Distributed Map run, whose events are not in this history"
+                    ),
                 );
             }
         };

@@ -18,6 +18,9 @@ use std::fmt::Write;
 pub struct Meta {
     /// The definition, as the test file names it (relative to its folder).
     pub definition: String,
+    /// `s3Root` and `handlers`, relative to the test file's folder.
+    pub s3_root: Option<String>,
+    pub handlers: Option<String>,
     pub state_machine: String,
     pub execution: String,
     /// The mock file, relative to the test file's folder.
@@ -82,6 +85,16 @@ pub fn write(
         }
     }
     let _ = writeln!(t, "context: {}", flow(&Value::Object(ctx)));
+    if let Some(r) = &meta.s3_root {
+        let _ = writeln!(t, "s3Root: {}", flow(&json!(r)));
+    }
+    if let Some(h) = &meta.handlers {
+        let _ = writeln!(
+            t,
+            "# The calls the history does not hold (Distributed Map runs) go to these commands."
+        );
+        let _ = writeln!(t, "handlers: {}", flow(&json!(h)));
+    }
     let _ = writeln!(
         t,
         "mockConfig: {}",
@@ -153,7 +166,13 @@ pub fn write(
     }
     let canonical = rec.canonical();
     let path: Vec<Value> = canonical.iter().map(|(q, _)| json!(q)).collect();
-    let _ = writeln!(t, "      path: {}", flow(&Value::Array(path)));
+    // A Distributed Map's child executions are not in the history: their states are not
+    // named, so the path is a subsequence.
+    if rec.visits.iter().any(|v| v.map_run) {
+        let _ = writeln!(t, "      pathContains: {}", flow(&Value::Array(path)));
+    } else {
+        let _ = writeln!(t, "      path: {}", flow(&Value::Array(path)));
+    }
     // Each Task state's calls, states in the order of their first visit.
     let mut names: Vec<&str> = Vec::new();
     let mut seen = HashSet::new();
