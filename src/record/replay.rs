@@ -26,6 +26,7 @@ use crate::definition::State;
 use crate::engine::{
     Failure, Fault, Frame, Outcome, Probe, Registry, TaskError, TaskHandler, TaskRequest,
 };
+use crate::handlers::mock::unanswered;
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -138,9 +139,6 @@ pub struct Replayer {
     inner: Option<Arc<dyn Probe>>,
     progress: Mutex<Progress>,
 }
-
-/// How many turns an unanswerable call gives the rest of the run before it stops it.
-const PATIENCE: usize = 10_000;
 
 impl Replayer {
     pub fn new(rec: Arc<Recording>) -> Replayer {
@@ -315,10 +313,13 @@ impl Replayer {
         }
     }
 
-    /// A call past the end of the record: the fallback's answer, or the run stops.
+    /// A call the record does not hold (past its end, or in a Distributed Map run): the
+    /// fallback's answer, or the run stops there (a departure: the record cannot go on).
     fn past_the_end<'a>(
         &'a self,
         request: TaskRequest,
+        state: String,
+        event: Option<u64>,
         why: String,
     ) -> BoxFuture<'a, Result<Value, TaskError>> {
         let handler = self
@@ -326,13 +327,26 @@ impl Replayer {
             .as_ref()
             .and_then(|r| r.handler(&request.state_name, &request.resource));
         match handler {
-            Some(h) => Box::pin(async move { h.invoke(request).await }),
+            Some(h) => {
+                let mut p = self.lock();
+                if p.beyond.is_none() {
+                    p.beyond = Some(format!("`{state}` ({why})"));
+                }
+                drop(p);
+                Box::pin(async move { h.invoke(request).await })
+            }
             None => {
-                let m = format!(
-                    "{why}; the record cannot answer it: give the run another answer for `{}` (--mock-config with --test-case, --local, --handlers)",
-                    request.state_name
-                );
-                Box::pin(async move { Err(TaskError::Fault(Fault::new(m))) })
+                let d = Departure {
+                    state,
+                    event,
+                    summary: format!(
+                        "{why}, and the record cannot answer it: answer `{}` otherwise (--mock-config with --test-case, --local, --handlers)",
+                        request.state_name
+                    ),
+                    details: Vec::new(),
+                };
+                let f = self.depart(&mut self.lock(), d);
+                Box::pin(async move { Err(TaskError::Fault(f)) })
             }
         }
     }
@@ -350,35 +364,6 @@ fn end_text(status: &str, error: &Option<String>, cause: &Option<String>) -> Str
         (Some(e), Some(c)) => format!("{status} ({e}: {c})"),
         (Some(e), None) => format!("{status} ({e})"),
         _ => status.to_string(),
-    }
-}
-
-/// A call the record has no answer for: gives the rest of the run its turns (a sibling's
-/// failure then stops it, as on AWS), and stops the run if nothing does.
-fn unanswered(message: String) -> BoxFuture<'static, Result<Value, TaskError>> {
-    Box::pin(async move {
-        for _ in 0..PATIENCE {
-            YieldNow(false).await;
-        }
-        Err(TaskError::Fault(Fault::new(message)))
-    })
-}
-
-/// Pending once, then ready.
-struct YieldNow(bool);
-
-impl std::future::Future for YieldNow {
-    type Output = ();
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<()> {
-        if self.0 {
-            return std::task::Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
     }
 }
 
@@ -664,16 +649,18 @@ impl TaskHandler for Replayer {
                 drop(p);
                 return self.past_the_end(
                     request,
-                    format!("`{qualified}` is past the end of the record"),
+                    qualified,
+                    None,
+                    "the run calls it past the end of the record".into(),
                 );
             }
             Mode::Outside => {
                 drop(p);
                 return self.past_the_end(
                     request,
-                    format!(
-                        "`{qualified}` runs in a child execution of a Distributed Map run, whose events are not in this history"
-                    ),
+                    qualified,
+                    None,
+                    "it runs in a child execution of a Distributed Map run, whose events are not in this history".into(),
                 );
             }
         };
@@ -681,11 +668,14 @@ impl TaskHandler for Replayer {
         let Some(call) = r.calls.get(k) else {
             let last_of_path = self.rec.paths[r.path].visits.last() == Some(&rv);
             if r.exited.is_none() && last_of_path {
+                let event = r.calls.last().map(|c| c.scheduled).or(Some(r.entered));
                 drop(p);
                 return self.past_the_end(
                     request,
+                    qualified,
+                    event,
                     format!(
-                        "call {k} of `{qualified}` (a retry) is past the end of the record, where the execution stopped after {k} call{}",
+                        "the run makes call {k} (a retry) past the end of the record, where the recorded execution stopped after {k} call{}",
                         if k == 1 { "" } else { "s" }
                     ),
                 );

@@ -64,6 +64,9 @@ pub enum Answer {
         error: String,
         cause: Option<String>,
     },
+    /// `pending: true`: no answer ever comes (a call still running when a sibling's
+    /// failure stops its branch, as `asl record` writes for calls AWS never answered).
+    Pending,
 }
 
 /// How a state is mocked inline.
@@ -480,6 +483,23 @@ impl Walk<'_> {
     }
 
     fn answer(&mut self, m: &Map<String, Value>, at: &Pointer) -> Option<Answer> {
+        if let Some(p) = m.get("pending") {
+            if m.contains_key("return") || m.contains_key("throw") {
+                self.err(
+                    at,
+                    "a mocked answer has one of `return`, `throw`, `pending`",
+                );
+                return None;
+            }
+            if p != &Value::Bool(true) {
+                self.err(
+                    &at.key("pending"),
+                    "`pending` must be `true`: the call is never answered",
+                );
+                return None;
+            }
+            return Some(Answer::Pending);
+        }
         match (m.get("return"), m.get("throw")) {
             (Some(_), Some(_)) => {
                 self.err(at, "a mocked answer has `return` or `throw`, not both");
@@ -509,7 +529,7 @@ impl Walk<'_> {
             (None, None) => {
                 self.err(
                     at,
-                    "a mocked answer needs `return` (a result) or `throw` (an error)",
+                    "a mocked answer needs `return` (a result), `throw` (an error) or `pending: true` (no answer)",
                 );
                 None
             }
@@ -521,7 +541,7 @@ impl Walk<'_> {
             v,
             at,
             "a mock",
-            &["return", "throw", "sequence", "conditional"],
+            &["return", "throw", "pending", "sequence", "conditional"],
         )?;
         let spec = if let Some(seq) = m.get("sequence") {
             if m.len() > 1 {
@@ -535,9 +555,12 @@ impl Walk<'_> {
             let mut out = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let ip = p.index(i);
-                let Some(e) =
-                    self.object(item, &ip, "a sequence entry", &["return", "throw", "times"])
-                else {
+                let Some(e) = self.object(
+                    item,
+                    &ip,
+                    "a sequence entry",
+                    &["return", "throw", "pending", "times"],
+                ) else {
                     continue;
                 };
                 let times = match e.get("times") {
@@ -575,7 +598,7 @@ impl Walk<'_> {
                     item,
                     &ip,
                     "a conditional entry",
-                    &["when", "return", "throw"],
+                    &["when", "return", "throw", "pending"],
                 ) else {
                     continue;
                 };
