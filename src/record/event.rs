@@ -98,6 +98,8 @@ pub enum Detail {
         resource_type: Option<String>,
         resource: String,
         parameters: Payload,
+        /// The region the call went to (service integrations).
+        region: Option<String>,
     },
     /// `TaskSubmitted`: a `.sync` job was submitted (its answer).
     Submitted {

@@ -331,7 +331,11 @@ fn detail(
         "ExecutionStarted" => Detail::ExecutionStarted {
             input: d.payload("input"),
             role_arn: d.text("roleArn"),
-            state_machine_arn: d.text("stateMachineArn"),
+            // Started through a version or an alias, AWS names that instead.
+            state_machine_arn: d
+                .text("stateMachineArn")
+                .or_else(|| d.text("stateMachineVersionArn"))
+                .or_else(|| d.text("stateMachineAliasArn")),
         },
         "ExecutionSucceeded" => Detail::ExecutionSucceeded {
             output: d.payload("output"),
@@ -377,6 +381,7 @@ fn detail(
                     resource_type,
                     resource,
                     parameters,
+                    region: d.text("region"),
                 }
             }
             Some((Family::Task, "Submitted")) => Detail::Submitted {

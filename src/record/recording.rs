@@ -131,6 +131,8 @@ pub struct Recording {
     pub end: Option<End>,
     pub execution_arn: Option<String>,
     pub state_machine_arn: Option<String>,
+    /// The region of the first service integration call, if any.
+    pub task_region: Option<String>,
     /// What the record cannot tell (Distributed Map runs, events out of place), for people.
     pub notes: Vec<String>,
 }
@@ -163,6 +165,7 @@ impl Recording {
                 end: None,
                 execution_arn: history.execution_arn.clone(),
                 state_machine_arn: history.state_machine_arn.clone(),
+                task_region: None,
                 notes: Vec::new(),
             },
             path_of: HashMap::new(),
@@ -309,7 +312,11 @@ impl Recording {
                     resource_type,
                     resource,
                     parameters,
+                    region,
                 } => {
+                    if a.rec.task_region.is_none() {
+                        a.rec.task_region = region.clone().filter(|r| !r.is_empty());
+                    }
                     match a.current(p) {
                         Some(v) => a.rec.visits[v].calls.push(Call {
                             scheduled: e.id,
@@ -423,7 +430,8 @@ impl Recording {
 }
 
 /// The names an execution's ARNs give: `arn:PARTITION:states:REGION:ACCOUNT:execution:MACHINE:NAME`
-/// (`express:MACHINE:NAME:ID` for Express) and `...:stateMachine:MACHINE[:VERSION]`.
+/// (`express:MACHINE:NAME:ID` for Express) and `...:stateMachine:MACHINE[:VERSION]`; without
+/// them, the account of the role and the region of the Task calls.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Names {
     pub execution: Option<String>,
@@ -453,6 +461,18 @@ impl Recording {
                 n.state_machine.get_or_insert_with(|| p[6].clone());
                 n.execution = Some(p[7].clone());
             }
+        }
+        // Without ARNs: the account of the execution's role, the region of its calls.
+        if n.account.is_none()
+            && let Some(role) = &self.role_arn
+        {
+            let p = parts(role);
+            if p.len() >= 6 && p[0] == "arn" && p[2] == "iam" && !p[4].is_empty() {
+                n.account = Some(p[4].clone());
+            }
+        }
+        if n.region.is_none() {
+            n.region = self.task_region.clone();
         }
         n
     }
@@ -774,6 +794,45 @@ mod tests {
         let names: Vec<String> = r.canonical().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["P", "P[0]/A", "P[1]/B"]);
         assert_eq!(r.qualified(1), "P[1]/B");
+    }
+
+    #[test]
+    fn names_come_from_the_arns_else_the_role_and_the_calls() {
+        let mut events = vec![
+            ev(
+                1,
+                0,
+                "ExecutionStarted",
+                Some(
+                    json!({"input": "{}", "roleArn": "arn:aws:iam::444455556666:role/r",
+                "stateMachineVersionArn": "arn:aws:states:eu-west-1:444455556666:stateMachine:orders:3"}),
+                ),
+            ),
+            entered(2, 0, "Task", "T"),
+        ];
+        events.extend(task(3, 2, "{}"));
+        let r = record(events.clone());
+        assert_eq!(
+            r.names(),
+            Names {
+                execution: None,
+                state_machine: Some("orders".into()),
+                region: Some("eu-west-1".into()),
+                account: Some("444455556666".into()),
+            }
+        );
+        events[0] = ev(
+            1,
+            0,
+            "ExecutionStarted",
+            Some(json!({"input": "{}", "roleArn": "arn:aws:iam::444455556666:role/r"})),
+        );
+        events[2]["taskScheduledEventDetails"]["region"] = json!("ap-south-1");
+        let n = record(events).names();
+        assert_eq!(
+            (n.region.as_deref(), n.account.as_deref()),
+            (Some("ap-south-1"), Some("444455556666"))
+        );
     }
 
     #[test]
