@@ -48,24 +48,22 @@ pub fn write(
 ) -> String {
     let mut t = String::new();
     let status = rec.end.as_ref().map(|e| e.status);
+    let _ = writeln!(t, "# Recorded by `asl record` from {}:", meta.history);
     let _ = writeln!(
         t,
-        "# Recorded by `asl record` from {}: execution `{}` of state machine `{}`{}.",
-        meta.history,
+        "# execution `{}` of state machine `{}`, {}.",
         meta.execution,
         meta.state_machine,
-        status
-            .map(|s| format!(", {s}"))
-            .unwrap_or_else(|| ", still running when the history ends".into())
+        status.unwrap_or("still running when the history ends")
     );
     let _ = writeln!(
         t,
-        "# Its Task states answer from {} as they answered on AWS; the case asserts what the",
+        "# Its Task states answer from {} as they answered on AWS, and the case",
         meta.mock_file
     );
     let _ = writeln!(
         t,
-        "# execution did there. Change the definition and run `asl test` to see what changes."
+        "# asserts what the execution did. Change the definition and run `asl test` to see what changes."
     );
     for n in &meta.notes {
         let _ = writeln!(t, "# {n}");
