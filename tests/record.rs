@@ -1178,3 +1178,36 @@ fn every_corpus_case_with_task_states_round_trips() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(ran > 0, "no corpus case with Task states ran");
 }
+
+#[test]
+fn a_task_that_failed_before_calling_fails_the_replay_the_same_way() {
+    let d = dir("before-calling");
+    let def = write(
+        &d,
+        "orders.asl.json",
+        r#"{"StartAt": "Work", "States": {"Work": {"Type": "Task",
+      "Resource": "arn:aws:states:eu-west-1:111122223333:activity:gone", "End": true}}}"#,
+    );
+    let cause = "An error occurred while executing the state 'Work' (entered at the event id #2). The activity arn:aws:states:eu-west-1:111122223333:activity:gone does not exist.";
+    let h = history(
+        &d,
+        vec![
+            started(1, json!({"a": 1})),
+            entered(2, 0, "Task", "Work", json!({"a": 1})),
+            ev(
+                3,
+                2,
+                "ExecutionFailed",
+                Some(json!({"error": "States.Runtime", "cause": cause})),
+            ),
+        ],
+    );
+    let out = run(&["run", &def, "--replay", &h, "--result-format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v,
+        json!({"status": "FAILED", "output": null, "error": "States.Runtime", "cause": cause})
+    );
+    record_and_test(&d, &h, &def, &[]);
+}

@@ -53,6 +53,10 @@ pub struct Call {
     /// `None`: the record ends before the call did (a sibling's failure aborted it, or the
     /// execution ended).
     pub answer: Option<Answer>,
+    /// No event scheduled it: the state failed on AWS before it could call (its parameters
+    /// could not start the task, the activity does not exist), and that failure stands for
+    /// the call, so a run fails there as the execution did.
+    pub before_calling: bool,
 }
 
 /// A Map or Parallel visit's fan-out: one per attempt (a retried Map starts again).
@@ -198,6 +202,30 @@ impl Recording {
                     error,
                     cause,
                 } => {
+                    // A Task state that failed the execution before it called.
+                    if let Some(v) = a.current(p)
+                        && *status == "FAILED"
+                        && history
+                            .get(e.previous)
+                            .is_some_and(|x| x.id == a.rec.visits[v].entered)
+                        && a.rec.visits[v].state_type == "Task"
+                        && a.rec.visits[v].calls.is_empty()
+                    {
+                        a.rec.visits[v].calls.push(Call {
+                            scheduled: e.id,
+                            family: Family::Task,
+                            resource_type: None,
+                            resource: String::new(),
+                            parameters: Payload::Absent,
+                            submitted: Vec::new(),
+                            answer: Some(Answer::Throw {
+                                event: e.id,
+                                error: error.clone(),
+                                cause: cause.clone(),
+                            }),
+                            before_calling: true,
+                        });
+                    }
                     a.rec.end = Some(End {
                         event: e.id,
                         status,
@@ -326,6 +354,7 @@ impl Recording {
                             parameters: parameters.clone(),
                             submitted: Vec::new(),
                             answer: None,
+                            before_calling: false,
                         }),
                         None => a.note(format!(
                             "event {} (`{}`) has no Task state to belong to",

@@ -554,7 +554,12 @@ impl Replayer {
         let Mode::Rec(rv) = v.mode else {
             return;
         };
-        if let Some(c) = self.rec.visits[rv].calls.get(v.calls) {
+        // A failure that stands for a call AWS never made is no call the run owes.
+        if let Some(c) = self.rec.visits[rv]
+            .calls
+            .get(v.calls)
+            .filter(|c| !c.before_calling)
+        {
             let d = Departure {
                 state: v.qualified.clone(),
                 event: Some(c.scheduled),
@@ -674,10 +679,14 @@ impl TaskHandler for Replayer {
                     request,
                     qualified,
                     event,
-                    format!(
-                        "the run makes call {k} (a retry) past the end of the record, where the recorded execution stopped after {k} call{}",
-                        if k == 1 { "" } else { "s" }
-                    ),
+                    if k == 0 {
+                        "the run calls it past the end of the record, where the recorded execution stopped before any call".to_string()
+                    } else {
+                        format!(
+                            "the run makes call {k} (a retry) past the end of the record, where the recorded execution stopped after {k} call{}",
+                            if k == 1 { "" } else { "s" }
+                        )
+                    },
                 );
             }
             let f = self.depart(&mut p, Departure {
@@ -692,12 +701,13 @@ impl TaskHandler for Replayer {
             return Box::pin(async move { Err(TaskError::Fault(f)) });
         };
         // The resource.
-        let same = match (&call.resource_type, call.family) {
-            (Some(t), Family::Task) => {
-                (t.clone(), call.resource.clone()) == request.resource.event_names()
-            }
-            _ => call.resource == request.resource.arn,
-        };
+        let same = call.before_calling
+            || match (&call.resource_type, call.family) {
+                (Some(t), Family::Task) => {
+                    (t.clone(), call.resource.clone()) == request.resource.event_names()
+                }
+                _ => call.resource == request.resource.arn,
+            };
         if !same {
             let recorded = match &call.resource_type {
                 Some(t) => format!("{t}:{}", call.resource),

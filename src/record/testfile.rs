@@ -174,9 +174,20 @@ pub fn write(
     // Each Task state's calls, states in the order of their first visit.
     let mut names: Vec<&str> = Vec::new();
     let mut seen = HashSet::new();
+    // A state that failed on AWS before it could call may or may not call here: its calls
+    // are not counted.
+    let uncounted: HashSet<&str> = canonical
+        .iter()
+        .map(|(_, v)| &rec.visits[*v])
+        .filter(|v| v.calls.iter().any(|c| c.before_calling))
+        .map(|v| v.name.as_str())
+        .collect();
     for (_, v) in &canonical {
         let visit = &rec.visits[*v];
-        if !visit.calls.is_empty() && seen.insert(visit.name.as_str()) {
+        if !visit.calls.is_empty()
+            && !uncounted.contains(visit.name.as_str())
+            && seen.insert(visit.name.as_str())
+        {
             names.push(visit.name.as_str());
         }
     }
