@@ -562,17 +562,34 @@ fn a_truncated_result_is_refused_and_bad_files_are_located() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("the recorded result of `Each[1]/Charge` (event 12) cannot be recorded: AWS truncated the result"), "{}", stderr(&out));
 
+    // A timestamp in neither form is only warned about: only the start time is read from one.
     let mut events = interleaved_map();
     events[3]["timestamp"] = json!("yesterday");
+    let h = history(&d, events.clone());
+    let out = run(&["run", &def, "--replay", &h]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("history.json:")
+            && err.contains(": warning: `timestamp` is neither ISO 8601 text"),
+        "{err}"
+    );
+    assert!(err.contains("(at /events/3/timestamp)"), "{err}");
+    // A payload that is not JSON text is an error, located.
+    events[3]["timestamp"] = json!(1.5);
+    events[5]["stateEnteredEventDetails"]["input"] = json!("{\"id\": ");
     let h = history(&d, events);
     let out = run(&["run", &def, "--replay", &h]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("history.json:") && err.contains(": error: `timestamp` must be ISO 8601 text"),
+        err.contains(": error: `input` must be JSON text, as AWS writes it: EOF while parsing"),
         "{err}"
     );
-    assert!(err.contains("(at /events/3/timestamp)"), "{err}");
+    assert!(
+        err.contains("(at /events/5/stateEnteredEventDetails/input)"),
+        "{err}"
+    );
     let out = run(&["record", &h]);
     assert_eq!(out.status.code(), Some(2));
     let out = run(&[

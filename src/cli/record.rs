@@ -101,20 +101,35 @@ fn command_routes(path: &Path, machine: &StateMachine) -> Result<Registry, CliEr
     Ok(registry)
 }
 
-/// Reads and parses a history file, every problem located.
+/// Reads and parses a history file, every problem located; what was read leniently is
+/// warned about on stderr.
 pub(super) fn load_history(path: &Path) -> Result<History, CliError> {
     let text = read_file(path)?;
     let shown = path.display().to_string();
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| CliError::Input(render::json_error(&shown, &text, &e)))?;
-    History::from_value(&doc).map_err(|errs| {
+    let history = History::from_value(&doc).map_err(|errs| {
         CliError::Input(
             errs.iter()
                 .map(|e| render::located(&shown, &text, &e.pointer, "error", &e.message))
                 .collect::<Vec<_>>()
                 .join("\n"),
         )
-    })
+    })?;
+    // A few are enough to see what is wrong with the file.
+    for w in history.warnings.iter().take(5) {
+        eprintln!(
+            "{}",
+            render::located(&shown, &text, &w.pointer, "warning", &w.message)
+        );
+    }
+    if history.warnings.len() > 5 {
+        eprintln!(
+            "{shown}: warning: {} more like these",
+            history.warnings.len() - 5
+        );
+    }
+    Ok(history)
 }
 
 /// The names and context a replay runs with: the flags', else the record's.

@@ -32,6 +32,9 @@ pub struct History {
     pub execution_arn: Option<String>,
     /// The state machine's ARN: the file's `stateMachineArn`, else `ExecutionStarted`'s.
     pub state_machine_arn: Option<String>,
+    /// What was read leniently: a timestamp in neither form (ignored; only the start time is
+    /// read from one), a cause or error given as JSON rather than text.
+    pub warnings: Vec<HistoryError>,
 }
 
 impl History {
@@ -64,9 +67,10 @@ impl History {
             }),
         }
         let [execution_arn, mut state_machine_arn] = arns;
+        let mut warnings = Vec::new();
         let mut events: Vec<Event> = listed
             .into_iter()
-            .filter_map(|(at, e)| event(e, &at, &mut errors))
+            .filter_map(|(at, e)| event(e, &at, &mut errors, &mut warnings))
             .collect();
         events.sort_by_key(|e| e.id);
         for pair in events.windows(2) {
@@ -108,6 +112,7 @@ impl History {
                 events,
                 execution_arn,
                 state_machine_arn,
+                warnings,
             })
         } else {
             Err(errors)
@@ -175,7 +180,12 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// One event, or `None` with its problems recorded.
-fn event(e: &Value, at: &Pointer, errors: &mut Vec<HistoryError>) -> Option<Event> {
+fn event(
+    e: &Value,
+    at: &Pointer,
+    errors: &mut Vec<HistoryError>,
+    warnings: &mut Vec<HistoryError>,
+) -> Option<Event> {
     let before = errors.len();
     let mut err = |p: Pointer, m: String| {
         errors.push(HistoryError {
@@ -228,17 +238,17 @@ fn event(e: &Value, at: &Pointer, errors: &mut Vec<HistoryError>) -> Option<Even
         Some(v) => match time(v) {
             Some(t) => Some(t),
             None => {
-                err(
-                    at.key("timestamp"),
-                    format!(
-                        "`timestamp` must be ISO 8601 text (`2024-05-01T10:00:00.123Z`) or epoch seconds as a number, found {v}"
+                warnings.push(HistoryError {
+                    pointer: at.key("timestamp").to_string(),
+                    message: format!(
+                        "`timestamp` is neither ISO 8601 text (`2024-05-01T10:00:00.123Z`) nor epoch seconds, found {v}: ignored"
                     ),
-                );
+                });
                 None
             }
         },
     };
-    let detail = detail(&kind_name, obj, at, errors);
+    let detail = detail(&kind_name, obj, at, errors, warnings);
     if errors.len() > before {
         return None;
     }
@@ -303,12 +313,14 @@ fn detail(
     obj: &Map<String, Value>,
     at: &Pointer,
     errors: &mut Vec<HistoryError>,
+    warnings: &mut Vec<HistoryError>,
 ) -> Detail {
     let key = |k: &str| details_key(k);
     let mut d = Details {
         obj,
         at,
         errors,
+        warnings,
         key: String::new(),
     };
     if let Some(state_type) = kind.strip_suffix("StateEntered") {
@@ -346,8 +358,8 @@ fn detail(
                 "ExecutionTimedOut" => "TIMED_OUT",
                 _ => "ABORTED",
             },
-            error: d.text("error"),
-            cause: d.text("cause"),
+            error: d.message("error"),
+            cause: d.message("cause"),
         },
         "ExecutionRedriven" => Detail::ExecutionRedriven,
         "MapStateStarted" => Detail::FanStarted(Fan::Map),
@@ -396,8 +408,8 @@ fn detail(
                 "Failed" | "TimedOut" | "StartFailed" | "ScheduleFailed" | "SubmitFailed",
             )) => Detail::Failed {
                 family,
-                error: d.text("error"),
-                cause: d.text("cause"),
+                error: d.message("error"),
+                cause: d.message("cause"),
             },
             _ => Detail::Other,
         },
@@ -409,6 +421,7 @@ struct Details<'a> {
     obj: &'a Map<String, Value>,
     at: &'a Pointer,
     errors: &'a mut Vec<HistoryError>,
+    warnings: &'a mut Vec<HistoryError>,
     key: String,
 }
 
@@ -432,6 +445,25 @@ impl Details<'_> {
                 let m = format!("`{field}` must be a string, found {}", kind(other));
                 self.err(field, m);
                 None
+            }
+        }
+    }
+
+    /// An `error` or `cause`: text, or (read leniently, with a warning) JSON given as a
+    /// value, as its compact text.
+    fn message(&mut self, field: &str) -> Option<String> {
+        match self.details().and_then(|o| o.get(field)) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                let text = other.to_string();
+                self.warnings.push(HistoryError {
+                    pointer: self.at.key(&self.key).key(field).to_string(),
+                    message: format!(
+                        "`{field}` is JSON, not text as AWS writes it: read as its text"
+                    ),
+                });
+                Some(text)
             }
         }
     }
@@ -567,16 +599,17 @@ mod tests {
         let errs = History::from_value(&json!({"events": [started(),
             {"id": 2, "previousEventId": 1, "type": "TaskSucceeded", "timestamp": "yesterday",
              "taskSucceededEventDetails": {"output": "{not json"}},
-            {"id": 2, "previousEventId": 1, "type": "MapIterationStarted",
+            {"id": "x", "type": "TaskStarted"},
+            {"id": 3, "previousEventId": 1, "type": "MapIterationStarted",
              "mapIterationStartedEventDetails": {"name": "M"}}]}))
         .unwrap_err();
         let at: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(
             at,
             [
-                "/events/1/timestamp",
                 "/events/1/taskSucceededEventDetails/output",
-                "/events/2/mapIterationStartedEventDetails/index"
+                "/events/2/id",
+                "/events/3/mapIterationStartedEventDetails/index"
             ]
         );
         assert!(History::from_value(&json!({"events": []})).is_err());
@@ -587,6 +620,24 @@ mod tests {
             first[0]
                 .message
                 .contains("must begin with `ExecutionStarted`")
+        );
+    }
+
+    #[test]
+    fn an_unreadable_timestamp_and_a_cause_given_as_json_are_warned_about() {
+        let h = History::from_value(&json!([started(),
+            {"id": 2, "previousEventId": 1, "type": "ExecutionFailed", "timestamp": "timestamp",
+             "executionFailedEventDetails": {"error": "E", "cause": {"errorMessage": "boom"}}}]))
+        .unwrap();
+        let at: Vec<&str> = h.warnings.iter().map(|w| w.pointer.as_str()).collect();
+        assert_eq!(at, ["/1/timestamp", "/1/executionFailedEventDetails/cause"]);
+        assert_eq!(
+            h.events[1].detail,
+            Detail::ExecutionEnded {
+                status: "FAILED",
+                error: Some("E".into()),
+                cause: Some(r#"{"errorMessage":"boom"}"#.into())
+            }
         );
     }
 
