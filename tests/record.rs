@@ -1228,3 +1228,39 @@ fn a_task_that_failed_before_calling_fails_the_replay_the_same_way() {
     );
     record_and_test(&d, &h, &def, &[]);
 }
+
+#[test]
+fn a_test_case_replays_a_history() {
+    let d = dir("test-replay");
+    let def = write(&d, "orders.asl.json", MAP);
+    history(&d, interleaved_map());
+    let tests = write(
+        &d,
+        "orders.test.yaml",
+        r#"definition: orders.asl.json
+cases:
+  - name: as in production
+    replay: history.json
+    expect:
+      status: SUCCEEDED
+      output: ["A!", "B!"]
+      calls: {Charge: 2}
+  - name: another input goes past the record
+    replay: history.json
+    input: {"items": [{"id": "a"}, {"id": "b"}, {"id": "c"}]}
+    mocks:
+      Charge: {return: {Payload: "C!"}}
+"#,
+    );
+    let out = run(&["test", &tests]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("✓ as in production"), "{err}");
+    assert!(
+        err.contains("replay: the run departed from the record at `Each` (event 3): the run starts iteration 2, which the record does not have"),
+        "{err}"
+    );
+    let out = run(&["test", &tests, "--filter", "production"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(Path::new(&def).exists());
+}

@@ -182,6 +182,11 @@ pub struct Case {
     pub name: String,
     pub pointer: String,
     pub input: Value,
+    /// Whether `input` or `inputFile` gave the input (a replay's default is the recorded one).
+    pub input_given: bool,
+    /// `replay`: an execution history whose recorded answers answer the Task states, resolved
+    /// against the test file's folder, and the pointer of the key.
+    pub replay: Option<(PathBuf, String)>,
     pub mocks: Vec<(String, Mock)>,
     pub mock_config: Option<MockConfigRef>,
     pub context: Context,
@@ -246,6 +251,7 @@ const CASE_KEYS: &[&str] = &[
     "name",
     "input",
     "inputFile",
+    "replay",
     "mocks",
     "mockConfig",
     "context",
@@ -1017,6 +1023,14 @@ impl Walk<'_> {
             }
             (None, None) => Value::Object(Map::new()),
         };
+        let replay = match m.get("replay") {
+            Some(r) => {
+                let p = at.key("replay");
+                self.string(r, &p, "replay")
+                    .map(|f| (self.dir.join(f), p.to_string()))
+            }
+            None => None,
+        };
         let snapshot = match m.get("snapshot") {
             None | Some(Value::Bool(false)) => None,
             Some(Value::Bool(true)) | Some(Value::Null) => Some(None),
@@ -1051,7 +1065,9 @@ impl Walk<'_> {
         Some(Case {
             name,
             pointer: at.to_string(),
+            input_given: m.contains_key("input") || m.contains_key("inputFile"),
             input,
+            replay,
             mocks: m
                 .get("mocks")
                 .map(|x| self.mocks(x, &at.key("mocks")))
