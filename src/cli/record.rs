@@ -26,11 +26,14 @@ Examples:
   aws stepfunctions get-execution-history --execution-arn ARN --output json > incident.json
   asl record incident.json --definition order.asl.json --out incident/
   asl test incident/
+  asl record arn:aws:states:eu-west-1:111122223333:execution:orders:o-1042 --out incident/
 
 HISTORY is what `aws stepfunctions get-execution-history --output json` prints (every page
 merged), a bare list of events, or what `asl run --history` writes. A history does not hold
 the definition: give it with --definition (`aws stepfunctions describe-state-machine-for-execution
---execution-arn ARN --query definition --output text` prints the one that ran).
+--execution-arn ARN --query definition --output text` prints the one that ran). Given an
+execution's ARN instead, asl fetches the history (written as DIR/NAME.history.json) and, without
+--definition, the definition that ran (DIR/NAME.asl.json) from Step Functions.
 
 Writes DIR/NAME.test.yaml and DIR/NAME.mocks.json, NAME the execution's name (from the file's
 `executionArn`, else --execution-name, else the history file's name). The execution is
@@ -43,7 +46,8 @@ Exit codes: 0 recorded, 2 unreadable or invalid input (a truncated result cannot
 #[derive(Args, Debug)]
 #[command(after_help = RECORD_HELP)]
 pub struct RecordArgs {
-    /// The execution history (JSON).
+    /// The execution history (JSON), or an execution's ARN to fetch it (and the definition
+    /// that ran, unless --definition is given) from Step Functions.
     pub history: PathBuf,
     /// The state machine definition the execution ran (JSON, YAML, or `template.yaml#Id`).
     #[arg(long, value_name = "FILE")]
@@ -70,6 +74,104 @@ pub struct RecordArgs {
     /// test file as `handlers`.
     #[arg(long, value_name = "FILE")]
     pub handlers: Option<PathBuf>,
+    /// The AWS profile to fetch an execution by its ARN with (default: the SDK's chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send the Step Functions calls that fetch an execution to this endpoint (an emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// What Step Functions says of an execution: its history (GetExecutionHistory's shape, with
+/// `executionArn` and `stateMachineArn`) and the definition that ran.
+struct Fetched {
+    history: Value,
+    definition: String,
+    name: String,
+}
+
+/// Fetches an execution's history, every page, and the definition that ran.
+#[cfg(feature = "aws")]
+fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
+    use crate::handlers::aws::transport::ApiClient;
+    use crate::handlers::aws::{SdkSettings, sdk_clients};
+    let region = arn
+        .split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    let settings = SdkSettings {
+        profile: args.profile.clone(),
+        region,
+        endpoint_url: args.endpoint_url.clone(),
+        timeout: Some(std::time::Duration::from_secs(60)),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
+    let api = rt.block_on(sdk_clients(&settings)).api;
+    let sfn = ApiClient::service("sfn").map_err(|e| CliError::Fault(format!("{e:?}")))?;
+    let call = |op: &str, input: Value| -> Result<Value, CliError> {
+        rt.block_on(api.call(&sfn, op, &input))
+            .map(|a| a.output)
+            .map_err(|e| {
+                let why = match e {
+                    crate::handlers::aws::transport::CallError::Service(s) => {
+                        format!("{}: {}", s.code, s.message)
+                    }
+                    other => format!("{other:?}"),
+                };
+                CliError::Input(format!("{arn}: error: Step Functions' {op} failed: {why}"))
+            })
+    };
+    let described = call(
+        "DescribeExecution",
+        serde_json::json!({"executionArn": arn}),
+    )?;
+    let mut events = Vec::new();
+    let mut token: Option<Value> = None;
+    loop {
+        let mut input = serde_json::json!({"executionArn": arn, "maxResults": 1000, "includeExecutionData": true});
+        if let Some(t) = token.take() {
+            input["nextToken"] = t;
+        }
+        let page = call("GetExecutionHistory", input)?;
+        events.extend(page["events"].as_array().cloned().unwrap_or_default());
+        match page.get("nextToken") {
+            Some(t) if !t.is_null() => token = Some(t.clone()),
+            _ => break,
+        }
+    }
+    let definition = match &args.definition {
+        Some(_) => String::new(),
+        None => call(
+            "DescribeStateMachineForExecution",
+            serde_json::json!({"executionArn": arn}),
+        )?["definition"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let mut history = serde_json::json!({"executionArn": arn, "events": events});
+    if let Some(m) = described.get("stateMachineArn") {
+        history["stateMachineArn"] = m.clone();
+    }
+    Ok(Fetched {
+        history,
+        definition,
+        name: described["name"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| arn.rsplit(':').next().unwrap_or("execution").to_string()),
+    })
+}
+
+#[cfg(not(feature = "aws"))]
+fn fetch(_arn: &str, _args: &RecordArgs) -> Result<Fetched, CliError> {
+    Err(CliError::Usage(
+        "this build of asl has no AWS support (build it with the cargo feature `aws`): fetch the history with `aws stepfunctions get-execution-history`".into(),
+    ))
 }
 
 /// The local commands of a handler file, for the calls a history does not hold.
@@ -252,6 +354,31 @@ fn relative(to: &Path, from: &Path) -> String {
     parts.join("/")
 }
 
+fn create_dir(dir: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CliError::Input(format!(
+            "{}: error: cannot create the folder: {e}",
+            dir.display()
+        ))
+    })
+}
+
+/// Writes a file that must not exist unless `force`.
+fn write_new(p: &Path, text: String, force: bool) -> Result<(), CliError> {
+    if p.exists() && !force {
+        return Err(CliError::Usage(format!(
+            "{} exists: give --force to overwrite it",
+            p.display()
+        )));
+    }
+    std::fs::write(p, text).map_err(|e| {
+        CliError::Input(format!(
+            "{}: error: cannot write the file: {e}",
+            p.display()
+        ))
+    })
+}
+
 /// Replays `rec` on `machine`: the outcome (or the fault that stopped it) and the replayer.
 pub(super) fn replay(
     machine: &StateMachine,
@@ -279,7 +406,27 @@ pub(super) fn replay(
     Ok((outcome, replayer))
 }
 
-pub fn run(args: RecordArgs) -> Result<ExitCode, CliError> {
+pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
+    // An execution's ARN: its history and definition, fetched, are written beside the test.
+    let text = args.history.to_string_lossy().to_string();
+    if text.starts_with("arn:") && !args.history.exists() {
+        let fetched = fetch(&text, &args)?;
+        create_dir(&args.out)?;
+        let base = file_name(&fetched.name);
+        let history = args.out.join(format!("{base}.history.json"));
+        write_new(
+            &history,
+            serde_json::to_string_pretty(&fetched.history).unwrap_or_default() + "\n",
+            args.force,
+        )?;
+        if args.definition.is_none() {
+            let def = args.out.join(format!("{base}.asl.json"));
+            write_new(&def, fetched.definition + "\n", args.force)?;
+            args.definition = Some(def);
+        }
+        eprintln!("fetched `{}`: {}", fetched.name, history.display());
+        args.history = history;
+    }
     let history = load_history(&args.history)?;
     let Some(def_path) = &args.definition else {
         return Err(CliError::Usage(format!(
@@ -349,12 +496,7 @@ pub fn run(args: RecordArgs) -> Result<ExitCode, CliError> {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    std::fs::create_dir_all(&args.out).map_err(|e| {
-        CliError::Input(format!(
-            "{}: error: cannot create the folder: {e}",
-            args.out.display()
-        ))
-    })?;
+    create_dir(&args.out)?;
     let base = file_name(&ctx.execution);
     let test_path = args.out.join(format!("{base}.test.yaml"));
     let mock_path = args.out.join(format!("{base}.mocks.json"));
