@@ -266,8 +266,9 @@ fn event(
 fn time(v: &Value) -> Option<Instant> {
     match v {
         Value::Number(n) => {
+            // Epoch seconds within the years a history can hold (0001 to 9999).
             let secs = n.as_f64()?;
-            secs.is_finite()
+            (secs.is_finite() && secs.abs() < 3e11)
                 .then(|| Instant((secs * 1e3).round() as i128 * 1_000_000))
         }
         Value::String(s) => {
@@ -613,6 +614,13 @@ mod tests {
             ]
         );
         assert!(History::from_value(&json!({"events": []})).is_err());
+        // An epoch too far out is no time (found by the fuzzer: it overflowed).
+        let h = History::from_value(
+            &json!([{"id": 1, "type": "ExecutionStarted", "timestamp": 1e300,
+            "executionStartedEventDetails": {"input": "{}"}}]),
+        )
+        .unwrap();
+        assert_eq!((h.events[0].timestamp, h.warnings.len()), (None, 1));
         let first = History::from_value(&json!([{"id": 3, "type": "PassStateEntered",
             "stateEnteredEventDetails": {"name": "P", "input": "{}"}}]))
         .unwrap_err();
