@@ -1264,3 +1264,56 @@ cases:
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(Path::new(&def).exists());
 }
+
+#[test]
+fn a_branch_aws_cut_short_waits_for_its_sibling_failure() {
+    let d = dir("cut-short");
+    let def = write(
+        &d,
+        "orders.asl.json",
+        r#"{"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
+      {"StartAt": "Reject", "States": {"Reject": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "no stock"}}},
+      {"StartAt": "Later", "States": {"Later": {"Type": "Wait", "Seconds": 60, "Next": "Notify"},
+         "Notify": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "notify"}, "End": true}}}]}}}"#,
+    );
+    // On AWS the Wait was still waiting when the other branch failed: it never reached Notify.
+    let h = history(
+        &d,
+        vec![
+            started(1, json!({})),
+            entered(2, 0, "Parallel", "Both", json!({})),
+            ev(3, 2, "ParallelStateStarted", None),
+            entered(4, 3, "Fail", "Reject", json!({})),
+            entered(5, 3, "Wait", "Later", json!({})),
+            ev(
+                6,
+                4,
+                "ParallelStateFailed",
+                Some(json!({"error": "Order.Rejected", "cause": "no stock"})),
+            ),
+            ev(7, 5, "WaitStateAborted", None),
+            ev(
+                8,
+                6,
+                "ExecutionFailed",
+                Some(json!({"error": "Order.Rejected", "cause": "no stock"})),
+            ),
+        ],
+    );
+    let out = run(&["run", &def, "--replay", &h, "--result-format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).expect("json"),
+        json!({"status": "FAILED", "output": null, "error": "Order.Rejected", "cause": "no stock"})
+    );
+    assert!(
+        stderr(&out).contains("the run followed"),
+        "{}",
+        stderr(&out)
+    );
+    let test = record_and_test(&d, &h, &def, &[]);
+    assert!(
+        test.contains("\"Notify\":\n    sequence:\n      - {\"pending\": true}"),
+        "{test}"
+    );
+}

@@ -538,6 +538,7 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
         account: ctx.account.clone(),
         role_arn: ctx.role_arn.clone(),
         notes,
+        path_contains: replayer.went_on_in_cut_branches(),
     };
     let text = testfile::write(
         &rec,

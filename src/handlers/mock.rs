@@ -247,6 +247,14 @@ const PATIENCE: usize = 10_000;
 /// turns, so that the failure stops it as on AWS, and stops the run with `message` if
 /// nothing does.
 pub fn unanswered(message: String) -> BoxFuture<'static, Result<Value, TaskError>> {
+    Box::pin(async move {
+        give_way().await;
+        Err(TaskError::Fault(Fault::new(message)))
+    })
+}
+
+/// Gives the rest of the execution many turns (what [`unanswered`] waits before it stops).
+pub async fn give_way() {
     /// Pending once, then ready.
     struct YieldNow(bool);
     impl std::future::Future for YieldNow {
@@ -263,12 +271,9 @@ pub fn unanswered(message: String) -> BoxFuture<'static, Result<Value, TaskError
             std::task::Poll::Pending
         }
     }
-    Box::pin(async move {
-        for _ in 0..PATIENCE {
-            YieldNow(false).await;
-        }
-        Err(TaskError::Fault(Fault::new(message)))
-    })
+    for _ in 0..PATIENCE {
+        YieldNow(false).await;
+    }
 }
 
 fn list<'a>(keys: impl Iterator<Item = &'a String>) -> String {

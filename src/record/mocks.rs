@@ -10,6 +10,7 @@
 
 use super::event::Payload;
 use super::recording::{Answer, Recording};
+use super::replay::Logged;
 use serde_json::{Map, Value, json};
 
 /// One mocked answer.
@@ -41,18 +42,26 @@ pub struct Answers {
 
 impl Answers {
     /// The answers of `rec`'s calls, in the order `order` (a replay's log) gives, then
-    /// those it lacks in canonical order.
-    pub fn collect(rec: &Recording, order: &[(usize, usize)]) -> Result<Answers, Vec<Unmockable>> {
+    /// those it lacks in canonical order; a call the replay left waiting never answers.
+    pub fn collect(rec: &Recording, order: &[Logged]) -> Result<Answers, Vec<Unmockable>> {
         let mut seen = std::collections::HashSet::new();
-        let mut all: Vec<(usize, usize)> = Vec::new();
-        for &c in order.iter().chain(rec.calls().iter()) {
-            if seen.insert(c) {
-                all.push(c);
+        let mut all: Vec<Logged> = Vec::new();
+        let recorded = rec.calls().into_iter().map(|(v, c)| Logged::Recorded(v, c));
+        for l in order.iter().cloned().chain(recorded) {
+            if matches!(l, Logged::Waiting(_)) || seen.insert(l.clone()) {
+                all.push(l);
             }
         }
         let mut out = Answers::default();
         let mut problems = Vec::new();
-        for (v, c) in all {
+        for l in all {
+            let (v, c) = match l {
+                Logged::Recorded(v, c) => (v, c),
+                Logged::Waiting(state) => {
+                    out.push(&state, Mocked::Pending);
+                    continue;
+                }
+            };
             let visit = &rec.visits[v];
             let call = &visit.calls[c];
             let mocked = match &call.answer {
@@ -79,15 +88,19 @@ impl Answers {
                 },
                 None => Mocked::Pending,
             };
-            match out.by_state.iter_mut().find(|(s, _)| *s == visit.name) {
-                Some((_, list)) => list.push(mocked),
-                None => out.by_state.push((visit.name.clone(), vec![mocked])),
-            }
+            out.push(&visit.name, mocked);
         }
         if problems.is_empty() {
             Ok(out)
         } else {
             Err(problems)
+        }
+    }
+
+    fn push(&mut self, state: &str, m: Mocked) {
+        match self.by_state.iter_mut().find(|(s, _)| s == state) {
+            Some((_, list)) => list.push(m),
+            None => self.by_state.push((state.to_string(), vec![m])),
         }
     }
 

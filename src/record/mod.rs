@@ -29,4 +29,4 @@ pub mod testfile;
 pub use event::{Detail, Event, Payload};
 pub use history::{History, HistoryError};
 pub use recording::Recording;
-pub use replay::{Departure, Replayer, Verdict};
+pub use replay::{Departure, Logged, Replayer, Verdict};

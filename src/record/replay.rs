@@ -63,6 +63,15 @@ impl Departure {
     }
 }
 
+/// A call the run made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Logged {
+    /// Answered from recorded call `.1` of recorded visit `.0`.
+    Recorded(usize, usize),
+    /// Of the named state, left waiting: its branch was cut short on AWS.
+    Waiting(String),
+}
+
 /// How a replayed run relates to its record, once it ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -87,6 +96,9 @@ enum Mode {
     Unstarted,
     /// In a Distributed Map run's child execution, whose events the record does not hold.
     Outside,
+    /// Past the end of a branch or iteration AWS cut short when its Map or Parallel failed:
+    /// its calls wait, so that the failure stops them as on AWS.
+    Cut,
     /// It departed (the run is being stopped).
     Departed,
 }
@@ -114,6 +126,7 @@ enum PathPlace {
     Beyond,
     Unstarted,
     Outside,
+    Cut,
 }
 
 /// `(parent visit, attempt, index)`; `None` the top level.
@@ -126,8 +139,8 @@ struct Progress {
     paths: HashMap<PathKey, LocalPath>,
     departure: Option<Departure>,
     beyond: Option<String>,
-    /// Recorded calls answered, `(visit, call)`, in the order the run made them.
-    log: Vec<(usize, usize)>,
+    /// The calls the run made, in order.
+    log: Vec<Logged>,
     /// Where values that cannot repeat were let pass, per recorded call.
     let_pass: HashMap<(usize, usize), Vec<String>>,
 }
@@ -166,13 +179,20 @@ impl Replayer {
         self.progress.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Whether the run entered states in a branch or iteration past where AWS cut it short
+    /// (asl runs a sibling of a failed branch until its next Task; AWS may stop it sooner).
+    pub fn went_on_in_cut_branches(&self) -> bool {
+        self.lock().visits.values().any(|v| v.mode == Mode::Cut)
+    }
+
     /// The departure, once the run departed.
     pub fn departure(&self) -> Option<Departure> {
         self.lock().departure.clone()
     }
 
-    /// The recorded calls answered, `(visit, call)`, in the order the run made them.
-    pub fn log(&self) -> Vec<(usize, usize)> {
+    /// The calls the run made, in order: recorded ones answered, and those left waiting
+    /// in branches AWS cut short.
+    pub fn log(&self) -> Vec<Logged> {
         self.lock().log.clone()
     }
 
@@ -193,7 +213,11 @@ impl Replayer {
         if let Some(d) = &p.departure {
             return Verdict::Departed(d.clone());
         }
-        let calls = p.log.len();
+        let calls = p
+            .log
+            .iter()
+            .filter(|l| matches!(l, Logged::Recorded(..)))
+            .count();
         if p.beyond.is_some() {
             return Verdict::Followed {
                 calls,
@@ -309,6 +333,7 @@ impl Replayer {
             }
             Mode::Beyond => Ok(PathPlace::Beyond),
             Mode::Outside => Ok(PathPlace::Outside),
+            Mode::Cut => Ok(PathPlace::Cut),
             Mode::Unstarted | Mode::Departed => Ok(PathPlace::Unstarted),
         }
     }
@@ -349,6 +374,49 @@ impl Replayer {
                 Box::pin(async move { Err(TaskError::Fault(f)) })
             }
         }
+    }
+}
+
+impl Replayer {
+    /// A call past the end of a branch AWS cut short: the fallback's answer (the run then
+    /// went past the record), or no answer until the sibling's failure stops it, as on AWS; if
+    /// nothing does, the run departs there.
+    fn cut_short<'a>(
+        &'a self,
+        request: TaskRequest,
+        state: String,
+    ) -> BoxFuture<'a, Result<Value, TaskError>> {
+        let handler = self
+            .fallback
+            .as_ref()
+            .and_then(|r| r.handler(&request.state_name, &request.resource));
+        if let Some(h) = handler {
+            let mut p = self.lock();
+            if p.beyond.is_none() {
+                p.beyond = Some(format!(
+                    "`{state}` (its branch was cut short on AWS when its Map or Parallel failed)"
+                ));
+            }
+            drop(p);
+            return Box::pin(async move { h.invoke(request).await });
+        }
+        self.lock()
+            .log
+            .push(Logged::Waiting(request.state_name.clone()));
+        let d = Departure {
+            state,
+            event: None,
+            summary: format!(
+                "the run calls it past the end of its branch, which AWS cut short when its Map or Parallel failed, and nothing stopped it here; the record cannot answer it: answer `{}` otherwise (--mock-config with --test-case, --local, --handlers)",
+                request.state_name
+            ),
+            details: Vec::new(),
+        };
+        Box::pin(async move {
+            crate::handlers::mock::give_way().await;
+            let f = self.depart(&mut self.lock(), d);
+            Err(TaskError::Fault(f))
+        })
     }
 }
 
@@ -418,6 +486,7 @@ impl Probe for Replayer {
                         PathPlace::Beyond => Mode::Beyond,
                         PathPlace::Unstarted => Mode::Unstarted,
                         PathPlace::Outside => Mode::Outside,
+                        PathPlace::Cut => Mode::Cut,
                         PathPlace::At(rp) => match self.rec.paths[rp].visits.get(n) {
                             Some(&rv) if self.rec.visits[rv].name == state.name => Mode::Rec(rv),
                             Some(&rv) => {
@@ -435,6 +504,16 @@ impl Probe for Replayer {
                                     },
                                 );
                                 Mode::Departed
+                            }
+                            // A branch or iteration that AWS cut short when its Map or
+                            // Parallel failed: the run goes on in it until that failure
+                            // stops it here too.
+                            None if self.rec.ends_open(rp)
+                                && self.rec.paths[rp].parent.is_some_and(|par| {
+                                    self.rec.visits[par.visit].exited.is_none()
+                                }) =>
+                            {
+                                Mode::Cut
                             }
                             None if self.rec.ends_open(rp) => {
                                 if p.beyond.is_none() {
@@ -659,6 +738,10 @@ impl TaskHandler for Replayer {
                     "the run calls it past the end of the record".into(),
                 );
             }
+            Mode::Cut => {
+                drop(p);
+                return self.cut_short(request, qualified);
+            }
             Mode::Outside => {
                 drop(p);
                 return self.past_the_end(
@@ -746,7 +829,7 @@ impl TaskHandler for Replayer {
                 p.let_pass.insert((rv, k), c.let_pass);
             }
         }
-        p.log.push((rv, k));
+        p.log.push(Logged::Recorded(rv, k));
         drop(p);
         for s in &call.submitted {
             if let (Some(tx), Payload::Json(v)) = (&request.submitted, s) {
