@@ -62,6 +62,15 @@ pub struct RecordArgs {
     /// name).
     #[arg(long, value_name = "NAME")]
     pub state_machine_name: Option<String>,
+    /// The region in ARNs (default: the history's ARNs', else its Task calls').
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The account in ARNs (default: the history's ARNs', else the execution role's).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The execution role (default: the history's).
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
     /// Overwrite test and mock files that exist.
     #[arg(long)]
     pub force: bool,
@@ -99,7 +108,8 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
         .split(':')
         .nth(3)
         .filter(|r| !r.is_empty())
-        .map(str::to_string);
+        .map(str::to_string)
+        .or_else(|| args.region.clone());
     let settings = SdkSettings {
         profile: args.profile.clone(),
         region,
@@ -451,13 +461,16 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
             history.events[0].pointer
         )));
     };
-    let ctx = ReplayContext::new(
+    let mut ctx = ReplayContext::new(
         &rec,
         &args.history,
         def_path,
         args.execution_name.as_deref(),
         args.state_machine_name.as_deref(),
     );
+    ctx.region = args.region.clone().or(ctx.region);
+    ctx.account = args.account_id.clone().or(ctx.account);
+    ctx.role_arn = args.role_arn.clone().or(ctx.role_arn);
     let rec = Arc::new(rec);
     let fallback = match &args.handlers {
         Some(h) => Some(command_routes(h, &machine)?),
