@@ -252,6 +252,8 @@ pub(super) struct ReplayContext {
     pub account: Option<String>,
     pub role_arn: Option<String>,
     pub start: Option<Instant>,
+    /// The seed of the random draws: the record's, else 0 (as `asl test` draws).
+    pub seed: u64,
 }
 
 impl ReplayContext {
@@ -281,18 +283,19 @@ impl ReplayContext {
             account,
             role_arn: rec.role_arn.clone(),
             start: rec.start,
+            seed: rec.seed.unwrap_or(0),
         }
     }
 
-    /// Deterministic options for the replay: the recorded start on a virtual clock, seed 0
-    /// (as `asl test` runs).
+    /// Deterministic options for the replay: the recorded start on a virtual clock, the
+    /// recorded seed.
     pub(super) fn options(&self, handlers: Registry) -> Options {
         let mut o = Options {
             clock: Clock::Fixed(self.start.unwrap_or(Instant(0))),
             state_machine_name: self.state_machine.clone(),
             execution_name: self.execution.clone(),
             handlers,
-            seed: Some(0),
+            seed: Some(self.seed),
             ..Options::default()
         };
         if let Some(r) = &self.region {
@@ -550,6 +553,7 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
         region: ctx.region.clone(),
         account: ctx.account.clone(),
         role_arn: ctx.role_arn.clone(),
+        seed: rec.seed,
         notes,
         path_contains: replayer.went_on_in_cut_branches(),
     };

@@ -1179,6 +1179,13 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         opts.sink = Some(Box::new(Tracer::new()));
     }
 
+    // A run whose history is kept draws from a seed written with it, so that a replay of the
+    // history draws the same task tokens and UUIDs.
+    if args.history.is_some() && opts.seed.is_none() {
+        use rand::Rng;
+        opts.seed = Some(rand::thread_rng().r#gen::<u64>() >> 11);
+    }
+    let seed = opts.seed;
     let outcome = rt
         .block_on(async {
             let outcome = engine::run(&machine, input, opts).await;
@@ -1214,7 +1221,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             None => CliError::Fault(f.message),
         })?;
     if let Some(path) = &args.history {
-        write_history(path, &outcome, histories.as_ref())?;
+        write_history(path, &outcome, histories.as_ref(), seed)?;
     }
     if let (Some(path), Some(rec)) = (&args.graph, &recorder) {
         write_graph(
@@ -1282,6 +1289,7 @@ fn write_history(
     path: &Path,
     outcome: &Outcome,
     children: Option<&Histories>,
+    seed: Option<u64>,
 ) -> Result<(), CliError> {
     /// The file as GetExecutionHistory's shape, written event by event (the kept events
     /// share their large texts; none is copied to write it).
@@ -1291,6 +1299,9 @@ fn write_history(
         /// that `asl record` and `--replay` know the execution's name and account.
         #[serde(rename = "executionArn")]
         execution_arn: &'a str,
+        /// The seed of the run's random draws, for a replay to draw the same.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
         events: &'a [engine::Event],
         #[serde(rename = "childExecutions", skip_serializing_if = "Option::is_none")]
         child_executions: Option<serde_json::Map<String, Value>>,
@@ -1315,6 +1326,7 @@ fn write_history(
     });
     let doc = HistoryFile {
         execution_arn: &outcome.execution_arn,
+        seed,
         events: &outcome.events,
         child_executions,
     };

@@ -32,6 +32,9 @@ pub struct History {
     pub execution_arn: Option<String>,
     /// The state machine's ARN: the file's `stateMachineArn`, else `ExecutionStarted`'s.
     pub state_machine_arn: Option<String>,
+    /// The seed of the run's random draws (task tokens, `States.UUID()`, jitter), which
+    /// `asl run --history` writes so that a replay draws the same.
+    pub seed: Option<u64>,
     /// What was read leniently: a timestamp in neither form (ignored; only the start time is
     /// read from one), a cause or error given as JSON rather than text.
     pub warnings: Vec<HistoryError>,
@@ -67,6 +70,19 @@ impl History {
             }),
         }
         let [execution_arn, mut state_machine_arn] = arns;
+        let seed = match doc.get("seed") {
+            None => None,
+            Some(v) => match v.as_u64() {
+                Some(n) => Some(n),
+                None => {
+                    errors.push(HistoryError {
+                        pointer: "/seed".into(),
+                        message: format!("`seed` must be a non-negative integer, found {v}"),
+                    });
+                    None
+                }
+            },
+        };
         let mut warnings = Vec::new();
         let mut events: Vec<Event> = listed
             .into_iter()
@@ -112,6 +128,7 @@ impl History {
                 events,
                 execution_arn,
                 state_machine_arn,
+                seed,
                 warnings,
             })
         } else {

@@ -137,6 +137,8 @@ pub struct Recording {
     pub state_machine_arn: Option<String>,
     /// The region of the first service integration call, if any.
     pub task_region: Option<String>,
+    /// The seed of the recorded run's random draws, when `asl` wrote the history.
+    pub seed: Option<u64>,
     /// What the record cannot tell (Distributed Map runs, events out of place), for people.
     pub notes: Vec<String>,
 }
@@ -170,6 +172,7 @@ impl Recording {
                 execution_arn: history.execution_arn.clone(),
                 state_machine_arn: history.state_machine_arn.clone(),
                 task_region: None,
+                seed: history.seed,
                 notes: Vec::new(),
             },
             path_of: HashMap::new(),

@@ -32,6 +32,8 @@ pub struct Meta {
     pub region: Option<String>,
     pub account: Option<String>,
     pub role_arn: Option<String>,
+    /// The seed of the recorded run's random draws, when it is known.
+    pub seed: Option<u64>,
     /// Lines for the header comment.
     pub notes: Vec<String>,
     /// The run enters states the record lacks (past where AWS cut a branch short): the path
@@ -84,6 +86,9 @@ pub fn write(
         if let Some(v) = v {
             ctx.insert(k.into(), json!(v));
         }
+    }
+    if let Some(s) = meta.seed {
+        ctx.insert("seed".into(), json!(s));
     }
     let _ = writeln!(t, "context: {}", flow(&Value::Object(ctx)));
     if let Some(r) = &meta.s3_root {
