@@ -28,6 +28,7 @@ Examples:
   asl run hello.asl.json --input-file input.json --trace
   echo '{}' | asl run pipeline.asl.json --mock-config mocks.json --test-case HappyPath
   asl run pipeline.asl.json --result-format json --history history.json
+  asl run pipeline.asl.json --replay history.json   # every Task answered from the history
   asl run pipeline.asl.json --graph run.html    # open run.html: the path taken, click a state
   asl run pipeline.asl.json --mock-config pipeline.mocks.json --test-case HappyPath \\
       --local 'ProcessChunk=python3 process_chunk.py'
@@ -59,7 +60,8 @@ and exit code 0; a failed execution prints its error and cause to stderr and exi
 Ctrl-C, SIGTERM and SIGHUP abort the run (status ABORTED, exit 1) after stopping the ECS tasks
 and killing the local commands it started.
 Exit code 2: a usage error, an unreadable or malformed file, an invalid definition, mock file
-or handler configuration.";
+or handler configuration. Exit code 3 (--replay): the run departed from the history it replays
+(docs/record-replay.md).";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClockArg {
