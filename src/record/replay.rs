@@ -18,6 +18,12 @@
 //! or retries the error): that is no departure. States that need no answer run; a Task call
 //! there goes to the fallback handlers (the run's mocks or commands) or stops the run,
 //! saying so.
+//!
+//! Two places hold no record for other reasons. A Distributed Map's iterations ran as child
+//! executions whose events are not in this history: their calls go to the fallback handlers.
+//! A branch or iteration AWS cut short when its Map or Parallel failed may go further here
+//! (asl runs a sibling on to its next Task): its calls there wait for no answer, so the
+//! failure stops them as it did on AWS.
 
 use super::compare::{self, Difference};
 use super::event::{Family, Payload};
