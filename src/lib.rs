@@ -9,6 +9,7 @@
 //! - [`data`] holds the pure data-flow pieces (paths, templates, intrinsics, choice rules, JSONata);
 //! - [`engine`] executes a model: one step is input pipeline -> action -> output pipeline;
 //! - [`handlers`] answers Task states (mocks, local commands, real AWS);
+//! - [`record`] reads AWS execution histories: recorded tests and replays;
 //! - [`cli`] is the command line.
 //!
 //! ```
@@ -28,6 +29,7 @@ pub mod definition;
 pub mod engine;
 pub mod graph;
 pub mod handlers;
+pub mod record;
 pub mod source;
 pub mod storage;
 pub mod testing;

@@ -897,6 +897,117 @@ fn test_file() {
     fuzz("test_file", LIMIT, test_input, run_test_file);
 }
 
+// ---------------------------------------------------------------- execution histories
+
+/// Histories of the samples (every Task answering the same), each with its definition's index.
+fn histories() -> &'static Vec<(String, usize)> {
+    static HISTORIES: OnceLock<Vec<(String, usize)>> = OnceLock::new();
+    HISTORIES.get_or_init(|| {
+        let mut out = Vec::new();
+        for (i, d) in seeds().definitions.iter().enumerate() {
+            let Some(machine) = load_value(d).machine else {
+                continue;
+            };
+            let mut handlers = asl::engine::Registry::new();
+            handlers.fallback(std::sync::Arc::new(asl::engine::HandlerFn(|_| {
+                Ok(json!({"Payload": {"valid": true, "receipt": "r"}, "Status": "SUCCEEDED", "Output": "{}"}))
+            })));
+            let opts = asl::engine::Options {
+                keep_history: true,
+                handlers,
+                seed: Some(0),
+                clock: asl::engine::Clock::Fixed(asl::data::timestamp::Instant(0)),
+                ..Default::default()
+            };
+            let input = json!({"items": [1, 2], "orderId": "o", "total": 5, "day": "d"});
+            if let Ok(o) = asl::engine::run_blocking(&machine, input, opts) {
+                let events: Vec<Value> = o.events.iter().map(|e| e.to_json()).collect();
+                out.push((json!({"events": events}).to_string(), i));
+            }
+        }
+        assert!(out.len() >= 5);
+        out
+    })
+}
+
+#[derive(Debug)]
+struct HistoryInput {
+    text: String,
+    definition: usize,
+}
+
+fn history_extra(g: &mut G) -> Value {
+    let ty = one(
+        g,
+        vec![
+            "MapIterationStarted",
+            "ParallelStateStarted",
+            "MapStateStarted",
+            "TaskScheduled",
+            "TaskSucceeded",
+            "TaskFailed",
+            "TaskStateEntered",
+            "ExecutionRedriven",
+            "MapStateFailed",
+            "ExecutionFailed",
+        ],
+    );
+    let key = asl::engine::history::details_key(ty);
+    json!([{"id": g.gen_range(0..40), "previousEventId": g.gen_range(0..40), "type": ty,
+            "timestamp": generate::json(g, 0),
+            key: {"name": generate::name(g), "index": g.gen_range(0..3), "input": generate::string(g),
+                  "output": generate::json(g, 1), "parameters": "{}", "error": generate::string(g),
+                  "outputDetails": {"truncated": g.gen_ratio(1, 3)}}}])
+}
+
+fn history_input(g: &mut G) -> HistoryInput {
+    let h = histories();
+    let (text, definition) = &h[g.gen_range(0..h.len())];
+    HistoryInput {
+        text: mutated_file(g, text, history_extra),
+        definition: *definition,
+    }
+}
+
+/// As `asl run --replay` and `asl record` read a history: parse, attribute, replay.
+fn run_history(input: &HistoryInput) {
+    let Ok(doc) = serde_json::from_str::<Value>(&input.text) else {
+        return;
+    };
+    let Ok(h) = asl::record::History::from_value(&doc) else {
+        return;
+    };
+    let Some(machine) = load_value(&seeds().definitions[input.definition]).machine else {
+        return;
+    };
+    let rec = asl::record::Recording::attribute(&h, Some(&machine));
+    let _ = (rec.canonical(), rec.calls(), rec.names());
+    for p in 0..rec.paths.len() {
+        let _ = rec.ends_open(p);
+    }
+    let rec = std::sync::Arc::new(rec);
+    let replayer = std::sync::Arc::new(asl::record::Replayer::new(rec.clone()));
+    let mut handlers = asl::engine::Registry::new();
+    handlers.fallback(replayer.clone());
+    let opts = asl::engine::Options {
+        handlers,
+        probe: Some(replayer.clone()),
+        seed: Some(0),
+        clock: asl::engine::Clock::Fixed(asl::data::timestamp::Instant(0)),
+        ..Default::default()
+    };
+    let input = rec.input.json().cloned().unwrap_or(Value::Null);
+    if let Ok(o) = asl::engine::run_blocking(&machine, input, opts) {
+        let _ = replayer.verdict(&o);
+    }
+    let _ = asl::record::mocks::Answers::collect(&rec, &replayer.log());
+}
+
+#[test]
+fn history_file() {
+    fuzz("history_file", LIMIT, history_input, run_history);
+}
+
 // ---------------------------------------------------------------- snapshots written into test files
 
 #[derive(Debug)]

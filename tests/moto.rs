@@ -830,3 +830,105 @@ fn s3_and_s3_root_fail_alike_for_a_missing_key_and_a_missing_result_bucket() {
         assert_eq!(on_s3, on_disk);
     }
 }
+
+/// `asl record ARN` fetches the history (every page), the execution's names and the
+/// definition that ran from Step Functions, and writes a test that passes and a history that
+/// replays.
+#[test]
+fn an_execution_is_recorded_from_its_arn() {
+    let Some(ep) = endpoint() else { return };
+    moto_api(
+        &ep,
+        "/moto-api/config",
+        &json!({"stepfunctions": {"execute_state_machine": true}}),
+    );
+    let definition = json!({"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Parallel", "Next": "Each", "ResultPath": "$.fan", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "End": true}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": 2, "End": true}}}]},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Twice",
+            "States": {"Twice": {"Type": "Pass", "Parameters": {"n.$": "$"}, "End": true}}}, "End": true}}});
+    let (arn, output) = rt().block_on(async {
+        let c = aws_sdk_sfn::Client::new(&sdk_conf(&ep).await);
+        let machine = c
+            .create_state_machine()
+            .name("recorded-from-arn")
+            .definition(definition.to_string())
+            .role_arn("arn:aws:iam::123456789012:role/asl-moto")
+            .send()
+            .await
+            .unwrap();
+        let started = c
+            .start_execution()
+            .state_machine_arn(machine.state_machine_arn())
+            .name("incident-1")
+            .input(json!({"items": [1, 2]}).to_string())
+            .send()
+            .await
+            .unwrap();
+        let arn = started.execution_arn().to_string();
+        for _ in 0..100 {
+            let d = c
+                .describe_execution()
+                .execution_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            if d.status().as_str() != "RUNNING" {
+                return (arn, d.output().unwrap_or_default().to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the execution did not end");
+    });
+    let dir = std::env::temp_dir().join(format!("asl-moto-record-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = Command::new(ASL)
+        .args(["record", &arn, "--endpoint-url", &ep, "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "incident-1.history.json",
+        "incident-1.asl.json",
+        "incident-1.test.yaml",
+        "incident-1.mocks.json",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let test = std::fs::read_to_string(dir.join("incident-1.test.yaml")).unwrap();
+    assert!(
+        test.contains(
+            r#"path: ["Fan", "Fan[0]/A", "Fan[1]/B", "Each", "Each[0]/Twice", "Each[1]/Twice"]"#
+        ),
+        "{test}"
+    );
+    let out = Command::new(ASL).arg("test").arg(&dir).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(ASL)
+        .arg("run")
+        .arg(dir.join("incident-1.asl.json"))
+        .arg("--replay")
+        .arg(dir.join("incident-1.history.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replayed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(replayed, serde_json::from_str::<Value>(&output).unwrap());
+}

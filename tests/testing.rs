@@ -1009,7 +1009,7 @@ cases:
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("a mocked answer has one of `return`, `returnFile` or `throw`; found `return` and `returnFile`"),
+        err.contains("a mocked answer has one of `return`, `returnFile`, `throw` or `pending`; found `return` and `returnFile`"),
         "{err}"
     );
     assert!(err.contains("cannot read `./data/none.json`"), "{err}");

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-/// Why a command could not do its job. Every variant is exit code 2: the user's input or
-/// configuration is at fault, not the state machine.
+/// Why a command could not do its job. Every variant but `Departed` is exit code 2: the
+/// user's input or configuration is at fault, not the state machine.
 #[derive(Debug)]
 pub enum CliError {
     /// A bad combination of flags.
@@ -15,12 +15,15 @@ pub enum CliError {
     Fault(String),
     /// stdout could not be written (a full disk; not a closed pipe, which is quiet).
     Output(String),
+    /// A replay departed from its record (`run --replay`, `record`): exit code 3.
+    Departed(String),
 }
 
 impl CliError {
     pub fn code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::Input(_) | CliError::Fault(_) | CliError::Output(_) => 2,
+            CliError::Departed(_) => 3,
         }
     }
 }
@@ -31,6 +34,7 @@ impl fmt::Display for CliError {
             CliError::Usage(m) => write!(f, "error: {m}"),
             CliError::Input(m) => f.write_str(m),
             CliError::Fault(m) | CliError::Output(m) => write!(f, "error: {m}"),
+            CliError::Departed(m) => write!(f, "replay: {m}"),
         }
     }
 }

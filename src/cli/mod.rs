@@ -10,6 +10,7 @@ mod eval;
 mod graph;
 mod man;
 mod overlay;
+mod record;
 mod render;
 mod run;
 mod stdout;
@@ -34,9 +35,11 @@ Examples:
   asl validate machine.asl.json template.yaml --format json
   asl test asl-samples --coverage --junit junit.xml
   asl graph machine.asl.json -o machine.html
+  asl record history.json --definition machine.asl.json --out incident/
+  asl run machine.asl.json --replay history.json
   asl completions bash > ~/.local/share/bash-completion/completions/asl
 
-Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`.";
+Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`; 3 a replay (`run --replay`, `record`) departed from its record.";
 
 #[derive(Parser, Debug)]
 #[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -57,6 +60,9 @@ pub enum Command {
     Test(Box<test::TestArgs>),
     /// Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart.
     Graph(graph::GraphArgs),
+    /// Turn an execution's history (AWS's or `asl run --history`'s) into a test `asl test`
+    /// runs: the recorded answers as mocks, what the execution did as expectations.
+    Record(record::RecordArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) on stdout: `asl man | man -l -`.
@@ -91,6 +97,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(*args),
         Command::Graph(args) => graph::run(args),
+        Command::Record(args) => record::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };

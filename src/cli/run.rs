@@ -29,6 +29,7 @@ Examples:
   asl run hello.asl.json --input-file input.json --trace
   echo '{}' | asl run pipeline.asl.json --mock-config mocks.json --test-case HappyPath
   asl run pipeline.asl.json --result-format json --history history.json
+  asl run pipeline.asl.json --replay history.json   # every Task answered from the history
   asl run pipeline.asl.json --graph run.html    # open run.html: the path taken, click a state
   asl run pipeline.asl.json --mock-config pipeline.mocks.json --test-case HappyPath \\
       --local 'ProcessChunk=python3 process_chunk.py'
@@ -60,7 +61,8 @@ and exit code 0; a failed execution prints its error and cause to stderr and exi
 Ctrl-C, SIGTERM and SIGHUP abort the run (status ABORTED, exit 1) after stopping the ECS tasks
 and killing the local commands it started.
 Exit code 2: a usage error, an unreadable or malformed file, an invalid definition, mock file
-or handler configuration.";
+or handler configuration. Exit code 3 (--replay): the run departed from the history it replays
+(docs/record-replay.md).";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClockArg {
@@ -123,9 +125,9 @@ pub struct RunArgs {
     /// SDK's default chain, e.g. AWS_REGION or the profile's region).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The AWS account id used in ARNs.
-    #[arg(long, value_name = "ID", default_value = "123456789012")]
-    pub account_id: String,
+    /// The AWS account id used in ARNs (default 123456789012; with --replay, the record's).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
     /// How time passes (see the values).
     #[arg(long, value_enum, default_value = "virtual")]
     pub clock: ClockArg,
@@ -203,9 +205,23 @@ pub struct RunArgs {
     /// `none` (the request as the task writes it, for a local or test endpoint).
     #[arg(long, value_name = "MODE", default_value = "connection", value_parser = ["connection", "none"])]
     pub http_auth: String,
+    /// Answer every Task state from this execution history (AWS's, or `--history`'s) and
+    /// stop where the run departs from it (exit 3): another state, other parameters, a call
+    /// the record lacks. The run starts with the recorded input (unless --input or
+    /// --input-file is given), names and start time; the other handler flags answer the
+    /// calls past the end of the record. See docs/record-replay.md.
+    #[arg(long, value_name = "HISTORY")]
+    pub replay: Option<PathBuf>,
     /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
     #[arg(long, value_name = "MS", hide = true)]
     pub ecs_poll_ms: Option<u64>,
+}
+
+/// The account in ARNs: the flag's, else the default.
+fn account_id(args: &RunArgs) -> String {
+    args.account_id
+        .clone()
+        .unwrap_or_else(|| "123456789012".into())
 }
 
 pub fn read_file(path: &Path) -> Result<String, CliError> {
@@ -524,7 +540,7 @@ pub fn mock_mismatches(
 }
 
 /// The `--handlers` file, parsed and checked against the definition's Task states.
-fn handler_config(path: &Path) -> Result<(HandlerConfig, String, String), CliError> {
+pub(super) fn handler_config(path: &Path) -> Result<(HandlerConfig, String, String), CliError> {
     let text = read_file(path)?;
     let shown = path.display().to_string();
     let doc: Value = serde_json::from_str(&text)
@@ -861,7 +877,7 @@ fn build_handlers(
                 ClockArg::Real => Clock::Real,
             },
             region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
-            account_id: args.account_id.clone(),
+            account_id: account_id(args),
             role_arn: args
                 .role_arn
                 .clone()
@@ -1073,13 +1089,56 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let html = args.graph.as_deref().map(graph_format).transpose()?;
     let (file, id) = split_logical_id(&args.definition);
     let (machine, raw, logical) = load_named(&file, id.as_deref(), html.is_some(), None)?;
-    let (input, input_text) = read_input(&args)?;
+    // A replay: the record, and the names and input it gives.
+    let replay = match &args.replay {
+        Some(path) => {
+            let history = super::record::load_history(path)?;
+            let rec = crate::record::Recording::attribute(&history, Some(&machine));
+            for n in &rec.notes {
+                eprintln!("{}: warning: {n}", path.display());
+            }
+            let ctx = super::record::ReplayContext::new(
+                &rec,
+                path,
+                &args.definition,
+                args.execution_name.as_deref(),
+                args.state_machine_name.as_deref(),
+            );
+            Some((Arc::new(rec), ctx, path.clone()))
+        }
+        None => None,
+    };
+    let (input, input_text) = match &replay {
+        Some((rec, _, path)) if args.input.is_none() && args.input_file.is_none() => {
+            match rec.input.json() {
+                Some(v) => (v.clone(), None),
+                None => {
+                    return Err(CliError::Input(format!(
+                        "{}: error: the recorded input is {}: give the input with --input or --input-file",
+                        path.display(),
+                        if rec.input.is_truncated() {
+                            "truncated by AWS (`inputDetails.truncated`)"
+                        } else {
+                            "missing"
+                        }
+                    )));
+                }
+            }
+        }
+        _ => {
+            let (v, text) = read_input(&args)?;
+            (v, Some(text))
+        }
+    };
     // A template's machine is named by its logical id, as `asl test` names it.
-    let name = args
-        .state_machine_name
-        .clone()
-        .or(logical)
-        .unwrap_or_else(|| machine_name(&args.definition));
+    let name = match &replay {
+        Some((_, ctx, _)) => ctx.state_machine.clone(),
+        None => args
+            .state_machine_name
+            .clone()
+            .or(logical)
+            .unwrap_or_else(|| machine_name(&args.definition)),
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1102,8 +1161,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         payload_limit: (!args.no_payload_limit).then_some(engine::PAYLOAD_LIMIT),
         abort_on_ctrl_c: true,
         region: args.region.clone().unwrap_or_else(|| "us-east-1".into()),
-        account_id: args.account_id.clone(),
-        input_text: Some(input_text),
+        account_id: account_id(&args),
+        input_text,
         express,
         storage,
         ..Options::default()
@@ -1114,14 +1173,57 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     if let Some(r) = &args.role_arn {
         opts.role_arn = r.clone();
     }
-    if args.trace {
-        opts.sink = Some(Box::new(Tracer::new()));
-    }
     let recorder = args.graph.as_ref().map(|_| {
         let r = Arc::new(crate::testing::record::Recorder::default());
         opts.probe = Some(r.clone());
         r
     });
+    // A replay runs as the record says (the flags win), on a virtual clock from the recorded
+    // start; its Task calls go to the record first, the run's handlers past its end. The
+    // replayer is the run's probe; the picture's recorder hears through it.
+    let replayer = match &replay {
+        Some((rec, ctx, _)) => {
+            let given = ctx.options(Registry::new());
+            opts.clock = given.clock;
+            opts.seed = given.seed;
+            opts.execution_name = ctx.execution.clone();
+            if args.region.is_none() {
+                opts.region = given.region;
+            }
+            if args.account_id.is_none() {
+                opts.account_id = given.account_id;
+            }
+            if args.role_arn.is_none() {
+                opts.role_arn = given.role_arn;
+            }
+            let fallback = std::mem::take(&mut opts.handlers);
+            let mut r = crate::record::Replayer::new(rec.clone());
+            if !fallback.is_empty() {
+                r = r.with_fallback(fallback);
+            }
+            if let Some(rec) = &recorder {
+                r = r.with_probe(rec.clone());
+            }
+            let r = Arc::new(r);
+            opts.probe = Some(r.clone());
+            let mut registry = Registry::new();
+            registry.fallback(r.clone());
+            opts.handlers = registry;
+            Some(r)
+        }
+        None => None,
+    };
+    if args.trace {
+        opts.sink = Some(Box::new(Tracer::new()));
+    }
+
+    // A run whose history is kept draws from a seed written with it, so that a replay of the
+    // history draws the same task tokens and UUIDs.
+    if args.history.is_some() && opts.seed.is_none() {
+        use rand::Rng;
+        opts.seed = Some(rand::thread_rng().r#gen::<u64>() >> 11);
+    }
+    let seed = opts.seed;
     let outcome = rt
         .block_on(async {
             let outcome = engine::run(&machine, input, opts).await;
@@ -1152,9 +1254,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             }
             outcome
         })
-        .map_err(|f| CliError::Fault(f.message))?;
+        .map_err(|f| match replayer.as_ref().and_then(|r| r.departure()) {
+            Some(d) => CliError::Departed(d.message()),
+            None => CliError::Fault(f.message),
+        })?;
     if let Some(path) = &args.history {
-        write_history(path, &outcome, histories.as_ref())?;
+        write_history(path, &outcome, histories.as_ref(), seed)?;
     }
     if let (Some(path), Some(rec)) = (&args.graph, &recorder) {
         write_graph(
@@ -1167,6 +1272,22 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         )?;
     }
     let code = print_outcome(&outcome, args.result_format);
+    if let (Some(r), Some((_, _, path))) = (&replayer, &replay) {
+        match r.verdict(&outcome) {
+            crate::record::Verdict::Departed(d) => return Err(CliError::Departed(d.message())),
+            crate::record::Verdict::Followed { calls, beyond } => {
+                eprintln!(
+                    "replay: the run followed {} ({calls} Task call{} answered from it){}",
+                    path.display(),
+                    if calls == 1 { "" } else { "s" },
+                    match beyond {
+                        Some(b) => format!(", and went past its end at {b}"),
+                        None => String::new(),
+                    }
+                );
+            }
+        }
+    }
     // As above: the process is about to exit, so the machine and the outcome are not freed.
     std::mem::forget(machine);
     std::mem::forget(outcome);
@@ -1198,18 +1319,27 @@ pub(super) fn write_graph(
     })
 }
 
-/// `{"events": [...]}` as GetExecutionHistory gives them, and when child state machines ran,
+/// `{"executionArn": ..., "events": [...]}`, the events as GetExecutionHistory gives them, and
+/// when child state machines ran,
 /// `"childExecutions": {ARN: {"stateMachineArn", "startedBy", "events"}}` in the order they
 /// ended: each child's own history, linked to the parent's `TaskSubmitted` by its ARN.
 pub(super) fn write_history(
     path: &Path,
     outcome: &Outcome,
     children: Option<&Histories>,
+    seed: Option<u64>,
 ) -> Result<(), CliError> {
     /// The file as GetExecutionHistory's shape, written event by event (the kept events
     /// share their large texts; none is copied to write it).
     #[derive(serde::Serialize)]
     struct HistoryFile<'a> {
+        /// Not part of GetExecutionHistory's answer (DescribeExecution's name for it): so
+        /// that `asl record` and `--replay` know the execution's name and account.
+        #[serde(rename = "executionArn")]
+        execution_arn: &'a str,
+        /// The seed of the run's random draws, for a replay to draw the same.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
         events: &'a [engine::Event],
         #[serde(rename = "childExecutions", skip_serializing_if = "Option::is_none")]
         child_executions: Option<serde_json::Map<String, Value>>,
@@ -1233,6 +1363,8 @@ pub(super) fn write_history(
             .collect()
     });
     let doc = HistoryFile {
+        execution_arn: &outcome.execution_arn,
+        seed,
         events: &outcome.events,
         child_executions,
     };

@@ -519,11 +519,34 @@ fn prepare<'a>(
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
+    // The histories cases replay, each read once.
+    let mut replays = Vec::new();
+    let mut read: HashMap<PathBuf, Arc<crate::record::Recording>> = HashMap::new();
+    for case in &f.cases {
+        let Some((path, _)) = &case.replay else {
+            replays.push(None);
+            continue;
+        };
+        if !read.contains_key(path) {
+            let history = super::record::load_history(path).map_err(|e| {
+                format!(
+                    "{e}\n{}: error: the case `{}` cannot replay `{}`",
+                    f.shown,
+                    case.name,
+                    path.display()
+                )
+            })?;
+            let rec = crate::record::Recording::attribute(&history, Some(&l.machine));
+            read.insert(path.clone(), Arc::new(rec));
+        }
+        replays.push(read.get(path).cloned());
+    }
     Ok(Prepared {
         file: f,
         machine: &l.machine,
         name: l.name.clone(),
         mock_configs,
+        replays,
         routes,
         tasks,
         machines,
@@ -1119,7 +1142,7 @@ fn write_artifacts(
     let mut written = Vec::new();
     if let Some(outcome) = &run.outcome {
         let history = folder.join(format!("{stem}.history.json"));
-        super::run::write_history(&history, outcome, histories)?;
+        super::run::write_history(&history, outcome, histories, None)?;
         written.push(history.display().to_string());
         let picture = folder.join(format!("{stem}.html"));
         super::run::write_graph(&picture, true, machine, raw, &run.record, outcome)?;

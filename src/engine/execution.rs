@@ -118,6 +118,8 @@ pub struct Outcome {
     /// When the execution started and ended, on its clock.
     pub started: Instant,
     pub ended: Instant,
+    /// The execution's ARN (`$$.Execution.Id`).
+    pub execution_arn: String,
 }
 
 impl Outcome {
@@ -207,6 +209,7 @@ pub async fn run(
             opts.region, opts.account_id, opts.state_machine_name, opts.execution_name
         )
     };
+    let execution_arn = exec_arn.clone();
     let mut fields = match json!({
         "Id": exec_arn,
         "StartTime": start.to_iso_millis(),
@@ -324,6 +327,7 @@ pub async fn run(
                 events: Vec::new(),
                 started: start,
                 ended: now,
+                execution_arn: String::new(),
             }
         }
         Err(Stop::Failed(f)) => {
@@ -345,6 +349,7 @@ pub async fn run(
                 events: Vec::new(),
                 started: start,
                 ended: now,
+                execution_arn: String::new(),
             }
         }
         Err(Stop::TimedOut) => {
@@ -362,6 +367,7 @@ pub async fn run(
                 events: Vec::new(),
                 started: start,
                 ended: now,
+                execution_arn: String::new(),
             }
         }
         Err(Stop::Aborted(why)) => {
@@ -376,6 +382,7 @@ pub async fn run(
                 events: Vec::new(),
                 started: start,
                 ended: now,
+                execution_arn: String::new(),
             }
         }
         Err(Stop::Fault(f)) => return Err(f),
@@ -384,6 +391,7 @@ pub async fn run(
         events: exec.history.take_events(),
         started: start,
         ended: now,
+        execution_arn,
         ..outcome
     })
 }
@@ -757,7 +765,13 @@ impl Exec {
             history::state_entered(&s.name, input)
         })?;
         let visit = match &self.probe {
-            Some(p) => p.entered(th.frame, s, input),
+            Some(p) => {
+                let visit = p.entered(th.frame, s, input);
+                if let Some(f) = p.halt() {
+                    return Err(Stop::Fault(f));
+                }
+                visit
+            }
             None => 0,
         };
         Ok(StateCx {

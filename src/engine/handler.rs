@@ -25,6 +25,9 @@ pub struct TaskRequest {
     /// (`.sync` integrations): the value is the submit call's response, recorded as a
     /// `TaskSubmitted` event.
     pub submitted: Option<tokio::sync::mpsc::UnboundedSender<Value>>,
+    /// The [`Probe`](super::Probe)'s id of the state visit making this call (0 without a
+    /// probe): a handler that is also the probe knows which branch or iteration calls.
+    pub visit: u64,
 }
 
 /// Why a handler gave no result.

@@ -9,7 +9,7 @@
 //! Parallel or Map state and the branch or item index. Without a probe the engine passes
 //! visit 0 around and calls nothing.
 
-use super::failure::Failure;
+use super::failure::{Failure, Fault};
 use crate::definition::State;
 use serde_json::Value;
 
@@ -48,4 +48,9 @@ pub trait Probe: Send + Sync {
     );
     /// The state failed with `failure`, which no Catch of its own caught.
     fn failed(&self, visit: u64, failure: &Failure);
+    /// Asked after each state is entered: a probe that has seen the execution go where it
+    /// must not (a replay that departed from its record) stops it there with a fault.
+    fn halt(&self) -> Option<Fault> {
+        None
+    }
 }

@@ -120,6 +120,7 @@ impl Exec {
             heartbeat: heartbeat.map(Duration::from_secs),
             context,
             submitted: Some(submitted_tx),
+            visit: cx.visit,
         };
         if let Some(p) = &self.probe {
             p.called(cx.visit, &request.input);

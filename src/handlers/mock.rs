@@ -239,6 +239,43 @@ impl TaskHandler for MockHandler {
     }
 }
 
+/// How many turns a call that is never answered gives the rest of the execution.
+const PATIENCE: usize = 10_000;
+
+/// The answer to a call that is never answered (a recorded call AWS was still waiting for
+/// when a sibling's failure stopped its branch): it gives the rest of the execution its
+/// turns, so that the failure stops it as on AWS, and stops the run with `message` if
+/// nothing does.
+pub fn unanswered(message: String) -> BoxFuture<'static, Result<Value, TaskError>> {
+    Box::pin(async move {
+        give_way().await;
+        Err(TaskError::Fault(Fault::new(message)))
+    })
+}
+
+/// Gives the rest of the execution many turns (what [`unanswered`] waits before it stops).
+pub async fn give_way() {
+    /// Pending once, then ready.
+    struct YieldNow(bool);
+    impl std::future::Future for YieldNow {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            if self.0 {
+                return std::task::Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+    for _ in 0..PATIENCE {
+        YieldNow(false).await;
+    }
+}
+
 fn list<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     let v: Vec<String> = keys.map(|k| format!("`{k}`")).collect();
     if v.is_empty() {

@@ -77,6 +77,9 @@ pub enum Answer {
         error: String,
         cause: Option<String>,
     },
+    /// `pending: true`: no answer ever comes (a call still running when a sibling's
+    /// failure stops its branch, as `asl record` writes for calls AWS never answered).
+    Pending,
 }
 
 /// How a state is mocked inline.
@@ -222,6 +225,11 @@ pub struct Case {
     pub description: Option<String>,
     pub pointer: String,
     pub input: Value,
+    /// Whether `input` or `inputFile` gave the input (a replay's default is the recorded one).
+    pub input_given: bool,
+    /// `replay`: an execution history whose recorded answers answer the Task states, resolved
+    /// against the test file's folder, and the pointer of the key.
+    pub replay: Option<(PathBuf, String)>,
     pub mocks: Vec<(String, Mock)>,
     pub mock_config: Option<MockConfigRef>,
     pub context: Context,
@@ -288,6 +296,7 @@ const CASE_KEYS: &[&str] = &[
     "description",
     "input",
     "inputFile",
+    "replay",
     "mocks",
     "mockConfig",
     "context",
@@ -571,7 +580,7 @@ impl Walk<'_> {
     }
 
     fn answer(&mut self, m: &Map<String, Value>, at: &Pointer) -> Option<Answer> {
-        let given: Vec<&str> = ["return", "returnFile", "throw"]
+        let given: Vec<&str> = ["return", "returnFile", "throw", "pending"]
             .into_iter()
             .filter(|k| m.contains_key(*k))
             .collect();
@@ -579,7 +588,7 @@ impl Walk<'_> {
             self.err(
                 at,
                 format!(
-                    "a mocked answer has one of `return`, `returnFile` or `throw`; found {}",
+                    "a mocked answer has one of `return`, `returnFile`, `throw` or `pending`; found {}",
                     given
                         .iter()
                         .map(|k| format!("`{k}`"))
@@ -588,6 +597,16 @@ impl Walk<'_> {
                 ),
             );
             return None;
+        }
+        if let Some(p) = m.get("pending") {
+            if p != &Value::Bool(true) {
+                self.err(
+                    &at.key("pending"),
+                    "`pending` must be `true`: the call is never answered",
+                );
+                return None;
+            }
+            return Some(Answer::Pending);
         }
         if let Some(f) = m.get("returnFile") {
             let p = at.key("returnFile");
@@ -620,7 +639,7 @@ impl Walk<'_> {
             (None, None) => {
                 self.err(
                     at,
-                    "a mocked answer needs `return` (a result), `returnFile` (a file holding it) or `throw` (an error)",
+                    "a mocked answer needs `return` (a result), `returnFile` (a file holding it), `throw` (an error) or `pending: true` (no answer)",
                 );
                 None
             }
@@ -632,7 +651,14 @@ impl Walk<'_> {
             v,
             at,
             "a mock",
-            &["return", "returnFile", "throw", "sequence", "conditional"],
+            &[
+                "return",
+                "returnFile",
+                "throw",
+                "pending",
+                "sequence",
+                "conditional",
+            ],
         )?;
         let spec = if let Some(seq) = m.get("sequence") {
             if m.len() > 1 {
@@ -650,7 +676,7 @@ impl Walk<'_> {
                     item,
                     &ip,
                     "a sequence entry",
-                    &["return", "returnFile", "throw", "times"],
+                    &["return", "returnFile", "throw", "pending", "times"],
                 ) else {
                     continue;
                 };
@@ -689,7 +715,7 @@ impl Walk<'_> {
                     item,
                     &ip,
                     "a conditional entry",
-                    &["when", "return", "returnFile", "throw"],
+                    &["when", "return", "returnFile", "throw", "pending"],
                 ) else {
                     continue;
                 };
@@ -1190,6 +1216,14 @@ impl Walk<'_> {
             }
             (None, None) => Value::Object(Map::new()),
         };
+        let replay = match m.get("replay") {
+            Some(r) => {
+                let p = at.key("replay");
+                self.string(r, &p, "replay")
+                    .map(|f| (self.dir.join(f), p.to_string()))
+            }
+            None => None,
+        };
         let snapshot = match m.get("snapshot") {
             None | Some(Value::Bool(false)) => None,
             Some(Value::Bool(true)) | Some(Value::Null) => Some(None),
@@ -1229,7 +1263,9 @@ impl Walk<'_> {
             name,
             description,
             pointer: at.to_string(),
+            input_given: m.contains_key("input") || m.contains_key("inputFile"),
             input,
+            replay,
             mocks: m
                 .get("mocks")
                 .map(|x| self.mocks(x, &at.key("mocks")))

@@ -206,6 +206,13 @@ impl TaskHandler for CaseMocks {
             match r? {
                 Answer::Return(v) => Ok(v),
                 Answer::Throw { error, cause } => Err(TaskError::Failed(Failure { error, cause })),
+                Answer::Pending => {
+                    crate::handlers::mock::unanswered(format!(
+                        "the mock for `{}` never answers (`pending: true`), and nothing else stopped the execution",
+                        request.state_name
+                    ))
+                    .await
+                }
             }
         })
     }
@@ -234,6 +241,7 @@ mod tests {
         match a {
             Ok(Answer::Return(v)) => v,
             Ok(Answer::Throw { error, .. }) => json!({ "threw": error }),
+            Ok(Answer::Pending) => json!("pending"),
             Err(f) => json!({ "fault": f.message }),
         }
     }

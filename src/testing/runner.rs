@@ -27,6 +27,8 @@ pub struct Prepared<'a> {
     pub name: String,
     /// The mock file's test case for each case that uses one (by case index).
     pub mock_configs: Vec<Option<(MockHandler, String)>>,
+    /// The recording each case replays (`replay:`), by case index.
+    pub replays: Vec<Option<Arc<crate::record::Recording>>>,
     /// Handlers chosen by the file's `handlers` routes, by state name.
     pub routes: Vec<(String, Arc<dyn TaskHandler>)>,
     /// Task state names.
@@ -183,31 +185,78 @@ pub fn run_case(
         }
     }
     let recorder = Arc::new(Recorder::default());
-    let ctx = p.file.context.merged(&case.context);
+    let replay = p.replays.get(index).cloned().flatten();
+    // A replay's context is the record's, under the file's and the case's.
+    let ctx = match &replay {
+        Some(rec) => recorded_context(rec).merged(&p.file.context),
+        None => p.file.context.clone(),
+    }
+    .merged(&case.context);
+    let name = match replay.as_ref().and_then(|r| r.names().state_machine) {
+        Some(n) if p.file.state_machine_name.is_none() => n,
+        _ => p.name.clone(),
+    };
     let execution = p
         .execution_names
         .get(index)
         .map_or("asl-test", String::as_str);
-    let mut opts = options(&ctx, &p.name, execution);
-    opts.handlers = registry;
+    let mut opts = options(&ctx, &name, execution);
     opts.sink = extras.sink;
     opts.keep_history = extras.keep_history;
-    opts.probe = Some(recorder.clone());
     opts.storage = storage
         .clone()
         .map(|s| s as Arc<dyn crate::storage::ObjectStore>);
-    let result = rt.block_on(engine::run(p.machine, case.input.clone(), opts));
+    let mut input = case.input.clone();
+    // Replaying: the record answers first, the case's mocks and routes what it cannot.
+    let replayer = match &replay {
+        Some(rec) => {
+            if !case.input_given
+                && let Some(v) = rec.input.json()
+            {
+                input = v.clone();
+            }
+            let r = Arc::new(
+                crate::record::Replayer::new(rec.clone())
+                    .with_fallback(registry)
+                    .with_probe(recorder.clone()),
+            );
+            let mut only = Registry::new();
+            only.fallback(r.clone());
+            opts.handlers = only;
+            opts.probe = Some(r.clone());
+            Some(r)
+        }
+        None => {
+            opts.handlers = registry;
+            opts.probe = Some(recorder.clone());
+            None
+        }
+    };
+    let result = rt.block_on(engine::run(p.machine, input, opts));
     let record = recorder.finish();
     let mut failures = Vec::new();
     let mut execution_status = None;
     let mut actual = (Value::Null, record.path());
+    let departure = replayer.as_ref().and_then(|r| r.departure());
     match &result {
         Ok(outcome) => {
             execution_status = Some(outcome.status.as_str().to_string());
             failures = expect::check(&case.expect, outcome, &record);
             actual.0 = outcome.output.clone().unwrap_or(Value::Null);
             snapshot(case, &actual, &mut failures);
+            if let Some(crate::record::Verdict::Departed(d)) =
+                replayer.as_ref().map(|r| r.verdict(outcome))
+            {
+                failures.push(CaseFailure {
+                    expectation: "replay".into(),
+                    message: format!("  {}", d.message()),
+                });
+            }
         }
+        Err(_) if departure.is_some() => failures.push(CaseFailure {
+            expectation: "replay".into(),
+            message: format!("  {}", departure.map(|d| d.message()).unwrap_or_default()),
+        }),
         Err(fault) => failures.push(CaseFailure {
             expectation: "run".into(),
             message: format!("  the execution stopped: {}", fault.message),
@@ -251,6 +300,19 @@ pub fn run_case(
         outcome: result.ok(),
         storage,
         used_file_mocks: mocks.used(Origin::File),
+    }
+}
+
+/// The context a record gives: the execution's name, start, region, account and role.
+fn recorded_context(rec: &crate::record::Recording) -> Context {
+    let names = rec.names();
+    Context {
+        execution_name: names.execution,
+        start_time: rec.start.map(|t| t.to_iso_millis()),
+        region: names.region,
+        account_id: names.account,
+        role_arn: rec.role_arn.clone(),
+        seed: None,
     }
 }
 

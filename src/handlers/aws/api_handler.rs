@@ -774,6 +774,7 @@ mod tests {
             heartbeat: None,
             context: json!({"StateMachine": {"Id": "arn:sm"}, "Execution": {"Id": "arn:ex"}}),
             submitted: None,
+            visit: 0,
         }
     }
 

@@ -610,6 +610,7 @@ pub(crate) mod tests {
             heartbeat: None,
             context: json!({}),
             submitted: None,
+            visit: 0,
         }
     }
 

@@ -318,6 +318,7 @@ mod tests {
             heartbeat: None,
             context: json!({}),
             submitted: None,
+            visit: 0,
         }
     }
 
