@@ -25,6 +25,7 @@ pub mod definition;
 pub mod engine;
 pub mod graph;
 pub mod handlers;
+pub mod server;
 pub mod source;
 pub mod storage;
 pub mod testing;

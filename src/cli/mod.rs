@@ -12,6 +12,7 @@ mod man;
 mod overlay;
 mod render;
 mod run;
+mod serve;
 mod stdout;
 mod test;
 mod trace;
@@ -57,6 +58,8 @@ pub enum Command {
     Test(Box<test::TestArgs>),
     /// Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart.
     Graph(graph::GraphArgs),
+    /// Serve the Step Functions API on localhost (a drop-in for Step Functions Local).
+    Serve(serve::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) on stdout: `asl man | man -l -`.
@@ -91,6 +94,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Test(args) => test::run(*args),
         Command::Graph(args) => graph::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };

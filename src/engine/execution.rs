@@ -61,6 +61,9 @@ pub struct Options {
     /// An Express execution: its ARN is `...:express:<machine>:<name>:<uuid>`, its context
     /// has no `RedriveCount`, and it ends with `States.Timeout` after five minutes.
     pub express: bool,
+    /// Stops the execution with status ABORTED when it resolves, its value the abort's cause
+    /// (`asl serve`'s StopExecution).
+    pub stop: Option<futures::future::BoxFuture<'static, String>>,
 }
 
 impl Default for Options {
@@ -83,6 +86,7 @@ impl Default for Options {
             probe: None,
             storage: None,
             express: false,
+            stop: None,
         }
     }
 }
@@ -281,6 +285,15 @@ pub async fn run(
                     .await
                     .unwrap_or(Err(Stop::TimedOut)),
                 _ => body.await,
+            }
+        };
+        let timed = async {
+            match opts.stop.take() {
+                Some(stop) => tokio::select! {
+                    why = stop => Err(Stop::Aborted(why)),
+                    r = timed => r,
+                },
+                None => timed.await,
             }
         };
         if opts.abort_on_ctrl_c {

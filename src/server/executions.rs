@@ -1,0 +1,402 @@
+//! The execution operations. Each execution runs on a task of the server's runtime through
+//! [`engine::run`], as `asl run` runs one; its events are recorded as they happen.
+
+use super::machines::{described, find, parse_arn};
+use super::request::{Request, check_name, page};
+use super::store::{Execution, Machine, Progress, lock, now};
+use super::{ApiError, Server};
+use crate::definition::Pattern;
+use crate::engine::{
+    self, Event, Fault, Options, Registry, SinkFn, TaskError, TaskHandler, TaskRequest,
+};
+use crate::handlers::callback::WaitForCallback;
+use crate::handlers::mock::MockHandler;
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// AWS's limit on an execution's input, in bytes.
+const MAX_INPUT: usize = 256 * 1024;
+
+/// What answers a Task state no mock answers: a `.waitForTaskToken` state waits for its
+/// callback (through this API); any other fails the execution with a fault saying how to
+/// answer it.
+struct Unrouted;
+
+impl TaskHandler for Unrouted {
+    fn name(&self) -> &str {
+        "serve"
+    }
+
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+        Box::pin(async move {
+            if request.resource.pattern == Pattern::WaitForTaskToken {
+                // Nothing to start: the client reads the token from the history and calls back.
+                return Ok(Value::Null);
+            }
+            Err(TaskError::Fault(Fault::new(format!(
+                "asl serve has no handler for the Task state `{}` (resource `{}`): start the execution as `STATE_MACHINE_ARN#TestCase` with a test case of the mock config (SFN_MOCK_CONFIG, --mock-config) that mocks it",
+                request.state_name, request.resource.arn
+            ))))
+        })
+    }
+
+    fn wants_context(&self) -> bool {
+        false
+    }
+}
+
+/// The handlers of one execution: the test case's mocks after `#`, else [`Unrouted`].
+fn registry(server: &Server, machine: &Machine, case: Option<&str>) -> Result<Registry, ApiError> {
+    let mut reg = Registry::new();
+    let fallback: Arc<dyn TaskHandler> = match case {
+        Some(case) => {
+            let Some(doc) = &server.config.mocks else {
+                return Err(ApiError::validation(format!(
+                    "the test case `{case}` was asked for, but asl serve has no mock config (SFN_MOCK_CONFIG or --mock-config)"
+                )));
+            };
+            let mock = MockHandler::from_value(doc, &machine.name, case).map_err(|errs| {
+                ApiError::validation(
+                    errs.iter()
+                        .map(|e| format!("the mock config at {}: {}", e.pointer, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })?;
+            Arc::new(mock)
+        }
+        None => Arc::new(WaitForCallback::new(
+            Arc::new(Unrouted),
+            server.callbacks.clone(),
+        )),
+    };
+    reg.fallback(fallback);
+    Ok(reg)
+}
+
+/// Writes an event as GetExecutionHistory gives it (timestamps in epoch seconds).
+fn event_json(e: &Event) -> Value {
+    let mut v = e.to_json();
+    v["timestamp"] = json!(e.timestamp.unix_millis() as f64 / 1000.0);
+    v
+}
+
+/// Registers an execution and returns it with the future that runs it to its end.
+fn prepare(
+    server: &Arc<Server>,
+    r: &Request,
+) -> Result<(Arc<Execution>, BoxFuture<'static, ()>, bool), ApiError> {
+    let full = r.required("stateMachineArn")?;
+    let (arn, case) = match full.split_once('#') {
+        Some((a, c)) => (a, Some(c)),
+        None => (full, None),
+    };
+    let machine = find(server, arn)?;
+    let name = match r.str("name")? {
+        Some(n) => {
+            check_name(n)?;
+            n.to_string()
+        }
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let input_text = r.str("input")?.unwrap_or("{}").to_string();
+    if input_text.len() > MAX_INPUT {
+        return Err(ApiError::new(
+            "InvalidExecutionInput",
+            format!(
+                "Invalid State Machine Execution Input: 'the input is larger than {MAX_INPUT} bytes'"
+            ),
+        ));
+    }
+    let input: Value = serde_json::from_str(&input_text).map_err(|e| {
+        ApiError::new(
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{e}'"),
+        )
+    })?;
+    let express = machine.kind == "EXPRESS";
+    let exec_arn = if express {
+        format!(
+            "{}express:{}:{name}:{}",
+            server.arn_prefix(),
+            machine.name,
+            uuid::Uuid::new_v4()
+        )
+    } else {
+        format!("{}execution:{}:{name}", server.arn_prefix(), machine.name)
+    };
+    if let Some(old) = server.store.execution(&exec_arn) {
+        let running = lock(&old.state).status == "RUNNING";
+        // AWS starts nothing for the same name and input while that execution runs.
+        if running && old.input == input_text {
+            return Ok((old, Box::pin(async {}), false));
+        }
+        return Err(ApiError::new(
+            "ExecutionAlreadyExists",
+            format!("Execution Already Exists: '{exec_arn}'"),
+        ));
+    }
+    let handlers = registry(server, &machine, case)?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<String>();
+    let exec = Arc::new(Execution {
+        arn: exec_arn.clone(),
+        name: name.clone(),
+        machine_arn: machine.arn.clone(),
+        machine: machine.clone(),
+        input: input_text.clone(),
+        started: now(),
+        state: std::sync::Mutex::new(Progress {
+            status: "RUNNING".into(),
+            stop: Some(stop_tx),
+            ..Progress::default()
+        }),
+        events: Default::default(),
+    });
+    lock(&server.store.executions).insert(exec_arn, exec.clone());
+    let recorder = exec.clone();
+    let opts = Options {
+        clock: server.config.clock,
+        state_machine_name: machine.name.clone(),
+        execution_name: name,
+        role_arn: machine.role_arn.clone(),
+        region: server.config.region.clone(),
+        account_id: server.config.account_id.clone(),
+        handlers,
+        sink: Some(Box::new(SinkFn(move |e: &Event| {
+            lock(&recorder.events).push(event_json(e))
+        }))),
+        input_text: Some(input_text.into()),
+        express,
+        stop: Some(Box::pin(async move { stop_rx.await.unwrap_or_default() })),
+        ..Options::default()
+    };
+    let compiled = machine.compiled.clone();
+    let server = server.clone();
+    let done = exec.clone();
+    let run = async move {
+        let outcome = engine::run(&compiled, input, opts).await;
+        let ended = now();
+        {
+            let mut p = lock(&done.state);
+            p.stopped = Some(ended);
+            p.stop = None;
+            match outcome {
+                Ok(o) => {
+                    p.status = o.status.as_str().to_string();
+                    p.output = o.output.map(|v| v.to_string());
+                    p.error = o.error;
+                    p.cause = o.cause;
+                }
+                Err(fault) => {
+                    // A fault ends the execution as AWS shows a failure no Catch can take.
+                    p.status = "FAILED".into();
+                    p.error = Some("States.Runtime".into());
+                    p.cause = Some(fault.message.clone());
+                    let mut events = lock(&done.events);
+                    let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
+                    events.push(json!({
+                        "timestamp": ended,
+                        "type": "ExecutionFailed",
+                        "id": last + 1,
+                        "previousEventId": last,
+                        "executionFailedEventDetails": {"error": "States.Runtime", "cause": fault.message},
+                    }));
+                }
+            }
+        }
+        server.store.finished(&done.arn);
+    };
+    Ok((exec, Box::pin(run), true))
+}
+
+pub fn start(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let (exec, run, fresh) = prepare(server, r)?;
+    if fresh {
+        tokio::task::spawn_local(run);
+    }
+    Ok(json!({"executionArn": exec.arn, "startDate": exec.started}))
+}
+
+pub async fn start_sync(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, ApiError> {
+    let arn = r.required("stateMachineArn")?;
+    let machine = find(server, arn.split('#').next().unwrap_or(arn))?;
+    if machine.kind != "EXPRESS" {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let (exec, run, _) = prepare(server, r)?;
+    run.await;
+    let mut out = described_execution(&exec);
+    if let Value::Object(o) = &mut out {
+        o.remove("redriveCount");
+        o.remove("redriveStatus");
+        o.insert(
+            "billingDetails".into(),
+            json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}),
+        );
+    }
+    Ok(out)
+}
+
+/// The execution named by `executionArn`, or `ExecutionDoesNotExist`.
+fn find_execution(server: &Server, r: &Request) -> Result<Arc<Execution>, ApiError> {
+    let arn = r.required("executionArn")?;
+    if parse_arn(arn, "execution").is_err() {
+        parse_arn(arn, "express")?;
+    }
+    server.store.execution(arn).ok_or_else(|| {
+        ApiError::new(
+            "ExecutionDoesNotExist",
+            format!("Execution Does Not Exist: '{arn}'"),
+        )
+    })
+}
+
+fn described_execution(e: &Execution) -> Value {
+    let p = lock(&e.state);
+    let mut out = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine_arn,
+        "name": e.name,
+        "status": p.status,
+        "startDate": e.started,
+        "input": e.input,
+        "inputDetails": {"included": true},
+        "redriveCount": 0,
+        "redriveStatus": "NOT_REDRIVABLE",
+    });
+    if let Some(s) = p.stopped {
+        out["stopDate"] = json!(s);
+    }
+    if let Some(o) = &p.output {
+        out["output"] = json!(o);
+        out["outputDetails"] = json!({"included": true});
+    }
+    if let Some(e) = &p.error {
+        out["error"] = json!(e);
+    }
+    if let Some(c) = &p.cause {
+        out["cause"] = json!(c);
+    }
+    out
+}
+
+pub fn describe(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    Ok(described_execution(&exec))
+}
+
+pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let arn = r.required("stateMachineArn")?;
+    find(server, arn)?;
+    let filter = r.str("statusFilter")?;
+    if let Some(f) = filter
+        && ![
+            "RUNNING",
+            "SUCCEEDED",
+            "FAILED",
+            "TIMED_OUT",
+            "ABORTED",
+            "PENDING_REDRIVE",
+        ]
+        .contains(&f)
+    {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{f}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]"
+        )));
+    }
+    // Newest first, as AWS lists them.
+    let all: Vec<Value> = lock(&server.store.executions)
+        .values()
+        .rev()
+        .filter(|e| e.machine_arn == arn)
+        .filter_map(|e| {
+            let p = lock(&e.state);
+            if filter.is_some_and(|f| f != p.status) {
+                return None;
+            }
+            let mut v = json!({
+                "executionArn": e.arn,
+                "stateMachineArn": e.machine_arn,
+                "name": e.name,
+                "status": p.status,
+                "startDate": e.started,
+            });
+            if let Some(s) = p.stopped {
+                v["stopDate"] = json!(s);
+            }
+            Some(v)
+        })
+        .collect();
+    let (items, next) = page(&all, r.next_token()?, r.max_results()?);
+    let mut out = json!({"executions": items});
+    if let Some(t) = next {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}
+
+pub fn stop(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    let error = r.str("error")?;
+    let cause = r.str("cause")?;
+    let why = match (error, cause) {
+        (Some(e), Some(c)) => format!("{e}: {c}"),
+        (Some(e), None) => e.to_string(),
+        (None, Some(c)) => c.to_string(),
+        (None, None) => String::new(),
+    };
+    let tx = lock(&exec.state).stop.take();
+    if let Some(tx) = tx {
+        let _ = tx.send(why);
+    }
+    Ok(json!({"stopDate": now()}))
+}
+
+pub fn history(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    let include =
+        r.0.get("includeExecutionData")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+    let mut all = lock(&exec.events).clone();
+    if r.bool("reverseOrder")? {
+        all.reverse();
+    }
+    if !include {
+        for e in &mut all {
+            if let Value::Object(m) = e {
+                for (k, d) in m.iter_mut() {
+                    if k.ends_with("EventDetails")
+                        && let Value::Object(d) = d
+                    {
+                        d.remove("input");
+                        d.remove("output");
+                    }
+                }
+            }
+        }
+    }
+    let (events, next) = page(&all, r.next_token()?, r.max_results()?);
+    let mut out = json!({"events": events});
+    if let Some(t) = next {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}
+
+pub fn machine_for(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    let m = &exec.machine;
+    let mut out = described(m);
+    if let Value::Object(o) = &mut out {
+        o.remove("status");
+        o.remove("type");
+        o.remove("creationDate");
+        o.insert("updateDate".into(), json!(m.updated.unwrap_or(m.created)));
+    }
+    Ok(out)
+}

@@ -1,0 +1,104 @@
+//! `asl serve`: the Step Functions API on localhost, a drop-in for Step Functions Local.
+//!
+//! `http.rs` speaks AWS's JSON 1.0 protocol over hyper (`POST /`, `X-Amz-Target:
+//! AWSStepFunctions.<Operation>`, bodies bounded); [`Server::dispatch`] sends each operation to
+//! its family: `machines.rs` (Create/Describe/List/Update/DeleteStateMachine,
+//! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
+//! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution) and `callbacks.rs`
+//! (SendTaskSuccess/Failure/Heartbeat). `store.rs` holds what they share.
+//!
+//! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
+//! task of the server's runtime; their history is recorded by an event sink as it happens, so
+//! GetExecutionHistory shows a running execution too. The engine knows nothing of the server.
+
+mod api_error;
+mod callbacks;
+mod executions;
+mod http;
+mod machines;
+mod request;
+mod store;
+
+pub use api_error::ApiError;
+pub use http::serve;
+pub use store::MAX_FINISHED;
+
+use crate::engine::Clock;
+use crate::handlers::callback::CallbackServer;
+use request::Request;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use store::Store;
+
+/// How the server was started.
+pub struct Config {
+    pub region: String,
+    pub account_id: String,
+    pub clock: Clock,
+    /// A parsed MockConfigFile (`SFN_MOCK_CONFIG`, `--mock-config`).
+    pub mocks: Option<Value>,
+    /// Finished executions kept before the oldest is evicted.
+    pub max_finished: usize,
+}
+
+/// The server's state, shared by every connection and execution.
+pub struct Server {
+    pub config: Config,
+    store: Store,
+    /// The token table of `.waitForTaskToken` states (its own port is never announced: the
+    /// callbacks come through this API).
+    callbacks: Arc<CallbackServer>,
+}
+
+impl Server {
+    pub fn new(config: Config) -> std::io::Result<Arc<Server>> {
+        Ok(Arc::new(Server {
+            store: Store::new(config.max_finished),
+            config,
+            callbacks: CallbackServer::bind(0)?,
+        }))
+    }
+
+    /// `arn:aws:states:REGION:ACCOUNT:` (the partition from the region).
+    fn arn_prefix(&self) -> String {
+        format!(
+            "arn:{}:states:{}:{}:",
+            crate::engine::partition(&self.config.region),
+            self.config.region,
+            self.config.account_id
+        )
+    }
+
+    /// Answers one operation of the API.
+    pub async fn dispatch(
+        self: &Arc<Self>,
+        operation: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        let r = Request(body);
+        match operation {
+            "CreateStateMachine" => machines::create(self, &r),
+            "DescribeStateMachine" => machines::describe(self, &r),
+            "ListStateMachines" => machines::list(self, &r),
+            "UpdateStateMachine" => machines::update(self, &r),
+            "DeleteStateMachine" => machines::delete(self, &r),
+            "ValidateStateMachineDefinition" => machines::validate(&r),
+            "StartExecution" => executions::start(self, &r),
+            "StartSyncExecution" => executions::start_sync(self, &r).await,
+            "DescribeExecution" => executions::describe(self, &r),
+            "ListExecutions" => executions::list(self, &r),
+            "StopExecution" => executions::stop(self, &r),
+            "GetExecutionHistory" => executions::history(self, &r),
+            "DescribeStateMachineForExecution" => executions::machine_for(self, &r),
+            "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
+                callbacks::send(self, operation, &r)
+            }
+            _ => Err(ApiError::new(
+                "UnknownOperationException",
+                format!(
+                    "the operation `{operation}` is not one asl serve answers (see docs/serve.md)"
+                ),
+            )),
+        }
+    }
+}
