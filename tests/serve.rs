@@ -1,0 +1,447 @@
+//! `asl serve` driven by real clients: boto3 and the AWS CLI (installed by
+//! `scripts/serve-tests.sh`, which sets `ASL_SERVE_PYTHON` and `ASL_SERVE_AWS`), plus the
+//! protocol's errors over a raw socket (those run in every `cargo test`).
+//!
+//! Each test starts its own server on a free loopback port (`--port 0`, the address read
+//! from its first line on stderr) and kills it when done.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_asl"));
+    cmd.args(["serve", "--port", "0"]).args(args);
+    cmd.env_remove("SFN_MOCK_CONFIG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start asl serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut endpoint = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        if let Some(at) = line.strip_prefix("asl serve: listening on ") {
+            endpoint = at.to_string();
+            break;
+        }
+    }
+    assert!(
+        !endpoint.is_empty(),
+        "asl serve did not say where it listens"
+    );
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, endpoint }
+}
+
+/// The python of the venv `scripts/serve-tests.sh` made, or `None` (the test is skipped).
+fn python() -> Option<String> {
+    match std::env::var("ASL_SERVE_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => {
+            eprintln!("skipped: ASL_SERVE_PYTHON is not set (run scripts/serve-tests.sh)");
+            None
+        }
+    }
+}
+
+/// Prepended to every boto3 script: a client `sfn` on the server, helpers.
+const PRELUDE: &str = r#"
+import json, os, sys, time, boto3, botocore, botocore.config
+sfn = boto3.client("stepfunctions", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                   aws_access_key_id="test", aws_secret_access_key="test",
+                   config=botocore.config.Config(inject_host_prefix=False))
+ROLE = "arn:aws:iam::123456789012:role/test"
+def create(name, definition, **kw):
+    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE, **kw)["stateMachineArn"]
+def wait_done(arn):
+    for _ in range(200):
+        d = sfn.describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING":
+            return d
+        time.sleep(0.05)
+    raise AssertionError("still running: " + arn)
+def error_of(f, **kw):
+    try:
+        f(**kw)
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+    raise AssertionError("no error from " + f.__name__)
+def types(arn, **kw):
+    return [e["type"] for e in sfn.get_execution_history(executionArn=arn, **kw)["events"]]
+"#;
+
+fn boto(server: &Server, script: &str) {
+    let Some(py) = python() else { return };
+    let out = Command::new(py)
+        .arg("-c")
+        .arg(format!("{PRELUDE}\n{script}"))
+        .env("ENDPOINT", &server.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "boto3 script failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const MOCKS: &str = r#"{
+  "StateMachines": {
+    "Orders": {"TestCases": {
+      "HappyPath": {"Charge": "ChargeOk"},
+      "Declined": {"Charge": "ChargeFails"}
+    }}
+  },
+  "MockedResponses": {
+    "ChargeOk": {"0": {"Return": {"Payload": {"charged": 42}}}},
+    "ChargeFails": {"0": {"Throw": {"Error": "Card.Declined", "Cause": "no funds"}}}
+  }
+}"#;
+
+#[test]
+fn machines_executions_history_and_their_errors_through_boto3() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "Next": "W"},
+                                "W": {"Type": "Wait", "Seconds": 5, "End": True}}}
+arn = create("Hello", d)
+assert arn == "arn:aws:states:us-east-1:123456789012:stateMachine:Hello", arn
+# The same create again is idempotent; a different one is refused.
+assert create("Hello", d) == arn
+assert error_of(sfn.create_state_machine, name="Hello", definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}), roleArn=ROLE) == "StateMachineAlreadyExists"
+bad = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nowhere"}}}
+try:
+    create("Bad", bad)
+    raise AssertionError("accepted")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "InvalidDefinition"
+    assert "MISSING_TRANSITION_TARGET" in e.response["Error"]["Message"]
+    assert "/States/P/Next" in e.response["Error"]["Message"]
+assert error_of(sfn.create_state_machine, name="has space", definition=json.dumps(d), roleArn=ROLE) == "InvalidName"
+assert error_of(sfn.describe_state_machine, stateMachineArn="nope") == "InvalidArn"
+assert error_of(sfn.describe_state_machine, stateMachineArn=arn + "Missing") == "StateMachineDoesNotExist"
+desc = sfn.describe_state_machine(stateMachineArn=arn)
+assert desc["name"] == "Hello" and desc["type"] == "STANDARD" and json.loads(desc["definition"]) == d
+
+ex = sfn.start_execution(stateMachineArn=arn, name="first", input='{"a": 1}')["executionArn"]
+assert ex == "arn:aws:states:us-east-1:123456789012:execution:Hello:first", ex
+done = wait_done(ex)
+assert done["status"] == "SUCCEEDED", done
+assert json.loads(done["output"]) == {"a": 1, "r": {"x": 1}}
+assert error_of(sfn.start_execution, stateMachineArn=arn, name="first", input='{"a": 1}') == "ExecutionAlreadyExists"
+assert error_of(sfn.start_execution, stateMachineArn=arn, input='not json') == "InvalidExecutionInput"
+assert error_of(sfn.start_execution, stateMachineArn=arn + "Missing") == "StateMachineDoesNotExist"
+assert error_of(sfn.describe_execution, executionArn=ex + "x") == "ExecutionDoesNotExist"
+
+full = ["ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered",
+        "WaitStateExited", "ExecutionSucceeded"]
+assert types(ex) == full, types(ex)
+assert types(ex, reverseOrder=True) == full[::-1]
+page = sfn.get_execution_history(executionArn=ex, maxResults=4)
+assert len(page["events"]) == 4
+rest = sfn.get_execution_history(executionArn=ex, maxResults=4, nextToken=page["nextToken"])
+assert [e["type"] for e in rest["events"]] == full[4:] and "nextToken" not in rest
+quiet = sfn.get_execution_history(executionArn=ex, includeExecutionData=False)["events"]
+assert "input" not in quiet[0]["executionStartedEventDetails"]
+assert json.loads(sfn.get_execution_history(executionArn=ex)["events"][0]["executionStartedEventDetails"]["input"]) == {"a": 1}
+
+for i in range(3):
+    sfn.start_execution(stateMachineArn=arn, name="n%d" % i)
+lst = sfn.list_executions(stateMachineArn=arn, maxResults=2)
+assert len(lst["executions"]) == 2 and "nextToken" in lst
+assert lst["executions"][0]["name"] == "n2"
+time.sleep(0.2)
+assert len(sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED")["executions"]) == 4
+assert sfn.list_executions(stateMachineArn=arn, statusFilter="FAILED")["executions"] == []
+
+for_ex = sfn.describe_state_machine_for_execution(executionArn=ex)
+assert for_ex["stateMachineArn"] == arn and json.loads(for_ex["definition"]) == d
+
+create("Second", d)
+p1 = sfn.list_state_machines(maxResults=1)
+assert [m["name"] for m in p1["stateMachines"]] == ["Hello"]
+p2 = sfn.list_state_machines(maxResults=1, nextToken=p1["nextToken"])
+assert [m["name"] for m in p2["stateMachines"]] == ["Second"]
+
+d2 = {"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}
+sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(d2))
+assert json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]) == d2
+assert error_of(sfn.update_state_machine, stateMachineArn=arn, definition=json.dumps(bad)) == "InvalidDefinition"
+# The execution keeps the definition it ran.
+assert json.loads(sfn.describe_state_machine_for_execution(executionArn=ex)["definition"]) == d
+sfn.delete_state_machine(stateMachineArn=arn)
+assert error_of(sfn.describe_state_machine, stateMachineArn=arn) == "StateMachineDoesNotExist"
+"##,
+    );
+}
+
+#[test]
+fn a_mock_config_test_case_answers_task_states_by_arn_suffix() {
+    let dir = std::env::temp_dir().join(format!("asl-serve-mocks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("MockConfigFile.json");
+    std::fs::write(&file, MOCKS).expect("write mocks");
+    let path = file.display().to_string();
+    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+       "Parameters": {"FunctionName": "charge", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": True}}}
+arn = create("Orders", d)
+ok = wait_done(sfn.start_execution(stateMachineArn=arn + "#HappyPath", input="{}")["executionArn"])
+assert ok["status"] == "SUCCEEDED" and json.loads(ok["output"]) == {"charged": 42}, ok
+bad = wait_done(sfn.start_execution(stateMachineArn=arn + "#Declined")["executionArn"])
+assert bad["status"] == "FAILED" and bad["error"] == "Card.Declined" and bad["cause"] == "no funds", bad
+assert types(bad["executionArn"])[-1] == "ExecutionFailed"
+# Without a test case, a Task state nothing answers fails the execution, as AWS shows a failure.
+none = wait_done(sfn.start_execution(stateMachineArn=arn)["executionArn"])
+assert none["status"] == "FAILED" and none["error"] == "States.Runtime", none
+assert "Charge" in none["cause"]
+assert error_of(sfn.start_execution, stateMachineArn=arn + "#NoSuchCase") == "ValidationException"
+"##,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stop_execution_aborts_a_waiting_execution_on_the_real_clock() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+arn = create("Sleepy", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+ex = sfn.start_execution(stateMachineArn=arn, name="nap", input='{"k": 1}')
+time.sleep(0.2)
+assert sfn.describe_execution(executionArn=ex["executionArn"])["status"] == "RUNNING"
+# The same name and input while it runs: the same execution, nothing new started.
+again = sfn.start_execution(stateMachineArn=arn, name="nap", input='{"k": 1}')
+assert again["executionArn"] == ex["executionArn"]
+assert error_of(sfn.start_execution, stateMachineArn=arn, name="nap", input='{"k": 2}') == "ExecutionAlreadyExists"
+assert [e["name"] for e in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]] == ["nap"]
+sfn.stop_execution(executionArn=ex["executionArn"], error="Manual", cause="enough")
+d = wait_done(ex["executionArn"])
+assert d["status"] == "ABORTED", d
+assert types(ex["executionArn"])[-1] == "ExecutionAborted"
+"##,
+    );
+}
+
+#[test]
+fn send_task_success_answers_a_wait_for_task_token_state() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+       "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}}
+arn = create("Approve", d)
+def token_of(ex):
+    for _ in range(100):
+        for e in sfn.get_execution_history(executionArn=ex)["events"]:
+            if e["type"] == "TaskScheduled":
+                return json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled")
+ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+tok = token_of(ex)
+sfn.send_task_heartbeat(taskToken=tok)
+sfn.send_task_success(taskToken=tok, output='{"approved": true}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"approved": True}, d
+assert error_of(sfn.send_task_success, taskToken=tok, output="{}") == "TaskTimedOut"
+assert error_of(sfn.send_task_success, taskToken="notatoken", output="{}") == "TaskDoesNotExist"
+assert error_of(sfn.send_task_failure, taskToken="bad token!") == "InvalidToken"
+
+ex2 = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+sfn.send_task_failure(taskToken=token_of(ex2), error="No", cause="refused")
+d2 = wait_done(ex2)
+assert d2["status"] == "FAILED" and d2["error"] == "No" and d2["cause"] == "refused", d2
+"##,
+    );
+}
+
+#[test]
+fn start_sync_execution_runs_express_machines_only() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+ex = create("Quick", d, type="EXPRESS")
+r = sfn.start_sync_execution(stateMachineArn=ex, input='{"v": 2}')
+assert r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"v": 2}, r
+assert ":express:Quick:" in r["executionArn"]
+std = create("Slow", d)
+assert error_of(sfn.start_sync_execution, stateMachineArn=std) == "StateMachineTypeNotSupported"
+v = sfn.validate_state_machine_definition(definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Q"}}}))
+assert v["result"] == "FAIL" and v["diagnostics"][0]["code"] == "MISSING_TRANSITION_TARGET", v
+assert v["diagnostics"][0]["location"] == "/States/P/Next"
+assert sfn.validate_state_machine_definition(definition=json.dumps(d))["result"] == "OK"
+"##,
+    );
+}
+
+#[test]
+fn the_aws_cli_runs_a_machine_unchanged() {
+    let Ok(aws) = std::env::var("ASL_SERVE_AWS") else {
+        eprintln!("skipped: ASL_SERVE_AWS is not set (run scripts/serve-tests.sh)");
+        return;
+    };
+    let s = start(
+        &["--clock", "virtual"],
+        &[
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCOUNT_ID", "111122223333"),
+        ],
+    );
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let out = Command::new(&aws)
+            .args([
+                "--endpoint-url",
+                &s.endpoint,
+                "--region",
+                "eu-west-1",
+                "--output",
+                "json",
+                "stepfunctions",
+            ])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run aws");
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    let created = cli(&[
+        "create-state-machine",
+        "--name",
+        "Cli",
+        "--role-arn",
+        "arn:aws:iam::111122223333:role/r",
+        "--definition",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    ]);
+    let arn = created["stateMachineArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // The region and account come from Step Functions Local's variables.
+    assert_eq!(
+        arn,
+        "arn:aws:states:eu-west-1:111122223333:stateMachine:Cli"
+    );
+    let started = cli(&[
+        "start-execution",
+        "--state-machine-arn",
+        &arn,
+        "--input",
+        r#"{"hi": 1}"#,
+    ]);
+    let ex = started["executionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut status = String::new();
+    for _ in 0..100 {
+        let d = cli(&["describe-execution", "--execution-arn", &ex]);
+        status = d["status"].as_str().unwrap_or_default().to_string();
+        if status != "RUNNING" {
+            assert_eq!(d["output"], r#"{"hi":1}"#);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(status, "SUCCEEDED");
+    let h = cli(&["get-execution-history", "--execution-arn", &ex]);
+    assert_eq!(h["events"].as_array().map(Vec::len), Some(4));
+}
+
+/// One raw HTTP/1.1 request: (status, body).
+fn raw(server: &Server, target: Option<&str>, body: &str) -> (u16, serde_json::Value) {
+    let addr = server.endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let target = target
+        .map(|t| format!("X-Amz-Target: {t}\r\n"))
+        .unwrap_or_default();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.0\r\n{target}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[test]
+fn protocol_errors_are_aws_json_errors() {
+    let s = start(&["--clock", "virtual"], &[]);
+    let (status, body) = raw(&s, Some("AWSStepFunctions.NoSuchThing"), "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+    let (status, body) = raw(&s, None, "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+    let (status, body) = raw(&s, Some("AWSStepFunctions.ListStateMachines"), "{not json");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.service#SerializationException"
+    );
+    let (status, body) = raw(&s, Some("AWSStepFunctions.ListStateMachines"), "{}");
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({"stateMachines": []}));
+    let (status, body) = raw(&s, Some("AWSStepFunctions.DescribeStateMachine"), "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.swf.service.v2.model#ValidationException"
+    );
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    let (status, _) = raw(&s, Some("AWSStepFunctions.CreateStateMachine"), &big);
+    assert_eq!(status, 413);
+}
