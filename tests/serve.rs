@@ -445,3 +445,43 @@ fn protocol_errors_are_aws_json_errors() {
     let (status, _) = raw(&s, Some("AWSStepFunctions.CreateStateMachine"), &big);
     assert_eq!(status, 413);
 }
+
+#[test]
+fn a_handlers_file_routes_task_states_to_local_commands_and_finished_executions_are_bounded() {
+    let dir = std::env::temp_dir().join(format!("asl-serve-handlers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("handlers.json");
+    std::fs::write(
+        &file,
+        r#"{"States": {"Shout": {"Command": ["sh", "-c", "tr a-z A-Z"]}}}"#,
+    )
+    .expect("write handlers");
+    let path = file.display().to_string();
+    let s = start(
+        &[
+            "--clock",
+            "virtual",
+            "--handlers",
+            &path,
+            "--max-finished",
+            "2",
+        ],
+        &[],
+    );
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "Shout", "States": {"Shout": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:shout", "End": True}}}
+arn = create("Loud", d)
+first = sfn.start_execution(stateMachineArn=arn, input='{"say": "hi"}')["executionArn"]
+done = wait_done(first)
+assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"SAY": "HI"}, done
+# Two finished executions are kept: the third to finish evicts the first.
+for i in range(2):
+    wait_done(sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"])
+assert error_of(sfn.describe_execution, executionArn=first) == "ExecutionDoesNotExist"
+assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 2
+"##,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,10 +3,12 @@
 use super::error::CliError;
 use super::run::ClockArg;
 use crate::engine::Clock;
+use crate::handlers::routing::HandlerConfig;
 use crate::server::{Config, Server};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 const SERVE_HELP: &str = "\
 Examples:
@@ -44,6 +46,53 @@ pub struct ServeArgs {
     /// Finished executions kept; past it the oldest finished one is forgotten (said on stderr).
     #[arg(long, value_name = "N", default_value_t = crate::server::MAX_FINISHED)]
     pub max_finished: usize,
+    /// A handler configuration (JSON, as `asl run --handlers`): Task states no mock answers
+    /// go to local commands, AWS or the mocks.
+    #[arg(long, value_name = "FILE")]
+    pub handlers: Option<PathBuf>,
+    /// Run every Task state no mock and no handlers entry answers on AWS.
+    #[arg(long)]
+    pub aws_all: bool,
+    /// The AWS profile for states run on AWS (default: the SDK's default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send AWS calls to this endpoint (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// `asl run`'s arguments carrying the AWS settings, so the AWS side is built exactly as
+/// `asl run` builds it.
+#[derive(clap::Parser)]
+struct AsRun {
+    #[command(flatten)]
+    run: super::run::RunArgs,
+}
+
+/// The handler for states routed to AWS, when any may be.
+fn aws(
+    args: &ServeArgs,
+    needed: bool,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Option<Arc<dyn crate::engine::TaskHandler>>, CliError> {
+    if !needed {
+        return Ok(None);
+    }
+    use clap::Parser;
+    let mut argv: Vec<String> = vec!["asl".into(), "serve.asl.json".into()];
+    for (flag, v) in [
+        ("--profile", &args.profile),
+        ("--endpoint-url", &args.endpoint_url),
+        ("--region", &args.region),
+    ] {
+        if let Some(v) = v {
+            argv.push(flag.into());
+            argv.push(v.clone());
+        }
+    }
+    let parsed = AsRun::try_parse_from(argv).map_err(|e| CliError::Usage(e.to_string()))?;
+    let h = super::run::aws_handler(&parsed.run, rt)?;
+    Ok(Some(h as Arc<dyn crate::engine::TaskHandler>))
 }
 
 fn env(name: &str) -> Option<String> {
@@ -66,7 +115,39 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         }
         None => None,
     };
+    let handlers = match &args.handlers {
+        Some(p) => {
+            let text = super::run::read_file(p)?;
+            let shown = p.display().to_string();
+            let doc: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| CliError::Input(super::render::json_error(&shown, &text, &e)))?;
+            let base = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            Some(HandlerConfig::from_value(&doc, base).map_err(|errs| {
+                CliError::Input(
+                    errs.iter()
+                        .map(|e| {
+                            super::render::located(&shown, &text, &e.pointer, "error", &e.message)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            })?)
+        }
+        None => None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
+    let wants_aws = args.aws_all || handlers.as_ref().is_some_and(HandlerConfig::routes_to_aws);
+    let aws = aws(&args, wants_aws, &rt)?;
     let config = Config {
+        handlers,
+        aws,
+        aws_all: args.aws_all,
         region: args
             .region
             .clone()
@@ -84,10 +165,6 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         mocks,
         max_finished: args.max_finished.max(1),
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async {
         let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))

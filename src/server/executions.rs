@@ -5,12 +5,14 @@ use super::machines::{described, find, parse_arn};
 use super::request::{Request, check_name, page};
 use super::store::{Execution, Machine, Progress, lock, now};
 use super::{ApiError, Server};
-use crate::definition::Pattern;
+use crate::definition::{Kind, Pattern};
 use crate::engine::{
     self, Event, Fault, Options, Registry, SinkFn, TaskError, TaskHandler, TaskRequest,
 };
 use crate::handlers::callback::WaitForCallback;
+use crate::handlers::command::CommandHandler;
 use crate::handlers::mock::MockHandler;
+use crate::handlers::routing::Route;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -35,7 +37,7 @@ impl TaskHandler for Unrouted {
                 return Ok(Value::Null);
             }
             Err(TaskError::Fault(Fault::new(format!(
-                "asl serve has no handler for the Task state `{}` (resource `{}`): start the execution as `STATE_MACHINE_ARN#TestCase` with a test case of the mock config (SFN_MOCK_CONFIG, --mock-config) that mocks it",
+                "asl serve has no handler for the Task state `{}` (resource `{}`): start the execution as `STATE_MACHINE_ARN#TestCase` with a test case of the mock config (SFN_MOCK_CONFIG, --mock-config) that mocks it, route it in `asl serve --handlers FILE`, or run it on AWS with `asl serve --aws-all`",
                 request.state_name, request.resource.arn
             ))))
         })
@@ -46,10 +48,13 @@ impl TaskHandler for Unrouted {
     }
 }
 
-/// The handlers of one execution: the test case's mocks after `#`, else [`Unrouted`].
+/// The handlers of one execution, in `asl run`'s order for a Step Functions Local setup: the
+/// test case's mocks after `#` for the states it mocks, then the `--handlers` file, then
+/// `--aws-all`, else [`Unrouted`]. A `.waitForTaskToken` state not mocked waits for its
+/// callback through this API.
 fn registry(server: &Server, machine: &Machine, case: Option<&str>) -> Result<Registry, ApiError> {
     let mut reg = Registry::new();
-    let fallback: Arc<dyn TaskHandler> = match case {
+    let mock: Option<Arc<MockHandler>> = match case {
         Some(case) => {
             let Some(doc) = &server.config.mocks else {
                 return Err(ApiError::validation(format!(
@@ -64,14 +69,57 @@ fn registry(server: &Server, machine: &Machine, case: Option<&str>) -> Result<Re
                         .join("; "),
                 )
             })?;
-            Arc::new(mock)
+            Some(Arc::new(mock))
         }
-        None => Arc::new(WaitForCallback::new(
-            Arc::new(Unrouted),
-            server.callbacks.clone(),
-        )),
+        None => None,
     };
-    reg.fallback(fallback);
+    let mocked: Vec<String> = mock
+        .as_ref()
+        .map(|m| m.states().map(str::to_string).collect())
+        .unwrap_or_default();
+    let callbacks = &server.callbacks;
+    let unrouted = || Arc::new(Unrouted) as Arc<dyn TaskHandler>;
+    for s in machine.compiled.root.all_states() {
+        let Kind::Task(t) = &s.kind else { continue };
+        if mocked.iter().any(|m| *m == s.name) {
+            if let Some(m) = &mock {
+                reg.for_state(s.name.clone(), m.clone());
+            }
+            continue;
+        }
+        let routed = server
+            .config
+            .handlers
+            .as_ref()
+            .and_then(|c| c.route(&s.name, &t.resource.arn))
+            .map(|(r, _)| r.clone());
+        let h: Arc<dyn TaskHandler> = match routed {
+            Some(Route::Command(spec)) => {
+                Arc::new(CommandHandler::new(spec, Some(callbacks.endpoint())))
+            }
+            Some(Route::Aws) => server.config.aws.clone().unwrap_or_else(unrouted),
+            Some(Route::Mock) => match &mock {
+                Some(m) => m.clone(),
+                None => unrouted(),
+            },
+            None if server.config.aws_all => server.config.aws.clone().unwrap_or_else(unrouted),
+            None => unrouted(),
+        };
+        let h = if t.resource.pattern == Pattern::WaitForTaskToken && h.name() != "mock" {
+            Arc::new(WaitForCallback::new(h, callbacks.clone())) as Arc<dyn TaskHandler>
+        } else {
+            h
+        };
+        reg.for_state(s.name.clone(), h);
+    }
+    // States the loop did not see (none today) and mocks of states outside the root graph.
+    match mock {
+        Some(m) => reg.fallback(m),
+        None => reg.fallback(Arc::new(WaitForCallback::new(
+            unrouted(),
+            callbacks.clone(),
+        ))),
+    };
     Ok(reg)
 }
 

@@ -39,6 +39,12 @@ pub struct Config {
     pub mocks: Option<Value>,
     /// Finished executions kept before the oldest is evicted.
     pub max_finished: usize,
+    /// `--handlers FILE`: Task states routed to local commands, AWS or the mocks, as `asl run`.
+    pub handlers: Option<crate::handlers::routing::HandlerConfig>,
+    /// Where states routed to AWS go (`--aws-all`, or `"aws"` in the handlers file).
+    pub aws: Option<Arc<dyn crate::engine::TaskHandler>>,
+    /// `--aws-all`: every Task state no mock and no handlers entry answers runs on AWS.
+    pub aws_all: bool,
 }
 
 /// The server's state, shared by every connection and execution.
