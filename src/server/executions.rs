@@ -81,7 +81,7 @@ fn registry(server: &Server, machine: &Machine, case: Option<&str>) -> Result<Re
     let unrouted = || Arc::new(Unrouted) as Arc<dyn TaskHandler>;
     for s in machine.compiled.root.all_states() {
         let Kind::Task(t) = &s.kind else { continue };
-        if mocked.iter().any(|m| *m == s.name) {
+        if mocked.contains(&s.name) {
             if let Some(m) = &mock {
                 reg.for_state(s.name.clone(), m.clone());
             }
