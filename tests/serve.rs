@@ -485,3 +485,37 @@ assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 2
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn test_state_runs_one_state_with_mocks_and_reports_its_status() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+def ts(state, **kw):
+    return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
+p = ts({"Type": "Pass", "Parameters": {"b.$": "$.a"}, "Next": "After"}, input='{"a": 3}')
+assert p["status"] == "SUCCEEDED" and json.loads(p["output"]) == {"b": 3} and p["nextState"] == "After", p
+assert json.loads(p["inspectionData"]["input"]) == {"a": 3}
+task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "ResultSelector": {"v.$": "$.Payload"}, "End": True}
+t = ts(task, input='{"x": 1}', inspectionLevel="DEBUG", mock={"result": '{"Payload": 7}'})
+assert t["status"] == "SUCCEEDED" and json.loads(t["output"]) == {"v": 7}, t
+assert json.loads(t["inspectionData"]["afterParameters"]) == {"FunctionName": "f", "Payload": {"x": 1}}
+assert json.loads(t["inspectionData"]["result"]) == {"Payload": 7}
+f = ts(task, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert f["status"] == "FAILED" and f["error"] == "Boom" and f["cause"] == "bad", f
+caught = dict(task, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handler"}])
+c = ts(caught, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert c["status"] == "CAUGHT_ERROR" and c["nextState"] == "Handler" and c["error"] == "Boom", c
+retried = dict(task, Retry=[{"ErrorEquals": ["Boom"], "MaxAttempts": 2}])
+rt = ts(retried, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert rt["status"] == "RETRIABLE" and rt["error"] == "Boom", rt
+m = {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}], "Default": "Small"},
+                                "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}}}
+ch = sfn.test_state(definition=json.dumps(m), stateName="C", roleArn=ROLE, input='{"n": 5}')
+assert ch["status"] == "SUCCEEDED" and ch["nextState"] == "Big", ch
+assert error_of(sfn.test_state, definition=json.dumps({"Type": "Pass", "Next": 3}), roleArn=ROLE) == "InvalidDefinition"
+"##,
+    );
+}

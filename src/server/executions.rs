@@ -3,7 +3,7 @@
 
 use super::machines::{described, find, parse_arn};
 use super::request::{Request, check_name, page};
-use super::store::{Execution, Machine, Progress, lock, now};
+use super::store::{Execution, Progress, lock, now};
 use super::{ApiError, Server};
 use crate::definition::{Kind, Pattern};
 use crate::engine::{
@@ -52,7 +52,12 @@ impl TaskHandler for Unrouted {
 /// test case's mocks after `#` for the states it mocks, then the `--handlers` file, then
 /// `--aws-all`, else [`Unrouted`]. A `.waitForTaskToken` state not mocked waits for its
 /// callback through this API.
-fn registry(server: &Server, machine: &Machine, case: Option<&str>) -> Result<Registry, ApiError> {
+pub fn registry(
+    server: &Server,
+    name: &str,
+    compiled: &crate::definition::StateMachine,
+    case: Option<&str>,
+) -> Result<Registry, ApiError> {
     let mut reg = Registry::new();
     let mock: Option<Arc<MockHandler>> = match case {
         Some(case) => {
@@ -61,7 +66,7 @@ fn registry(server: &Server, machine: &Machine, case: Option<&str>) -> Result<Re
                     "the test case `{case}` was asked for, but asl serve has no mock config (SFN_MOCK_CONFIG or --mock-config)"
                 )));
             };
-            let mock = MockHandler::from_value(doc, &machine.name, case).map_err(|errs| {
+            let mock = MockHandler::from_value(doc, name, case).map_err(|errs| {
                 ApiError::validation(
                     errs.iter()
                         .map(|e| format!("the mock config at {}: {}", e.pointer, e.message))
@@ -79,7 +84,7 @@ fn registry(server: &Server, machine: &Machine, case: Option<&str>) -> Result<Re
         .unwrap_or_default();
     let callbacks = &server.callbacks;
     let unrouted = || Arc::new(Unrouted) as Arc<dyn TaskHandler>;
-    for s in machine.compiled.root.all_states() {
+    for s in compiled.root.all_states() {
         let Kind::Task(t) = &s.kind else { continue };
         if mocked.contains(&s.name) {
             if let Some(m) = &mock {
@@ -185,7 +190,7 @@ fn prepare(
             format!("Execution Already Exists: '{exec_arn}'"),
         ));
     }
-    let handlers = registry(server, &machine, case)?;
+    let handlers = registry(server, &machine.name, &machine.compiled, case)?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<String>();
     let exec = Arc::new(Execution {
         arn: exec_arn.clone(),

@@ -5,7 +5,8 @@
 //! its family: `machines.rs` (Create/Describe/List/Update/DeleteStateMachine,
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
 //! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution) and `callbacks.rs`
-//! (SendTaskSuccess/Failure/Heartbeat). `store.rs` holds what they share.
+//! (SendTaskSuccess/Failure/Heartbeat) and `test_state.rs` (TestState). `store.rs` holds what
+//! they share.
 //!
 //! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
 //! task of the server's runtime; their history is recorded by an event sink as it happens, so
@@ -18,6 +19,7 @@ mod http;
 mod machines;
 mod request;
 mod store;
+mod test_state;
 
 pub use api_error::ApiError;
 pub use http::serve;
@@ -96,6 +98,7 @@ impl Server {
             "StopExecution" => executions::stop(self, &r),
             "GetExecutionHistory" => executions::history(self, &r),
             "DescribeStateMachineForExecution" => executions::machine_for(self, &r),
+            "TestState" => test_state::test_state(self, &r).await,
             "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
                 callbacks::send(self, operation, &r)
             }
