@@ -295,6 +295,9 @@ ex = create("Quick", d, type="EXPRESS")
 r = sfn.start_sync_execution(stateMachineArn=ex, input='{"v": 2}')
 assert r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"v": 2}, r
 assert ":express:Quick:" in r["executionArn"]
+ids = create("Ids", {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id"}, "End": True}}}, type="EXPRESS")
+r2 = sfn.start_sync_execution(stateMachineArn=ids)
+assert json.loads(r2["output"])["id"] == r2["executionArn"], r2
 std = create("Slow", d)
 assert error_of(sfn.start_sync_execution, stateMachineArn=std) == "StateMachineTypeNotSupported"
 v = sfn.validate_state_machine_definition(definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Q"}}}))
@@ -518,4 +521,30 @@ assert ch["status"] == "SUCCEEDED" and ch["nextState"] == "Big", ch
 assert error_of(sfn.test_state, definition=json.dumps({"Type": "Pass", "Next": 3}), roleArn=ROLE) == "InvalidDefinition"
 "##,
     );
+}
+
+#[test]
+fn sigterm_stops_running_executions_and_exits() {
+    let mut s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+arn = create("Long", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+sfn.start_execution(stateMachineArn=arn)
+"##,
+    );
+    let pid = s.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    for _ in 0..100 {
+        if let Some(status) = s.child.try_wait().expect("wait") {
+            assert!(status.success(), "{status}");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("asl serve did not exit within 5 s of SIGTERM");
 }

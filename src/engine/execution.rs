@@ -64,6 +64,9 @@ pub struct Options {
     /// Stops the execution with status ABORTED when it resolves, its value the abort's cause
     /// (`asl serve`'s StopExecution).
     pub stop: Option<futures::future::BoxFuture<'static, String>>,
+    /// The execution's ARN when the caller has already given it out (`asl serve`'s Express
+    /// executions, whose ARN ends in a random id); `None`: made from the names.
+    pub execution_arn: Option<String>,
 }
 
 impl Default for Options {
@@ -87,6 +90,7 @@ impl Default for Options {
             storage: None,
             express: false,
             stop: None,
+            execution_arn: None,
         }
     }
 }
@@ -192,7 +196,9 @@ pub async fn run(
         "arn:{p}:states:{}:{}:stateMachine:{}",
         opts.region, opts.account_id, opts.state_machine_name
     );
-    let exec_arn = if opts.express {
+    let exec_arn = if let Some(arn) = opts.execution_arn.take() {
+        arn
+    } else if opts.express {
         let id = match opts.seed {
             Some(seed) => {
                 let mut bytes = [0u8; 16];

@@ -206,7 +206,7 @@ fn prepare(
         }),
         events: Default::default(),
     });
-    lock(&server.store.executions).insert(exec_arn, exec.clone());
+    lock(&server.store.executions).insert(exec_arn.clone(), exec.clone());
     let recorder = exec.clone();
     let opts = Options {
         clock: server.config.clock,
@@ -221,6 +221,7 @@ fn prepare(
         }))),
         input_text: Some(input_text.into()),
         express,
+        execution_arn: Some(exec_arn.clone()),
         stop: Some(Box::pin(async move { stop_rx.await.unwrap_or_default() })),
         ..Options::default()
     };

@@ -33,7 +33,8 @@ pub async fn serve(server: Arc<Server>, listener: tokio::net::TcpListener) -> st
                 }
             },
             why = crate::engine::stop_signal() => {
-                eprintln!("asl serve: {why}: stopping");
+                eprintln!("asl serve: {why}: stopping the running executions");
+                server.stop_all(&format!("asl serve stopped ({why})")).await;
                 return Ok(());
             }
         };

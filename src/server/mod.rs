@@ -77,6 +77,30 @@ impl Server {
         )
     }
 
+    /// Stops every running execution (ABORTED, its local commands killed and AWS work stopped
+    /// as `asl run` does on Ctrl-C) and waits for them to end, 10 seconds at most.
+    pub async fn stop_all(&self, why: &str) {
+        let running: Vec<_> = store::lock(&self.store.executions)
+            .values()
+            .cloned()
+            .collect();
+        for e in &running {
+            if let Some(tx) = store::lock(&e.state).stop.take() {
+                let _ = tx.send(why.to_string());
+            }
+        }
+        for _ in 0..200 {
+            if running
+                .iter()
+                .all(|e| store::lock(&e.state).status != "RUNNING")
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        eprintln!("asl serve: some executions did not stop within 10 seconds");
+    }
+
     /// Answers one operation of the API.
     pub async fn dispatch(
         self: &Arc<Self>,
