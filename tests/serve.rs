@@ -548,3 +548,35 @@ sfn.start_execution(stateMachineArn=arn)
     }
     panic!("asl serve did not exit within 5 s of SIGTERM");
 }
+
+#[test]
+fn an_activity_worker_answers_activity_task_states() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+act = sfn.create_activity(name="Review")["activityArn"]
+assert act == "arn:aws:states:us-east-1:123456789012:activity:Review", act
+assert sfn.create_activity(name="Review")["activityArn"] == act
+assert sfn.describe_activity(activityArn=act)["name"] == "Review"
+assert [a["name"] for a in sfn.list_activities()["activities"]] == ["Review"]
+assert error_of(sfn.describe_activity, activityArn=act + "x") == "ActivityDoesNotExist"
+arn = create("Reviewed", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act, "End": True}}})
+ex = sfn.start_execution(stateMachineArn=arn, input='{"doc": 1}')["executionArn"]
+task = sfn.get_activity_task(activityArn=act, workerName="w1")
+assert json.loads(task["input"]) == {"doc": 1}, task
+sfn.send_task_heartbeat(taskToken=task["taskToken"])
+sfn.send_task_success(taskToken=task["taskToken"], output='{"ok": true}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"ok": True}, d
+assert types(ex) == ['ExecutionStarted', 'TaskStateEntered', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'TaskStateExited', 'ExecutionSucceeded'], types(ex)
+ex2 = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+t2 = sfn.get_activity_task(activityArn=act)
+sfn.send_task_failure(taskToken=t2["taskToken"], error="Rejected", cause="no")
+d2 = wait_done(ex2)
+assert d2["status"] == "FAILED" and d2["error"] == "Rejected", d2
+sfn.delete_activity(activityArn=act)
+assert error_of(sfn.describe_activity, activityArn=act) == "ActivityDoesNotExist"
+"##,
+    );
+}

@@ -5,7 +5,7 @@ use super::machines::{described, find, parse_arn};
 use super::request::{Request, check_name, page};
 use super::store::{Execution, Progress, lock, now};
 use super::{ApiError, Server};
-use crate::definition::{Kind, Pattern};
+use crate::definition::{Kind, Pattern, ResourceKind};
 use crate::engine::{
     self, Event, Fault, Options, Registry, SinkFn, TaskError, TaskHandler, TaskRequest,
 };
@@ -99,6 +99,12 @@ pub fn registry(
             .and_then(|c| c.route(&s.name, &t.resource.arn))
             .map(|(r, _)| r.clone());
         let h: Arc<dyn TaskHandler> = match routed {
+            None if matches!(t.resource.kind, ResourceKind::Activity { .. }) => {
+                Arc::new(super::activities::ActivityHandler {
+                    server: server.me.clone(),
+                    tokens: callbacks.tokens().clone(),
+                })
+            }
             Some(Route::Command(spec)) => {
                 Arc::new(CommandHandler::new(spec, Some(callbacks.endpoint())))
             }

@@ -5,13 +5,15 @@
 //! its family: `machines.rs` (Create/Describe/List/Update/DeleteStateMachine,
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
 //! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution) and `callbacks.rs`
-//! (SendTaskSuccess/Failure/Heartbeat) and `test_state.rs` (TestState). `store.rs` holds what
+//! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
+//! GetActivityTask and the handler of activity Task states) and `test_state.rs` (TestState). `store.rs` holds what
 //! they share.
 //!
 //! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
 //! task of the server's runtime; their history is recorded by an event sink as it happens, so
 //! GetExecutionHistory shows a running execution too. The engine knows nothing of the server.
 
+mod activities;
 mod api_error;
 mod callbacks;
 mod executions;
@@ -53,17 +55,23 @@ pub struct Config {
 pub struct Server {
     pub config: Config,
     store: Store,
+    activities: activities::Activities,
     /// The token table of `.waitForTaskToken` states (its own port is never announced: the
     /// callbacks come through this API).
     callbacks: Arc<CallbackServer>,
+    /// The server itself, for the handlers of its executions (activity tasks).
+    me: std::sync::Weak<Server>,
 }
 
 impl Server {
     pub fn new(config: Config) -> std::io::Result<Arc<Server>> {
-        Ok(Arc::new(Server {
+        let callbacks = CallbackServer::bind(0)?;
+        Ok(Arc::new_cyclic(|me| Server {
             store: Store::new(config.max_finished),
+            activities: Default::default(),
             config,
-            callbacks: CallbackServer::bind(0)?,
+            callbacks,
+            me: me.clone(),
         }))
     }
 
@@ -122,6 +130,11 @@ impl Server {
             "StopExecution" => executions::stop(self, &r),
             "GetExecutionHistory" => executions::history(self, &r),
             "DescribeStateMachineForExecution" => executions::machine_for(self, &r),
+            "CreateActivity" => activities::create(self, &r),
+            "DescribeActivity" => activities::describe(self, &r),
+            "ListActivities" => activities::list(self, &r),
+            "DeleteActivity" => activities::delete(self, &r),
+            "GetActivityTask" => activities::get_task(self, &r).await,
             "TestState" => test_state::test_state(self, &r).await,
             "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
                 callbacks::send(self, operation, &r)
