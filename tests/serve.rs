@@ -580,3 +580,23 @@ assert error_of(sfn.describe_activity, activityArn=act) == "ActivityDoesNotExist
 "##,
     );
 }
+
+#[test]
+fn tags_of_state_machines_and_activities() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+arn = create("Tagged", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, tags=[{"key": "team", "value": "a"}])
+assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "a"}]
+sfn.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "dev"}, {"key": "team", "value": "b"}])
+assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "b"}, {"key": "env", "value": "dev"}]
+sfn.untag_resource(resourceArn=arn, tagKeys=["team"])
+assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "env", "value": "dev"}]
+act = sfn.create_activity(name="Tagged", tags=[{"key": "k", "value": "v"}])["activityArn"]
+assert sfn.list_tags_for_resource(resourceArn=act)["tags"] == [{"key": "k", "value": "v"}]
+assert error_of(sfn.list_tags_for_resource, resourceArn=arn + "Gone") == "ResourceNotFound"
+assert error_of(sfn.tag_resource, resourceArn=arn, tags=[{"key": "t%d" % i, "value": ""} for i in range(50)]) == "TooManyTags"
+"##,
+    );
+}

@@ -32,6 +32,12 @@ pub struct Activities {
     by_arn: Mutex<IndexMap<String, Activity>>,
 }
 
+impl Activities {
+    pub fn exists(&self, arn: &str) -> bool {
+        lock(&self.by_arn).contains_key(arn)
+    }
+}
+
 fn not_found(arn: &str) -> ApiError {
     ApiError::new(
         "ActivityDoesNotExist",
@@ -47,6 +53,7 @@ pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let name = r.required("name")?;
     check_name(name)?;
     let arn = format!("{}activity:{name}", server.arn_prefix());
+    server.tags.add(&arn, r)?;
     let mut all = lock(&server.activities.by_arn);
     // Creating an activity that exists answers it again, as AWS.
     let created = all
@@ -86,6 +93,7 @@ pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let arn = r.required("activityArn")?;
     check_arn(arn)?;
     lock(&server.activities.by_arn).shift_remove(arn);
+    server.tags.forget(arn);
     Ok(json!({}))
 }
 

@@ -144,6 +144,7 @@ pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             format!("State Machine Already Exists: '{arn}'"),
         ));
     }
+    server.tags.add(&arn, r)?;
     let created = now();
     machines.insert(
         arn.clone(),
@@ -233,6 +234,7 @@ pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     parse_arn(arn, "stateMachine")?;
     // As AWS: deleting a machine that is not there is not an error; its executions run on.
     lock(&server.store.machines).shift_remove(arn);
+    server.tags.forget(arn);
     Ok(json!({}))
 }
 

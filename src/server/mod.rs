@@ -6,7 +6,7 @@
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
 //! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution) and `callbacks.rs`
 //! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
-//! GetActivityTask and the handler of activity Task states) and `test_state.rs` (TestState). `store.rs` holds what
+//! GetActivityTask and the handler of activity Task states), `tags.rs` and `test_state.rs` (TestState). `store.rs` holds what
 //! they share.
 //!
 //! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
@@ -21,6 +21,7 @@ mod http;
 mod machines;
 mod request;
 mod store;
+mod tags;
 mod test_state;
 
 pub use api_error::ApiError;
@@ -56,6 +57,7 @@ pub struct Server {
     pub config: Config,
     store: Store,
     activities: activities::Activities,
+    tags: tags::Tags,
     /// The token table of `.waitForTaskToken` states (its own port is never announced: the
     /// callbacks come through this API).
     callbacks: Arc<CallbackServer>,
@@ -69,6 +71,7 @@ impl Server {
         Ok(Arc::new_cyclic(|me| Server {
             store: Store::new(config.max_finished),
             activities: Default::default(),
+            tags: Default::default(),
             config,
             callbacks,
             me: me.clone(),
@@ -135,6 +138,9 @@ impl Server {
             "ListActivities" => activities::list(self, &r),
             "DeleteActivity" => activities::delete(self, &r),
             "GetActivityTask" => activities::get_task(self, &r).await,
+            "TagResource" => tags::tag(self, &r),
+            "UntagResource" => tags::untag(self, &r),
+            "ListTagsForResource" => tags::list(self, &r),
             "TestState" => test_state::test_state(self, &r).await,
             "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
                 callbacks::send(self, operation, &r)
