@@ -275,6 +275,9 @@ assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"approved": Tr
 assert error_of(sfn.send_task_success, taskToken=tok, output="{}") == "TaskTimedOut"
 assert error_of(sfn.send_task_success, taskToken="notatoken", output="{}") == "TaskDoesNotExist"
 assert error_of(sfn.send_task_failure, taskToken="bad token!") == "InvalidToken"
+assert error_of(sfn.send_task_failure, taskToken=tok, error="e" * 257) == "ValidationException"
+assert error_of(sfn.send_task_success, taskToken=tok, output="[1]") == "TaskTimedOut"
+assert error_of(sfn.send_task_success, taskToken="notatoken", output="not json") == "InvalidOutput"
 
 ex2 = sfn.start_execution(stateMachineArn=arn)["executionArn"]
 sfn.send_task_failure(taskToken=token_of(ex2), error="No", cause="refused")

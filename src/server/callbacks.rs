@@ -9,6 +9,21 @@ use std::sync::Arc;
 
 pub fn send(server: &Arc<Server>, operation: &str, r: &Request) -> Result<Value, ApiError> {
     let token = r.required("taskToken")?;
+    // AWS's length limits of the members, in characters.
+    for (key, max) in [
+        ("output", 262_144),
+        ("error", 256),
+        ("cause", 32_768),
+        ("taskToken", 2048),
+    ] {
+        if let Some(v) = r.str(key)?
+            && v.chars().count() > max
+        {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value at '{key}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            )));
+        }
+    }
     let cb = match operation {
         "SendTaskSuccess" => {
             let text = r.required("output")?;
