@@ -23,7 +23,8 @@ impl Drop for Server {
 fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_asl"));
     cmd.args(["serve", "--port", "0"]).args(args);
-    cmd.env_remove("SFN_MOCK_CONFIG");
+    cmd.env_remove("SFN_MOCK_CONFIG")
+        .env_remove("WAIT_TIME_SCALE");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -602,4 +603,23 @@ assert error_of(sfn.list_tags_for_resource, resourceArn=arn + "Gone") == "Resour
 assert error_of(sfn.tag_resource, resourceArn=arn, tags=[{"key": "t%d" % i, "value": ""} for i in range(50)]) == "TooManyTags"
 "##,
     );
+}
+
+#[test]
+fn wait_time_scale_zero_makes_waits_instant_and_other_scales_are_refused() {
+    let s = start(&[], &[("WAIT_TIME_SCALE", "0")]);
+    boto(
+        &s,
+        r##"
+arn = create("Nap", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+assert wait_done(sfn.start_execution(stateMachineArn=arn)["executionArn"])["status"] == "SUCCEEDED"
+"##,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0"])
+        .env("WAIT_TIME_SCALE", "0.5")
+        .output()
+        .expect("run asl serve");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WAIT_TIME_SCALE=0.5"));
 }

@@ -17,7 +17,8 @@ Examples:
   aws stepfunctions --endpoint-url http://localhost:8083 list-state-machines
 
 Environment (as Step Functions Local reads it): SFN_MOCK_CONFIG (the mock config file),
-AWS_DEFAULT_REGION (the region in ARNs), AWS_ACCOUNT_ID (the account in ARNs). Start an
+AWS_DEFAULT_REGION (the region in ARNs), AWS_ACCOUNT_ID (the account in ARNs),
+WAIT_TIME_SCALE (0: waits end at once, as --clock virtual; 1: real time). Start an
 execution as `STATE_MACHINE_ARN#TestCase` to answer its Task states from that test case.
 See docs/serve.md.";
 
@@ -40,9 +41,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub mock_config: Option<PathBuf>,
     /// How time passes: `real` (the default here: clients expect executions they can stop)
-    /// or `virtual` (waits and back-offs end at once).
-    #[arg(long, value_enum, default_value = "real")]
-    pub clock: ClockArg,
+    /// or `virtual` (waits and back-offs end at once; also chosen by WAIT_TIME_SCALE=0).
+    #[arg(long, value_enum)]
+    pub clock: Option<ClockArg>,
     /// Finished executions kept; past it the oldest finished one is forgotten (said on stderr).
     #[arg(long, value_name = "N", default_value_t = crate::server::MAX_FINISHED)]
     pub max_finished: usize,
@@ -97,6 +98,21 @@ fn aws(
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Step Functions Local's `WAIT_TIME_SCALE`: 0 makes waits instant (our virtual clock), 1 or
+/// unset is real time; other scales are refused rather than silently ignored.
+fn wait_time_scale() -> Result<Clock, CliError> {
+    let Some(v) = env("WAIT_TIME_SCALE") else {
+        return Ok(Clock::Real);
+    };
+    match v.trim().parse::<f64>() {
+        Ok(x) if x == 0.0 => Ok(Clock::Virtual),
+        Ok(x) if x == 1.0 => Ok(Clock::Real),
+        _ => Err(CliError::Usage(format!(
+            "WAIT_TIME_SCALE={v}: asl serve runs waits in real time (1) or instantly (0, or --clock virtual); other scales are not supported"
+        ))),
+    }
 }
 
 pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
@@ -159,8 +175,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
             .or_else(|| env("AWS_ACCOUNT_ID"))
             .unwrap_or_else(|| "123456789012".into()),
         clock: match args.clock {
-            ClockArg::Virtual => Clock::Virtual,
-            ClockArg::Real => Clock::Real,
+            Some(ClockArg::Virtual) => Clock::Virtual,
+            Some(ClockArg::Real) => Clock::Real,
+            None => wait_time_scale()?,
         },
         mocks,
         max_finished: args.max_finished.max(1),
