@@ -106,9 +106,10 @@ fn wait_time_scale() -> Result<Clock, CliError> {
     let Some(v) = env("WAIT_TIME_SCALE") else {
         return Ok(Clock::Real);
     };
-    match v.trim().parse::<f64>() {
-        Ok(x) if x == 0.0 => Ok(Clock::Virtual),
-        Ok(x) if x == 1.0 => Ok(Clock::Real),
+    let scale = v.trim().parse::<f64>().ok();
+    match scale {
+        Some(x) if x.abs() < f64::EPSILON => Ok(Clock::Virtual),
+        Some(x) if (x - 1.0).abs() < f64::EPSILON => Ok(Clock::Real),
         _ => Err(CliError::Usage(format!(
             "WAIT_TIME_SCALE={v}: asl serve runs waits in real time (1) or instantly (0, or --clock virtual); other scales are not supported"
         ))),
