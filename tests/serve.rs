@@ -623,3 +623,39 @@ assert wait_done(sfn.start_execution(stateMachineArn=arn)["executionArn"])["stat
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("WAIT_TIME_SCALE=0.5"));
 }
+
+#[test]
+fn versions_and_aliases_run_the_definition_they_froze() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+one = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": True}}}
+two = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 2, "End": True}}}
+c = sfn.create_state_machine(name="V", definition=json.dumps(one), roleArn=ROLE, publish=True)
+v1 = c["stateMachineVersionArn"]
+assert v1 == c["stateMachineArn"] + ":1", c
+# Publishing an unchanged revision answers the same version.
+assert sfn.publish_state_machine_version(stateMachineArn=c["stateMachineArn"])["stateMachineVersionArn"] == v1
+v2 = sfn.update_state_machine(stateMachineArn=c["stateMachineArn"], definition=json.dumps(two), publish=True)["stateMachineVersionArn"]
+assert v2.endswith(":2"), v2
+assert [v["stateMachineVersionArn"] for v in sfn.list_state_machine_versions(stateMachineArn=c["stateMachineArn"])["stateMachineVersions"]] == [v2, v1]
+assert json.loads(sfn.describe_state_machine(stateMachineArn=v1)["definition"]) == one
+ex = sfn.start_execution(stateMachineArn=v1)["executionArn"]
+d = wait_done(ex)
+assert d["output"] == "1" and d["stateMachineVersionArn"] == v1, d
+al = sfn.create_state_machine_alias(name="live", routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}])["stateMachineAliasArn"]
+assert al == c["stateMachineArn"] + ":live", al
+d = wait_done(sfn.start_execution(stateMachineArn=al)["executionArn"])
+assert d["output"] == "2" and d["stateMachineAliasArn"] == al and d["stateMachineVersionArn"] == v2, d
+sfn.update_state_machine_alias(stateMachineAliasArn=al, routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}])
+assert sfn.describe_state_machine_alias(stateMachineAliasArn=al)["routingConfiguration"] == [{"stateMachineVersionArn": v1, "weight": 100}]
+assert [a["stateMachineAliasArn"] for a in sfn.list_state_machine_aliases(stateMachineArn=c["stateMachineArn"])["stateMachineAliases"]] == [al]
+assert error_of(sfn.delete_state_machine_version, stateMachineVersionArn=v1) == "ConflictException"
+sfn.delete_state_machine_alias(stateMachineAliasArn=al)
+sfn.delete_state_machine_version(stateMachineVersionArn=v1)
+assert error_of(sfn.start_execution, stateMachineArn=v1) == "StateMachineDoesNotExist"
+assert error_of(sfn.describe_state_machine_alias, stateMachineAliasArn=al) == "ResourceNotFound"
+"##,
+    );
+}

@@ -141,6 +141,18 @@ fn event_json(e: &Event) -> Value {
     v
 }
 
+/// The machine a (possibly qualified) ARN runs, with its version and alias ARNs.
+fn machine_of(
+    server: &Server,
+    arn: &str,
+) -> Result<(super::store::Machine, Option<String>, Option<String>), ApiError> {
+    super::machines::parse_arn(arn, "stateMachine")?;
+    match server.versions.resolve(arn)? {
+        Some(r) => Ok((r.machine, r.version_arn, r.alias_arn)),
+        None => Ok((find(server, arn)?, None, None)),
+    }
+}
+
 /// Registers an execution and returns it with the future that runs it to its end.
 fn prepare(
     server: &Arc<Server>,
@@ -151,7 +163,7 @@ fn prepare(
         Some((a, c)) => (a, Some(c)),
         None => (full, None),
     };
-    let machine = find(server, arn)?;
+    let (machine, version_arn, alias_arn) = machine_of(server, arn)?;
     let name = match r.str("name")? {
         Some(n) => {
             check_name(n)?;
@@ -201,7 +213,9 @@ fn prepare(
     let exec = Arc::new(Execution {
         arn: exec_arn.clone(),
         name: name.clone(),
-        machine_arn: machine.arn.clone(),
+        machine_arn: super::versions::split(arn).0.to_string(),
+        version_arn,
+        alias_arn,
         machine: machine.clone(),
         input: input_text.clone(),
         started: now(),
@@ -280,7 +294,7 @@ pub fn start(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
 
 pub async fn start_sync(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, ApiError> {
     let arn = r.required("stateMachineArn")?;
-    let machine = find(server, arn.split('#').next().unwrap_or(arn))?;
+    let (machine, _, _) = machine_of(server, arn.split('#').next().unwrap_or(arn))?;
     if machine.kind != "EXPRESS" {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -330,6 +344,12 @@ fn described_execution(e: &Execution) -> Value {
     });
     if let Some(s) = p.stopped {
         out["stopDate"] = json!(s);
+    }
+    if let Some(v) = &e.version_arn {
+        out["stateMachineVersionArn"] = json!(v);
+    }
+    if let Some(a) = &e.alias_arn {
+        out["stateMachineAliasArn"] = json!(a);
     }
     if let Some(o) = &p.output {
         out["output"] = json!(o);

@@ -146,21 +146,26 @@ pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     }
     server.tags.add(&arn, r)?;
     let created = now();
-    machines.insert(
-        arn.clone(),
-        Machine {
-            arn: arn.clone(),
-            name: name.to_string(),
-            definition: definition.to_string(),
-            compiled: Arc::new(compiled),
-            role_arn,
-            kind,
-            created,
-            updated: None,
-            revision: 1,
-        },
-    );
-    Ok(json!({"stateMachineArn": arn, "creationDate": created}))
+    let machine = Machine {
+        arn: arn.clone(),
+        name: name.to_string(),
+        definition: definition.to_string(),
+        compiled: Arc::new(compiled),
+        role_arn,
+        kind,
+        created,
+        updated: None,
+        revision: 1,
+    };
+    let mut out = json!({"stateMachineArn": arn, "creationDate": created});
+    if r.bool("publish")? {
+        let (v, _) = server
+            .versions
+            .publish(&machine, r.str("versionDescription")?);
+        out["stateMachineVersionArn"] = json!(v);
+    }
+    machines.insert(arn, machine);
+    Ok(out)
 }
 
 /// DescribeStateMachine's (and DescribeStateMachineForExecution's) fields of a machine.
@@ -180,7 +185,25 @@ pub fn described(m: &Machine) -> Value {
 }
 
 pub fn describe(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let m = find(server, r.required("stateMachineArn")?)?;
+    let arn = r.required("stateMachineArn")?;
+    parse_arn(arn, "stateMachine")?;
+    if let (_, Some(q)) = super::versions::split(arn)
+        && q.bytes().all(|b| b.is_ascii_digit())
+    {
+        let v = server.versions.describe_version(arn).ok_or_else(|| {
+            ApiError::new(
+                "StateMachineDoesNotExist",
+                format!("State Machine Does Not Exist: '{arn}'"),
+            )
+        })?;
+        let mut out = described(&v.machine);
+        out["creationDate"] = json!(v.created);
+        if let Some(d) = &v.description {
+            out["description"] = json!(d);
+        }
+        return Ok(out);
+    }
+    let m = find(server, arn)?;
     Ok(described(&m))
 }
 
@@ -226,7 +249,12 @@ pub fn update(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let at = now();
     m.updated = Some(at);
     m.revision += 1;
-    Ok(json!({"updateDate": at, "revisionId": m.revision.to_string()}))
+    let mut out = json!({"updateDate": at, "revisionId": m.revision.to_string()});
+    if r.bool("publish")? {
+        let (v, _) = server.versions.publish(m, r.str("versionDescription")?);
+        out["stateMachineVersionArn"] = json!(v);
+    }
+    Ok(out)
 }
 
 pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
@@ -235,6 +263,7 @@ pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     // As AWS: deleting a machine that is not there is not an error; its executions run on.
     lock(&server.store.machines).shift_remove(arn);
     server.tags.forget(arn);
+    server.versions.forget(arn);
     Ok(json!({}))
 }
 

@@ -6,7 +6,7 @@
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
 //! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution) and `callbacks.rs`
 //! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
-//! GetActivityTask and the handler of activity Task states), `tags.rs` and `test_state.rs` (TestState). `store.rs` holds what
+//! GetActivityTask and the handler of activity Task states), `tags.rs`, `versions.rs` (versions and aliases) and `test_state.rs` (TestState). `store.rs` holds what
 //! they share.
 //!
 //! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
@@ -23,6 +23,7 @@ mod request;
 mod store;
 mod tags;
 mod test_state;
+mod versions;
 
 pub use api_error::ApiError;
 pub use http::serve;
@@ -58,6 +59,7 @@ pub struct Server {
     store: Store,
     activities: activities::Activities,
     tags: tags::Tags,
+    versions: versions::Versions,
     /// The token table of `.waitForTaskToken` states (its own port is never announced: the
     /// callbacks come through this API).
     callbacks: Arc<CallbackServer>,
@@ -72,6 +74,7 @@ impl Server {
             store: Store::new(config.max_finished),
             activities: Default::default(),
             tags: Default::default(),
+            versions: Default::default(),
             config,
             callbacks,
             me: me.clone(),
@@ -138,6 +141,14 @@ impl Server {
             "ListActivities" => activities::list(self, &r),
             "DeleteActivity" => activities::delete(self, &r),
             "GetActivityTask" => activities::get_task(self, &r).await,
+            "PublishStateMachineVersion" => versions::publish(self, &r),
+            "ListStateMachineVersions" => versions::list_versions(self, &r),
+            "DeleteStateMachineVersion" => versions::delete_version(self, &r),
+            "CreateStateMachineAlias" => versions::create_alias(self, &r),
+            "DescribeStateMachineAlias" => versions::describe_alias(self, &r),
+            "ListStateMachineAliases" => versions::list_aliases(self, &r),
+            "UpdateStateMachineAlias" => versions::update_alias(self, &r),
+            "DeleteStateMachineAlias" => versions::delete_alias(self, &r),
             "TagResource" => tags::tag(self, &r),
             "UntagResource" => tags::untag(self, &r),
             "ListTagsForResource" => tags::list(self, &r),

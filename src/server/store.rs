@@ -36,6 +36,9 @@ pub struct Execution {
     pub arn: String,
     pub name: String,
     pub machine_arn: String,
+    /// The version it runs and the alias that chose it, when started through one.
+    pub version_arn: Option<String>,
+    pub alias_arn: Option<String>,
     /// The machine as it was when the execution started.
     pub machine: Machine,
     pub input: String,
