@@ -20,10 +20,12 @@ use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
 use std::sync::{Arc, Mutex};
 
-/// What the probe saw of the tested state (visit 1: the first state entered).
+/// What the probe saw of the tested state (its first visit).
 #[derive(Default)]
 struct Seen {
     visits: u64,
+    /// The visit of the tested state (0: not entered yet).
+    tested: u64,
     input: Option<Value>,
     called: Option<Value>,
     output: Option<Value>,
@@ -35,28 +37,37 @@ struct Seen {
 
 #[derive(Default)]
 struct Inspect {
+    /// The tested state's name.
+    name: String,
     seen: Mutex<Seen>,
     /// Stops the run at the first retry.
     stop: Mutex<Option<tokio::sync::oneshot::Sender<String>>>,
 }
 
+impl Inspect {
+    fn is_tested(&self, visit: u64) -> bool {
+        visit != 0 && lock(&self.seen).tested == visit
+    }
+}
+
 impl Probe for Inspect {
-    fn entered(&self, _frame: Option<Frame>, _state: &State, input: &Value) -> u64 {
+    fn entered(&self, frame: Option<Frame>, state: &State, input: &Value) -> u64 {
         let mut s = lock(&self.seen);
         s.visits += 1;
-        if s.visits == 1 {
+        if s.tested == 0 && frame.is_none() && state.name == self.name {
+            s.tested = s.visits;
             s.input = Some(input.clone());
         }
         s.visits
     }
     fn chose(&self, _visit: u64, _rule: Option<usize>) {}
     fn called(&self, visit: u64, input: &Value) {
-        if visit == 1 {
+        if self.is_tested(visit) {
             lock(&self.seen).called = Some(input.clone());
         }
     }
     fn retried(&self, visit: u64, _rule: usize, failure: &Failure) {
-        if visit == 1 {
+        if self.is_tested(visit) {
             lock(&self.seen).retriable = Some(failure.clone());
             if let Some(tx) = lock(&self.stop).take() {
                 let _ = tx.send("RETRIABLE".into());
@@ -65,7 +76,7 @@ impl Probe for Inspect {
     }
     fn exhausted(&self, _visit: u64, _rule: usize, _failure: &Failure) {}
     fn caught(&self, visit: u64, _clause: usize, failure: &Failure) {
-        if visit == 1 {
+        if self.is_tested(visit) {
             lock(&self.seen).caught = Some(failure.clone());
         }
     }
@@ -76,7 +87,7 @@ impl Probe for Inspect {
         next: Option<&State>,
         variables: &[(&str, &Value)],
     ) {
-        if visit == 1 {
+        if self.is_tested(visit) {
             let mut s = lock(&self.seen);
             s.output = Some(output.clone());
             s.next = next.map(|n| n.name.clone());
@@ -210,8 +221,25 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
     if let Some(q) = query {
         machine.insert("QueryLanguage".into(), q);
     }
-    machine.insert("StartAt".into(), json!(name));
     let mut states = Map::new();
+    // `variables`: assigned by a Pass state that runs first and passes the input on.
+    let start = match r.str("variables")? {
+        Some(text) => {
+            let vars: Value = serde_json::from_str(text)
+                .map_err(|e| ApiError::validation(format!("`variables` is not JSON: {e}")))?;
+            if !vars.is_object() {
+                return Err(ApiError::validation("`variables` must be a JSON object"));
+            }
+            let first = "asl:TestState:variables".to_string();
+            states.insert(
+                first.clone(),
+                json!({"Type": "Pass", "Assign": vars, "Next": name}),
+            );
+            first
+        }
+        None => name.clone(),
+    };
+    machine.insert("StartAt".into(), json!(start));
     for t in targets(&state) {
         if t != name {
             states.insert(t, json!({"Type": "Succeed"}));
@@ -261,7 +289,10 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
     if is_task {
         handlers.for_state(name.clone(), capture.clone());
     }
-    let probe = Arc::new(Inspect::default());
+    let probe = Arc::new(Inspect {
+        name: name.clone(),
+        ..Inspect::default()
+    });
     let (tx, rx) = tokio::sync::oneshot::channel::<String>();
     *lock(&probe.stop) = Some(tx);
     let opts = Options {
