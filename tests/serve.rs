@@ -662,3 +662,60 @@ assert error_of(sfn.describe_state_machine_alias, stateMachineAliasArn=al) == "R
 "##,
     );
 }
+
+/// One raw GET: (status, body).
+fn get(server: &Server, path: &str) -> (u16, String) {
+    let addr = server.endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_web_view_lists_machines_and_draws_an_execution() {
+    let s = start(&["--clock", "virtual"], &[]);
+    let def =
+        r#"{\"StartAt\": \"Greet\", \"States\": {\"Greet\": {\"Type\": \"Pass\", \"End\": true}}}"#;
+    let (status, _) = raw(
+        &s,
+        Some("AWSStepFunctions.CreateStateMachine"),
+        &format!(
+            r#"{{"name": "Web", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": "{def}"}}"#
+        ),
+    );
+    assert_eq!(status, 200);
+    let (_, started) = raw(
+        &s,
+        Some("AWSStepFunctions.StartExecution"),
+        r#"{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Web", "name": "w1"}"#,
+    );
+    assert_eq!(
+        started["executionArn"],
+        "arn:aws:states:us-east-1:123456789012:execution:Web:w1"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (status, index) = get(&s, "/");
+    assert_eq!(status, 200);
+    assert!(
+        index.contains("Web") && index.contains("w1") && index.contains("SUCCEEDED"),
+        "{index}"
+    );
+    let (status, page) = get(
+        &s,
+        "/execution?arn=arn%3Aaws%3Astates%3Aus-east-1%3A123456789012%3Aexecution%3AWeb%3Aw1",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Greet") && page.contains("PassStateEntered"),
+        "{page}"
+    );
+    assert_eq!(get(&s, "/nothing").0, 404);
+}

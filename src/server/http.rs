@@ -77,6 +77,18 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    if req.method() == hyper::Method::GET {
+        let page = super::web::page(&server, req.uri().path(), req.uri().query().unwrap_or(""));
+        let (status, body) = match page {
+            Some(p) => (200, p),
+            None => (404, "not found\n".to_string()),
+        };
+        return Ok(Response::builder()
+            .status(status)
+            .header("Content-Type", "text/html; charset=utf-8")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))));
+    }
     if req.method() != hyper::Method::POST {
         return Ok(error_response(&ApiError::new(
             "UnknownOperationException",

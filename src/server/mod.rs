@@ -6,7 +6,8 @@
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
 //! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution) and `callbacks.rs`
 //! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
-//! GetActivityTask and the handler of activity Task states), `tags.rs`, `versions.rs` (versions and aliases) and `test_state.rs` (TestState). `store.rs` holds what
+//! GetActivityTask and the handler of activity Task states), `tags.rs`, `versions.rs` (versions and aliases) and `test_state.rs` (TestState); `web.rs` is the web
+//! view (`GET /`). `store.rs` holds what
 //! they share.
 //!
 //! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
@@ -24,6 +25,7 @@ mod store;
 mod tags;
 mod test_state;
 mod versions;
+mod web;
 
 pub use api_error::ApiError;
 pub use http::serve;
