@@ -442,12 +442,21 @@ pub fn history(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         r.0.get("includeExecutionData")
             .and_then(Value::as_bool)
             .unwrap_or(true);
-    let mut all = lock(&exec.events).clone();
-    if r.bool("reverseOrder")? {
-        all.reverse();
-    }
+    let reverse = r.bool("reverseOrder")?;
+    let (offset, max) = (r.next_token()?, r.max_results()?);
+    // Only the page is copied out of a long history, not the whole of it.
+    let (mut events, next) = {
+        let all = lock(&exec.events);
+        let n = all.len();
+        let from = offset.min(n);
+        let to = from.saturating_add(max).min(n);
+        let picked: Vec<Value> = (from..to)
+            .map(|i| all[if reverse { n - 1 - i } else { i }].clone())
+            .collect();
+        (picked, (to < n).then(|| format!("asl-{to}")))
+    };
     if !include {
-        for e in &mut all {
+        for e in &mut events {
             if let Value::Object(m) = e {
                 for (k, d) in m.iter_mut() {
                     if k.ends_with("EventDetails")
@@ -460,7 +469,6 @@ pub fn history(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             }
         }
     }
-    let (events, next) = page(&all, r.next_token()?, r.max_results()?);
     let mut out = json!({"events": events});
     if let Some(t) = next {
         out["nextToken"] = json!(t);
