@@ -303,6 +303,11 @@ ids = create("Ids", {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameter
 r2 = sfn.start_sync_execution(stateMachineArn=ids)
 assert json.loads(r2["output"])["id"] == r2["executionArn"], r2
 std = create("Slow", d)
+cb = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+      "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": True}}}
+assert error_of(sfn.create_state_machine, name="NoWait", definition=json.dumps(cb), roleArn=ROLE, type="EXPRESS") == "InvalidDefinition"
+assert sfn.validate_state_machine_definition(definition=json.dumps(cb), type="EXPRESS")["result"] == "FAIL"
+assert sfn.validate_state_machine_definition(definition=json.dumps(cb))["result"] == "OK"
 assert error_of(sfn.start_sync_execution, stateMachineArn=std) == "StateMachineTypeNotSupported"
 v = sfn.validate_state_machine_definition(definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Q"}}}))
 assert v["result"] == "FAIL" and v["diagnostics"][0]["code"] == "MISSING_TRANSITION_TARGET", v

@@ -27,7 +27,7 @@ fn shown(text: &str, d: &Diagnostic) -> String {
 
 /// Every diagnostic of our validator on `text` (errors and warnings), and the machine when
 /// it has no error.
-fn check(text: &str) -> (Vec<Diagnostic>, Option<StateMachine>) {
+fn check(text: &str, kind: &str) -> (Vec<Diagnostic>, Option<StateMachine>) {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -41,7 +41,14 @@ fn check(text: &str) -> (Vec<Diagnostic>, Option<StateMachine>) {
             );
         }
     };
-    let diags = crate::validate::validate_value(&value, &Default::default());
+    let opts = crate::validate::Options {
+        machine_type: if kind == "EXPRESS" {
+            crate::validate::MachineType::Express
+        } else {
+            crate::validate::MachineType::Standard
+        },
+    };
+    let diags = crate::validate::validate_value(&value, &opts);
     if diags.iter().any(Diagnostic::is_error) {
         return (diags, None);
     }
@@ -53,7 +60,7 @@ fn check(text: &str) -> (Vec<Diagnostic>, Option<StateMachine>) {
 }
 
 /// The compiled machine, or `InvalidDefinition` with every error where it is.
-fn compile(text: &str) -> Result<StateMachine, ApiError> {
+fn compile(text: &str, kind: &str) -> Result<StateMachine, ApiError> {
     if text.len() > MAX_DEFINITION {
         return Err(ApiError::new(
             "InvalidDefinition",
@@ -62,7 +69,7 @@ fn compile(text: &str) -> Result<StateMachine, ApiError> {
             ),
         ));
     }
-    match check(text) {
+    match check(text, kind) {
         (_, Some(m)) => Ok(m),
         (diags, None) => {
             let errors: Vec<String> = diags
@@ -131,7 +138,7 @@ pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         )));
     }
     check_name(name)?;
-    let compiled = compile(definition)?;
+    let compiled = compile(definition, &kind)?;
     let arn = format!("{}stateMachine:{name}", server.arn_prefix());
     let mut machines = lock(&server.store.machines);
     if let Some(m) = machines.get(&arn) {
@@ -230,8 +237,8 @@ pub fn update(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified",
         ));
     }
-    find(server, arn)?;
-    let compiled = definition.map(compile).transpose()?;
+    let kind = find(server, arn)?.kind;
+    let compiled = definition.map(|d| compile(d, &kind)).transpose()?;
     let mut machines = lock(&server.store.machines);
     let m = machines.get_mut(arn).ok_or_else(|| {
         ApiError::new(
@@ -270,7 +277,7 @@ pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
 /// ValidateStateMachineDefinition: `result` OK or FAIL and each finding of our validator.
 pub fn validate(r: &Request) -> Result<Value, ApiError> {
     let definition = r.required("definition")?;
-    let (diags, _) = check(definition);
+    let (diags, _) = check(definition, r.str("type")?.unwrap_or("STANDARD"));
     let failed = diags.iter().any(Diagnostic::is_error);
     let diagnostics: Vec<Value> = diags
         .iter()
