@@ -11,6 +11,8 @@ use std::process::{Child, Command, Stdio};
 struct Server {
     child: Child,
     endpoint: String,
+    /// What the server wrote on stderr before it said where it listens.
+    before: Vec<String>,
 }
 
 impl Drop for Server {
@@ -37,12 +39,14 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
     let mut endpoint = String::new();
+    let mut before = Vec::new();
     for line in lines.by_ref() {
         let line = line.expect("read stderr");
         if let Some(at) = line.strip_prefix("asl serve: listening on ") {
             endpoint = at.to_string();
             break;
         }
+        before.push(line);
     }
     assert!(
         !endpoint.is_empty(),
@@ -50,7 +54,11 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
     );
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, endpoint }
+    Server {
+        child,
+        endpoint,
+        before,
+    }
 }
 
 /// The python of the venv `scripts/serve-tests.sh` made, or `None` (the test is skipped).
@@ -142,6 +150,8 @@ except botocore.exceptions.ClientError as e:
     assert "MISSING_TRANSITION_TARGET" in e.response["Error"]["Message"]
     assert "/States/P/Next" in e.response["Error"]["Message"]
 assert error_of(sfn.create_state_machine, name="has space", definition=json.dumps(d), roleArn=ROLE) == "InvalidName"
+assert error_of(sfn.create_state_machine, name="x" * 81, definition=json.dumps(d), roleArn=ROLE) == "InvalidName"
+assert error_of(sfn.create_state_machine, name="NoRole", definition=json.dumps(d), roleArn="not-an-arn") == "InvalidArn"
 assert error_of(sfn.describe_state_machine, stateMachineArn="nope") == "InvalidArn"
 assert error_of(sfn.describe_state_machine, stateMachineArn=arn + "Missing") == "StateMachineDoesNotExist"
 desc = sfn.describe_state_machine(stateMachineArn=arn)
@@ -154,6 +164,9 @@ assert done["status"] == "SUCCEEDED", done
 assert json.loads(done["output"]) == {"a": 1, "r": {"x": 1}}
 assert error_of(sfn.start_execution, stateMachineArn=arn, name="first", input='{"a": 1}') == "ExecutionAlreadyExists"
 assert error_of(sfn.start_execution, stateMachineArn=arn, input='not json') == "InvalidExecutionInput"
+assert error_of(sfn.start_execution, stateMachineArn=arn, input=json.dumps("x" * 262144)) == "InvalidExecutionInput"
+assert error_of(sfn.start_execution, stateMachineArn=arn, name="bad/name") == "InvalidName"
+assert error_of(sfn.describe_execution, executionArn=arn) == "InvalidArn"
 assert error_of(sfn.start_execution, stateMachineArn=arn + "Missing") == "StateMachineDoesNotExist"
 assert error_of(sfn.describe_execution, executionArn=ex + "x") == "ExecutionDoesNotExist"
 
@@ -723,4 +736,18 @@ fn the_web_view_lists_machines_and_draws_an_execution() {
         "{page}"
     );
     assert_eq!(get(&s, "/nothing").0, 404);
+}
+
+#[test]
+fn a_host_that_is_not_loopback_is_warned_about() {
+    let s = start(&["--host", "0.0.0.0", "--clock", "virtual"], &[]);
+    assert!(
+        s.before
+            .iter()
+            .any(|l| l.contains("warning") && l.contains("not loopback")),
+        "{:?}",
+        s.before
+    );
+    let quiet = start(&["--clock", "virtual"], &[]);
+    assert!(quiet.before.is_empty(), "{:?}", quiet.before);
 }
