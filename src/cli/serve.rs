@@ -75,7 +75,7 @@ fn aws(
     args: &ServeArgs,
     needed: bool,
     rt: &tokio::runtime::Runtime,
-) -> Result<Option<Arc<dyn crate::engine::TaskHandler>>, CliError> {
+) -> Result<Option<Arc<crate::handlers::aws::AwsHandler>>, CliError> {
     if !needed {
         return Ok(None);
     }
@@ -92,8 +92,7 @@ fn aws(
         }
     }
     let parsed = AsRun::try_parse_from(argv).map_err(|e| CliError::Usage(e.to_string()))?;
-    let h = super::run::aws_handler(&parsed.run, rt)?;
-    Ok(Some(h as Arc<dyn crate::engine::TaskHandler>))
+    Ok(Some(super::run::aws_handler(&parsed.run, rt)?))
 }
 
 fn env(name: &str) -> Option<String> {

@@ -108,12 +108,12 @@ pub fn registry(
             Some(Route::Command(spec)) => {
                 Arc::new(CommandHandler::new(spec, Some(callbacks.endpoint())))
             }
-            Some(Route::Aws) => server.config.aws.clone().unwrap_or_else(unrouted),
+            Some(Route::Aws) => aws(server).unwrap_or_else(unrouted),
             Some(Route::Mock) => match &mock {
                 Some(m) => m.clone(),
                 None => unrouted(),
             },
-            None if server.config.aws_all => server.config.aws.clone().unwrap_or_else(unrouted),
+            None if server.config.aws_all => aws(server).unwrap_or_else(unrouted),
             None => unrouted(),
         };
         let h = if t.resource.pattern == Pattern::WaitForTaskToken && h.name() != "mock" {
@@ -139,6 +139,11 @@ fn event_json(e: &Event) -> Value {
     let mut v = e.to_json();
     v["timestamp"] = json!(e.timestamp.unix_millis() as f64 / 1000.0);
     v
+}
+
+/// The AWS handler as a Task handler, when the server has one.
+fn aws(server: &Server) -> Option<Arc<dyn TaskHandler>> {
+    server.config.aws.clone().map(|a| a as Arc<dyn TaskHandler>)
 }
 
 /// The machine a (possibly qualified) ARN runs, with its version and alias ARNs.

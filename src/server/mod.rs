@@ -50,7 +50,7 @@ pub struct Config {
     /// `--handlers FILE`: Task states routed to local commands, AWS or the mocks, as `asl run`.
     pub handlers: Option<crate::handlers::routing::HandlerConfig>,
     /// Where states routed to AWS go (`--aws-all`, or `"aws"` in the handlers file).
-    pub aws: Option<Arc<dyn crate::engine::TaskHandler>>,
+    pub aws: Option<Arc<crate::handlers::aws::AwsHandler>>,
     /// `--aws-all`: every Task state no mock and no handlers entry answers runs on AWS.
     pub aws_all: bool,
 }
