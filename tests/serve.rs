@@ -751,3 +751,30 @@ fn a_host_that_is_not_loopback_is_warned_about() {
     let quiet = start(&["--clock", "virtual"], &[]);
     assert!(quiet.before.is_empty(), "{:?}", quiet.before);
 }
+
+#[test]
+fn a_thousand_concurrent_executions_are_held_and_stopped() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+import concurrent.futures as cf
+fast = boto3.client("stepfunctions", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                    aws_access_key_id="test", aws_secret_access_key="test",
+                    config=botocore.config.Config(max_pool_connections=32))
+arn = create("Many", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+with cf.ThreadPoolExecutor(16) as pool:
+    arns = list(pool.map(lambda i: fast.start_execution(stateMachineArn=arn, name="e%d" % i)["executionArn"], range(1000)))
+running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1000)["executions"]
+assert len(running) == 1000, len(running)
+with cf.ThreadPoolExecutor(16) as pool:
+    list(pool.map(lambda a: fast.stop_execution(executionArn=a), arns))
+for _ in range(300):
+    if not sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1)["executions"]:
+        break
+    time.sleep(0.1)
+done = sfn.list_executions(stateMachineArn=arn, statusFilter="ABORTED", maxResults=1000)["executions"]
+assert len(done) == 1000, len(done)
+"##,
+    );
+}
