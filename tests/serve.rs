@@ -541,6 +541,9 @@ m = {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable":
 ch = sfn.test_state(definition=json.dumps(m), stateName="C", roleArn=ROLE, input='{"n": 5}')
 assert ch["status"] == "SUCCEEDED" and ch["nextState"] == "Big", ch
 assert error_of(sfn.test_state, definition=json.dumps({"Type": "Pass", "Next": 3}), roleArn=ROLE) == "InvalidDefinition"
+wt = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": True}
+assert error_of(sfn.test_state, definition=json.dumps(wt), roleArn=ROLE) == "ValidationException"
+assert json.loads(ts(wt, mock={"result": '{"answer": 1}'})["output"]) == {"answer": 1}
 v = ts({"Type": "Pass", "Parameters": {"total.$": "$price"}, "Assign": {"seen": True}, "End": True}, variables='{"price": 9}')
 assert v["status"] == "SUCCEEDED" and json.loads(v["output"]) == {"total": 9}, v
 assert json.loads(v["inspectionData"]["variables"]) == {"price": 9, "seen": True}, v

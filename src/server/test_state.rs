@@ -246,6 +246,18 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
         }
     }
     let is_task = state.get("Type").and_then(Value::as_str) == Some("Task");
+    // Nobody could call back: the state would wait for ever.
+    if is_task
+        && mock.is_none()
+        && state
+            .get("Resource")
+            .and_then(Value::as_str)
+            .is_some_and(|r| r.ends_with(".waitForTaskToken"))
+    {
+        return Err(ApiError::validation(
+            "a `.waitForTaskToken` state is tested with `mock` (its callback's result or error): nothing can call back during TestState",
+        ));
+    }
     let uses_arguments = state.contains_key("Arguments");
     states.insert(name.clone(), Value::Object(state));
     machine.insert("States".into(), Value::Object(states));
