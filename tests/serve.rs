@@ -173,6 +173,7 @@ assert error_of(sfn.describe_execution, executionArn=ex + "x") == "ExecutionDoes
 full = ["ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered",
         "WaitStateExited", "ExecutionSucceeded"]
 assert types(ex) == full, types(ex)
+assert error_of(sfn.redrive_execution, executionArn=ex) == "ExecutionNotRedrivable"
 assert types(ex, reverseOrder=True) == full[::-1]
 page = sfn.get_execution_history(executionArn=ex, maxResults=4)
 assert len(page["events"]) == 4

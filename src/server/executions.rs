@@ -493,3 +493,16 @@ pub fn machine_for(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError>
     }
     Ok(out)
 }
+
+/// RedriveExecution: not supported (the engine cannot resume an execution where it failed);
+/// answered with AWS's own refusal so clients see why, not an unknown operation.
+pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    Err(ApiError::new(
+        "ExecutionNotRedrivable",
+        format!(
+            "Execution '{}' cannot be redriven: asl serve does not support RedriveExecution (start a new execution instead)",
+            exec.arn
+        ),
+    ))
+}

@@ -135,6 +135,7 @@ impl Server {
             "StartSyncExecution" => executions::start_sync(self, &r).await,
             "DescribeExecution" => executions::describe(self, &r),
             "ListExecutions" => executions::list(self, &r),
+            "RedriveExecution" => executions::redrive(self, &r),
             "StopExecution" => executions::stop(self, &r),
             "GetExecutionHistory" => executions::history(self, &r),
             "DescribeStateMachineForExecution" => executions::machine_for(self, &r),
