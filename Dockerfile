@@ -22,5 +22,7 @@ RUN cp "$(scripts/release.sh --bin-only)" /asl && /asl --version
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /asl /usr/local/bin/asl
 WORKDIR /work
+# `asl serve --host 0.0.0.0` answers the Step Functions API on Step Functions Local's port.
+EXPOSE 8083
 ENTRYPOINT ["/usr/local/bin/asl"]
 CMD ["--help"]

@@ -30,6 +30,7 @@ pub mod engine;
 pub mod graph;
 pub mod handlers;
 pub mod record;
+pub mod server;
 pub mod source;
 pub mod storage;
 pub mod testing;

@@ -13,6 +13,7 @@ mod overlay;
 mod record;
 mod render;
 mod run;
+mod serve;
 mod stdout;
 mod test;
 mod trace;
@@ -63,6 +64,8 @@ pub enum Command {
     /// Turn an execution's history (AWS's or `asl run --history`'s) into a test `asl test`
     /// runs: the recorded answers as mocks, what the execution did as expectations.
     Record(record::RecordArgs),
+    /// Serve the Step Functions API on localhost (a drop-in for Step Functions Local).
+    Serve(serve::ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff) on stdout: `asl man | man -l -`.
@@ -98,6 +101,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Test(args) => test::run(*args),
         Command::Graph(args) => graph::run(args),
         Command::Record(args) => record::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     };

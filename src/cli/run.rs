@@ -963,7 +963,7 @@ fn s3_maps(machine: &StateMachine) -> Vec<(&str, Vec<&'static str>)> {
 
 /// The handler for states run on AWS.
 #[cfg(not(feature = "aws"))]
-fn aws_handler(
+pub(super) fn aws_handler(
     _args: &RunArgs,
     _rt: &tokio::runtime::Runtime,
 ) -> Result<Arc<AwsHandler>, CliError> {
@@ -974,7 +974,10 @@ fn aws_handler(
 
 /// The handler for states run on AWS: SDK clients from the default chain and the flags.
 #[cfg(feature = "aws")]
-fn aws_handler(args: &RunArgs, rt: &tokio::runtime::Runtime) -> Result<Arc<AwsHandler>, CliError> {
+pub(super) fn aws_handler(
+    args: &RunArgs,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Arc<AwsHandler>, CliError> {
     use crate::handlers::aws::http_task::HttpAuth;
     use crate::handlers::aws::{
         ApiHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,

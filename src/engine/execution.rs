@@ -61,6 +61,12 @@ pub struct Options {
     /// An Express execution: its ARN is `...:express:<machine>:<name>:<uuid>`, its context
     /// has no `RedriveCount`, and it ends with `States.Timeout` after five minutes.
     pub express: bool,
+    /// Stops the execution with status ABORTED when it resolves, its value the abort's cause
+    /// (`asl serve`'s StopExecution).
+    pub stop: Option<futures::future::BoxFuture<'static, String>>,
+    /// The execution's ARN when the caller has already given it out (`asl serve`'s Express
+    /// executions, whose ARN ends in a random id); `None`: made from the names.
+    pub execution_arn: Option<String>,
 }
 
 impl Default for Options {
@@ -83,6 +89,8 @@ impl Default for Options {
             probe: None,
             storage: None,
             express: false,
+            stop: None,
+            execution_arn: None,
         }
     }
 }
@@ -190,7 +198,9 @@ pub async fn run(
         "arn:{p}:states:{}:{}:stateMachine:{}",
         opts.region, opts.account_id, opts.state_machine_name
     );
-    let exec_arn = if opts.express {
+    let exec_arn = if let Some(arn) = opts.execution_arn.take() {
+        arn
+    } else if opts.express {
         let id = match opts.seed {
             Some(seed) => {
                 let mut bytes = [0u8; 16];
@@ -284,6 +294,15 @@ pub async fn run(
                     .await
                     .unwrap_or(Err(Stop::TimedOut)),
                 _ => body.await,
+            }
+        };
+        let timed = async {
+            match opts.stop.take() {
+                Some(stop) => tokio::select! {
+                    why = stop => Err(Stop::Aborted(why)),
+                    r = timed => r,
+                },
+                None => timed.await,
             }
         };
         if opts.abort_on_ctrl_c {

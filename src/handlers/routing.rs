@@ -148,6 +148,15 @@ impl HandlerConfig {
         found.map(|r| (&r.route, r.pointer.as_str()))
     }
 
+    /// Whether any entry sends states to AWS (so the AWS clients are built).
+    pub fn routes_to_aws(&self) -> bool {
+        self.states
+            .iter()
+            .chain(&self.resources)
+            .chain(&self.default)
+            .any(|r| matches!(r.route, Route::Aws))
+    }
+
     /// `States` entries without glob characters that name no Task state: likely typos.
     pub fn unknown_states(&self, tasks: &[&str]) -> Vec<ConfigError> {
         self.states

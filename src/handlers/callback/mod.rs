@@ -14,5 +14,5 @@ mod tokens;
 mod wait;
 
 pub use server::CallbackServer;
-pub use tokens::{Callback, Tokens};
+pub use tokens::{Callback, Refused, Registration, Tokens};
 pub use wait::WaitForCallback;

@@ -1,0 +1,206 @@
+//! `asl serve`: the Step Functions API on localhost (see src/server/ and docs/serve.md).
+
+use super::error::CliError;
+use super::run::ClockArg;
+use crate::engine::Clock;
+use crate::handlers::routing::HandlerConfig;
+use crate::server::{Config, Server};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const SERVE_HELP: &str = "\
+Examples:
+  asl serve                                   # http://127.0.0.1:8083, as Step Functions Local
+  SFN_MOCK_CONFIG=MockConfigFile.json asl serve --clock virtual
+  aws stepfunctions --endpoint-url http://localhost:8083 list-state-machines
+
+Environment (as Step Functions Local reads it): SFN_MOCK_CONFIG (the mock config file),
+AWS_DEFAULT_REGION (the region in ARNs), AWS_ACCOUNT_ID (the account in ARNs),
+WAIT_TIME_SCALE (0: waits end at once, as --clock virtual; 1: real time). Start an
+execution as `STATE_MACHINE_ARN#TestCase` to answer its Task states from that test case.
+See docs/serve.md.";
+
+#[derive(Args, Debug)]
+#[command(after_help = SERVE_HELP)]
+pub struct ServeArgs {
+    /// The address to listen on (a warning when it is not loopback: the API is unauthenticated).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// The port (Step Functions Local's is 8083; 0 picks a free one, printed on stderr).
+    #[arg(long, default_value_t = 8083)]
+    pub port: u16,
+    /// The region in ARNs (default: AWS_DEFAULT_REGION, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The account id in ARNs (default: AWS_ACCOUNT_ID, else 123456789012).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// A Step Functions Local mock file (MockConfigFile.json; default: SFN_MOCK_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    pub mock_config: Option<PathBuf>,
+    /// How time passes: `real` (the default here: clients expect executions they can stop)
+    /// or `virtual` (waits and back-offs end at once; also chosen by WAIT_TIME_SCALE=0).
+    #[arg(long, value_enum)]
+    pub clock: Option<ClockArg>,
+    /// Finished executions kept; past it the oldest finished one is forgotten (said on stderr).
+    #[arg(long, value_name = "N", default_value_t = crate::server::MAX_FINISHED)]
+    pub max_finished: usize,
+    /// A handler configuration (JSON, as `asl run --handlers`): Task states no mock answers
+    /// go to local commands, AWS or the mocks.
+    #[arg(long, value_name = "FILE")]
+    pub handlers: Option<PathBuf>,
+    /// Run every Task state no mock and no handlers entry answers on AWS.
+    #[arg(long)]
+    pub aws_all: bool,
+    /// The AWS profile for states run on AWS (default: the SDK's default chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send AWS calls to this endpoint (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// `asl run`'s arguments carrying the AWS settings, so the AWS side is built exactly as
+/// `asl run` builds it.
+#[derive(clap::Parser)]
+struct AsRun {
+    #[command(flatten)]
+    run: super::run::RunArgs,
+}
+
+/// The handler for states routed to AWS, when any may be.
+fn aws(
+    args: &ServeArgs,
+    needed: bool,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Option<Arc<crate::handlers::aws::AwsHandler>>, CliError> {
+    if !needed {
+        return Ok(None);
+    }
+    use clap::Parser;
+    let mut argv: Vec<String> = vec!["asl".into(), "serve.asl.json".into()];
+    for (flag, v) in [
+        ("--profile", &args.profile),
+        ("--endpoint-url", &args.endpoint_url),
+        ("--region", &args.region),
+    ] {
+        if let Some(v) = v {
+            argv.push(flag.into());
+            argv.push(v.clone());
+        }
+    }
+    let parsed = AsRun::try_parse_from(argv).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(Some(super::run::aws_handler(&parsed.run, rt)?))
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Step Functions Local's `WAIT_TIME_SCALE`: 0 makes waits instant (our virtual clock), 1 or
+/// unset is real time; other scales are refused rather than silently ignored.
+fn wait_time_scale() -> Result<Clock, CliError> {
+    let Some(v) = env("WAIT_TIME_SCALE") else {
+        return Ok(Clock::Real);
+    };
+    let scale = v.trim().parse::<f64>().ok();
+    match scale {
+        Some(x) if x.abs() < f64::EPSILON => Ok(Clock::Virtual),
+        Some(x) if (x - 1.0).abs() < f64::EPSILON => Ok(Clock::Real),
+        _ => Err(CliError::Usage(format!(
+            "WAIT_TIME_SCALE={v}: asl serve runs waits in real time (1) or instantly (0, or --clock virtual); other scales are not supported"
+        ))),
+    }
+}
+
+pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
+    let mock_path = args
+        .mock_config
+        .clone()
+        .or_else(|| env("SFN_MOCK_CONFIG").map(PathBuf::from));
+    let mocks = match &mock_path {
+        Some(p) => {
+            let text = super::run::read_file(p)?;
+            let shown = p.display().to_string();
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| CliError::Input(super::render::json_error(&shown, &text, &e)))?,
+            )
+        }
+        None => None,
+    };
+    let handlers = match &args.handlers {
+        Some(p) => {
+            let text = super::run::read_file(p)?;
+            let shown = p.display().to_string();
+            let doc: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| CliError::Input(super::render::json_error(&shown, &text, &e)))?;
+            let base = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            Some(HandlerConfig::from_value(&doc, base).map_err(|errs| {
+                CliError::Input(
+                    errs.iter()
+                        .map(|e| {
+                            super::render::located(&shown, &text, &e.pointer, "error", &e.message)
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            })?)
+        }
+        None => None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
+    let wants_aws = args.aws_all || handlers.as_ref().is_some_and(HandlerConfig::routes_to_aws);
+    let aws = aws(&args, wants_aws, &rt)?;
+    let config = Config {
+        handlers,
+        aws,
+        aws_all: args.aws_all,
+        region: args
+            .region
+            .clone()
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".into()),
+        account_id: args
+            .account_id
+            .clone()
+            .or_else(|| env("AWS_ACCOUNT_ID"))
+            .unwrap_or_else(|| "123456789012".into()),
+        clock: match args.clock {
+            Some(ClockArg::Virtual) => Clock::Virtual,
+            Some(ClockArg::Real) => Clock::Real,
+            None => wait_time_scale()?,
+        },
+        mocks,
+        max_finished: args.max_finished.max(1),
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+            .await
+            .map_err(|e| CliError::Input(format!("asl serve: cannot listen on {}:{}: {e}", args.host, args.port)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| CliError::Fault(format!("asl serve: {e}")))?;
+        if !addr.ip().is_loopback() {
+            eprintln!(
+                "asl serve: warning: listening on {addr}, not loopback: the API has no authentication, anyone who reaches it can run state machines"
+            );
+        }
+        let server = Server::new(config)
+            .map_err(|e| CliError::Fault(format!("asl serve: cannot bind the callback table: {e}")))?;
+        eprintln!("asl serve: listening on http://{addr}");
+        crate::server::serve(server, listener)
+            .await
+            .map_err(|e| CliError::Fault(format!("asl serve: {e}")))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,196 @@
+//! Activities: CreateActivity, DescribeActivity, ListActivities, DeleteActivity, and
+//! GetActivityTask, the long poll by which a worker takes the next task of an activity. A
+//! Task state whose resource is an activity ARN queues its input with a fresh task token and
+//! waits for the worker's SendTaskSuccess / SendTaskFailure (heartbeats as AWS counts them).
+
+use super::request::{Request, check_name, page};
+use super::store::{lock, now};
+use super::{ApiError, Server};
+use crate::engine::{Failure, Fault, TaskError, TaskHandler, TaskRequest};
+use crate::handlers::callback::{Callback, Tokens};
+use futures::future::BoxFuture;
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long GetActivityTask waits for a task, as AWS: 60 seconds.
+const LONG_POLL: Duration = Duration::from_secs(60);
+
+/// One activity and the tasks waiting for a worker.
+struct Activity {
+    name: String,
+    created: f64,
+    queue: VecDeque<(String, String)>,
+    ready: Arc<tokio::sync::Notify>,
+}
+
+/// The activities of a server.
+#[derive(Default)]
+pub struct Activities {
+    by_arn: Mutex<IndexMap<String, Activity>>,
+}
+
+impl Activities {
+    pub fn exists(&self, arn: &str) -> bool {
+        lock(&self.by_arn).contains_key(arn)
+    }
+}
+
+fn not_found(arn: &str) -> ApiError {
+    ApiError::new(
+        "ActivityDoesNotExist",
+        format!("Activity Does Not Exist: '{arn}'"),
+    )
+}
+
+fn check_arn(arn: &str) -> Result<(), ApiError> {
+    super::machines::parse_arn(arn, "activity").map(|_| ())
+}
+
+pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let name = r.required("name")?;
+    check_name(name)?;
+    let arn = format!("{}activity:{name}", server.arn_prefix());
+    server.tags.add(&arn, r)?;
+    let mut all = lock(&server.activities.by_arn);
+    // Creating an activity that exists answers it again, as AWS.
+    let created = all
+        .entry(arn.clone())
+        .or_insert_with(|| Activity {
+            name: name.to_string(),
+            created: now(),
+            queue: VecDeque::new(),
+            ready: Arc::default(),
+        })
+        .created;
+    Ok(json!({"activityArn": arn, "creationDate": created}))
+}
+
+pub fn describe(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let arn = r.required("activityArn")?;
+    check_arn(arn)?;
+    let all = lock(&server.activities.by_arn);
+    let a = all.get(arn).ok_or_else(|| not_found(arn))?;
+    Ok(json!({"activityArn": arn, "name": a.name, "creationDate": a.created}))
+}
+
+pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let items: Vec<Value> = lock(&server.activities.by_arn)
+        .iter()
+        .map(|(arn, a)| json!({"activityArn": arn, "name": a.name, "creationDate": a.created}))
+        .collect();
+    let (items, next) = page(&items, r.next_token()?, r.max_results()?);
+    let mut out = json!({"activities": items});
+    if let Some(t) = next {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}
+
+pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let arn = r.required("activityArn")?;
+    check_arn(arn)?;
+    lock(&server.activities.by_arn).shift_remove(arn);
+    server.tags.forget(arn);
+    Ok(json!({}))
+}
+
+/// GetActivityTask: the oldest queued task of the activity, waiting up to 60 seconds for one;
+/// `{}` (no token) when none came.
+pub async fn get_task(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, ApiError> {
+    let arn = r.required("activityArn")?.to_string();
+    check_arn(&arn)?;
+    let deadline = tokio::time::Instant::now() + LONG_POLL;
+    loop {
+        let ready = {
+            let mut all = lock(&server.activities.by_arn);
+            let a = all.get_mut(&arn).ok_or_else(|| not_found(&arn))?;
+            if let Some((token, input)) = a.queue.pop_front() {
+                return Ok(json!({"taskToken": token, "input": input}));
+            }
+            a.ready.clone()
+        };
+        if tokio::time::timeout_at(deadline, ready.notified())
+            .await
+            .is_err()
+        {
+            return Ok(json!({}));
+        }
+    }
+}
+
+/// Answers Task states whose resource is an activity: queues the task for a worker and waits
+/// for its callback.
+pub struct ActivityHandler {
+    pub server: std::sync::Weak<Server>,
+    pub tokens: Arc<Tokens>,
+}
+
+impl TaskHandler for ActivityHandler {
+    fn name(&self) -> &str {
+        "activity"
+    }
+
+    fn wants_context(&self) -> bool {
+        false
+    }
+
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+        Box::pin(async move {
+            let Some(server) = self.server.upgrade() else {
+                return Err(TaskError::Fault(Fault::new("asl serve is stopping")));
+            };
+            let arn = request.resource.arn.clone();
+            let token = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            let mut reg = self.tokens.register(&token);
+            {
+                let mut all = lock(&server.activities.by_arn);
+                let Some(a) = all.get_mut(&arn) else {
+                    return Err(TaskError::Failed(Failure::new(
+                        "States.Runtime",
+                        format!("Activity Does Not Exist: '{arn}'"),
+                    )));
+                };
+                a.queue.push_back((token, request.input.to_string()));
+                a.ready.notify_one();
+            }
+            drop(server);
+            loop {
+                let next = match request.heartbeat {
+                    Some(h) => match tokio::time::timeout(h, reg.rx.recv()).await {
+                        Ok(m) => m,
+                        Err(_) => {
+                            return Err(TaskError::Failed(Failure {
+                                error: "States.HeartbeatTimeout".into(),
+                                cause: None,
+                            }));
+                        }
+                    },
+                    None => reg.rx.recv().await,
+                };
+                match next {
+                    Some(Callback::Heartbeat) => continue,
+                    Some(Callback::Success(v)) => return Ok(v),
+                    Some(Callback::Failure { error, cause }) => {
+                        return Err(TaskError::Failed(Failure {
+                            error: error.unwrap_or_default(),
+                            cause,
+                        }));
+                    }
+                    None => {
+                        return Err(TaskError::Fault(Fault::new(format!(
+                            "the callback channel of state `{}` closed",
+                            request.state_name
+                        ))));
+                    }
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,508 @@
+//! The execution operations. Each execution runs on a task of the server's runtime through
+//! [`engine::run`], as `asl run` runs one; its events are recorded as they happen.
+
+use super::machines::{described, find, parse_arn};
+use super::request::{Request, check_name, page};
+use super::store::{Execution, Progress, lock, now};
+use super::{ApiError, Server};
+use crate::definition::{Kind, Pattern, ResourceKind};
+use crate::engine::{
+    self, Event, Fault, Options, Registry, SinkFn, TaskError, TaskHandler, TaskRequest,
+};
+use crate::handlers::callback::WaitForCallback;
+use crate::handlers::command::CommandHandler;
+use crate::handlers::mock::MockHandler;
+use crate::handlers::routing::Route;
+use futures::future::BoxFuture;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// AWS's limit on an execution's input, in bytes.
+const MAX_INPUT: usize = 256 * 1024;
+
+/// What answers a Task state no mock answers: a `.waitForTaskToken` state waits for its
+/// callback (through this API); any other fails the execution with a fault saying how to
+/// answer it.
+struct Unrouted;
+
+impl TaskHandler for Unrouted {
+    fn name(&self) -> &str {
+        "serve"
+    }
+
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+        Box::pin(async move {
+            if request.resource.pattern == Pattern::WaitForTaskToken {
+                // Nothing to start: the client reads the token from the history and calls back.
+                return Ok(Value::Null);
+            }
+            Err(TaskError::Fault(Fault::new(format!(
+                "asl serve has no handler for the Task state `{}` (resource `{}`): start the execution as `STATE_MACHINE_ARN#TestCase` with a test case of the mock config (SFN_MOCK_CONFIG, --mock-config) that mocks it, route it in `asl serve --handlers FILE`, or run it on AWS with `asl serve --aws-all`",
+                request.state_name, request.resource.arn
+            ))))
+        })
+    }
+
+    fn wants_context(&self) -> bool {
+        false
+    }
+}
+
+/// The handlers of one execution, in `asl run`'s order for a Step Functions Local setup: the
+/// test case's mocks after `#` for the states it mocks, then the `--handlers` file, then
+/// `--aws-all`, else [`Unrouted`]. A `.waitForTaskToken` state not mocked waits for its
+/// callback through this API.
+pub fn registry(
+    server: &Server,
+    name: &str,
+    compiled: &crate::definition::StateMachine,
+    case: Option<&str>,
+) -> Result<Registry, ApiError> {
+    let mut reg = Registry::new();
+    let mock: Option<Arc<MockHandler>> = match case {
+        Some(case) => {
+            let Some(doc) = &server.config.mocks else {
+                return Err(ApiError::validation(format!(
+                    "the test case `{case}` was asked for, but asl serve has no mock config (SFN_MOCK_CONFIG or --mock-config)"
+                )));
+            };
+            let mock = MockHandler::from_value(doc, name, case).map_err(|errs| {
+                ApiError::validation(
+                    errs.iter()
+                        .map(|e| format!("the mock config at {}: {}", e.pointer, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })?;
+            Some(Arc::new(mock))
+        }
+        None => None,
+    };
+    let mocked: Vec<String> = mock
+        .as_ref()
+        .map(|m| m.states().map(str::to_string).collect())
+        .unwrap_or_default();
+    let callbacks = &server.callbacks;
+    let unrouted = || Arc::new(Unrouted) as Arc<dyn TaskHandler>;
+    for s in compiled.root.all_states() {
+        let Kind::Task(t) = &s.kind else { continue };
+        if mocked.contains(&s.name) {
+            if let Some(m) = &mock {
+                reg.for_state(s.name.clone(), m.clone());
+            }
+            continue;
+        }
+        let routed = server
+            .config
+            .handlers
+            .as_ref()
+            .and_then(|c| c.route(&s.name, &t.resource.arn))
+            .map(|(r, _)| r.clone());
+        let h: Arc<dyn TaskHandler> = match routed {
+            None if matches!(t.resource.kind, ResourceKind::Activity { .. }) => {
+                Arc::new(super::activities::ActivityHandler {
+                    server: server.me.clone(),
+                    tokens: callbacks.tokens().clone(),
+                })
+            }
+            Some(Route::Command(spec)) => {
+                Arc::new(CommandHandler::new(spec, Some(callbacks.endpoint())))
+            }
+            Some(Route::Aws) => aws(server).unwrap_or_else(unrouted),
+            Some(Route::Mock) => match &mock {
+                Some(m) => m.clone(),
+                None => unrouted(),
+            },
+            None if server.config.aws_all => aws(server).unwrap_or_else(unrouted),
+            None => unrouted(),
+        };
+        let h = if t.resource.pattern == Pattern::WaitForTaskToken && h.name() != "mock" {
+            Arc::new(WaitForCallback::new(h, callbacks.clone())) as Arc<dyn TaskHandler>
+        } else {
+            h
+        };
+        reg.for_state(s.name.clone(), h);
+    }
+    // States the loop did not see (none today) and mocks of states outside the root graph.
+    match mock {
+        Some(m) => reg.fallback(m),
+        None => reg.fallback(Arc::new(WaitForCallback::new(
+            unrouted(),
+            callbacks.clone(),
+        ))),
+    };
+    Ok(reg)
+}
+
+/// Writes an event as GetExecutionHistory gives it (timestamps in epoch seconds).
+fn event_json(e: &Event) -> Value {
+    let mut v = e.to_json();
+    v["timestamp"] = json!(e.timestamp.unix_millis() as f64 / 1000.0);
+    v
+}
+
+/// The AWS handler as a Task handler, when the server has one.
+fn aws(server: &Server) -> Option<Arc<dyn TaskHandler>> {
+    server.config.aws.clone().map(|a| a as Arc<dyn TaskHandler>)
+}
+
+/// The machine a (possibly qualified) ARN runs, with its version and alias ARNs.
+fn machine_of(
+    server: &Server,
+    arn: &str,
+) -> Result<(super::store::Machine, Option<String>, Option<String>), ApiError> {
+    super::machines::parse_arn(arn, "stateMachine")?;
+    match server.versions.resolve(arn)? {
+        Some(r) => Ok((r.machine, r.version_arn, r.alias_arn)),
+        None => Ok((find(server, arn)?, None, None)),
+    }
+}
+
+/// Registers an execution and returns it with the future that runs it to its end.
+fn prepare(
+    server: &Arc<Server>,
+    r: &Request,
+) -> Result<(Arc<Execution>, BoxFuture<'static, ()>, bool), ApiError> {
+    let full = r.required("stateMachineArn")?;
+    let (arn, case) = match full.split_once('#') {
+        Some((a, c)) => (a, Some(c)),
+        None => (full, None),
+    };
+    let (machine, version_arn, alias_arn) = machine_of(server, arn)?;
+    let name = match r.str("name")? {
+        Some(n) => {
+            check_name(n)?;
+            n.to_string()
+        }
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let input_text = r.str("input")?.unwrap_or("{}").to_string();
+    if input_text.len() > MAX_INPUT {
+        return Err(ApiError::new(
+            "InvalidExecutionInput",
+            format!(
+                "Invalid State Machine Execution Input: 'the input is larger than {MAX_INPUT} bytes'"
+            ),
+        ));
+    }
+    let input: Value = serde_json::from_str(&input_text).map_err(|e| {
+        ApiError::new(
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{e}'"),
+        )
+    })?;
+    let express = machine.kind == "EXPRESS";
+    let exec_arn = if express {
+        format!(
+            "{}express:{}:{name}:{}",
+            server.arn_prefix(),
+            machine.name,
+            uuid::Uuid::new_v4()
+        )
+    } else {
+        format!("{}execution:{}:{name}", server.arn_prefix(), machine.name)
+    };
+    if let Some(old) = server.store.execution(&exec_arn) {
+        let running = lock(&old.state).status == "RUNNING";
+        // AWS starts nothing for the same name and input while that execution runs.
+        if running && old.input == input_text {
+            return Ok((old, Box::pin(async {}), false));
+        }
+        return Err(ApiError::new(
+            "ExecutionAlreadyExists",
+            format!("Execution Already Exists: '{exec_arn}'"),
+        ));
+    }
+    let handlers = registry(server, &machine.name, &machine.compiled, case)?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<String>();
+    let exec = Arc::new(Execution {
+        arn: exec_arn.clone(),
+        name: name.clone(),
+        machine_arn: super::versions::split(arn).0.to_string(),
+        version_arn,
+        alias_arn,
+        machine: machine.clone(),
+        input: input_text.clone(),
+        started: now(),
+        state: std::sync::Mutex::new(Progress {
+            status: "RUNNING".into(),
+            stop: Some(stop_tx),
+            ..Progress::default()
+        }),
+        events: Default::default(),
+    });
+    lock(&server.store.executions).insert(exec_arn.clone(), exec.clone());
+    let recorder = exec.clone();
+    let opts = Options {
+        clock: server.config.clock,
+        state_machine_name: machine.name.clone(),
+        execution_name: name,
+        role_arn: machine.role_arn.clone(),
+        region: server.config.region.clone(),
+        account_id: server.config.account_id.clone(),
+        handlers,
+        sink: Some(Box::new(SinkFn(move |e: &Event| {
+            lock(&recorder.events).push(event_json(e))
+        }))),
+        input_text: Some(input_text.into()),
+        express,
+        execution_arn: Some(exec_arn.clone()),
+        stop: Some(Box::pin(async move { stop_rx.await.unwrap_or_default() })),
+        ..Options::default()
+    };
+    let compiled = machine.compiled.clone();
+    let server = server.clone();
+    let done = exec.clone();
+    let run = async move {
+        let outcome = engine::run(&compiled, input, opts).await;
+        let ended = now();
+        {
+            let mut p = lock(&done.state);
+            p.stopped = Some(ended);
+            p.stop = None;
+            match outcome {
+                Ok(o) => {
+                    p.status = o.status.as_str().to_string();
+                    p.output = o.output.map(|v| v.to_string());
+                    p.error = o.error;
+                    p.cause = o.cause;
+                }
+                Err(fault) => {
+                    // A fault ends the execution as AWS shows a failure no Catch can take.
+                    p.status = "FAILED".into();
+                    p.error = Some("States.Runtime".into());
+                    p.cause = Some(fault.message.clone());
+                    let mut events = lock(&done.events);
+                    let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
+                    events.push(json!({
+                        "timestamp": ended,
+                        "type": "ExecutionFailed",
+                        "id": last + 1,
+                        "previousEventId": last,
+                        "executionFailedEventDetails": {"error": "States.Runtime", "cause": fault.message},
+                    }));
+                }
+            }
+        }
+        server.store.finished(&done.arn);
+    };
+    Ok((exec, Box::pin(run), true))
+}
+
+pub fn start(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let (exec, run, fresh) = prepare(server, r)?;
+    if fresh {
+        tokio::task::spawn_local(run);
+    }
+    Ok(json!({"executionArn": exec.arn, "startDate": exec.started}))
+}
+
+pub async fn start_sync(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, ApiError> {
+    let arn = r.required("stateMachineArn")?;
+    let (machine, _, _) = machine_of(server, arn.split('#').next().unwrap_or(arn))?;
+    if machine.kind != "EXPRESS" {
+        return Err(ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ));
+    }
+    let (exec, run, _) = prepare(server, r)?;
+    run.await;
+    let mut out = described_execution(&exec);
+    if let Value::Object(o) = &mut out {
+        o.remove("redriveCount");
+        o.remove("redriveStatus");
+        o.insert(
+            "billingDetails".into(),
+            json!({"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}),
+        );
+    }
+    Ok(out)
+}
+
+/// The execution named by `executionArn`, or `ExecutionDoesNotExist`.
+fn find_execution(server: &Server, r: &Request) -> Result<Arc<Execution>, ApiError> {
+    let arn = r.required("executionArn")?;
+    if parse_arn(arn, "execution").is_err() {
+        parse_arn(arn, "express")?;
+    }
+    server.store.execution(arn).ok_or_else(|| {
+        ApiError::new(
+            "ExecutionDoesNotExist",
+            format!("Execution Does Not Exist: '{arn}'"),
+        )
+    })
+}
+
+fn described_execution(e: &Execution) -> Value {
+    let p = lock(&e.state);
+    let mut out = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.machine_arn,
+        "name": e.name,
+        "status": p.status,
+        "startDate": e.started,
+        "input": e.input,
+        "inputDetails": {"included": true},
+        "redriveCount": 0,
+        "redriveStatus": "NOT_REDRIVABLE",
+    });
+    if let Some(s) = p.stopped {
+        out["stopDate"] = json!(s);
+    }
+    if let Some(v) = &e.version_arn {
+        out["stateMachineVersionArn"] = json!(v);
+    }
+    if let Some(a) = &e.alias_arn {
+        out["stateMachineAliasArn"] = json!(a);
+    }
+    if let Some(o) = &p.output {
+        out["output"] = json!(o);
+        out["outputDetails"] = json!({"included": true});
+    }
+    if let Some(e) = &p.error {
+        out["error"] = json!(e);
+    }
+    if let Some(c) = &p.cause {
+        out["cause"] = json!(c);
+    }
+    out
+}
+
+pub fn describe(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    Ok(described_execution(&exec))
+}
+
+pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let arn = r.required("stateMachineArn")?;
+    find(server, arn)?;
+    let filter = r.str("statusFilter")?;
+    if let Some(f) = filter
+        && ![
+            "RUNNING",
+            "SUCCEEDED",
+            "FAILED",
+            "TIMED_OUT",
+            "ABORTED",
+            "PENDING_REDRIVE",
+        ]
+        .contains(&f)
+    {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{f}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]"
+        )));
+    }
+    // Newest first, as AWS lists them.
+    let all: Vec<Value> = lock(&server.store.executions)
+        .values()
+        .rev()
+        .filter(|e| e.machine_arn == arn)
+        .filter_map(|e| {
+            let p = lock(&e.state);
+            if filter.is_some_and(|f| f != p.status) {
+                return None;
+            }
+            let mut v = json!({
+                "executionArn": e.arn,
+                "stateMachineArn": e.machine_arn,
+                "name": e.name,
+                "status": p.status,
+                "startDate": e.started,
+            });
+            if let Some(s) = p.stopped {
+                v["stopDate"] = json!(s);
+            }
+            Some(v)
+        })
+        .collect();
+    let (items, next) = page(&all, r.next_token()?, r.max_results()?);
+    let mut out = json!({"executions": items});
+    if let Some(t) = next {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}
+
+pub fn stop(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    let error = r.str("error")?;
+    let cause = r.str("cause")?;
+    let why = match (error, cause) {
+        (Some(e), Some(c)) => format!("{e}: {c}"),
+        (Some(e), None) => e.to_string(),
+        (None, Some(c)) => c.to_string(),
+        (None, None) => String::new(),
+    };
+    let tx = lock(&exec.state).stop.take();
+    if let Some(tx) = tx {
+        let _ = tx.send(why);
+    }
+    Ok(json!({"stopDate": now()}))
+}
+
+pub fn history(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    let include =
+        r.0.get("includeExecutionData")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+    let reverse = r.bool("reverseOrder")?;
+    let (offset, max) = (r.next_token()?, r.max_results()?);
+    // Only the page is copied out of a long history, not the whole of it.
+    let (mut events, next) = {
+        let all = lock(&exec.events);
+        let n = all.len();
+        let from = offset.min(n);
+        let to = from.saturating_add(max).min(n);
+        let picked: Vec<Value> = (from..to)
+            .map(|i| all[if reverse { n - 1 - i } else { i }].clone())
+            .collect();
+        (picked, (to < n).then(|| format!("asl-{to}")))
+    };
+    if !include {
+        for e in &mut events {
+            if let Value::Object(m) = e {
+                for (k, d) in m.iter_mut() {
+                    if k.ends_with("EventDetails")
+                        && let Value::Object(d) = d
+                    {
+                        d.remove("input");
+                        d.remove("output");
+                    }
+                }
+            }
+        }
+    }
+    let mut out = json!({"events": events});
+    if let Some(t) = next {
+        out["nextToken"] = json!(t);
+    }
+    Ok(out)
+}
+
+pub fn machine_for(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    let m = &exec.machine;
+    let mut out = described(m);
+    if let Value::Object(o) = &mut out {
+        o.remove("status");
+        o.remove("type");
+        o.remove("creationDate");
+        o.insert("updateDate".into(), json!(m.updated.unwrap_or(m.created)));
+    }
+    Ok(out)
+}
+
+/// RedriveExecution: not supported (the engine cannot resume an execution where it failed);
+/// answered with AWS's own refusal so clients see why, not an unknown operation.
+pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
+    let exec = find_execution(server, r)?;
+    Err(ApiError::new(
+        "ExecutionNotRedrivable",
+        format!(
+            "Execution '{}' cannot be redriven: asl serve does not support RedriveExecution (start a new execution instead)",
+            exec.arn
+        ),
+    ))
+}

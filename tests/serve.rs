@@ -1,0 +1,784 @@
+//! `asl serve` driven by real clients: boto3 and the AWS CLI (installed by
+//! `scripts/serve-tests.sh`, which sets `ASL_SERVE_PYTHON` and `ASL_SERVE_AWS`), plus the
+//! protocol's errors over a raw socket (those run in every `cargo test`).
+//!
+//! Each test starts its own server on a free loopback port (`--port 0`, the address read
+//! from its first line on stderr) and kills it when done.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    endpoint: String,
+    /// What the server wrote on stderr before it said where it listens.
+    before: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_asl"));
+    cmd.args(["serve", "--port", "0"]).args(args);
+    cmd.env_remove("SFN_MOCK_CONFIG")
+        .env_remove("WAIT_TIME_SCALE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start asl serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut endpoint = String::new();
+    let mut before = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        if let Some(at) = line.strip_prefix("asl serve: listening on ") {
+            endpoint = at.to_string();
+            break;
+        }
+        before.push(line);
+    }
+    assert!(
+        !endpoint.is_empty(),
+        "asl serve did not say where it listens"
+    );
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        endpoint,
+        before,
+    }
+}
+
+/// The python of the venv `scripts/serve-tests.sh` made, or `None` (the test is skipped).
+fn python() -> Option<String> {
+    match std::env::var("ASL_SERVE_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ => {
+            eprintln!("skipped: ASL_SERVE_PYTHON is not set (run scripts/serve-tests.sh)");
+            None
+        }
+    }
+}
+
+/// Prepended to every boto3 script: a client `sfn` on the server, helpers.
+const PRELUDE: &str = r#"
+import json, os, sys, time, boto3, botocore, botocore.config
+sfn = boto3.client("stepfunctions", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                   aws_access_key_id="test", aws_secret_access_key="test",
+                   config=botocore.config.Config(inject_host_prefix=False))
+ROLE = "arn:aws:iam::123456789012:role/test"
+def create(name, definition, **kw):
+    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE, **kw)["stateMachineArn"]
+def wait_done(arn):
+    for _ in range(200):
+        d = sfn.describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING":
+            return d
+        time.sleep(0.05)
+    raise AssertionError("still running: " + arn)
+def error_of(f, **kw):
+    try:
+        f(**kw)
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+    raise AssertionError("no error from " + f.__name__)
+def types(arn, **kw):
+    return [e["type"] for e in sfn.get_execution_history(executionArn=arn, **kw)["events"]]
+"#;
+
+fn boto(server: &Server, script: &str) {
+    let Some(py) = python() else { return };
+    let out = Command::new(py)
+        .arg("-c")
+        .arg(format!("{PRELUDE}\n{script}"))
+        .env("ENDPOINT", &server.endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "boto3 script failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const MOCKS: &str = r#"{
+  "StateMachines": {
+    "Orders": {"TestCases": {
+      "HappyPath": {"Charge": "ChargeOk"},
+      "Declined": {"Charge": "ChargeFails"}
+    }}
+  },
+  "MockedResponses": {
+    "ChargeOk": {"0": {"Return": {"Payload": {"charged": 42}}}},
+    "ChargeFails": {"0": {"Throw": {"Error": "Card.Declined", "Cause": "no funds"}}}
+  }
+}"#;
+
+#[test]
+fn machines_executions_history_and_their_errors_through_boto3() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "Next": "W"},
+                                "W": {"Type": "Wait", "Seconds": 5, "End": True}}}
+arn = create("Hello", d)
+assert arn == "arn:aws:states:us-east-1:123456789012:stateMachine:Hello", arn
+# The same create again is idempotent; a different one is refused.
+assert create("Hello", d) == arn
+assert error_of(sfn.create_state_machine, name="Hello", definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Succeed"}}}), roleArn=ROLE) == "StateMachineAlreadyExists"
+bad = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nowhere"}}}
+try:
+    create("Bad", bad)
+    raise AssertionError("accepted")
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "InvalidDefinition"
+    assert "MISSING_TRANSITION_TARGET" in e.response["Error"]["Message"]
+    assert "/States/P/Next" in e.response["Error"]["Message"]
+assert error_of(sfn.create_state_machine, name="has space", definition=json.dumps(d), roleArn=ROLE) == "InvalidName"
+assert error_of(sfn.create_state_machine, name="x" * 81, definition=json.dumps(d), roleArn=ROLE) == "InvalidName"
+assert error_of(sfn.create_state_machine, name="NoRole", definition=json.dumps(d), roleArn="not-an-arn") == "InvalidArn"
+assert error_of(sfn.describe_state_machine, stateMachineArn="nope") == "InvalidArn"
+assert error_of(sfn.describe_state_machine, stateMachineArn=arn + "Missing") == "StateMachineDoesNotExist"
+desc = sfn.describe_state_machine(stateMachineArn=arn)
+assert desc["name"] == "Hello" and desc["type"] == "STANDARD" and json.loads(desc["definition"]) == d
+
+ex = sfn.start_execution(stateMachineArn=arn, name="first", input='{"a": 1}')["executionArn"]
+assert ex == "arn:aws:states:us-east-1:123456789012:execution:Hello:first", ex
+done = wait_done(ex)
+assert done["status"] == "SUCCEEDED", done
+assert json.loads(done["output"]) == {"a": 1, "r": {"x": 1}}
+assert error_of(sfn.start_execution, stateMachineArn=arn, name="first", input='{"a": 1}') == "ExecutionAlreadyExists"
+assert error_of(sfn.start_execution, stateMachineArn=arn, input='not json') == "InvalidExecutionInput"
+assert error_of(sfn.start_execution, stateMachineArn=arn, input=json.dumps("x" * 262144)) == "InvalidExecutionInput"
+assert error_of(sfn.start_execution, stateMachineArn=arn, name="bad/name") == "InvalidName"
+assert error_of(sfn.describe_execution, executionArn=arn) == "InvalidArn"
+assert error_of(sfn.start_execution, stateMachineArn=arn + "Missing") == "StateMachineDoesNotExist"
+assert error_of(sfn.describe_execution, executionArn=ex + "x") == "ExecutionDoesNotExist"
+
+full = ["ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered",
+        "WaitStateExited", "ExecutionSucceeded"]
+assert types(ex) == full, types(ex)
+assert error_of(sfn.redrive_execution, executionArn=ex) == "ExecutionNotRedrivable"
+assert types(ex, reverseOrder=True) == full[::-1]
+page = sfn.get_execution_history(executionArn=ex, maxResults=4)
+assert len(page["events"]) == 4
+rest = sfn.get_execution_history(executionArn=ex, maxResults=4, nextToken=page["nextToken"])
+assert [e["type"] for e in rest["events"]] == full[4:] and "nextToken" not in rest
+quiet = sfn.get_execution_history(executionArn=ex, includeExecutionData=False)["events"]
+assert "input" not in quiet[0]["executionStartedEventDetails"]
+assert json.loads(sfn.get_execution_history(executionArn=ex)["events"][0]["executionStartedEventDetails"]["input"]) == {"a": 1}
+
+for i in range(3):
+    sfn.start_execution(stateMachineArn=arn, name="n%d" % i)
+lst = sfn.list_executions(stateMachineArn=arn, maxResults=2)
+assert len(lst["executions"]) == 2 and "nextToken" in lst
+assert lst["executions"][0]["name"] == "n2"
+time.sleep(0.2)
+assert len(sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED")["executions"]) == 4
+assert sfn.list_executions(stateMachineArn=arn, statusFilter="FAILED")["executions"] == []
+
+for_ex = sfn.describe_state_machine_for_execution(executionArn=ex)
+assert for_ex["stateMachineArn"] == arn and json.loads(for_ex["definition"]) == d
+
+create("Second", d)
+p1 = sfn.list_state_machines(maxResults=1)
+assert [m["name"] for m in p1["stateMachines"]] == ["Hello"]
+p2 = sfn.list_state_machines(maxResults=1, nextToken=p1["nextToken"])
+assert [m["name"] for m in p2["stateMachines"]] == ["Second"]
+
+d2 = {"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}
+sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(d2))
+assert json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]) == d2
+assert error_of(sfn.update_state_machine, stateMachineArn=arn, definition=json.dumps(bad)) == "InvalidDefinition"
+# The execution keeps the definition it ran.
+assert json.loads(sfn.describe_state_machine_for_execution(executionArn=ex)["definition"]) == d
+sfn.delete_state_machine(stateMachineArn=arn)
+assert error_of(sfn.describe_state_machine, stateMachineArn=arn) == "StateMachineDoesNotExist"
+"##,
+    );
+}
+
+#[test]
+fn a_mock_config_test_case_answers_task_states_by_arn_suffix() {
+    let dir = std::env::temp_dir().join(format!("asl-serve-mocks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("MockConfigFile.json");
+    std::fs::write(&file, MOCKS).expect("write mocks");
+    let path = file.display().to_string();
+    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "Charge", "States": {"Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+       "Parameters": {"FunctionName": "charge", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": True}}}
+arn = create("Orders", d)
+ok = wait_done(sfn.start_execution(stateMachineArn=arn + "#HappyPath", input="{}")["executionArn"])
+assert ok["status"] == "SUCCEEDED" and json.loads(ok["output"]) == {"charged": 42}, ok
+bad = wait_done(sfn.start_execution(stateMachineArn=arn + "#Declined")["executionArn"])
+assert bad["status"] == "FAILED" and bad["error"] == "Card.Declined" and bad["cause"] == "no funds", bad
+assert types(bad["executionArn"])[-1] == "ExecutionFailed"
+# Without a test case, a Task state nothing answers fails the execution, as AWS shows a failure.
+none = wait_done(sfn.start_execution(stateMachineArn=arn)["executionArn"])
+assert none["status"] == "FAILED" and none["error"] == "States.Runtime", none
+assert "Charge" in none["cause"]
+assert error_of(sfn.start_execution, stateMachineArn=arn + "#NoSuchCase") == "ValidationException"
+"##,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stop_execution_aborts_a_waiting_execution_on_the_real_clock() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+arn = create("Sleepy", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+ex = sfn.start_execution(stateMachineArn=arn, name="nap", input='{"k": 1}')
+time.sleep(0.2)
+assert sfn.describe_execution(executionArn=ex["executionArn"])["status"] == "RUNNING"
+# The same name and input while it runs: the same execution, nothing new started.
+again = sfn.start_execution(stateMachineArn=arn, name="nap", input='{"k": 1}')
+assert again["executionArn"] == ex["executionArn"]
+assert error_of(sfn.start_execution, stateMachineArn=arn, name="nap", input='{"k": 2}') == "ExecutionAlreadyExists"
+assert [e["name"] for e in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]] == ["nap"]
+sfn.stop_execution(executionArn=ex["executionArn"], error="Manual", cause="enough")
+d = wait_done(ex["executionArn"])
+assert d["status"] == "ABORTED", d
+assert types(ex["executionArn"])[-1] == "ExecutionAborted"
+"##,
+    );
+}
+
+#[test]
+fn send_task_success_answers_a_wait_for_task_token_state() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+       "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}}
+arn = create("Approve", d)
+def token_of(ex):
+    for _ in range(100):
+        for e in sfn.get_execution_history(executionArn=ex)["events"]:
+            if e["type"] == "TaskScheduled":
+                return json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled")
+ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+tok = token_of(ex)
+sfn.send_task_heartbeat(taskToken=tok)
+sfn.send_task_success(taskToken=tok, output='{"approved": true}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"approved": True}, d
+assert error_of(sfn.send_task_success, taskToken=tok, output="{}") == "TaskTimedOut"
+assert error_of(sfn.send_task_success, taskToken="notatoken", output="{}") == "TaskDoesNotExist"
+assert error_of(sfn.send_task_failure, taskToken="bad token!") == "InvalidToken"
+assert error_of(sfn.send_task_failure, taskToken=tok, error="e" * 257) == "ValidationException"
+assert error_of(sfn.send_task_success, taskToken=tok, output="[1]") == "TaskTimedOut"
+assert error_of(sfn.send_task_success, taskToken="notatoken", output="not json") == "InvalidOutput"
+
+ex2 = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+sfn.send_task_failure(taskToken=token_of(ex2), error="No", cause="refused")
+d2 = wait_done(ex2)
+assert d2["status"] == "FAILED" and d2["error"] == "No" and d2["cause"] == "refused", d2
+"##,
+    );
+}
+
+#[test]
+fn start_sync_execution_runs_express_machines_only() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+ex = create("Quick", d, type="EXPRESS")
+r = sfn.start_sync_execution(stateMachineArn=ex, input='{"v": 2}')
+assert r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"v": 2}, r
+assert ":express:Quick:" in r["executionArn"]
+ids = create("Ids", {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"id.$": "$$.Execution.Id"}, "End": True}}}, type="EXPRESS")
+r2 = sfn.start_sync_execution(stateMachineArn=ids)
+assert json.loads(r2["output"])["id"] == r2["executionArn"], r2
+std = create("Slow", d)
+cb = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+      "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": True}}}
+assert error_of(sfn.create_state_machine, name="NoWait", definition=json.dumps(cb), roleArn=ROLE, type="EXPRESS") == "InvalidDefinition"
+assert sfn.validate_state_machine_definition(definition=json.dumps(cb), type="EXPRESS")["result"] == "FAIL"
+assert sfn.validate_state_machine_definition(definition=json.dumps(cb))["result"] == "OK"
+assert error_of(sfn.start_sync_execution, stateMachineArn=std) == "StateMachineTypeNotSupported"
+v = sfn.validate_state_machine_definition(definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Q"}}}))
+assert v["result"] == "FAIL" and v["diagnostics"][0]["code"] == "MISSING_TRANSITION_TARGET", v
+assert v["diagnostics"][0]["location"] == "/States/P/Next"
+assert sfn.validate_state_machine_definition(definition=json.dumps(d))["result"] == "OK"
+"##,
+    );
+}
+
+#[test]
+fn the_aws_cli_runs_a_machine_unchanged() {
+    let Ok(aws) = std::env::var("ASL_SERVE_AWS") else {
+        eprintln!("skipped: ASL_SERVE_AWS is not set (run scripts/serve-tests.sh)");
+        return;
+    };
+    let s = start(
+        &["--clock", "virtual"],
+        &[
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCOUNT_ID", "111122223333"),
+        ],
+    );
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let out = Command::new(&aws)
+            .args([
+                "--endpoint-url",
+                &s.endpoint,
+                "--region",
+                "eu-west-1",
+                "--output",
+                "json",
+                "stepfunctions",
+            ])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run aws");
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    let created = cli(&[
+        "create-state-machine",
+        "--name",
+        "Cli",
+        "--role-arn",
+        "arn:aws:iam::111122223333:role/r",
+        "--definition",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    ]);
+    let arn = created["stateMachineArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // The region and account come from Step Functions Local's variables.
+    assert_eq!(
+        arn,
+        "arn:aws:states:eu-west-1:111122223333:stateMachine:Cli"
+    );
+    let started = cli(&[
+        "start-execution",
+        "--state-machine-arn",
+        &arn,
+        "--input",
+        r#"{"hi": 1}"#,
+    ]);
+    let ex = started["executionArn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut status = String::new();
+    for _ in 0..100 {
+        let d = cli(&["describe-execution", "--execution-arn", &ex]);
+        status = d["status"].as_str().unwrap_or_default().to_string();
+        if status != "RUNNING" {
+            assert_eq!(d["output"], r#"{"hi":1}"#);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(status, "SUCCEEDED");
+    let h = cli(&["get-execution-history", "--execution-arn", &ex]);
+    assert_eq!(h["events"].as_array().map(Vec::len), Some(4));
+}
+
+/// One raw HTTP/1.1 request: (status, body).
+fn raw(server: &Server, target: Option<&str>, body: &str) -> (u16, serde_json::Value) {
+    let addr = server.endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let target = target
+        .map(|t| format!("X-Amz-Target: {t}\r\n"))
+        .unwrap_or_default();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.0\r\n{target}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[test]
+fn protocol_errors_are_aws_json_errors() {
+    let s = start(&["--clock", "virtual"], &[]);
+    let (status, body) = raw(&s, Some("AWSStepFunctions.NoSuchThing"), "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+    let (status, body) = raw(&s, None, "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+    let (status, body) = raw(&s, Some("AWSStepFunctions.ListStateMachines"), "{not json");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazon.coral.service#SerializationException"
+    );
+    let (status, body) = raw(&s, Some("AWSStepFunctions.ListStateMachines"), "{}");
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({"stateMachines": []}));
+    let (status, body) = raw(&s, Some("AWSStepFunctions.DescribeStateMachine"), "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.swf.service.v2.model#ValidationException"
+    );
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    let (status, _) = raw(&s, Some("AWSStepFunctions.CreateStateMachine"), &big);
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn a_handlers_file_routes_task_states_to_local_commands_and_finished_executions_are_bounded() {
+    let dir = std::env::temp_dir().join(format!("asl-serve-handlers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("handlers.json");
+    std::fs::write(
+        &file,
+        r#"{"States": {"Shout": {"Command": ["sh", "-c", "tr a-z A-Z"]}}}"#,
+    )
+    .expect("write handlers");
+    let path = file.display().to_string();
+    let s = start(
+        &[
+            "--clock",
+            "virtual",
+            "--handlers",
+            &path,
+            "--max-finished",
+            "2",
+        ],
+        &[],
+    );
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "Shout", "States": {"Shout": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:shout", "End": True}}}
+arn = create("Loud", d)
+first = sfn.start_execution(stateMachineArn=arn, input='{"say": "hi"}')["executionArn"]
+done = wait_done(first)
+assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"SAY": "HI"}, done
+# Two finished executions are kept: the third to finish evicts the first.
+for i in range(2):
+    wait_done(sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"])
+assert error_of(sfn.describe_execution, executionArn=first) == "ExecutionDoesNotExist"
+assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 2
+"##,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn test_state_runs_one_state_with_mocks_and_reports_its_status() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+def ts(state, **kw):
+    return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
+p = ts({"Type": "Pass", "Parameters": {"b.$": "$.a"}, "Next": "After"}, input='{"a": 3}')
+assert p["status"] == "SUCCEEDED" and json.loads(p["output"]) == {"b": 3} and p["nextState"] == "After", p
+assert json.loads(p["inspectionData"]["input"]) == {"a": 3}
+task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "ResultSelector": {"v.$": "$.Payload"}, "End": True}
+t = ts(task, input='{"x": 1}', inspectionLevel="DEBUG", mock={"result": '{"Payload": 7}'})
+assert t["status"] == "SUCCEEDED" and json.loads(t["output"]) == {"v": 7}, t
+assert json.loads(t["inspectionData"]["afterParameters"]) == {"FunctionName": "f", "Payload": {"x": 1}}
+assert json.loads(t["inspectionData"]["result"]) == {"Payload": 7}
+f = ts(task, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert f["status"] == "FAILED" and f["error"] == "Boom" and f["cause"] == "bad", f
+caught = dict(task, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handler"}])
+c = ts(caught, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert c["status"] == "CAUGHT_ERROR" and c["nextState"] == "Handler" and c["error"] == "Boom", c
+retried = dict(task, Retry=[{"ErrorEquals": ["Boom"], "MaxAttempts": 2}])
+rt = ts(retried, mock={"errorOutput": {"error": "Boom", "cause": "bad"}})
+assert rt["status"] == "RETRIABLE" and rt["error"] == "Boom", rt
+m = {"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}], "Default": "Small"},
+                                "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}}}
+ch = sfn.test_state(definition=json.dumps(m), stateName="C", roleArn=ROLE, input='{"n": 5}')
+assert ch["status"] == "SUCCEEDED" and ch["nextState"] == "Big", ch
+assert error_of(sfn.test_state, definition=json.dumps({"Type": "Pass", "Next": 3}), roleArn=ROLE) == "InvalidDefinition"
+wt = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": True}
+assert error_of(sfn.test_state, definition=json.dumps(wt), roleArn=ROLE) == "ValidationException"
+assert json.loads(ts(wt, mock={"result": '{"answer": 1}'})["output"]) == {"answer": 1}
+v = ts({"Type": "Pass", "Parameters": {"total.$": "$price"}, "Assign": {"seen": True}, "End": True}, variables='{"price": 9}')
+assert v["status"] == "SUCCEEDED" and json.loads(v["output"]) == {"total": 9}, v
+assert json.loads(v["inspectionData"]["variables"]) == {"price": 9, "seen": True}, v
+"##,
+    );
+}
+
+#[test]
+fn sigterm_stops_running_executions_and_exits() {
+    let mut s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+arn = create("Long", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+sfn.start_execution(stateMachineArn=arn)
+"##,
+    );
+    let pid = s.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    for _ in 0..100 {
+        if let Some(status) = s.child.try_wait().expect("wait") {
+            assert!(status.success(), "{status}");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("asl serve did not exit within 5 s of SIGTERM");
+}
+
+#[test]
+fn an_activity_worker_answers_activity_task_states() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+act = sfn.create_activity(name="Review")["activityArn"]
+assert act == "arn:aws:states:us-east-1:123456789012:activity:Review", act
+assert sfn.create_activity(name="Review")["activityArn"] == act
+assert sfn.describe_activity(activityArn=act)["name"] == "Review"
+assert [a["name"] for a in sfn.list_activities()["activities"]] == ["Review"]
+assert error_of(sfn.describe_activity, activityArn=act + "x") == "ActivityDoesNotExist"
+arn = create("Reviewed", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act, "End": True}}})
+ex = sfn.start_execution(stateMachineArn=arn, input='{"doc": 1}')["executionArn"]
+task = sfn.get_activity_task(activityArn=act, workerName="w1")
+assert json.loads(task["input"]) == {"doc": 1}, task
+sfn.send_task_heartbeat(taskToken=task["taskToken"])
+sfn.send_task_success(taskToken=task["taskToken"], output='{"ok": true}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"ok": True}, d
+assert types(ex) == ['ExecutionStarted', 'TaskStateEntered', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'TaskStateExited', 'ExecutionSucceeded'], types(ex)
+ex2 = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+t2 = sfn.get_activity_task(activityArn=act)
+sfn.send_task_failure(taskToken=t2["taskToken"], error="Rejected", cause="no")
+d2 = wait_done(ex2)
+assert d2["status"] == "FAILED" and d2["error"] == "Rejected", d2
+sfn.delete_activity(activityArn=act)
+assert error_of(sfn.describe_activity, activityArn=act) == "ActivityDoesNotExist"
+"##,
+    );
+}
+
+#[test]
+fn tags_of_state_machines_and_activities() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+arn = create("Tagged", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, tags=[{"key": "team", "value": "a"}])
+assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "a"}]
+sfn.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "dev"}, {"key": "team", "value": "b"}])
+assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "b"}, {"key": "env", "value": "dev"}]
+sfn.untag_resource(resourceArn=arn, tagKeys=["team"])
+assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "env", "value": "dev"}]
+act = sfn.create_activity(name="Tagged", tags=[{"key": "k", "value": "v"}])["activityArn"]
+assert sfn.list_tags_for_resource(resourceArn=act)["tags"] == [{"key": "k", "value": "v"}]
+assert error_of(sfn.list_tags_for_resource, resourceArn=arn + "Gone") == "ResourceNotFound"
+assert error_of(sfn.tag_resource, resourceArn=arn, tags=[{"key": "t%d" % i, "value": ""} for i in range(50)]) == "TooManyTags"
+"##,
+    );
+}
+
+#[test]
+fn wait_time_scale_zero_makes_waits_instant_and_other_scales_are_refused() {
+    let s = start(&[], &[("WAIT_TIME_SCALE", "0")]);
+    boto(
+        &s,
+        r##"
+arn = create("Nap", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+assert wait_done(sfn.start_execution(stateMachineArn=arn)["executionArn"])["status"] == "SUCCEEDED"
+"##,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0"])
+        .env("WAIT_TIME_SCALE", "0.5")
+        .output()
+        .expect("run asl serve");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WAIT_TIME_SCALE=0.5"));
+}
+
+#[test]
+fn versions_and_aliases_run_the_definition_they_froze() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+one = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": True}}}
+two = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 2, "End": True}}}
+c = sfn.create_state_machine(name="V", definition=json.dumps(one), roleArn=ROLE, publish=True)
+v1 = c["stateMachineVersionArn"]
+assert v1 == c["stateMachineArn"] + ":1", c
+# Publishing an unchanged revision answers the same version.
+assert sfn.publish_state_machine_version(stateMachineArn=c["stateMachineArn"])["stateMachineVersionArn"] == v1
+v2 = sfn.update_state_machine(stateMachineArn=c["stateMachineArn"], definition=json.dumps(two), publish=True)["stateMachineVersionArn"]
+assert v2.endswith(":2"), v2
+assert [v["stateMachineVersionArn"] for v in sfn.list_state_machine_versions(stateMachineArn=c["stateMachineArn"])["stateMachineVersions"]] == [v2, v1]
+assert json.loads(sfn.describe_state_machine(stateMachineArn=v1)["definition"]) == one
+ex = sfn.start_execution(stateMachineArn=v1)["executionArn"]
+d = wait_done(ex)
+assert d["output"] == "1" and d["stateMachineVersionArn"] == v1, d
+al = sfn.create_state_machine_alias(name="live", routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}])["stateMachineAliasArn"]
+assert al == c["stateMachineArn"] + ":live", al
+d = wait_done(sfn.start_execution(stateMachineArn=al)["executionArn"])
+assert d["output"] == "2" and d["stateMachineAliasArn"] == al and d["stateMachineVersionArn"] == v2, d
+sfn.update_state_machine_alias(stateMachineAliasArn=al, routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}])
+assert sfn.describe_state_machine_alias(stateMachineAliasArn=al)["routingConfiguration"] == [{"stateMachineVersionArn": v1, "weight": 100}]
+assert [a["stateMachineAliasArn"] for a in sfn.list_state_machine_aliases(stateMachineArn=c["stateMachineArn"])["stateMachineAliases"]] == [al]
+assert error_of(sfn.delete_state_machine_version, stateMachineVersionArn=v1) == "ConflictException"
+sfn.delete_state_machine_alias(stateMachineAliasArn=al)
+sfn.delete_state_machine_version(stateMachineVersionArn=v1)
+assert error_of(sfn.start_execution, stateMachineArn=v1) == "StateMachineDoesNotExist"
+assert error_of(sfn.describe_state_machine_alias, stateMachineAliasArn=al) == "ResourceNotFound"
+"##,
+    );
+}
+
+/// One raw GET: (status, body).
+fn get(server: &Server, path: &str) -> (u16, String) {
+    let addr = server.endpoint.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).expect("send");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_web_view_lists_machines_and_draws_an_execution() {
+    let s = start(&["--clock", "virtual"], &[]);
+    let def =
+        r#"{\"StartAt\": \"Greet\", \"States\": {\"Greet\": {\"Type\": \"Pass\", \"End\": true}}}"#;
+    let (status, _) = raw(
+        &s,
+        Some("AWSStepFunctions.CreateStateMachine"),
+        &format!(
+            r#"{{"name": "Web", "roleArn": "arn:aws:iam::123456789012:role/r", "definition": "{def}"}}"#
+        ),
+    );
+    assert_eq!(status, 200);
+    let (_, started) = raw(
+        &s,
+        Some("AWSStepFunctions.StartExecution"),
+        r#"{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Web", "name": "w1"}"#,
+    );
+    assert_eq!(
+        started["executionArn"],
+        "arn:aws:states:us-east-1:123456789012:execution:Web:w1"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (status, index) = get(&s, "/");
+    assert_eq!(status, 200);
+    assert!(
+        index.contains("Web") && index.contains("w1") && index.contains("SUCCEEDED"),
+        "{index}"
+    );
+    let (status, page) = get(
+        &s,
+        "/execution?arn=arn%3Aaws%3Astates%3Aus-east-1%3A123456789012%3Aexecution%3AWeb%3Aw1",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Greet") && page.contains("PassStateEntered"),
+        "{page}"
+    );
+    assert_eq!(get(&s, "/nothing").0, 404);
+}
+
+#[test]
+fn a_host_that_is_not_loopback_is_warned_about() {
+    let s = start(&["--host", "0.0.0.0", "--clock", "virtual"], &[]);
+    assert!(
+        s.before
+            .iter()
+            .any(|l| l.contains("warning") && l.contains("not loopback")),
+        "{:?}",
+        s.before
+    );
+    let quiet = start(&["--clock", "virtual"], &[]);
+    assert!(quiet.before.is_empty(), "{:?}", quiet.before);
+}
+
+#[test]
+fn a_thousand_concurrent_executions_are_held_and_stopped() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+import concurrent.futures as cf
+fast = boto3.client("stepfunctions", endpoint_url=os.environ["ENDPOINT"], region_name="us-east-1",
+                    aws_access_key_id="test", aws_secret_access_key="test",
+                    config=botocore.config.Config(max_pool_connections=32))
+arn = create("Many", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+with cf.ThreadPoolExecutor(16) as pool:
+    arns = list(pool.map(lambda i: fast.start_execution(stateMachineArn=arn, name="e%d" % i)["executionArn"], range(1000)))
+running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1000)["executions"]
+assert len(running) == 1000, len(running)
+with cf.ThreadPoolExecutor(16) as pool:
+    list(pool.map(lambda a: fast.stop_execution(executionArn=a), arns))
+for _ in range(300):
+    if not sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1)["executions"]:
+        break
+    time.sleep(0.1)
+done = sfn.list_executions(stateMachineArn=arn, statusFilter="ABORTED", maxResults=1000)["executions"]
+assert len(done) == 1000, len(done)
+"##,
+    );
+}
