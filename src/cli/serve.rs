@@ -197,8 +197,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         }
         let server = Server::new(config)
             .map_err(|e| CliError::Fault(format!("asl serve: cannot bind the callback table: {e}")))?;
+        // Stop signals are listened for before anyone is told where the server is: a SIGTERM
+        // sent as soon as it listens stops it cleanly instead of killing it.
+        let mut stop = Box::pin(crate::engine::stop_signal());
+        let _ = futures::poll!(stop.as_mut());
         eprintln!("asl serve: listening on http://{addr}");
-        crate::server::serve(server, listener)
+        crate::server::serve(server, listener, stop)
             .await
             .map_err(|e| CliError::Fault(format!("asl serve: {e}")))
     })?;

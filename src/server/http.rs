@@ -19,8 +19,13 @@ use std::sync::Arc;
 /// escapes fits; a larger one is refused with 413 before more is read.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// Serves the API on `listener` until the process is stopped (Ctrl-C, SIGTERM).
-pub async fn serve(server: Arc<Server>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+/// Serves the API on `listener` until `stop` says the process is stopped (Ctrl-C, SIGTERM;
+/// already listening for them when the server starts).
+pub async fn serve(
+    server: Arc<Server>,
+    listener: tokio::net::TcpListener,
+    mut stop: std::pin::Pin<Box<dyn std::future::Future<Output = &'static str>>>,
+) -> std::io::Result<()> {
     loop {
         let (stream, _) = tokio::select! {
             a = listener.accept() => match a {
@@ -32,7 +37,7 @@ pub async fn serve(server: Arc<Server>, listener: tokio::net::TcpListener) -> st
                     continue;
                 }
             },
-            why = crate::engine::stop_signal() => {
+            why = &mut stop => {
                 eprintln!("asl serve: {why}: stopping the running executions");
                 server.stop_all(&format!("asl serve stopped ({why})")).await;
                 return Ok(());
