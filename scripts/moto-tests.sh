@@ -21,6 +21,12 @@ if [ ! -x "$VENV/bin/moto_server" ]; then
   "$VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION"
 fi
 
+# Another server already on the port would answer the readiness check below and the tests
+# would run against its state: refuse instead.
+if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/" 2>/dev/null; then
+  echo "something already answers on 127.0.0.1:$PORT; stop it or set MOTO_PORT" >&2
+  exit 1
+fi
 setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$DIR/moto.log" 2>&1 </dev/null &
 MOTO_PID=$!
 stop_moto() {
