@@ -158,8 +158,8 @@ pub struct RunArgs {
     /// (repeatable).
     #[arg(long, value_name = "STATE=CMD")]
     pub local: Vec<String>,
-    /// Run STATE on AWS (Lambda invoke, ECS runTask, Step Functions StartExecution; a
-    /// Distributed Map state: its objects on the real S3; repeatable).
+    /// Run STATE on AWS (any optimized or AWS SDK integration; a Distributed Map state: its
+    /// objects on the real S3; repeatable).
     #[arg(long, value_name = "STATE")]
     pub aws: Vec<String>,
     /// Run the child state machine NAME from FILE where a Task starts it

@@ -7,7 +7,7 @@ use super::request::{Request, check_name, page};
 use super::store::{lock, now};
 use super::{ApiError, Server};
 use crate::engine::{Failure, Fault, TaskError, TaskHandler, TaskRequest};
-use crate::handlers::callback::{Callback, Tokens};
+use crate::handlers::callback::Tokens;
 use futures::future::BoxFuture;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -161,36 +161,8 @@ impl TaskHandler for ActivityHandler {
                 a.ready.notify_one();
             }
             drop(server);
-            loop {
-                let next = match request.heartbeat {
-                    Some(h) => match tokio::time::timeout(h, reg.rx.recv()).await {
-                        Ok(m) => m,
-                        Err(_) => {
-                            return Err(TaskError::Failed(Failure {
-                                error: "States.HeartbeatTimeout".into(),
-                                cause: None,
-                            }));
-                        }
-                    },
-                    None => reg.rx.recv().await,
-                };
-                match next {
-                    Some(Callback::Heartbeat) => continue,
-                    Some(Callback::Success(v)) => return Ok(v),
-                    Some(Callback::Failure { error, cause }) => {
-                        return Err(TaskError::Failed(Failure {
-                            error: error.unwrap_or_default(),
-                            cause,
-                        }));
-                    }
-                    None => {
-                        return Err(TaskError::Fault(Fault::new(format!(
-                            "the callback channel of state `{}` closed",
-                            request.state_name
-                        ))));
-                    }
-                }
-            }
+            crate::handlers::callback::answer(&mut reg, request.heartbeat, &request.state_name)
+                .await
         })
     }
 }

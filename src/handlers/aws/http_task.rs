@@ -65,6 +65,18 @@ fn render(resp: &super::protocol::HttpResponse) -> Value {
     })
 }
 
+/// The result of a 2xx answer; any other fails the state with `{prefix}.{status}` and the
+/// answer's body as cause.
+fn answered(resp: &super::protocol::HttpResponse, prefix: &str) -> Result<Value, TaskError> {
+    if !(200..300).contains(&resp.status) {
+        return Err(TaskError::Failed(Failure::new(
+            format!("{prefix}.{}", resp.status),
+            String::from_utf8_lossy(&resp.body).into_owned(),
+        )));
+    }
+    Ok(render(resp))
+}
+
 fn http_reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -224,13 +236,7 @@ impl HttpTasks {
             })
             .await
             .map_err(|e| send_error(request, e, "ApiGateway"))?;
-        if !(200..300).contains(&resp.status) {
-            return Err(TaskError::Failed(Failure::new(
-                format!("ApiGateway.{}", resp.status),
-                String::from_utf8_lossy(&resp.body).into_owned(),
-            )));
-        }
-        Ok(render(&resp))
+        answered(&resp, "ApiGateway")
     }
 
     /// `http:invoke`.
@@ -338,13 +344,7 @@ impl HttpTasks {
             })
             .await
             .map_err(|e| send_error(request, e, "States.Http"))?;
-        if !(200..300).contains(&resp.status) {
-            return Err(TaskError::Failed(Failure::new(
-                format!("States.Http.StatusCode.{}", resp.status),
-                String::from_utf8_lossy(&resp.body).into_owned(),
-            )));
-        }
-        Ok(render(&resp))
+        answered(&resp, "States.Http.StatusCode")
     }
 
     /// The authorization an EventBridge connection adds: from `DescribeConnection`, with the

@@ -15,4 +15,4 @@ mod wait;
 
 pub use server::CallbackServer;
 pub use tokens::{Callback, Refused, Registration, Tokens};
-pub use wait::WaitForCallback;
+pub use wait::{WaitForCallback, answer};

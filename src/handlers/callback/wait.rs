@@ -1,7 +1,7 @@
 //! Makes a `.waitForTaskToken` Task state wait for its callback.
 
 use super::server::CallbackServer;
-use super::tokens::Callback;
+use super::tokens::{Callback, Registration};
 use crate::definition::Pattern;
 use crate::engine::{Failure, Fault, TaskError, TaskHandler, TaskRequest};
 use futures::future::BoxFuture;
@@ -50,37 +50,7 @@ impl WaitForCallback {
         let heartbeat = request.heartbeat;
         let state = request.state_name.clone();
         let work = self.inner.invoke(request);
-        let wait = async {
-            loop {
-                let next = match heartbeat {
-                    Some(h) => match tokio::time::timeout(h, reg.rx.recv()).await {
-                        Ok(m) => m,
-                        Err(_) => {
-                            return Err(TaskError::Failed(Failure {
-                                error: "States.HeartbeatTimeout".into(),
-                                cause: None,
-                            }));
-                        }
-                    },
-                    None => reg.rx.recv().await,
-                };
-                match next {
-                    Some(Callback::Heartbeat) => continue,
-                    Some(Callback::Success(v)) => return Ok(v),
-                    Some(Callback::Failure { error, cause }) => {
-                        return Err(TaskError::Failed(Failure {
-                            error: error.unwrap_or_default(),
-                            cause,
-                        }));
-                    }
-                    None => {
-                        return Err(TaskError::Fault(Fault::new(format!(
-                            "the callback channel of state `{state}` closed"
-                        ))));
-                    }
-                }
-            }
-        };
+        let wait = answer(&mut reg, heartbeat, &state);
         tokio::pin!(work);
         tokio::pin!(wait);
         let mut working = true;
@@ -96,6 +66,44 @@ impl WaitForCallback {
                     }
                     return r;
                 }
+            }
+        }
+    }
+}
+
+/// The callback a registered token gets: `SendTaskSuccess`'s output or `SendTaskFailure`'s
+/// error; a heartbeat waits on; no heartbeat within `heartbeat` is `States.HeartbeatTimeout`.
+pub async fn answer(
+    reg: &mut Registration,
+    heartbeat: Option<std::time::Duration>,
+    state: &str,
+) -> Result<Value, TaskError> {
+    loop {
+        let next = match heartbeat {
+            Some(h) => match tokio::time::timeout(h, reg.rx.recv()).await {
+                Ok(m) => m,
+                Err(_) => {
+                    return Err(TaskError::Failed(Failure {
+                        error: "States.HeartbeatTimeout".into(),
+                        cause: None,
+                    }));
+                }
+            },
+            None => reg.rx.recv().await,
+        };
+        match next {
+            Some(Callback::Heartbeat) => continue,
+            Some(Callback::Success(v)) => return Ok(v),
+            Some(Callback::Failure { error, cause }) => {
+                return Err(TaskError::Failed(Failure {
+                    error: error.unwrap_or_default(),
+                    cause,
+                }));
+            }
+            None => {
+                return Err(TaskError::Fault(Fault::new(format!(
+                    "the callback channel of state `{state}` closed"
+                ))));
             }
         }
     }
