@@ -9,6 +9,8 @@ fn run(test: &str, definition: Value, input: Value) -> Value {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("def.json");
     std::fs::write(&path, definition.to_string()).expect("write definition");
+    let input_path = dir.join("input.json");
+    std::fs::write(&input_path, input.to_string()).expect("write input");
     let out = Command::new(env!("CARGO_BIN_EXE_asl"))
         .args([
             "run",
@@ -16,7 +18,7 @@ fn run(test: &str, definition: Value, input: Value) -> Value {
             "--result-format",
             "json",
         ])
-        .args(["--input", &input.to_string()])
+        .args(["--input-file", &input_path.display().to_string()])
         .output()
         .expect("the asl binary starts");
     assert!(
@@ -140,4 +142,91 @@ fn a_jsonata_map_without_output_returns_its_results() {
         "Show": {"Type": "Pass", "Output": {"r": "{% $states.input %}", "first": "{% $first %}", "n": "{% $n %}"}, "End": true}}});
     let out = run("jsonata", def, json!({"xs": [1, 2, 3]}));
     assert_eq!(out["output"], json!({"r": [2, 4, 6], "first": 2, "n": 3}));
+}
+
+/// 3,000 small items, each made into a result of some 115 bytes by [`padded`]: the input is
+/// far below AWS's 256 KiB payload limit, the results together pass it.
+fn big_items() -> Value {
+    json!({"pad": "x".repeat(100), "xs": (0..3000).collect::<Vec<_>>()})
+}
+
+/// A Map over [`big_items`] with `fields`, alone in its machine.
+fn padded(fields: Value) -> Value {
+    let mut m = map(
+        json!({"ItemsPath": "$.xs", "ItemSelector": {"p.$": "$.pad", "i.$": "$$.Map.Item.Value"}}),
+        json!({"End": true}),
+    );
+    for (k, v) in fields.as_object().expect("fields") {
+        m[k] = v.clone();
+    }
+    json!({"StartAt": "M", "States": {"M": m}})
+}
+
+#[test]
+fn results_past_the_payload_limit_fail_the_state_and_its_catch_does_not_take_it() {
+    // The results are not kept once they pass the limit; the failure is the one the
+    // state's output gets, which its own Catch does not take.
+    let mut def = padded(json!({"Catch": [{"ErrorEquals": ["States.ALL"], "Next": "After"}]}));
+    def["States"]["After"] = json!({"Type": "Pass", "End": true});
+    let out = run("past-limit", def, big_items());
+    assert_eq!(out["status"], "FAILED", "{out}");
+    assert_eq!(out["error"], "States.DataLimitExceeded");
+    assert_eq!(
+        out["cause"],
+        "The state/task 'M' returned a result with a size exceeding the maximum number of bytes service limit."
+    );
+    // Into the input, too.
+    let out = run(
+        "past-limit-at",
+        padded(json!({"ResultPath": "$.r"})),
+        big_items(),
+    );
+    assert_eq!(out["error"], "States.DataLimitExceeded", "{out}");
+    // And from a JSONata Map without `Output`.
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "M", "States": {
+        "M": {"Type": "Map", "Items": "{% $states.input.xs %}",
+              "ItemSelector": {"p": "{% $states.input.pad %}", "i": "{% $states.context.Map.Item.Value %}"},
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+              "End": true}}});
+    let out = run("past-limit-jsonata", def, big_items());
+    assert_eq!(out["error"], "States.DataLimitExceeded", "{out}");
+}
+
+#[test]
+fn results_past_the_payload_limit_are_kept_when_something_reads_them() {
+    let pad = "x".repeat(100);
+    let out = run(
+        "output-path",
+        padded(json!({"OutputPath": "$[2999]"})),
+        big_items(),
+    );
+    assert_eq!(out["output"], json!({"p": pad, "i": 2999}), "{out}");
+
+    let def =
+        padded(json!({"ResultSelector": {"n.$": "States.ArrayLength($)", "last.$": "$[2999].i"}}));
+    let out = run("result-selector", def, big_items());
+    assert_eq!(out["output"], json!({"n": 3000, "last": 2999}), "{out}");
+
+    let mut def = padded(
+        json!({"ResultPath": null, "Assign": {"n.$": "States.ArrayLength($)"}, "Next": "Show"}),
+    );
+    def["States"]["M"].as_object_mut().expect("M").remove("End");
+    def["States"]["Show"] = json!({"Type": "Pass", "Parameters": {"n.$": "$n"}, "End": true});
+    let out = run("assign", def, big_items());
+    assert_eq!(out["output"], json!({"n": 3000}), "{out}");
+
+    let def = json!({"QueryLanguage": "JSONata", "StartAt": "M", "States": {
+        "M": {"Type": "Map", "Items": "{% $states.input.xs %}",
+              "ItemSelector": {"p": "{% $states.input.pad %}", "i": "{% $states.context.Map.Item.Value %}"},
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+              "Output": "{% $count($states.result) %}", "End": true}}});
+    let out = run("jsonata-output", def, big_items());
+    assert_eq!(out["output"], 3000, "{out}");
+}
+
+#[test]
+fn a_result_path_of_null_gives_the_input_whatever_the_results() {
+    let out = run("discard", padded(json!({"ResultPath": null})), big_items());
+    assert_eq!(out["status"], "SUCCEEDED", "{out}");
+    assert_eq!(out["output"], big_items());
 }

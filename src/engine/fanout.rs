@@ -14,10 +14,11 @@ use super::clock::PathTime;
 use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
 use super::failure::{Failure, Stop};
 use super::probe::Frame;
+use super::size;
 use super::variables::Scope;
 use crate::data::jsonpath::Root;
 use crate::data::roots::{DataError, ReadError, read};
-use crate::definition::{Dynamic, ItemsSource, Map as MapState, Parallel};
+use crate::definition::{Dynamic, Filter, ItemsSource, Map as MapState, Parallel, ResultPath};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::{Value, json};
 use std::borrow::Cow;
@@ -49,6 +50,12 @@ pub(super) struct Outcomes {
     values: Vec<Value>,
     finished: Vec<bool>,
     errors: Vec<(usize, Stop)>,
+    /// See [`Outcomes::unseen_past`].
+    budget: Option<usize>,
+    /// The serialized size of the results kept so far, as an array.
+    kept: usize,
+    /// The results outgrew `budget`: none is kept any more.
+    overflowed: bool,
 }
 
 impl Outcomes {
@@ -64,13 +71,41 @@ impl Outcomes {
             finished: vec![false; inputs.len()],
             values: inputs,
             errors: Vec::new(),
+            budget: None,
+            kept: 2,
+            overflowed: false,
         }
+    }
+
+    /// Results nobody will see once, as an array, they serialize to more than `budget` bytes:
+    /// from then on none is kept (those kept so far are dropped), and [`Outcomes::overflowed`]
+    /// says so. Jobs' inputs still waiting in their slots stay.
+    fn unseen_past(mut self, budget: Option<usize>) -> Self {
+        self.budget = budget;
+        self
     }
 
     fn record(&mut self, index: usize, result: Result<Value, Stop>) {
         self.finished[index] = true;
         match result {
-            Ok(v) => self.values[index] = v,
+            Ok(v) => match self.budget {
+                None => self.values[index] = v,
+                Some(_) if self.overflowed => {}
+                Some(budget) => {
+                    // Each result after the first adds its comma.
+                    self.kept += size::len_up_to(&v, budget) + usize::from(self.kept > 2);
+                    if self.kept > budget {
+                        self.overflowed = true;
+                        for (slot, done) in self.values.iter_mut().zip(&self.finished) {
+                            if *done {
+                                *slot = Value::Null;
+                            }
+                        }
+                    } else {
+                        self.values[index] = v;
+                    }
+                }
+            },
             Err(e) => self.errors.push((index, e)),
         }
     }
@@ -405,10 +440,12 @@ impl Exec {
         } = settings;
         let tolerant = tolerated_count.is_some() || tolerated_pct.is_some();
         let n = items.len();
+        let budget = self.unseen_results_budget(cx);
         let (borrowed, slots) = match items {
             Cow::Borrowed(items) => (Some(items), Outcomes::new(n)),
             Cow::Owned(items) => (None, Outcomes::holding(items)),
         };
+        let slots = slots.unseen_past(budget);
         let started = self.emit(th, "MapStateStarted", || {
             Some(("mapStateStartedEventDetails".into(), json!({"length": n})))
         })?;
@@ -470,10 +507,15 @@ impl Exec {
         th.scope = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
         th.time = end;
         th.prev = self.history.count();
+        let overflowed = results.overflowed;
         let results = match results.all_succeeded() {
             Ok(out) => {
                 self.emit(th, "MapStateSucceeded", || None)?;
-                return Ok(Value::Array(out));
+                return Ok(if overflowed {
+                    past_budget(budget)
+                } else {
+                    Value::Array(out)
+                });
             }
             Err(results) => results,
         };
@@ -507,7 +549,43 @@ impl Exec {
             return Err(Stop::Failed(f));
         }
         self.emit(th, "MapStateSucceeded", || None)?;
-        Ok(Value::Array(out))
+        Ok(if overflowed {
+            past_budget(budget)
+        } else {
+            Value::Array(out)
+        })
+    }
+
+    /// How large, serialized, an inline Map's results may grow and still be seen. Past it
+    /// they are not kept ([`Outcomes::unseen_past`]): a Map over a million items whose
+    /// results nobody reads would otherwise hold them all. Nothing but the state's output
+    /// reads them when there is no `Assign` and no `ResultSelector`; `ResultPath: null`
+    /// drops them at once; otherwise, when the output holds them whole (no `OutputPath`, no
+    /// JSONata `Output`), results past AWS's payload limit make the state fail
+    /// (`States.DataLimitExceeded`, in `Exec::exit`) whatever comes after, and iterations
+    /// that fail make it fail without them.
+    fn unseen_results_budget(&self, cx: &StateCx<'_>) -> Option<usize> {
+        let s = cx.state;
+        if s.assign.is_some() {
+            return None;
+        }
+        match s.language {
+            crate::definition::QueryLanguage::JsonPath => {
+                if s.io.result_selector.is_some() {
+                    None
+                } else if matches!(s.io.result_path, ResultPath::Discard) {
+                    Some(0)
+                } else if matches!(s.io.output_path, Filter::All) {
+                    self.payload_limit
+                } else {
+                    None
+                }
+            }
+            crate::definition::QueryLanguage::Jsonata => match &s.io.output {
+                Some(_) => None,
+                None => self.payload_limit,
+            },
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -746,6 +824,16 @@ impl Exec {
     }
 }
 
+/// What stands for results not kept past `budget`: a value whose serialized size is past it
+/// too, so that the payload check refuses the state's output as it would have refused the
+/// results themselves (`ResultPath: null`, budget 0, drops it unread).
+fn past_budget(budget: Option<usize>) -> Value {
+    match budget {
+        Some(b) if b > 0 => Value::String("-".repeat(b)),
+        _ => Value::Null,
+    }
+}
+
 pub(super) fn failure_details(f: &Failure) -> Value {
     let mut d = serde_json::Map::new();
     if !f.error.is_empty() {
@@ -755,4 +843,51 @@ pub(super) fn failure_details(f: &Failure) -> Value {
         d.insert("cause".into(), json!(c));
     }
     Value::Object(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(v: Value) -> Result<Value, Stop> {
+        Ok(v)
+    }
+
+    #[test]
+    fn results_past_the_budget_are_dropped_and_waiting_inputs_stay() {
+        let mut o =
+            Outcomes::holding(vec![json!("in0"), json!("in1"), json!("in2")]).unseen_past(Some(12));
+        // As `fan_out` does, each job takes its input out of its slot when it starts.
+        std::mem::take(&mut o.values[0]);
+        o.record(0, ok(json!("abc"))); // ["abc"]: 7 bytes
+        assert!(!o.overflowed);
+        assert_eq!(o.values[0], json!("abc"));
+        std::mem::take(&mut o.values[2]);
+        o.record(2, ok(json!("defg"))); // ["abc","defg"]: 14 bytes
+        assert!(o.overflowed);
+        assert_eq!(o.values, vec![Value::Null, json!("in1"), Value::Null]);
+        std::mem::take(&mut o.values[1]);
+        o.record(1, ok(json!("h")));
+        assert_eq!(o.values[1], Value::Null);
+        assert!(o.all_succeeded().is_ok());
+    }
+
+    #[test]
+    fn without_a_budget_every_result_is_kept() {
+        let mut o = Outcomes::new(2);
+        o.record(1, ok(json!("x".repeat(1000))));
+        o.record(0, ok(json!(1)));
+        assert!(!o.overflowed);
+        assert_eq!(
+            o.all_succeeded().ok(),
+            Some(vec![json!(1), json!("x".repeat(1000))])
+        );
+    }
+
+    #[test]
+    fn what_stands_for_dropped_results_is_past_their_budget() {
+        let v = past_budget(Some(super::size::PAYLOAD_LIMIT));
+        assert!(size::exceeds(&v, super::size::PAYLOAD_LIMIT));
+        assert_eq!(past_budget(Some(0)), Value::Null);
+    }
 }
