@@ -20,6 +20,16 @@
 //! assert_eq!(outcome.output(), Some(&serde_json::json!("world")));
 //! ```
 
+/// `eprintln!` that cannot panic: a message for people that stderr will not take (a reader
+/// that went away, `2>/dev/full`) is dropped, since there is nowhere better to say it. The
+/// exit code still tells what happened.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod cli;
 // Used where third-party code reads user files (today the `parquet` feature's reader).
 #[cfg_attr(not(feature = "parquet"), allow(dead_code))]

@@ -867,3 +867,28 @@ fn the_pre_commit_template_hook_validates_the_template_when_a_definition_changes
     }
     assert!(!files.is_match("package.json"));
 }
+
+/// Messages for people that stderr will not take are dropped: the exit code still says what
+/// happened, and nothing panics (exit 101).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stderr_changes_no_exit_code() {
+    let full = || std::fs::File::create("/dev/full").expect("/dev/full");
+    let code = |args: &[&str]| {
+        asl()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(full())
+            .status()
+            .expect("asl starts")
+            .code()
+    };
+    assert_eq!(code(&["run", "/nonexistent/def.json"]), Some(2));
+    assert_eq!(code(&["validate", "/nonexistent/def.json"]), Some(2));
+    let hello = sample("hello.asl.json");
+    assert_eq!(code(&["run", &hello, "--input", "{}", "--trace"]), Some(1));
+    assert_eq!(
+        code(&["run", &hello, "--input", r#"{"name": "Ada"}"#, "--trace"]),
+        Some(0)
+    );
+}

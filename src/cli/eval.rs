@@ -202,15 +202,15 @@ fn print(reply: Reply, format: EvalFormat) -> Result<ExitCode, CliError> {
                 ExitCode::SUCCESS
             }
             Reply::Undefined => {
-                eprintln!("(undefined)");
+                say!("(undefined)");
                 ExitCode::SUCCESS
             }
             Reply::Error { code, message } if code.is_empty() => {
-                eprintln!("error: {message}");
+                say!("error: {message}");
                 ExitCode::from(1)
             }
             Reply::Error { code, message } => {
-                eprintln!("error: {code}: {message}");
+                say!("error: {code}: {message}");
                 ExitCode::from(1)
             }
         },

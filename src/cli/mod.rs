@@ -108,7 +108,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e}");
+            say!("{e}");
             ExitCode::from(e.code())
         }
     }

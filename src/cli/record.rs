@@ -230,13 +230,13 @@ pub(super) fn load_history(path: &Path) -> Result<History, CliError> {
     })?;
     // A few are enough to see what is wrong with the file.
     for w in history.warnings.iter().take(5) {
-        eprintln!(
+        say!(
             "{}",
             render::located(&shown, &text, &w.pointer, "warning", &w.message)
         );
     }
     if history.warnings.len() > 5 {
-        eprintln!(
+        say!(
             "{shown}: warning: {} more like these",
             history.warnings.len() - 5
         );
@@ -437,7 +437,7 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
             write_new(&def, fetched.definition + "\n", args.force)?;
             args.definition = Some(def);
         }
-        eprintln!("fetched `{}`: {}", fetched.name, history.display());
+        say!("fetched `{}`: {}", fetched.name, history.display());
         args.history = history;
     }
     let history = load_history(&args.history)?;
@@ -451,7 +451,7 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
     let rec = Recording::attribute(&history, Some(&machine));
     let shown = args.history.display().to_string();
     for n in &rec.notes {
-        eprintln!("{shown}: warning: {n}");
+        say!("{shown}: warning: {n}");
     }
     let Some(input) = rec.input.json().cloned() else {
         return Err(CliError::Input(format!(
@@ -579,7 +579,7 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
     )?;
     write(&test_path, text)?;
     let calls: usize = answers.by_state.iter().map(|(_, l)| l.len()).sum();
-    eprintln!(
+    say!(
         "recorded `{}` ({}, {} Task call{} of {} state{}): {} and {}",
         ctx.execution,
         rec.end

@@ -821,7 +821,7 @@ fn build_handlers(
                 "cannot listen on 127.0.0.1:{port} for task-token callbacks: {e}"
             ))
         })?;
-        eprintln!(
+        say!(
             "asl: callback endpoint {} (SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat)",
             server.endpoint()
         );
@@ -1098,7 +1098,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
             let history = super::record::load_history(path)?;
             let rec = crate::record::Recording::attribute(&history, Some(&machine));
             for n in &rec.notes {
-                eprintln!("{}: warning: {n}", path.display());
+                say!("{}: warning: {n}", path.display());
             }
             let ctx = super::record::ReplayContext::new(
                 &rec,
@@ -1250,7 +1250,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
                 // not want to wait for them.
                 tokio::select! {
                     () = cleanup => {}
-                    why = engine::stop_signal() => eprintln!(
+                    why = engine::stop_signal() => say!(
                         "asl: {why} while stopping ECS tasks: not waiting for StopTask; tasks of this run may still be running"
                     ),
                 }
@@ -1279,7 +1279,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
         match r.verdict(&outcome) {
             crate::record::Verdict::Departed(d) => return Err(CliError::Departed(d.message())),
             crate::record::Verdict::Followed { calls, beyond } => {
-                eprintln!(
+                say!(
                     "replay: the run followed {} ({calls} Task call{} answered from it){}",
                     path.display(),
                     if calls == 1 { "" } else { "s" },
@@ -1417,7 +1417,7 @@ fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError
                 })?;
             }
             _ => {
-                eprintln!(
+                say!(
                     "execution {}: {}{}",
                     o.status.as_str().to_lowercase().replace('_', " "),
                     o.error.as_deref().unwrap_or("(no error name)"),

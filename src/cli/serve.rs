@@ -191,7 +191,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
             .local_addr()
             .map_err(|e| CliError::Fault(format!("asl serve: {e}")))?;
         if !addr.ip().is_loopback() {
-            eprintln!(
+            say!(
                 "asl serve: warning: listening on {addr}, not loopback: the API has no authentication, anyone who reaches it can run state machines"
             );
         }
@@ -201,7 +201,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         // sent as soon as it listens stops it cleanly instead of killing it.
         let mut stop = Box::pin(crate::engine::stop_signal());
         let _ = futures::poll!(stop.as_mut());
-        eprintln!("asl serve: listening on http://{addr}");
+        say!("asl serve: listening on http://{addr}");
         crate::server::serve(server, listener, stop)
             .await
             .map_err(|e| CliError::Fault(format!("asl serve: {e}")))

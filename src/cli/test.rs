@@ -1109,7 +1109,7 @@ fn write_snapshots(
                 f.shown
             ))
         })?;
-        eprintln!("{}: snapshots recorded", f.shown);
+        say!("{}: snapshots recorded", f.shown);
     }
     Ok(())
 }

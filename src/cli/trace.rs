@@ -74,7 +74,7 @@ impl Tracer {
                 let mut b = b.lock().unwrap_or_else(|p| p.into_inner());
                 let _ = writeln!(b, "{line}");
             }
-            None => eprintln!("{line}"),
+            None => say!("{line}"),
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::source;
 use crate::validate::format::{self, Checked};
 use crate::validate::{self, MachineType, Options};
 use clap::{Args, ValueEnum};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -127,7 +127,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CliError> {
         match loaded {
             Ok(defs) => {
                 if defs.is_empty() {
-                    eprintln!(
+                    say!(
                         "{}: warning: the template holds no AWS::StepFunctions::StateMachine or AWS::Serverless::StateMachine",
                         f.display()
                     );
@@ -149,7 +149,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CliError> {
         Format::Human => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let text = format::human(&checked, args.strict, color);
-            eprint!("{text}");
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
             None
         }
         Format::Json => Some(format::json(&checked, &unreadable, args.strict) + "\n"),

@@ -32,13 +32,13 @@ pub async fn serve(
                 Ok(a) => a,
                 Err(e) => {
                     // Out of descriptors, say: wait a moment rather than spin.
-                    eprintln!("asl serve: cannot accept a connection: {e}");
+                    say!("asl serve: cannot accept a connection: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     continue;
                 }
             },
             why = &mut stop => {
-                eprintln!("asl serve: {why}: stopping the running executions");
+                say!("asl serve: {why}: stopping the running executions");
                 server.stop_all(&format!("asl serve stopped ({why})")).await;
                 return Ok(());
             }

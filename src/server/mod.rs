@@ -114,7 +114,7 @@ impl Server {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        eprintln!("asl serve: some executions did not stop within 10 seconds");
+        say!("asl serve: some executions did not stop within 10 seconds");
     }
 
     /// Answers one operation of the API.

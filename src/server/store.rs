@@ -94,7 +94,7 @@ impl Store {
         while done.len() > self.max_finished {
             let Some(old) = done.pop_front() else { break };
             lock(&self.executions).shift_remove(&old);
-            eprintln!(
+            say!(
                 "asl serve: evicted the finished execution {old} (more than {} finished executions kept)",
                 self.max_finished
             );

@@ -481,9 +481,10 @@ impl ApiHandler {
 
 async fn stop(client: &ApiClient, job: &StopCall) {
     if let Err(e) = client.call(&job.service, job.operation, &job.input).await {
-        eprintln!(
+        say!(
             "asl: could not stop a job with {}:{}: {e:?}",
-            job.service.entry.sdk_name, job.operation
+            job.service.entry.sdk_name,
+            job.operation
         );
     }
 }

@@ -373,7 +373,7 @@ impl EcsRunner {
             return;
         };
         if let [(arn, s)] = waiting.as_slice() {
-            eprintln!(
+            say!(
                 "asl: waiting for ECS task {arn} (state `{}`): {}, {}s",
                 s.state,
                 s.last_status,
@@ -385,7 +385,7 @@ impl EcsRunner {
                 *by_status.entry(s.last_status.as_str()).or_default() += 1;
             }
             let counts: Vec<String> = by_status.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            eprintln!(
+            say!(
                 "asl: waiting for {} ECS tasks ({}), {}s",
                 waiting.len(),
                 counts.join(", "),
@@ -407,13 +407,14 @@ impl EcsRunner {
     async fn stop(&self, arn: &str, s: Started) {
         let reason = format!("asl: the state `{}` ended before the task", s.state);
         match self.api.stop_task(s.cluster.as_deref(), arn, &reason).await {
-            Ok(()) => eprintln!(
+            Ok(()) => say!(
                 "asl: stopped ECS task {arn} (state `{}` ended before it)",
                 s.state
             ),
-            Err(e) => eprintln!(
+            Err(e) => say!(
                 "asl: warning: could not stop ECS task {arn} of state `{}`: {}",
-                s.state, e.message
+                s.state,
+                e.message
             ),
         }
     }

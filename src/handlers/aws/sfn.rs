@@ -115,8 +115,8 @@ impl SfnRunner {
     async fn stop(&self, arn: &str, state: &str) {
         let cause = format!("asl: the state `{state}` ended before the child execution");
         match self.api.stop_execution(arn, "States.Aborted", &cause).await {
-            Ok(()) => eprintln!("asl: stopped execution {arn} (state `{state}` ended before it)"),
-            Err(e) => eprintln!(
+            Ok(()) => say!("asl: stopped execution {arn} (state `{state}` ended before it)"),
+            Err(e) => say!(
                 "asl: warning: could not stop execution {arn} of state `{state}`: {}",
                 e.message
             ),

@@ -107,7 +107,7 @@ impl CallbackServer {
             return;
         };
         let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
-            eprintln!("asl: warning: the callback endpoint could not be started");
+            say!("asl: warning: the callback endpoint could not be started");
             return;
         };
         let tokens = Arc::clone(&self.tokens);
