@@ -16,7 +16,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(definition_json_text definition_yaml_text jsonpath reference_path_write
            intrinsic_call payload_template jsonata_expression mock_file handlers_file test_file
-           item_reader_object snapshot_update)
+           item_reader_object snapshot_update history_file)
 fi
 seed=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 dir=${FUZZ_TARGET_DIR:-target/fastrel}
