@@ -601,6 +601,8 @@ fn report(r: &Replayed) -> Result<(), CliError> {
         lines.push(format!("asl could not replay the execution: {f}"));
     }
     let departed = match &r.verdict {
+        // At the end, the state-by-state comparison below says it in full.
+        Some(Verdict::Departed(d)) if d.state == "(end)" => false,
         Some(Verdict::Departed(d)) => {
             lines.push(format!(
                 "asl departs from AWS's history at `{}`{}: {}{}",
