@@ -4,6 +4,7 @@
 //! stdout carries data only (the execution output, `--format json` reports); messages for
 //! people go to stderr.
 
+mod aws_args;
 mod completions;
 mod error;
 mod eval;

@@ -83,12 +83,9 @@ pub struct RecordArgs {
     /// test file as `handlers`.
     #[arg(long, value_name = "FILE")]
     pub handlers: Option<PathBuf>,
-    /// The AWS profile to fetch an execution by its ARN with (default: the SDK's chain).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send the Step Functions calls that fetch an execution to this endpoint (an emulator).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    /// How to reach Step Functions to fetch an execution by its ARN.
+    #[command(flatten)]
+    pub connection: super::aws_args::AwsArgs,
 }
 
 /// What Step Functions says of an execution: its history (GetExecutionHistory's shape, with
@@ -113,11 +110,7 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
-    let sfn = rt.block_on(StepFunctions::connect(
-        args.profile.clone(),
-        region,
-        args.endpoint_url.clone(),
-    ))?;
+    let sfn = rt.block_on(StepFunctions::connect(&args.connection, region))?;
     let call = |op: &str, input: Value| -> Result<Value, CliError> {
         rt.block_on(sfn.call(op, input)).map_err(|r| r.error(arn))
     };

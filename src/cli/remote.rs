@@ -99,12 +99,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
         let stop = engine::stop_signal();
         tokio::pin!(stop);
         let _ = futures::poll!(&mut stop);
-        let sfn = StepFunctions::connect(
-            args.profile.clone(),
-            args.region.clone(),
-            args.endpoint_url.clone(),
-        )
-        .await?;
+        let sfn = StepFunctions::connect(&args.connection, args.region.clone()).await?;
         let machine_arn = deploy(&sfn, &name, &raw, role.as_deref(), express).await?;
         let mut start = json!({"stateMachineArn": machine_arn, "input": &*input_text});
         if let Some(n) = &args.execution_name {

@@ -184,12 +184,8 @@ pub struct RunArgs {
     /// port, printed on stderr).
     #[arg(long, value_name = "PORT")]
     pub callback_port: Option<u16>,
-    /// The AWS profile for states run on AWS (default: the SDK's default chain).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send AWS calls to this endpoint (an emulator such as moto: http://127.0.0.1:5000).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub connection: super::aws_args::AwsArgs,
     /// The state machine's type: an EXPRESS execution has an `express:` ARN, no
     /// `RedriveCount`, no history cap but a five-minute limit, and no `.sync` or
     /// `.waitForTaskToken` resources (AWS refuses such a machine).
@@ -1010,9 +1006,9 @@ pub(super) fn aws_handler(
         ApiHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,
     };
     let settings = SdkSettings {
-        profile: args.profile.clone(),
+        profile: args.connection.profile.clone(),
         region: args.region.clone(),
-        endpoint_url: args.endpoint_url.clone(),
+        endpoint_url: args.connection.endpoint_url.clone(),
         timeout: args.aws_timeout.map(std::time::Duration::from_secs),
     };
     let clients = rt.block_on(sdk_clients(&settings));
@@ -1051,9 +1047,9 @@ pub(super) fn aws_handler(
 #[cfg(feature = "aws")]
 fn s3_store(args: &RunArgs) -> Result<Arc<dyn crate::storage::ObjectStore>, CliError> {
     let settings = crate::storage::S3Settings {
-        profile: args.profile.clone(),
+        profile: args.connection.profile.clone(),
         region: args.region.clone(),
-        endpoint_url: args.endpoint_url.clone(),
+        endpoint_url: args.connection.endpoint_url.clone(),
     };
     crate::storage::S3Store::connect(&settings)
         .map(|s| Arc::new(s) as Arc<dyn crate::storage::ObjectStore>)

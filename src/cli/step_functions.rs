@@ -3,6 +3,7 @@
 //! client of `handlers::aws` (the same signing, endpoints, retries and time bound as a Task's
 //! AWS SDK integration), with the command's `--profile`, `--region` and `--endpoint-url`.
 
+use super::aws_args::AwsArgs;
 use super::error::CliError;
 use crate::handlers::aws::model::Service;
 use crate::handlers::aws::transport::{ApiClient, CallError};
@@ -31,17 +32,16 @@ impl Refused {
 }
 
 impl StepFunctions {
-    /// A client of the SDK's configuration chain with these overrides; every call bounded by
-    /// 60 s, retries included.
+    /// A client of the SDK's configuration chain with the command's profile and endpoint
+    /// (and `region`, when given); every call bounded by 60 s, retries included.
     pub(super) async fn connect(
-        profile: Option<String>,
+        aws: &AwsArgs,
         region: Option<String>,
-        endpoint_url: Option<String>,
     ) -> Result<StepFunctions, CliError> {
         let settings = SdkSettings {
-            profile,
+            profile: aws.profile.clone(),
             region,
-            endpoint_url,
+            endpoint_url: aws.endpoint_url.clone(),
             timeout: Some(Duration::from_secs(60)),
         };
         let api = sdk_clients(&settings).await.api;
