@@ -121,7 +121,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
         follow(&sfn, &arn, tracer.as_ref(), &mut stop).await
     })?;
     let Remote {
-        mut outcome,
+        outcome,
         events,
         execution_arn,
         state_machine_arn,
@@ -154,7 +154,6 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
             &outcome,
         )?;
     }
-    outcome.events = Vec::new();
     let code = run::print_outcome(&outcome, args.result_format)?;
     if args.compare_local {
         match &replayed {
