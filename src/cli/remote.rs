@@ -133,31 +133,36 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
     if let Some(m) = &state_machine_arn {
         doc["stateMachineArn"] = json!(m);
     }
+    // A history that cannot be replayed loses neither the history file nor the result:
+    // the picture is left out, and the comparison's refusal comes last.
     let want_replay = args.graph.is_some() || (args.compare_local && !stopped);
-    let replayed = if want_replay && !express {
-        Some(replay(&machine, &doc, args.graph.is_some())?)
-    } else {
-        None
-    };
+    let replayed = (want_replay && !express)
+        .then(|| replay(&machine, &args.definition, &doc, args.graph.is_some()));
     if let Some(path) = &args.history {
         run::write_history(path, &outcome, None, None)?;
     }
-    if let (Some(path), Some(r)) = (&args.graph, &replayed)
-        && let Some(rec) = &r.recorder
-    {
-        run::write_graph(
-            path,
-            html == Some(true),
-            &machine,
-            &raw,
-            &rec.finish(),
-            &outcome,
-        )?;
+    if let Some(path) = &args.graph {
+        match &replayed {
+            Some(Ok(Replayed {
+                recorder: Some(rec),
+                ..
+            })) => run::write_graph(
+                path,
+                html == Some(true),
+                &machine,
+                &raw,
+                &rec.finish(),
+                &outcome,
+            )?,
+            Some(Err(e)) => eprintln!("{e}\n{}: the picture is not drawn", path.display()),
+            _ => {}
+        }
     }
     let code = run::print_outcome(&outcome, args.result_format)?;
     if args.compare_local {
-        match &replayed {
-            Some(r) if !stopped => report(r)?,
+        match replayed {
+            Some(Ok(r)) if !stopped => report(&r)?,
+            Some(Err(e)) => return Err(e),
             _ => eprintln!("compare: the execution was stopped: nothing to compare"),
         }
     }
@@ -370,10 +375,12 @@ impl Seen {
     /// whether the page reached events already seen.
     fn take(&mut self, page: &[Value], fresh: &mut Vec<Value>) -> bool {
         let mut reached = false;
+        let mut taken: std::collections::HashSet<u64> =
+            fresh.iter().filter_map(|f| f["id"].as_u64()).collect();
         for e in page {
             match e["id"].as_u64() {
                 Some(id) if id > self.last => {
-                    if !fresh.iter().any(|f| f["id"].as_u64() == Some(id)) {
+                    if taken.insert(id) {
                         fresh.push(e.clone());
                     }
                 }
@@ -525,7 +532,12 @@ struct Replayed {
 }
 
 /// Replays the remote history `doc` on `machine`, every Task answered from it.
-fn replay(machine: &StateMachine, doc: &Value, picture: bool) -> Result<Replayed, CliError> {
+fn replay(
+    machine: &StateMachine,
+    definition: &Path,
+    doc: &Value,
+    picture: bool,
+) -> Result<Replayed, CliError> {
     let arn = doc["executionArn"].as_str().unwrap_or("the execution");
     let history = History::from_value(doc).map_err(|errs| {
         CliError::Input(
@@ -546,7 +558,8 @@ fn replay(machine: &StateMachine, doc: &Value, picture: bool) -> Result<Replayed
             "{arn}: error: the execution's input is truncated in its history: it cannot be replayed"
         )));
     };
-    let ctx = super::record::ReplayContext::new(&aws, Path::new(arn), Path::new(arn), None, None);
+    // The names are the ARNs' (the history holds them), as `--replay` reads them.
+    let ctx = super::record::ReplayContext::new(&aws, Path::new(arn), definition, None, None);
     let recorder = picture.then(|| Arc::new(crate::testing::record::Recorder::default()));
     let kept: Arc<Mutex<Vec<Value>>> = Arc::default();
     let sink = kept.clone();
