@@ -120,8 +120,8 @@ extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) 
     #[cfg(not(target_env = "musl"))]
     let outcome = run();
     let status = match outcome {
-        // The exit codes `asl` documents: 0, 1, 2 and 3.
-        Ok(code) => [0u8, 1, 2, 3]
+        // The exit codes `asl` documents: 0, 1, 2, 3 and 4.
+        Ok(code) => [0u8, 1, 2, 3, 4]
             .into_iter()
             .find(|n| ExitCode::from(*n) == code)
             .map_or(2, std::ffi::c_int::from),

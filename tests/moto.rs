@@ -932,3 +932,347 @@ fn an_execution_is_recorded_from_its_arn() {
     let replayed: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(replayed, serde_json::from_str::<Value>(&output).unwrap());
 }
+
+/// `asl run DEF --remote ...` against moto's Step Functions, which runs definitions
+/// (`execute_state_machine`): exit code, stdout and stderr. Executions are named per test
+/// process, so that a second run against the same moto starts new ones.
+fn remote(ep: &str, def: &str, body: &Value, args: &[&str]) -> (i32, String, String) {
+    moto_api(
+        ep,
+        "/moto-api/config",
+        &json!({"stepfunctions": {"execute_state_machine": true}}),
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-remote");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{def}.asl.json"));
+    std::fs::write(&path, body.to_string()).unwrap();
+    let o = Command::new(ASL)
+        .arg("run")
+        .arg(&path)
+        .args(["--remote", "--endpoint-url", ep, "--region", "us-east-1"])
+        .args(args)
+        .env(
+            "ASL_REMOTE_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/asl-moto",
+        )
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+fn remote_name(what: &str) -> String {
+    format!("{what}-{}", std::process::id())
+}
+
+/// A succeeding remote run prints the output a local run prints, traces the states as their
+/// events arrive (iterations labelled as locally), writes a history that replays to the
+/// same output, and draws the execution; a second run updates the machine.
+#[test]
+fn a_remote_run_prints_what_a_local_run_prints_and_writes_the_history() {
+    let Some(ep) = endpoint() else { return };
+    let def = json!({"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Parallel", "Next": "Each", "ResultPath": "$.fan", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "End": true}}},
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": 2, "End": true}}}]},
+        "Each": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Twice",
+            "States": {"Twice": {"Type": "Pass", "Parameters": {"n.$": "$"}, "End": true}}}, "End": true}}});
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-remote");
+    let history = dir.join("remote-ok.history.json");
+    let graph = dir.join("remote-ok.svg");
+    let _ = std::fs::remove_file(&graph);
+    let name = remote_name("ok");
+    let (code, out, err) = remote(
+        &ep,
+        "remote-ok",
+        &def,
+        &[
+            "--input",
+            r#"{"items": [1, 2]}"#,
+            "--execution-name",
+            &name,
+            "--trace",
+            "--history",
+            history.to_str().unwrap(),
+            "--graph",
+            graph.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "[{\"n\":1},{\"n\":2}]\n");
+    // The same output as the definition run locally.
+    let local = Command::new(ASL)
+        .arg("run")
+        .arg(dir.join("remote-ok.asl.json"))
+        .args(["--input", r#"{"items": [1, 2]}"#])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&local.stdout), out);
+    assert!(
+        err.contains(&format!(
+            "asl: started execution arn:aws:states:us-east-1:123456789012:execution:remote-ok:{name}"
+        )),
+        "{err}"
+    );
+    for line in [
+        "Pass     Fan[1]/B",
+        "Pass     Each[1]/Twice",
+        "ExecutionSucceeded",
+    ] {
+        assert!(err.contains(line), "{line}: {err}");
+    }
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    assert!(h["executionArn"].as_str().unwrap().ends_with(&name), "{h}");
+    let events = h["events"].as_array().unwrap();
+    assert_eq!(events[0]["type"], "ExecutionStarted");
+    assert_eq!(events[events.len() - 1]["type"], "ExecutionSucceeded");
+    assert!(events.iter().all(|e| e["timestamp"].is_string()));
+    let replayed = Command::new(ASL)
+        .arg("run")
+        .arg(dir.join("remote-ok.asl.json"))
+        .arg("--replay")
+        .arg(&history)
+        .output()
+        .unwrap();
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&replayed.stdout), out);
+    let svg = std::fs::read_to_string(&graph).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Twice"), "{svg}");
+
+    // Run again: the machine exists and is updated with the definition as it is now.
+    let mut changed = def.clone();
+    changed["States"]["Each"]["ItemProcessor"]["States"]["Twice"]["Parameters"] =
+        json!({"m.$": "$"});
+    let name = remote_name("ok-again");
+    let (code, out, err) = remote(
+        &ep,
+        "remote-ok",
+        &changed,
+        &["--input", r#"{"items": [3]}"#, "--execution-name", &name],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "[{\"m\":3}]\n");
+    assert!(
+        err.contains("asl: updated state machine arn:aws:states:us-east-1:123456789012:stateMachine:remote-ok"),
+        "{err}"
+    );
+}
+
+/// A failing remote execution ends as a failed local run: exit 1, the error and cause; and
+/// its replay by --compare-local agrees with AWS.
+#[test]
+fn a_failing_remote_run_exits_with_the_failed_code_and_compares_equal() {
+    let Some(ep) = endpoint() else { return };
+    let def = json!({"StartAt": "Prep", "States": {
+        "Prep": {"Type": "Pass", "Result": {"order": 7}, "ResultPath": "$.prep", "Next": "Boom"},
+        "Boom": {"Type": "Fail", "Error": "Boom", "Cause": "it broke"}}});
+    let name = remote_name("fail");
+    let (code, out, err) = remote(&ep, "remote-fail", &def, &["--execution-name", &name]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("execution failed: Boom: it broke"), "{err}");
+
+    let name = remote_name("fail-json");
+    let (code, out, err) = remote(
+        &ep,
+        "remote-fail",
+        &def,
+        &[
+            "--execution-name",
+            &name,
+            "--result-format",
+            "json",
+            "--compare-local",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        json!({"status": "FAILED", "output": null, "error": "Boom", "cause": "it broke"})
+    );
+    assert!(
+        err.contains("compare: AWS and asl agree: 2 states entered, each with the same input and output; FAILED"),
+        "{err}"
+    );
+}
+
+/// Where the replay cannot repeat what AWS computed (a random number), --compare-local
+/// names each state whose input or output differs and the end, and exits 4.
+#[test]
+fn compare_local_reports_each_state_where_aws_and_asl_differ() {
+    let Some(ep) = endpoint() else { return };
+    let def = json!({"StartAt": "Roll", "States": {
+        "Roll": {"Type": "Pass", "Parameters": {"n.$": "States.MathRandom(0, 999999999)"}, "Next": "Keep"},
+        "Keep": {"Type": "Pass", "End": true}}});
+    let name = remote_name("roll");
+    let (code, out, err) = remote(
+        &ep,
+        "remote-roll",
+        &def,
+        &["--execution-name", &name, "--compare-local"],
+    );
+    assert_eq!(code, 4, "{err}");
+    let aws: Value = serde_json::from_str(&out).unwrap();
+    let n = aws["n"].as_i64().unwrap();
+    assert!(
+        err.contains("compare: AWS and asl differ (4 differences):"),
+        "{err}"
+    );
+    for state in [
+        "`Roll`: output: /n: AWS",
+        "`Keep`: input: /n: AWS",
+        "`Keep`: output",
+        "`(end)`: output",
+    ] {
+        assert!(err.contains(state), "{state}: {err}");
+    }
+    assert!(err.contains(&format!("/n: AWS {n}, asl ")), "{err}");
+}
+
+/// SIGINT while the remote execution waits: StopExecution, then the run ends as a local run
+/// that a signal aborts (exit 1, ABORTED, the signal as the cause), its history with AWS's
+/// `ExecutionAborted`.
+#[test]
+fn a_signal_stops_the_remote_execution() {
+    let Some(ep) = endpoint() else { return };
+    moto_api(
+        &ep,
+        "/moto-api/config",
+        &json!({"stepfunctions": {"execute_state_machine": true}}),
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-remote");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("remote-slow.asl.json");
+    std::fs::write(
+        &path,
+        json!({"StartAt": "Sleep", "States": {"Sleep": {"Type": "Wait", "Seconds": 60, "End": true}}})
+            .to_string(),
+    )
+    .unwrap();
+    let history = dir.join("remote-slow.history.json");
+    let name = remote_name("slow");
+    let child = Command::new(ASL)
+        .arg("run")
+        .arg(&path)
+        .args(["--remote", "--endpoint-url", &ep, "--region", "us-east-1"])
+        .args([
+            "--execution-name",
+            &name,
+            "--result-format",
+            "json",
+            "--compare-local",
+        ])
+        .arg("--history")
+        .arg(&history)
+        .env(
+            "ASL_REMOTE_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/asl-moto",
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let arn = format!("arn:aws:states:us-east-1:123456789012:execution:remote-slow:{name}");
+    let status = |arn: &str| {
+        rt().block_on(async {
+            let c = aws_sdk_sfn::Client::new(&sdk_conf(&ep).await);
+            c.describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .ok()
+                .map(|d| d.status().as_str().to_string())
+        })
+    };
+    let began = std::time::Instant::now();
+    while status(&arn).as_deref() != Some("RUNNING") {
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "the execution never ran"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Let asl poll the history once at least.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: sending a signal to a child process this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v,
+        json!({"status": "ABORTED", "output": null, "error": null, "cause": "interrupted (Ctrl-C)"})
+    );
+    assert!(
+        err.contains(&format!(
+            "asl: interrupted (Ctrl-C): stopped execution {arn}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("compare: the execution was stopped: nothing to compare"),
+        "{err}"
+    );
+    assert_eq!(status(&arn).as_deref(), Some("ABORTED"));
+    let h: Value = serde_json::from_str(&std::fs::read_to_string(&history).unwrap()).unwrap();
+    let types: Vec<&str> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(types.first(), Some(&"ExecutionStarted"));
+    assert_eq!(types.last(), Some(&"ExecutionAborted"), "{types:?}");
+}
+
+/// A machine that does not exist yet needs a role; one that exists as another type cannot
+/// be run as this one. Both say so before anything runs (exit 2).
+#[test]
+fn a_remote_run_without_a_role_or_of_another_type_is_refused() {
+    let Some(ep) = endpoint() else { return };
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-remote");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.asl.json", remote_name("norole")));
+    std::fs::write(
+        &path,
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}).to_string(),
+    )
+    .unwrap();
+    let o = Command::new(ASL)
+        .arg("run")
+        .arg(&path)
+        .args(["--remote", "--endpoint-url", &ep, "--region", "us-east-1"])
+        .env_remove("ASL_REMOTE_ROLE_ARN")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "creating one needs the role it runs as: give --role-arn ARN or set ASL_REMOTE_ROLE_ARN"
+        ),
+        "{err}"
+    );
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let name = remote_name("type");
+    let (code, _, _) = remote(&ep, "remote-type", &def, &["--execution-name", &name]);
+    assert_eq!(code, 0);
+    let (code, _, err) = remote(&ep, "remote-type", &def, &["--type", "EXPRESS"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the state machine `remote-type` exists as STANDARD, not EXPRESS"),
+        "{err}"
+    );
+}

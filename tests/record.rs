@@ -1291,3 +1291,53 @@ fn a_branch_aws_cut_short_waits_for_its_sibling_failure() {
         "{test}"
     );
 }
+
+/// `--remote` runs on Step Functions: what answers a local run's Task states, a replay, and
+/// the picture-less history flags of an EXPRESS run are refused before anything is called;
+/// `--compare-local` needs `--remote` (exit 2 each).
+#[test]
+fn remote_refuses_what_cannot_run_on_step_functions() {
+    let d = dir("remote-flags");
+    let def = write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#,
+    );
+    for (args, says) in [
+        (
+            vec!["--remote", "--replay", "h.json"],
+            "the argument '--remote' cannot be used with '--replay <HISTORY>'",
+        ),
+        (
+            vec!["--remote", "--mock-config", "m.json", "--test-case", "T"],
+            "cannot be used with",
+        ),
+        (vec!["--remote", "--aws-all"], "cannot be used with"),
+        (vec!["--remote", "--local", "P=true"], "cannot be used with"),
+        (
+            vec!["--compare-local"],
+            "the following required arguments were not provided:\n  --remote",
+        ),
+        (
+            vec![
+                "--remote",
+                "--type",
+                "EXPRESS",
+                "--trace",
+                "--compare-local",
+            ],
+            if cfg!(feature = "aws") {
+                "error: --remote --type EXPRESS: --trace, --compare-local need the execution's history, which Step Functions keeps for STANDARD executions only"
+            } else {
+                "this build of asl has no AWS support"
+            },
+        ),
+    ] {
+        let mut all = vec!["run", def.as_str()];
+        all.extend(args.iter().copied());
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+}

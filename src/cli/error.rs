@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-/// Why a command could not do its job. Every variant but `Departed` is exit code 2: the
-/// user's input or configuration is at fault, not the state machine.
+/// Why a command could not do its job. Every variant but `Departed` and `Differs` is exit
+/// code 2: the user's input or configuration is at fault, not the state machine.
 #[derive(Debug)]
 pub enum CliError {
     /// A bad combination of flags.
@@ -17,6 +17,9 @@ pub enum CliError {
     Output(String),
     /// A replay departed from its record (`run --replay`, `record`): exit code 3.
     Departed(String),
+    /// An execution on AWS and its local replay differ (`run --remote --compare-local`):
+    /// exit code 4.
+    Differs(String),
 }
 
 impl CliError {
@@ -24,6 +27,7 @@ impl CliError {
         match self {
             CliError::Usage(_) | CliError::Input(_) | CliError::Fault(_) | CliError::Output(_) => 2,
             CliError::Departed(_) => 3,
+            CliError::Differs(_) => 4,
         }
     }
 }
@@ -35,6 +39,7 @@ impl fmt::Display for CliError {
             CliError::Input(m) => f.write_str(m),
             CliError::Fault(m) | CliError::Output(m) => write!(f, "error: {m}"),
             CliError::Departed(m) => write!(f, "replay: {m}"),
+            CliError::Differs(m) => write!(f, "compare: {m}"),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! stdout carries data only (the execution output, `--format json` reports); messages for
 //! people go to stderr.
 
+mod aws_args;
 mod completions;
 mod error;
 mod eval;
@@ -11,10 +12,14 @@ mod graph;
 mod man;
 mod overlay;
 mod record;
+#[cfg(feature = "aws")]
+mod remote;
 mod render;
 mod run;
 mod serve;
 mod stdout;
+#[cfg(feature = "aws")]
+mod step_functions;
 mod test;
 mod trace;
 mod validate;
@@ -38,9 +43,10 @@ Examples:
   asl graph machine.asl.json -o machine.html
   asl record history.json --definition machine.asl.json --out incident/
   asl run machine.asl.json --replay history.json
+  asl run machine.asl.json --remote --role-arn ROLE --compare-local
   asl completions bash > ~/.local/share/bash-completion/completions/asl
 
-Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`; 3 a replay (`run --replay`, `record`) departed from its record.";
+Exit codes: 0 success, 1 the execution (or the evaluation) failed or `validate` found an invalid\ndefinition or an `asl test` case failed, 2 usage or input error: a bad flag, an unreadable or malformed file, an invalid\ndefinition given to `run`; 3 a replay (`run --replay`, `record`) departed from its record; 4 `run --remote --compare-local`: AWS and asl differ.";
 
 #[derive(Parser, Debug)]
 #[command(name = "asl", version, about = ABOUT, after_help = AFTER_HELP)]

@@ -83,12 +83,9 @@ pub struct RecordArgs {
     /// test file as `handlers`.
     #[arg(long, value_name = "FILE")]
     pub handlers: Option<PathBuf>,
-    /// The AWS profile to fetch an execution by its ARN with (default: the SDK's chain).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send the Step Functions calls that fetch an execution to this endpoint (an emulator).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    /// How to reach Step Functions to fetch an execution by its ARN.
+    #[command(flatten)]
+    pub connection: super::aws_args::AwsArgs,
 }
 
 /// What Step Functions says of an execution: its history (GetExecutionHistory's shape, with
@@ -102,38 +99,20 @@ struct Fetched {
 /// Fetches an execution's history, every page, and the definition that ran.
 #[cfg(feature = "aws")]
 fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
-    use crate::handlers::aws::transport::ApiClient;
-    use crate::handlers::aws::{SdkSettings, sdk_clients};
+    use super::step_functions::StepFunctions;
     let region = arn
         .split(':')
         .nth(3)
         .filter(|r| !r.is_empty())
         .map(str::to_string)
         .or_else(|| args.region.clone());
-    let settings = SdkSettings {
-        profile: args.profile.clone(),
-        region,
-        endpoint_url: args.endpoint_url.clone(),
-        timeout: Some(std::time::Duration::from_secs(60)),
-    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
-    let api = rt.block_on(sdk_clients(&settings)).api;
-    let sfn = ApiClient::service("sfn").map_err(|e| CliError::Fault(format!("{e:?}")))?;
+    let sfn = rt.block_on(StepFunctions::connect(&args.connection, region))?;
     let call = |op: &str, input: Value| -> Result<Value, CliError> {
-        rt.block_on(api.call(&sfn, op, &input))
-            .map(|a| a.output)
-            .map_err(|e| {
-                let why = match e {
-                    crate::handlers::aws::transport::CallError::Service(s) => {
-                        format!("{}: {}", s.code, s.message)
-                    }
-                    other => format!("{other:?}"),
-                };
-                CliError::Input(format!("{arn}: error: Step Functions' {op} failed: {why}"))
-            })
+        rt.block_on(sfn.call(op, input)).map_err(|r| r.error(arn))
     };
     let described = call(
         "DescribeExecution",
@@ -392,18 +371,23 @@ fn write_new(p: &Path, text: String, force: bool) -> Result<(), CliError> {
     })
 }
 
-/// Replays `rec` on `machine`: the outcome (or the fault that stopped it) and the replayer.
+/// Replays `rec` on `machine`: the outcome (or the fault that stopped it) and the replayer;
+/// `probe` hears the run through the replayer (a recorder for a picture).
 pub(super) fn replay(
     machine: &StateMachine,
     rec: Arc<Recording>,
     ctx: &ReplayContext,
     input: Value,
     fallback: Option<Registry>,
+    probe: Option<Arc<dyn engine::Probe>>,
     configure: impl FnOnce(&mut Options),
 ) -> Result<(Result<Outcome, engine::Fault>, Arc<Replayer>), CliError> {
     let mut replayer = Replayer::new(rec);
     if let Some(f) = fallback {
         replayer = replayer.with_fallback(f);
+    }
+    if let Some(p) = probe {
+        replayer = replayer.with_probe(p);
     }
     let replayer = Arc::new(replayer);
     let mut registry = Registry::new();
@@ -482,7 +466,7 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
     let storage = args.s3_root.as_ref().map(|r| {
         Arc::new(crate::storage::LocalStore::new(r)) as Arc<dyn crate::storage::ObjectStore>
     });
-    let (outcome, replayer) = replay(&machine, rec.clone(), &ctx, input, fallback, |o| {
+    let (outcome, replayer) = replay(&machine, rec.clone(), &ctx, input, fallback, None, |o| {
         o.storage = storage;
     })?;
     let verdict = match &outcome {

@@ -36,6 +36,8 @@ Examples:
   asl run pipeline.asl.json --handlers pipeline.handlers.json --mock-config pipeline.mocks.json \\
       --test-case HappyPath
   asl run pipeline.asl.json --aws-all --profile dev --region eu-west-1
+  asl run pipeline.asl.json --remote --role-arn arn:aws:iam::111122223333:role/sfn \\
+      --trace --history remote.json --compare-local    # on the real Step Functions
 
 Handlers: each Task state is answered by a mock (--mock-config), a local command or AWS.
 A state takes the first of: --local STATE=CMD / --aws STATE; its entry in the --handlers
@@ -62,7 +64,13 @@ Ctrl-C, SIGTERM and SIGHUP abort the run (status ABORTED, exit 1) after stopping
 and killing the local commands it started.
 Exit code 2: a usage error, an unreadable or malformed file, an invalid definition, mock file
 or handler configuration. Exit code 3 (--replay): the run departed from the history it replays
-(docs/record-replay.md).";
+(docs/record-replay.md).
+
+Remote: --remote creates (or updates) the state machine on Step Functions and runs it there:
+stdout, --trace, --history, --graph and the exit codes as for a local run; Ctrl-C calls
+StopExecution. Its name is --state-machine-name (default as for a local run), its role
+--role-arn or $ASL_REMOTE_ROLE_ARN (needed to create it), its type --type. --compare-local
+then replays the history locally and reports each difference (exit 4 when they differ).";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClockArg {
@@ -118,7 +126,8 @@ pub struct RunArgs {
     /// The execution's name. Default: a random UUID.
     #[arg(long, value_name = "NAME")]
     pub execution_name: Option<String>,
-    /// The execution role ARN shown in `$$.Execution.RoleArn`.
+    /// The execution role ARN shown in `$$.Execution.RoleArn`; with --remote, the role the
+    /// state machine is created with (default: $ASL_REMOTE_ROLE_ARN).
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
     /// The AWS region used in ARNs (default us-east-1) and by states run on AWS (default: the
@@ -175,12 +184,8 @@ pub struct RunArgs {
     /// port, printed on stderr).
     #[arg(long, value_name = "PORT")]
     pub callback_port: Option<u16>,
-    /// The AWS profile for states run on AWS (default: the SDK's default chain).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send AWS calls to this endpoint (an emulator such as moto: http://127.0.0.1:5000).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub connection: super::aws_args::AwsArgs,
     /// The state machine's type: an EXPRESS execution has an `express:` ARN, no
     /// `RedriveCount`, no history cap but a five-minute limit, and no `.sync` or
     /// `.waitForTaskToken` resources (AWS refuses such a machine).
@@ -212,6 +217,24 @@ pub struct RunArgs {
     /// calls past the end of the record. See docs/record-replay.md.
     #[arg(long, value_name = "HISTORY")]
     pub replay: Option<PathBuf>,
+    /// Run the definition on the real Step Functions instead: create the state machine
+    /// (--state-machine-name, default as above; --role-arn or $ASL_REMOTE_ROLE_ARN; --type),
+    /// or update it when it exists, start an execution with the input (--execution-name) and
+    /// follow its history, printing what a local run prints. Ctrl-C stops the execution. See
+    /// docs/record-replay.md.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "replay", "mock_config", "test_case", "handlers", "local", "aws", "aws_all",
+            "machine", "s3_root", "callback_port", "max_events", "no_payload_limit", "clock",
+            "account_id", "aws_timeout", "mock_validation", "http_auth", "ecs_poll_ms"
+        ]
+    )]
+    pub remote: bool,
+    /// With --remote: once the execution ended, replay its history locally and report on
+    /// stderr every difference between AWS and asl, state by state (exit 4 when they differ).
+    #[arg(long, requires = "remote")]
+    pub compare_local: bool,
     /// First interval between ECS DescribeTasks rounds for `.sync`, in milliseconds (tests).
     #[arg(long, value_name = "MS", hide = true)]
     pub ecs_poll_ms: Option<u64>,
@@ -282,7 +305,7 @@ pub fn load_definition_with_json(path: &Path) -> Result<(StateMachine, Value), C
 /// The loader behind them: with `keep_json`, a copy of the JSON is kept before the loader
 /// consumes the tree (`Value::Null` otherwise); the template's logical id of the machine, if
 /// the file is a template.
-fn load_named(
+pub(super) fn load_named(
     path: &Path,
     id: Option<&str>,
     keep_json: bool,
@@ -423,7 +446,7 @@ pub fn machine_name(path: &Path) -> String {
 }
 
 /// The execution input, and the text it was parsed from.
-fn read_input(args: &RunArgs) -> Result<(Value, Arc<str>), CliError> {
+pub(super) fn read_input(args: &RunArgs) -> Result<(Value, Arc<str>), CliError> {
     let (text, origin) = match (&args.input, &args.input_file) {
         (Some(s), _) => (s.clone(), "--input".to_string()),
         (None, Some(p)) => (read_file(p)?, p.display().to_string()),
@@ -983,9 +1006,9 @@ pub(super) fn aws_handler(
         ApiHandler, EcsRunner, PollPolicy, SdkSettings, SfnRunner, sdk_clients,
     };
     let settings = SdkSettings {
-        profile: args.profile.clone(),
+        profile: args.connection.profile.clone(),
         region: args.region.clone(),
-        endpoint_url: args.endpoint_url.clone(),
+        endpoint_url: args.connection.endpoint_url.clone(),
         timeout: args.aws_timeout.map(std::time::Duration::from_secs),
     };
     let clients = rt.block_on(sdk_clients(&settings));
@@ -1024,9 +1047,9 @@ pub(super) fn aws_handler(
 #[cfg(feature = "aws")]
 fn s3_store(args: &RunArgs) -> Result<Arc<dyn crate::storage::ObjectStore>, CliError> {
     let settings = crate::storage::S3Settings {
-        profile: args.profile.clone(),
+        profile: args.connection.profile.clone(),
         region: args.region.clone(),
-        endpoint_url: args.endpoint_url.clone(),
+        endpoint_url: args.connection.endpoint_url.clone(),
     };
     crate::storage::S3Store::connect(&settings)
         .map(|s| Arc::new(s) as Arc<dyn crate::storage::ObjectStore>)
@@ -1042,7 +1065,7 @@ fn s3_store(_args: &RunArgs) -> Result<Arc<dyn crate::storage::ObjectStore>, Cli
 
 /// AWS refuses to create an Express machine with `.sync` or `.waitForTaskToken` resources:
 /// so does `run --type EXPRESS`, with `validate`'s diagnostics.
-fn refuse_for_express(path: &Path) -> Result<(), CliError> {
+pub(super) fn refuse_for_express(path: &Path) -> Result<(), CliError> {
     let (file, id) = split_logical_id(path);
     let defs = crate::source::load(&file, &[]).map_err(|e| CliError::Input(e.to_string()))?;
     let opts = crate::validate::Options {
@@ -1068,7 +1091,7 @@ fn refuse_for_express(path: &Path) -> Result<(), CliError> {
 }
 
 /// The drawing `--graph FILE` asks for, by the file's extension.
-fn graph_format(path: &Path) -> Result<bool, CliError> {
+pub(super) fn graph_format(path: &Path) -> Result<bool, CliError> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -1084,6 +1107,14 @@ fn graph_format(path: &Path) -> Result<bool, CliError> {
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode, CliError> {
+    if args.remote {
+        #[cfg(feature = "aws")]
+        return super::remote::run(&args);
+        #[cfg(not(feature = "aws"))]
+        return Err(CliError::Usage(
+            "this build of asl has no AWS support (build it with the cargo feature `aws`): --remote runs on Step Functions".into(),
+        ));
+    }
     let express = args.machine_type == MachineTypeArg::Express;
     if express {
         refuse_for_express(&args.definition)?;
@@ -1386,7 +1417,7 @@ pub(super) fn write_history(
         .map_err(|e| failed(&e))
 }
 
-fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError> {
+pub(super) fn print_outcome(o: &Outcome, format: ResultFormat) -> Result<ExitCode, CliError> {
     let code = if o.status == Status::Succeeded { 0 } else { 1 };
     match format {
         ResultFormat::Json => {

@@ -54,12 +54,8 @@ pub struct ServeArgs {
     /// Run every Task state no mock and no handlers entry answers on AWS.
     #[arg(long)]
     pub aws_all: bool,
-    /// The AWS profile for states run on AWS (default: the SDK's default chain).
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send AWS calls to this endpoint (an emulator such as moto).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub connection: super::aws_args::AwsArgs,
 }
 
 /// `asl run`'s arguments carrying the AWS settings, so the AWS side is built exactly as
@@ -82,8 +78,8 @@ fn aws(
     use clap::Parser;
     let mut argv: Vec<String> = vec!["asl".into(), "serve.asl.json".into()];
     for (flag, v) in [
-        ("--profile", &args.profile),
-        ("--endpoint-url", &args.endpoint_url),
+        ("--profile", &args.connection.profile),
+        ("--endpoint-url", &args.connection.endpoint_url),
         ("--region", &args.region),
     ] {
         if let Some(v) = v {

@@ -110,12 +110,9 @@ pub struct TestArgs {
     /// Retry outcomes, with their counts) and `index.html`.
     #[arg(long, value_name = "DIR")]
     pub coverage_html: Option<PathBuf>,
-    /// The AWS profile for states routed to AWS by a test file's `handlers`.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Send AWS calls of states routed to AWS to this endpoint (an emulator).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    /// How to reach AWS for states routed to it by a test file's `handlers`.
+    #[command(flatten)]
+    pub connection: super::aws_args::AwsArgs,
     /// How mocked results of AWS API calls (inline mocks and mock files) are checked against
     /// the API's output shape: `strict`, `present` or `none` (see `asl run --help`).
     #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
@@ -565,9 +562,9 @@ fn aws_handler(args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
         .build()
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
     let settings = SdkSettings {
-        profile: args.profile.clone(),
+        profile: args.connection.profile.clone(),
         region: None,
-        endpoint_url: args.endpoint_url.clone(),
+        endpoint_url: args.connection.endpoint_url.clone(),
         ..SdkSettings::default()
     };
     let clients = rt.block_on(sdk_clients(&settings));

@@ -44,6 +44,9 @@ struct Paths {
     /// Open visits by label, for the exits of Parallel and Map states, whose events do not
     /// chain back to their entered event.
     by_label: HashMap<String, Vec<u64>>,
+    /// The path prefix each Map state was last entered on, by name: an iteration's start may
+    /// chain to an event of a sibling iteration (moto's histories do), not to the Map.
+    maps: HashMap<String, String>,
 }
 
 impl Paths {
@@ -117,7 +120,13 @@ impl EventSink for Tracer {
                     .and_then(|d| d.get("index"))
                     .and_then(Value::as_u64)
                     .unwrap_or(0);
-                format!("{}{name}[{index}]/", paths.prefix_of(prev))
+                let mut outer = paths.prefix_of(prev);
+                if let Some(map) = paths.maps.get(name)
+                    && outer.starts_with(map.as_str())
+                {
+                    outer = map.clone();
+                }
+                format!("{outer}{name}[{index}]/")
             }
             _ if kind.ends_with("StateEntered") && paths.branches.contains_key(&prev) => {
                 let outer = paths.prefix_of(prev);
@@ -137,6 +146,9 @@ impl EventSink for Tracer {
             let name = field(e, "name").unwrap_or_default().to_string();
             let input = field(e, "input").unwrap_or_default().to_string();
             let label = format!("{prefix}{name}");
+            if ty == "Map" {
+                paths.maps.insert(name.clone(), prefix.clone());
+            }
             if ty == "Fail" {
                 self.line(format_args!("{ty:<9}{label}"));
             }
@@ -232,5 +244,91 @@ impl EventSink for Tracer {
         } else if kind == "ExecutionSucceeded" {
             self.line(format_args!("ExecutionSucceeded"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(id: u64, prev: u64, kind: &str, key: &str, d: Value) -> Event {
+        Event {
+            id,
+            previous_event_id: prev,
+            timestamp: Instant(0),
+            kind: kind.into(),
+            details: Some((key.into(), d)),
+            shared: Vec::new(),
+        }
+    }
+
+    /// moto chains a Map iteration's start to the previous iteration's last event, where AWS
+    /// chains it to the Map's: either way the iteration is labelled `Each[1]/`, not
+    /// `Each[0]/Each[1]/` (found running `asl run --remote` against moto).
+    #[test]
+    fn an_iteration_chained_to_its_sibling_is_labelled_by_its_map() {
+        let out = Arc::new(Mutex::new(String::new()));
+        let t = Tracer::into_buffer(out.clone());
+        let entered = |id, prev, name: &str| {
+            ev(
+                id,
+                prev,
+                "PassStateEntered",
+                "stateEnteredEventDetails",
+                json!({"name": name, "input": "1"}),
+            )
+        };
+        let exited = |id, prev, name: &str| {
+            ev(
+                id,
+                prev,
+                "PassStateExited",
+                "stateExitedEventDetails",
+                json!({"name": name, "output": "2"}),
+            )
+        };
+        for e in [
+            ev(
+                2,
+                1,
+                "MapStateEntered",
+                "stateEnteredEventDetails",
+                json!({"name": "Each", "input": "[1,2]"}),
+            ),
+            ev(
+                3,
+                2,
+                "MapStateStarted",
+                "mapStateStartedEventDetails",
+                json!({"length": 2}),
+            ),
+            ev(
+                4,
+                3,
+                "MapIterationStarted",
+                "mapIterationStartedEventDetails",
+                json!({"name": "Each", "index": 0}),
+            ),
+            entered(5, 4, "Twice"),
+            exited(6, 5, "Twice"),
+            ev(
+                7,
+                6,
+                "MapIterationStarted",
+                "mapIterationStartedEventDetails",
+                json!({"name": "Each", "index": 1}),
+            ),
+            entered(8, 7, "Twice"),
+            exited(9, 8, "Twice"),
+        ] {
+            t.event(&e);
+        }
+        let text = out.lock().unwrap().clone();
+        let labels: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .collect();
+        assert_eq!(labels, ["Each[0]/Twice", "Each[1]/Twice"], "{text}");
     }
 }

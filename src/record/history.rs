@@ -145,6 +145,32 @@ impl History {
     }
 }
 
+/// One event as GetExecutionHistory gives it (`{"id", "previousEventId", "timestamp", "type",
+/// "<kind>EventDetails"}`) as the engine's [`engine::Event`](crate::engine::Event), the shape
+/// a local run's `--trace`, `--history` and `--graph` are fed: `asl run --remote` shows a
+/// real execution's events through them. `None` for an event without an `id` or a `type`;
+/// a timestamp in neither of AWS's forms is the epoch (the trace then shows no durations).
+pub fn engine_event(v: &Value) -> Option<crate::engine::Event> {
+    let obj = v.as_object()?;
+    let id = obj.get("id")?.as_u64()?;
+    let kind = obj.get("type")?.as_str()?.to_string();
+    let details = obj
+        .iter()
+        .find(|(k, _)| k.ends_with("EventDetails"))
+        .map(|(k, d)| (k.clone(), d.clone()));
+    Some(crate::engine::Event {
+        id,
+        previous_event_id: obj
+            .get("previousEventId")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        timestamp: obj.get("timestamp").and_then(time).unwrap_or(Instant(0)),
+        kind,
+        details,
+        shared: Vec::new(),
+    })
+}
+
 /// One page of a history (`{"events": [...], ...}`): its events onto `listed`, and the
 /// `executionArn` and `stateMachineArn` it names into `arns`.
 fn page<'a>(
@@ -557,6 +583,39 @@ impl Details<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_aws_event_becomes_the_engine_event_a_local_run_writes() {
+        let aws = json!({"id": 3, "previousEventId": 2, "type": "PassStateExited",
+            "timestamp": "2024-05-01T10:00:00.123000+02:00",
+            "stateExitedEventDetails": {"name": "P", "output": "{\"a\":1}"}});
+        let e = engine_event(&aws).unwrap();
+        assert_eq!(
+            (e.id, e.previous_event_id, e.kind.as_str()),
+            (3, 2, "PassStateExited")
+        );
+        assert_eq!(e.timestamp.to_iso_millis(), "2024-05-01T08:00:00.123Z");
+        assert_eq!(
+            e.details.as_ref().map(|(k, _)| k.as_str()),
+            Some("stateExitedEventDetails")
+        );
+        // Written back, it is the event AWS gave (the time in UTC).
+        let back = e.to_json();
+        assert_eq!(
+            back["stateExitedEventDetails"],
+            aws["stateExitedEventDetails"]
+        );
+        assert_eq!(back["timestamp"], "2024-05-01T08:00:00.123Z");
+        // Epoch seconds, and no details.
+        let e = engine_event(
+            &json!({"id": 1, "type": "ExecutionSucceeded", "timestamp": 1714550400.5}),
+        )
+        .unwrap();
+        assert_eq!((e.previous_event_id, e.details), (0, None));
+        assert_eq!(e.timestamp.to_iso_millis(), "2024-05-01T08:00:00.500Z");
+        assert!(engine_event(&json!({"type": "PassStateEntered"})).is_none());
+        assert!(engine_event(&json!({"id": 1})).is_none());
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -13,12 +13,15 @@
 //!   against it ([`Replayer`]: the run's `TaskHandler` and `Probe` both), stopping it where it
 //!   departs ([`Departure`]);
 //! - [`mocks`] and [`testfile`] write what `asl test` runs: the recorded answers as a Step
-//!   Functions Local mock file, and a test file asserting what the execution did.
+//!   Functions Local mock file, and a test file asserting what the execution did;
+//! - [`divergence`] says where an execution on AWS and its local replay differ, state by
+//!   state (`asl run --remote --compare-local`).
 //!
 //! It stands on the engine (runs, probes, handlers) and the definition; the engine knows
 //! nothing of histories it reads. docs/record-replay.md is the user's guide.
 
 pub mod compare;
+pub mod divergence;
 pub mod event;
 pub mod history;
 pub mod mocks;
