@@ -20,6 +20,9 @@
 //! assert_eq!(outcome.output(), Some(&serde_json::json!("world")));
 //! ```
 
+// Messages for people go through `say!`, which cannot panic.
+#![deny(clippy::print_stderr)]
+
 /// `eprintln!` that cannot panic: a message for people that stderr will not take (a reader
 /// that went away, `2>/dev/full`) is dropped, since there is nowhere better to say it. The
 /// exit code still tells what happened.

@@ -116,7 +116,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
             .as_str()
             .unwrap_or_default()
             .to_string();
-        eprintln!("asl: started execution {arn}");
+        say!("asl: started execution {arn}");
         let tracer = args.trace.then(Tracer::new);
         follow(&sfn, &arn, tracer.as_ref(), &mut stop).await
     })?;
@@ -154,7 +154,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
                 &rec.finish(),
                 &outcome,
             )?,
-            Some(Err(e)) => eprintln!("{e}\n{}: the picture is not drawn", path.display()),
+            Some(Err(e)) => say!("{e}\n{}: the picture is not drawn", path.display()),
             _ => {}
         }
     }
@@ -163,7 +163,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
         match replayed {
             Some(Ok(r)) if !stopped => report(&r)?,
             Some(Err(e)) => return Err(e),
-            _ => eprintln!("compare: the execution was stopped: nothing to compare"),
+            _ => say!("compare: the execution was stopped: nothing to compare"),
         }
     }
     Ok(code)
@@ -231,7 +231,7 @@ async fn deploy(
             sfn.call("UpdateStateMachine", update)
                 .await
                 .map_err(|r| r.error(&arn))?;
-            eprintln!("asl: updated state machine {arn}");
+            say!("asl: updated state machine {arn}");
             Ok(arn)
         }
         None => {
@@ -251,7 +251,7 @@ async fn deploy(
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            eprintln!("asl: created state machine {arn}");
+            say!("asl: created state machine {arn}");
             Ok(arn)
         }
     }
@@ -321,7 +321,7 @@ async fn express_run(
         answer = sfn.call("StartSyncExecution", start) => {
             let answer = answer.map_err(|r| r.error(&machine))?;
             let arn = answer["executionArn"].as_str().unwrap_or_default().to_string();
-            eprintln!("asl: ran execution {arn}");
+            say!("asl: ran execution {arn}");
             Ok(Remote {
                 outcome: outcome_of(&answer, &arn)?,
                 events: Vec::new(),
@@ -333,7 +333,7 @@ async fn express_run(
         why = stop => {
             // StopExecution does not apply to an EXPRESS execution: it runs to its end (at
             // most five minutes) on AWS.
-            eprintln!("asl: {why}: not waiting for the EXPRESS execution, which runs on to its end on Step Functions");
+            say!("asl: {why}: not waiting for the EXPRESS execution, which runs on to its end on Step Functions");
             Ok(Remote {
                 outcome: aborted(why, String::new()),
                 events: Vec::new(),
@@ -484,10 +484,10 @@ async fn follow(
         let call = sfn.call("StopExecution", json!({"executionArn": arn, "cause": why}));
         tokio::select! {
             r = call => match r {
-                Ok(_) => eprintln!("asl: {why}: stopped execution {arn}"),
-                Err(r) => eprintln!("asl: {why}: {}; the execution {arn} may still be running", r.message),
+                Ok(_) => say!("asl: {why}: stopped execution {arn}"),
+                Err(r) => say!("asl: {why}: {}; the execution {arn} may still be running", r.message),
             },
-            again = engine::stop_signal() => eprintln!(
+            again = engine::stop_signal() => say!(
                 "asl: {again} while stopping the execution: not waiting for StopExecution; {arn} may still be running"
             ),
         }
@@ -641,7 +641,7 @@ fn report(r: &Replayed) -> Result<(), CliError> {
     }
     if lines.is_empty() {
         let states = r.aws.canonical().len();
-        eprintln!(
+        say!(
             "compare: AWS and asl agree: {states} state{} entered, each with the same input and output; {}",
             if states == 1 { "" } else { "s" },
             r.aws.end.as_ref().map_or("no end", |e| e.status)
