@@ -11,6 +11,7 @@
 //! Java SDK writes them (`message (Service: S3, Status Code: 404, Request ID: ...)`).
 
 use super::adjust;
+use super::batched::Batches;
 use super::http_task::{HttpAuth, HttpTasks};
 use super::model::Service;
 use super::optimized::{self, Adjust, Optimized, SyncJob};
@@ -32,6 +33,8 @@ pub struct ApiHandler {
     running: Arc<Mutex<Vec<(u64, StopCall)>>>,
     next_job: std::sync::atomic::AtomicU64,
     pending: Arc<Pending>,
+    /// The shared pollers of `.sync` waits on operations that take many jobs.
+    batches: Arc<Batches>,
 }
 
 /// The operation that stops a job, with its input in the model's names.
@@ -135,6 +138,7 @@ impl ApiHandler {
             running: Arc::default(),
             next_job: Default::default(),
             pending: Arc::default(),
+            batches: Arc::default(),
         }
     }
 
@@ -192,32 +196,13 @@ impl ApiHandler {
             }
             None => Value::Object(Map::new()),
         };
-        let prefix = s.entry.error_prefix;
-        let result = self.client.call(s, op.name, &input).await;
-        match result {
-            Ok(answer) => {
-                let Answer {
-                    output,
-                    status,
-                    headers,
-                } = answer;
-                let output = match op.output() {
-                    Some(shape) => params::to_result(&shape, output),
-                    None => output,
-                };
-                Ok((output, Meta { status, headers }))
+        let result = self.client.call(s, op.name, &input).await.map(|mut a| {
+            if let Some(shape) = op.output() {
+                a.output = params::to_result(&shape, a.output);
             }
-            Err(CallError::Service(e)) => Err(TaskError::Failed(name_error(&e))),
-            Err(CallError::Timeout) => Err(TaskError::Failed(Failure::new(
-                format!("{prefix}.ClientExecutionTimeoutException"),
-                "the call did not complete in time (see --aws-timeout)",
-            ))),
-            Err(CallError::Unreadable(m)) => Err(TaskError::Failed(Failure::new(
-                format!("{prefix}.SdkClientException"),
-                format!("the service's answer could not be read: {m}"),
-            ))),
-            Err(e) => Err(call_fault(request, e)),
-        }
+            a
+        });
+        answered(request, s.entry.error_prefix, result, name_error)
     }
 
     async fn optimized(
@@ -389,13 +374,30 @@ impl ApiHandler {
         let named = |e: &ServiceError| optimized_error(s, o.error_prefix, e);
         let mut delay = self.poll.initial;
         let result = loop {
-            tokio::time::sleep(delay).await;
-            delay = delay.mul_f64(self.poll.factor).min(self.poll.max);
-            let described = match self
-                .call(request, s, job.describe, &describe_params, &named)
-                .await
-                .map(|(v, _)| v)
-            {
+            let answer = match job.many {
+                // Waits on an operation that takes many jobs share its poller, which paces them.
+                Some(many) => {
+                    let reply = self
+                        .batches
+                        .describe(
+                            &self.client,
+                            s,
+                            job.describe,
+                            many,
+                            &describe_params,
+                            self.poll,
+                        )
+                        .await;
+                    answered(request, s.entry.error_prefix, reply, &named)
+                }
+                None => {
+                    tokio::time::sleep(delay).await;
+                    delay = delay.mul_f64(self.poll.factor).min(self.poll.max);
+                    self.call(request, s, job.describe, &describe_params, &named)
+                        .await
+                }
+            };
+            let described = match answer.map(|(v, _)| v) {
                 Err(TaskError::Failed(f))
                     if job.gone.is_some_and(|g| {
                         f.error == format!("{}.{g}", o.error_prefix)
@@ -476,6 +478,33 @@ impl ApiHandler {
             stop(&self.client, &job).await;
         }
         join_pending(&self.pending).await;
+    }
+}
+
+/// A call's answer (its output already in Step Functions' names) as a step's result, or its
+/// error as Step Functions names it.
+fn answered(
+    request: &TaskRequest,
+    prefix: &str,
+    result: Result<Answer, CallError>,
+    name_error: &(dyn Fn(&ServiceError) -> Failure + Sync),
+) -> Result<(Value, Meta), TaskError> {
+    match result {
+        Ok(Answer {
+            output,
+            status,
+            headers,
+        }) => Ok((output, Meta { status, headers })),
+        Err(CallError::Service(e)) => Err(TaskError::Failed(name_error(&e))),
+        Err(CallError::Timeout) => Err(TaskError::Failed(Failure::new(
+            format!("{prefix}.ClientExecutionTimeoutException"),
+            "the call did not complete in time (see --aws-timeout)",
+        ))),
+        Err(CallError::Unreadable(m)) => Err(TaskError::Failed(Failure::new(
+            format!("{prefix}.SdkClientException"),
+            format!("the service's answer could not be read: {m}"),
+        ))),
+        Err(e) => Err(call_fault(request, e)),
     }
 }
 
@@ -969,6 +998,72 @@ mod tests {
         ))));
         assert_eq!(f.error, "States.TaskFailed");
         assert!(f.cause.unwrap().contains("boom"));
+    }
+
+    #[test]
+    fn sync_waits_on_builds_share_one_describe_per_100_builds() {
+        let fake = Arc::new(Fake::default());
+        for i in 0..150 {
+            fake.answer(
+                "StartBuild",
+                200,
+                json!({"build": {"id": format!("p:{i}"), "buildStatus": "IN_PROGRESS"}}),
+            );
+        }
+        let builds = |end: &str| -> Value {
+            (0..150)
+                .map(|i| {
+                    let status = if i == 7 && end != "IN_PROGRESS" {
+                        "FAILED"
+                    } else {
+                        end
+                    };
+                    json!({"id": format!("p:{i}"), "buildStatus": status})
+                })
+                .collect()
+        };
+        // The fake answers call by call: four calls (two rounds) see them running.
+        for _ in 0..4 {
+            fake.answer(
+                "BatchGetBuilds",
+                200,
+                json!({"builds": builds("IN_PROGRESS")}),
+            );
+        }
+        fake.answer(
+            "BatchGetBuilds",
+            200,
+            json!({"builds": builds("SUCCEEDED")}),
+        );
+        let h = handler(fake.clone());
+        let t = task(
+            "arn:aws:states:::codebuild:startBuild.sync",
+            json!({"ProjectName": "p"}),
+        );
+        let results = block(futures::future::join_all((0..150).map(|_| h.run(&t))));
+        for (i, r) in results.into_iter().enumerate() {
+            match r {
+                Ok(out) => {
+                    assert_ne!(i, 7, "{out}");
+                    assert_eq!(out["Build"]["Id"], format!("p:{i}"));
+                    assert_eq!(out["Build"]["BuildStatus"], "SUCCEEDED");
+                }
+                Err(e) => {
+                    assert_eq!(i, 7, "{e:?}");
+                    assert_eq!(failed(Err(e)).error, "States.TaskFailed");
+                }
+            }
+        }
+        // Two rounds see them running, the third sees their ends: each round is two calls,
+        // of 100 and 50 builds.
+        let seen = fake.seen.lock().unwrap();
+        let sizes: Vec<usize> = seen
+            .iter()
+            .filter(|(o, _)| o == "BatchGetBuilds")
+            .map(|(_, b)| b["ids"].as_array().map_or(0, Vec::len))
+            .collect();
+        assert_eq!(sizes, [100, 50, 100, 50, 100, 50]);
+        assert_eq!(h.batches.calls(), 6);
     }
 
     #[test]

@@ -21,6 +21,7 @@
 
 mod adjust;
 mod api_handler;
+mod batched;
 mod client;
 mod ecs;
 pub mod endpoint;

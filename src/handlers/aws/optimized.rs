@@ -76,6 +76,8 @@
 //! server). No entry here has a `.sync:2`: `states:startExecution` is the only integration
 //! that offers it.
 
+pub(crate) use super::batched::Many;
+
 /// Which integration patterns AWS offers for an optimized integration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Patterns {
@@ -268,6 +270,9 @@ pub(crate) struct SyncJob {
     pub output_key: &'static str,
     /// The operation AWS calls to stop the job when the state is aborted, and its input.
     pub stop: Option<(&'static str, &'static [(&'static str, &'static str)])>,
+    /// When the describe operation takes many jobs at once: how it lists them. Waits on it
+    /// then share one poller (`batched.rs`); `status` and `output` still read element 0.
+    pub many: Option<Many>,
 }
 
 /// How the job is found in a describe answer that lists several.
@@ -326,6 +331,7 @@ const fn poll(
         output: "",
         output_key: "",
         stop: None,
+        many: None,
     }
 }
 
@@ -484,6 +490,11 @@ pub(crate) static OPTIMIZED: &[Optimized] = &[
         }],
         sync: Some(SyncJob {
             output: "/Jobs/0",
+            many: Some(Many {
+                member: "Jobs",
+                array: "Jobs",
+                key: "JobId",
+            }),
             stop: Some((
                 "TerminateJob",
                 &[
@@ -758,6 +769,11 @@ pub(crate) static OPTIMIZED: &[Optimized] = &[
     Optimized {
         sync: Some(SyncJob {
             output: "/Builds/0",
+            many: Some(Many {
+                member: "Ids",
+                array: "Builds",
+                key: "Id",
+            }),
             output_key: "Build",
             stop: Some(("StopBuild", &[("Id", "/Build/Id")])),
             ..poll(
@@ -811,6 +827,11 @@ pub(crate) static OPTIMIZED: &[Optimized] = &[
     Optimized {
         sync: Some(SyncJob {
             output: "/BuildBatches/0",
+            many: Some(Many {
+                member: "Ids",
+                array: "BuildBatches",
+                key: "Id",
+            }),
             output_key: "BuildBatch",
             stop: Some(("StopBuildBatch", &[("Id", "/BuildBatch/Id")])),
             ..poll(
@@ -843,6 +864,11 @@ pub(crate) static OPTIMIZED: &[Optimized] = &[
     Optimized {
         sync: Some(SyncJob {
             output: "/BuildBatches/0",
+            many: Some(Many {
+                member: "Ids",
+                array: "BuildBatches",
+                key: "Id",
+            }),
             output_key: "BuildBatch",
             stop: Some(("StopBuildBatch", &[("Id", "/BuildBatch/Id")])),
             ..poll(
