@@ -782,3 +782,170 @@ assert len(done) == 1000, len(done)
 "##,
     );
 }
+
+/// Sends SIGTERM and waits (5 s at most) for a clean exit.
+fn terminate(s: &mut Server) {
+    let pid = s.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    for _ in 0..100 {
+        if let Some(status) = s.child.try_wait().expect("wait") {
+            assert!(status.success(), "{status}");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("asl serve did not exit within 5 s of SIGTERM");
+}
+
+/// A fresh directory under the target dir for one test's `--state-dir`.
+fn state_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{name}-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn state_dir_keeps_machines_activities_and_finished_executions_across_a_restart() {
+    if python().is_none() {
+        return;
+    }
+    let dir = state_dir("serve-state");
+    let dir_arg = dir.to_string_lossy().to_string();
+    let snapshot = dir.with_extension("json");
+    let snap = snapshot.to_string_lossy().to_string();
+    let mut first = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &first,
+        &format!(
+            r##"
+arn = create("Kept", {{"StartAt": "P", "States": {{"P": {{"Type": "Pass", "Result": {{"n": 1}}, "Next": "F"}}, "F": {{"Type": "Fail", "Error": "E", "Cause": "c"}}}}}}, tags=[{{"key": "team", "value": "a"}}], publish=True)
+ver = arn + ":1"
+alias = sfn.create_state_machine_alias(name="live", routingConfiguration=[{{"stateMachineVersionArn": ver, "weight": 100}}])["stateMachineAliasArn"]
+act = sfn.create_activity(name="Kept", tags=[{{"key": "k", "value": "v"}}])["activityArn"]
+ok = create("Ok", {{"StartAt": "P", "States": {{"P": {{"Type": "Pass", "End": True}}}}}})
+done = [wait_done(sfn.start_execution(stateMachineArn=a, name="e%d" % i, input='{{"i": %d}}' % i)["executionArn"])["executionArn"] for i, a in enumerate([arn, ok, alias])]
+long = create("Long", {{"StartAt": "W", "States": {{"W": {{"Type": "Wait", "Seconds": 3600, "End": True}}}}}})
+running = sfn.start_execution(stateMachineArn=long, name="long")["executionArn"]
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return d
+snap = {{
+    "machines": strip(sfn.list_state_machines()),
+    "describe": [strip(sfn.describe_state_machine(stateMachineArn=a)) for a in [arn, ok, ver]],
+    "versions": strip(sfn.list_state_machine_versions(stateMachineArn=arn)),
+    "alias": strip(sfn.describe_state_machine_alias(stateMachineAliasArn=alias)),
+    "tags": [strip(sfn.list_tags_for_resource(resourceArn=r)) for r in [arn, act]],
+    "activities": strip(sfn.list_activities()),
+    "executions": [strip(sfn.describe_execution(executionArn=e)) for e in done],
+    "lists": [strip(sfn.list_executions(stateMachineArn=a)) for a in [arn, ok]],
+    "histories": [strip(sfn.get_execution_history(executionArn=e)) for e in done],
+    "for": [strip(sfn.describe_state_machine_for_execution(executionArn=e)) for e in done],
+    "running": running,
+}}
+open("{snap}", "w").write(json.dumps(snap, default=str))
+"##
+        ),
+    );
+    terminate(&mut first);
+    drop(first);
+    let second = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &second,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return json.loads(json.dumps(d, default=str))
+arn, ok = [m["stateMachineArn"] for m in snap["machines"]["stateMachines"]][:2]
+ver = arn + ":1"
+alias = snap["alias"]["stateMachineAliasArn"]
+act = snap["activities"]["activities"][0]["activityArn"]
+done = [e["executionArn"] for e in snap["executions"]]
+machines = strip(sfn.list_state_machines())
+assert machines["stateMachines"][:2] == snap["machines"]["stateMachines"][:2], machines
+assert [strip(sfn.describe_state_machine(stateMachineArn=a)) for a in [arn, ok, ver]] == snap["describe"]
+assert strip(sfn.list_state_machine_versions(stateMachineArn=arn)) == snap["versions"]
+assert strip(sfn.describe_state_machine_alias(stateMachineAliasArn=alias)) == snap["alias"]
+assert [strip(sfn.list_tags_for_resource(resourceArn=r)) for r in [arn, act]] == snap["tags"]
+assert strip(sfn.list_activities()) == snap["activities"]
+assert [strip(sfn.describe_execution(executionArn=e)) for e in done] == snap["executions"]
+assert [strip(sfn.list_executions(stateMachineArn=a)) for a in [arn, ok]] == snap["lists"]
+assert [strip(sfn.get_execution_history(executionArn=e)) for e in done] == snap["histories"]
+assert [strip(sfn.describe_state_machine_for_execution(executionArn=e)) for e in done] == snap["for"]
+assert snap["executions"][0]["status"] == "FAILED" and snap["executions"][1]["status"] == "SUCCEEDED"
+# The execution running at the SIGTERM was stopped and kept as such.
+r = sfn.describe_execution(executionArn=snap["running"])
+assert r["status"] == "ABORTED", r
+assert types(snap["running"])[-1] == "ExecutionAborted", types(snap["running"])
+# The restored machine, version and alias still run.
+assert wait_done(sfn.start_execution(stateMachineArn=alias)["executionArn"])["status"] == "FAILED"
+"##
+        ),
+    );
+    drop(second);
+    // --max-finished applies to what was kept: only the newest finished execution is left.
+    let third = start(&["--state-dir", &dir_arg, "--max-finished", "1"], &[]);
+    assert!(
+        third
+            .before
+            .iter()
+            .any(|l| l.contains("evicted the finished execution")),
+        "{:?}",
+        third.before
+    );
+    drop(third);
+    let fourth = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &fourth,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+assert error_of(sfn.describe_execution, executionArn=snap["executions"][0]["executionArn"]) == "ExecutionDoesNotExist"
+arns = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]]
+assert sum(len(sfn.list_executions(stateMachineArn=a)["executions"]) for a in arns) == 1
+"##
+        ),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&snapshot);
+}
+
+#[test]
+fn a_corrupt_database_or_a_state_dir_that_cannot_be_made_is_exit_2() {
+    let dir = state_dir("serve-corrupt");
+    std::fs::create_dir_all(&dir).expect("make the state dir");
+    std::fs::write(dir.join("asl-serve.sqlite"), vec![b'#'; 4096]).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0", "--state-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run asl serve");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot use the database") && err.contains("asl-serve.sqlite"),
+        "{err}"
+    );
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0", "--state-dir"])
+        .arg(file.join("below"))
+        .output()
+        .expect("run asl serve");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot create the state directory"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,7 +8,7 @@
 //! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
 //! GetActivityTask and the handler of activity Task states), `tags.rs`, `versions.rs` (versions and aliases) and `test_state.rs` (TestState); `web.rs` is the web
 //! view (`GET /`). `store.rs` holds what
-//! they share.
+//! they share, written through to `durable.rs` (`--state-dir`: SQLite) when asked.
 //!
 //! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
 //! task of the server's runtime; their history is recorded by an event sink as it happens, so
@@ -17,6 +17,7 @@
 mod activities;
 mod api_error;
 mod callbacks;
+mod durable;
 mod executions;
 mod http;
 mod machines;
@@ -28,6 +29,7 @@ mod versions;
 mod web;
 
 pub use api_error::ApiError;
+pub use durable::{Database, Durable, DurableError, Nowhere};
 pub use http::serve;
 pub use store::MAX_FINISHED;
 
@@ -70,10 +72,12 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(config: Config) -> std::io::Result<Arc<Server>> {
+    /// A server over `durable` (a `--state-dir` database, or [`Nowhere`]); what it kept is
+    /// read back by [`Server::restore`].
+    pub fn new(config: Config, durable: Box<dyn Durable>) -> std::io::Result<Arc<Server>> {
         let callbacks = CallbackServer::bind(0)?;
         Ok(Arc::new_cyclic(|me| Server {
-            store: Store::new(config.max_finished),
+            store: Store::new(config.max_finished, durable),
             activities: Default::default(),
             tags: Default::default(),
             versions: Default::default(),
@@ -81,6 +85,16 @@ impl Server {
             callbacks,
             me: me.clone(),
         }))
+    }
+
+    /// Reads back what `--state-dir` kept: machines, versions, aliases, activities, tags and
+    /// finished executions (past `--max-finished`, the oldest are evicted from it too).
+    pub fn restore(&self) -> Result<(), DurableError> {
+        self.store.restore()?;
+        let durable = &*self.store.durable;
+        self.versions.restore(durable)?;
+        self.activities.restore(durable)?;
+        self.tags.restore(durable)
     }
 
     /// `arn:aws:states:REGION:ACCOUNT:` (the partition from the region).
