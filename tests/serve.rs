@@ -949,3 +949,74 @@ fn a_corrupt_database_or_a_state_dir_that_cannot_be_made_is_exit_2() {
     assert!(err.contains("cannot create the state directory"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn map_runs_of_a_distributed_map_are_listed_described_and_updated() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+def dist(name, child, **map):
+    d = {"StartAt": "M", "States": {"M": dict({"Type": "Map", "Label": "Each",
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": child},
+      "End": True}, **map)}}
+    return create(name, d)
+pick = {"C": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "F"}], "Default": "P"},
+        "F": {"Type": "Fail", "Error": "Bad"}, "P": {"Type": "Pass", "End": True}}
+arn = dist("Dist", pick, MaxConcurrency=2, ToleratedFailureCount=1)
+ex = sfn.start_execution(stateMachineArn=arn, input=json.dumps([{"bad": False}, {"bad": True}, {"bad": False}]))["executionArn"]
+assert wait_done(ex)["status"] == "SUCCEEDED"
+runs = sfn.list_map_runs(executionArn=ex)["mapRuns"]
+assert len(runs) == 1, runs
+run = runs[0]
+started = [e for e in sfn.get_execution_history(executionArn=ex)["events"] if e["type"] == "MapRunStarted"]
+assert run["mapRunArn"] == started[0]["mapRunStartedEventDetails"]["mapRunArn"], (run, started)
+assert run["executionArn"] == ex and run["stateMachineArn"] == arn + "/Each" and "stopDate" in run, run
+d = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+assert d["status"] == "SUCCEEDED" and d["executionArn"] == ex, d
+assert d["maxConcurrency"] == 2 and d["toleratedFailureCount"] == 1 and d["toleratedFailurePercentage"] == 0, d
+counts = {"pending": 0, "running": 0, "succeeded": 2, "failed": 1, "timedOut": 0, "aborted": 0, "total": 3,
+          "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0}
+assert d["itemCounts"] == counts and d["executionCounts"] == counts, d
+assert d["redriveCount"] == 0 and d["startDate"] <= d["stopDate"], d
+
+# A run still going: its children wait; UpdateMapRun records new settings; a stop aborts it.
+waits = {"C": {"Type": "Wait", "Seconds": 3600, "End": True}}
+slow = dist("Slow", waits, MaxConcurrency=2)
+ex2 = sfn.start_execution(stateMachineArn=slow, input=json.dumps([1, 2, 3]))["executionArn"]
+for _ in range(100):
+    runs = sfn.list_map_runs(executionArn=ex2)["mapRuns"]
+    if runs:
+        break
+    time.sleep(0.05)
+mr = runs[0]["mapRunArn"]
+d = sfn.describe_map_run(mapRunArn=mr)
+assert d["status"] == "RUNNING" and "stopDate" not in d, d
+assert d["executionCounts"]["running"] == 2 and d["executionCounts"]["pending"] == 1 and d["executionCounts"]["total"] == 3, d
+sfn.update_map_run(mapRunArn=mr, maxConcurrency=5, toleratedFailurePercentage=50.0, toleratedFailureCount=2)
+d = sfn.describe_map_run(mapRunArn=mr)
+assert d["maxConcurrency"] == 5 and d["toleratedFailurePercentage"] == 50 and d["toleratedFailureCount"] == 2, d
+sfn.stop_execution(executionArn=ex2)
+assert wait_done(ex2)["status"] == "ABORTED"
+d = sfn.describe_map_run(mapRunArn=mr)
+assert d["status"] == "ABORTED" and "stopDate" in d and d["executionCounts"]["running"] == 0, d
+assert d["maxConcurrency"] == 5, d
+
+# Errors as AWS names them.
+assert error_of(sfn.describe_map_run, mapRunArn="not-an-arn") == "InvalidArn"
+assert error_of(sfn.describe_map_run, mapRunArn=arn) == "InvalidArn"
+gone = mr.rsplit(":", 1)[0] + ":00000000-0000-0000-0000-000000000000"
+assert error_of(sfn.describe_map_run, mapRunArn=gone) == "ResourceNotFound"
+assert error_of(sfn.update_map_run, mapRunArn=gone, maxConcurrency=1) == "ResourceNotFound"
+assert error_of(sfn.update_map_run, mapRunArn=mr) == "ValidationException"
+assert error_of(sfn.update_map_run, mapRunArn=mr, toleratedFailurePercentage=101.0) == "ValidationException"
+assert error_of(sfn.list_map_runs, executionArn=ex + "x") == "ExecutionDoesNotExist"
+assert error_of(sfn.list_map_runs, executionArn=arn) == "InvalidArn"
+# An execution without a Distributed Map has none.
+plain = create("Plain", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+ex3 = sfn.start_execution(stateMachineArn=plain)["executionArn"]
+wait_done(ex3)
+assert sfn.list_map_runs(executionArn=ex3)["mapRuns"] == []
+"##,
+    );
+}

@@ -67,6 +67,8 @@ pub struct Options {
     /// The execution's ARN when the caller has already given it out (`asl serve`'s Express
     /// executions, whose ARN ends in a random id); `None`: made from the names.
     pub execution_arn: Option<String>,
+    /// Told how each Distributed Map's run goes (`asl serve`'s DescribeMapRun).
+    pub map_runs: Option<std::sync::Arc<dyn super::MapRunSink>>,
 }
 
 impl Default for Options {
@@ -91,6 +93,7 @@ impl Default for Options {
             express: false,
             stop: None,
             execution_arn: None,
+            map_runs: None,
         }
     }
 }
@@ -267,6 +270,7 @@ pub async fn run(
         seed: opts.seed,
         probe: opts.probe.take(),
         storage: opts.storage.take(),
+        map_runs: opts.map_runs.take(),
         state_machine_name: opts.state_machine_name.clone(),
         account_id: opts.account_id.clone(),
         role_arn: opts.role_arn.clone(),
@@ -430,6 +434,8 @@ pub(crate) struct Exec {
     pub(crate) seed: Option<u64>,
     pub(crate) probe: Option<std::sync::Arc<dyn Probe>>,
     pub(crate) storage: Option<std::sync::Arc<dyn crate::storage::ObjectStore>>,
+    /// [`Options::map_runs`].
+    pub(crate) map_runs: Option<std::sync::Arc<dyn super::MapRunSink>>,
     pub(crate) state_machine_name: String,
     pub(crate) account_id: String,
     pub(crate) role_arn: String,
@@ -457,6 +463,7 @@ impl Exec {
             seed,
             probe: self.probe.clone(),
             storage: self.storage.clone(),
+            map_runs: self.map_runs.clone(),
             state_machine_name,
             account_id: self.account_id.clone(),
             role_arn: self.role_arn.clone(),

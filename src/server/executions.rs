@@ -230,6 +230,7 @@ fn prepare(
             ..Progress::default()
         }),
         events: Default::default(),
+        map_runs: Default::default(),
     });
     lock(&server.store.executions).insert(exec_arn.clone(), exec.clone());
     let recorder = exec.clone();
@@ -247,6 +248,10 @@ fn prepare(
         input_text: Some(input_text.into()),
         express,
         execution_arn: Some(exec_arn.clone()),
+        map_runs: Some(Arc::new(super::map_runs::Sink {
+            server: server.me.clone(),
+            execution: Arc::downgrade(&exec),
+        })),
         stop: Some(Box::pin(async move { stop_rx.await.unwrap_or_default() })),
         ..Options::default()
     };
@@ -282,6 +287,16 @@ fn prepare(
                         "executionFailedEventDetails": {"error": "States.Runtime", "cause": fault.message},
                     }));
                 }
+            }
+        }
+        // A map run the engine left without a last word (the execution was stopped while it
+        // ran) ended with its execution.
+        for run in lock(&done.map_runs).values_mut() {
+            if run.report.status == crate::engine::MapRunStatus::Running {
+                run.report.status = crate::engine::MapRunStatus::Aborted;
+                run.report.aborted += run.report.running;
+                run.report.running = 0;
+                run.stopped = Some(ended);
             }
         }
         server.store.finished(&done.arn);
@@ -321,7 +336,7 @@ pub async fn start_sync(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
 }
 
 /// The execution named by `executionArn`, or `ExecutionDoesNotExist`.
-fn find_execution(server: &Server, r: &Request) -> Result<Arc<Execution>, ApiError> {
+pub fn find_execution(server: &Server, r: &Request) -> Result<Arc<Execution>, ApiError> {
     let arn = r.required("executionArn")?;
     if parse_arn(arn, "execution").is_err() {
         parse_arn(arn, "express")?;

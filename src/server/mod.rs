@@ -21,6 +21,7 @@ mod durable;
 mod executions;
 mod http;
 mod machines;
+mod map_runs;
 mod request;
 mod store;
 mod tags;
@@ -169,6 +170,9 @@ impl Server {
             "TagResource" => tags::tag(self, &r),
             "UntagResource" => tags::untag(self, &r),
             "ListTagsForResource" => tags::list(self, &r),
+            "DescribeMapRun" => map_runs::describe(self, &r),
+            "ListMapRuns" => map_runs::list(self, &r),
+            "UpdateMapRun" => map_runs::update(self, &r),
             "TestState" => test_state::test_state(self, &r).await,
             "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
                 callbacks::send(self, operation, &r)

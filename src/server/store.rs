@@ -87,6 +87,8 @@ pub struct Execution {
     pub state: Mutex<Progress>,
     /// The history's events, GetExecutionHistory's JSON, appended as they happen.
     pub events: Mutex<Vec<Value>>,
+    /// Its Distributed Maps' runs by ARN, as the engine reports them.
+    pub map_runs: Mutex<IndexMap<String, super::map_runs::MapRun>>,
 }
 
 impl Execution {
@@ -108,6 +110,7 @@ impl Execution {
             "error": p.error,
             "cause": p.cause,
             "events": *lock(&self.events),
+            "mapRuns": lock(&self.map_runs).values().map(|m| m.to_json()).collect::<Vec<_>>(),
         })
     }
 
@@ -132,6 +135,17 @@ impl Execution {
                 stop: None,
             }),
             events: Mutex::new(v.get("events")?.as_array()?.clone()),
+            map_runs: Mutex::new(
+                v.get("mapRuns")
+                    .and_then(Value::as_array)
+                    .map(|runs| {
+                        runs.iter()
+                            .filter_map(super::map_runs::MapRun::from_json)
+                            .map(|m| (m.report.arn.clone(), m))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
         })
     }
 }
@@ -154,6 +168,8 @@ pub struct Store {
     pub machines: Mutex<IndexMap<String, Machine>>,
     pub executions: Mutex<IndexMap<String, Arc<Execution>>>,
     finished: Mutex<VecDeque<String>>,
+    /// The execution each map run belongs to (DescribeMapRun), by map run ARN.
+    pub map_runs: Mutex<std::collections::HashMap<String, String>>,
     pub max_finished: usize,
     /// Where changes are written through (`--state-dir`), or nowhere.
     pub durable: Box<dyn Durable>,
@@ -165,6 +181,7 @@ impl Store {
             machines: Mutex::default(),
             executions: Mutex::default(),
             finished: Mutex::default(),
+            map_runs: Mutex::default(),
             max_finished,
             durable,
         }
@@ -197,6 +214,9 @@ impl Store {
         done.sort_by(|a, b| a.started.total_cmp(&b.started));
         for e in done {
             let arn = e.arn.clone();
+            for run in lock(&e.map_runs).keys() {
+                lock(&self.map_runs).insert(run.clone(), arn.clone());
+            }
             lock(&self.executions).insert(arn.clone(), Arc::new(e));
             self.evict_past_limit(arn);
         }
@@ -224,7 +244,12 @@ impl Store {
         done.push_back(arn);
         while done.len() > self.max_finished {
             let Some(old) = done.pop_front() else { break };
-            lock(&self.executions).shift_remove(&old);
+            if let Some(e) = lock(&self.executions).shift_remove(&old) {
+                let mut index = lock(&self.map_runs);
+                for run in lock(&e.map_runs).keys() {
+                    index.remove(run);
+                }
+            }
             self.durable.delete(Kind::Execution, &old);
             eprintln!(
                 "asl serve: evicted the finished execution {old} (more than {} finished executions kept)",
