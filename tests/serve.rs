@@ -1020,3 +1020,58 @@ assert sfn.list_map_runs(executionArn=ex3)["mapRuns"] == []
 "##,
     );
 }
+
+#[test]
+fn redrive_execution_goes_on_from_the_state_that_failed_in_the_same_history() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+  "A": {"Type": "Pass", "Assign": {"x": 41}, "Output": {"v": 1}, "Next": "W"},
+  "W": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Arguments": {"QueueUrl": "q", "MessageBody": {"t": "{% $states.context.Task.Token %}"}}, "Next": "B"},
+  "B": {"Type": "Pass", "Output": "{% {'x': $x + 1, 'in': $states.input, 'rc': $states.context.Execution.RedriveCount} %}", "End": True}}}
+arn = create("Redriven", d)
+def tokens(ex, n):
+    for _ in range(100):
+        found = [json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["t"]
+                 for e in sfn.get_execution_history(executionArn=ex)["events"] if e["type"] == "TaskScheduled"]
+        if len(found) >= n:
+            return found[n - 1]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled")
+ex = sfn.start_execution(stateMachineArn=arn, input='{"a": 1}')["executionArn"]
+assert sfn.describe_execution(executionArn=ex)["redriveStatus"] == "NOT_REDRIVABLE"
+assert error_of(sfn.redrive_execution, executionArn=ex) == "ExecutionNotRedrivable"
+sfn.send_task_failure(taskToken=tokens(ex, 1), error="Boom", cause="first try")
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["redriveStatus"] == "REDRIVABLE" and d["redriveCount"] == 0, d
+r = sfn.redrive_execution(executionArn=ex)
+assert "redriveDate" in r, r
+sfn.send_task_success(taskToken=tokens(ex, 2), output='{"ok": 1}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+# A's variable survived, W's new answer went on, the context counts the redrive.
+assert json.loads(d["output"]) == {"x": 42, "in": {"ok": 1}, "rc": 1}, d
+assert d["redriveCount"] == 1 and d["redriveDate"] == r["redriveDate"] and d["redriveStatus"] == "NOT_REDRIVABLE", d
+events = sfn.get_execution_history(executionArn=ex)["events"]
+assert [e["type"] for e in events] == ["ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered",
+    "TaskScheduled", "TaskStarted", "TaskFailed", "ExecutionFailed", "ExecutionRedriven", "TaskStateEntered",
+    "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "PassStateEntered", "PassStateExited",
+    "ExecutionSucceeded"], [e["type"] for e in events]
+assert [e["id"] for e in events] == list(range(1, 18))
+assert events[8]["previousEventId"] == 8 and events[8]["executionRedrivenEventDetails"] == {"redriveCount": 1}, events[8]
+assert events[9]["previousEventId"] == 9 and json.loads(events[9]["stateEnteredEventDetails"]["input"]) == {"v": 1}, events[9]
+lst = sfn.list_executions(stateMachineArn=arn)["executions"][0]
+assert lst["redriveCount"] == 1 and "redriveDate" in lst, lst
+assert error_of(sfn.redrive_execution, executionArn=ex) == "ExecutionNotRedrivable"
+assert error_of(sfn.redrive_execution, executionArn=ex + "x") == "ExecutionDoesNotExist"
+# Express executions are not redrivable.
+ex_arn = create("Quick", {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}, type="EXPRESS")
+qx = sfn.start_execution(stateMachineArn=ex_arn)["executionArn"]
+wait_done(qx)
+assert error_of(sfn.redrive_execution, executionArn=qx) == "ExecutionNotRedrivable"
+"##,
+    );
+}

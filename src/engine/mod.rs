@@ -31,7 +31,7 @@ mod wait;
 
 pub use clock::{Clock, PathTime};
 pub(crate) use execution::stop_signal;
-pub use execution::{Options, Outcome, Status, partition, run, run_blocking};
+pub use execution::{Options, Outcome, Resume, Status, partition, run, run_blocking};
 pub use failure::{Failure, Fault, Stop};
 pub use handler::{HandlerFn, TaskError, TaskHandler, TaskRequest};
 pub use history::{Event, EventSink, History, SinkFn};

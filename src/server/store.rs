@@ -80,6 +80,8 @@ pub struct Execution {
     /// The version it runs and the alias that chose it, when started through one.
     pub version_arn: Option<String>,
     pub alias_arn: Option<String>,
+    /// The mock config's test case it runs (`ARN#TestCase`), if any.
+    pub case: Option<String>,
     /// The machine as it was when the execution started.
     pub machine: Machine,
     pub input: String,
@@ -101,6 +103,7 @@ impl Execution {
             "machineArn": self.machine_arn,
             "versionArn": self.version_arn,
             "aliasArn": self.alias_arn,
+            "case": self.case,
             "machine": self.machine.to_json(),
             "input": self.input,
             "started": self.started,
@@ -109,6 +112,8 @@ impl Execution {
             "output": p.output,
             "error": p.error,
             "cause": p.cause,
+            "redriveCount": p.redrive_count,
+            "redriveDate": p.redrive_date,
             "events": *lock(&self.events),
             "mapRuns": lock(&self.map_runs).values().map(|m| m.to_json()).collect::<Vec<_>>(),
         })
@@ -123,6 +128,7 @@ impl Execution {
             machine_arn: text("machineArn")?,
             version_arn: text("versionArn"),
             alias_arn: text("aliasArn"),
+            case: text("case"),
             machine: Machine::from_json(v.get("machine")?)?,
             input: text("input")?,
             started: v.get("started")?.as_f64()?,
@@ -133,6 +139,8 @@ impl Execution {
                 error: text("error"),
                 cause: text("cause"),
                 stop: None,
+                redrive_count: v.get("redriveCount").and_then(Value::as_u64).unwrap_or(0),
+                redrive_date: v.get("redriveDate").and_then(Value::as_f64),
             }),
             events: Mutex::new(v.get("events")?.as_array()?.clone()),
             map_runs: Mutex::new(
@@ -161,6 +169,9 @@ pub struct Progress {
     pub cause: Option<String>,
     /// StopExecution's way to the running engine.
     pub stop: Option<tokio::sync::oneshot::Sender<String>>,
+    /// RedriveExecution: how many times, and when last.
+    pub redrive_count: u64,
+    pub redrive_date: Option<f64>,
 }
 
 /// Machines by ARN (in creation order) and executions by ARN (in start order).
@@ -241,6 +252,13 @@ impl Store {
 
     fn evict_past_limit(&self, arn: String) {
         let mut done = lock(&self.finished);
+        // A redriven execution finishes again: it moves to the end of the line.
+        let redriven = self
+            .execution(&arn)
+            .is_some_and(|e| lock(&e.state).redrive_count > 0);
+        if redriven {
+            done.retain(|a| *a != arn);
+        }
         done.push_back(arn);
         while done.len() > self.max_finished {
             let Some(old) = done.pop_front() else { break };
