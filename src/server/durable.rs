@@ -69,6 +69,11 @@ pub enum DurableError {
 /// State kept across restarts. Writes never fail the API call that made them: the memory is
 /// right either way, and a failed write is said on stderr.
 pub trait Durable: Send + Sync {
+    /// Whether anything is kept: callers skip building records nobody keeps (a finished
+    /// execution's whole history).
+    fn keeps(&self) -> bool {
+        true
+    }
     /// Writes (or replaces) the record `key` of `kind`.
     fn put(&self, kind: Kind, key: &str, body: &Value);
     /// Forgets the record, if there is one.
@@ -81,6 +86,9 @@ pub trait Durable: Send + Sync {
 pub struct Nowhere;
 
 impl Durable for Nowhere {
+    fn keeps(&self) -> bool {
+        false
+    }
     fn put(&self, _: Kind, _: &str, _: &Value) {}
     fn delete(&self, _: Kind, _: &str) {}
     fn load(&self, _: Kind) -> Result<Vec<(String, Value)>, DurableError> {

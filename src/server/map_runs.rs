@@ -266,7 +266,7 @@ pub fn update(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         run.updated = true;
     }
     // A finished execution's record carries its map runs: keep the new settings there too.
-    if lock(&exec.state).status != "RUNNING" {
+    if server.store.durable.keeps() && lock(&exec.state).status != "RUNNING" {
         server
             .store
             .durable

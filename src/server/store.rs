@@ -244,7 +244,9 @@ impl Store {
 
     /// Notes that `arn` finished, evicting the oldest finished executions past the limit.
     pub fn finished(&self, arn: &str) {
-        if let Some(e) = self.execution(arn) {
+        if self.durable.keeps()
+            && let Some(e) = self.execution(arn)
+        {
             self.durable.put(Kind::Execution, arn, &e.to_json());
         }
         self.evict_past_limit(arn.to_string());
