@@ -1074,4 +1074,31 @@ wait_done(qx)
 assert error_of(sfn.redrive_execution, executionArn=qx) == "ExecutionNotRedrivable"
 "##,
     );
+    // A redriven execution runs again: --max-finished does not evict it meanwhile.
+    let small = start(&["--clock", "virtual", "--max-finished", "1"], &[]);
+    boto(
+        &small,
+        r##"
+d = {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+       "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}}, "End": True}}}
+arn = create("Again", d)
+def tokens(ex, n):
+    for _ in range(100):
+        found = [json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["t"]
+                 for e in sfn.get_execution_history(executionArn=ex)["events"] if e["type"] == "TaskScheduled"]
+        if len(found) >= n:
+            return found[n - 1]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled")
+ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+sfn.send_task_failure(taskToken=tokens(ex, 1), error="E")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+other = create("Other", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+assert wait_done(sfn.start_execution(stateMachineArn=other)["executionArn"])["status"] == "SUCCEEDED"
+assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+sfn.send_task_success(taskToken=tokens(ex, 2), output="{}")
+assert wait_done(ex)["status"] == "SUCCEEDED"
+"##,
+    );
 }

@@ -658,6 +658,7 @@ pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         p.redrive_date = Some(at);
         resume.redrive_count = p.redrive_count;
     }
+    server.store.running_again(&exec.arn);
     tokio::task::spawn_local(launch(
         server,
         &exec,

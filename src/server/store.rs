@@ -252,15 +252,14 @@ impl Store {
         self.evict_past_limit(arn.to_string());
     }
 
+    /// Takes a redriven execution out of the finished ones: running again, it is not evicted;
+    /// when it finishes again it goes to the end of the line.
+    pub fn running_again(&self, arn: &str) {
+        lock(&self.finished).retain(|a| a != arn);
+    }
+
     fn evict_past_limit(&self, arn: String) {
         let mut done = lock(&self.finished);
-        // A redriven execution finishes again: it moves to the end of the line.
-        let redriven = self
-            .execution(&arn)
-            .is_some_and(|e| lock(&e.state).redrive_count > 0);
-        if redriven {
-            done.retain(|a| *a != arn);
-        }
         done.push_back(arn);
         while done.len() > self.max_finished {
             let Some(old) = done.pop_front() else { break };
