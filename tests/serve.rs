@@ -834,6 +834,10 @@ alias = sfn.create_state_machine_alias(name="live", routingConfiguration=[{{"sta
 act = sfn.create_activity(name="Kept", tags=[{{"key": "k", "value": "v"}}])["activityArn"]
 ok = create("Ok", {{"StartAt": "P", "States": {{"P": {{"Type": "Pass", "End": True}}}}}})
 done = [wait_done(sfn.start_execution(stateMachineArn=a, name="e%d" % i, input='{{"i": %d}}' % i)["executionArn"])["executionArn"] for i, a in enumerate([arn, ok, alias])]
+dist = create("Dist", {{"StartAt": "M", "States": {{"M": {{"Type": "Map", "Label": "Each", "MaxConcurrency": 3,
+    "ItemProcessor": {{"ProcessorConfig": {{"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}, "StartAt": "P",
+                      "States": {{"P": {{"Type": "Pass", "End": True}}}}}}, "End": True}}}}}})
+dx = wait_done(sfn.start_execution(stateMachineArn=dist, name="d", input="[1, 2]")["executionArn"])["executionArn"]
 long = create("Long", {{"StartAt": "W", "States": {{"W": {{"Type": "Wait", "Seconds": 3600, "End": True}}}}}})
 running = sfn.start_execution(stateMachineArn=long, name="long")["executionArn"]
 def strip(d):
@@ -851,7 +855,9 @@ snap = {{
     "histories": [strip(sfn.get_execution_history(executionArn=e)) for e in done],
     "for": [strip(sfn.describe_state_machine_for_execution(executionArn=e)) for e in done],
     "running": running,
+    "mapRuns": strip(sfn.list_map_runs(executionArn=dx)),
 }}
+snap["mapRun"] = strip(sfn.describe_map_run(mapRunArn=snap["mapRuns"]["mapRuns"][0]["mapRunArn"]))
 open("{snap}", "w").write(json.dumps(snap, default=str))
 "##
         ),
@@ -884,6 +890,10 @@ assert [strip(sfn.list_executions(stateMachineArn=a)) for a in [arn, ok]] == sna
 assert [strip(sfn.get_execution_history(executionArn=e)) for e in done] == snap["histories"]
 assert [strip(sfn.describe_state_machine_for_execution(executionArn=e)) for e in done] == snap["for"]
 assert snap["executions"][0]["status"] == "FAILED" and snap["executions"][1]["status"] == "SUCCEEDED"
+dx = snap["mapRuns"]["mapRuns"][0]["executionArn"]
+assert strip(sfn.list_map_runs(executionArn=dx)) == snap["mapRuns"]
+assert strip(sfn.describe_map_run(mapRunArn=snap["mapRuns"]["mapRuns"][0]["mapRunArn"])) == snap["mapRun"]
+assert snap["mapRun"]["executionCounts"]["succeeded"] == 2, snap["mapRun"]
 # The execution running at the SIGTERM was stopped and kept as such.
 r = sfn.describe_execution(executionArn=snap["running"])
 assert r["status"] == "ABORTED", r
