@@ -782,3 +782,333 @@ assert len(done) == 1000, len(done)
 "##,
     );
 }
+
+/// Sends SIGTERM and waits (5 s at most) for a clean exit.
+fn terminate(s: &mut Server) {
+    let pid = s.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    for _ in 0..100 {
+        if let Some(status) = s.child.try_wait().expect("wait") {
+            assert!(status.success(), "{status}");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("asl serve did not exit within 5 s of SIGTERM");
+}
+
+/// A fresh directory under the target dir for one test's `--state-dir`.
+fn state_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{name}-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn state_dir_keeps_machines_activities_and_finished_executions_across_a_restart() {
+    if python().is_none() {
+        return;
+    }
+    let dir = state_dir("serve-state");
+    let dir_arg = dir.to_string_lossy().to_string();
+    let snapshot = dir.with_extension("json");
+    let snap = snapshot.to_string_lossy().to_string();
+    let mut first = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &first,
+        &format!(
+            r##"
+arn = create("Kept", {{"StartAt": "P", "States": {{"P": {{"Type": "Pass", "Result": {{"n": 1}}, "Next": "F"}}, "F": {{"Type": "Fail", "Error": "E", "Cause": "c"}}}}}}, tags=[{{"key": "team", "value": "a"}}], publish=True)
+ver = arn + ":1"
+alias = sfn.create_state_machine_alias(name="live", routingConfiguration=[{{"stateMachineVersionArn": ver, "weight": 100}}])["stateMachineAliasArn"]
+act = sfn.create_activity(name="Kept", tags=[{{"key": "k", "value": "v"}}])["activityArn"]
+ok = create("Ok", {{"StartAt": "P", "States": {{"P": {{"Type": "Pass", "End": True}}}}}})
+done = [wait_done(sfn.start_execution(stateMachineArn=a, name="e%d" % i, input='{{"i": %d}}' % i)["executionArn"])["executionArn"] for i, a in enumerate([arn, ok, alias])]
+dist = create("Dist", {{"StartAt": "M", "States": {{"M": {{"Type": "Map", "Label": "Each", "MaxConcurrency": 3,
+    "ItemProcessor": {{"ProcessorConfig": {{"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}, "StartAt": "P",
+                      "States": {{"P": {{"Type": "Pass", "End": True}}}}}}, "End": True}}}}}})
+dx = wait_done(sfn.start_execution(stateMachineArn=dist, name="d", input="[1, 2]")["executionArn"])["executionArn"]
+long = create("Long", {{"StartAt": "W", "States": {{"W": {{"Type": "Wait", "Seconds": 3600, "End": True}}}}}})
+running = sfn.start_execution(stateMachineArn=long, name="long")["executionArn"]
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return d
+snap = {{
+    "machines": strip(sfn.list_state_machines()),
+    "describe": [strip(sfn.describe_state_machine(stateMachineArn=a)) for a in [arn, ok, ver]],
+    "versions": strip(sfn.list_state_machine_versions(stateMachineArn=arn)),
+    "alias": strip(sfn.describe_state_machine_alias(stateMachineAliasArn=alias)),
+    "tags": [strip(sfn.list_tags_for_resource(resourceArn=r)) for r in [arn, act]],
+    "activities": strip(sfn.list_activities()),
+    "executions": [strip(sfn.describe_execution(executionArn=e)) for e in done],
+    "lists": [strip(sfn.list_executions(stateMachineArn=a)) for a in [arn, ok]],
+    "histories": [strip(sfn.get_execution_history(executionArn=e)) for e in done],
+    "for": [strip(sfn.describe_state_machine_for_execution(executionArn=e)) for e in done],
+    "running": running,
+    "mapRuns": strip(sfn.list_map_runs(executionArn=dx)),
+}}
+snap["mapRun"] = strip(sfn.describe_map_run(mapRunArn=snap["mapRuns"]["mapRuns"][0]["mapRunArn"]))
+open("{snap}", "w").write(json.dumps(snap, default=str))
+"##
+        ),
+    );
+    terminate(&mut first);
+    drop(first);
+    let second = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &second,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return json.loads(json.dumps(d, default=str))
+arn, ok = [m["stateMachineArn"] for m in snap["machines"]["stateMachines"]][:2]
+ver = arn + ":1"
+alias = snap["alias"]["stateMachineAliasArn"]
+act = snap["activities"]["activities"][0]["activityArn"]
+done = [e["executionArn"] for e in snap["executions"]]
+machines = strip(sfn.list_state_machines())
+assert machines["stateMachines"][:2] == snap["machines"]["stateMachines"][:2], machines
+assert [strip(sfn.describe_state_machine(stateMachineArn=a)) for a in [arn, ok, ver]] == snap["describe"]
+assert strip(sfn.list_state_machine_versions(stateMachineArn=arn)) == snap["versions"]
+assert strip(sfn.describe_state_machine_alias(stateMachineAliasArn=alias)) == snap["alias"]
+assert [strip(sfn.list_tags_for_resource(resourceArn=r)) for r in [arn, act]] == snap["tags"]
+assert strip(sfn.list_activities()) == snap["activities"]
+assert [strip(sfn.describe_execution(executionArn=e)) for e in done] == snap["executions"]
+assert [strip(sfn.list_executions(stateMachineArn=a)) for a in [arn, ok]] == snap["lists"]
+assert [strip(sfn.get_execution_history(executionArn=e)) for e in done] == snap["histories"]
+assert [strip(sfn.describe_state_machine_for_execution(executionArn=e)) for e in done] == snap["for"]
+assert snap["executions"][0]["status"] == "FAILED" and snap["executions"][1]["status"] == "SUCCEEDED"
+dx = snap["mapRuns"]["mapRuns"][0]["executionArn"]
+assert strip(sfn.list_map_runs(executionArn=dx)) == snap["mapRuns"]
+assert strip(sfn.describe_map_run(mapRunArn=snap["mapRuns"]["mapRuns"][0]["mapRunArn"])) == snap["mapRun"]
+assert snap["mapRun"]["executionCounts"]["succeeded"] == 2, snap["mapRun"]
+# The execution running at the SIGTERM was stopped and kept as such.
+r = sfn.describe_execution(executionArn=snap["running"])
+assert r["status"] == "ABORTED", r
+assert types(snap["running"])[-1] == "ExecutionAborted", types(snap["running"])
+# The restored machine, version and alias still run.
+assert wait_done(sfn.start_execution(stateMachineArn=alias)["executionArn"])["status"] == "FAILED"
+"##
+        ),
+    );
+    drop(second);
+    // --max-finished applies to what was kept: only the newest finished execution is left.
+    let third = start(&["--state-dir", &dir_arg, "--max-finished", "1"], &[]);
+    assert!(
+        third
+            .before
+            .iter()
+            .any(|l| l.contains("evicted the finished execution")),
+        "{:?}",
+        third.before
+    );
+    drop(third);
+    let fourth = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &fourth,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+assert error_of(sfn.describe_execution, executionArn=snap["executions"][0]["executionArn"]) == "ExecutionDoesNotExist"
+arns = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]]
+assert sum(len(sfn.list_executions(stateMachineArn=a)["executions"]) for a in arns) == 1
+"##
+        ),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&snapshot);
+}
+
+#[test]
+fn a_corrupt_database_or_a_state_dir_that_cannot_be_made_is_exit_2() {
+    let dir = state_dir("serve-corrupt");
+    std::fs::create_dir_all(&dir).expect("make the state dir");
+    std::fs::write(dir.join("asl-serve.sqlite"), vec![b'#'; 4096]).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0", "--state-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run asl serve");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot use the database") && err.contains("asl-serve.sqlite"),
+        "{err}"
+    );
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0", "--state-dir"])
+        .arg(file.join("below"))
+        .output()
+        .expect("run asl serve");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot create the state directory"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn map_runs_of_a_distributed_map_are_listed_described_and_updated() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+def dist(name, child, **map):
+    d = {"StartAt": "M", "States": {"M": dict({"Type": "Map", "Label": "Each",
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": child},
+      "End": True}, **map)}}
+    return create(name, d)
+pick = {"C": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "F"}], "Default": "P"},
+        "F": {"Type": "Fail", "Error": "Bad"}, "P": {"Type": "Pass", "End": True}}
+arn = dist("Dist", pick, MaxConcurrency=2, ToleratedFailureCount=1)
+ex = sfn.start_execution(stateMachineArn=arn, input=json.dumps([{"bad": False}, {"bad": True}, {"bad": False}]))["executionArn"]
+assert wait_done(ex)["status"] == "SUCCEEDED"
+runs = sfn.list_map_runs(executionArn=ex)["mapRuns"]
+assert len(runs) == 1, runs
+run = runs[0]
+started = [e for e in sfn.get_execution_history(executionArn=ex)["events"] if e["type"] == "MapRunStarted"]
+assert run["mapRunArn"] == started[0]["mapRunStartedEventDetails"]["mapRunArn"], (run, started)
+assert run["executionArn"] == ex and run["stateMachineArn"] == arn + "/Each" and "stopDate" in run, run
+d = sfn.describe_map_run(mapRunArn=run["mapRunArn"])
+assert d["status"] == "SUCCEEDED" and d["executionArn"] == ex, d
+assert d["maxConcurrency"] == 2 and d["toleratedFailureCount"] == 1 and d["toleratedFailurePercentage"] == 0, d
+counts = {"pending": 0, "running": 0, "succeeded": 2, "failed": 1, "timedOut": 0, "aborted": 0, "total": 3,
+          "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0}
+assert d["itemCounts"] == counts and d["executionCounts"] == counts, d
+assert d["redriveCount"] == 0 and d["startDate"] <= d["stopDate"], d
+
+# A run still going: its children wait; UpdateMapRun records new settings; a stop aborts it.
+waits = {"C": {"Type": "Wait", "Seconds": 3600, "End": True}}
+slow = dist("Slow", waits, MaxConcurrency=2)
+ex2 = sfn.start_execution(stateMachineArn=slow, input=json.dumps([1, 2, 3]))["executionArn"]
+for _ in range(100):
+    runs = sfn.list_map_runs(executionArn=ex2)["mapRuns"]
+    if runs:
+        break
+    time.sleep(0.05)
+mr = runs[0]["mapRunArn"]
+d = sfn.describe_map_run(mapRunArn=mr)
+assert d["status"] == "RUNNING" and "stopDate" not in d, d
+assert d["executionCounts"]["running"] == 2 and d["executionCounts"]["pending"] == 1 and d["executionCounts"]["total"] == 3, d
+sfn.update_map_run(mapRunArn=mr, maxConcurrency=5, toleratedFailurePercentage=50.0, toleratedFailureCount=2)
+d = sfn.describe_map_run(mapRunArn=mr)
+assert d["maxConcurrency"] == 5 and d["toleratedFailurePercentage"] == 50 and d["toleratedFailureCount"] == 2, d
+sfn.stop_execution(executionArn=ex2)
+assert wait_done(ex2)["status"] == "ABORTED"
+d = sfn.describe_map_run(mapRunArn=mr)
+assert d["status"] == "ABORTED" and "stopDate" in d and d["executionCounts"]["running"] == 0, d
+assert d["maxConcurrency"] == 5, d
+
+# Errors as AWS names them.
+assert error_of(sfn.describe_map_run, mapRunArn="not-an-arn") == "InvalidArn"
+assert error_of(sfn.describe_map_run, mapRunArn=arn) == "InvalidArn"
+gone = mr.rsplit(":", 1)[0] + ":00000000-0000-0000-0000-000000000000"
+assert error_of(sfn.describe_map_run, mapRunArn=gone) == "ResourceNotFound"
+assert error_of(sfn.update_map_run, mapRunArn=gone, maxConcurrency=1) == "ResourceNotFound"
+assert error_of(sfn.update_map_run, mapRunArn=mr) == "ValidationException"
+assert error_of(sfn.update_map_run, mapRunArn=mr, toleratedFailurePercentage=101.0) == "ValidationException"
+assert error_of(sfn.list_map_runs, executionArn=ex + "x") == "ExecutionDoesNotExist"
+assert error_of(sfn.list_map_runs, executionArn=arn) == "InvalidArn"
+# An execution without a Distributed Map has none.
+plain = create("Plain", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+ex3 = sfn.start_execution(stateMachineArn=plain)["executionArn"]
+wait_done(ex3)
+assert sfn.list_map_runs(executionArn=ex3)["mapRuns"] == []
+"##,
+    );
+}
+
+#[test]
+fn redrive_execution_goes_on_from_the_state_that_failed_in_the_same_history() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+d = {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+  "A": {"Type": "Pass", "Assign": {"x": 41}, "Output": {"v": 1}, "Next": "W"},
+  "W": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Arguments": {"QueueUrl": "q", "MessageBody": {"t": "{% $states.context.Task.Token %}"}}, "Next": "B"},
+  "B": {"Type": "Pass", "Output": "{% {'x': $x + 1, 'in': $states.input, 'rc': $states.context.Execution.RedriveCount} %}", "End": True}}}
+arn = create("Redriven", d)
+def tokens(ex, n):
+    for _ in range(100):
+        found = [json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["t"]
+                 for e in sfn.get_execution_history(executionArn=ex)["events"] if e["type"] == "TaskScheduled"]
+        if len(found) >= n:
+            return found[n - 1]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled")
+ex = sfn.start_execution(stateMachineArn=arn, input='{"a": 1}')["executionArn"]
+assert sfn.describe_execution(executionArn=ex)["redriveStatus"] == "NOT_REDRIVABLE"
+assert error_of(sfn.redrive_execution, executionArn=ex) == "ExecutionNotRedrivable"
+sfn.send_task_failure(taskToken=tokens(ex, 1), error="Boom", cause="first try")
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["redriveStatus"] == "REDRIVABLE" and d["redriveCount"] == 0, d
+r = sfn.redrive_execution(executionArn=ex)
+assert "redriveDate" in r, r
+sfn.send_task_success(taskToken=tokens(ex, 2), output='{"ok": 1}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+# A's variable survived, W's new answer went on, the context counts the redrive.
+assert json.loads(d["output"]) == {"x": 42, "in": {"ok": 1}, "rc": 1}, d
+assert d["redriveCount"] == 1 and d["redriveDate"] == r["redriveDate"] and d["redriveStatus"] == "NOT_REDRIVABLE", d
+events = sfn.get_execution_history(executionArn=ex)["events"]
+assert [e["type"] for e in events] == ["ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered",
+    "TaskScheduled", "TaskStarted", "TaskFailed", "ExecutionFailed", "ExecutionRedriven", "TaskStateEntered",
+    "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "PassStateEntered", "PassStateExited",
+    "ExecutionSucceeded"], [e["type"] for e in events]
+assert [e["id"] for e in events] == list(range(1, 18))
+assert events[8]["previousEventId"] == 8 and events[8]["executionRedrivenEventDetails"] == {"redriveCount": 1}, events[8]
+assert events[9]["previousEventId"] == 9 and json.loads(events[9]["stateEnteredEventDetails"]["input"]) == {"v": 1}, events[9]
+lst = sfn.list_executions(stateMachineArn=arn)["executions"][0]
+assert lst["redriveCount"] == 1 and "redriveDate" in lst, lst
+assert error_of(sfn.redrive_execution, executionArn=ex) == "ExecutionNotRedrivable"
+assert error_of(sfn.redrive_execution, executionArn=ex + "x") == "ExecutionDoesNotExist"
+# Express executions are not redrivable.
+ex_arn = create("Quick", {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}, type="EXPRESS")
+qx = sfn.start_execution(stateMachineArn=ex_arn)["executionArn"]
+wait_done(qx)
+assert error_of(sfn.redrive_execution, executionArn=qx) == "ExecutionNotRedrivable"
+"##,
+    );
+    // A redriven execution runs again: --max-finished does not evict it meanwhile.
+    let small = start(&["--clock", "virtual", "--max-finished", "1"], &[]);
+    boto(
+        &small,
+        r##"
+d = {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+       "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}}, "End": True}}}
+arn = create("Again", d)
+def tokens(ex, n):
+    for _ in range(100):
+        found = [json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["t"]
+                 for e in sfn.get_execution_history(executionArn=ex)["events"] if e["type"] == "TaskScheduled"]
+        if len(found) >= n:
+            return found[n - 1]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled")
+ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+sfn.send_task_failure(taskToken=tokens(ex, 1), error="E")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+other = create("Other", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+assert wait_done(sfn.start_execution(stateMachineArn=other)["executionArn"])["status"] == "SUCCEEDED"
+assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+sfn.send_task_success(taskToken=tokens(ex, 2), output="{}")
+assert wait_done(ex)["status"] == "SUCCEEDED"
+"##,
+    );
+}

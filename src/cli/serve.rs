@@ -56,6 +56,10 @@ pub struct ServeArgs {
     pub aws_all: bool,
     #[command(flatten)]
     pub connection: super::aws_args::AwsArgs,
+    /// Keep state machines (with versions, aliases, tags), activities and finished
+    /// executions across restarts, in DIR/asl-serve.sqlite (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `asl run`'s arguments carrying the AWS settings, so the AWS side is built exactly as
@@ -150,6 +154,13 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         }
         None => None,
     };
+    let durable: Box<dyn crate::server::Durable> = match &args.state_dir {
+        Some(dir) => Box::new(
+            crate::server::Database::open(dir)
+                .map_err(|e| CliError::Input(format!("asl serve: {e}")))?,
+        ),
+        None => Box::new(crate::server::Nowhere),
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -191,8 +202,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
                 "asl serve: warning: listening on {addr}, not loopback: the API has no authentication, anyone who reaches it can run state machines"
             );
         }
-        let server = Server::new(config)
+        let server = Server::new(config, durable)
             .map_err(|e| CliError::Fault(format!("asl serve: cannot bind the callback table: {e}")))?;
+        server
+            .restore()
+            .map_err(|e| CliError::Input(format!("asl serve: {e}")))?;
         // Stop signals are listened for before anyone is told where the server is: a SIGTERM
         // sent as soon as it listens stops it cleanly instead of killing it.
         let mut stop = Box::pin(crate::engine::stop_signal());

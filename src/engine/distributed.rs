@@ -17,6 +17,7 @@ use super::execution::{
 };
 use super::failure::{Failure, Fault, Stop};
 use super::fanout::{Done, Outcomes, fan_out};
+use super::map_run::{MapRunReport, MapRunStatus};
 use super::probe::Frame;
 use super::variables::Scope;
 use crate::data::roots::{DataError, read};
@@ -279,6 +280,42 @@ impl Exec {
         th: &mut Thread,
         retry_count: u64,
     ) -> Result<Value, Stop> {
+        let mut run = None;
+        let out = self
+            .distributed_run(cx, m, effective, th, retry_count, &mut run)
+            .await;
+        // The run's last report, however it ended (a StopExecution ends it ABORTED).
+        if let (Some(sink), Some(mut r)) = (&self.map_runs, run) {
+            r.status = match &out {
+                Ok(_) => MapRunStatus::Succeeded,
+                Err(Stop::Failed(_)) => MapRunStatus::Failed,
+                Err(_) => MapRunStatus::Aborted,
+            };
+            if r.status != MapRunStatus::Succeeded {
+                r.aborted += r.running;
+                r.running = 0;
+            }
+            sink.report(&r);
+        }
+        out
+    }
+
+    /// Tells the sink, if any, how the run stands.
+    fn report(&self, run: &Option<MapRunReport>) {
+        if let (Some(sink), Some(r)) = (&self.map_runs, run) {
+            sink.report(r);
+        }
+    }
+
+    async fn distributed_run(
+        &self,
+        cx: &StateCx<'_>,
+        m: &MapState,
+        effective: &Value,
+        th: &mut Thread,
+        retry_count: u64,
+        run: &mut Option<MapRunReport>,
+    ) -> Result<Value, Stop> {
         let limit = self
             .int_setting(
                 cx,
@@ -288,6 +325,7 @@ impl Exec {
                 th,
             )?
             .unwrap_or(0);
+        let asked_limit = limit;
         let limit = if limit == 0 {
             MAX_CHILDREN
         } else {
@@ -354,6 +392,18 @@ impl Exec {
                 json!({"mapRunArn": map_run_arn}),
             ))
         })?;
+        if self.map_runs.is_some() {
+            *run = Some(MapRunReport {
+                arn: map_run_arn.clone(),
+                execution_arn: self.info.id().to_string(),
+                state_machine_arn: child_machine_arn.clone(),
+                max_concurrency: asked_limit,
+                tolerated_failure_count: tolerated_count.unwrap_or(0),
+                tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
+                ..MapRunReport::default()
+            });
+            self.report(run);
+        }
 
         // `$$.Map.Item.Source`: where the items come from.
         let source = match &m.item_reader {
@@ -464,6 +514,10 @@ impl Exec {
             }
             if stopped {
                 pending.extend(texts);
+                if let Some(r) = run.as_mut() {
+                    r.items = index as u64;
+                    r.pending = pending.len() as u64;
+                }
                 if exhausted {
                     break;
                 }
@@ -471,6 +525,12 @@ impl Exec {
             }
             let n = inputs.len();
             let base = children;
+            if let Some(r) = run.as_mut() {
+                r.items = index as u64;
+                r.running = n.min(limit) as u64;
+                r.pending = (pending.len() + n - n.min(limit)) as u64;
+            }
+            self.report(run);
             let mut moving = std::mem::take(&mut inputs).into_iter();
             let names: Vec<String> = (0..n).map(|_| self.uuid_text()).collect();
             let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
@@ -565,6 +625,21 @@ impl Exec {
             let kind = if express { "express" } else { "execution" };
             for (i, r) in outcomes.in_order().enumerate() {
                 let input = texts[i].clone();
+                if let Some(report) = run.as_mut() {
+                    match &r {
+                        Some(Ok(_)) => report.succeeded += 1,
+                        Some(Err(Stop::Failed(f))) if f.error == "States.Timeout" => {
+                            report.timed_out += 1
+                        }
+                        Some(Err(Stop::Failed(_))) => report.failed += 1,
+                        Some(Err(_)) => report.aborted += 1,
+                        // Not started: counted below with the pending ones.
+                        None => {}
+                    }
+                    if writer.is_some() && matches!(r, Some(Ok(_)) | Some(Err(Stop::Failed(_)))) {
+                        report.results_written += 1;
+                    }
+                }
                 let result = match r {
                     Some(Ok(v)) => Ok(v),
                     Some(Err(Stop::Failed(f))) => Err(f),
@@ -600,6 +675,11 @@ impl Exec {
                 }
             }
             children += n;
+            if let Some(r) = run.as_mut() {
+                r.running = 0;
+                r.pending = pending.len() as u64;
+            }
+            self.report(run);
             let label = &label;
             self.history.progress(|| {
                 format!(
@@ -620,6 +700,9 @@ impl Exec {
         }
         th.time = end;
         th.prev = self.history.count();
+        if let Some(r) = run.as_mut() {
+            r.items = index as u64;
+        }
         let exceeded = too_many(failed, children + pending.len());
         let value = match writer {
             Some(mut w) => {

@@ -67,6 +67,24 @@ pub struct Options {
     /// The execution's ARN when the caller has already given it out (`asl serve`'s Express
     /// executions, whose ARN ends in a random id); `None`: made from the names.
     pub execution_arn: Option<String>,
+    /// Told how each Distributed Map's run goes (`asl serve`'s DescribeMapRun).
+    pub map_runs: Option<std::sync::Arc<dyn super::MapRunSink>>,
+    /// A redrive: the execution picks up at a top-level state instead of starting.
+    pub resume: Option<Resume>,
+}
+
+/// Where a redriven execution picks up (`asl serve`'s RedriveExecution), as AWS redrives one:
+/// its history goes on after `last_event` with `ExecutionRedriven`, then re-enters `state`
+/// (a state of the top level) with the input it had, the variables assigned before it, and
+/// `$$.Execution.RedriveCount` counting the redrives. The states that succeeded before are
+/// not run again.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    pub state: String,
+    pub input: Value,
+    pub variables: Map<String, Value>,
+    pub last_event: u64,
+    pub redrive_count: u64,
 }
 
 impl Default for Options {
@@ -91,6 +109,8 @@ impl Default for Options {
             express: false,
             stop: None,
             execution_arn: None,
+            map_runs: None,
+            resume: None,
         }
     }
 }
@@ -225,7 +245,7 @@ pub async fn run(
         "StartTime": start.to_iso_millis(),
         "Name": opts.execution_name,
         "RoleArn": opts.role_arn,
-        "RedriveCount": 0,
+        "RedriveCount": opts.resume.as_ref().map_or(0, |r| r.redrive_count),
     }) {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -267,22 +287,53 @@ pub async fn run(
         seed: opts.seed,
         probe: opts.probe.take(),
         storage: opts.storage.take(),
+        map_runs: opts.map_runs.take(),
         state_machine_name: opts.state_machine_name.clone(),
         account_id: opts.account_id.clone(),
         role_arn: opts.role_arn.clone(),
     };
     let mut th = Thread::default();
     let role = opts.role_arn.clone();
-    exec.emit(&mut th, "ExecutionStarted", || {
-        Some((
-            "executionStartedEventDetails".into(),
-            json!({"input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role, "stateMachineArn": sm_arn}),
-        ))
-    })
-    .map_err(|_| Fault::new("the history cap is too small to start an execution"))?;
+    let resume = opts.resume.take();
+    let (first, input) = match resume {
+        None => {
+            exec.emit(&mut th, "ExecutionStarted", || {
+                Some((
+                    "executionStartedEventDetails".into(),
+                    json!({"input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role, "stateMachineArn": sm_arn}),
+                ))
+            })
+            .map_err(|_| Fault::new("the history cap is too small to start an execution"))?;
+            (machine.root.start, input)
+        }
+        Some(r) => {
+            let Some(at) = machine.root.states.iter().position(|s| s.name == r.state) else {
+                return Err(Fault::new(format!(
+                    "cannot redrive at the state `{}`: the definition has no such top-level state",
+                    r.state
+                )));
+            };
+            exec.history.continue_after(r.last_event);
+            th.prev = r.last_event;
+            for (name, value) in r.variables {
+                th.scope.set(name, value);
+            }
+            let count = r.redrive_count;
+            exec.emit(&mut th, "ExecutionRedriven", || {
+                Some((
+                    "executionRedrivenEventDetails".into(),
+                    json!({"redriveCount": count}),
+                ))
+            })
+            .map_err(|_| {
+                Fault::new("the history cap is reached: the execution cannot be redriven")
+            })?;
+            (at, r.input)
+        }
+    };
 
     let result = {
-        let body = exec.run_graph(&machine.root, input, &mut th);
+        let body = exec.run_graph_from(&machine.root, first, input, &mut th);
         let timed = async {
             let limit = match (machine.timeout_seconds, express) {
                 (Some(s), true) => Some(s.min(300)),
@@ -430,6 +481,8 @@ pub(crate) struct Exec {
     pub(crate) seed: Option<u64>,
     pub(crate) probe: Option<std::sync::Arc<dyn Probe>>,
     pub(crate) storage: Option<std::sync::Arc<dyn crate::storage::ObjectStore>>,
+    /// [`Options::map_runs`].
+    pub(crate) map_runs: Option<std::sync::Arc<dyn super::MapRunSink>>,
     pub(crate) state_machine_name: String,
     pub(crate) account_id: String,
     pub(crate) role_arn: String,
@@ -457,6 +510,7 @@ impl Exec {
             seed,
             probe: self.probe.clone(),
             storage: self.storage.clone(),
+            map_runs: self.map_runs.clone(),
             state_machine_name,
             account_id: self.account_id.clone(),
             role_arn: self.role_arn.clone(),
@@ -722,8 +776,19 @@ impl Exec {
         input: Value,
         th: &'a mut Thread,
     ) -> BoxFuture<'a, Result<Value, Stop>> {
+        self.run_graph_from(g, g.start, input, th)
+    }
+
+    /// Runs `g` from its state `first` (its `StartAt`, or where a redrive picks up).
+    pub(crate) fn run_graph_from<'a>(
+        &'a self,
+        g: &'a Graph,
+        first: usize,
+        input: Value,
+        th: &'a mut Thread,
+    ) -> BoxFuture<'a, Result<Value, Stop>> {
         Box::pin(async move {
-            let mut i = g.start;
+            let mut i = first;
             let mut input = input;
             loop {
                 let s = &g.states[i];

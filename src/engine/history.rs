@@ -246,6 +246,12 @@ impl History {
         }
     }
 
+    /// Numbers the next event after `last`: a redriven execution's history goes on from the
+    /// events it already has.
+    pub(crate) fn continue_after(&self, last: u64) {
+        self.count.store(last, Ordering::Relaxed);
+    }
+
     /// Hands progress to the sink, if any (never recorded in the history).
     pub fn progress(&self, text: impl FnOnce() -> String) {
         if let Some(s) = &self.sink {

@@ -3,6 +3,7 @@
 //! Task state whose resource is an activity ARN queues its input with a fresh task token and
 //! waits for the worker's SendTaskSuccess / SendTaskFailure (heartbeats as AWS counts them).
 
+use super::durable::{Durable, DurableError, Kind};
 use super::request::{Request, check_name, page};
 use super::store::{lock, now};
 use super::{ApiError, Server};
@@ -36,6 +37,32 @@ impl Activities {
     pub fn exists(&self, arn: &str) -> bool {
         lock(&self.by_arn).contains_key(arn)
     }
+
+    /// Reads back the activities `--state-dir` kept (their queues start empty).
+    pub fn restore(&self, durable: &dyn Durable) -> Result<(), DurableError> {
+        let mut all = lock(&self.by_arn);
+        for (arn, v) in durable.load(Kind::Activity)? {
+            let (Some(name), Some(created)) = (
+                v.get("name").and_then(Value::as_str),
+                v.get("created").and_then(Value::as_f64),
+            ) else {
+                say!(
+                    "asl serve: the activity `{arn}` kept in --state-dir does not load: skipped"
+                );
+                continue;
+            };
+            all.insert(
+                arn,
+                Activity {
+                    name: name.to_string(),
+                    created,
+                    queue: VecDeque::new(),
+                    ready: Arc::default(),
+                },
+            );
+        }
+        Ok(())
+    }
 }
 
 fn not_found(arn: &str) -> ApiError {
@@ -53,16 +80,25 @@ pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let name = r.required("name")?;
     check_name(name)?;
     let arn = format!("{}activity:{name}", server.arn_prefix());
-    server.tags.add(&arn, r)?;
+    let durable = &*server.store.durable;
+    server.tags.add(&arn, r, durable)?;
     let mut all = lock(&server.activities.by_arn);
     // Creating an activity that exists answers it again, as AWS.
     let created = all
         .entry(arn.clone())
-        .or_insert_with(|| Activity {
-            name: name.to_string(),
-            created: now(),
-            queue: VecDeque::new(),
-            ready: Arc::default(),
+        .or_insert_with(|| {
+            let created = now();
+            durable.put(
+                Kind::Activity,
+                &arn,
+                &json!({"name": name, "created": created}),
+            );
+            Activity {
+                name: name.to_string(),
+                created,
+                queue: VecDeque::new(),
+                ready: Arc::default(),
+            }
         })
         .created;
     Ok(json!({"activityArn": arn, "creationDate": created}))
@@ -93,7 +129,9 @@ pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let arn = r.required("activityArn")?;
     check_arn(arn)?;
     lock(&server.activities.by_arn).shift_remove(arn);
-    server.tags.forget(arn);
+    let durable = &*server.store.durable;
+    durable.delete(Kind::Activity, arn);
+    server.tags.forget(arn, durable);
     Ok(json!({}))
 }
 

@@ -221,6 +221,7 @@ fn prepare(
         machine_arn: super::versions::split(arn).0.to_string(),
         version_arn,
         alias_arn,
+        case: case.map(str::to_string),
         machine: machine.clone(),
         input: input_text.clone(),
         started: now(),
@@ -230,13 +231,29 @@ fn prepare(
             ..Progress::default()
         }),
         events: Default::default(),
+        map_runs: Default::default(),
     });
     lock(&server.store.executions).insert(exec_arn.clone(), exec.clone());
+    let run = launch(server, &exec, input, handlers, stop_rx, None);
+    Ok((exec, run, true))
+}
+
+/// The future that runs `exec` (from its start, or where `resume` says) to its end and
+/// records how it ended.
+fn launch(
+    server: &Arc<Server>,
+    exec: &Arc<Execution>,
+    input: Value,
+    handlers: Registry,
+    stop_rx: tokio::sync::oneshot::Receiver<String>,
+    resume: Option<engine::Resume>,
+) -> BoxFuture<'static, ()> {
+    let machine = &exec.machine;
     let recorder = exec.clone();
     let opts = Options {
         clock: server.config.clock,
         state_machine_name: machine.name.clone(),
-        execution_name: name,
+        execution_name: exec.name.clone(),
         role_arn: machine.role_arn.clone(),
         region: server.config.region.clone(),
         account_id: server.config.account_id.clone(),
@@ -244,10 +261,15 @@ fn prepare(
         sink: Some(Box::new(SinkFn(move |e: &Event| {
             lock(&recorder.events).push(event_json(e))
         }))),
-        input_text: Some(input_text.into()),
-        express,
-        execution_arn: Some(exec_arn.clone()),
+        input_text: Some(exec.input.as_str().into()),
+        express: machine.kind == "EXPRESS",
+        execution_arn: Some(exec.arn.clone()),
+        map_runs: Some(Arc::new(super::map_runs::Sink {
+            server: server.me.clone(),
+            execution: Arc::downgrade(exec),
+        })),
         stop: Some(Box::pin(async move { stop_rx.await.unwrap_or_default() })),
+        resume,
         ..Options::default()
     };
     let compiled = machine.compiled.clone();
@@ -284,9 +306,19 @@ fn prepare(
                 }
             }
         }
+        // A map run the engine left without a last word (the execution was stopped while it
+        // ran) ended with its execution.
+        for run in lock(&done.map_runs).values_mut() {
+            if run.report.status == crate::engine::MapRunStatus::Running {
+                run.report.status = crate::engine::MapRunStatus::Aborted;
+                run.report.aborted += run.report.running;
+                run.report.running = 0;
+                run.stopped = Some(ended);
+            }
+        }
         server.store.finished(&done.arn);
     };
-    Ok((exec, Box::pin(run), true))
+    Box::pin(run)
 }
 
 pub fn start(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
@@ -321,7 +353,7 @@ pub async fn start_sync(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
 }
 
 /// The execution named by `executionArn`, or `ExecutionDoesNotExist`.
-fn find_execution(server: &Server, r: &Request) -> Result<Arc<Execution>, ApiError> {
+pub fn find_execution(server: &Server, r: &Request) -> Result<Arc<Execution>, ApiError> {
     let arn = r.required("executionArn")?;
     if parse_arn(arn, "execution").is_err() {
         parse_arn(arn, "express")?;
@@ -344,9 +376,12 @@ fn described_execution(e: &Execution) -> Value {
         "startDate": e.started,
         "input": e.input,
         "inputDetails": {"included": true},
-        "redriveCount": 0,
-        "redriveStatus": "NOT_REDRIVABLE",
+        "redriveCount": p.redrive_count,
+        "redriveStatus": redrive_status(e, &p),
     });
+    if let Some(d) = p.redrive_date {
+        out["redriveDate"] = json!(d);
+    }
     if let Some(s) = p.stopped {
         out["stopDate"] = json!(s);
     }
@@ -412,6 +447,10 @@ pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             });
             if let Some(s) = p.stopped {
                 v["stopDate"] = json!(s);
+            }
+            if let Some(d) = p.redrive_date {
+                v["redriveCount"] = json!(p.redrive_count);
+                v["redriveDate"] = json!(d);
             }
             Some(v)
         })
@@ -494,15 +533,219 @@ pub fn machine_for(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError>
     Ok(out)
 }
 
-/// RedriveExecution: not supported (the engine cannot resume an execution where it failed);
-/// answered with AWS's own refusal so clients see why, not an unknown operation.
+/// AWS's limit on redrives of one execution.
+const MAX_REDRIVES: u64 = 1000;
+
+/// `REDRIVABLE` for a Standard execution that ended FAILED, TIMED_OUT or ABORTED in a state
+/// of its top level it can re-enter; `NOT_REDRIVABLE` otherwise.
+fn redrive_status(e: &Execution, p: &Progress) -> &'static str {
+    let ended = matches!(p.status.as_str(), "FAILED" | "TIMED_OUT" | "ABORTED");
+    if ended
+        && e.machine.kind == "STANDARD"
+        && p.redrive_count < MAX_REDRIVES
+        && resume_point(&lock(&e.events)).is_some()
+    {
+        "REDRIVABLE"
+    } else {
+        "NOT_REDRIVABLE"
+    }
+}
+
+/// Where a redrive picks up, read from the history: the last state of the top level that was
+/// entered and never exited (a Parallel or Map state as a whole when the failure was inside
+/// it), its input, and the variables the top level's states had assigned before it. `None`
+/// when the history does not end with the execution failing, timing out or being stopped in
+/// such a state.
+fn resume_point(events: &[Value]) -> Option<engine::Resume> {
+    let last = events.last()?;
+    let ended = matches!(
+        last["type"].as_str(),
+        Some("ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted")
+    );
+    if !ended {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut open: Option<(String, Value)> = None;
+    let mut variables = serde_json::Map::new();
+    for e in events {
+        let kind = e["type"].as_str().unwrap_or_default();
+        match kind {
+            "ParallelStateStarted" | "MapStateStarted" => depth += 1,
+            "ParallelStateSucceeded"
+            | "ParallelStateFailed"
+            | "ParallelStateAborted"
+            | "MapStateSucceeded"
+            | "MapStateFailed"
+            | "MapStateAborted" => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            k if k.ends_with("StateEntered") => {
+                let d = &e["stateEnteredEventDetails"];
+                let name = d["name"].as_str()?.to_string();
+                let input = match d["input"].as_str() {
+                    Some(t) => serde_json::from_str(t).ok()?,
+                    None => Value::Null,
+                };
+                open = Some((name, input));
+            }
+            k if k.ends_with("StateExited") => {
+                open = None;
+                if let Some(Value::Object(vars)) =
+                    e["stateExitedEventDetails"].get("assignedVariables")
+                {
+                    for (name, text) in vars {
+                        let value = serde_json::from_str(text.as_str()?).ok()?;
+                        variables.insert(name.clone(), value);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let (state, input) = open?;
+    Some(engine::Resume {
+        state,
+        input,
+        variables,
+        last_event: last["id"].as_u64()?,
+        redrive_count: 0,
+    })
+}
+
+/// RedriveExecution: a Standard execution that ended FAILED, TIMED_OUT or ABORTED goes on
+/// in the same history, as AWS redrives one: `ExecutionRedriven`, then the state it ended in
+/// is entered again with the input it had; the states that succeeded are not run again.
 pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let exec = find_execution(server, r)?;
-    Err(ApiError::new(
-        "ExecutionNotRedrivable",
-        format!(
-            "Execution '{}' cannot be redriven: asl serve does not support RedriveExecution (start a new execution instead)",
-            exec.arn
-        ),
-    ))
+    let not = |why: &str| {
+        ApiError::new(
+            "ExecutionNotRedrivable",
+            format!("Execution '{}' cannot be redriven: {why}", exec.arn),
+        )
+    };
+    if exec.machine.kind != "STANDARD" {
+        return Err(not("Express executions cannot be redriven"));
+    }
+    let mut resume = {
+        let p = lock(&exec.state);
+        if !matches!(p.status.as_str(), "FAILED" | "TIMED_OUT" | "ABORTED") {
+            return Err(not(&format!("its status is {}", p.status)));
+        }
+        if p.redrive_count >= MAX_REDRIVES {
+            return Err(not("it was redriven 1000 times"));
+        }
+        resume_point(&lock(&exec.events))
+            .ok_or_else(|| not("it did not end in a state of its top level"))?
+    };
+    let input: Value = serde_json::from_str(&exec.input).map_err(|e| not(&e.to_string()))?;
+    let handlers = registry(
+        server,
+        &exec.machine.name,
+        &exec.machine.compiled,
+        exec.case.as_deref(),
+    )?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<String>();
+    let at = now();
+    {
+        let mut p = lock(&exec.state);
+        p.status = "RUNNING".into();
+        p.stopped = None;
+        p.output = None;
+        p.error = None;
+        p.cause = None;
+        p.stop = Some(stop_tx);
+        p.redrive_count += 1;
+        p.redrive_date = Some(at);
+        resume.redrive_count = p.redrive_count;
+    }
+    server.store.running_again(&exec.arn);
+    tokio::task::spawn_local(launch(
+        server,
+        &exec,
+        input,
+        handlers,
+        stop_rx,
+        Some(resume),
+    ));
+    Ok(json!({"redriveDate": at}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resume_point;
+    use serde_json::{Value, json};
+
+    fn event(id: u64, kind: &str, details: Option<(&str, Value)>) -> Value {
+        let mut e = json!({"id": id, "previousEventId": id - 1, "type": kind});
+        if let Some((k, d)) = details {
+            e[k] = d;
+        }
+        e
+    }
+
+    fn entered(id: u64, kind: &str, name: &str, input: &str) -> Value {
+        event(
+            id,
+            kind,
+            Some((
+                "stateEnteredEventDetails",
+                json!({"name": name, "input": input}),
+            )),
+        )
+    }
+
+    #[test]
+    fn a_failure_inside_a_parallel_resumes_at_the_parallel_with_the_top_levels_variables() {
+        let events = vec![
+            event(1, "ExecutionStarted", None),
+            entered(2, "PassStateEntered", "A", "{}"),
+            event(
+                3,
+                "PassStateExited",
+                Some((
+                    "stateExitedEventDetails",
+                    json!({"name": "A", "output": "{\"v\":1}", "assignedVariables": {"x": "41", "s": "\"t\""}}),
+                )),
+            ),
+            entered(4, "ParallelStateEntered", "P", "{\"v\":1}"),
+            event(5, "ParallelStateStarted", None),
+            entered(6, "TaskStateEntered", "Inner", "{\"v\":1}"),
+            event(
+                7,
+                "PassStateExited",
+                Some((
+                    "stateExitedEventDetails",
+                    json!({"name": "I2", "output": "{}", "assignedVariables": {"inner": "1"}}),
+                )),
+            ),
+            event(8, "TaskFailed", None),
+            event(9, "ParallelStateFailed", None),
+            event(10, "ExecutionFailed", None),
+        ];
+        let r = resume_point(&events).expect("a failed execution resumes");
+        assert_eq!(r.state, "P");
+        assert_eq!(r.input, json!({"v": 1}));
+        assert_eq!(Value::Object(r.variables), json!({"x": 41, "s": "t"}));
+        assert_eq!(r.last_event, 10);
+    }
+
+    #[test]
+    fn an_execution_that_succeeded_or_never_entered_a_state_does_not_resume() {
+        let done = vec![
+            event(1, "ExecutionStarted", None),
+            entered(2, "PassStateEntered", "A", "{}"),
+            event(
+                3,
+                "PassStateExited",
+                Some(("stateExitedEventDetails", json!({"name": "A"}))),
+            ),
+            event(4, "ExecutionSucceeded", None),
+        ];
+        assert!(resume_point(&done).is_none());
+        let early = vec![
+            event(1, "ExecutionStarted", None),
+            event(2, "ExecutionFailed", None),
+        ];
+        assert!(resume_point(&early).is_none());
+    }
 }

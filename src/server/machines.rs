@@ -60,7 +60,7 @@ fn check(text: &str, kind: &str) -> (Vec<Diagnostic>, Option<StateMachine>) {
 }
 
 /// The compiled machine, or `InvalidDefinition` with every error where it is.
-fn compile(text: &str, kind: &str) -> Result<StateMachine, ApiError> {
+pub(super) fn compile(text: &str, kind: &str) -> Result<StateMachine, ApiError> {
     if text.len() > MAX_DEFINITION {
         return Err(ApiError::new(
             "InvalidDefinition",
@@ -151,7 +151,7 @@ pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             format!("State Machine Already Exists: '{arn}'"),
         ));
     }
-    server.tags.add(&arn, r)?;
+    server.tags.add(&arn, r, &*server.store.durable)?;
     let created = now();
     let machine = Machine {
         arn: arn.clone(),
@@ -166,11 +166,14 @@ pub fn create(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     };
     let mut out = json!({"stateMachineArn": arn, "creationDate": created});
     if r.bool("publish")? {
-        let (v, _) = server
-            .versions
-            .publish(&machine, r.str("versionDescription")?);
+        let (v, _) = server.versions.publish(
+            &machine,
+            r.str("versionDescription")?,
+            &*server.store.durable,
+        );
         out["stateMachineVersionArn"] = json!(v);
     }
+    server.store.keep_machine(&machine);
     machines.insert(arn, machine);
     Ok(out)
 }
@@ -256,9 +259,13 @@ pub fn update(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let at = now();
     m.updated = Some(at);
     m.revision += 1;
+    server.store.keep_machine(m);
     let mut out = json!({"updateDate": at, "revisionId": m.revision.to_string()});
     if r.bool("publish")? {
-        let (v, _) = server.versions.publish(m, r.str("versionDescription")?);
+        let (v, _) =
+            server
+                .versions
+                .publish(m, r.str("versionDescription")?, &*server.store.durable);
         out["stateMachineVersionArn"] = json!(v);
     }
     Ok(out)
@@ -269,8 +276,10 @@ pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     parse_arn(arn, "stateMachine")?;
     // As AWS: deleting a machine that is not there is not an error; its executions run on.
     lock(&server.store.machines).shift_remove(arn);
-    server.tags.forget(arn);
-    server.versions.forget(arn);
+    let durable = &*server.store.durable;
+    durable.delete(super::durable::Kind::Machine, arn);
+    server.tags.forget(arn, durable);
+    server.versions.forget(arn, durable);
     Ok(json!({}))
 }
 

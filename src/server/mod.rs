@@ -4,11 +4,12 @@
 //! AWSStepFunctions.<Operation>`, bodies bounded); [`Server::dispatch`] sends each operation to
 //! its family: `machines.rs` (Create/Describe/List/Update/DeleteStateMachine,
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
-//! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution) and `callbacks.rs`
+//! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution, RedriveExecution),
+//! `map_runs.rs` (Describe/List/UpdateMapRun) and `callbacks.rs`
 //! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
 //! GetActivityTask and the handler of activity Task states), `tags.rs`, `versions.rs` (versions and aliases) and `test_state.rs` (TestState); `web.rs` is the web
 //! view (`GET /`). `store.rs` holds what
-//! they share.
+//! they share, written through to `durable.rs` (`--state-dir`: SQLite) when asked.
 //!
 //! Executions run through [`crate::engine::run`], the entry point `asl run` uses, each on a
 //! task of the server's runtime; their history is recorded by an event sink as it happens, so
@@ -17,9 +18,11 @@
 mod activities;
 mod api_error;
 mod callbacks;
+mod durable;
 mod executions;
 mod http;
 mod machines;
+mod map_runs;
 mod request;
 mod store;
 mod tags;
@@ -28,6 +31,7 @@ mod versions;
 mod web;
 
 pub use api_error::ApiError;
+pub use durable::{Database, Durable, DurableError, Nowhere};
 pub use http::serve;
 pub use store::MAX_FINISHED;
 
@@ -70,10 +74,12 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(config: Config) -> std::io::Result<Arc<Server>> {
+    /// A server over `durable` (a `--state-dir` database, or [`Nowhere`]); what it kept is
+    /// read back by [`Server::restore`].
+    pub fn new(config: Config, durable: Box<dyn Durable>) -> std::io::Result<Arc<Server>> {
         let callbacks = CallbackServer::bind(0)?;
         Ok(Arc::new_cyclic(|me| Server {
-            store: Store::new(config.max_finished),
+            store: Store::new(config.max_finished, durable),
             activities: Default::default(),
             tags: Default::default(),
             versions: Default::default(),
@@ -81,6 +87,16 @@ impl Server {
             callbacks,
             me: me.clone(),
         }))
+    }
+
+    /// Reads back what `--state-dir` kept: machines, versions, aliases, activities, tags and
+    /// finished executions (past `--max-finished`, the oldest are evicted from it too).
+    pub fn restore(&self) -> Result<(), DurableError> {
+        self.store.restore()?;
+        let durable = &*self.store.durable;
+        self.versions.restore(durable)?;
+        self.activities.restore(durable)?;
+        self.tags.restore(durable)
     }
 
     /// `arn:aws:states:REGION:ACCOUNT:` (the partition from the region).
@@ -155,6 +171,9 @@ impl Server {
             "TagResource" => tags::tag(self, &r),
             "UntagResource" => tags::untag(self, &r),
             "ListTagsForResource" => tags::list(self, &r),
+            "DescribeMapRun" => map_runs::describe(self, &r),
+            "ListMapRuns" => map_runs::list(self, &r),
+            "UpdateMapRun" => map_runs::update(self, &r),
             "TestState" => test_state::test_state(self, &r).await,
             "SendTaskSuccess" | "SendTaskFailure" | "SendTaskHeartbeat" => {
                 callbacks::send(self, operation, &r)

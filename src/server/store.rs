@@ -4,10 +4,15 @@
 //! Running executions are all kept; finished ones up to [`Store::max_finished`] (10,000 by
 //! default, `asl serve --max-finished`), the oldest finished evicted first with a line on
 //! stderr, so a long-lived server's memory stays bounded.
+//!
+//! Every change is also written through to a [`Durable`] (`--state-dir`: SQLite, see
+//! `durable.rs`; otherwise nowhere): machines as they are created, updated and deleted, and
+//! executions when they finish (their description and whole history), evicted there too.
 
+use super::durable::{Durable, Kind};
 use crate::definition::StateMachine;
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -31,6 +36,42 @@ pub struct Machine {
     pub revision: u64,
 }
 
+impl Machine {
+    /// The record `--state-dir` keeps (the compiled form is rebuilt from the text).
+    pub fn to_json(&self) -> Value {
+        json!({
+            "arn": self.arn,
+            "name": self.name,
+            "definition": self.definition,
+            "roleArn": self.role_arn,
+            "type": self.kind,
+            "created": self.created,
+            "updated": self.updated,
+            "revision": self.revision,
+        })
+    }
+
+    /// A machine back from its record; `None` when the record is not one, or its definition
+    /// no longer loads (said on stderr by the caller).
+    pub fn from_json(v: &Value) -> Option<Machine> {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let definition = text("definition")?;
+        let kind = text("type")?;
+        let compiled = super::machines::compile(&definition, &kind).ok()?;
+        Some(Machine {
+            arn: text("arn")?,
+            name: text("name")?,
+            definition,
+            compiled: Arc::new(compiled),
+            role_arn: text("roleArn")?,
+            kind,
+            created: v.get("created")?.as_f64()?,
+            updated: v.get("updated").and_then(Value::as_f64),
+            revision: v.get("revision")?.as_u64()?,
+        })
+    }
+}
+
 /// What is known of one execution; the engine's task updates it as the execution runs.
 pub struct Execution {
     pub arn: String,
@@ -39,6 +80,8 @@ pub struct Execution {
     /// The version it runs and the alias that chose it, when started through one.
     pub version_arn: Option<String>,
     pub alias_arn: Option<String>,
+    /// The mock config's test case it runs (`ARN#TestCase`), if any.
+    pub case: Option<String>,
     /// The machine as it was when the execution started.
     pub machine: Machine,
     pub input: String,
@@ -46,6 +89,73 @@ pub struct Execution {
     pub state: Mutex<Progress>,
     /// The history's events, GetExecutionHistory's JSON, appended as they happen.
     pub events: Mutex<Vec<Value>>,
+    /// Its Distributed Maps' runs by ARN, as the engine reports them.
+    pub map_runs: Mutex<IndexMap<String, super::map_runs::MapRun>>,
+}
+
+impl Execution {
+    /// The record `--state-dir` keeps of a finished execution.
+    pub fn to_json(&self) -> Value {
+        let p = lock(&self.state);
+        json!({
+            "arn": self.arn,
+            "name": self.name,
+            "machineArn": self.machine_arn,
+            "versionArn": self.version_arn,
+            "aliasArn": self.alias_arn,
+            "case": self.case,
+            "machine": self.machine.to_json(),
+            "input": self.input,
+            "started": self.started,
+            "status": p.status,
+            "stopped": p.stopped,
+            "output": p.output,
+            "error": p.error,
+            "cause": p.cause,
+            "redriveCount": p.redrive_count,
+            "redriveDate": p.redrive_date,
+            "events": *lock(&self.events),
+            "mapRuns": lock(&self.map_runs).values().map(|m| m.to_json()).collect::<Vec<_>>(),
+        })
+    }
+
+    /// A finished execution back from its record.
+    pub fn from_json(v: &Value) -> Option<Execution> {
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        Some(Execution {
+            arn: text("arn")?,
+            name: text("name")?,
+            machine_arn: text("machineArn")?,
+            version_arn: text("versionArn"),
+            alias_arn: text("aliasArn"),
+            case: text("case"),
+            machine: Machine::from_json(v.get("machine")?)?,
+            input: text("input")?,
+            started: v.get("started")?.as_f64()?,
+            state: Mutex::new(Progress {
+                status: text("status")?,
+                stopped: v.get("stopped").and_then(Value::as_f64),
+                output: text("output"),
+                error: text("error"),
+                cause: text("cause"),
+                stop: None,
+                redrive_count: v.get("redriveCount").and_then(Value::as_u64).unwrap_or(0),
+                redrive_date: v.get("redriveDate").and_then(Value::as_f64),
+            }),
+            events: Mutex::new(v.get("events")?.as_array()?.clone()),
+            map_runs: Mutex::new(
+                v.get("mapRuns")
+                    .and_then(Value::as_array)
+                    .map(|runs| {
+                        runs.iter()
+                            .filter_map(super::map_runs::MapRun::from_json)
+                            .map(|m| (m.report.arn.clone(), m))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+        })
+    }
 }
 
 /// The part of an execution that changes.
@@ -59,6 +169,9 @@ pub struct Progress {
     pub cause: Option<String>,
     /// StopExecution's way to the running engine.
     pub stop: Option<tokio::sync::oneshot::Sender<String>>,
+    /// RedriveExecution: how many times, and when last.
+    pub redrive_count: u64,
+    pub redrive_date: Option<f64>,
 }
 
 /// Machines by ARN (in creation order) and executions by ARN (in start order).
@@ -66,17 +179,59 @@ pub struct Store {
     pub machines: Mutex<IndexMap<String, Machine>>,
     pub executions: Mutex<IndexMap<String, Arc<Execution>>>,
     finished: Mutex<VecDeque<String>>,
+    /// The execution each map run belongs to (DescribeMapRun), by map run ARN.
+    pub map_runs: Mutex<std::collections::HashMap<String, String>>,
     pub max_finished: usize,
+    /// Where changes are written through (`--state-dir`), or nowhere.
+    pub durable: Box<dyn Durable>,
 }
 
 impl Store {
-    pub fn new(max_finished: usize) -> Store {
+    pub fn new(max_finished: usize, durable: Box<dyn Durable>) -> Store {
         Store {
             machines: Mutex::default(),
             executions: Mutex::default(),
             finished: Mutex::default(),
+            map_runs: Mutex::default(),
             max_finished,
+            durable,
         }
+    }
+
+    /// Keeps a machine's record (created or updated).
+    pub fn keep_machine(&self, m: &Machine) {
+        self.durable.put(Kind::Machine, &m.arn, &m.to_json());
+    }
+
+    /// Reads back the machines and finished executions `--state-dir` kept. A record that no
+    /// longer loads (a definition today's validator refuses) is skipped with a line on stderr.
+    pub fn restore(&self) -> Result<(), super::durable::DurableError> {
+        for (arn, v) in self.durable.load(Kind::Machine)? {
+            match Machine::from_json(&v) {
+                Some(m) => {
+                    lock(&self.machines).insert(arn, m);
+                }
+                None => skipped("state machine", &arn),
+            }
+        }
+        let mut done: Vec<Execution> = Vec::new();
+        for (arn, v) in self.durable.load(Kind::Execution)? {
+            match Execution::from_json(&v) {
+                Some(e) => done.push(e),
+                None => skipped("execution", &arn),
+            }
+        }
+        // Start order, as they were listed before the restart; the oldest evicted first.
+        done.sort_by(|a, b| a.started.total_cmp(&b.started));
+        for e in done {
+            let arn = e.arn.clone();
+            for run in lock(&e.map_runs).keys() {
+                lock(&self.map_runs).insert(run.clone(), arn.clone());
+            }
+            lock(&self.executions).insert(arn.clone(), Arc::new(e));
+            self.evict_past_limit(arn);
+        }
+        Ok(())
     }
 
     pub fn machine(&self, arn: &str) -> Option<Machine> {
@@ -89,17 +244,42 @@ impl Store {
 
     /// Notes that `arn` finished, evicting the oldest finished executions past the limit.
     pub fn finished(&self, arn: &str) {
+        if self.durable.keeps()
+            && let Some(e) = self.execution(arn)
+        {
+            self.durable.put(Kind::Execution, arn, &e.to_json());
+        }
+        self.evict_past_limit(arn.to_string());
+    }
+
+    /// Takes a redriven execution out of the finished ones: running again, it is not evicted;
+    /// when it finishes again it goes to the end of the line.
+    pub fn running_again(&self, arn: &str) {
+        lock(&self.finished).retain(|a| a != arn);
+    }
+
+    fn evict_past_limit(&self, arn: String) {
         let mut done = lock(&self.finished);
-        done.push_back(arn.to_string());
+        done.push_back(arn);
         while done.len() > self.max_finished {
             let Some(old) = done.pop_front() else { break };
-            lock(&self.executions).shift_remove(&old);
+            if let Some(e) = lock(&self.executions).shift_remove(&old) {
+                let mut index = lock(&self.map_runs);
+                for run in lock(&e.map_runs).keys() {
+                    index.remove(run);
+                }
+            }
+            self.durable.delete(Kind::Execution, &old);
             say!(
                 "asl serve: evicted the finished execution {old} (more than {} finished executions kept)",
                 self.max_finished
             );
         }
     }
+}
+
+fn skipped(what: &str, arn: &str) {
+    say!("asl serve: the {what} `{arn}` kept in --state-dir no longer loads: skipped");
 }
 
 /// A lock, recovered if a panicking thread poisoned it (the data stays consistent: every

@@ -1,6 +1,7 @@
 //! Tags of state machines and activities: TagResource, UntagResource, ListTagsForResource, and
 //! the `tags` member of CreateStateMachine / CreateActivity.
 
+use super::durable::{Durable, DurableError, Kind};
 use super::request::Request;
 use super::store::lock;
 use super::{ApiError, Server};
@@ -42,7 +43,7 @@ fn read(r: &Request) -> Result<Vec<(String, String)>, ApiError> {
 
 impl Tags {
     /// Adds the request's `tags` to `arn` (CreateStateMachine, CreateActivity, TagResource).
-    pub fn add(&self, arn: &str, r: &Request) -> Result<(), ApiError> {
+    pub fn add(&self, arn: &str, r: &Request, durable: &dyn Durable) -> Result<(), ApiError> {
         let new = read(r)?;
         let mut all = lock(&self.0);
         let tags = all.entry(arn.to_string()).or_default();
@@ -57,12 +58,34 @@ impl Tags {
             ));
         }
         *tags = merged;
+        keep(durable, arn, tags);
         Ok(())
     }
 
-    pub fn forget(&self, arn: &str) {
+    pub fn forget(&self, arn: &str, durable: &dyn Durable) {
         lock(&self.0).remove(arn);
+        durable.delete(Kind::Tags, arn);
     }
+
+    /// Reads back the tags `--state-dir` kept.
+    pub fn restore(&self, durable: &dyn Durable) -> Result<(), DurableError> {
+        let mut all = lock(&self.0);
+        for (arn, v) in durable.load(Kind::Tags)? {
+            let Value::Object(m) = v else { continue };
+            let tags = m
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
+                .collect();
+            all.insert(arn, tags);
+        }
+        Ok(())
+    }
+}
+
+fn keep(durable: &dyn Durable, arn: &str, tags: &IndexMap<String, String>) {
+    let map: serde_json::Map<String, Value> =
+        tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    durable.put(Kind::Tags, arn, &Value::Object(map));
 }
 
 /// The state machine or activity named by `resourceArn`, or `ResourceNotFound`.
@@ -86,7 +109,7 @@ fn resource(server: &Server, r: &Request) -> Result<String, ApiError> {
 
 pub fn tag(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let arn = resource(server, r)?;
-    server.tags.add(&arn, r)?;
+    server.tags.add(&arn, r, &*server.store.durable)?;
     Ok(json!({}))
 }
 
@@ -99,6 +122,7 @@ pub fn untag(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             .unwrap_or_default();
     if let Some(tags) = lock(&server.tags.0).get_mut(&arn) {
         tags.retain(|k, _| !keys.contains(&k.as_str()));
+        keep(&*server.store.durable, &arn, tags);
     }
     Ok(json!({}))
 }

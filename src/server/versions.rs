@@ -4,6 +4,7 @@
 //! machine (`stateMachine:NAME:N`); an alias (`stateMachine:NAME:ALIAS`) routes executions to
 //! one or two versions by weight. StartExecution and DescribeStateMachine take either ARN.
 
+use super::durable::{Durable, DurableError, Kind};
 use super::request::{Request, check_name, page};
 use super::store::{Machine, lock, now};
 use super::{ApiError, Server};
@@ -45,6 +46,33 @@ pub struct Resolved {
     pub alias_arn: Option<String>,
 }
 
+fn skipped(what: &str, arn: &str) {
+    say!("asl serve: the {what} `{arn}` kept in --state-dir does not load: skipped");
+}
+
+fn alias_to_json(a: &Alias) -> Value {
+    json!({
+        "name": a.name,
+        "description": a.description,
+        "routing": a.routing,
+        "created": a.created,
+        "updated": a.updated,
+    })
+}
+
+fn alias_from_json(v: &Value) -> Option<Alias> {
+    Some(Alias {
+        name: v.get("name")?.as_str()?.to_string(),
+        description: v
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        routing: serde_json::from_value(v.get("routing")?.clone()).ok()?,
+        created: v.get("created")?.as_f64()?,
+        updated: v.get("updated").and_then(Value::as_f64),
+    })
+}
+
 fn version_missing(arn: &str) -> ApiError {
     ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
 }
@@ -63,7 +91,12 @@ pub fn split(arn: &str) -> (&str, Option<&str>) {
 
 impl Versions {
     /// Publishes the machine's current revision (again: the same version, as AWS).
-    pub fn publish(&self, m: &Machine, description: Option<&str>) -> (String, f64) {
+    pub fn publish(
+        &self,
+        m: &Machine,
+        description: Option<&str>,
+        durable: &dyn Durable,
+    ) -> (String, f64) {
         let mut latest = lock(&self.latest);
         let entry = latest.entry(m.arn.clone()).or_insert((0, 0, String::new()));
         if entry.1 == m.revision && !entry.2.is_empty() {
@@ -76,26 +109,85 @@ impl Versions {
         let arn = format!("{}:{}", m.arn, entry.0);
         entry.1 = m.revision;
         entry.2 = arn.clone();
+        durable.put(Kind::Latest, &m.arn, &json!(entry));
         let created = now();
         let mut frozen = m.clone();
         frozen.arn = arn.clone();
-        lock(&self.versions).insert(
-            arn.clone(),
-            Version {
-                machine: frozen,
-                description: description.map(str::to_string),
-                created,
-            },
+        let v = Version {
+            machine: frozen,
+            description: description.map(str::to_string),
+            created,
+        };
+        durable.put(
+            Kind::Version,
+            &arn,
+            &json!({"machine": v.machine.to_json(), "description": v.description, "created": created}),
         );
+        lock(&self.versions).insert(arn.clone(), v);
         (arn, created)
     }
 
+    /// Reads back the versions, aliases and version counters `--state-dir` kept.
+    pub fn restore(&self, durable: &dyn Durable) -> Result<(), DurableError> {
+        for (arn, v) in durable.load(Kind::Version)? {
+            let machine = v.get("machine").and_then(Machine::from_json);
+            let (Some(machine), Some(created)) =
+                (machine, v.get("created").and_then(Value::as_f64))
+            else {
+                skipped("version", &arn);
+                continue;
+            };
+            let description = v
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            lock(&self.versions).insert(
+                arn,
+                Version {
+                    machine,
+                    description,
+                    created,
+                },
+            );
+        }
+        for (arn, v) in durable.load(Kind::Latest)? {
+            match serde_json::from_value::<(u64, u64, String)>(v) {
+                Ok(l) => {
+                    lock(&self.latest).insert(arn, l);
+                }
+                Err(_) => skipped("version counter", &arn),
+            }
+        }
+        for (arn, v) in durable.load(Kind::Alias)? {
+            match alias_from_json(&v) {
+                Some(a) => {
+                    lock(&self.aliases).insert(arn, a);
+                }
+                None => skipped("alias", &arn),
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets a machine's versions and aliases (DeleteStateMachine).
-    pub fn forget(&self, machine_arn: &str) {
+    pub fn forget(&self, machine_arn: &str, durable: &dyn Durable) {
         let prefix = format!("{machine_arn}:");
-        lock(&self.versions).retain(|a, _| !a.starts_with(&prefix));
-        lock(&self.aliases).retain(|a, _| !a.starts_with(&prefix));
+        lock(&self.versions).retain(|a, _| {
+            let keep = !a.starts_with(&prefix);
+            if !keep {
+                durable.delete(Kind::Version, a);
+            }
+            keep
+        });
+        lock(&self.aliases).retain(|a, _| {
+            let keep = !a.starts_with(&prefix);
+            if !keep {
+                durable.delete(Kind::Alias, a);
+            }
+            keep
+        });
         lock(&self.latest).remove(machine_arn);
+        durable.delete(Kind::Latest, machine_arn);
     }
 
     /// What a qualified ARN names; `None` for an unqualified one.
@@ -167,7 +259,9 @@ pub fn publish(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             format!("the state machine's revision is {}, not {rev}", m.revision),
         ));
     }
-    let (arn, created) = server.versions.publish(&m, r.str("description")?);
+    let (arn, created) = server
+        .versions
+        .publish(&m, r.str("description")?, &*server.store.durable);
     Ok(json!({"stateMachineVersionArn": arn, "creationDate": created}))
 }
 
@@ -202,6 +296,7 @@ pub fn delete_version(server: &Arc<Server>, r: &Request) -> Result<Value, ApiErr
         ));
     }
     lock(&server.versions.versions).shift_remove(arn);
+    server.store.durable.delete(Kind::Version, arn);
     Ok(json!({}))
 }
 
@@ -270,16 +365,18 @@ pub fn create_alias(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError
         ));
     }
     let created = now();
-    aliases.insert(
-        arn.clone(),
-        Alias {
-            name: name.to_string(),
-            description: r.str("description")?.map(str::to_string),
-            routing: routes,
-            created,
-            updated: None,
-        },
-    );
+    let a = Alias {
+        name: name.to_string(),
+        description: r.str("description")?.map(str::to_string),
+        routing: routes,
+        created,
+        updated: None,
+    };
+    server
+        .store
+        .durable
+        .put(Kind::Alias, &arn, &alias_to_json(&a));
+    aliases.insert(arn.clone(), a);
     Ok(json!({"stateMachineAliasArn": arn, "creationDate": created}))
 }
 
@@ -347,6 +444,10 @@ pub fn update_alias(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError
     }
     let at = now();
     a.updated = Some(at);
+    server
+        .store
+        .durable
+        .put(Kind::Alias, &arn, &alias_to_json(a));
     Ok(json!({"updateDate": at}))
 }
 
@@ -354,5 +455,6 @@ pub fn delete_alias(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError
     let arn = r.required("stateMachineAliasArn")?;
     super::machines::parse_arn(arn, "stateMachine")?;
     lock(&server.versions.aliases).shift_remove(arn);
+    server.store.durable.delete(Kind::Alias, arn);
     Ok(json!({}))
 }

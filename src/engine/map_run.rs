@@ -1,0 +1,68 @@
+//! What a Distributed Map's run tells its caller as it goes: [`MapRunReport`] through a
+//! [`MapRunSink`] ([`super::Options::map_runs`]), at its start, after each window of child
+//! executions and at its end. `asl serve` answers DescribeMapRun and ListMapRuns from these;
+//! `asl run` passes no sink.
+//!
+//! Counts are of child executions and move a window (at most 1,000 children) at a time;
+//! `running` is the window's children not yet counted, `pending` those its `MaxConcurrency`
+//! holds back.
+
+/// A map run's status, as AWS's `MapRunStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MapRunStatus {
+    #[default]
+    Running,
+    Succeeded,
+    Failed,
+    Aborted,
+}
+
+impl MapRunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MapRunStatus::Running => "RUNNING",
+            MapRunStatus::Succeeded => "SUCCEEDED",
+            MapRunStatus::Failed => "FAILED",
+            MapRunStatus::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// One map run as it stands.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MapRunReport {
+    /// `arn:...:mapRun:MACHINE/LABEL:ID`, as the `MapRunStarted` event names it.
+    pub arn: String,
+    /// The execution whose Map state started it.
+    pub execution_arn: String,
+    /// The child executions' state machine, `stateMachine:MACHINE/LABEL`.
+    pub state_machine_arn: String,
+    /// `MaxConcurrency` as evaluated (0: no limit).
+    pub max_concurrency: u64,
+    pub tolerated_failure_count: u64,
+    pub tolerated_failure_percentage: f64,
+    pub status: MapRunStatus,
+    /// Items read so far (all of them once the run ends).
+    pub items: u64,
+    /// Child executions by state.
+    pub pending: u64,
+    pub running: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub timed_out: u64,
+    pub aborted: u64,
+    /// Children whose result a `ResultWriter` wrote.
+    pub results_written: u64,
+}
+
+impl MapRunReport {
+    /// Children started or waiting: every child of the run so far.
+    pub fn total(&self) -> u64 {
+        self.pending + self.running + self.succeeded + self.failed + self.timed_out + self.aborted
+    }
+}
+
+/// Receives a map run's reports.
+pub trait MapRunSink: Send + Sync {
+    fn report(&self, run: &MapRunReport);
+}
