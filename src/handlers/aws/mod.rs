@@ -23,10 +23,13 @@ mod adjust;
 mod api_handler;
 mod client;
 mod ecs;
+mod eks;
 pub mod endpoint;
 #[cfg(feature = "aws")]
 mod http;
 pub mod http_task;
+#[cfg(feature = "aws")]
+mod kube;
 mod lambda;
 pub mod model;
 

@@ -73,7 +73,7 @@
 //! `states:startExecution` (asl runs them in `lambda.rs`, `ecs.rs`, `sfn.rs`),
 //! `apigateway:invoke`, `http:invoke`, `eks:call` and `eks:runJob` (HTTP calls to an API
 //! Gateway stage, an HTTPS endpoint through an EventBridge connection, and a Kubernetes API
-//! server). No entry here has a `.sync:2`: `states:startExecution` is the only integration
+//! server: `http_task.rs`, `eks.rs`). No entry here has a `.sync:2`: `states:startExecution` is the only integration
 //! that offers it.
 
 /// Which integration patterns AWS offers for an optimized integration.
