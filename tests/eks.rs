@@ -591,3 +591,63 @@ fn a_request_without_eks_token_is_refused_by_the_fake() {
     );
     assert_eq!(status, 401, "a URL without a signature is refused");
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_deletes_the_job_a_sync_state_waits_for() {
+    let f = fake();
+    let def = task(
+        "eks:runJob.sync",
+        with(
+            &f,
+            json!({"Namespace": "ns1", "Job": job("slow-interrupted")}),
+        ),
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("eks");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("sigint-{}.asl.json", std::process::id()));
+    std::fs::write(&path, def.to_string()).unwrap();
+    let child = Command::new(ASL)
+        .arg("run")
+        .arg(&path)
+        .args(["--aws-all", "--region", "eu-west-1", "--ecs-poll-ms", "50"])
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the job is being polled, then interrupt the run.
+    let started = std::time::Instant::now();
+    while !f
+        .state
+        .lock()
+        .unwrap()
+        .polls
+        .contains_key("slow-interrupted")
+    {
+        assert!(started.elapsed().as_secs() < 30, "the job was never polled");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let st = f.state.lock().unwrap();
+    assert!(
+        st.seen.contains(
+            &"DELETE /apis/batch/v1/namespaces/ns1/jobs/slow-interrupted?propagationPolicy=Foreground"
+                .into()
+        ),
+        "{:?}",
+        st.seen
+    );
+    assert!(!st.jobs.contains_key("slow-interrupted"));
+}
