@@ -1132,5 +1132,14 @@ mod tests {
         assert!(why("arn:aws:states:::dynamodb:query").contains("not an optimized integration"));
         assert!(why("arn:aws:states:::sns:publish.sync").contains("no such pattern"));
         assert_eq!(why("arn:aws:states:::sns:publish.waitForTaskToken"), "");
+        // The Kubernetes API integrations: call is request-response, runJob also `.sync`.
+        assert_eq!(why("arn:aws:states:::eks:call"), "");
+        assert_eq!(why("arn:aws:states:::eks:runJob"), "");
+        assert_eq!(why("arn:aws:states:::eks:runJob.sync"), "");
+        assert!(why("arn:aws:states:::eks:call.sync").contains("request-response only"));
+        assert!(
+            why("arn:aws:states:::eks:runJob.waitForTaskToken")
+                .contains("request-response and `.sync` only")
+        );
     }
 }
