@@ -1418,6 +1418,43 @@ fn integration_parameters_must_be_members_of_the_operations_input() {
     }
 }
 
+#[test]
+fn eks_kubernetes_integrations_take_only_the_parameters_aws_documents() {
+    // eks:call and eks:runJob have no API model: their parameters are AWS's page's (connect-eks).
+    let d = check(&one(json!({
+        "Type": "Task", "Resource": "arn:aws:states:::eks:call",
+        "Parameters": {"ClusterName": "c", "CertificateAuthority": "ca", "Endpoint": "https://e",
+            "Method": "GET", "Path": "/api/v1/pods", "QueryParameter": {}}, "End": true})));
+    assert_has(
+        &d,
+        "SCHEMA_VALIDATION_FAILED",
+        "/States/S/Parameters",
+        "The field \"QueryParameter\" is not supported by Step Functions (did you mean `QueryParameters`?)",
+    );
+    assert_focus(
+        &d,
+        "/States/S/Parameters",
+        "/States/S/Parameters/QueryParameter",
+    );
+    for (arn, params) in [
+        (
+            "arn:aws:states:::eks:call",
+            json!({"ClusterName": "c", "CertificateAuthority.$": "$.ca", "Endpoint.$": "$.e",
+                "Method": "DELETE", "Path": "/x", "QueryParameters": {"propagationPolicy": ["Foreground"]},
+                "RequestBody": {}}),
+        ),
+        (
+            "arn:aws:states:::eks:runJob.sync",
+            json!({"ClusterName": "c", "CertificateAuthority": "ca", "Endpoint": "https://e",
+                "Namespace": "n", "Job": {"kind": "Job"}, "LogOptions": {"RetrieveLogs": true}}),
+        ),
+    ] {
+        assert_valid(&one(
+            json!({"Type": "Task", "Resource": arn, "Parameters": params, "End": true}),
+        ));
+    }
+}
+
 // ---- expansion bounds (issue 21 §2.1) --------------------------------------------------------
 
 /// Runs `asl validate FILE --format json` and returns the exit code, the report and how long

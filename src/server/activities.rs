@@ -46,9 +46,7 @@ impl Activities {
                 v.get("name").and_then(Value::as_str),
                 v.get("created").and_then(Value::as_f64),
             ) else {
-                say!(
-                    "asl serve: the activity `{arn}` kept in --state-dir does not load: skipped"
-                );
+                say!("asl serve: the activity `{arn}` kept in --state-dir does not load: skipped");
                 continue;
             };
             all.insert(

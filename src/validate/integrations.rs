@@ -62,6 +62,23 @@ pub fn check(diags: &mut Vec<Diagnostic>, arn: &str, state: &Map<String, Value>,
             }
             (s, action.as_str(), Vec::new())
         }
+        ResourceKind::Service { service, action } if service == "eks" => {
+            if let Some(known) = kubernetes_fields(action) {
+                for field in ["Parameters", "Arguments"] {
+                    if let Some(Value::Object(m)) = state.get(field) {
+                        unknown(diags, m, known, &at.key(field));
+                    }
+                }
+                return;
+            }
+            let Some(o) = optimized::find(service, action) else {
+                return;
+            };
+            let Some(s) = model::load(o.model).and_then(Result::ok) else {
+                return;
+            };
+            (s, o.operation, Vec::new())
+        }
         ResourceKind::Service { service, action } => {
             let Some(o) = optimized::find(service, action) else {
                 return;
@@ -116,6 +133,51 @@ fn fields(
                 format!(
                     "The field \"{name}\" is not supported by Step Functions{}",
                     crate::definition::diagnostic::did_you_mean_in(name, &names)
+                ),
+            )
+            .with_focus(at.key(k).as_str()),
+        );
+    }
+}
+
+/// The parameters of the EKS integrations that call the cluster's Kubernetes API rather than
+/// an AWS operation (connect-eks): no model lists them.
+fn kubernetes_fields(action: &str) -> Option<&'static [&'static str]> {
+    match action {
+        "call" => Some(&[
+            "ClusterName",
+            "CertificateAuthority",
+            "Endpoint",
+            "Method",
+            "Path",
+            "QueryParameters",
+            "RequestBody",
+        ]),
+        "runJob" => Some(&[
+            "ClusterName",
+            "CertificateAuthority",
+            "Endpoint",
+            "Namespace",
+            "Job",
+            "LogOptions",
+        ]),
+        _ => None,
+    }
+}
+
+fn unknown(diags: &mut Vec<Diagnostic>, m: &Map<String, Value>, known: &[&str], at: &Pointer) {
+    for k in m.keys() {
+        let name = k.strip_suffix(".$").unwrap_or(k);
+        if known.contains(&name) {
+            continue;
+        }
+        diags.push(
+            Diagnostic::error(
+                Code::SchemaValidationFailed,
+                at.as_str(),
+                format!(
+                    "The field \"{name}\" is not supported by Step Functions{}",
+                    crate::definition::diagnostic::did_you_mean_in(name, known)
                 ),
             )
             .with_focus(at.key(k).as_str()),

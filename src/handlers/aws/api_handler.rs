@@ -37,12 +37,16 @@ pub struct ApiHandler {
     batches: Arc<Batches>,
 }
 
-/// The operation that stops a job, with its input in the model's names.
+/// How to stop a job: an operation with its input in the model's names, or a request to a
+/// cluster's Kubernetes API server (deleting an `eks:runJob` Job).
 #[derive(Clone)]
-struct StopCall {
-    service: Arc<Service>,
-    operation: &'static str,
-    input: Value,
+enum StopCall {
+    Api {
+        service: Arc<Service>,
+        operation: &'static str,
+        input: Value,
+    },
+    Kube(super::transport::KubeRequest),
 }
 
 /// What a resource asks of the API handler.
@@ -51,6 +55,8 @@ pub(crate) enum Call<'a> {
     Optimized(&'static Optimized),
     ApiGateway,
     HttpInvoke,
+    EksApi,
+    EksRunJob,
 }
 
 /// Whether the API handler can run `kind` with `pattern`: `None` if it can, or why not.
@@ -99,8 +105,17 @@ pub(crate) fn supports(kind: &ResourceKind, pattern: Pattern) -> Result<Call<'_>
                 _ => Err("Step Functions offers the HTTP Task (`http:invoke`) as request-response only".into()),
             }
         }
-        ResourceKind::Service { service, action } if service == "eks" && matches!(action.as_str(), "call" | "runJob") => {
-            Err(format!("`eks:{action}` calls the cluster's Kubernetes API, which asl does not reach; mock it or run it as a local command"))
+        ResourceKind::Service { service, action } if service == "eks" && action == "call" => {
+            match pattern {
+                Pattern::RequestResponse => Ok(Call::EksApi),
+                _ => Err("Step Functions offers `eks:call` as request-response only".into()),
+            }
+        }
+        ResourceKind::Service { service, action } if service == "eks" && action == "runJob" => {
+            match pattern {
+                Pattern::RequestResponse | Pattern::Sync => Ok(Call::EksRunJob),
+                _ => Err("Step Functions offers `eks:runJob` as request-response and `.sync` only".into()),
+            }
         }
         ResourceKind::Service { service, action } => {
             let Some(o) = optimized::find(service, action) else {
@@ -156,6 +171,68 @@ impl ApiHandler {
             Call::Optimized(o) => self.optimized(request, o).await,
             Call::ApiGateway => self.http.api_gateway(request).await,
             Call::HttpInvoke => self.http.http_invoke(request).await,
+            Call::EksApi => super::eks::call(&self.client, request).await,
+            Call::EksRunJob => self.eks_run_job(request).await,
+        }
+    }
+
+    /// `eks:runJob`: creates the Job; `.sync` follows it to its end (deleting it if the state
+    /// is abandoned first) and adds its pods' logs when `LogOptions.RetrieveLogs`.
+    async fn eks_run_job(&self, request: &TaskRequest) -> Result<Value, TaskError> {
+        use super::eks::{self, JobState};
+        let job = eks::create_job(&self.client, request).await?;
+        if request.resource.pattern != Pattern::Sync {
+            return Ok(job.created);
+        }
+        if let Some(tx) = &request.submitted {
+            let _ = tx.send(job.created.clone());
+        }
+        let guard = self.register(StopCall::Kube(eks::delete(&job)));
+        let mut delay = self.poll.initial;
+        let (done, failed) = loop {
+            tokio::time::sleep(delay).await;
+            delay = delay.mul_f64(self.poll.factor).min(self.poll.max);
+            match eks::poll_job(&self.client, request, &job).await? {
+                JobState::Running => {}
+                JobState::Complete(j) => break (j, false),
+                JobState::Failed(j) => break (j, true),
+            }
+        };
+        let mut guard = guard;
+        guard.done = true;
+        drop(guard);
+        let mut out = done;
+        let retrieve = request
+            .input
+            .pointer("/LogOptions/RetrieveLogs")
+            .and_then(Value::as_bool)
+            == Some(true);
+        if retrieve && let Value::Object(m) = &mut out {
+            m.insert("logs".into(), eks::logs(&self.client, request, &job).await);
+        }
+        if failed {
+            return Err(TaskError::Failed(Failure::new(
+                "States.TaskFailed",
+                out.to_string(),
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Keeps `stop` until the returned guard is marked done; a guard dropped before that (the
+    /// state abandoned) runs it in the background.
+    fn register(&self, stop: StopCall) -> JobGuard<'_> {
+        let id = self
+            .next_job
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id, stop));
+        JobGuard {
+            id,
+            handler: self,
+            done: false,
         }
     }
 
@@ -345,31 +422,17 @@ impl ApiHandler {
     ) -> Result<Value, TaskError> {
         let describe_params = args(job.args, params, started);
         let guard = job.stop.map(|(op, a)| {
-            let id = self
-                .next_job
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let stop_params = args(a, params, started);
             let input = s
                 .operation(op)
                 .and_then(|op| op.input())
                 .and_then(|shape| params::to_input(&shape, &stop_params).ok())
                 .unwrap_or(stop_params);
-            self.running
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((
-                    id,
-                    StopCall {
-                        service: s.clone(),
-                        operation: op,
-                        input,
-                    },
-                ));
-            JobGuard {
-                id,
-                handler: self,
-                done: false,
-            }
+            self.register(StopCall::Api {
+                service: s.clone(),
+                operation: op,
+                input,
+            })
         });
         let named = |e: &ServiceError| optimized_error(s, o.error_prefix, e);
         let mut delay = self.poll.initial;
@@ -509,12 +572,34 @@ fn answered(
 }
 
 async fn stop(client: &ApiClient, job: &StopCall) {
-    if let Err(e) = client.call(&job.service, job.operation, &job.input).await {
-        say!(
-            "asl: could not stop a job with {}:{}: {e:?}",
-            job.service.entry.sdk_name,
-            job.operation
-        );
+    match job {
+        StopCall::Api {
+            service,
+            operation,
+            input,
+        } => {
+            if let Err(e) = client.call(service, operation, input).await {
+                say!(
+                    "asl: could not stop a job with {}:{operation}: {e:?}",
+                    service.entry.sdk_name
+                );
+            }
+        }
+        StopCall::Kube(delete) => match client.send_kube(delete.clone()).await {
+            Ok(r) if (200..300).contains(&r.status) || r.status == 404 => {
+                say!(
+                    "asl: deleted Kubernetes job {} (its state ended before it)",
+                    delete.url
+                );
+            }
+            Ok(r) => say!(
+                "asl: could not delete Kubernetes job {}: status {}: {}",
+                delete.url,
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            ),
+            Err(e) => say!("asl: could not delete Kubernetes job {}: {e:?}", delete.url),
+        },
     }
 }
 
@@ -1142,5 +1227,14 @@ mod tests {
         assert!(why("arn:aws:states:::dynamodb:query").contains("not an optimized integration"));
         assert!(why("arn:aws:states:::sns:publish.sync").contains("no such pattern"));
         assert_eq!(why("arn:aws:states:::sns:publish.waitForTaskToken"), "");
+        // The Kubernetes API integrations: call is request-response, runJob also `.sync`.
+        assert_eq!(why("arn:aws:states:::eks:call"), "");
+        assert_eq!(why("arn:aws:states:::eks:runJob"), "");
+        assert_eq!(why("arn:aws:states:::eks:runJob.sync"), "");
+        assert!(why("arn:aws:states:::eks:call.sync").contains("request-response only"));
+        assert!(
+            why("arn:aws:states:::eks:runJob.waitForTaskToken")
+                .contains("request-response and `.sync` only")
+        );
     }
 }

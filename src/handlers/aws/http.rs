@@ -4,9 +4,10 @@
 //! run), sent by hyper with rustls as the SDK's own HTTP client does.
 
 use super::endpoint::{self, Endpoint};
+use super::kube::KubeClient;
 use super::model::Service;
 use super::protocol::{HttpRequest, HttpResponse};
-use super::transport::{RawRequest, Signing, Transport, TransportError};
+use super::transport::{KubeRequest, RawRequest, Signing, Transport, TransportError};
 use aws_credential_types::provider::ProvideCredentials;
 use futures::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
@@ -23,6 +24,8 @@ pub struct HttpTransport {
     endpoint_url: Option<String>,
     /// The bound of one attempt.
     timeout: Duration,
+    /// Clients for Kubernetes API servers, by the certificate authority they trust.
+    kube_clients: std::sync::Mutex<Vec<(String, KubeClient)>>,
 }
 
 impl HttpTransport {
@@ -39,6 +42,7 @@ impl HttpTransport {
             config,
             endpoint_url,
             timeout,
+            kube_clients: Default::default(),
         }
     }
 
@@ -148,43 +152,92 @@ impl HttpTransport {
                 .map_err(|e| TransportError::Unreachable(format!("no AWS credentials: {e}")))?;
             sign(&mut request, &headers, &req, &creds, signing, s3)?;
         }
-        let work = async {
-            let resp = client.request(request).await.map_err(|e| {
-                let text = super::sdk::causes(&e);
-                if e.is_connect() {
-                    TransportError::Unreachable(text)
-                } else {
-                    TransportError::Unreadable(text)
-                }
-            })?;
-            let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_ascii_lowercase(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| TransportError::Unreadable(format!("the answer was cut short: {e}")))?
-                .to_bytes()
-                .to_vec();
-            Ok(HttpResponse {
-                status,
-                headers,
-                body,
-            })
-        };
-        match tokio::time::timeout(self.timeout, work).await {
-            Ok(r) => r,
-            Err(_) => Err(TransportError::Timeout),
+        exchange(client, request, self.timeout).await
+    }
+
+    /// Sends a request to a cluster's Kubernetes API server with the run's identity's token.
+    async fn dispatch_kube(&self, req: KubeRequest) -> Result<HttpResponse, TransportError> {
+        let client = self.kube_client(&req.certificate_authority)?;
+        let uri: http::Uri = req
+            .url
+            .parse()
+            .map_err(|e| TransportError::Unreachable(format!("`{}` is not a URL: {e}", req.url)))?;
+        let creds = self
+            .config
+            .credentials_provider()
+            .ok_or_else(|| TransportError::Unreachable("no AWS credentials are configured".into()))?
+            .provide_credentials()
+            .await
+            .map_err(|e| TransportError::Unreachable(format!("no AWS credentials: {e}")))?;
+        let token = super::kube::token(&creds, &self.region(), &req.cluster, SystemTime::now())
+            .map_err(TransportError::Unreachable)?;
+        let mut request = http::Request::builder()
+            .method(req.method.as_str())
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"));
+        for (k, v) in &req.headers {
+            request = request.header(k.as_str(), v.as_str());
         }
+        let request = request
+            .body(Full::new(bytes::Bytes::from(req.body)))
+            .map_err(|e| TransportError::Unreachable(format!("the request cannot be made: {e}")))?;
+        exchange(&client, request, self.timeout).await
+    }
+
+    /// The client trusting `certificate_authority`, made once per authority.
+    fn kube_client(&self, certificate_authority: &str) -> Result<KubeClient, TransportError> {
+        let mut clients = self.kube_clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, c)) = clients.iter().find(|(ca, _)| ca == certificate_authority) {
+            return Ok(c.clone());
+        }
+        let c = super::kube::client(certificate_authority).map_err(TransportError::Unreachable)?;
+        clients.push((certificate_authority.to_string(), c.clone()));
+        Ok(c)
+    }
+}
+
+/// One request and its whole answer, within `timeout`.
+async fn exchange(
+    client: &Client<Https, Full<bytes::Bytes>>,
+    request: http::Request<Full<bytes::Bytes>>,
+    timeout: Duration,
+) -> Result<HttpResponse, TransportError> {
+    let work = async {
+        let resp = client.request(request).await.map_err(|e| {
+            let text = super::sdk::causes(&e);
+            if e.is_connect() {
+                TransportError::Unreachable(text)
+            } else {
+                TransportError::Unreadable(text)
+            }
+        })?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| TransportError::Unreadable(format!("the answer was cut short: {e}")))?
+            .to_bytes()
+            .to_vec();
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(r) => r,
+        Err(_) => Err(TransportError::Timeout),
     }
 }
 
@@ -254,6 +307,13 @@ impl Transport for HttpTransport {
 
     fn send_raw(&self, request: RawRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(self.dispatch(request))
+    }
+
+    fn send_kube(
+        &self,
+        request: KubeRequest,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(self.dispatch_kube(request))
     }
 
     fn region(&self) -> String {

@@ -41,7 +41,7 @@ pub struct HttpTasks {
 }
 
 /// An HTTP answer as both integrations render it.
-fn render(resp: &super::protocol::HttpResponse) -> Value {
+pub(super) fn render(resp: &super::protocol::HttpResponse) -> Value {
     let mut headers = Map::new();
     for (k, v) in &resp.headers {
         if let Value::Array(a) = headers

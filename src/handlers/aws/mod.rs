@@ -24,10 +24,13 @@ mod api_handler;
 mod batched;
 mod client;
 mod ecs;
+mod eks;
 pub mod endpoint;
 #[cfg(feature = "aws")]
 mod http;
 pub mod http_task;
+#[cfg(feature = "aws")]
+mod kube;
 mod lambda;
 pub mod model;
 

@@ -43,6 +43,21 @@ pub trait Transport: Send + Sync {
         })
     }
 
+    /// A request to an EKS cluster's Kubernetes API server (`eks:call`, `eks:runJob`): over
+    /// HTTPS trusting only the cluster's certificate authority, with a bearer token made from
+    /// the run's AWS credentials the way `aws eks get-token` makes it.
+    fn send_kube(
+        &self,
+        request: KubeRequest,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        let _ = request;
+        Box::pin(async {
+            Err(TransportError::Unreachable(
+                "this client does not reach Kubernetes API servers".into(),
+            ))
+        })
+    }
+
     /// The region requests are signed for when the endpoint does not say.
     fn region(&self) -> String {
         "us-east-1".into()
@@ -57,6 +72,20 @@ pub struct RawRequest {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub sign: Option<Signing>,
+}
+
+/// A request to a cluster's Kubernetes API server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KubeRequest {
+    pub method: String,
+    /// The whole URL: the state's `Endpoint`, the path and the query.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The cluster's name, which the token is made for (`x-k8s-aws-id`).
+    pub cluster: String,
+    /// The state's `CertificateAuthority`: base64 of the PEM certificates to trust.
+    pub certificate_authority: String,
 }
 
 /// How to sign a request with SigV4.
@@ -179,6 +208,15 @@ impl ApiClient {
     /// (the request may not be idempotent).
     pub async fn send_raw(&self, request: RawRequest) -> Result<HttpResponse, TransportError> {
         match tokio::time::timeout(self.timeout, self.transport.send_raw(request)).await {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::Timeout),
+        }
+    }
+
+    /// Sends a request to a Kubernetes API server, bounded in time like every call; no
+    /// retries (the request may not be idempotent).
+    pub async fn send_kube(&self, request: KubeRequest) -> Result<HttpResponse, TransportError> {
+        match tokio::time::timeout(self.timeout, self.transport.send_kube(request)).await {
             Ok(r) => r,
             Err(_) => Err(TransportError::Timeout),
         }
