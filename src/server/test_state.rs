@@ -851,3 +851,77 @@ fn inspection(seen: &Seen, f: &Facts<'_>, task_result: Option<&Value>) -> Map<St
     }
     data
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn a_tolerance_is_exceeded_past_its_count_or_its_percentage() {
+        let by_count = object(json!({"Type": "Map", "ToleratedFailureCount": 1}));
+        assert_eq!(exceeds_tolerance(&by_count, 1, 3), Some(false));
+        assert_eq!(exceeds_tolerance(&by_count, 2, 3), Some(true));
+        let by_pct = object(json!({"Type": "Map", "ToleratedFailurePercentage": 50}));
+        assert_eq!(exceeds_tolerance(&by_pct, 2, 4), Some(false));
+        assert_eq!(exceeds_tolerance(&by_pct, 3, 4), Some(true));
+        let none = object(json!({"Type": "Map"}));
+        assert_eq!(exceeds_tolerance(&none, 3, 4), None);
+    }
+
+    #[test]
+    fn states_inside_branches_and_iterations_are_found_at_any_depth() {
+        let p = object(json!({"Type": "Parallel", "Branches": [
+            {"StartAt": "A", "States": {"A": {"Type": "Map", "ItemProcessor":
+                {"StartAt": "Deep", "States": {"Deep": {"Type": "Pass", "End": true}}}, "End": true}}}
+        ]}));
+        assert!(holds_state(&p, "A"));
+        assert!(holds_state(&p, "Deep"));
+        assert!(!holds_state(&p, "Elsewhere"));
+    }
+
+    #[test]
+    fn a_mocked_map_keeps_its_paths_retry_and_catch_but_not_its_items() {
+        let m = object(
+            json!({"Type": "Map", "ItemsPath": "$.xs", "Parameters": {"a": 1},
+            "ResultPath": "$.r", "Retry": [], "Catch": [], "Next": "N",
+            "ItemProcessor": {"StartAt": "P", "States": {}}}),
+        );
+        let t = as_mocked_task(&m, true);
+        assert_eq!(t.get("Type"), Some(&json!("Task")));
+        for kept in ["ResultPath", "Retry", "Catch", "Next", "Resource"] {
+            assert!(t.contains_key(kept), "{kept}");
+        }
+        for dropped in ["ItemsPath", "Parameters", "ItemProcessor"] {
+            assert!(!t.contains_key(dropped), "{dropped}");
+        }
+        // A Parallel's Parameters are its own input's shaping, kept.
+        let p = object(
+            json!({"Type": "Parallel", "Parameters": {"a": 1}, "Branches": [], "End": true}),
+        );
+        assert!(as_mocked_task(&p, false).contains_key("Parameters"));
+    }
+
+    #[test]
+    fn an_exchange_is_shown_with_its_scheme_and_header_lines() {
+        let x = Exchange {
+            method: "GET".into(),
+            url: "http://localhost:1/x?q=1".into(),
+            request_headers: vec![("accept".into(), "*/*".into()), ("a".into(), "b".into())],
+            status: 404,
+            ..Exchange::default()
+        };
+        let mut data = Map::new();
+        exchange_data(&x, &mut data);
+        assert_eq!(data["request"]["protocol"], "http");
+        assert_eq!(data["request"]["headers"], "accept: */*\na: b");
+        assert_eq!(data["response"]["statusCode"], "404");
+        assert_eq!(data["response"]["statusMessage"], "Not Found");
+    }
+}
