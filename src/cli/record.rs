@@ -115,6 +115,7 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
         region,
         endpoint_url: args.endpoint_url.clone(),
         timeout: Some(std::time::Duration::from_secs(60)),
+        service_endpoints: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
