@@ -611,6 +611,10 @@ assert ts(m, mock={"errorOutput": {"error": "E"}}, stateConfiguration={"errorCau
 dm = {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "k"}},
       "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
 assert json.loads(ts(dm, stateConfiguration={"mapItemReaderData": "[1, 4, 9]"})["output"]) == [1, 4, 9]
+batched = dict(dm, ItemReader=None, ItemsPath="$.xs", ItemBatcher={"MaxItemsPerBatch": 2})
+del batched["ItemReader"]
+bd = ts(batched, input='{"xs": [1, 2, 3]}', inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(bd["afterItemBatcher"]) == [{"Items": [1, 2]}, {"Items": [3]}], bd
 # fieldValidationMode: STRICT by default, NONE lets anything through.
 sdk = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:startExecution", "Parameters": {"StateMachineArn": "a"}, "End": True}
 bad = '{"StartDate": true}'

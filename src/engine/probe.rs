@@ -75,6 +75,8 @@ pub enum Step {
     ItemsPath,
     /// One Map iteration's input, after `ItemSelector` (the item index is given).
     ItemSelector(usize),
+    /// One batch of a Distributed Map's `ItemBatcher` (the index of its first item is given).
+    ItemBatcher(usize),
     /// A Map's `MaxConcurrency`, as evaluated.
     MaxConcurrency,
     /// A Map's `ToleratedFailureCount`, as evaluated.

@@ -44,6 +44,8 @@ struct Seen {
     steps: Vec<(Step, Value)>,
     /// Each Map iteration's input after `ItemSelector`, by item index.
     selected: Vec<(usize, Value)>,
+    /// Each batch of a Distributed Map's `ItemBatcher`, by its first item's index.
+    batches: Vec<(usize, Value)>,
     caught: Option<(usize, Failure)>,
     retriable: Option<(usize, Failure)>,
 }
@@ -128,6 +130,7 @@ impl Probe for Inspect {
             let mut s = lock(&self.seen);
             match step {
                 Step::ItemSelector(i) => s.selected.push((i, value.clone())),
+                Step::ItemBatcher(i) => s.batches.push((i, value.clone())),
                 _ => s.steps.push((step, value.clone())),
             }
         }
@@ -809,6 +812,12 @@ fn inspection(seen: &Seen, f: &Facts<'_>, task_result: Option<&Value>) -> Map<St
                 let all = Value::Array(selected.into_iter().map(|(_, v)| v).collect());
                 put("afterItemSelector", Some(&all));
             }
+        }
+        if !seen.batches.is_empty() {
+            let mut batches = seen.batches.clone();
+            batches.sort_by_key(|(i, _)| *i);
+            let all = Value::Array(batches.into_iter().map(|(_, v)| v).collect());
+            put("afterItemBatcher", Some(&all));
         }
         let number = |step: Step, key: &str| {
             seen.step(step)
