@@ -310,8 +310,15 @@ fn header_text(headers: &[(String, String)]) -> String {
         .join("\n")
 }
 
-/// TRACE's `request` and `response` of an HTTP Task's exchange.
-fn exchange_data(x: &Exchange, data: &mut Map<String, Value>) {
+/// TRACE's `request` and `response` of an HTTP Task's exchange; the headers its connection
+/// added are left out unless `reveal` (`revealSecrets`).
+fn exchange_data(x: &Exchange, reveal: bool, data: &mut Map<String, Value>) {
+    let sent: Vec<(String, String)> = x
+        .request_headers
+        .iter()
+        .filter(|(k, _)| reveal || !x.secret_headers.contains(&k.to_ascii_lowercase()))
+        .cloned()
+        .collect();
     let protocol = match x.url.split_once("://") {
         Some((scheme, _)) => scheme.to_ascii_lowercase(),
         None => "https".into(),
@@ -322,7 +329,7 @@ fn exchange_data(x: &Exchange, data: &mut Map<String, Value>) {
             "protocol": protocol,
             "method": x.method,
             "url": x.url,
-            "headers": header_text(&x.request_headers),
+            "headers": header_text(&sent),
             "body": x.request_body,
         }),
     );
@@ -476,6 +483,7 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
         _ => (None, FieldValidation::Strict),
     };
     let config = configuration(r)?;
+    let reveal_secrets = r.bool("revealSecrets")?;
     let state_type = state
         .get("Type")
         .and_then(Value::as_str)
@@ -730,7 +738,7 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
         };
         let mut data = inspection(&seen, &facts, lock(&capture.result).as_ref());
         if let Some(x) = lock(&exchange).as_ref() {
-            exchange_data(x, &mut data);
+            exchange_data(x, reveal_secrets, &mut data);
         }
         out.insert("inspectionData".into(), Value::Object(data));
     }
@@ -922,14 +930,24 @@ mod tests {
         let x = Exchange {
             method: "GET".into(),
             url: "http://localhost:1/x?q=1".into(),
-            request_headers: vec![("accept".into(), "*/*".into()), ("a".into(), "b".into())],
+            request_headers: vec![
+                ("accept".into(), "*/*".into()),
+                ("a".into(), "b".into()),
+                ("x-api-key".into(), "secret".into()),
+            ],
+            secret_headers: vec!["x-api-key".into()],
             status: 404,
             ..Exchange::default()
         };
         let mut data = Map::new();
-        exchange_data(&x, &mut data);
+        exchange_data(&x, false, &mut data);
         assert_eq!(data["request"]["protocol"], "http");
         assert_eq!(data["request"]["headers"], "accept: */*\na: b");
+        exchange_data(&x, true, &mut data);
+        assert_eq!(
+            data["request"]["headers"],
+            "accept: */*\na: b\nx-api-key: secret"
+        );
         assert_eq!(data["response"]["statusCode"], "404");
         assert_eq!(data["response"]["statusMessage"], "Not Found");
     }

@@ -35,6 +35,8 @@ pub struct Exchange {
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
     pub response_body: String,
+    /// The request headers the EventBridge connection added (its secrets), lower-case.
+    pub secret_headers: Vec<String>,
 }
 
 tokio::task_local! {
@@ -362,6 +364,11 @@ impl HttpTasks {
             url: url.clone(),
             request_headers: headers.clone(),
             request_body: String::from_utf8_lossy(&body).into_owned(),
+            secret_headers: auth
+                .headers
+                .iter()
+                .map(|(k, _)| k.to_ascii_lowercase())
+                .collect(),
             ..Exchange::default()
         });
         let resp = self
