@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `asl serve` beside moto's Step Functions (its execution mode) under the same load: N
 # executions of a Pass -> Wait WAIT s -> Pass machine started at once through the API by
-# THREADS client threads (boto3, benches/serve-client.py), then polled until all finished.
+# THREADS boto3 client threads, then by THREADS raw keep-alive connections from one asyncio
+# loop (benches/serve-client.py), then polled until all finished.
 # Reports the time until all finished, StartExecution latency p50/p99 and the server's peak
 # RSS (VmHWM) for each, side by side.
 #
@@ -69,41 +70,46 @@ wait_ready() { # url
 
 kib() { awk -v k="$1" '/^(VmHWM|VmRSS):/ { if ($1 == k":") print $2 }' "/proc/$pid/status"; }
 
-measure() { # name endpoint
+measure() { # name endpoint client
   local idle result peak
   idle=$(kib VmRSS)
-  result=$("$SERVE_VENV/bin/python" benches/serve-client.py "$2" "$N" "$THREADS" "$WAIT")
+  result=$("$SERVE_VENV/bin/python" benches/serve-client.py "$2" "$N" "$THREADS" "$WAIT" "$3")
   peak=$(kib VmHWM)
   echo "$1 $idle $peak $result" >>"$out/serve.raw"
   echo "$1: $result, idle RSS ${idle} KiB, peak RSS ${peak} KiB" >&2
 }
 
+moto_version=$("$MOTO_VENV/bin/python" -c 'import moto; print(moto.__version__)')
 : >"$out/serve.raw"
-"$ASL" serve --port "$ASL_PORT" --clock real --max-finished 100000 2>"$out/asl-serve.log" &
-pid=$!
-wait_ready "http://127.0.0.1:$ASL_PORT/"
-measure "asl serve" "http://127.0.0.1:$ASL_PORT"
-stop
+# Each client against a fresh server, so that each peak RSS is that run's alone.
+for client in ${CLIENTS:-boto3 raw}; do
+  "$ASL" serve --port "$ASL_PORT" --clock real --max-finished 100000 2>"$out/asl-serve.log" &
+  pid=$!
+  wait_ready "http://127.0.0.1:$ASL_PORT/"
+  measure "asl_serve" "http://127.0.0.1:$ASL_PORT" "$client"
+  stop
 
-setsid "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$out/moto.log" 2>&1 </dev/null &
-pid=$!
-wait_ready "http://127.0.0.1:$MOTO_PORT/moto-api/"
-curl -fsS -X POST "http://127.0.0.1:$MOTO_PORT/moto-api/config" \
-  -d '{"stepfunctions": {"execute_state_machine": true}}' >/dev/null
-measure "moto $("$MOTO_VENV/bin/python" -c 'import moto; print(moto.__version__)')" "http://127.0.0.1:$MOTO_PORT"
-stop
+  setsid "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$out/moto.log" 2>&1 </dev/null &
+  pid=$!
+  wait_ready "http://127.0.0.1:$MOTO_PORT/moto-api/"
+  curl -fsS -X POST "http://127.0.0.1:$MOTO_PORT/moto-api/config" \
+    -d '{"stepfunctions": {"execute_state_machine": true}}' >/dev/null
+  measure "moto_$moto_version" "http://127.0.0.1:$MOTO_PORT" "$client"
+  stop
+done
 
 python3 - "$out/serve.raw" "$N" "$THREADS" "$WAIT" >"$out/serve.md" <<'PY'
 import json, sys
 raw, n, threads, wait = sys.argv[1], *sys.argv[2:]
-print(f"{n} executions (Pass -> Wait {wait} s -> Pass), started by {threads} client threads\n")
-print("| server | all finished | succeeded | StartExecution p50 | p99 | all started | RSS idle | peak RSS |")
-print("|---|---|---|---|---|---|---|---|")
+print(f"{n} executions (Pass -> Wait {wait} s -> Pass), started at once by {threads} client "
+      f"threads (boto3) or {threads} keep-alive connections (raw)\n")
+print("| server | client | all finished | succeeded | StartExecution p50 | p99 | all started | RSS idle | peak RSS |")
+print("|---|---|---|---|---|---|---|---|---|")
 for line in open(raw):
     parts = line.split(" {", 1)
     head, r = parts[0].rsplit(" ", 2), json.loads("{" + parts[1])
-    name, idle, peak = head[0], int(head[1]), int(head[2])
-    print(f"| {name} | {r['wall_s']:.2f} s | {r['succeeded']}/{r['started']} | {r['start_p50_ms']:.1f} ms "
+    name, idle, peak = head[0].replace("_", " "), int(head[1]), int(head[2])
+    print(f"| {name} | {r['client']} | {r['wall_s']:.2f} s | {r['succeeded']}/{r['started']} | {r['start_p50_ms']:.1f} ms "
           f"| {r['start_p99_ms']:.1f} ms | {r['start_all_s']:.2f} s | {idle / 1024:.1f} MiB | {peak / 1024:.1f} MiB |")
 PY
 cat "$out/serve.md"
