@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 BOTO3_VERSION="1.44.18"
 AWSCLI_VERSION="1.46.3"
 VENV="${SERVE_VENV:-.cache/serve-venv}"
+case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac
 
 if [ ! -x "$VENV/bin/aws" ] || ! "$VENV/bin/python" -c "import boto3" 2>/dev/null; then
   python3 -m venv "$VENV"
@@ -23,8 +24,8 @@ fi
 EMPTY="target/serve-empty"
 mkdir -p target
 : >"$EMPTY"
-export ASL_SERVE_PYTHON="$PWD/$VENV/bin/python"
-export ASL_SERVE_AWS="$PWD/$VENV/bin/aws"
+export ASL_SERVE_PYTHON="$VENV/bin/python"
+export ASL_SERVE_AWS="$VENV/bin/aws"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE="$EMPTY" AWS_SHARED_CREDENTIALS_FILE="$EMPTY"
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL SFN_MOCK_CONFIG
