@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 BOTO3_VERSION="1.44.18"
 AWSCLI_VERSION="1.46.3"
 VENV="${SERVE_VENV:-.cache/serve-venv}"
+case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac
 
 if [ ! -x "$VENV/bin/aws" ] || ! "$VENV/bin/python" -c "import boto3" 2>/dev/null; then
   python3 -m venv "$VENV"

@@ -1276,3 +1276,112 @@ fn a_remote_run_without_a_role_or_of_another_type_is_refused() {
         "{err}"
     );
 }
+
+/// `asl serve` on a free port with `env`; the server and its address.
+fn serve(env: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut cmd = Command::new(ASL);
+    cmd.args(["serve", "--port", "0", "--clock", "virtual"])
+        .env_remove("SFN_MOCK_CONFIG")
+        .env_remove("WAIT_TIME_SCALE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let at = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("asl serve: listening on ")
+                .map(str::to_string)
+        })
+        .expect("asl serve says where it listens");
+    std::thread::spawn(move || for _ in lines {});
+    (child, at)
+}
+
+#[test]
+fn serve_sends_a_service_to_its_step_functions_local_endpoint_variable() {
+    let Some(ep) = endpoint() else { return };
+    moto_api(
+        &ep,
+        "/moto-api/config",
+        &json!({"lambda": {"use_docker": false}}),
+    );
+    moto_api(
+        &ep,
+        "/moto-api/static/lambda-simple/response",
+        &json!({"results": [r#"{"answer": 42}"#], "region": "us-east-1"}),
+    );
+    // Only Lambda has an endpoint: no --aws-all, no --endpoint-url.
+    let (mut child, at) = serve(&[("LAMBDA_ENDPOINT", &ep)]);
+    let server = at;
+    let outcome = rt().block_on(async {
+        let c = aws_sdk_sfn::Client::new(&sdk_conf(&server).await);
+        let mut results = Vec::new();
+        for (name, resource, params) in [
+            (
+                "ToLambda",
+                "arn:aws:states:::lambda:invoke",
+                json!({"FunctionName": "anything", "Payload": {"q": 1}}),
+            ),
+            (
+                "ToSqs",
+                "arn:aws:states:::sqs:sendMessage",
+                json!({"QueueUrl": "http://nowhere/q", "MessageBody": "m"}),
+            ),
+        ] {
+            let def = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+                "Resource": resource, "Parameters": params, "End": true}}});
+            let arn = c
+                .create_state_machine()
+                .name(name)
+                .definition(def.to_string())
+                .role_arn("arn:aws:iam::123456789012:role/asl-moto")
+                .send()
+                .await
+                .unwrap()
+                .state_machine_arn()
+                .to_string();
+            let exec = c
+                .start_execution()
+                .state_machine_arn(arn)
+                .send()
+                .await
+                .unwrap()
+                .execution_arn()
+                .to_string();
+            let mut d = None;
+            for _ in 0..200 {
+                let x = c
+                    .describe_execution()
+                    .execution_arn(&exec)
+                    .send()
+                    .await
+                    .unwrap();
+                if x.status().as_str() != "RUNNING" {
+                    d = Some(x);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            results.push(d.expect("the execution ends"));
+        }
+        results
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let lambda = &outcome[0];
+    assert_eq!(lambda.status().as_str(), "SUCCEEDED", "{lambda:?}");
+    let out: Value = serde_json::from_str(lambda.output().unwrap_or("null")).unwrap();
+    assert_eq!(out["Payload"], json!({"answer": 42}), "{out}");
+    // SQS has no endpoint variable: unrouted, as without one.
+    let sqs = &outcome[1];
+    assert_eq!(sqs.status().as_str(), "FAILED", "{sqs:?}");
+    assert_eq!(sqs.error(), Some("States.Runtime"), "{sqs:?}");
+}

@@ -520,7 +520,7 @@ fn test_state_runs_one_state_with_mocks_and_reports_its_status() {
         r##"
 def ts(state, **kw):
     return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
-p = ts({"Type": "Pass", "Parameters": {"b.$": "$.a"}, "Next": "After"}, input='{"a": 3}')
+p = ts({"Type": "Pass", "Parameters": {"b.$": "$.a"}, "Next": "After"}, input='{"a": 3}', inspectionLevel="DEBUG")
 assert p["status"] == "SUCCEEDED" and json.loads(p["output"]) == {"b": 3} and p["nextState"] == "After", p
 assert json.loads(p["inspectionData"]["input"]) == {"a": 3}
 task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
@@ -545,9 +545,103 @@ assert error_of(sfn.test_state, definition=json.dumps({"Type": "Pass", "Next": 3
 wt = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": True}
 assert error_of(sfn.test_state, definition=json.dumps(wt), roleArn=ROLE) == "ValidationException"
 assert json.loads(ts(wt, mock={"result": '{"answer": 1}'})["output"]) == {"answer": 1}
-v = ts({"Type": "Pass", "Parameters": {"total.$": "$price"}, "Assign": {"seen": True}, "End": True}, variables='{"price": 9}')
+v = ts({"Type": "Pass", "Parameters": {"total.$": "$price"}, "Assign": {"seen": True}, "End": True}, variables='{"price": 9}', inspectionLevel="DEBUG")
 assert v["status"] == "SUCCEEDED" and json.loads(v["output"]) == {"total": 9}, v
 assert json.loads(v["inspectionData"]["variables"]) == {"price": 9, "seen": True}, v
+"##,
+    );
+}
+
+#[test]
+fn test_state_gives_each_levels_data_retry_details_and_reads_its_configuration() {
+    let s = start(&["--clock", "virtual", "--aws-all"], &[]);
+    boto(
+        &s,
+        r##"
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+def ts(state, **kw):
+    return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
+task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "InputPath": "$.in",
+        "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "ResultSelector": {"v.$": "$.Payload"},
+        "ResultPath": "$.out", "OutputPath": "$.out", "End": True}
+mock = {"result": '{"Payload": 7}'}
+# INFO: status and output only.
+i = ts(task, input='{"in": {"x": 1}}', mock=mock)
+assert i["status"] == "SUCCEEDED" and json.loads(i["output"]) == {"v": 7} and "inspectionData" not in i, i
+# DEBUG: the payload after each step, as JSON texts.
+d = ts(task, input='{"in": {"x": 1}}', mock=mock, inspectionLevel="DEBUG")["inspectionData"]
+assert {k: json.loads(v) for k, v in d.items()} == {
+    "input": {"in": {"x": 1}}, "afterInputPath": {"x": 1},
+    "afterParameters": {"FunctionName": "f", "Payload": {"x": 1}}, "result": {"Payload": 7},
+    "afterResultSelector": {"v": 7}, "afterResultPath": {"in": {"x": 1}, "out": {"v": 7}}}, d
+# A Pass with Result: no InputPath or Parameters step.
+pr = ts({"Type": "Pass", "Result": {"r": 1}, "End": True}, input='{"a": 1}', inspectionLevel="DEBUG")["inspectionData"]
+assert set(pr) == {"input", "result", "afterResultSelector", "afterResultPath"}, pr
+# Retry: the attempts made already count; the back-off is IntervalSeconds * BackoffRate^count.
+boom = {"errorOutput": {"error": "Boom", "cause": "c"}}
+r = dict(task, Retry=[{"ErrorEquals": ["Other"]}, {"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 3}],
+         Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handle"}])
+del r["End"]; r["Next"] = "Done"
+first = ts(r, input='{"in": {}}', mock=boom, inspectionLevel="DEBUG")
+assert first["status"] == "RETRIABLE" and first["inspectionData"]["errorDetails"] == {"retryIndex": 1, "retryBackoffIntervalSeconds": 2}, first
+third = ts(r, input='{"in": {}}', mock=boom, inspectionLevel="DEBUG", stateConfiguration={"retrierRetryCount": 2})
+assert third["inspectionData"]["errorDetails"] == {"retryIndex": 1, "retryBackoffIntervalSeconds": 18}, third
+capped = dict(r, Retry=[dict(r["Retry"][1], MaxDelaySeconds=10)])
+assert ts(capped, input='{"in": {}}', mock=boom, inspectionLevel="DEBUG", stateConfiguration={"retrierRetryCount": 2})["inspectionData"]["errorDetails"]["retryBackoffIntervalSeconds"] == 10
+spent = ts(r, input='{"in": {}}', mock=boom, inspectionLevel="DEBUG", stateConfiguration={"retrierRetryCount": 3})
+assert spent["status"] == "CAUGHT_ERROR" and spent["nextState"] == "Handle" and spent["inspectionData"]["errorDetails"] == {"catchIndex": 0}, spent
+# A Map: its items, each iteration's input and its settings.
+m = {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {"v.$": "$$.Map.Item.Value"}, "MaxConcurrency": 2,
+     "ToleratedFailureCount": 1, "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "Next": "Done",
+     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handle"}]}
+md = ts(m, input='{"items": [1, 2]}', inspectionLevel="DEBUG")
+data = md["inspectionData"]
+assert json.loads(data["afterItemsPath"]) == [1, 2] and json.loads(data["afterItemSelector"]) == [{"v": 1}, {"v": 2}], md
+assert data["maxConcurrency"] == 2 and data["toleratedFailureCount"] == 1, md
+# A mocked Map: the mock is its result; failed iterations past the tolerance fail it.
+ok = ts(m, input='{"items": [1, 2]}', mock={"result": "[1, 2, 3]"}, stateConfiguration={"mapIterationFailureCount": 1})
+assert ok["status"] == "SUCCEEDED" and json.loads(ok["output"]) == [1, 2, 3], ok
+over = ts(m, input='{"items": [1, 2]}', mock={"result": "[1, 2, 3]"}, stateConfiguration={"mapIterationFailureCount": 2})
+assert over["status"] == "CAUGHT_ERROR" and over["error"] == "States.ExceedToleratedFailureThreshold", over
+assert error_of(sfn.test_state, definition=json.dumps(m), roleArn=ROLE, mock={"errorOutput": {"error": "E"}},
+                stateConfiguration={"errorCausedByState": "Nope"}) == "ValidationException"
+assert ts(m, mock={"errorOutput": {"error": "E"}}, stateConfiguration={"errorCausedByState": "P"})["status"] == "CAUGHT_ERROR"
+# A Distributed Map reads `mapItemReaderData` where its ItemReader would read.
+dm = {"Type": "Map", "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket": "b", "Key": "k"}},
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
+assert json.loads(ts(dm, stateConfiguration={"mapItemReaderData": "[1, 4, 9]"})["output"]) == [1, 4, 9]
+batched = dict(dm, ItemReader=None, ItemsPath="$.xs", ItemBatcher={"MaxItemsPerBatch": 2})
+del batched["ItemReader"]
+bd = ts(batched, input='{"xs": [1, 2, 3]}', inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(bd["afterItemBatcher"]) == [{"Items": [1, 2]}, {"Items": [3]}], bd
+# fieldValidationMode: STRICT by default, NONE lets anything through.
+sdk = {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:startExecution", "Parameters": {"StateMachineArn": "a"}, "End": True}
+bad = '{"StartDate": true}'
+assert error_of(sfn.test_state, definition=json.dumps(sdk), roleArn=ROLE, mock={"result": bad}) == "ValidationException"
+assert error_of(sfn.test_state, definition=json.dumps(sdk), roleArn=ROLE, mock={"result": '{"StartDate": "2025-01-01T00:00:00Z"}'}) == "ValidationException"
+assert ts(sdk, mock={"result": '{"StartDate": "2025-01-01T00:00:00Z"}', "fieldValidationMode": "PRESENT"})["status"] == "SUCCEEDED"
+assert ts(sdk, mock={"result": bad, "fieldValidationMode": "NONE"})["status"] == "SUCCEEDED"
+# `context` is the state's $$.
+c = ts({"Type": "Pass", "Parameters": {"n.$": "$$.Execution.Name", "i.$": "$$.Execution.Input", "m.$": "$$.StateMachine.Name"}, "End": True},
+       context=json.dumps({"Execution": {"Name": "mine", "Input": {"q": 1}}, "StateMachine": {"Name": "SM"}}))
+assert json.loads(c["output"]) == {"n": "mine", "i": {"q": 1}, "m": "SM"}, c
+# TRACE: an HTTP Task's request and response.
+class H(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(201); self.send_header("Content-Type", "application/json"); self.end_headers()
+        self.wfile.write(json.dumps({"got": json.loads(body)}).encode())
+    def log_message(self, *a): pass
+httpd = HTTPServer(("127.0.0.1", 0), H); threading.Thread(target=httpd.serve_forever, daemon=True).start()
+url = "http://127.0.0.1:%d/things" % httpd.server_address[1]
+ht = {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "Parameters": {"ApiEndpoint": url, "Method": "POST", "QueryParameters": {"q": "1"}, "RequestBody": {"a": 1}}, "End": True}
+tr = ts(ht, inspectionLevel="TRACE")["inspectionData"]
+assert tr["request"]["method"] == "POST" and tr["request"]["url"] == url + "?q=1" and json.loads(tr["request"]["body"]) == {"a": 1}, tr
+assert "content-type: application/json" in tr["request"]["headers"], tr
+assert tr["response"]["statusCode"] == "201" and tr["response"]["statusMessage"] == "Created" and json.loads(tr["response"]["body"]) == {"got": {"a": 1}}, tr
+assert "request" not in ts(ht, inspectionLevel="DEBUG")["inspectionData"]
+httpd.shutdown()
 "##,
     );
 }

@@ -995,11 +995,30 @@ pub(super) fn aws_handler(
     ))
 }
 
+#[cfg(not(feature = "aws"))]
+pub(super) fn aws_handler_with(
+    args: &RunArgs,
+    rt: &tokio::runtime::Runtime,
+    _service_endpoints: crate::handlers::aws::endpoint::ServiceEndpoints,
+) -> Result<Arc<AwsHandler>, CliError> {
+    aws_handler(args, rt)
+}
+
 /// The handler for states run on AWS: SDK clients from the default chain and the flags.
 #[cfg(feature = "aws")]
 pub(super) fn aws_handler(
     args: &RunArgs,
     rt: &tokio::runtime::Runtime,
+) -> Result<Arc<AwsHandler>, CliError> {
+    aws_handler_with(args, rt, Default::default())
+}
+
+/// [`aws_handler`] with one service's endpoint each (`asl serve`'s `LAMBDA_ENDPOINT`, ...).
+#[cfg(feature = "aws")]
+pub(super) fn aws_handler_with(
+    args: &RunArgs,
+    rt: &tokio::runtime::Runtime,
+    service_endpoints: crate::handlers::aws::endpoint::ServiceEndpoints,
 ) -> Result<Arc<AwsHandler>, CliError> {
     use crate::handlers::aws::http_task::HttpAuth;
     use crate::handlers::aws::{
@@ -1010,6 +1029,7 @@ pub(super) fn aws_handler(
         region: args.region.clone(),
         endpoint_url: args.connection.endpoint_url.clone(),
         timeout: args.aws_timeout.map(std::time::Duration::from_secs),
+        service_endpoints,
     };
     let clients = rt.block_on(sdk_clients(&settings));
     let policy = match args.ecs_poll_ms {

@@ -3,6 +3,7 @@
 use super::error::CliError;
 use super::run::ClockArg;
 use crate::engine::Clock;
+use crate::handlers::aws::endpoint::ServiceEndpoints;
 use crate::handlers::routing::HandlerConfig;
 use crate::server::{Config, Server};
 use clap::Args;
@@ -18,7 +19,10 @@ Examples:
 
 Environment (as Step Functions Local reads it): SFN_MOCK_CONFIG (the mock config file),
 AWS_DEFAULT_REGION (the region in ARNs), AWS_ACCOUNT_ID (the account in ARNs),
-WAIT_TIME_SCALE (0: waits end at once, as --clock virtual; 1: real time). Start an
+WAIT_TIME_SCALE (0: waits end at once, as --clock virtual; 1: real time), LAMBDA_ENDPOINT,
+BATCH_ENDPOINT, DYNAMODB_ENDPOINT, ECS_ENDPOINT, GLUE_ENDPOINT, SAGE_MAKER_ENDPOINT,
+SQS_ENDPOINT, SNS_ENDPOINT, STEP_FUNCTIONS_ENDPOINT (that service's Task states run on AWS
+at that endpoint). Start an
 execution as `STATE_MACHINE_ARN#TestCase` to answer its Task states from that test case.
 See docs/serve.md.";
 
@@ -75,6 +79,7 @@ fn aws(
     args: &ServeArgs,
     needed: bool,
     rt: &tokio::runtime::Runtime,
+    service_endpoints: ServiceEndpoints,
 ) -> Result<Option<Arc<crate::handlers::aws::AwsHandler>>, CliError> {
     if !needed {
         return Ok(None);
@@ -92,7 +97,11 @@ fn aws(
         }
     }
     let parsed = AsRun::try_parse_from(argv).map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok(Some(super::run::aws_handler(&parsed.run, rt)?))
+    Ok(Some(super::run::aws_handler_with(
+        &parsed.run,
+        rt,
+        service_endpoints,
+    )?))
 }
 
 fn env(name: &str) -> Option<String> {
@@ -165,12 +174,16 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
-    let wants_aws = args.aws_all || handlers.as_ref().is_some_and(HandlerConfig::routes_to_aws);
-    let aws = aws(&args, wants_aws, &rt)?;
+    let service_endpoints = ServiceEndpoints::from_sfn_local(&env);
+    let wants_aws = args.aws_all
+        || handlers.as_ref().is_some_and(HandlerConfig::routes_to_aws)
+        || !service_endpoints.services.is_empty();
+    let aws = aws(&args, wants_aws, &rt, service_endpoints.clone())?;
     let config = Config {
         handlers,
         aws,
         aws_all: args.aws_all,
+        service_endpoints,
         region: args
             .region
             .clone()

@@ -43,6 +43,7 @@ impl StepFunctions {
             region,
             endpoint_url: aws.endpoint_url.clone(),
             timeout: Some(Duration::from_secs(60)),
+            service_endpoints: Default::default(),
         };
         let api = sdk_clients(&settings).await.api;
         let service = ApiClient::service("sfn").map_err(|e| CliError::Fault(format!("{e:?}")))?;

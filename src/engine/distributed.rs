@@ -363,6 +363,13 @@ impl Exec {
             Some(_) => None,
             None => Some(self.items(cx, m, effective, th, retry_count)?),
         };
+        if let (Some(items), true) = (&input_items, self.probe.is_some()) {
+            self.show(
+                cx,
+                super::probe::Step::ItemsPath,
+                &Value::Array(items.to_vec()),
+            );
+        }
         let length = input_items.as_ref().map_or(0, |i| i.len());
         self.emit(th, "MapStateStarted", || {
             Some((
@@ -778,7 +785,9 @@ impl Exec {
                     let mut roots = self.roots(cx, effective, &th.scope, retry_count);
                     roots.state.map_item = Some((index, &item));
                     roots.state.map_source = Some(source);
-                    t.eval(&roots).map_err(|e| self.data_failure(cx, e))
+                    let v = t.eval(&roots).map_err(|e| self.data_failure(cx, e))?;
+                    self.show(cx, super::probe::Step::ItemSelector(index), &v);
+                    Ok(v)
                 }
                 None => Ok(item),
             }
@@ -800,6 +809,7 @@ impl Exec {
             .unwrap_or(256 * 1024)
             .min(256 * 1024);
         let mut batch = Vec::new();
+        let first = *index;
         // `{"Items":[]}` and the batch input.
         let mut size = 12 + batch_input.map_or(0, |b| b.to_string().len() + 14);
         while (batch.len() as u64) < max_items {
@@ -834,7 +844,9 @@ impl Exec {
             out.insert("BatchInput".into(), b.clone());
         }
         out.insert("Items".into(), Value::Array(batch));
-        Ok(Some(Ok(Value::Object(out))))
+        let out = Value::Object(out);
+        self.show(cx, super::probe::Step::ItemBatcher(first), &out);
+        Ok(Some(Ok(out)))
     }
 
     #[allow(clippy::too_many_arguments)]

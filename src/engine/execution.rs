@@ -959,6 +959,7 @@ impl Exec {
         let output = match s.language {
             QueryLanguage::JsonPath => {
                 let eff = self.filter_owned(cx, &s.io.input_path, input, &th.scope)?;
+                self.show(cx, super::probe::Step::InputPath, &eff);
                 self.filter_owned(cx, &s.io.output_path, eff, &th.scope)?
             }
             QueryLanguage::Jsonata => match &s.io.output {
@@ -988,6 +989,9 @@ impl Exec {
             QueryLanguage::JsonPath => self.filter_owned(cx, &s.io.input_path, input, &th.scope)?,
             QueryLanguage::Jsonata => input,
         };
+        if s.language == QueryLanguage::JsonPath {
+            self.show(cx, super::probe::Step::InputPath, &eff);
+        }
         let roots = self.roots(cx, &eff, &th.scope, 0);
         let mut chosen = None;
         for (i, b) in c.choices.iter().enumerate() {

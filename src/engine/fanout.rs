@@ -13,7 +13,7 @@
 use super::clock::PathTime;
 use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
 use super::failure::{Failure, Stop};
-use super::probe::Frame;
+use super::probe::{Frame, Step};
 use super::size;
 use super::variables::Scope;
 use crate::data::jsonpath::Root;
@@ -336,6 +336,9 @@ impl Exec {
             return Box::pin(self.distributed(cx, m, effective, th, retry_count)).await;
         }
         let items = self.items(cx, m, effective, th, retry_count)?;
+        if self.probe.is_some() {
+            self.show(cx, Step::ItemsPath, &Value::Array(items.to_vec()));
+        }
         let settings = self.map_settings(cx, m, effective, th)?;
         self.iterate(cx, m, effective, items, settings, th, retry_count)
             .await
@@ -384,6 +387,9 @@ impl Exec {
             }
             (Ok(_), ItemsSource::Template(_)) => self.items(cx, m, &input, th, 0)?.into_owned(),
         };
+        if self.probe.is_some() {
+            self.show(cx, Step::ItemsPath, &Value::Array(items.clone()));
+        }
         self.iterate(cx, m, &input, Cow::Owned(items), settings, th, 0)
             .await
     }
@@ -413,6 +419,15 @@ impl Exec {
             th,
         )?;
         let tolerated_pct = self.percentage(cx, &m.tolerated_failure_percentage, effective, th)?;
+        if self.probe.is_some() {
+            self.show(cx, Step::MaxConcurrency, &json!(limit));
+            if let Some(c) = tolerated_count {
+                self.show(cx, Step::ToleratedFailureCount, &json!(c));
+            }
+            if let Some(p) = tolerated_pct {
+                self.show(cx, Step::ToleratedFailurePercentage, &json!(p));
+            }
+        }
         Ok(MapSettings {
             limit,
             tolerated_count,
@@ -612,6 +627,7 @@ impl Exec {
                 Cow::Owned(v) => v,
             },
         };
+        self.show(cx, Step::ItemSelector(index), &input);
         let name = s.name.as_str();
         self.emit(it, "MapIterationStarted", || {
             Some((

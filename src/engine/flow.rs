@@ -9,6 +9,7 @@
 
 use super::execution::{Exec, StateCx, StepOut, Thread};
 use super::failure::{Failure, Stop};
+use super::probe::Step;
 use super::retry;
 use crate::data::reference_path;
 use crate::definition::{Catcher, Filter, Kind, QueryLanguage, ResultPath, error_name};
@@ -34,6 +35,7 @@ impl Exec {
         if let Kind::Map(m) = &s.kind
             && Self::takes_items(cx, m)
         {
+            self.show(cx, Step::InputPath, &raw);
             let result = Box::pin(self.map_taking_items(cx, m, raw, th)).await?;
             return match self.conclude(cx, &Value::Null, result, th, 0)? {
                 Attempt::Output(output, assigned) => self.finish(cx, output, assigned, th),
@@ -42,6 +44,9 @@ impl Exec {
             };
         }
         let effective = self.effective(cx, &raw, th)?;
+        if s.language == QueryLanguage::JsonPath {
+            self.show(cx, Step::InputPath, &effective);
+        }
         let retriers = s.kind.retriers();
         // Without Retry or Catch nothing needs the raw input after a successful action, so
         // ResultPath can write into it instead of into a copy (a large payload carried
@@ -98,6 +103,13 @@ impl Exec {
         self.finish(cx, output, assigned, th)
     }
 
+    /// Tells the probe, if there is one, what a step of the data flow made.
+    pub(crate) fn show(&self, cx: &StateCx<'_>, step: Step, value: &Value) {
+        if let Some(p) = &self.probe {
+            p.step(cx.visit, step, value);
+        }
+    }
+
     /// `OutputPath` (JSONPath), and the step's result.
     fn finish(
         &self,
@@ -107,6 +119,9 @@ impl Exec {
         th: &Thread,
     ) -> Result<StepOut, Stop> {
         let s = cx.state;
+        if s.language == QueryLanguage::JsonPath {
+            self.show(cx, Step::ResultPath, &output);
+        }
         let output = match (s.language, &s.io.output_path) {
             (QueryLanguage::Jsonata, _) | (_, Filter::All) => output,
             (QueryLanguage::JsonPath, f) => self.filter(cx, f, &output, &th.scope)?.into_owned(),
@@ -147,6 +162,9 @@ impl Exec {
             _ => None,
         };
         let params = self.parameters(cx, effective, th, retry_count, token.as_deref())?;
+        if !matches!(s.kind, Kind::Map(_)) {
+            self.show(cx, Step::Parameters, &params);
+        }
         let result = match &s.kind {
             Kind::Pass { result } => pass_result(cx, result, params),
             // The futures of actions that can wait are boxed: held inline, their size would
@@ -167,6 +185,7 @@ impl Exec {
             Kind::Map(m) => Box::pin(self.map(cx, m, effective, th, retry_count)).await?,
             _ => params.into_owned(),
         };
+        self.show(cx, Step::Result, &result);
         self.conclude(cx, raw, result, th, retry_count)
     }
 
@@ -180,8 +199,12 @@ impl Exec {
         th: &mut Thread,
     ) -> Result<StepOut, Stop> {
         let s = cx.state;
-        // A Pass that hands its input on unchanged moves it instead of copying it.
-        if matches!(s.io.input_path, Filter::All) && s.io.parameters.is_none() {
+        // A Pass that hands its input on unchanged moves it instead of copying it (a probe
+        // is shown every step instead).
+        if self.probe.is_none()
+            && matches!(s.io.input_path, Filter::All)
+            && s.io.parameters.is_none()
+        {
             match s.language {
                 QueryLanguage::JsonPath
                     if result.is_none() && matches!(s.io.result_path, ResultPath::Replace) =>
@@ -202,7 +225,12 @@ impl Exec {
         }
         let effective = self.effective(cx, &raw, th)?;
         let params = self.parameters(cx, &effective, th, 0, None)?;
+        if self.probe.is_some() && s.language == QueryLanguage::JsonPath {
+            self.show(cx, Step::InputPath, &effective);
+            self.show(cx, Step::Parameters, &params);
+        }
         let result = pass_result(cx, result, params);
+        self.show(cx, Step::Result, &result);
         match self.conclude(cx, &raw, result, th, 0)? {
             Attempt::Output(output, assigned) => self.finish(cx, output, assigned, th),
             Attempt::Place(selected, assigned) => {
@@ -273,6 +301,7 @@ impl Exec {
                         .map_err(|e| self.data_failure(cx, e))?,
                     None => result,
                 };
+                self.show(cx, Step::ResultSelector, &selected);
                 Ok(match &s.io.result_path {
                     ResultPath::Replace => Attempt::Output(selected, assigned),
                     ResultPath::Discard | ResultPath::At(_) => Attempt::Place(selected, assigned),

@@ -36,6 +36,6 @@ pub use failure::{Failure, Fault, Stop};
 pub use handler::{HandlerFn, TaskError, TaskHandler, TaskRequest};
 pub use history::{Event, EventSink, History, SinkFn};
 pub use map_run::{MapRunReport, MapRunSink, MapRunStatus};
-pub use probe::{Frame, Probe};
+pub use probe::{Frame, Probe, Step};
 pub use registry::Registry;
 pub use size::{PAYLOAD_LIMIT, exceeds as payload_exceeds};

@@ -53,4 +53,34 @@ pub trait Probe: Send + Sync {
     fn halt(&self) -> Option<Fault> {
         None
     }
+    /// A step of the state's data flow made `value` (TestState's inspection data). Only a
+    /// probe that overrides it pays for anything: the engine passes a borrowed value.
+    fn step(&self, _visit: u64, _step: Step, _value: &Value) {}
+}
+
+/// The steps of a state's data flow a [`Probe`] is shown, in the specification's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The effective input, after `InputPath` (JSONPath states).
+    InputPath,
+    /// What the action reads: after `Parameters` or `Arguments`.
+    Parameters,
+    /// The action's raw result.
+    Result,
+    /// After `ResultSelector` (JSONPath).
+    ResultSelector,
+    /// After `ResultPath`, before `OutputPath` (JSONPath).
+    ResultPath,
+    /// A Map's items, after `ItemsPath` or `Items`.
+    ItemsPath,
+    /// One Map iteration's input, after `ItemSelector` (the item index is given).
+    ItemSelector(usize),
+    /// One batch of a Distributed Map's `ItemBatcher` (the index of its first item is given).
+    ItemBatcher(usize),
+    /// A Map's `MaxConcurrency`, as evaluated.
+    MaxConcurrency,
+    /// A Map's `ToleratedFailureCount`, as evaluated.
+    ToleratedFailureCount,
+    /// A Map's `ToleratedFailurePercentage`, as evaluated.
+    ToleratedFailurePercentage,
 }

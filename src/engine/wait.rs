@@ -22,6 +22,9 @@ impl Exec {
             QueryLanguage::JsonPath => self.filter_owned(cx, &s.io.input_path, input, &th.scope)?,
             QueryLanguage::Jsonata => input,
         };
+        if s.language == QueryLanguage::JsonPath {
+            self.show(cx, super::probe::Step::InputPath, &eff);
+        }
         let duration = {
             let roots = self.roots(cx, &eff, &th.scope, 0);
             let r: Result<Duration, DataError> = match w {

@@ -113,7 +113,11 @@ pub fn registry(
                 Some(m) => m.clone(),
                 None => unrouted(),
             },
-            None if server.config.aws_all => aws(server).unwrap_or_else(unrouted),
+            None if server.config.aws_all
+                || server.config.service_endpoints.routes(&t.resource) =>
+            {
+                aws(server).unwrap_or_else(unrouted)
+            }
             None => unrouted(),
         };
         let h = if t.resource.pattern == Pattern::WaitForTaskToken && h.name() != "mock" {

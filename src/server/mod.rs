@@ -57,6 +57,9 @@ pub struct Config {
     pub aws: Option<Arc<crate::handlers::aws::AwsHandler>>,
     /// `--aws-all`: every Task state no mock and no handlers entry answers runs on AWS.
     pub aws_all: bool,
+    /// Step Functions Local's `LAMBDA_ENDPOINT`, ...: the Task states of those services that no
+    /// mock and no handlers entry answers run on AWS, at that endpoint.
+    pub service_endpoints: crate::handlers::aws::endpoint::ServiceEndpoints,
 }
 
 /// The server's state, shared by every connection and execution.

@@ -32,6 +32,74 @@ pub fn env_name(service_id: &str) -> String {
     format!("AWS_ENDPOINT_URL_{id}")
 }
 
+/// Step Functions Local's per-service endpoint variables (AWS developer guide,
+/// "sfn-local-config-options"): each names the service id whose `AWS_ENDPOINT_URL_<SERVICE>`
+/// it stands for and the services of the Task resources it routes (`arn:aws:states:::SERVICE:...`
+/// and `aws-sdk:SERVICE:...`; a Lambda function ARN is `lambda`).
+pub const SFN_LOCAL_ENDPOINTS: &[(&str, &str, &[&str])] = &[
+    ("LAMBDA_ENDPOINT", "Lambda", &["lambda"]),
+    ("BATCH_ENDPOINT", "Batch", &["batch"]),
+    ("DYNAMODB_ENDPOINT", "DynamoDB", &["dynamodb"]),
+    ("ECS_ENDPOINT", "ECS", &["ecs"]),
+    ("GLUE_ENDPOINT", "Glue", &["glue"]),
+    ("SAGE_MAKER_ENDPOINT", "SageMaker", &["sagemaker"]),
+    ("SAGEMAKER_ENDPOINT", "SageMaker", &["sagemaker"]),
+    ("SQS_ENDPOINT", "SQS", &["sqs"]),
+    ("SNS_ENDPOINT", "SNS", &["sns"]),
+    ("STEP_FUNCTIONS_ENDPOINT", "SFN", &["states", "sfn"]),
+];
+
+/// Endpoints given one service at a time: the SDK variable each one overrides
+/// (`AWS_ENDPOINT_URL_LAMBDA`) with its URL, and the Task resources' services they route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceEndpoints {
+    pub urls: Vec<(String, String)>,
+    pub services: Vec<&'static str>,
+}
+
+impl ServiceEndpoints {
+    /// Step Functions Local's variables that `env` has set (empty ones ignored).
+    pub fn from_sfn_local(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        let mut out = ServiceEndpoints::default();
+        for (var, service_id, services) in SFN_LOCAL_ENDPOINTS {
+            let Some(url) = env(var).filter(|u| !u.trim().is_empty()) else {
+                continue;
+            };
+            let name = env_name(service_id);
+            if !out.urls.iter().any(|(n, _)| *n == name) {
+                out.urls.push((name, url.trim().to_string()));
+            }
+            for s in *services {
+                if !out.services.contains(s) {
+                    out.services.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    /// The URL given for the SDK variable `name` (`AWS_ENDPOINT_URL_LAMBDA`).
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.urls
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, u)| u.clone())
+    }
+
+    /// Whether a Task calling `resource` goes to one of these endpoints.
+    pub fn routes(&self, resource: &crate::definition::Resource) -> bool {
+        use crate::definition::ResourceKind;
+        let service = match &resource.kind {
+            ResourceKind::LambdaFunction { .. } => "lambda",
+            ResourceKind::Service { service, .. } | ResourceKind::AwsSdk { service, .. } => {
+                service.as_str()
+            }
+            ResourceKind::Activity { .. } | ResourceKind::Other => return false,
+        };
+        self.services.contains(&service)
+    }
+}
+
 /// The endpoint of `entry` in `region`; `flag` is `--endpoint-url`, `env` reads variables.
 pub fn resolve(
     entry: &Entry,
@@ -86,6 +154,53 @@ pub fn virtual_host_bucket(bucket: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn step_functions_local_variables_name_the_sdk_variable_and_the_services_they_route() {
+        use crate::definition::Resource;
+        let vars = [
+            ("LAMBDA_ENDPOINT", "http://127.0.0.1:9001"),
+            ("SAGE_MAKER_ENDPOINT", " http://sm "),
+            ("STEP_FUNCTIONS_ENDPOINT", "http://sfn"),
+            ("SQS_ENDPOINT", ""),
+        ];
+        let env = |k: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        let e = ServiceEndpoints::from_sfn_local(&env);
+        assert_eq!(
+            e.get("AWS_ENDPOINT_URL_LAMBDA").as_deref(),
+            Some("http://127.0.0.1:9001")
+        );
+        assert_eq!(
+            e.get("AWS_ENDPOINT_URL_SAGEMAKER").as_deref(),
+            Some("http://sm")
+        );
+        assert_eq!(e.get("AWS_ENDPOINT_URL_SFN").as_deref(), Some("http://sfn"));
+        assert_eq!(e.get("AWS_ENDPOINT_URL_SQS"), None);
+        let routes = |arn: &str| e.routes(&Resource::parse(arn));
+        assert!(routes("arn:aws:states:::lambda:invoke"));
+        assert!(routes("arn:aws:lambda:us-east-1:123456789012:function:f"));
+        assert!(routes("arn:aws:states:::aws-sdk:sagemaker:listModels"));
+        assert!(routes("arn:aws:states:::states:startExecution.sync:2"));
+        assert!(routes("arn:aws:states:::aws-sdk:sfn:listStateMachines"));
+        assert!(!routes("arn:aws:states:::sqs:sendMessage"));
+        assert!(!routes("arn:aws:states:us-east-1:123456789012:activity:a"));
+        // As the transport reads them: the variable's endpoint wins over AWS_ENDPOINT_URL.
+        let composed = |k: &str| {
+            e.get(k)
+                .or_else(|| (k == "AWS_ENDPOINT_URL").then(|| "http://all".to_string()))
+        };
+        let lambda = entry("lambda").unwrap();
+        let got = resolve(lambda, "Lambda", "us-east-1", None, &composed);
+        assert_eq!(got.base, "http://127.0.0.1:9001");
+        let ddb = entry("dynamodb").unwrap();
+        let got = resolve(ddb, "DynamoDB", "us-east-1", None, &composed);
+        assert_eq!(got.base, "http://all");
+    }
+
     use super::*;
     use crate::handlers::aws::model::entry;
 

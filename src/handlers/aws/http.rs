@@ -22,6 +22,8 @@ pub struct HttpTransport {
     client: Result<Client<Https, Full<bytes::Bytes>>, String>,
     config: aws_config::SdkConfig,
     endpoint_url: Option<String>,
+    /// One service's endpoint each, under the SDK's own variables.
+    service_endpoints: super::endpoint::ServiceEndpoints,
     /// The bound of one attempt.
     timeout: Duration,
     /// Clients for Kubernetes API servers, by the certificate authority they trust.
@@ -41,9 +43,16 @@ impl HttpTransport {
             client,
             config,
             endpoint_url,
+            service_endpoints: Default::default(),
             timeout,
             kube_clients: Default::default(),
         }
+    }
+
+    /// Sends each service named in `endpoints` to its own endpoint.
+    pub fn with_service_endpoints(mut self, endpoints: super::endpoint::ServiceEndpoints) -> Self {
+        self.service_endpoints = endpoints;
+        self
     }
 
     fn region(&self) -> String {
@@ -59,7 +68,12 @@ impl HttpTransport {
             id,
             &self.region(),
             self.endpoint_url.as_deref(),
-            &|k| std::env::var(k).ok(),
+            &|k| {
+                std::env::var(k)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .or_else(|| self.service_endpoints.get(k))
+            },
         )
     }
 

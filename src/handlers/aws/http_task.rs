@@ -23,6 +23,32 @@
 use super::transport::{ApiClient, CallError, RawRequest, Signing, TransportError};
 use crate::engine::{Failure, Fault, TaskError, TaskRequest};
 use serde_json::{Map, Value, json};
+use std::sync::{Arc, Mutex};
+
+/// One HTTP Task's exchange as sent and received, for TestState's `TRACE` level.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+    /// The request headers the EventBridge connection added (its secrets), lower-case.
+    pub secret_headers: Vec<String>,
+}
+
+tokio::task_local! {
+    /// Set by a caller that wants the exchange of the HTTP Task it runs (TestState at
+    /// `TRACE`); outside such a scope nothing is copied.
+    pub static TRACE: Arc<Mutex<Option<Exchange>>>;
+}
+
+/// The reason phrase of a status code (`OK`), as HTTP Task results show it.
+pub fn reason(status: u16) -> &'static str {
+    http_reason(status)
+}
 
 /// Whether an HTTP Task's connection authorizes its requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -333,6 +359,18 @@ impl HttpTasks {
             "user-agent".into(),
             format!("Amazon|StepFunctions|HttpInvoke|{region}"),
         ));
+        let traced = TRACE.try_with(|_| ()).is_ok().then(|| Exchange {
+            method: method.to_string(),
+            url: url.clone(),
+            request_headers: headers.clone(),
+            request_body: String::from_utf8_lossy(&body).into_owned(),
+            secret_headers: auth
+                .headers
+                .iter()
+                .map(|(k, _)| k.to_ascii_lowercase())
+                .collect(),
+            ..Exchange::default()
+        });
         let resp = self
             .client
             .send_raw(RawRequest {
@@ -344,6 +382,16 @@ impl HttpTasks {
             })
             .await
             .map_err(|e| send_error(request, e, "States.Http"))?;
+        if let Some(mut x) = traced {
+            x.status = resp.status;
+            x.response_headers = resp.headers.clone();
+            x.response_body = String::from_utf8_lossy(&resp.body).into_owned();
+            let _ = TRACE.try_with(|t| {
+                if let Ok(mut slot) = t.lock() {
+                    *slot = Some(x);
+                }
+            });
+        }
         answered(&resp, "States.Http.StatusCode")
     }
 

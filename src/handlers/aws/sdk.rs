@@ -41,6 +41,10 @@ pub struct SdkSettings {
     /// The bound of every call, retries included (`None`: [`ECS_TIMEOUT`] and
     /// [`LAMBDA_TIMEOUT`]).
     pub timeout: Option<Duration>,
+    /// One service's endpoint each (Step Functions Local's `LAMBDA_ENDPOINT`, ...), under
+    /// `AWS_ENDPOINT_URL_<SERVICE>` and the SDK's own variables, over `AWS_ENDPOINT_URL`;
+    /// `endpoint_url` wins over them.
+    pub service_endpoints: super::endpoint::ServiceEndpoints,
 }
 
 fn timeouts(total: Duration) -> aws_config::timeout::TimeoutConfig {
@@ -67,20 +71,42 @@ pub async fn sdk_clients(s: &SdkSettings) -> SdkClients {
         s.endpoint_url.as_deref(),
     )
     .await;
-    let lambda = aws_sdk_lambda::config::Builder::from(&conf)
-        .timeout_config(timeouts(s.timeout.unwrap_or(LAMBDA_TIMEOUT)))
-        .build();
-    let ecs = aws_sdk_ecs::config::Builder::from(&conf)
-        .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)))
-        .build();
+    // A service's own endpoint, unless `--endpoint-url` sends everything elsewhere or the
+    // SDK's variable for that service is set (the SDK reads it itself).
+    let own = |service_id: &str| {
+        let name = super::endpoint::env_name(service_id);
+        match (
+            &s.endpoint_url,
+            std::env::var(&name).ok().filter(|v| !v.is_empty()),
+        ) {
+            (None, None) => s.service_endpoints.get(&name),
+            _ => None,
+        }
+    };
+    let mut lambda = aws_sdk_lambda::config::Builder::from(&conf)
+        .timeout_config(timeouts(s.timeout.unwrap_or(LAMBDA_TIMEOUT)));
+    if let Some(url) = own("Lambda") {
+        lambda = lambda.endpoint_url(url);
+    }
+    let lambda = lambda.build();
+    let mut ecs = aws_sdk_ecs::config::Builder::from(&conf)
+        .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)));
+    if let Some(url) = own("ECS") {
+        ecs = ecs.endpoint_url(url);
+    }
+    let ecs = ecs.build();
     // Step Functions answers at once (a `.sync` child is polled): ECS's bound serves.
-    let sfn = aws_sdk_sfn::config::Builder::from(&conf)
-        .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)))
-        .build();
+    let mut sfn = aws_sdk_sfn::config::Builder::from(&conf)
+        .timeout_config(timeouts(s.timeout.unwrap_or(ECS_TIMEOUT)));
+    if let Some(url) = own("SFN") {
+        sfn = sfn.endpoint_url(url);
+    }
+    let sfn = sfn.build();
     // One bound for each call of the model-driven client, retries included.
     let api_timeout = s.timeout.unwrap_or(ECS_TIMEOUT);
     let transport =
-        super::http::HttpTransport::new(conf.clone(), s.endpoint_url.clone(), api_timeout);
+        super::http::HttpTransport::new(conf.clone(), s.endpoint_url.clone(), api_timeout)
+            .with_service_endpoints(s.service_endpoints.clone());
     SdkClients {
         api: super::transport::ApiClient::new(Arc::new(transport), api_timeout),
         lambda: Arc::new(SdkLambda(aws_sdk_lambda::Client::from_conf(lambda))),
