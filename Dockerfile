@@ -22,7 +22,11 @@ RUN cp "$(scripts/release.sh --bin-only)" /asl && /asl --version
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /asl /usr/local/bin/asl
 WORKDIR /work
-# `asl serve --host 0.0.0.0` answers the Step Functions API on Step Functions Local's port.
+# Without arguments the image is a drop-in for the Step Functions Local container: the Step
+# Functions API on its port, reading its variables (SFN_MOCK_CONFIG, AWS_DEFAULT_REGION,
+# AWS_ACCOUNT_ID, LAMBDA_ENDPOINT, ..., WAIT_TIME_SCALE). Inside a container the server must
+# listen on every address to be reached. Any other command replaces this one
+# (`docker run IMAGE test`, `docker run IMAGE run def.json`).
 EXPOSE 8083
 ENTRYPOINT ["/usr/local/bin/asl"]
-CMD ["--help"]
+CMD ["serve", "--host", "0.0.0.0"]
