@@ -1,5 +1,7 @@
 //! Where a service's requests go: `https://{prefix}.{region}.{dnsSuffix}` by the region's
-//! partition, a global service's one host (IAM, Organizations, Route 53, CloudFront), S3's
+//! partition, the hosts the services' endpoint rule sets give otherwise (`*.api.aws`, Amazon
+//! Location's `maps.geo.*`, Billing's one region: `models/aws-hosts.tsv`), a global
+//! service's one host (IAM, Organizations, Route 53, CloudFront), S3's
 //! virtual-hosted buckets, and the overrides users set: `--endpoint-url`, then the SDKs'
 //! `AWS_ENDPOINT_URL_<SERVICE>` (the service id upper-cased, spaces as `_`), then
 //! `AWS_ENDPOINT_URL`. An overridden endpoint (an emulator) gets path-style S3 requests and no
@@ -124,6 +126,13 @@ pub fn resolve(
             overridden: true,
         };
     }
+    if let Some((base, signing)) = super::model::rule_set_host(entry.sdk_name, region) {
+        return Endpoint {
+            base,
+            signing_region: signing.unwrap_or(region).to_string(),
+            overridden: false,
+        };
+    }
     let suffix = super::model::partition_suffix(region);
     if let Some((host, global_region)) = entry.global
         && suffix == "amazonaws.com"
@@ -220,6 +229,64 @@ mod tests {
         let e = resolve(iam, "IAM", "eu-west-1", None, &none);
         assert_eq!(e.base, "https://iam.amazonaws.com");
         assert_eq!(e.signing_region, "us-east-1");
+    }
+
+    #[test]
+    fn hosts_outside_the_rule_follow_the_services_rule_sets() {
+        let at = |sdk: &str, region: &str| {
+            let e = resolve(entry(sdk).unwrap(), sdk, region, None, &none);
+            (e.base, e.signing_region)
+        };
+        // `api.aws` hosts, in each partition's form.
+        assert_eq!(
+            at("datazone", "eu-west-1"),
+            (
+                "https://datazone.eu-west-1.api.aws".into(),
+                "eu-west-1".into()
+            )
+        );
+        assert_eq!(
+            at("datazone", "cn-north-1").0,
+            "https://datazone.cn-north-1.api.amazonwebservices.com.cn"
+        );
+        // One region for the whole partition, signed for it.
+        assert_eq!(
+            at("billing", "eu-west-1"),
+            (
+                "https://billing.us-east-1.api.aws".into(),
+                "us-east-1".into()
+            )
+        );
+        // Another first label, and a region of its own inside a partition.
+        assert_eq!(
+            at("geomaps", "ap-southeast-2").0,
+            "https://maps.geo.ap-southeast-2.amazonaws.com"
+        );
+        assert_eq!(
+            at("mediaconvert", "cn-northwest-1").0,
+            "https://subscribe.mediaconvert.cn-northwest-1.amazonaws.com.cn"
+        );
+        assert_eq!(
+            at("mediaconvert", "cn-north-1").0,
+            "https://mediaconvert.cn-north-1.amazonaws.com.cn"
+        );
+        // IAM is global in `aws`, one region of its own in China.
+        assert_eq!(
+            at("iam", "cn-north-1"),
+            (
+                "https://iam.cn-north-1.amazonaws.com.cn".into(),
+                "cn-north-1".into()
+            )
+        );
+        // An override still wins.
+        let e = resolve(
+            entry("billing").unwrap(),
+            "Billing",
+            "eu-west-1",
+            Some("http://127.0.0.1:5000"),
+            &none,
+        );
+        assert_eq!(e.base, "http://127.0.0.1:5000");
     }
 
     #[test]

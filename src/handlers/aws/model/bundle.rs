@@ -1,6 +1,8 @@
 //! The embedded model bundle: `models/aws-models.tsv` (the index), `models/aws-models.bin`
 //! (each service's compact model JSON, one zlib stream per service) and
-//! `models/aws-partitions.tsv` (each partition's DNS suffix and region pattern).
+//! `models/aws-partitions.tsv` (each partition's DNS suffix and region pattern) and
+//! `models/aws-hosts.tsv` (the endpoints that break the `{prefix}.{region}.{dnsSuffix}` rule,
+//! from the services' endpoint rule sets).
 //!
 //! The index is parsed on first use (a few hundred short lines); a service's model is inflated
 //! and parsed the first time an operation of it is resolved, then shared for the rest of the
@@ -15,6 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 static INDEX: &str = include_str!("../../../../models/aws-models.tsv");
 static BLOB: &[u8] = include_bytes!("../../../../models/aws-models.bin");
 static PARTITIONS: &str = include_str!("../../../../models/aws-partitions.tsv");
+static HOSTS: &str = include_str!("../../../../models/aws-hosts.tsv");
 
 /// The wire protocol a service speaks (botocore's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,23 +203,53 @@ pub fn inflate(e: &Entry) -> Result<Service, String> {
         .map_err(|err| format!("the model of `{}` cannot be read: {err}", e.sdk_name))
 }
 
-/// The DNS suffix of the partition a region belongs to (`amazonaws.com`,
-/// `amazonaws.com.cn`, ...); the `aws` partition's for a region no pattern matches.
-pub fn partition_suffix(region: &str) -> &'static str {
-    static P: OnceLock<Vec<(&'static str, regex::Regex)>> = OnceLock::new();
+/// The partition a region belongs to and its DNS suffix (`aws`, `amazonaws.com`; `aws-cn`,
+/// `amazonaws.com.cn`, ...); the `aws` partition for a region no pattern matches.
+fn partition(region: &str) -> (&'static str, &'static str) {
+    static P: OnceLock<Vec<(&'static str, &'static str, regex::Regex)>> = OnceLock::new();
     let parts = P.get_or_init(|| {
         PARTITIONS
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| {
                 let mut f = l.split('\t');
-                let (_name, suffix, re) = (f.next()?, f.next()?, f.next()?);
-                Some((suffix, regex::Regex::new(re).ok()?))
+                let (name, suffix, re) = (f.next()?, f.next()?, f.next()?);
+                Some((name, suffix, regex::Regex::new(re).ok()?))
             })
             .collect()
     });
     parts
         .iter()
-        .find(|(_, re)| re.is_match(region))
-        .map_or("amazonaws.com", |(s, _)| s)
+        .find(|(_, _, re)| re.is_match(region))
+        .map_or(("aws", "amazonaws.com"), |(n, s, _)| (n, s))
+}
+
+/// The DNS suffix of the partition a region belongs to (`amazonaws.com`,
+/// `amazonaws.com.cn`, ...); the `aws` partition's for a region no pattern matches.
+pub fn partition_suffix(region: &str) -> &'static str {
+    partition(region).1
+}
+
+/// Where a service's rule set sends calls in `region` when that is not
+/// `https://{endpoint_prefix}.{region}.{dnsSuffix}` (nor its global host): the base URL and
+/// the signing region (`None`: the call's). `https://billing.us-east-1.api.aws` for Billing
+/// anywhere in `aws`, `https://maps.geo.eu-west-1.amazonaws.com` for Amazon Location's maps.
+pub fn rule_set_host(sdk_name: &str, region: &str) -> Option<(String, Option<&'static str>)> {
+    let part = partition(region).0;
+    let rows = HOSTS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, f.next()?, f.next()?, f.next()?))
+        })
+        .filter(|(sdk, ..)| *sdk == sdk_name);
+    // A row for the region itself wins over its partition's.
+    let (_, _, url, signing) = rows
+        .filter(|(_, at, ..)| *at == region || *at == part)
+        .min_by_key(|(_, at, ..)| *at != region)?;
+    Some((
+        url.replace("{region}", region),
+        (signing != "-").then_some(signing),
+    ))
 }

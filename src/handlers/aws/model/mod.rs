@@ -12,6 +12,7 @@ mod bundle;
 mod service;
 
 pub use bundle::{
-    Entry, Protocol, entries, entry, inflate, load, partition_suffix, retired, unknown_service,
+    Entry, Protocol, entries, entry, inflate, load, partition_suffix, retired, rule_set_host,
+    unknown_service,
 };
 pub use service::{Member, Operation, Service, Shape};
