@@ -1206,3 +1206,164 @@ assert wait_done(ex)["status"] == "SUCCEEDED"
 "##,
     );
 }
+
+/// AWS's own Step Functions Local sample (the mocked service integrations walkthrough: a
+/// Lambda with a Retry, then SQS) through the AWS CLI, each test case's history compared event
+/// by event with `asl run` of the same mock test case (times apart).
+#[test]
+fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
+    let Ok(aws) = std::env::var("ASL_SERVE_AWS") else {
+        eprintln!("skipped: ASL_SERVE_AWS is not set (run scripts/serve-tests.sh)");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("asl-serve-sample-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let definition = dir.join("LambdaSQSIntegration.asl.json");
+    std::fs::write(
+        &definition,
+        r#"{
+  "Comment": "This state machine is called: LambdaSQSIntegration",
+  "StartAt": "LambdaState",
+  "States": {
+    "LambdaState": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": {"Payload.$": "$", "FunctionName": "HelloWorldFunction"},
+      "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2}],
+      "Next": "SQSState"
+    },
+    "SQSState": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::sqs:sendMessage",
+      "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/myQueue", "MessageBody.$": "$"},
+      "End": true
+    }
+  }
+}"#,
+    )
+    .expect("write definition");
+    let mocks = dir.join("MockConfigFile.json");
+    std::fs::write(
+        &mocks,
+        r#"{
+  "StateMachines": {"LambdaSQSIntegration": {"TestCases": {
+    "HappyPath": {"LambdaState": "MockedLambdaSuccess", "SQSState": "MockedSQSSuccess"},
+    "RetryPath": {"LambdaState": "MockedLambdaRetry", "SQSState": "MockedSQSSuccess"}
+  }}},
+  "MockedResponses": {
+    "MockedLambdaSuccess": {"0": {"Return": {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}}},
+    "MockedSQSSuccess": {"0": {"Return": {"MD5OfMessageBody": "3bcb6e8e-7h85-4375-b0bc-1a59812c6e51", "MessageId": "3bcb6e8e-8b51-4375-b0bc-1a59812c6e51"}}},
+    "MockedLambdaRetry": {
+      "0": {"Throw": {"Error": "Lambda.ResourceNotReadyException", "Cause": "Lambda resource is not ready."}},
+      "1-2": {"Throw": {"Error": "Lambda.TimeoutException", "Cause": "Lambda timed out."}},
+      "3": {"Return": {"StatusCode": 200, "Payload": {"StatusCode": 200, "body": "Hello from Lambda!"}}}
+    }
+  }
+}"#,
+    )
+    .expect("write mocks");
+    let mocks_path = mocks.display().to_string();
+    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &mocks_path)]);
+    let role = "arn:aws:iam::123456789012:role/DummyRole";
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let out = Command::new(&aws)
+            .args([
+                "stepfunctions",
+                "--endpoint-url",
+                &s.endpoint,
+                "--region",
+                "us-east-1",
+            ])
+            .args(["--output", "json"])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run aws");
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    let definition_arg = format!("file://{}", definition.display());
+    cli(&[
+        "create-state-machine",
+        "--definition",
+        &definition_arg,
+        "--name",
+        "LambdaSQSIntegration",
+        "--role-arn",
+        role,
+    ]);
+    let without_times = |events: &serde_json::Value| -> Vec<serde_json::Value> {
+        events
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                if let Some(o) = e.as_object_mut() {
+                    o.remove("timestamp");
+                }
+                e
+            })
+            .collect()
+    };
+    for case in ["HappyPath", "RetryPath"] {
+        let machine = format!(
+            "arn:aws:states:us-east-1:123456789012:stateMachine:LambdaSQSIntegration#{case}"
+        );
+        let ex = cli(&["start-execution", "--state-machine-arn", &machine])["executionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut status = String::new();
+        for _ in 0..200 {
+            status = cli(&["describe-execution", "--execution-arn", &ex])["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if status != "RUNNING" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(status, "SUCCEEDED", "{case}");
+        let served = cli(&["get-execution-history", "--execution-arn", &ex]);
+        let history = dir.join(format!("{case}.history.json"));
+        let run = Command::new(env!("CARGO_BIN_EXE_asl"))
+            .arg("run")
+            .arg(&definition)
+            .args([
+                "--mock-config",
+                &mocks_path,
+                "--test-case",
+                case,
+                "--input",
+                "{}",
+            ])
+            .args(["--role-arn", role, "--history"])
+            .arg(&history)
+            .output()
+            .expect("asl run");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let local: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&history).expect("history")).expect("JSON");
+        let (a, b) = (
+            without_times(&served["events"]),
+            without_times(&local["events"]),
+        );
+        assert_eq!(a.len(), b.len(), "{case}: {a:#?}\n{b:#?}");
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x, y, "{case}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

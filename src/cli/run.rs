@@ -1377,6 +1377,13 @@ pub(super) fn write_graph(
 /// when child state machines ran,
 /// `"childExecutions": {ARN: {"stateMachineArn", "startedBy", "events"}}` in the order they
 /// ended: each child's own history, linked to the parent's `TaskSubmitted` by its ARN.
+/// `arn:aws:states:R:A:stateMachine:NAME` of `arn:aws:states:R:A:execution:NAME:RUN`.
+fn machine_of(execution_arn: &str) -> Option<String> {
+    let (head, rest) = execution_arn.split_once(":execution:")?;
+    let (name, _) = rest.split_once(':')?;
+    Some(format!("{head}:stateMachine:{name}"))
+}
+
 pub(super) fn write_history(
     path: &Path,
     outcome: &Outcome,
@@ -1391,6 +1398,9 @@ pub(super) fn write_history(
         /// that `asl record` and `--replay` know the execution's name and account.
         #[serde(rename = "executionArn")]
         execution_arn: &'a str,
+        /// DescribeExecution's too: the machine the execution ran.
+        #[serde(rename = "stateMachineArn", skip_serializing_if = "Option::is_none")]
+        state_machine_arn: Option<String>,
         /// The seed of the run's random draws, for a replay to draw the same.
         #[serde(skip_serializing_if = "Option::is_none")]
         seed: Option<u64>,
@@ -1418,6 +1428,7 @@ pub(super) fn write_history(
     });
     let doc = HistoryFile {
         execution_arn: &outcome.execution_arn,
+        state_machine_arn: machine_of(&outcome.execution_arn),
         seed,
         events: &outcome.events,
         child_executions,

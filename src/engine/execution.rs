@@ -300,7 +300,9 @@ pub async fn run(
             exec.emit(&mut th, "ExecutionStarted", || {
                 Some((
                     "executionStartedEventDetails".into(),
-                    json!({"input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role, "stateMachineArn": sm_arn}),
+                    // AWS's ExecutionStartedEventDetails: no `stateMachineArn` (a version's or an
+                    // alias's ARN only, when started through one).
+                    json!({"input": input.to_string(), "inputDetails": {"truncated": false}, "roleArn": role}),
                 ))
             })
             .map_err(|_| Fault::new("the history cap is too small to start an execution"))?;
