@@ -19,6 +19,8 @@
 //!   and `cause` in its place when a log cannot be read). A job left running by an abandoned
 //!   state is deleted with `propagationPolicy=Foreground`, as AWS's own example deletes one.
 
+use super::http_task::{append_query, text_of};
+use super::protocol::encode;
 use super::transport::{ApiClient, KubeRequest, TransportError};
 use crate::engine::{Failure, Fault, TaskError, TaskRequest};
 use serde_json::{Map, Value, json};
@@ -96,17 +98,6 @@ fn cluster(request: &TaskRequest) -> Result<Cluster, TaskError> {
     })
 }
 
-fn encode(s: &str) -> String {
-    super::protocol::encode(s)
-}
-
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// `name → [values]` (or a single value) as query pairs.
 fn query_pairs(q: Option<&Value>) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
@@ -129,14 +120,7 @@ fn kube(
     body: Option<&Value>,
 ) -> KubeRequest {
     let mut url = format!("{}/{}", cluster.endpoint, path.trim_start_matches('/'));
-    if !query.is_empty() {
-        let q: Vec<String> = query
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect();
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&q.join("&"));
-    }
+    append_query(&mut url, query);
     let mut headers = vec![("accept".to_string(), "application/json".to_string())];
     let body = match body {
         None | Some(Value::Null) => Vec::new(),

@@ -137,11 +137,25 @@ fn runtime(request: &TaskRequest, why: &str) -> TaskError {
     ))
 }
 
-fn text_of(v: &Value) -> String {
+/// A string as it is, any other value as its JSON text.
+pub(super) fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// `url` with `query` appended, each name and value percent-encoded.
+pub(super) fn append_query(url: &mut String, query: &[(String, String)]) {
+    if query.is_empty() {
+        return;
+    }
+    let q: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    url.push(if url.contains('?') { '&' } else { '?' });
+    url.push_str(&q.join("&"));
 }
 
 fn encode(s: &str) -> String {
@@ -293,14 +307,7 @@ impl HttpTasks {
         }
         query.extend(auth.query.iter().cloned());
         let mut url = endpoint.to_string();
-        if !query.is_empty() {
-            let q: Vec<String> = query
-                .iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                .collect();
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&q.join("&"));
-        }
+        append_query(&mut url, &query);
         let mut headers: Vec<(String, String)> = Vec::new();
         if let Some(Value::Object(h)) = p.get("Headers") {
             for (k, v) in h {
