@@ -65,8 +65,12 @@ pub struct FanOut {
     pub fan: Fan,
     /// The `MapStateStarted` / `ParallelStateStarted` event.
     pub started: u64,
-    /// Iteration or branch index -> its path.
+    /// Iteration or branch index -> its path. A Distributed Map run's children are its
+    /// child executions, numbered as they started on AWS until a replay matches them to its
+    /// iterations by their input ([`Recording::reindex`]).
     pub children: BTreeMap<usize, usize>,
+    /// The Distributed Map run this fan-out started (`MapRunStarted`'s `mapRunArn`).
+    pub map_run_arn: Option<String>,
     running: bool,
 }
 
@@ -105,6 +109,9 @@ pub struct Parent {
 pub struct Path {
     pub visits: Vec<usize>,
     pub parent: Option<Parent>,
+    /// A Distributed Map run's child execution: its input (the item or batch), by which a
+    /// replay matches it to an iteration.
+    pub input: Option<serde_json::Value>,
 }
 
 /// How the recorded execution ended.
@@ -287,6 +294,7 @@ impl Recording {
                                 fan: *fan,
                                 started: e.id,
                                 children: BTreeMap::new(),
+                                map_run_arn: None,
                                 running: true,
                             })
                         }
@@ -391,9 +399,12 @@ impl Recording {
                     }
                     p
                 }
-                Detail::MapRunStarted => {
+                Detail::MapRunStarted { arn } => {
                     if let Some(v) = a.current(p) {
                         a.rec.visits[v].map_run = true;
+                        if let Some(f) = a.rec.visits[v].fanouts.last_mut() {
+                            f.map_run_arn = arn.clone();
+                        }
                     }
                     p
                 }
@@ -402,7 +413,32 @@ impl Recording {
             a.path_of.insert(e.id, at);
         }
         a.inherit();
+        a.adopt(history, machine);
         a.rec
+    }
+
+    /// Renumbers the child executions of every Distributed Map run: `assigned` gives, for a
+    /// child's path, the iteration it answered in a replay (matched by input); children no
+    /// iteration matched are dropped from their run (no run of the definition reaches them).
+    pub fn reindex(&mut self, assigned: &HashMap<usize, usize>) {
+        for v in 0..self.visits.len() {
+            if !self.visits[v].map_run {
+                continue;
+            }
+            for f in 0..self.visits[v].fanouts.len() {
+                let old = std::mem::take(&mut self.visits[v].fanouts[f].children);
+                let mut new = BTreeMap::new();
+                for path in old.into_values() {
+                    if let Some(&index) = assigned.get(&path) {
+                        if let Some(par) = self.paths[path].parent.as_mut() {
+                            par.index = index;
+                        }
+                        new.insert(index, path);
+                    }
+                }
+                self.visits[v].fanouts[f].children = new;
+            }
+        }
     }
 
     /// The visits in canonical order, with their qualified names (`Map[2]/State`): a
@@ -580,6 +616,7 @@ impl Attributor {
                 attempt,
                 index,
             }),
+            input: None,
         });
         id
     }
@@ -632,6 +669,92 @@ impl Attributor {
             replaces,
         });
         self.rec.paths[path].visits.push(id);
+    }
+
+    /// The child executions of Distributed Map runs, each attributed on its own and grafted
+    /// in as an iteration of the fan-out whose run it belongs to (by `mapRunArn`; a child
+    /// without one belongs to the record's only run), in the order they started.
+    fn adopt(&mut self, history: &History, machine: Option<&StateMachine>) {
+        let mut children: Vec<&super::history::MapRunExecution> =
+            history.map_run_executions.iter().collect();
+        children.sort_by_key(|c| c.history.events.first().and_then(|e| e.timestamp));
+        let runs: Vec<(usize, usize)> = (0..self.rec.visits.len())
+            .filter(|&v| self.rec.visits[v].map_run)
+            .flat_map(|v| {
+                let fanouts = &self.rec.visits[v].fanouts;
+                (0..fanouts.len())
+                    .filter(move |&f| fanouts[f].map_run_arn.is_some())
+                    .map(move |f| (v, f))
+            })
+            .collect();
+        for child in children {
+            let name = child
+                .history
+                .execution_arn
+                .clone()
+                .unwrap_or_else(|| "a child execution".into());
+            let owner = match &child.map_run_arn {
+                Some(arn) => runs
+                    .iter()
+                    .find(|(v, f)| {
+                        self.rec.visits[*v].fanouts[*f].map_run_arn.as_deref() == Some(arn)
+                    })
+                    .copied(),
+                None if runs.len() == 1 => Some(runs[0]),
+                None => None,
+            };
+            let Some((v, f)) = owner else {
+                self.note(format!(
+                    "{name} belongs to no Distributed Map run of this history{}: it is left out",
+                    child
+                        .map_run_arn
+                        .as_ref()
+                        .map(|a| format!(" (its map run is {a})"))
+                        .unwrap_or_default()
+                ));
+                continue;
+            };
+            let sub = Recording::attribute(&child.history, machine);
+            self.rec
+                .notes
+                .extend(sub.notes.iter().map(|n| format!("{name}: {n}")));
+            let (dp, dv) = (self.rec.paths.len(), self.rec.visits.len());
+            let index = (0..)
+                .find(|i| !self.rec.visits[v].fanouts[f].children.contains_key(i))
+                .unwrap_or(0);
+            self.rec.visits[v].fanouts[f].children.insert(index, dp);
+            for (i, path) in sub.paths.into_iter().enumerate() {
+                self.rec.paths.push(Path {
+                    visits: path.visits.iter().map(|x| x + dv).collect(),
+                    parent: match path.parent {
+                        Some(par) => Some(Parent {
+                            visit: par.visit + dv,
+                            ..par
+                        }),
+                        None => Some(Parent {
+                            visit: v,
+                            attempt: f,
+                            index,
+                        }),
+                    },
+                    input: if i == 0 {
+                        sub.input.json().cloned()
+                    } else {
+                        path.input
+                    },
+                });
+            }
+            for mut visit in sub.visits {
+                visit.path += dp;
+                visit.replaces = visit.replaces.map(|r| r + dv);
+                for fan in &mut visit.fanouts {
+                    for p in fan.children.values_mut() {
+                        *p += dp;
+                    }
+                }
+                self.rec.visits.push(visit);
+            }
+        }
     }
 
     /// A Map or Parallel visit re-run after a redrive keeps the iterations and branches of

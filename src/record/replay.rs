@@ -19,8 +19,13 @@
 //! there goes to the fallback handlers (the run's mocks or commands) or stops the run,
 //! saying so.
 //!
-//! Two places hold no record for other reasons. A Distributed Map's iterations ran as child
-//! executions whose events are not in this history: their calls go to the fallback handlers.
+//! A Distributed Map's iterations ran as child executions with histories of their own. Those
+//! the record holds (`mapRunExecutions`) are matched to the run's iterations by their input,
+//! the item or batch (their names are UUIDs, and AWS numbers nothing): an iteration follows
+//! the first child not yet taken whose input is equal to its own. An iteration no child
+//! matches (the record holds only some of the children) calls the fallback handlers.
+//!
+//! Two places hold no record for other reasons: the children a record lacks, above.
 //! A branch or iteration AWS cut short when its Map or Parallel failed may go further here
 //! (asl runs a sibling on to its next Task): its calls there wait for no answer, so the
 //! failure stops them as it did on AWS.
@@ -149,6 +154,9 @@ struct Progress {
     log: Vec<Logged>,
     /// Where values that cannot repeat were let pass, per recorded call.
     let_pass: HashMap<(usize, usize), Vec<String>>,
+    /// Recorded child executions of Distributed Map runs (their paths) -> the iteration
+    /// that followed each.
+    claimed: HashMap<usize, usize>,
 }
 
 /// Answers Task calls from a recording and watches the run against it.
@@ -200,6 +208,12 @@ impl Replayer {
     /// in branches AWS cut short.
     pub fn log(&self) -> Vec<Logged> {
         self.lock().log.clone()
+    }
+
+    /// The recorded child executions of Distributed Map runs the run followed: each one's
+    /// path -> the index of the iteration that followed it ([`Recording::reindex`]).
+    pub fn assigned(&self) -> HashMap<usize, usize> {
+        self.lock().claimed.clone()
     }
 
     /// The pointers of the parameters of recorded call `(visit, call)` where values that
@@ -307,7 +321,14 @@ impl Replayer {
 
     /// Where a new local path stands: the recorded path of branch/iteration `index` of the
     /// recorded visit its parent matched.
-    fn place(&self, p: &mut Progress, key: PathKey) -> Result<PathPlace, Departure> {
+    /// A Distributed Map run's iteration follows the first recorded child execution not yet
+    /// taken whose input is `input`.
+    fn place(
+        &self,
+        p: &mut Progress,
+        key: PathKey,
+        input: &Value,
+    ) -> Result<PathPlace, Departure> {
         let Some((parent, attempt, index)) = key else {
             return Ok(PathPlace::At(0));
         };
@@ -315,6 +336,24 @@ impl Replayer {
             return Ok(PathPlace::Beyond);
         };
         match pv.mode {
+            Mode::Rec(rv) if self.rec.visits[rv].map_run => {
+                let child = self.rec.visits[rv]
+                    .fanouts
+                    .get(attempt)
+                    .and_then(|f| {
+                        f.children.values().copied().find(|c| {
+                            !p.claimed.contains_key(c)
+                                && self.rec.paths[*c].input.as_ref() == Some(input)
+                        })
+                    });
+                Ok(match child {
+                    Some(c) => {
+                        p.claimed.insert(c, index);
+                        PathPlace::At(c)
+                    }
+                    None => PathPlace::Outside,
+                })
+            }
             Mode::Rec(rv) => {
                 let v = &self.rec.visits[rv];
                 match v.fanouts.get(attempt).and_then(|f| f.children.get(&index)) {
@@ -475,7 +514,7 @@ impl Probe for Replayer {
         if p.departure.is_none() {
             let place = match p.paths.get(&key) {
                 Some(lp) => Ok(lp.rec),
-                None => self.place(&mut p, key),
+                None => self.place(&mut p, key, input),
             };
             match place {
                 Err(d) => {
@@ -667,6 +706,11 @@ impl Replayer {
         let Mode::Rec(rv) = v.mode else {
             return;
         };
+        // A Distributed Map run's children are matched by input, and a record may hold only
+        // some of them: none is owed.
+        if self.rec.visits[rv].map_run {
+            return;
+        }
         for (attempt, f) in self.rec.visits[rv].fanouts.iter().enumerate() {
             let seen = v.children.get(&attempt);
             if let Some(i) = f
