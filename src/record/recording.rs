@@ -819,6 +819,70 @@ mod tests {
         Recording::attribute(&h, None)
     }
 
+    /// A child execution's history: `input`, then `Send` called once with it.
+    fn child(arn: &str, run: &str, at: u64, input: &str) -> Value {
+        let mut start = ev(1, 0, "ExecutionStarted", Some(json!({"input": input})));
+        start["timestamp"] = json!(at);
+        let [s, d] = task(3, 2, input);
+        json!({"executionArn": arn, "mapRunArn": run, "events": [
+            start, entered(2, 1, "Task", "Send"), s, d, exited(5, 4, "Task", "Send"),
+            ev(6, 5, "ExecutionSucceeded", Some(json!({"output": "{}"})))]})
+    }
+
+    #[test]
+    fn map_run_children_are_grafted_in_as_iterations_and_renumbered_by_a_replay() {
+        let run = "arn:aws:states:eu-west-1:1:mapRun:m/ship:r1";
+        let doc = json!({"events": [
+            started(),
+            entered(2, 1, "Map", "Ship"),
+            ev(3, 2, "MapStateStarted", Some(json!({"length": 0}))),
+            ev(4, 3, "MapRunStarted", Some(json!({"mapRunArn": run}))),
+            ev(5, 4, "MapRunSucceeded", None),
+            ev(6, 5, "MapStateSucceeded", None),
+            exited(7, 6, "Map", "Ship"),
+        ], "mapRunExecutions": [
+            // Listed newest first, as ListExecutions lists them; `b` started first.
+            child("arn:aws:states:eu-west-1:1:execution:m/ship:c2", run, 20, r#"{"sku":"a"}"#),
+            child("arn:aws:states:eu-west-1:1:execution:m/ship:c1", run, 10, r#"{"sku":"b"}"#),
+            child("arn:aws:states:eu-west-1:1:execution:m/ship:c3", "arn:aws:states:eu-west-1:1:mapRun:m/other:r9", 5, "{}"),
+        ]});
+        let h = History::from_value(&doc).unwrap();
+        let mut r = Recording::attribute(&h, None);
+        // The child of another run is left out, and said so.
+        assert!(r.notes.iter().any(|n| n.contains(":c3 belongs to no Distributed Map run")));
+        let f = &r.visits[0].fanouts[0];
+        assert_eq!(f.map_run_arn.as_deref(), Some(run));
+        // Numbered as they started until a replay says which iteration each answered.
+        let inputs: Vec<(usize, Value)> = f
+            .children
+            .iter()
+            .map(|(i, p)| (*i, r.paths[*p].input.clone().unwrap()))
+            .collect();
+        assert_eq!(inputs, vec![(0, json!({"sku": "b"})), (1, json!({"sku": "a"}))]);
+        assert_eq!(r.calls().len(), 2);
+        let names: Vec<String> = r.canonical().into_iter().map(|(q, _)| q).collect();
+        assert_eq!(names, ["Ship", "Ship[0]/Send", "Ship[1]/Send"]);
+        // The replay's iteration 0 took `a`'s child, iteration 1 `b`'s.
+        let (pb, pa) = (f.children[&0], f.children[&1]);
+        r.reindex(&HashMap::from([(pa, 0), (pb, 1)]));
+        let order: Vec<(String, Value)> = r
+            .canonical()
+            .into_iter()
+            .filter(|(q, _)| q != "Ship")
+            .map(|(q, v)| (q, r.visits[v].calls[0].parameters.json().cloned().unwrap()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("Ship[0]/Send".to_string(), json!({"sku": "a"})),
+                ("Ship[1]/Send".to_string(), json!({"sku": "b"}))
+            ]
+        );
+        // A child no iteration matched is no longer in the run.
+        r.reindex(&HashMap::from([(pa, 0)]));
+        assert_eq!(r.calls().len(), 1);
+    }
+
     #[test]
     fn interleaved_iterations_are_attributed_by_their_chains() {
         // Two iterations of `M` whose events interleave, AWS's way: each chains back to its

@@ -358,7 +358,6 @@ impl Replayer {
                 let v = &self.rec.visits[rv];
                 match v.fanouts.get(attempt).and_then(|f| f.children.get(&index)) {
                     Some(&path) => Ok(PathPlace::At(path)),
-                    None if v.map_run => Ok(PathPlace::Outside),
                     // AWS stopped starting iterations once one failed.
                     None if v.exited.is_none() => Ok(PathPlace::Unstarted),
                     None => Err(Departure {
@@ -798,7 +797,7 @@ impl TaskHandler for Replayer {
                     request,
                     qualified,
                     None,
-                    "it runs in a child execution of a Distributed Map run, whose events are not in this history".into(),
+                    "it runs in a child execution of a Distributed Map run, and the record holds no child execution with its input (`mapRunExecutions`)".into(),
                 );
             }
         };
