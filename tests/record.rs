@@ -1341,3 +1341,133 @@ fn remote_refuses_what_cannot_run_on_step_functions() {
         assert_eq!(stdout(&out), "", "{args:?}");
     }
 }
+
+/// A Distributed Map, `Ship`, whose child executions call `Send` with their item.
+const DISTRIBUTED: &str = r#"{"StartAt": "Ship", "States": {
+  "Ship": {"Type": "Map", "ItemsPath": "$.items", "Label": "ship",
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+      "StartAt": "Send", "States": {
+        "Send": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+          "Parameters": {"FunctionName": "send", "Payload.$": "$"},
+          "ResultSelector": {"t.$": "$.Payload.t"}, "End": true}}},
+    "End": true}}}"#;
+
+const MAP_RUN: &str = "arn:aws:states:eu-west-1:111122223333:mapRun:orders/ship:5e1f";
+
+/// The parent's history: the Map Run only, as AWS writes it.
+fn distributed_parent() -> Vec<Value> {
+    let input = json!({"items": [{"sku": "A"}, {"sku": "B"}, {"sku": "C"}]});
+    let output = json!([{"t": "a"}, {"t": "b"}, {"t": "c"}]);
+    vec![
+        started(1, input.clone()),
+        entered(2, 1, "Map", "Ship", input),
+        ev(3, 2, "MapStateStarted", Some(json!({"length": 0}))),
+        ev(4, 3, "MapRunStarted", Some(json!({"mapRunArn": MAP_RUN}))),
+        ev(5, 4, "MapRunSucceeded", None),
+        ev(6, 5, "MapStateSucceeded", None),
+        exited(7, 6, "Map", "Ship", output.clone()),
+        ev(
+            8,
+            7,
+            "ExecutionSucceeded",
+            Some(json!({"output": text(output), "outputDetails": {"truncated": false}})),
+        ),
+    ]
+}
+
+/// A child execution's history: started at `at` (epoch seconds) with `item`, `Send`
+/// answered with `t`.
+fn distributed_child(item: &str, t: &str, at: u64) -> Vec<Value> {
+    let item = json!({"sku": item});
+    let mut start = started(1, item.clone());
+    start["timestamp"] = json!(at);
+    vec![
+        start,
+        entered(2, 1, "Task", "Send", item.clone()),
+        scheduled(
+            3,
+            2,
+            "lambda",
+            "invoke",
+            json!({"FunctionName": "send", "Payload": item}),
+        ),
+        succeeded(4, 3, "lambda", "invoke", json!({"Payload": {"t": t}})),
+        exited(5, 4, "Task", "Send", json!({"t": t})),
+        ev(
+            6,
+            5,
+            "ExecutionSucceeded",
+            Some(json!({"output": text(json!({"t": t})), "outputDetails": {"truncated": false}})),
+        ),
+    ]
+}
+
+/// The children as ListExecutions lists them (newest first: `C` started before `A`, so
+/// neither the listing nor the start order is the items' order), with their histories.
+fn distributed_children() -> Vec<(String, Vec<Value>)> {
+    [("A", "a", 1714557603), ("C", "c", 1714557601), ("B", "b", 1714557602)]
+        .iter()
+        .map(|(item, t, at)| {
+            (
+                format!("arn:aws:states:eu-west-1:111122223333:execution:orders/ship:{t}-uuid"),
+                distributed_child(item, t, *at),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn distributed_map_children_in_the_history_answer_their_iterations_by_input() {
+    let d = dir("dmap-file");
+    let def = write(&d, "orders.asl.json", DISTRIBUTED);
+    let children: Vec<Value> = distributed_children()
+        .into_iter()
+        .map(|(arn, events)| json!({"executionArn": arn, "mapRunArn": MAP_RUN, "events": events}))
+        .collect();
+    let doc = json!({"events": distributed_parent(), "mapRunExecutions": children,
+        "executionArn": "arn:aws:states:eu-west-1:111122223333:execution:orders:incident-42"});
+    let h = write(&d, "history.json", &doc.to_string());
+    let out = run(&["run", &def, "--replay", &h]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), r#"[{"t":"a"},{"t":"b"},{"t":"c"}]"#);
+    assert!(
+        stderr(&out).contains("(3 Task calls answered from it)"),
+        "{}",
+        stderr(&out)
+    );
+    // Each iteration takes the child with its item: another parameter departs in that child.
+    let changed = write(&d, "changed.asl.json", &DISTRIBUTED.replace("\"send\"", "\"send-2\""));
+    let out = run(&["run", &changed, "--replay", &h]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("departed from the record at `Ship[0]/Send` (event 3): the run sends other parameters\n  /FunctionName: recorded \"send\", now \"send-2\""),
+        "{}",
+        stderr(&out)
+    );
+    // A child the record lacks: its iteration has no answer.
+    let mut cut = doc.clone();
+    cut["mapRunExecutions"].as_array_mut().unwrap().remove(2);
+    let cut = write(&d, "cut.json", &cut.to_string());
+    let out = run(&["run", &def, "--replay", &cut]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("at `Ship[1]/Send`: it runs in a child execution of a Distributed Map run, and the record holds no child execution with its input"),
+        "{}",
+        stderr(&out)
+    );
+    // Recorded: the mocks answer each iteration as its child answered, the path names them.
+    let test = record_and_test(&d, &h, &def, &[]);
+    assert!(
+        test.contains(r#"pathContains: ["Ship", "Ship[0]/Send", "Ship[1]/Send", "Ship[2]/Send"]"#),
+        "{test}"
+    );
+    let mocks: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("rec/incident-42.mocks.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        mocks["MockedResponses"]["Send"],
+        json!({"0": {"Return": {"Payload": {"t": "a"}}}, "1": {"Return": {"Payload": {"t": "b"}}},
+               "2": {"Return": {"Payload": {"t": "c"}}}})
+    );
+}
