@@ -126,7 +126,11 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
         serde_json::json!({"executionArn": arn}),
     )?;
     // Every page of a list: `key`'s items, until the answer has no `nextToken` or `enough`.
-    let pages = |op: &str, input: Value, key: &str, enough: usize| -> Result<(Vec<Value>, bool), CliError> {
+    let pages = |op: &str,
+                 input: Value,
+                 key: &str,
+                 enough: usize|
+     -> Result<(Vec<Value>, bool), CliError> {
         let mut items = Vec::new();
         let mut token: Option<Value> = None;
         loop {

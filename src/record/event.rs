@@ -134,7 +134,9 @@ pub enum Detail {
     /// `MapRunStarted`: a Distributed Map's run, whose iterations are child executions with
     /// histories of their own; `arn` its `mapRunArn`, which names the run its child
     /// executions belong to.
-    MapRunStarted { arn: Option<String> },
+    MapRunStarted {
+        arn: Option<String>,
+    },
     /// Any other event (`TaskStarted`, `WaitStateAborted`, ...).
     Other,
 }

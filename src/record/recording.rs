@@ -849,7 +849,11 @@ mod tests {
         let h = History::from_value(&doc).unwrap();
         let mut r = Recording::attribute(&h, None);
         // The child of another run is left out, and said so.
-        assert!(r.notes.iter().any(|n| n.contains(":c3 belongs to no Distributed Map run")));
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains(":c3 belongs to no Distributed Map run"))
+        );
         let f = &r.visits[0].fanouts[0];
         assert_eq!(f.map_run_arn.as_deref(), Some(run));
         // Numbered as they started until a replay says which iteration each answered.
@@ -858,7 +862,10 @@ mod tests {
             .iter()
             .map(|(i, p)| (*i, r.paths[*p].input.clone().unwrap()))
             .collect();
-        assert_eq!(inputs, vec![(0, json!({"sku": "b"})), (1, json!({"sku": "a"}))]);
+        assert_eq!(
+            inputs,
+            vec![(0, json!({"sku": "b"})), (1, json!({"sku": "a"}))]
+        );
         assert_eq!(r.calls().len(), 2);
         let names: Vec<String> = r.canonical().into_iter().map(|(q, _)| q).collect();
         assert_eq!(names, ["Ship", "Ship[0]/Send", "Ship[1]/Send"]);

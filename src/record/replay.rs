@@ -323,12 +323,7 @@ impl Replayer {
     /// recorded visit its parent matched.
     /// A Distributed Map run's iteration follows the first recorded child execution not yet
     /// taken whose input is `input`.
-    fn place(
-        &self,
-        p: &mut Progress,
-        key: PathKey,
-        input: &Value,
-    ) -> Result<PathPlace, Departure> {
+    fn place(&self, p: &mut Progress, key: PathKey, input: &Value) -> Result<PathPlace, Departure> {
         let Some((parent, attempt, index)) = key else {
             return Ok(PathPlace::At(0));
         };
@@ -337,15 +332,12 @@ impl Replayer {
         };
         match pv.mode {
             Mode::Rec(rv) if self.rec.visits[rv].map_run => {
-                let child = self.rec.visits[rv]
-                    .fanouts
-                    .get(attempt)
-                    .and_then(|f| {
-                        f.children.values().copied().find(|c| {
-                            !p.claimed.contains_key(c)
-                                && self.rec.paths[*c].input.as_ref() == Some(input)
-                        })
-                    });
+                let child = self.rec.visits[rv].fanouts.get(attempt).and_then(|f| {
+                    f.children.values().copied().find(|c| {
+                        !p.claimed.contains_key(c)
+                            && self.rec.paths[*c].input.as_ref() == Some(input)
+                    })
+                });
                 Ok(match child {
                     Some(c) => {
                         p.claimed.insert(c, index);
