@@ -33,7 +33,9 @@ merged), a bare list of events, or what `asl run --history` writes. A history do
 the definition: give it with --definition (`aws stepfunctions describe-state-machine-for-execution
 --execution-arn ARN --query definition --output text` prints the one that ran). Given an
 execution's ARN instead, asl fetches the history (written as DIR/NAME.history.json) and, without
---definition, the definition that ran (DIR/NAME.asl.json) from Step Functions.
+--definition, the definition that ran (DIR/NAME.asl.json) from Step Functions, and the
+child executions of its Distributed Map runs (at most --max-children), kept in the history
+under `mapRunExecutions` and matched to the Map's iterations by their input.
 
 Writes DIR/NAME.test.yaml and DIR/NAME.mocks.json, NAME the execution's name (from the file's
 `executionArn`, else --execution-name, else the history file's name). The execution is
@@ -191,6 +193,11 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
     })
 }
 
+/// Every page of a list call: `(operation, input, the answer's list, enough)` -> the items,
+/// and whether there were more when `enough` was reached.
+#[cfg(feature = "aws")]
+type Pages<'a> = dyn Fn(&str, Value, &str, usize) -> Result<(Vec<Value>, bool), CliError> + 'a;
+
 /// The child executions of the execution `arn`'s Distributed Map runs, at most `max`, each
 /// its history (`{"executionArn", "mapRunArn", "events"}`): ListMapRuns, then ListExecutions
 /// of each run, then each child's GetExecutionHistory. Where a run has more, says so.
@@ -198,7 +205,7 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
 fn fetch_children(
     arn: &str,
     max: usize,
-    pages: &dyn Fn(&str, Value, &str, usize) -> Result<(Vec<Value>, bool), CliError>,
+    pages: &Pages,
     history_of: &dyn Fn(&str) -> Result<Vec<Value>, CliError>,
 ) -> Result<Vec<Value>, CliError> {
     let mut out = Vec::new();
