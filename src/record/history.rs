@@ -709,6 +709,34 @@ mod tests {
     }
 
     #[test]
+    fn map_run_children_are_read_with_their_run_and_located_problems() {
+        let run = "arn:aws:states:r:1:mapRun:m/l:1";
+        let h = History::from_value(&json!({"events": [started()], "mapRunExecutions": [
+            {"executionArn": "arn:aws:states:r:1:execution:m/l:c", "mapRunArn": run, "events": [started()]}]}))
+        .unwrap();
+        assert_eq!(h.map_run_executions.len(), 1);
+        assert_eq!(h.map_run_executions[0].map_run_arn.as_deref(), Some(run));
+        assert_eq!(
+            h.map_run_executions[0].history.execution_arn.as_deref(),
+            Some("arn:aws:states:r:1:execution:m/l:c")
+        );
+        let errs = History::from_value(&json!({"events": [started()], "mapRunExecutions": [
+            {"mapRunArn": 7, "events": [started(), {"id": 2, "type": "TaskStateEntered"}]}, "x"]}))
+        .unwrap_err();
+        let at: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert!(at.contains(&"/mapRunExecutions/0/mapRunArn"), "{errs:?}");
+        assert!(
+            at.iter()
+                .any(|p| p.starts_with("/mapRunExecutions/0/events/1")),
+            "{errs:?}"
+        );
+        assert!(at.contains(&"/mapRunExecutions/1"), "{errs:?}");
+        let errs = History::from_value(&json!({"events": [started()], "mapRunExecutions": {}}))
+            .unwrap_err();
+        assert_eq!(errs[0].pointer, "/mapRunExecutions");
+    }
+
+    #[test]
     fn reads_both_timestamp_forms_and_json_text() {
         let h = History::from_value(&json!({"events": [
             {"id": 2, "previousEventId": 0, "type": "TaskStateEntered", "timestamp": "2024-05-01T10:00:00.123000+02:00",
