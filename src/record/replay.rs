@@ -40,7 +40,7 @@ use crate::engine::{
 use crate::handlers::mock::unanswered;
 use futures::future::BoxFuture;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// Where and how a run left its record.
@@ -157,6 +157,9 @@ struct Progress {
     /// Recorded child executions of Distributed Map runs (their paths) -> the iteration
     /// that followed each.
     claimed: HashMap<usize, usize>,
+    /// The recorded children of each Distributed Map run's fan-out `(visit, attempt)` not
+    /// yet taken, by their input ([`canonical`]).
+    by_input: HashMap<(usize, usize), HashMap<String, VecDeque<usize>>>,
 }
 
 /// Answers Task calls from a recording and watches the run against it.
@@ -332,12 +335,27 @@ impl Replayer {
         };
         match pv.mode {
             Mode::Rec(rv) if self.rec.visits[rv].map_run => {
-                let child = self.rec.visits[rv].fanouts.get(attempt).and_then(|f| {
-                    f.children.values().copied().find(|c| {
-                        !p.claimed.contains_key(c)
-                            && self.rec.paths[*c].input.as_ref() == Some(input)
-                    })
+                // The run's children by their input, each input's in the order they started:
+                // an iteration takes the first left (a map run may have many thousands).
+                let rec = &self.rec;
+                let waiting = p.by_input.entry((rv, attempt)).or_insert_with(|| {
+                    let mut m: HashMap<String, VecDeque<usize>> = HashMap::new();
+                    for &c in rec.visits[rv]
+                        .fanouts
+                        .get(attempt)
+                        .map(|f| f.children.values())
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(i) = &rec.paths[c].input {
+                            m.entry(canonical(i)).or_default().push_back(c);
+                        }
+                    }
+                    m
                 });
+                let child = waiting
+                    .get_mut(&canonical(input))
+                    .and_then(VecDeque::pop_front);
                 Ok(match child {
                     Some(c) => {
                         p.claimed.insert(c, index);
@@ -454,6 +472,43 @@ impl Replayer {
             Err(TaskError::Fault(f))
         })
     }
+}
+
+/// A value's JSON text with every object's keys sorted: equal values, equal texts, whatever
+/// order their keys were written in.
+fn canonical(v: &Value) -> String {
+    fn put(v: &Value, s: &mut String) {
+        match v {
+            Value::Object(m) => {
+                let mut members: Vec<(&String, &Value)> = m.iter().collect();
+                members.sort_by(|a, b| a.0.cmp(b.0));
+                s.push('{');
+                for (i, (k, x)) in members.into_iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    s.push_str(&Value::String(k.clone()).to_string());
+                    s.push(':');
+                    put(x, s);
+                }
+                s.push('}');
+            }
+            Value::Array(a) => {
+                s.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    put(x, s);
+                }
+                s.push(']');
+            }
+            other => s.push_str(&other.to_string()),
+        }
+    }
+    let mut s = String::new();
+    put(v, &mut s);
+    s
 }
 
 fn quoted(s: &Option<String>) -> String {
@@ -907,5 +962,29 @@ impl TaskHandler for Replayer {
                 call.scheduled
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+    use serde_json::json;
+
+    #[test]
+    fn a_child_matches_an_iteration_whose_input_has_its_keys_in_another_order() {
+        let recorded: serde_json::Value = serde_json::from_str(
+            r#"{"Items": [{"b": 2, "a": [1, {"y": null, "x": "s"}]}], "BatchInput": {"k": 1}}"#,
+        )
+        .unwrap();
+        let local =
+            json!({"BatchInput": {"k": 1}, "Items": [{"a": [1, {"x": "s", "y": null}], "b": 2}]});
+        assert_eq!(canonical(&recorded), canonical(&local));
+        assert_eq!(
+            canonical(&local),
+            r#"{"BatchInput":{"k":1},"Items":[{"a":[1,{"x":"s","y":null}],"b":2}]}"#
+        );
+        // Other values, other texts: an item is never taken for another.
+        assert_ne!(canonical(&json!({"a": "1"})), canonical(&json!({"a": 1})));
+        assert_ne!(canonical(&json!([1, 2])), canonical(&json!([2, 1])));
     }
 }
