@@ -240,6 +240,13 @@ fn fetch_children(
         )?;
         let cut = more || listed.len() > left;
         listed.truncate(left);
+        // A thousand histories take a while: say so on a terminal.
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !listed.is_empty() {
+            say!(
+                "{run_arn}: fetching the histories of {} child executions",
+                listed.len()
+            );
+        }
         if cut {
             say!(
                 "{run_arn}: fetched {} of its child executions (--max-children {max}); the iterations of the others call --handlers, or the replay stops there",
