@@ -1341,3 +1341,389 @@ fn remote_refuses_what_cannot_run_on_step_functions() {
         assert_eq!(stdout(&out), "", "{args:?}");
     }
 }
+
+/// A Distributed Map, `Ship`, whose child executions call `Send` with their item.
+const DISTRIBUTED: &str = r#"{"StartAt": "Ship", "States": {
+  "Ship": {"Type": "Map", "ItemsPath": "$.items", "Label": "ship",
+    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+      "StartAt": "Send", "States": {
+        "Send": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+          "Parameters": {"FunctionName": "send", "Payload.$": "$"},
+          "ResultSelector": {"t.$": "$.Payload.t"}, "End": true}}},
+    "End": true}}}"#;
+
+const MAP_RUN: &str = "arn:aws:states:eu-west-1:111122223333:mapRun:orders/ship:5e1f";
+
+/// The parent's history: the Map Run only, as AWS writes it.
+fn distributed_parent() -> Vec<Value> {
+    let input = json!({"items": [{"sku": "A"}, {"sku": "B"}, {"sku": "C"}]});
+    let output = json!([{"t": "a"}, {"t": "b"}, {"t": "c"}]);
+    vec![
+        started(1, input.clone()),
+        entered(2, 1, "Map", "Ship", input),
+        ev(3, 2, "MapStateStarted", Some(json!({"length": 0}))),
+        ev(4, 3, "MapRunStarted", Some(json!({"mapRunArn": MAP_RUN}))),
+        ev(5, 4, "MapRunSucceeded", None),
+        ev(6, 5, "MapStateSucceeded", None),
+        exited(7, 6, "Map", "Ship", output.clone()),
+        ev(
+            8,
+            7,
+            "ExecutionSucceeded",
+            Some(json!({"output": text(output), "outputDetails": {"truncated": false}})),
+        ),
+    ]
+}
+
+/// A child execution's history: started at `at` (epoch seconds) with `item`, `Send`
+/// answered with `t`.
+fn distributed_child(item: &str, t: &str, at: u64) -> Vec<Value> {
+    let item = json!({"sku": item});
+    let mut start = started(1, item.clone());
+    start["timestamp"] = json!(at);
+    vec![
+        start,
+        entered(2, 1, "Task", "Send", item.clone()),
+        scheduled(
+            3,
+            2,
+            "lambda",
+            "invoke",
+            json!({"FunctionName": "send", "Payload": item}),
+        ),
+        succeeded(4, 3, "lambda", "invoke", json!({"Payload": {"t": t}})),
+        exited(5, 4, "Task", "Send", json!({"t": t})),
+        ev(
+            6,
+            5,
+            "ExecutionSucceeded",
+            Some(json!({"output": text(json!({"t": t})), "outputDetails": {"truncated": false}})),
+        ),
+    ]
+}
+
+/// The children as ListExecutions lists them (newest first: `C` started before `A`, so
+/// neither the listing nor the start order is the items' order), with their histories.
+fn distributed_children() -> Vec<(String, Vec<Value>)> {
+    [
+        ("A", "a", 1714557603),
+        ("C", "c", 1714557601),
+        ("B", "b", 1714557602),
+    ]
+    .iter()
+    .map(|(item, t, at)| {
+        (
+            format!("arn:aws:states:eu-west-1:111122223333:execution:orders/ship:{t}-uuid"),
+            distributed_child(item, t, *at),
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn distributed_map_children_in_the_history_answer_their_iterations_by_input() {
+    let d = dir("dmap-file");
+    let def = write(&d, "orders.asl.json", DISTRIBUTED);
+    let children: Vec<Value> = distributed_children()
+        .into_iter()
+        .map(|(arn, events)| json!({"executionArn": arn, "mapRunArn": MAP_RUN, "events": events}))
+        .collect();
+    let doc = json!({"events": distributed_parent(), "mapRunExecutions": children,
+        "executionArn": "arn:aws:states:eu-west-1:111122223333:execution:orders:incident-42"});
+    let h = write(&d, "history.json", &doc.to_string());
+    let out = run(&["run", &def, "--replay", &h]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), r#"[{"t":"a"},{"t":"b"},{"t":"c"}]"#);
+    assert!(
+        stderr(&out).contains("(3 Task calls answered from it)"),
+        "{}",
+        stderr(&out)
+    );
+    // Each iteration takes the child with its item: another parameter departs in that child.
+    let changed = write(
+        &d,
+        "changed.asl.json",
+        &DISTRIBUTED.replace("\"send\"", "\"send-2\""),
+    );
+    let out = run(&["run", &changed, "--replay", &h]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("departed from the record at `Ship[0]/Send` (event 3): the run sends other parameters\n  /FunctionName: recorded \"send\", now \"send-2\""),
+        "{}",
+        stderr(&out)
+    );
+    // A child the record lacks: its iteration has no answer.
+    let mut cut = doc.clone();
+    cut["mapRunExecutions"].as_array_mut().unwrap().remove(2);
+    let cut = write(&d, "cut.json", &cut.to_string());
+    let out = run(&["run", &def, "--replay", &cut]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("at `Ship[1]/Send`: it runs in a child execution of a Distributed Map run, and the record holds no child execution with its input"),
+        "{}",
+        stderr(&out)
+    );
+    // Recorded: the mocks answer each iteration as its child answered, the path names them.
+    let test = record_and_test(&d, &h, &def, &[]);
+    assert!(
+        test.contains(r#"pathContains: ["Ship", "Ship[0]/Send", "Ship[1]/Send", "Ship[2]/Send"]"#),
+        "{test}"
+    );
+    let mocks: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("rec/incident-42.mocks.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        mocks["MockedResponses"]["Send"],
+        json!({"0": {"Return": {"Payload": {"t": "a"}}}, "1": {"Return": {"Payload": {"t": "b"}}},
+               "2": {"Return": {"Payload": {"t": "c"}}}})
+    );
+}
+
+/// A fake Step Functions (the JSON 1.0 protocol, a std `TcpListener` on 127.0.0.1) that
+/// holds one execution, `incident-42`, with a Distributed Map run and its `children`; it
+/// lists the run's children two per page and keeps every request's target and body.
+#[cfg(feature = "aws")]
+struct FakeStepFunctions {
+    url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+}
+
+#[cfg(feature = "aws")]
+fn fake_step_functions(children: Vec<(String, Vec<Value>)>) -> FakeStepFunctions {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    let parent = "arn:aws:states:eu-west-1:111122223333:execution:orders:incident-42";
+    // Timestamps as the JSON protocol sends them: epoch seconds.
+    let epoch = |events: Vec<Value>| -> Vec<Value> {
+        events
+            .into_iter()
+            .map(|mut e| {
+                if !e["timestamp"].is_u64() {
+                    e["timestamp"] = json!(1714557600 + e["id"].as_u64().unwrap_or(0));
+                }
+                e
+            })
+            .collect()
+    };
+    let answer = move |target: &str, body: &Value| -> Value {
+        let arn = body["executionArn"].as_str().unwrap_or_default();
+        match target {
+            "DescribeExecution" => json!({"executionArn": parent, "name": "incident-42",
+                "stateMachineArn": "arn:aws:states:eu-west-1:111122223333:stateMachine:orders",
+                "status": "SUCCEEDED", "startDate": 1714557600}),
+            "DescribeStateMachineForExecution" => json!({"definition": DISTRIBUTED,
+                "name": "orders", "roleArn": "arn:aws:iam::111122223333:role/r",
+                "stateMachineArn": "arn:aws:states:eu-west-1:111122223333:stateMachine:orders",
+                "updateDate": 1714557600}),
+            "GetExecutionHistory" if arn == parent => {
+                json!({"events": epoch(distributed_parent())})
+            }
+            "GetExecutionHistory" => {
+                let events = children
+                    .iter()
+                    .find(|(a, _)| a == arn)
+                    .map(|(_, e)| epoch(e.clone()))
+                    .unwrap_or_default();
+                json!({"events": events})
+            }
+            "ListMapRuns" => json!({"mapRuns": [{"executionArn": parent, "mapRunArn": MAP_RUN,
+                "stateMachineArn": "arn:aws:states:eu-west-1:111122223333:stateMachine:orders/ship",
+                "startDate": 1714557600}]}),
+            "ListExecutions" => {
+                let from: usize = body["nextToken"]
+                    .as_str()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0);
+                let page: Vec<Value> = children
+                    .iter()
+                    .skip(from)
+                    .take(2)
+                    .map(|(a, _)| json!({"executionArn": a, "name": a.rsplit(':').next(),
+                        "stateMachineArn": "arn:aws:states:eu-west-1:111122223333:stateMachine:orders/ship",
+                        "status": "SUCCEEDED", "startDate": 1714557600}))
+                    .collect();
+                let mut out = json!({"executions": page});
+                if from + 2 < children.len() {
+                    out["nextToken"] = json!((from + 2).to_string());
+                }
+                out
+            }
+            _ => Value::Null,
+        }
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            let end = loop {
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(i + 4);
+                }
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break None,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            };
+            let Some(end) = end else { continue };
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            let header = |name: &str| {
+                head.lines().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                })
+            };
+            let len: usize = header("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            while buf.len() < end + len {
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let body: Value = serde_json::from_slice(&buf[end..]).unwrap_or(Value::Null);
+            let target = header("x-amz-target")
+                .and_then(|t| t.split('.').nth(1).map(str::to_string))
+                .unwrap_or_default();
+            let reply = answer(&target, &body);
+            seen.lock().unwrap().push((target, body));
+            let (status, reply) = if reply.is_null() {
+                (
+                    "400 Bad Request",
+                    json!({"__type": "UnknownOperationException", "message": "no"}),
+                )
+            } else {
+                ("200 OK", reply)
+            };
+            let text = reply.to_string();
+            let _ = stream.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    FakeStepFunctions { url, requests }
+}
+
+/// `asl record ARN` against `fake`, into `out`.
+#[cfg(feature = "aws")]
+fn record_arn(fake: &FakeStepFunctions, out: &Path, extra: &[&str]) -> Output {
+    let empty = out.with_extension("empty");
+    std::fs::write(&empty, "").unwrap();
+    asl()
+        .args([
+            "record",
+            "arn:aws:states:eu-west-1:111122223333:execution:orders:incident-42",
+            "--out",
+            &s(out),
+            "--endpoint-url",
+            &fake.url,
+        ])
+        .args(extra)
+        .env("AWS_ACCESS_KEY_ID", "AKIARECORDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "recordTestSecretKey")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .output()
+        .expect("the asl binary starts")
+}
+
+#[cfg(feature = "aws")]
+#[test]
+fn recording_an_arn_fetches_the_distributed_map_children() {
+    let d = dir("dmap-arn");
+    let fake = fake_step_functions(distributed_children());
+    let rec = d.join("rec");
+    let out = record_arn(&fake, &rec, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("fetched `incident-42` and 3 child executions of its Distributed Map runs:"),
+        "{}",
+        stderr(&out)
+    );
+    let requests = fake.requests.lock().unwrap().clone();
+    // The run's children listed by its ARN, every page.
+    let listed: Vec<&Value> = requests
+        .iter()
+        .filter(|(t, _)| t == "ListExecutions")
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(listed.len(), 2, "{requests:?}");
+    assert!(
+        listed
+            .iter()
+            .all(|b| b["mapRunArn"] == MAP_RUN && b.get("stateMachineArn").is_none())
+    );
+    assert_eq!(listed[1]["nextToken"], "2");
+    assert!(requests.iter().any(|(t, b)| t == "ListMapRuns"
+        && b["executionArn"]
+            == "arn:aws:states:eu-west-1:111122223333:execution:orders:incident-42"));
+    // The history written keeps them, and the test passes as it is.
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(rec.join("incident-42.history.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        history["mapRunExecutions"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(history["mapRunExecutions"][0]["mapRunArn"], MAP_RUN);
+    let out = run(&["test", &s(&rec)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = run(&[
+        "run",
+        &s(&rec.join("incident-42.asl.json")),
+        "--replay",
+        &s(&rec.join("incident-42.history.json")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), r#"[{"t":"a"},{"t":"b"},{"t":"c"}]"#);
+
+    // At most --max-children: said on stderr, and the record's replay departs at the first
+    // iteration left without its child (files written, exit 3).
+    let fake = fake_step_functions(distributed_children());
+    let out = record_arn(&fake, &d.join("cut"), &["--max-children", "2"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{MAP_RUN}: fetched 2 of its child executions (--max-children 2)"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("fetched `incident-42` and 2 child executions"),
+        "{err}"
+    );
+    assert!(
+        err.contains("departed from the record at `Ship[1]/Send`"),
+        "{err}"
+    );
+    let histories = fake
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, _)| t == "GetExecutionHistory")
+        .count();
+    assert_eq!(histories, 3, "the parent's and two children's");
+}

@@ -33,7 +33,9 @@ merged), a bare list of events, or what `asl run --history` writes. A history do
 the definition: give it with --definition (`aws stepfunctions describe-state-machine-for-execution
 --execution-arn ARN --query definition --output text` prints the one that ran). Given an
 execution's ARN instead, asl fetches the history (written as DIR/NAME.history.json) and, without
---definition, the definition that ran (DIR/NAME.asl.json) from Step Functions.
+--definition, the definition that ran (DIR/NAME.asl.json) from Step Functions, and the
+child executions of its Distributed Map runs (at most --max-children), kept in the history
+under `mapRunExecutions` and matched to the Map's iterations by their input.
 
 Writes DIR/NAME.test.yaml and DIR/NAME.mocks.json, NAME the execution's name (from the file's
 `executionArn`, else --execution-name, else the history file's name). The execution is
@@ -83,6 +85,11 @@ pub struct RecordArgs {
     /// test file as `handlers`.
     #[arg(long, value_name = "FILE")]
     pub handlers: Option<PathBuf>,
+    /// Fetching an execution by its ARN: at most this many child executions of its
+    /// Distributed Map runs (their histories answer those iterations' Task states); the
+    /// iterations of the others go to --handlers. 0 fetches none.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_children: usize,
     /// How to reach Step Functions to fetch an execution by its ARN.
     #[command(flatten)]
     pub connection: super::aws_args::AwsArgs,
@@ -94,6 +101,8 @@ struct Fetched {
     history: Value,
     definition: String,
     name: String,
+    /// How many child executions of Distributed Map runs were fetched.
+    children: usize,
 }
 
 /// Fetches an execution's history, every page, and the definition that ran.
@@ -118,20 +127,43 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
         "DescribeExecution",
         serde_json::json!({"executionArn": arn}),
     )?;
-    let mut events = Vec::new();
-    let mut token: Option<Value> = None;
-    loop {
-        let mut input = serde_json::json!({"executionArn": arn, "maxResults": 1000, "includeExecutionData": true});
-        if let Some(t) = token.take() {
-            input["nextToken"] = t;
+    // Every page of a list: `key`'s items, until the answer has no `nextToken` or `enough`.
+    let pages = |op: &str,
+                 input: Value,
+                 key: &str,
+                 enough: usize|
+     -> Result<(Vec<Value>, bool), CliError> {
+        let mut items = Vec::new();
+        let mut token: Option<Value> = None;
+        loop {
+            let mut input = input.clone();
+            if let Some(t) = token.take() {
+                input["nextToken"] = t;
+            }
+            let page = call(op, input)?;
+            items.extend(page[key].as_array().cloned().unwrap_or_default());
+            match page.get("nextToken") {
+                Some(t) if !t.is_null() && items.len() < enough => token = Some(t.clone()),
+                Some(t) if !t.is_null() => return Ok((items, true)),
+                _ => return Ok((items, false)),
+            }
         }
-        let page = call("GetExecutionHistory", input)?;
-        events.extend(page["events"].as_array().cloned().unwrap_or_default());
-        match page.get("nextToken") {
-            Some(t) if !t.is_null() => token = Some(t.clone()),
-            _ => break,
-        }
-    }
+    };
+    let history_of = |arn: &str| {
+        pages(
+            "GetExecutionHistory",
+            serde_json::json!({"executionArn": arn, "maxResults": 1000, "includeExecutionData": true}),
+            "events",
+            usize::MAX,
+        )
+        .map(|(events, _)| events)
+    };
+    let events = history_of(arn)?;
+    let children = if events.iter().any(|e| e["type"] == "MapRunStarted") {
+        fetch_children(arn, args.max_children, &pages, &history_of)?
+    } else {
+        Vec::new()
+    };
     let definition = match &args.definition {
         Some(_) => String::new(),
         None => call(
@@ -146,14 +178,93 @@ fn fetch(arn: &str, args: &RecordArgs) -> Result<Fetched, CliError> {
     if let Some(m) = described.get("stateMachineArn") {
         history["stateMachineArn"] = m.clone();
     }
+    let fetched_children = children.len();
+    if !children.is_empty() {
+        history["mapRunExecutions"] = Value::Array(children);
+    }
     Ok(Fetched {
         history,
         definition,
+        children: fetched_children,
         name: described["name"]
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| arn.rsplit(':').next().unwrap_or("execution").to_string()),
     })
+}
+
+/// Every page of a list call: `(operation, input, the answer's list, enough)` -> the items,
+/// and whether there were more when `enough` was reached.
+#[cfg(feature = "aws")]
+type Pages<'a> = dyn Fn(&str, Value, &str, usize) -> Result<(Vec<Value>, bool), CliError> + 'a;
+
+/// The child executions of the execution `arn`'s Distributed Map runs, at most `max`, each
+/// its history (`{"executionArn", "mapRunArn", "events"}`): ListMapRuns, then ListExecutions
+/// of each run, then each child's GetExecutionHistory. Where a run has more, says so.
+#[cfg(feature = "aws")]
+fn fetch_children(
+    arn: &str,
+    max: usize,
+    pages: &Pages,
+    history_of: &dyn Fn(&str) -> Result<Vec<Value>, CliError>,
+) -> Result<Vec<Value>, CliError> {
+    let mut out = Vec::new();
+    if max == 0 {
+        say!(
+            "{arn}: its Distributed Map runs' child executions are not fetched (--max-children 0): their Task states need --handlers"
+        );
+        return Ok(out);
+    }
+    let (runs, _) = pages(
+        "ListMapRuns",
+        serde_json::json!({"executionArn": arn, "maxResults": 1000}),
+        "mapRuns",
+        usize::MAX,
+    )?;
+    for run in runs {
+        let Some(run_arn) = run["mapRunArn"].as_str() else {
+            continue;
+        };
+        let left = max - out.len();
+        if left == 0 {
+            say!(
+                "{run_arn}: none of its child executions fetched (--max-children {max} reached); its iterations call --handlers, or the replay stops there"
+            );
+            continue;
+        }
+        let (mut listed, more) = pages(
+            "ListExecutions",
+            serde_json::json!({"mapRunArn": run_arn, "maxResults": left.min(1000)}),
+            "executions",
+            left,
+        )?;
+        let cut = more || listed.len() > left;
+        listed.truncate(left);
+        // A thousand histories take a while: say so on a terminal.
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !listed.is_empty() {
+            say!(
+                "{run_arn}: fetching the histories of {} child executions",
+                listed.len()
+            );
+        }
+        if cut {
+            say!(
+                "{run_arn}: fetched {} of its child executions (--max-children {max}); the iterations of the others call --handlers, or the replay stops there",
+                listed.len()
+            );
+        }
+        for child in listed {
+            let Some(child_arn) = child["executionArn"].as_str() else {
+                continue;
+            };
+            out.push(serde_json::json!({
+                "executionArn": child_arn,
+                "mapRunArn": run_arn,
+                "events": history_of(child_arn)?,
+            }));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(not(feature = "aws"))]
@@ -421,7 +532,15 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
             write_new(&def, fetched.definition + "\n", args.force)?;
             args.definition = Some(def);
         }
-        say!("fetched `{}`: {}", fetched.name, history.display());
+        match fetched.children {
+            0 => say!("fetched `{}`: {}", fetched.name, history.display()),
+            n => say!(
+                "fetched `{}` and {n} child execution{} of its Distributed Map runs: {}",
+                fetched.name,
+                if n == 1 { "" } else { "s" },
+                history.display()
+            ),
+        }
         args.history = history;
     }
     let history = load_history(&args.history)?;
@@ -472,6 +591,13 @@ pub fn run(mut args: RecordArgs) -> Result<ExitCode, CliError> {
     let verdict = match &outcome {
         Ok(o) => Some(replayer.verdict(o)),
         Err(_) => replayer.departure().map(Verdict::Departed),
+    };
+    // The Distributed Map runs' children numbered as the replay's iterations that matched
+    // them, so the test names them as `asl test` does (`Map[3]/State`).
+    let rec = {
+        let mut r = (*rec).clone();
+        r.reindex(&replayer.assigned());
+        r
     };
     let answers = Answers::collect(&rec, &replayer.log()).map_err(|problems| {
         CliError::Input(

@@ -132,8 +132,11 @@ pub enum Detail {
         index: usize,
     },
     /// `MapRunStarted`: a Distributed Map's run, whose iterations are child executions with
-    /// histories of their own.
-    MapRunStarted,
+    /// histories of their own; `arn` its `mapRunArn`, which names the run its child
+    /// executions belong to.
+    MapRunStarted {
+        arn: Option<String>,
+    },
     /// Any other event (`TaskStarted`, `WaitStateAborted`, ...).
     Other,
 }

@@ -3,6 +3,9 @@
 //! Accepted shapes: what `aws stepfunctions get-execution-history --output json` prints
 //! (`{"events": [...]}`, every page merged), the bare event list, a list of such pages, and
 //! what `asl run --history` writes (the same, with `executionArn` and `childExecutions`).
+//! A history may carry, under `mapRunExecutions`, the histories of its Distributed Map runs'
+//! child executions (each GetExecutionHistory's shape with its `executionArn` and
+//! `mapRunArn`), which `asl record ARN` fetches and writes there.
 //! Timestamps may be ISO text (`2024-05-01T10:00:00.123000+02:00`, AWS CLI v2) or epoch
 //! seconds as numbers (CLI v1, the SDKs' raw form). Events are ordered by id, whatever order
 //! the file lists them in (`--reverse-order`). Every problem is collected with its JSON
@@ -38,6 +41,16 @@ pub struct History {
     /// What was read leniently: a timestamp in neither form (ignored; only the start time is
     /// read from one), a cause or error given as JSON rather than text.
     pub warnings: Vec<HistoryError>,
+    /// The histories of Distributed Map runs' child executions (`mapRunExecutions`).
+    pub map_run_executions: Vec<MapRunExecution>,
+}
+
+/// A child execution of a Distributed Map run, with its own history.
+#[derive(Debug, Clone)]
+pub struct MapRunExecution {
+    /// The run it belongs to (`mapRunArn`); without it, the history's only map run.
+    pub map_run_arn: Option<String>,
+    pub history: History,
 }
 
 impl History {
@@ -84,6 +97,7 @@ impl History {
             },
         };
         let mut warnings = Vec::new();
+        let map_run_executions = children(doc, &mut errors, &mut warnings);
         let mut events: Vec<Event> = listed
             .into_iter()
             .filter_map(|(at, e)| event(e, &at, &mut errors, &mut warnings))
@@ -130,6 +144,7 @@ impl History {
                 state_machine_arn,
                 seed,
                 warnings,
+                map_run_executions,
             })
         } else {
             Err(errors)
@@ -206,6 +221,72 @@ fn page<'a>(
                     message: format!("`{key}` must be a string, found {}", kind(v)),
                 }),
             }
+        }
+    }
+}
+
+/// The child executions' histories under `mapRunExecutions`, their problems located in
+/// the file.
+fn children(
+    doc: &Value,
+    errors: &mut Vec<HistoryError>,
+    warnings: &mut Vec<HistoryError>,
+) -> Vec<MapRunExecution> {
+    let at = |i: usize, p: &str| format!("/mapRunExecutions/{i}{p}");
+    match doc.get("mapRunExecutions") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(list)) => {
+            let mut out = Vec::new();
+            for (i, child) in list.iter().enumerate() {
+                let map_run_arn = match child.get("mapRunArn") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(other) => {
+                        errors.push(HistoryError {
+                            pointer: at(i, "/mapRunArn"),
+                            message: format!("`mapRunArn` must be a string, found {}", kind(other)),
+                        });
+                        None
+                    }
+                };
+                if !child.is_object() {
+                    errors.push(HistoryError {
+                        pointer: at(i, ""),
+                        message: format!(
+                            "a child execution must be a history object with `events`, found {}",
+                            kind(child)
+                        ),
+                    });
+                    continue;
+                }
+                match History::from_value(child) {
+                    Ok(mut history) => {
+                        warnings.extend(history.warnings.drain(..).map(|w| HistoryError {
+                            pointer: at(i, &w.pointer),
+                            message: w.message,
+                        }));
+                        out.push(MapRunExecution {
+                            map_run_arn,
+                            history,
+                        });
+                    }
+                    Err(errs) => errors.extend(errs.into_iter().map(|e| HistoryError {
+                        pointer: at(i, &e.pointer),
+                        message: e.message,
+                    })),
+                }
+            }
+            out
+        }
+        Some(other) => {
+            errors.push(HistoryError {
+                pointer: "/mapRunExecutions".into(),
+                message: format!(
+                    "`mapRunExecutions` must be a list of child executions' histories, found {}",
+                    kind(other)
+                ),
+            });
+            Vec::new()
         }
     }
 }
@@ -421,7 +502,9 @@ fn detail(
             let (map, index) = d.iteration();
             Detail::IterationEnded { map, index }
         }
-        "MapRunStarted" => Detail::MapRunStarted,
+        "MapRunStarted" => Detail::MapRunStarted {
+            arn: d.text("mapRunArn"),
+        },
         _ => match family(kind) {
             Some((family, "Scheduled")) => {
                 let resource_type = d.text("resourceType").filter(|t| !t.is_empty());
@@ -623,6 +706,34 @@ mod tests {
         json!({"id": 1, "previousEventId": 0, "type": "ExecutionStarted", "timestamp": 1714550400.5,
                "executionStartedEventDetails": {"input": "{\"a\":1}", "inputDetails": {"truncated": false},
                                                 "roleArn": "arn:aws:iam::1:role/r"}})
+    }
+
+    #[test]
+    fn map_run_children_are_read_with_their_run_and_located_problems() {
+        let run = "arn:aws:states:r:1:mapRun:m/l:1";
+        let h = History::from_value(&json!({"events": [started()], "mapRunExecutions": [
+            {"executionArn": "arn:aws:states:r:1:execution:m/l:c", "mapRunArn": run, "events": [started()]}]}))
+        .unwrap();
+        assert_eq!(h.map_run_executions.len(), 1);
+        assert_eq!(h.map_run_executions[0].map_run_arn.as_deref(), Some(run));
+        assert_eq!(
+            h.map_run_executions[0].history.execution_arn.as_deref(),
+            Some("arn:aws:states:r:1:execution:m/l:c")
+        );
+        let errs = History::from_value(&json!({"events": [started()], "mapRunExecutions": [
+            {"mapRunArn": 7, "events": [started(), {"id": 2, "type": "TaskStateEntered"}]}, "x"]}))
+        .unwrap_err();
+        let at: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert!(at.contains(&"/mapRunExecutions/0/mapRunArn"), "{errs:?}");
+        assert!(
+            at.iter()
+                .any(|p| p.starts_with("/mapRunExecutions/0/events/1")),
+            "{errs:?}"
+        );
+        assert!(at.contains(&"/mapRunExecutions/1"), "{errs:?}");
+        let errs = History::from_value(&json!({"events": [started()], "mapRunExecutions": {}}))
+            .unwrap_err();
+        assert_eq!(errs[0].pointer, "/mapRunExecutions");
     }
 
     #[test]

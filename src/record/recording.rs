@@ -65,8 +65,12 @@ pub struct FanOut {
     pub fan: Fan,
     /// The `MapStateStarted` / `ParallelStateStarted` event.
     pub started: u64,
-    /// Iteration or branch index -> its path.
+    /// Iteration or branch index -> its path. A Distributed Map run's children are its
+    /// child executions, numbered as they started on AWS until a replay matches them to its
+    /// iterations by their input ([`Recording::reindex`]).
     pub children: BTreeMap<usize, usize>,
+    /// The Distributed Map run this fan-out started (`MapRunStarted`'s `mapRunArn`).
+    pub map_run_arn: Option<String>,
     running: bool,
 }
 
@@ -105,6 +109,9 @@ pub struct Parent {
 pub struct Path {
     pub visits: Vec<usize>,
     pub parent: Option<Parent>,
+    /// A Distributed Map run's child execution: its input (the item or batch), by which a
+    /// replay matches it to an iteration.
+    pub input: Option<serde_json::Value>,
 }
 
 /// How the recorded execution ended.
@@ -287,6 +294,7 @@ impl Recording {
                                 fan: *fan,
                                 started: e.id,
                                 children: BTreeMap::new(),
+                                map_run_arn: None,
                                 running: true,
                             })
                         }
@@ -391,9 +399,12 @@ impl Recording {
                     }
                     p
                 }
-                Detail::MapRunStarted => {
+                Detail::MapRunStarted { arn } => {
                     if let Some(v) = a.current(p) {
                         a.rec.visits[v].map_run = true;
+                        if let Some(f) = a.rec.visits[v].fanouts.last_mut() {
+                            f.map_run_arn = arn.clone();
+                        }
                     }
                     p
                 }
@@ -402,7 +413,32 @@ impl Recording {
             a.path_of.insert(e.id, at);
         }
         a.inherit();
+        a.adopt(history, machine);
         a.rec
+    }
+
+    /// Renumbers the child executions of every Distributed Map run: `assigned` gives, for a
+    /// child's path, the iteration it answered in a replay (matched by input); children no
+    /// iteration matched are dropped from their run (no run of the definition reaches them).
+    pub fn reindex(&mut self, assigned: &HashMap<usize, usize>) {
+        for v in 0..self.visits.len() {
+            if !self.visits[v].map_run {
+                continue;
+            }
+            for f in 0..self.visits[v].fanouts.len() {
+                let old = std::mem::take(&mut self.visits[v].fanouts[f].children);
+                let mut new = BTreeMap::new();
+                for path in old.into_values() {
+                    if let Some(&index) = assigned.get(&path) {
+                        if let Some(par) = self.paths[path].parent.as_mut() {
+                            par.index = index;
+                        }
+                        new.insert(index, path);
+                    }
+                }
+                self.visits[v].fanouts[f].children = new;
+            }
+        }
     }
 
     /// The visits in canonical order, with their qualified names (`Map[2]/State`): a
@@ -580,6 +616,7 @@ impl Attributor {
                 attempt,
                 index,
             }),
+            input: None,
         });
         id
     }
@@ -632,6 +669,92 @@ impl Attributor {
             replaces,
         });
         self.rec.paths[path].visits.push(id);
+    }
+
+    /// The child executions of Distributed Map runs, each attributed on its own and grafted
+    /// in as an iteration of the fan-out whose run it belongs to (by `mapRunArn`; a child
+    /// without one belongs to the record's only run), in the order they started.
+    fn adopt(&mut self, history: &History, machine: Option<&StateMachine>) {
+        let mut children: Vec<&super::history::MapRunExecution> =
+            history.map_run_executions.iter().collect();
+        children.sort_by_key(|c| c.history.events.first().and_then(|e| e.timestamp));
+        let runs: Vec<(usize, usize)> = (0..self.rec.visits.len())
+            .filter(|&v| self.rec.visits[v].map_run)
+            .flat_map(|v| {
+                let fanouts = &self.rec.visits[v].fanouts;
+                (0..fanouts.len())
+                    .filter(move |&f| fanouts[f].map_run_arn.is_some())
+                    .map(move |f| (v, f))
+            })
+            .collect();
+        for child in children {
+            let name = child
+                .history
+                .execution_arn
+                .clone()
+                .unwrap_or_else(|| "a child execution".into());
+            let owner = match &child.map_run_arn {
+                Some(arn) => runs
+                    .iter()
+                    .find(|(v, f)| {
+                        self.rec.visits[*v].fanouts[*f].map_run_arn.as_deref() == Some(arn)
+                    })
+                    .copied(),
+                None if runs.len() == 1 => Some(runs[0]),
+                None => None,
+            };
+            let Some((v, f)) = owner else {
+                self.note(format!(
+                    "{name} belongs to no Distributed Map run of this history{}: it is left out",
+                    child
+                        .map_run_arn
+                        .as_ref()
+                        .map(|a| format!(" (its map run is {a})"))
+                        .unwrap_or_default()
+                ));
+                continue;
+            };
+            let sub = Recording::attribute(&child.history, machine);
+            self.rec
+                .notes
+                .extend(sub.notes.iter().map(|n| format!("{name}: {n}")));
+            let (dp, dv) = (self.rec.paths.len(), self.rec.visits.len());
+            let index = (0..)
+                .find(|i| !self.rec.visits[v].fanouts[f].children.contains_key(i))
+                .unwrap_or(0);
+            self.rec.visits[v].fanouts[f].children.insert(index, dp);
+            for (i, path) in sub.paths.into_iter().enumerate() {
+                self.rec.paths.push(Path {
+                    visits: path.visits.iter().map(|x| x + dv).collect(),
+                    parent: match path.parent {
+                        Some(par) => Some(Parent {
+                            visit: par.visit + dv,
+                            ..par
+                        }),
+                        None => Some(Parent {
+                            visit: v,
+                            attempt: f,
+                            index,
+                        }),
+                    },
+                    input: if i == 0 {
+                        sub.input.json().cloned()
+                    } else {
+                        path.input
+                    },
+                });
+            }
+            for mut visit in sub.visits {
+                visit.path += dp;
+                visit.replaces = visit.replaces.map(|r| r + dv);
+                for fan in &mut visit.fanouts {
+                    for p in fan.children.values_mut() {
+                        *p += dp;
+                    }
+                }
+                self.rec.visits.push(visit);
+            }
+        }
     }
 
     /// A Map or Parallel visit re-run after a redrive keeps the iterations and branches of
@@ -694,6 +817,77 @@ mod tests {
     fn record(events: Vec<Value>) -> Recording {
         let h = History::from_value(&Value::Array(events)).unwrap();
         Recording::attribute(&h, None)
+    }
+
+    /// A child execution's history: `input`, then `Send` called once with it.
+    fn child(arn: &str, run: &str, at: u64, input: &str) -> Value {
+        let mut start = ev(1, 0, "ExecutionStarted", Some(json!({"input": input})));
+        start["timestamp"] = json!(at);
+        let [s, d] = task(3, 2, input);
+        json!({"executionArn": arn, "mapRunArn": run, "events": [
+            start, entered(2, 1, "Task", "Send"), s, d, exited(5, 4, "Task", "Send"),
+            ev(6, 5, "ExecutionSucceeded", Some(json!({"output": "{}"})))]})
+    }
+
+    #[test]
+    fn map_run_children_are_grafted_in_as_iterations_and_renumbered_by_a_replay() {
+        let run = "arn:aws:states:eu-west-1:1:mapRun:m/ship:r1";
+        let doc = json!({"events": [
+            started(),
+            entered(2, 1, "Map", "Ship"),
+            ev(3, 2, "MapStateStarted", Some(json!({"length": 0}))),
+            ev(4, 3, "MapRunStarted", Some(json!({"mapRunArn": run}))),
+            ev(5, 4, "MapRunSucceeded", None),
+            ev(6, 5, "MapStateSucceeded", None),
+            exited(7, 6, "Map", "Ship"),
+        ], "mapRunExecutions": [
+            // Listed newest first, as ListExecutions lists them; `b` started first.
+            child("arn:aws:states:eu-west-1:1:execution:m/ship:c2", run, 20, r#"{"sku":"a"}"#),
+            child("arn:aws:states:eu-west-1:1:execution:m/ship:c1", run, 10, r#"{"sku":"b"}"#),
+            child("arn:aws:states:eu-west-1:1:execution:m/ship:c3", "arn:aws:states:eu-west-1:1:mapRun:m/other:r9", 5, "{}"),
+        ]});
+        let h = History::from_value(&doc).unwrap();
+        let mut r = Recording::attribute(&h, None);
+        // The child of another run is left out, and said so.
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains(":c3 belongs to no Distributed Map run"))
+        );
+        let f = &r.visits[0].fanouts[0];
+        assert_eq!(f.map_run_arn.as_deref(), Some(run));
+        // Numbered as they started until a replay says which iteration each answered.
+        let inputs: Vec<(usize, Value)> = f
+            .children
+            .iter()
+            .map(|(i, p)| (*i, r.paths[*p].input.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            inputs,
+            vec![(0, json!({"sku": "b"})), (1, json!({"sku": "a"}))]
+        );
+        assert_eq!(r.calls().len(), 2);
+        let names: Vec<String> = r.canonical().into_iter().map(|(q, _)| q).collect();
+        assert_eq!(names, ["Ship", "Ship[0]/Send", "Ship[1]/Send"]);
+        // The replay's iteration 0 took `a`'s child, iteration 1 `b`'s.
+        let (pb, pa) = (f.children[&0], f.children[&1]);
+        r.reindex(&HashMap::from([(pa, 0), (pb, 1)]));
+        let order: Vec<(String, Value)> = r
+            .canonical()
+            .into_iter()
+            .filter(|(q, _)| q != "Ship")
+            .map(|(q, v)| (q, r.visits[v].calls[0].parameters.json().cloned().unwrap()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("Ship[0]/Send".to_string(), json!({"sku": "a"})),
+                ("Ship[1]/Send".to_string(), json!({"sku": "b"}))
+            ]
+        );
+        // A child no iteration matched is no longer in the run.
+        r.reindex(&HashMap::from([(pa, 0)]));
+        assert_eq!(r.calls().len(), 1);
     }
 
     #[test]

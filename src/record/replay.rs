@@ -19,8 +19,13 @@
 //! there goes to the fallback handlers (the run's mocks or commands) or stops the run,
 //! saying so.
 //!
-//! Two places hold no record for other reasons. A Distributed Map's iterations ran as child
-//! executions whose events are not in this history: their calls go to the fallback handlers.
+//! A Distributed Map's iterations ran as child executions with histories of their own. Those
+//! the record holds (`mapRunExecutions`) are matched to the run's iterations by their input,
+//! the item or batch (their names are UUIDs, and AWS numbers nothing): an iteration follows
+//! the first child not yet taken whose input is equal to its own. An iteration no child
+//! matches (the record holds only some of the children) calls the fallback handlers.
+//!
+//! Two places hold no record for other reasons: the children a record lacks, above.
 //! A branch or iteration AWS cut short when its Map or Parallel failed may go further here
 //! (asl runs a sibling on to its next Task): its calls there wait for no answer, so the
 //! failure stops them as it did on AWS.
@@ -35,7 +40,7 @@ use crate::engine::{
 use crate::handlers::mock::unanswered;
 use futures::future::BoxFuture;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// Where and how a run left its record.
@@ -149,6 +154,12 @@ struct Progress {
     log: Vec<Logged>,
     /// Where values that cannot repeat were let pass, per recorded call.
     let_pass: HashMap<(usize, usize), Vec<String>>,
+    /// Recorded child executions of Distributed Map runs (their paths) -> the iteration
+    /// that followed each.
+    claimed: HashMap<usize, usize>,
+    /// The recorded children of each Distributed Map run's fan-out `(visit, attempt)` not
+    /// yet taken, by their input ([`canonical`]).
+    by_input: HashMap<(usize, usize), HashMap<String, VecDeque<usize>>>,
 }
 
 /// Answers Task calls from a recording and watches the run against it.
@@ -200,6 +211,12 @@ impl Replayer {
     /// in branches AWS cut short.
     pub fn log(&self) -> Vec<Logged> {
         self.lock().log.clone()
+    }
+
+    /// The recorded child executions of Distributed Map runs the run followed: each one's
+    /// path -> the index of the iteration that followed it ([`Recording::reindex`]).
+    pub fn assigned(&self) -> HashMap<usize, usize> {
+        self.lock().claimed.clone()
     }
 
     /// The pointers of the parameters of recorded call `(visit, call)` where values that
@@ -307,7 +324,9 @@ impl Replayer {
 
     /// Where a new local path stands: the recorded path of branch/iteration `index` of the
     /// recorded visit its parent matched.
-    fn place(&self, p: &mut Progress, key: PathKey) -> Result<PathPlace, Departure> {
+    /// A Distributed Map run's iteration follows the first recorded child execution not yet
+    /// taken whose input is `input`.
+    fn place(&self, p: &mut Progress, key: PathKey, input: &Value) -> Result<PathPlace, Departure> {
         let Some((parent, attempt, index)) = key else {
             return Ok(PathPlace::At(0));
         };
@@ -315,11 +334,40 @@ impl Replayer {
             return Ok(PathPlace::Beyond);
         };
         match pv.mode {
+            Mode::Rec(rv) if self.rec.visits[rv].map_run => {
+                // The run's children by their input, each input's in the order they started:
+                // an iteration takes the first left (a map run may have many thousands).
+                let rec = &self.rec;
+                let waiting = p.by_input.entry((rv, attempt)).or_insert_with(|| {
+                    let mut m: HashMap<String, VecDeque<usize>> = HashMap::new();
+                    for &c in rec.visits[rv]
+                        .fanouts
+                        .get(attempt)
+                        .map(|f| f.children.values())
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(i) = &rec.paths[c].input {
+                            m.entry(canonical(i)).or_default().push_back(c);
+                        }
+                    }
+                    m
+                });
+                let child = waiting
+                    .get_mut(&canonical(input))
+                    .and_then(VecDeque::pop_front);
+                Ok(match child {
+                    Some(c) => {
+                        p.claimed.insert(c, index);
+                        PathPlace::At(c)
+                    }
+                    None => PathPlace::Outside,
+                })
+            }
             Mode::Rec(rv) => {
                 let v = &self.rec.visits[rv];
                 match v.fanouts.get(attempt).and_then(|f| f.children.get(&index)) {
                     Some(&path) => Ok(PathPlace::At(path)),
-                    None if v.map_run => Ok(PathPlace::Outside),
                     // AWS stopped starting iterations once one failed.
                     None if v.exited.is_none() => Ok(PathPlace::Unstarted),
                     None => Err(Departure {
@@ -426,6 +474,43 @@ impl Replayer {
     }
 }
 
+/// A value's JSON text with every object's keys sorted: equal values, equal texts, whatever
+/// order their keys were written in.
+fn canonical(v: &Value) -> String {
+    fn put(v: &Value, s: &mut String) {
+        match v {
+            Value::Object(m) => {
+                let mut members: Vec<(&String, &Value)> = m.iter().collect();
+                members.sort_by(|a, b| a.0.cmp(b.0));
+                s.push('{');
+                for (i, (k, x)) in members.into_iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    s.push_str(&Value::String(k.clone()).to_string());
+                    s.push(':');
+                    put(x, s);
+                }
+                s.push('}');
+            }
+            Value::Array(a) => {
+                s.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    put(x, s);
+                }
+                s.push(']');
+            }
+            other => s.push_str(&other.to_string()),
+        }
+    }
+    let mut s = String::new();
+    put(v, &mut s);
+    s
+}
+
 fn quoted(s: &Option<String>) -> String {
     match s {
         Some(s) => compare::short(&Value::String(s.clone())),
@@ -475,7 +560,7 @@ impl Probe for Replayer {
         if p.departure.is_none() {
             let place = match p.paths.get(&key) {
                 Some(lp) => Ok(lp.rec),
-                None => self.place(&mut p, key),
+                None => self.place(&mut p, key, input),
             };
             match place {
                 Err(d) => {
@@ -667,6 +752,11 @@ impl Replayer {
         let Mode::Rec(rv) = v.mode else {
             return;
         };
+        // A Distributed Map run's children are matched by input, and a record may hold only
+        // some of them: none is owed.
+        if self.rec.visits[rv].map_run {
+            return;
+        }
         for (attempt, f) in self.rec.visits[rv].fanouts.iter().enumerate() {
             let seen = v.children.get(&attempt);
             if let Some(i) = f
@@ -754,7 +844,7 @@ impl TaskHandler for Replayer {
                     request,
                     qualified,
                     None,
-                    "it runs in a child execution of a Distributed Map run, whose events are not in this history".into(),
+                    "it runs in a child execution of a Distributed Map run, and the record holds no child execution with its input (`mapRunExecutions`)".into(),
                 );
             }
         };
@@ -872,5 +962,29 @@ impl TaskHandler for Replayer {
                 call.scheduled
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+    use serde_json::json;
+
+    #[test]
+    fn a_child_matches_an_iteration_whose_input_has_its_keys_in_another_order() {
+        let recorded: serde_json::Value = serde_json::from_str(
+            r#"{"Items": [{"b": 2, "a": [1, {"y": null, "x": "s"}]}], "BatchInput": {"k": 1}}"#,
+        )
+        .unwrap();
+        let local =
+            json!({"BatchInput": {"k": 1}, "Items": [{"a": [1, {"x": "s", "y": null}], "b": 2}]});
+        assert_eq!(canonical(&recorded), canonical(&local));
+        assert_eq!(
+            canonical(&local),
+            r#"{"BatchInput":{"k":1},"Items":[{"a":[1,{"x":"s","y":null}],"b":2}]}"#
+        );
+        // Other values, other texts: an item is never taken for another.
+        assert_ne!(canonical(&json!({"a": "1"})), canonical(&json!({"a": 1})));
+        assert_ne!(canonical(&json!([1, 2])), canonical(&json!([2, 1])));
     }
 }
