@@ -693,6 +693,7 @@ sfn.send_task_success(taskToken=task["taskToken"], output='{"ok": true}')
 d = wait_done(ex)
 assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"ok": True}, d
 assert types(ex) == ['ExecutionStarted', 'TaskStateEntered', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'TaskStateExited', 'ExecutionSucceeded'], types(ex)
+assert sfn.get_execution_history(executionArn=ex)["events"][3]["activityStartedEventDetails"] == {"workerName": "w1"}
 ex2 = sfn.start_execution(stateMachineArn=arn)["executionArn"]
 t2 = sfn.get_activity_task(activityArn=act)
 sfn.send_task_failure(taskToken=t2["taskToken"], error="Rejected", cause="no")
@@ -700,6 +701,79 @@ d2 = wait_done(ex2)
 assert d2["status"] == "FAILED" and d2["error"] == "Rejected", d2
 sfn.delete_activity(activityArn=act)
 assert error_of(sfn.describe_activity, activityArn=act) == "ActivityDoesNotExist"
+"##,
+    );
+}
+
+#[test]
+fn activity_started_is_written_when_a_worker_takes_the_task_and_abandoned_tasks_are_skipped() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+act = sfn.create_activity(name="Slow")["activityArn"]
+def events(arn):
+    return sfn.get_execution_history(executionArn=arn)["events"]
+def wait_types(arn, last):
+    for _ in range(200):
+        t = types(arn)
+        if t[-1] == last:
+            return t
+        time.sleep(0.05)
+    raise AssertionError(types(arn))
+# HeartbeatSeconds counts from the worker taking the task, not from the queueing.
+hb = create("Heartbeat", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act,
+     "HeartbeatSeconds": 1, "TimeoutSeconds": 30, "End": True}}})
+ex = sfn.start_execution(stateMachineArn=hb, input='{"n": 1}')["executionArn"]
+time.sleep(1.5)
+assert types(ex) == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled"], types(ex)
+sched = events(ex)[2]["activityScheduledEventDetails"]
+assert sched["timeoutInSeconds"] == 30 and sched["heartbeatInSeconds"] == 1, sched
+task = sfn.get_activity_task(activityArn=act, workerName="worker-7")
+assert json.loads(task["input"]) == {"n": 1}, task
+started = wait_types(ex, "ActivityStarted")
+assert started == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted"], started
+assert events(ex)[3]["activityStartedEventDetails"] == {"workerName": "worker-7"}, events(ex)[3]
+for _ in range(100):
+    d = sfn.describe_execution(executionArn=ex)
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+assert d["status"] == "FAILED" and d["error"] == "States.HeartbeatTimeout", d
+assert types(ex)[-3:] == ["ActivityStarted", "ActivityTimedOut", "ExecutionFailed"], types(ex)
+assert error_of(sfn.send_task_success, taskToken=task["taskToken"], output="{}") == "TaskTimedOut"
+# TimeoutSeconds counts from the scheduling: a task no worker takes times out, unstarted.
+to = create("Timeout", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act,
+     "TimeoutSeconds": 1, "End": True}}})
+ex_to = sfn.start_execution(stateMachineArn=to, input='{"n": 2}')["executionArn"]
+for _ in range(100):
+    d = sfn.describe_execution(executionArn=ex_to)
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+assert d["status"] == "FAILED" and d["error"] == "States.Timeout", d
+assert types(ex_to) == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityTimedOut", "ExecutionFailed"], types(ex_to)
+# A stopped execution's task and a task abandoned by a failed Parallel branch are never
+# handed to a worker: the next worker gets the live task queued after them.
+plain = create("Plain", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act, "End": True}}})
+ex_stop = sfn.start_execution(stateMachineArn=plain, input='{"n": 3}')["executionArn"]
+wait_types(ex_stop, "ActivityScheduled")
+sfn.stop_execution(executionArn=ex_stop)
+assert wait_done(ex_stop)["status"] == "ABORTED"
+par = create("Branches", {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+    {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act, "End": True}}},
+    {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "F"}, "F": {"Type": "Fail", "Error": "Boom"}}}]}}})
+ex_par = sfn.start_execution(stateMachineArn=par, input='{"n": 4}')["executionArn"]
+assert wait_done(ex_par)["status"] == "FAILED"
+assert "ActivityScheduled" in types(ex_par) and "ActivityStarted" not in types(ex_par), types(ex_par)
+ex_live = sfn.start_execution(stateMachineArn=plain, input='{"n": 5}')["executionArn"]
+t5 = sfn.get_activity_task(activityArn=act, workerName="w")
+assert json.loads(t5["input"]) == {"n": 5}, t5
+sfn.send_task_success(taskToken=t5["taskToken"], output='{"done": 5}')
+assert wait_done(ex_live)["status"] == "SUCCEEDED"
+assert "ActivityStarted" not in types(ex_stop), types(ex_stop)
+long_name = "w" * 81
+assert error_of(sfn.get_activity_task, activityArn=act, workerName=long_name) == "ValidationException"
 "##,
     );
 }

@@ -95,13 +95,18 @@ impl Exec {
             }
             Some((super::history::details_key(&format!("{family}Scheduled")), d))
         })?;
-        self.emit(th, &format!("{family}Started"), || match family {
-            "Task" => Some((
-                "taskStartedEventDetails".into(),
-                json!({"resourceType": resource_type, "resource": resource}),
-            )),
-            _ => None,
-        })?;
+        // An activity's Started event waits for a worker to take the task (the handler
+        // reports it); every other handler starts the work as it is called.
+        let reports_start = handler.reports_start();
+        if !reports_start {
+            self.emit(th, &format!("{family}Started"), || match family {
+                "Task" => Some((
+                    "taskStartedEventDetails".into(),
+                    json!({"resourceType": resource_type, "resource": resource}),
+                )),
+                _ => None,
+            })?;
+        }
         let context = if handler.wants_context() {
             let mut roots = self.roots(cx, effective, &th.scope, retry_count);
             roots.state.task_token = token;
@@ -110,6 +115,7 @@ impl Exec {
             Value::Null
         };
         let (submitted_tx, mut submitted_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
         let request = TaskRequest {
             state_name: s.name.clone(),
             resource: t.resource.clone(),
@@ -120,6 +126,7 @@ impl Exec {
             heartbeat: heartbeat.map(Duration::from_secs),
             context,
             submitted: Some(submitted_tx),
+            started: reports_start.then_some(started_tx),
             visit: cx.visit,
         };
         if let Some(p) = &self.probe {
@@ -140,17 +147,33 @@ impl Exec {
                 ))
             })
         };
+        let started = |th: &mut Thread, details: Value| {
+            self.emit(th, &format!("{family}Started"), || {
+                details.is_object().then(|| {
+                    (
+                        super::history::details_key(&format!("{family}Started")),
+                        details,
+                    )
+                })
+            })
+        };
         let call = async {
             tokio::pin!(call);
             loop {
                 tokio::select! {
                     answer = &mut call => {
-                        // A handler that submits and finishes in one poll (a child machine
-                        // that never waits) still has its submission recorded, before the end.
+                        // A handler that reports and finishes in one poll (a child machine
+                        // that never waits) still has its reports recorded, before the end.
+                        while let Ok(details) = started_rx.try_recv() {
+                            started(th, details)?;
+                        }
                         while let Ok(response) = submitted_rx.try_recv() {
                             submitted(th, response)?;
                         }
                         break Ok(answer);
+                    }
+                    Some(details) = started_rx.recv() => {
+                        started(th, details)?;
                     }
                     Some(response) = submitted_rx.recv() => {
                         submitted(th, response)?;
