@@ -269,3 +269,84 @@ impl Exec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Clock, Options, Registry, TaskHandler, TaskRequest, run_blocking};
+    use super::*;
+    use futures::future::BoxFuture;
+    use std::sync::Arc;
+
+    /// Reports its start (as an activity does when a worker takes the task) before answering,
+    /// or answers without one when `report` is false.
+    struct Worker {
+        report: bool,
+    }
+
+    impl TaskHandler for Worker {
+        fn name(&self) -> &str {
+            "worker"
+        }
+        fn reports_start(&self) -> bool {
+            self.report
+        }
+        fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+            Box::pin(async move {
+                if let Some(tx) = &request.started {
+                    let _ = tx.send(json!({"workerName": "w1"}));
+                }
+                Ok(json!({"ok": true}))
+            })
+        }
+    }
+
+    fn events(report: bool) -> Vec<Value> {
+        let text = r#"{"StartAt": "A", "States": {"A": {"Type": "Task",
+            "Resource": "arn:aws:states:us-east-1:123456789012:activity:act", "End": true}}}"#;
+        let Ok(machine) = crate::definition::load_str(text) else {
+            panic!("the machine loads");
+        };
+        let mut handlers = Registry::new();
+        handlers.fallback(Arc::new(Worker { report }));
+        let opts = Options {
+            keep_history: true,
+            handlers,
+            clock: Clock::Fixed(crate::data::timestamp::Instant(0)),
+            ..Default::default()
+        };
+        let Ok(o) = run_blocking(&machine, json!({}), opts) else {
+            panic!("the run ends");
+        };
+        o.events.iter().map(|e| e.to_json()).collect()
+    }
+
+    #[test]
+    fn a_handler_that_reports_its_start_writes_the_started_event_with_its_details() {
+        let e = events(true);
+        let kinds: Vec<&str> = e.iter().filter_map(|e| e["type"].as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ExecutionStarted",
+                "TaskStateEntered",
+                "ActivityScheduled",
+                "ActivityStarted",
+                "ActivitySucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        assert_eq!(
+            e[3]["activityStartedEventDetails"],
+            json!({"workerName": "w1"})
+        );
+        // Without the report the engine writes the Started event itself, without details.
+        let e = events(false);
+        assert_eq!(e[3]["type"], "ActivityStarted");
+        assert!(
+            e[3].get("activityStartedEventDetails").is_none(),
+            "{}",
+            e[3]
+        );
+    }
+}
