@@ -693,6 +693,7 @@ sfn.send_task_success(taskToken=task["taskToken"], output='{"ok": true}')
 d = wait_done(ex)
 assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"ok": True}, d
 assert types(ex) == ['ExecutionStarted', 'TaskStateEntered', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'TaskStateExited', 'ExecutionSucceeded'], types(ex)
+assert sfn.get_execution_history(executionArn=ex)["events"][3]["activityStartedEventDetails"] == {"workerName": "w1"}
 ex2 = sfn.start_execution(stateMachineArn=arn)["executionArn"]
 t2 = sfn.get_activity_task(activityArn=act)
 sfn.send_task_failure(taskToken=t2["taskToken"], error="Rejected", cause="no")
@@ -700,6 +701,79 @@ d2 = wait_done(ex2)
 assert d2["status"] == "FAILED" and d2["error"] == "Rejected", d2
 sfn.delete_activity(activityArn=act)
 assert error_of(sfn.describe_activity, activityArn=act) == "ActivityDoesNotExist"
+"##,
+    );
+}
+
+#[test]
+fn activity_started_is_written_when_a_worker_takes_the_task_and_abandoned_tasks_are_skipped() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+act = sfn.create_activity(name="Slow")["activityArn"]
+def events(arn):
+    return sfn.get_execution_history(executionArn=arn)["events"]
+def wait_types(arn, last):
+    for _ in range(200):
+        t = types(arn)
+        if t[-1] == last:
+            return t
+        time.sleep(0.05)
+    raise AssertionError(types(arn))
+# HeartbeatSeconds counts from the worker taking the task, not from the queueing.
+hb = create("Heartbeat", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act,
+     "HeartbeatSeconds": 1, "TimeoutSeconds": 30, "End": True}}})
+ex = sfn.start_execution(stateMachineArn=hb, input='{"n": 1}')["executionArn"]
+time.sleep(1.5)
+assert types(ex) == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled"], types(ex)
+sched = events(ex)[2]["activityScheduledEventDetails"]
+assert sched["timeoutInSeconds"] == 30 and sched["heartbeatInSeconds"] == 1, sched
+task = sfn.get_activity_task(activityArn=act, workerName="worker-7")
+assert json.loads(task["input"]) == {"n": 1}, task
+started = wait_types(ex, "ActivityStarted")
+assert started == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted"], started
+assert events(ex)[3]["activityStartedEventDetails"] == {"workerName": "worker-7"}, events(ex)[3]
+for _ in range(100):
+    d = sfn.describe_execution(executionArn=ex)
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+assert d["status"] == "FAILED" and d["error"] == "States.HeartbeatTimeout", d
+assert types(ex)[-3:] == ["ActivityStarted", "ActivityTimedOut", "ExecutionFailed"], types(ex)
+assert error_of(sfn.send_task_success, taskToken=task["taskToken"], output="{}") == "TaskTimedOut"
+# TimeoutSeconds counts from the scheduling: a task no worker takes times out, unstarted.
+to = create("Timeout", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act,
+     "TimeoutSeconds": 1, "End": True}}})
+ex_to = sfn.start_execution(stateMachineArn=to, input='{"n": 2}')["executionArn"]
+for _ in range(100):
+    d = sfn.describe_execution(executionArn=ex_to)
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+assert d["status"] == "FAILED" and d["error"] == "States.Timeout", d
+assert types(ex_to) == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityTimedOut", "ExecutionFailed"], types(ex_to)
+# A stopped execution's task and a task abandoned by a failed Parallel branch are never
+# handed to a worker: the next worker gets the live task queued after them.
+plain = create("Plain", {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act, "End": True}}})
+ex_stop = sfn.start_execution(stateMachineArn=plain, input='{"n": 3}')["executionArn"]
+wait_types(ex_stop, "ActivityScheduled")
+sfn.stop_execution(executionArn=ex_stop)
+assert wait_done(ex_stop)["status"] == "ABORTED"
+par = create("Branches", {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+    {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": act, "End": True}}},
+    {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "F"}, "F": {"Type": "Fail", "Error": "Boom"}}}]}}})
+ex_par = sfn.start_execution(stateMachineArn=par, input='{"n": 4}')["executionArn"]
+assert wait_done(ex_par)["status"] == "FAILED"
+assert "ActivityScheduled" in types(ex_par) and "ActivityStarted" not in types(ex_par), types(ex_par)
+ex_live = sfn.start_execution(stateMachineArn=plain, input='{"n": 5}')["executionArn"]
+t5 = sfn.get_activity_task(activityArn=act, workerName="w")
+assert json.loads(t5["input"]) == {"n": 5}, t5
+sfn.send_task_success(taskToken=t5["taskToken"], output='{"done": 5}')
+assert wait_done(ex_live)["status"] == "SUCCEEDED"
+assert "ActivityStarted" not in types(ex_stop), types(ex_stop)
+long_name = "w" * 81
+assert error_of(sfn.get_activity_task, activityArn=act, workerName=long_name) == "ValidationException"
 "##,
     );
 }
@@ -767,6 +841,23 @@ al = sfn.create_state_machine_alias(name="live", routingConfiguration=[{"stateMa
 assert al == c["stateMachineArn"] + ":live", al
 d = wait_done(sfn.start_execution(stateMachineArn=al)["executionArn"])
 assert d["output"] == "2" and d["stateMachineAliasArn"] == al and d["stateMachineVersionArn"] == v2, d
+ex_al = d["executionArn"]
+ex_plain = wait_done(sfn.start_execution(stateMachineArn=c["stateMachineArn"])["executionArn"])["executionArn"]
+# ListExecutions by version lists what ran that version (through an alias too), by alias what
+# started through it, by the machine's own ARN all of them.
+def listed(arn, **kw):
+    return [e["executionArn"] for e in sfn.list_executions(stateMachineArn=arn, **kw)["executions"]]
+assert listed(v1) == [ex], listed(v1)
+assert listed(v2) == [ex_al], listed(v2)
+assert listed(al) == [ex_al], listed(al)
+assert listed(c["stateMachineArn"]) == [ex_plain, ex_al, ex], listed(c["stateMachineArn"])
+item = sfn.list_executions(stateMachineArn=al)["executions"][0]
+assert item["stateMachineAliasArn"] == al and item["stateMachineVersionArn"] == v2, item
+assert "stateMachineVersionArn" not in sfn.list_executions(stateMachineArn=c["stateMachineArn"])["executions"][0]
+assert error_of(sfn.list_executions, stateMachineArn=c["stateMachineArn"] + ":9") == "StateMachineDoesNotExist"
+assert error_of(sfn.list_executions, stateMachineArn=c["stateMachineArn"] + ":nope") == "StateMachineDoesNotExist"
+assert error_of(sfn.list_executions) == "ValidationException"
+assert error_of(sfn.list_executions, stateMachineArn=v1, statusFilter="PENDING_REDRIVE") == "ValidationException"
 sfn.update_state_machine_alias(stateMachineAliasArn=al, routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}])
 assert sfn.describe_state_machine_alias(stateMachineAliasArn=al)["routingConfiguration"] == [{"stateMachineVersionArn": v1, "weight": 100}]
 assert [a["stateMachineAliasArn"] for a in sfn.list_state_machine_aliases(stateMachineArn=c["stateMachineArn"])["stateMachineAliases"]] == [al]
@@ -1083,6 +1174,28 @@ counts = {"pending": 0, "running": 0, "succeeded": 2, "failed": 1, "timedOut": 0
           "resultsWritten": 0, "failuresNotRedrivable": 0, "pendingRedrive": 0}
 assert d["itemCounts"] == counts and d["executionCounts"] == counts, d
 assert d["redriveCount"] == 0 and d["startDate"] <= d["stopDate"], d
+# ListExecutions of the map run: its child executions, newest first, in AWS's entry shape.
+kids = sfn.list_executions(mapRunArn=run["mapRunArn"])["executions"]
+assert len(kids) == 3, kids
+assert sorted(k["status"] for k in kids) == ["FAILED", "SUCCEEDED", "SUCCEEDED"], kids
+for k in kids:
+    assert k["executionArn"] == arn.replace(":stateMachine:", ":execution:") + "/Each:" + k["name"], k
+    assert k["stateMachineArn"] == arn + "/Each" and k["mapRunArn"] == run["mapRunArn"], k
+    assert k["itemCount"] == 1 and k["startDate"] <= k["stopDate"], k
+assert [k["startDate"] for k in kids] == sorted((k["startDate"] for k in kids), reverse=True), kids
+assert [k["status"] for k in sfn.list_executions(mapRunArn=run["mapRunArn"], statusFilter="FAILED")["executions"]] == ["FAILED"]
+assert sfn.list_executions(mapRunArn=run["mapRunArn"], redriveFilter="REDRIVEN")["executions"] == []
+assert len(sfn.list_executions(mapRunArn=run["mapRunArn"], redriveFilter="NOT_REDRIVEN")["executions"]) == 3
+page1 = sfn.list_executions(mapRunArn=run["mapRunArn"], maxResults=2)
+page2 = sfn.list_executions(mapRunArn=run["mapRunArn"], maxResults=2, nextToken=page1["nextToken"])
+assert [k["executionArn"] for k in page1["executions"] + page2["executions"]] == [k["executionArn"] for k in kids]
+assert error_of(sfn.list_executions, stateMachineArn=arn, mapRunArn=run["mapRunArn"]) == "ValidationException"
+# Batches: each child's itemCount is its batch's size.
+batched = dist("Batched", {"C": {"Type": "Pass", "End": True}}, ItemBatcher={"MaxItemsPerBatch": 2})
+exb = sfn.start_execution(stateMachineArn=batched, input=json.dumps([1, 2, 3]))["executionArn"]
+assert wait_done(exb)["status"] == "SUCCEEDED"
+rb = sfn.list_map_runs(executionArn=exb)["mapRuns"][0]["mapRunArn"]
+assert sorted(k["itemCount"] for k in sfn.list_executions(mapRunArn=rb)["executions"]) == [1, 2]
 
 # A run still going: its children wait; UpdateMapRun records new settings; a stop aborts it.
 waits = {"C": {"Type": "Wait", "Seconds": 3600, "End": True}}
@@ -1096,6 +1209,12 @@ for _ in range(100):
 mr = runs[0]["mapRunArn"]
 d = sfn.describe_map_run(mapRunArn=mr)
 assert d["status"] == "RUNNING" and "stopDate" not in d, d
+for _ in range(100):
+    running = sfn.list_executions(mapRunArn=mr)["executions"]
+    if len(running) == 2:
+        break
+    time.sleep(0.05)
+assert [k["status"] for k in running] == ["RUNNING", "RUNNING"] and all("stopDate" not in k for k in running), running
 assert d["executionCounts"]["running"] == 2 and d["executionCounts"]["pending"] == 1 and d["executionCounts"]["total"] == 3, d
 sfn.update_map_run(mapRunArn=mr, maxConcurrency=5, toleratedFailurePercentage=50.0, toleratedFailureCount=2)
 d = sfn.describe_map_run(mapRunArn=mr)
@@ -1104,6 +1223,8 @@ sfn.stop_execution(executionArn=ex2)
 assert wait_done(ex2)["status"] == "ABORTED"
 d = sfn.describe_map_run(mapRunArn=mr)
 assert d["status"] == "ABORTED" and "stopDate" in d and d["executionCounts"]["running"] == 0, d
+aborted = sfn.list_executions(mapRunArn=mr)["executions"]
+assert [k["status"] for k in aborted] == ["ABORTED", "ABORTED"] and all("stopDate" in k for k in aborted), aborted
 assert d["maxConcurrency"] == 5, d
 
 # Errors as AWS names them.
@@ -1116,6 +1237,8 @@ assert error_of(sfn.update_map_run, mapRunArn=mr) == "ValidationException"
 assert error_of(sfn.update_map_run, mapRunArn=mr, toleratedFailurePercentage=101.0) == "ValidationException"
 assert error_of(sfn.list_map_runs, executionArn=ex + "x") == "ExecutionDoesNotExist"
 assert error_of(sfn.list_map_runs, executionArn=arn) == "InvalidArn"
+assert error_of(sfn.list_executions, mapRunArn=gone) == "ResourceNotFound"
+assert error_of(sfn.list_executions, mapRunArn=arn) == "InvalidArn"
 # An execution without a Distributed Map has none.
 plain = create("Plain", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
 ex3 = sfn.start_execution(stateMachineArn=plain)["executionArn"]
@@ -1169,6 +1292,13 @@ assert events[8]["previousEventId"] == 8 and events[8]["executionRedrivenEventDe
 assert events[9]["previousEventId"] == 9 and json.loads(events[9]["stateEnteredEventDetails"]["input"]) == {"v": 1}, events[9]
 lst = sfn.list_executions(stateMachineArn=arn)["executions"][0]
 assert lst["redriveCount"] == 1 and "redriveDate" in lst, lst
+# redriveFilter: REDRIVEN lists the redriven ones, NOT_REDRIVEN the others.
+other = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+tokens(other, 1)
+assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]] == [ex]
+assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=arn, redriveFilter="NOT_REDRIVEN")["executions"]] == [other]
+assert sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN", statusFilter="RUNNING")["executions"] == []
+sfn.stop_execution(executionArn=other)
 assert error_of(sfn.redrive_execution, executionArn=ex) == "ExecutionNotRedrivable"
 assert error_of(sfn.redrive_execution, executionArn=ex + "x") == "ExecutionDoesNotExist"
 # Express executions are not redrivable.

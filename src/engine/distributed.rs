@@ -17,7 +17,7 @@ use super::execution::{
 };
 use super::failure::{Failure, Fault, Stop};
 use super::fanout::{Done, Outcomes, fan_out};
-use super::map_run::{MapRunReport, MapRunStatus};
+use super::map_run::{MapRunChild, MapRunReport, MapRunStatus};
 use super::probe::Frame;
 use super::variables::Scope;
 use crate::data::roots::{DataError, read};
@@ -300,6 +300,55 @@ impl Exec {
         out
     }
 
+    /// Tells the sink, if any, how a started child of the window ended (`r`, its outcome; a
+    /// child that never started is not told). Its stop is its own end, or the window's for a
+    /// child cut short.
+    #[allow(clippy::too_many_arguments)]
+    fn child_ended(
+        &self,
+        map_run_arn: &str,
+        name: &str,
+        start: &std::sync::Mutex<Option<crate::data::timestamp::Instant>>,
+        stop: &std::sync::Mutex<Option<crate::data::timestamp::Instant>>,
+        r: &Option<Result<Value, Stop>>,
+        item_count: Option<u64>,
+        kind: &str,
+        child_machine: &str,
+        window_end: &crate::data::timestamp::Instant,
+    ) {
+        let Some(sink) = &self.map_runs else { return };
+        let Some(start) = *start.lock().unwrap_or_else(|p| p.into_inner()) else {
+            return;
+        };
+        let status = match r {
+            None => return,
+            Some(Ok(_)) => "SUCCEEDED",
+            Some(Err(Stop::Failed(f))) if f.error == "States.Timeout" => "TIMED_OUT",
+            Some(Err(Stop::Failed(_))) => "FAILED",
+            Some(Err(_)) => "ABORTED",
+        };
+        let stop = stop
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or(*window_end);
+        sink.child(
+            map_run_arn,
+            &MapRunChild {
+                arn: format!(
+                    "arn:{}:states:{}:{}:{kind}:{child_machine}:{name}",
+                    partition(&self.region),
+                    self.region,
+                    self.account_id
+                ),
+                name: name.to_string(),
+                status,
+                start,
+                stop: Some(stop),
+                item_count: item_count.unwrap_or(1),
+            },
+        );
+    }
+
     /// Tells the sink, if any, how the run stands.
     fn report(&self, run: &Option<MapRunReport>) {
         if let (Some(sink), Some(r)) = (&self.map_runs, run) {
@@ -489,12 +538,15 @@ impl Exec {
             // `ResultWriter` records it; the value itself moves into the child.
             let mut texts: Vec<Arc<str>> = Vec::new();
             let mut window_bytes = 0usize;
+            // The items each child processes (a batch holds many).
+            let mut item_counts: Vec<u64> = Vec::new();
             let mut exhausted = false;
             let first = index;
             while inputs.len() < WINDOW
                 && index - first < WINDOW_ITEMS
                 && window_bytes < WINDOW_BYTES
             {
+                let before = index;
                 match self.next_input(
                     cx,
                     m,
@@ -507,6 +559,7 @@ impl Exec {
                     &source,
                 )? {
                     Some(Ok(v)) => {
+                        item_counts.push(index.saturating_sub(before).max(1) as u64);
                         let text: Arc<str> = Arc::from(v.to_string());
                         window_bytes += text.len();
                         texts.push(text);
@@ -542,10 +595,15 @@ impl Exec {
             let names: Vec<String> = (0..n).map(|_| self.uuid_text()).collect();
             let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+            let stops: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
+                (0..n).map(|_| std::sync::Mutex::new(None)).collect();
             let (outcomes, at) = {
                 let texts = &texts;
                 let names = &names;
                 let starts = &starts;
+                let stops = &stops;
+                let item_counts = &item_counts;
+                let map_run_arn = &map_run_arn;
                 let child_machine = &child_machine;
                 let child_machine_arn = &child_machine_arn;
                 fan_out(
@@ -565,6 +623,19 @@ impl Exec {
                                 "arn:{p}:states:{}:{}:{kind}:{child_machine}:{name}",
                                 self.region, self.account_id
                             );
+                            if let Some(sink) = &self.map_runs {
+                                sink.child(
+                                    map_run_arn,
+                                    &MapRunChild {
+                                        arn: arn.clone(),
+                                        name: name.clone(),
+                                        status: "RUNNING",
+                                        start,
+                                        stop: None,
+                                        item_count: item_counts.get(i).copied().unwrap_or(1),
+                                    },
+                                );
+                            }
                             let fields = match json!({
                                 "Id": arn,
                                 "StartTime": start.to_iso_millis(),
@@ -607,6 +678,8 @@ impl Exec {
                                 }
                                 other => other,
                             };
+                            *stops[i].lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(self.clock.now(&t.time));
                             Done {
                                 index: i,
                                 result,
@@ -628,10 +701,22 @@ impl Exec {
             if at > end {
                 end = at;
             }
-            let stop_time = self.clock.now(&end).to_iso_millis();
+            let stop_time_at = self.clock.now(&end);
+            let stop_time = stop_time_at.to_iso_millis();
             let kind = if express { "express" } else { "execution" };
             for (i, r) in outcomes.in_order().enumerate() {
                 let input = texts[i].clone();
+                self.child_ended(
+                    &map_run_arn,
+                    &names[i],
+                    &starts[i],
+                    &stops[i],
+                    &r,
+                    item_counts.get(i).copied(),
+                    kind,
+                    &child_machine,
+                    &stop_time_at,
+                );
                 if let Some(report) = run.as_mut() {
                     match &r {
                         Some(Ok(_)) => report.succeeded += 1,

@@ -25,6 +25,10 @@ pub struct TaskRequest {
     /// (`.sync` integrations): the value is the submit call's response, recorded as a
     /// `TaskSubmitted` event.
     pub submitted: Option<tokio::sync::mpsc::UnboundedSender<Value>>,
+    /// Where a handler whose [`TaskHandler::reports_start`] is true says that the work began
+    /// (an activity task taken by a worker): the value is the Started event's details (an
+    /// activity's `{"workerName": ...}`, or `null` for none).
+    pub started: Option<tokio::sync::mpsc::UnboundedSender<Value>>,
     /// The [`Probe`](super::Probe)'s id of the state visit making this call (0 without a
     /// probe): a handler that is also the probe knows which branch or iteration calls.
     pub visit: u64,
@@ -60,6 +64,12 @@ pub trait TaskHandler: Send + Sync {
     /// execution's input, so it is only built for a handler that asks for it.
     fn wants_context(&self) -> bool {
         true
+    }
+    /// Whether the handler reports through [`TaskRequest::started`] when the work began (an
+    /// activity: when a worker takes the task, which may be long after it was scheduled).
+    /// Otherwise the engine writes the Started event as it calls the handler.
+    fn reports_start(&self) -> bool {
+        false
     }
 }
 

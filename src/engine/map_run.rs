@@ -5,7 +5,8 @@
 //!
 //! Counts are of child executions and move a window (at most 1,000 children) at a time;
 //! `running` is the window's children not yet counted, `pending` those its `MaxConcurrency`
-//! holds back.
+//! holds back. Each child execution is also told on its own ([`MapRunChild`]): when it
+//! starts (RUNNING), and with its end when its window ends.
 
 /// A map run's status, as AWS's `MapRunStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -62,7 +63,24 @@ impl MapRunReport {
     }
 }
 
+/// One child execution of a map run, as ListExecutions of the run lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapRunChild {
+    /// `arn:...:execution:MACHINE/LABEL:NAME` (`express:` for Express children).
+    pub arn: String,
+    pub name: String,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub status: &'static str,
+    /// When it started and, once it ended, when it stopped, as the execution's clock says.
+    pub start: crate::data::timestamp::Instant,
+    pub stop: Option<crate::data::timestamp::Instant>,
+    /// The items it processed: 1, or its batch's size with an `ItemBatcher`.
+    pub item_count: u64,
+}
+
 /// Receives a map run's reports.
 pub trait MapRunSink: Send + Sync {
     fn report(&self, run: &MapRunReport);
+    /// A child execution of the run `run_arn` started or ended.
+    fn child(&self, _run_arn: &str, _child: &MapRunChild) {}
 }

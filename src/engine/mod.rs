@@ -35,7 +35,7 @@ pub use execution::{Options, Outcome, Resume, Status, partition, run, run_blocki
 pub use failure::{Failure, Fault, Stop};
 pub use handler::{HandlerFn, TaskError, TaskHandler, TaskRequest};
 pub use history::{Event, EventSink, History, SinkFn};
-pub use map_run::{MapRunReport, MapRunSink, MapRunStatus};
+pub use map_run::{MapRunChild, MapRunReport, MapRunSink, MapRunStatus};
 pub use probe::{Frame, Probe, Step};
 pub use registry::Registry;
 pub use size::{PAYLOAD_LIMIT, exceeds as payload_exceeds};

@@ -95,13 +95,18 @@ impl Exec {
             }
             Some((super::history::details_key(&format!("{family}Scheduled")), d))
         })?;
-        self.emit(th, &format!("{family}Started"), || match family {
-            "Task" => Some((
-                "taskStartedEventDetails".into(),
-                json!({"resourceType": resource_type, "resource": resource}),
-            )),
-            _ => None,
-        })?;
+        // An activity's Started event waits for a worker to take the task (the handler
+        // reports it); every other handler starts the work as it is called.
+        let reports_start = handler.reports_start();
+        if !reports_start {
+            self.emit(th, &format!("{family}Started"), || match family {
+                "Task" => Some((
+                    "taskStartedEventDetails".into(),
+                    json!({"resourceType": resource_type, "resource": resource}),
+                )),
+                _ => None,
+            })?;
+        }
         let context = if handler.wants_context() {
             let mut roots = self.roots(cx, effective, &th.scope, retry_count);
             roots.state.task_token = token;
@@ -110,6 +115,7 @@ impl Exec {
             Value::Null
         };
         let (submitted_tx, mut submitted_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
         let request = TaskRequest {
             state_name: s.name.clone(),
             resource: t.resource.clone(),
@@ -120,6 +126,7 @@ impl Exec {
             heartbeat: heartbeat.map(Duration::from_secs),
             context,
             submitted: Some(submitted_tx),
+            started: reports_start.then_some(started_tx),
             visit: cx.visit,
         };
         if let Some(p) = &self.probe {
@@ -140,17 +147,33 @@ impl Exec {
                 ))
             })
         };
+        let started = |th: &mut Thread, details: Value| {
+            self.emit(th, &format!("{family}Started"), || {
+                details.is_object().then(|| {
+                    (
+                        super::history::details_key(&format!("{family}Started")),
+                        details,
+                    )
+                })
+            })
+        };
         let call = async {
             tokio::pin!(call);
             loop {
                 tokio::select! {
                     answer = &mut call => {
-                        // A handler that submits and finishes in one poll (a child machine
-                        // that never waits) still has its submission recorded, before the end.
+                        // A handler that reports and finishes in one poll (a child machine
+                        // that never waits) still has its reports recorded, before the end.
+                        while let Ok(details) = started_rx.try_recv() {
+                            started(th, details)?;
+                        }
                         while let Ok(response) = submitted_rx.try_recv() {
                             submitted(th, response)?;
                         }
                         break Ok(answer);
+                    }
+                    Some(details) = started_rx.recv() => {
+                        started(th, details)?;
                     }
                     Some(response) = submitted_rx.recv() => {
                         submitted(th, response)?;
@@ -244,5 +267,86 @@ impl Exec {
                 Err(Stop::Failed(f))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Clock, Options, Registry, TaskHandler, TaskRequest, run_blocking};
+    use super::*;
+    use futures::future::BoxFuture;
+    use std::sync::Arc;
+
+    /// Reports its start (as an activity does when a worker takes the task) before answering,
+    /// or answers without one when `report` is false.
+    struct Worker {
+        report: bool,
+    }
+
+    impl TaskHandler for Worker {
+        fn name(&self) -> &str {
+            "worker"
+        }
+        fn reports_start(&self) -> bool {
+            self.report
+        }
+        fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
+            Box::pin(async move {
+                if let Some(tx) = &request.started {
+                    let _ = tx.send(json!({"workerName": "w1"}));
+                }
+                Ok(json!({"ok": true}))
+            })
+        }
+    }
+
+    fn events(report: bool) -> Vec<Value> {
+        let text = r#"{"StartAt": "A", "States": {"A": {"Type": "Task",
+            "Resource": "arn:aws:states:us-east-1:123456789012:activity:act", "End": true}}}"#;
+        let Ok(machine) = crate::definition::load_str(text) else {
+            panic!("the machine loads");
+        };
+        let mut handlers = Registry::new();
+        handlers.fallback(Arc::new(Worker { report }));
+        let opts = Options {
+            keep_history: true,
+            handlers,
+            clock: Clock::Fixed(crate::data::timestamp::Instant(0)),
+            ..Default::default()
+        };
+        let Ok(o) = run_blocking(&machine, json!({}), opts) else {
+            panic!("the run ends");
+        };
+        o.events.iter().map(|e| e.to_json()).collect()
+    }
+
+    #[test]
+    fn a_handler_that_reports_its_start_writes_the_started_event_with_its_details() {
+        let e = events(true);
+        let kinds: Vec<&str> = e.iter().filter_map(|e| e["type"].as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ExecutionStarted",
+                "TaskStateEntered",
+                "ActivityScheduled",
+                "ActivityStarted",
+                "ActivitySucceeded",
+                "TaskStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        assert_eq!(
+            e[3]["activityStartedEventDetails"],
+            json!({"workerName": "w1"})
+        );
+        // Without the report the engine writes the Started event itself, without details.
+        let e = events(false);
+        assert_eq!(e[3]["type"], "ActivityStarted");
+        assert!(
+            e[3].get("activityStartedEventDetails").is_none(),
+            "{}",
+            e[3]
+        );
     }
 }

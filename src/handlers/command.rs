@@ -313,6 +313,7 @@ mod tests {
             heartbeat: None,
             context: json!({"State": {"Name": "S"}}),
             submitted: None,
+            started: None,
             visit: 0,
         }
     }

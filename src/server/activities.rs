@@ -1,7 +1,14 @@
 //! Activities: CreateActivity, DescribeActivity, ListActivities, DeleteActivity, and
 //! GetActivityTask, the long poll by which a worker takes the next task of an activity. A
-//! Task state whose resource is an activity ARN queues its input with a fresh task token and
-//! waits for the worker's SendTaskSuccess / SendTaskFailure (heartbeats as AWS counts them).
+//! Task state whose resource is an activity ARN queues its input with a fresh task token
+//! (`ActivityScheduled`) and waits for a worker to take it (`ActivityStarted`, with the
+//! worker's name), then for the worker's SendTaskSuccess / SendTaskFailure.
+//!
+//! Time as AWS counts it for activities: `TimeoutSeconds` runs from the scheduling, time in
+//! the queue included (the engine's bound on the whole call); `HeartbeatSeconds` from the
+//! moment a worker takes the task, reset by each SendTaskHeartbeat. A task whose state was
+//! abandoned before a worker took it (its execution stopped, its time out, a failed branch
+//! beside it) is dropped from the queue: no worker is handed it.
 
 use super::durable::{Durable, DurableError, Kind};
 use super::request::{Request, check_name, page};
@@ -19,11 +26,20 @@ use std::time::Duration;
 /// How long GetActivityTask waits for a task, as AWS: 60 seconds.
 const LONG_POLL: Duration = Duration::from_secs(60);
 
+/// A task waiting for a worker.
+struct Queued {
+    token: String,
+    input: String,
+    /// Where GetActivityTask tells the waiting state that a worker took it (the worker's
+    /// name, if it gave one). Closed when the state no longer waits: the task is then dead.
+    taken: tokio::sync::oneshot::Sender<Option<String>>,
+}
+
 /// One activity and the tasks waiting for a worker.
 struct Activity {
     name: String,
     created: f64,
-    queue: VecDeque<(String, String)>,
+    queue: VecDeque<Queued>,
     ready: Arc<tokio::sync::Notify>,
 }
 
@@ -68,6 +84,22 @@ fn not_found(arn: &str) -> ApiError {
         "ActivityDoesNotExist",
         format!("Activity Does Not Exist: '{arn}'"),
     )
+}
+
+/// GetActivityTask's `workerName`: AWS's `Name` shape, 1 to 80 characters.
+fn check_worker_name(w: &str) -> Result<(), ApiError> {
+    let n = w.chars().count();
+    if (1..=80).contains(&n) {
+        return Ok(());
+    }
+    Err(ApiError::validation(format!(
+        "1 validation error detected: Value at 'workerName' failed to satisfy constraint: Member must have length {}",
+        if n == 0 {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 80"
+        }
+    )))
 }
 
 fn check_arn(arn: &str) -> Result<(), ApiError> {
@@ -138,13 +170,20 @@ pub fn delete(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
 pub async fn get_task(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, ApiError> {
     let arn = r.required("activityArn")?.to_string();
     check_arn(&arn)?;
+    let worker = r.str("workerName")?.map(str::to_string);
+    if let Some(w) = &worker {
+        check_worker_name(w)?;
+    }
     let deadline = tokio::time::Instant::now() + LONG_POLL;
     loop {
         let ready = {
             let mut all = lock(&server.activities.by_arn);
             let a = all.get_mut(&arn).ok_or_else(|| not_found(&arn))?;
-            if let Some((token, input)) = a.queue.pop_front() {
-                return Ok(json!({"taskToken": token, "input": input}));
+            // The oldest task whose state still waits; dead ones are dropped on the way.
+            while let Some(q) = a.queue.pop_front() {
+                if q.taken.send(worker.clone()).is_ok() {
+                    return Ok(json!({"taskToken": q.token, "input": q.input}));
+                }
             }
             a.ready.clone()
         };
@@ -173,6 +212,10 @@ impl TaskHandler for ActivityHandler {
         false
     }
 
+    fn reports_start(&self) -> bool {
+        true
+    }
+
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
         Box::pin(async move {
             let Some(server) = self.server.upgrade() else {
@@ -185,6 +228,7 @@ impl TaskHandler for ActivityHandler {
                 uuid::Uuid::new_v4().simple()
             );
             let mut reg = self.tokens.register(&token);
+            let (taken, worker) = tokio::sync::oneshot::channel();
             {
                 let mut all = lock(&server.activities.by_arn);
                 let Some(a) = all.get_mut(&arn) else {
@@ -193,10 +237,30 @@ impl TaskHandler for ActivityHandler {
                         format!("Activity Does Not Exist: '{arn}'"),
                     )));
                 };
-                a.queue.push_back((token, request.input.to_string()));
+                // Tasks abandoned while queued go now, so a queue nobody polls stays small.
+                a.queue.retain(|q| !q.taken.is_closed());
+                a.queue.push_back(Queued {
+                    token,
+                    input: request.input.to_string(),
+                    taken,
+                });
                 a.ready.notify_one();
             }
             drop(server);
+            // No heartbeat is due before a worker has the task; `TimeoutSeconds` (the
+            // engine's bound on this call) counts the wait.
+            let Ok(worker) = worker.await else {
+                // The activity was deleted with its queue: no worker can take the task, the
+                // state waits for its `TimeoutSeconds` (or a stop), as on AWS.
+                return std::future::pending().await;
+            };
+            if let Some(tx) = &request.started {
+                let details = match worker {
+                    Some(w) => json!({ "workerName": w }),
+                    None => Value::Null,
+                };
+                let _ = tx.send(details);
+            }
             crate::handlers::callback::answer(&mut reg, request.heartbeat, &request.state_name)
                 .await
         })

@@ -319,6 +319,7 @@ fn launch(
                 run.report.running = 0;
                 run.stopped = Some(ended);
             }
+            run.abort_running_children(ended);
         }
         server.store.finished(&done.arn);
     };
@@ -413,9 +414,43 @@ pub fn describe(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     Ok(described_execution(&exec))
 }
 
+/// Which executions ListExecutions lists.
+enum Listed<'a> {
+    /// A machine's (the unqualified ARN), a version's or an alias's (those started through it).
+    Machine(&'a str),
+    Version(&'a str),
+    Alias(&'a str),
+    /// A map run's child executions.
+    MapRun(String, Arc<Execution>),
+}
+
+/// ListExecutions: a state machine's executions (its unqualified ARN), those started through a
+/// version or an alias (a qualified ARN; a version's include those an alias routed to it), or
+/// a map run's children (`mapRunArn`); newest first, filtered by `statusFilter` and
+/// `redriveFilter`, paged.
 pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let arn = r.required("stateMachineArn")?;
-    find(server, arn)?;
+    let listed = match (r.str("stateMachineArn")?, r.str("mapRunArn")?) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ApiError::validation(
+                "Must specify exactly one of stateMachineArn or mapRunArn",
+            ));
+        }
+        (Some(arn), None) => {
+            parse_arn(arn, "stateMachine")?;
+            match server.versions.resolve_listed(arn)? {
+                Some(true) => Listed::Version(arn),
+                Some(false) => Listed::Alias(arn),
+                None => {
+                    find(server, arn)?;
+                    Listed::Machine(arn)
+                }
+            }
+        }
+        (None, Some(_)) => {
+            let (run, exec) = super::map_runs::find(server, r)?;
+            Listed::MapRun(run, exec)
+        }
+    };
     let filter = r.str("statusFilter")?;
     if let Some(f) = filter
         && ![
@@ -432,33 +467,77 @@ pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             "1 validation error detected: Value '{f}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]"
         )));
     }
+    if filter == Some("PENDING_REDRIVE") && !matches!(listed, Listed::MapRun(..)) {
+        return Err(ApiError::validation(
+            "PENDING_REDRIVE statusFilter is only supported with mapRunArn",
+        ));
+    }
+    let redriven = match r.str("redriveFilter")? {
+        None => None,
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        Some(f) => {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{f}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]"
+            )));
+        }
+    };
     // Newest first, as AWS lists them.
-    let all: Vec<Value> = lock(&server.store.executions)
-        .values()
-        .rev()
-        .filter(|e| e.machine_arn == arn)
-        .filter_map(|e| {
-            let p = lock(&e.state);
-            if filter.is_some_and(|f| f != p.status) {
-                return None;
+    let all: Vec<Value> = match &listed {
+        Listed::MapRun(run, exec) => {
+            let runs = lock(&exec.map_runs);
+            match runs.get(run) {
+                // A map run's children are never redriven here (no map run redrive).
+                Some(m) if redriven != Some(true) => m
+                    .children
+                    .iter()
+                    .rev()
+                    .filter(|(_, c)| filter.is_none_or(|f| f == c.status))
+                    .map(|(arn, c)| m.child_item(arn, c))
+                    .collect(),
+                _ => Vec::new(),
             }
-            let mut v = json!({
-                "executionArn": e.arn,
-                "stateMachineArn": e.machine_arn,
-                "name": e.name,
-                "status": p.status,
-                "startDate": e.started,
-            });
-            if let Some(s) = p.stopped {
-                v["stopDate"] = json!(s);
-            }
-            if let Some(d) = p.redrive_date {
-                v["redriveCount"] = json!(p.redrive_count);
-                v["redriveDate"] = json!(d);
-            }
-            Some(v)
-        })
-        .collect();
+        }
+        _ => lock(&server.store.executions)
+            .values()
+            .rev()
+            .filter(|e| match &listed {
+                Listed::Machine(arn) => e.machine_arn == *arn,
+                Listed::Version(arn) => e.version_arn.as_deref() == Some(*arn),
+                Listed::Alias(arn) => e.alias_arn.as_deref() == Some(*arn),
+                Listed::MapRun(..) => false,
+            })
+            .filter_map(|e| {
+                let p = lock(&e.state);
+                if filter.is_some_and(|f| f != p.status)
+                    || redriven.is_some_and(|want| want != (p.redrive_count > 0))
+                {
+                    return None;
+                }
+                let mut v = json!({
+                    "executionArn": e.arn,
+                    "stateMachineArn": e.machine_arn,
+                    "name": e.name,
+                    "status": p.status,
+                    "startDate": e.started,
+                });
+                if let Some(s) = p.stopped {
+                    v["stopDate"] = json!(s);
+                }
+                if let Some(a) = &e.version_arn {
+                    v["stateMachineVersionArn"] = json!(a);
+                }
+                if let Some(a) = &e.alias_arn {
+                    v["stateMachineAliasArn"] = json!(a);
+                }
+                if let Some(d) = p.redrive_date {
+                    v["redriveCount"] = json!(p.redrive_count);
+                    v["redriveDate"] = json!(d);
+                }
+                Some(v)
+            })
+            .collect(),
+    };
     let (items, next) = page(&all, r.next_token()?, r.max_results()?);
     let mut out = json!({"executions": items});
     if let Some(t) = next {

@@ -4,13 +4,32 @@
 //! UpdateMapRun records the new `maxConcurrency` and tolerated failures and DescribeMapRun
 //! shows them, but a run already going keeps the settings it started with (the engine reads
 //! them once, when the Map state starts).
+//!
+//! Each run also keeps its child executions as the engine tells them
+//! ([`crate::engine::MapRunChild`]), for ListExecutions with a `mapRunArn`: the latest
+//! [`MAX_CHILDREN`] started, so a run of millions of items keeps a bounded list.
 
 use super::request::{Request, page};
 use super::store::{Execution, lock, now};
 use super::{ApiError, Server};
-use crate::engine::{MapRunReport, MapRunSink, MapRunStatus};
+use crate::engine::{MapRunChild, MapRunReport, MapRunSink, MapRunStatus};
+use indexmap::IndexMap;
 use serde_json::{Value, json};
 use std::sync::{Arc, Weak};
+
+/// The child executions kept per map run (the latest started).
+pub const MAX_CHILDREN: usize = 10_000;
+
+/// One child execution of a map run, as ListExecutions lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Child {
+    pub name: String,
+    pub status: String,
+    /// Epoch seconds.
+    pub started: f64,
+    pub stopped: Option<f64>,
+    pub item_count: u64,
+}
 
 /// One map run as the server knows it.
 #[derive(Clone, Debug)]
@@ -23,6 +42,8 @@ pub struct MapRun {
     pub tolerated_failure_count: u64,
     pub tolerated_failure_percentage: f64,
     pub updated: bool,
+    /// Its child executions by ARN, in start order.
+    pub children: IndexMap<String, Child>,
 }
 
 fn counts(r: &MapRunReport, items: bool) -> Value {
@@ -72,7 +93,67 @@ impl MapRun {
         let mut v = self.described();
         v["stateMachineArn"] = json!(self.report.state_machine_arn);
         v["updated"] = json!(self.updated);
+        v["children"] = self
+            .children
+            .iter()
+            .map(|(arn, c)| {
+                json!({
+                    "arn": arn,
+                    "name": c.name,
+                    "status": c.status,
+                    "started": c.started,
+                    "stopped": c.stopped,
+                    "itemCount": c.item_count,
+                })
+            })
+            .collect();
         v
+    }
+
+    /// ListExecutions' entry of one child (`mapRunArn` given: `itemCount` and `mapRunArn`).
+    pub fn child_item(&self, arn: &str, c: &Child) -> Value {
+        let mut v = json!({
+            "executionArn": arn,
+            "stateMachineArn": self.report.state_machine_arn,
+            "name": c.name,
+            "status": c.status,
+            "startDate": c.started,
+            "mapRunArn": self.report.arn,
+            "itemCount": c.item_count,
+        });
+        if let Some(s) = c.stopped {
+            v["stopDate"] = json!(s);
+        }
+        v
+    }
+
+    /// Children cut short with their run (its execution stopped, or a failure past the
+    /// tolerance) were not told their end: they were aborted, at `at`.
+    pub fn abort_running_children(&mut self, at: f64) {
+        for c in self.children.values_mut() {
+            if c.status == "RUNNING" {
+                c.status = "ABORTED".into();
+                c.stopped = Some(at);
+            }
+        }
+    }
+
+    /// Keeps what the engine told of a child, forgetting the oldest past [`MAX_CHILDREN`].
+    fn keep_child(&mut self, c: &MapRunChild) {
+        let secs = |t: crate::data::timestamp::Instant| t.unix_millis() as f64 / 1000.0;
+        self.children.insert(
+            c.arn.clone(),
+            Child {
+                name: c.name.clone(),
+                status: c.status.to_string(),
+                started: secs(c.start),
+                stopped: c.stop.map(secs),
+                item_count: c.item_count,
+            },
+        );
+        while self.children.len() > MAX_CHILDREN {
+            self.children.shift_remove_index(0);
+        }
     }
 
     pub fn from_json(v: &Value) -> Option<MapRun> {
@@ -112,6 +193,26 @@ impl MapRun {
             tolerated_failure_count,
             tolerated_failure_percentage,
             updated: v.get("updated").and_then(Value::as_bool).unwrap_or(false),
+            children: v
+                .get("children")
+                .and_then(Value::as_array)
+                .map(|all| {
+                    all.iter()
+                        .filter_map(|c| {
+                            Some((
+                                c.get("arn")?.as_str()?.to_string(),
+                                Child {
+                                    name: c.get("name")?.as_str()?.to_string(),
+                                    status: c.get("status")?.as_str()?.to_string(),
+                                    started: c.get("started")?.as_f64()?,
+                                    stopped: c.get("stopped").and_then(Value::as_f64),
+                                    item_count: c.get("itemCount")?.as_u64()?,
+                                },
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -138,6 +239,7 @@ impl MapRunSink for Sink {
             tolerated_failure_count: report.tolerated_failure_count,
             tolerated_failure_percentage: report.tolerated_failure_percentage,
             updated: false,
+            children: IndexMap::new(),
         });
         run.report = report.clone();
         if !run.updated {
@@ -148,13 +250,25 @@ impl MapRunSink for Sink {
         if report.status != MapRunStatus::Running && run.stopped.is_none() {
             run.stopped = Some(at);
         }
+        if report.status != MapRunStatus::Running {
+            run.abort_running_children(at);
+        }
         drop(runs);
         lock(&server.store.map_runs).insert(report.arn.clone(), exec.arn.clone());
+    }
+
+    fn child(&self, run_arn: &str, child: &MapRunChild) {
+        let Some(exec) = self.execution.upgrade() else {
+            return;
+        };
+        if let Some(run) = lock(&exec.map_runs).get_mut(run_arn) {
+            run.keep_child(child);
+        }
     }
 }
 
 /// The execution holding the map run named by `mapRunArn`: `InvalidArn`, `ResourceNotFound`.
-fn find(server: &Server, r: &Request) -> Result<(String, Arc<Execution>), ApiError> {
+pub fn find(server: &Server, r: &Request) -> Result<(String, Arc<Execution>), ApiError> {
     let arn = r.required("mapRunArn")?;
     super::machines::parse_arn(arn, "mapRun")?;
     let missing = || ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"));
@@ -273,4 +387,69 @@ pub fn update(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             .put(super::durable::Kind::Execution, &exec.arn, &exec.to_json());
     }
     Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::timestamp::Instant;
+
+    fn child(n: usize, status: &'static str, stop: Option<i64>) -> MapRunChild {
+        MapRunChild {
+            arn: format!("arn:aws:states:us-east-1:1:execution:M/L:{n}"),
+            name: n.to_string(),
+            status,
+            start: Instant::from_unix_millis(1_000 + n as i64),
+            stop: stop.map(Instant::from_unix_millis),
+            item_count: 2,
+        }
+    }
+
+    fn run() -> MapRun {
+        MapRun {
+            report: MapRunReport {
+                arn: "arn:aws:states:us-east-1:1:mapRun:M/L:r".into(),
+                execution_arn: "arn:aws:states:us-east-1:1:execution:M:e".into(),
+                state_machine_arn: "arn:aws:states:us-east-1:1:stateMachine:M/L".into(),
+                ..MapRunReport::default()
+            },
+            started: 1.0,
+            stopped: None,
+            max_concurrency: 0,
+            tolerated_failure_count: 0,
+            tolerated_failure_percentage: 0.0,
+            updated: false,
+            children: IndexMap::new(),
+        }
+    }
+
+    #[test]
+    fn children_are_updated_in_place_bounded_aborted_with_their_run_and_kept() {
+        let mut m = run();
+        m.keep_child(&child(0, "RUNNING", None));
+        m.keep_child(&child(1, "RUNNING", None));
+        m.keep_child(&child(0, "SUCCEEDED", Some(3_000)));
+        assert_eq!(m.children.len(), 2);
+        let first = &m.children[0];
+        assert_eq!(
+            (first.status.as_str(), first.stopped),
+            ("SUCCEEDED", Some(3.0))
+        );
+        m.abort_running_children(9.0);
+        assert_eq!(m.children[1].status, "ABORTED");
+        assert_eq!(m.children[1].stopped, Some(9.0));
+        let item = m.child_item("arn:aws:states:us-east-1:1:execution:M/L:0", &m.children[0]);
+        assert_eq!(item["itemCount"], 2);
+        assert_eq!(item["mapRunArn"], m.report.arn.as_str());
+        assert_eq!(item["stopDate"], 3.0);
+        // Through --state-dir's record and back.
+        let back = MapRun::from_json(&m.to_json()).map(|b| b.children);
+        assert_eq!(back.as_ref(), Some(&m.children));
+        // Only the latest MAX_CHILDREN started are kept.
+        for n in 2..MAX_CHILDREN + 5 {
+            m.keep_child(&child(n, "RUNNING", None));
+        }
+        assert_eq!(m.children.len(), MAX_CHILDREN);
+        assert_eq!(m.children[0].name, "5");
+    }
 }

@@ -190,6 +190,27 @@ impl Versions {
         durable.delete(Kind::Latest, machine_arn);
     }
 
+    /// Whether a qualified ARN names a version (`Some(true)`) or an alias (`Some(false)`)
+    /// known here; `None` for an unqualified one; `StateMachineDoesNotExist` for one not known.
+    pub fn resolve_listed(&self, arn: &str) -> Result<Option<bool>, ApiError> {
+        let (_, Some(q)) = split(arn) else {
+            return Ok(None);
+        };
+        let version = q.bytes().all(|b| b.is_ascii_digit());
+        let known = if version {
+            lock(&self.versions).contains_key(arn)
+        } else {
+            lock(&self.aliases).contains_key(arn)
+        };
+        if !known {
+            return Err(ApiError::new(
+                "StateMachineDoesNotExist",
+                format!("State Machine Does Not Exist: '{arn}'"),
+            ));
+        }
+        Ok(Some(version))
+    }
+
     /// What a qualified ARN names; `None` for an unqualified one.
     pub fn resolve(&self, arn: &str) -> Result<Option<Resolved>, ApiError> {
         let (_, Some(q)) = split(arn) else {

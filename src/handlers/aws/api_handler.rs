@@ -889,6 +889,7 @@ mod tests {
             heartbeat: None,
             context: json!({"StateMachine": {"Id": "arn:sm"}, "Execution": {"Id": "arn:ex"}}),
             submitted: None,
+            started: None,
             visit: 0,
         }
     }

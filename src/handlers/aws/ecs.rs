@@ -611,6 +611,7 @@ pub(crate) mod tests {
             heartbeat: None,
             context: json!({}),
             submitted: None,
+            started: None,
             visit: 0,
         }
     }

@@ -318,6 +318,7 @@ mod tests {
             heartbeat: None,
             context: json!({}),
             submitted: None,
+            started: None,
             visit: 0,
         }
     }
