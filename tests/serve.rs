@@ -626,6 +626,12 @@ assert ts(sdk, mock={"result": bad, "fieldValidationMode": "NONE"})["status"] ==
 c = ts({"Type": "Pass", "Parameters": {"n.$": "$$.Execution.Name", "i.$": "$$.Execution.Input", "m.$": "$$.StateMachine.Name"}, "End": True},
        context=json.dumps({"Execution": {"Name": "mine", "Input": {"q": 1}}, "StateMachine": {"Name": "SM"}}))
 assert json.loads(c["output"]) == {"n": "mine", "i": {"q": 1}, "m": "SM"}, c
+times = {"Type": "Pass", "Parameters": {"s.$": "$$.Execution.StartTime", "e.$": "$$.State.EnteredTime"}, "End": True}
+c = ts(times, context=json.dumps({"Execution": {"StartTime": "2026-01-02T03:04:05.678Z"}, "State": {"EnteredTime": "2026-01-02T03:04:09Z"}}))
+assert json.loads(c["output"]) == {"s": "2026-01-02T03:04:05.678Z", "e": "2026-01-02T03:04:09.000Z"}, c
+c = ts(times, context=json.dumps({"Execution": {"StartTime": "2026-01-02T03:04:05.678Z"}}))
+assert json.loads(c["output"]) == {"s": "2026-01-02T03:04:05.678Z", "e": "2026-01-02T03:04:05.678Z"}, c
+assert error_of(sfn.test_state, definition=json.dumps(times), roleArn=ROLE, context='{"Execution": {"StartTime": "yesterday"}}') == "ValidationException"
 # TRACE: an HTTP Task's request and response.
 class H(BaseHTTPRequestHandler):
     def do_POST(self):

@@ -71,6 +71,9 @@ pub struct Options {
     pub map_runs: Option<std::sync::Arc<dyn super::MapRunSink>>,
     /// A redrive: the execution picks up at a top-level state instead of starting.
     pub resume: Option<Resume>,
+    /// `$$.Execution.StartTime` when it is not the clock's start (TestState's `context`,
+    /// whose state was entered later than its execution started).
+    pub start_time: Option<crate::data::timestamp::Instant>,
 }
 
 /// Where a redriven execution picks up (`asl serve`'s RedriveExecution), as AWS redrives one:
@@ -111,6 +114,7 @@ impl Default for Options {
             execution_arn: None,
             map_runs: None,
             resume: None,
+            start_time: None,
         }
     }
 }
@@ -242,7 +246,7 @@ pub async fn run(
     let execution_arn = exec_arn.clone();
     let mut fields = match json!({
         "Id": exec_arn,
-        "StartTime": start.to_iso_millis(),
+        "StartTime": opts.start_time.unwrap_or(start).to_iso_millis(),
         "Name": opts.execution_name,
         "RoleArn": opts.role_arn,
         "RedriveCount": opts.resume.as_ref().map_or(0, |r| r.redrive_count),

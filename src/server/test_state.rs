@@ -662,9 +662,27 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             .and_then(|c| Value::Object(c.clone()).pointer(path).cloned())
     };
     let text_of = |path: &str| from_context(path).and_then(|v| v.as_str().map(str::to_string));
+    // The times the state sees: it is entered at `State.EnteredTime` (else at
+    // `Execution.StartTime`), on a clock that stands at that instant.
+    let time_at = |path: &str| {
+        from_context(path)
+            .map(|v| {
+                v.as_str()
+                    .and_then(crate::data::timestamp::parse)
+                    .ok_or_else(|| {
+                        ApiError::validation(format!(
+                            "`context`: {v} at {path} is not a timestamp (RFC 3339, e.g. 2026-01-02T03:04:05.678Z)"
+                        ))
+                    })
+            })
+            .transpose()
+    };
+    let started = time_at("/Execution/StartTime")?;
+    let start = time_at("/State/EnteredTime")?.or(started);
     let defaults = Options::default();
     let opts = Options {
-        clock: server.config.clock,
+        clock: start.map_or(server.config.clock, engine::Clock::Fixed),
+        start_time: started,
         state_machine_name: text_of("/StateMachine/Name").unwrap_or_else(|| "TestState".into()),
         execution_name: text_of("/Execution/Name").unwrap_or(defaults.execution_name.clone()),
         execution_arn: text_of("/Execution/Id"),
