@@ -805,7 +805,7 @@ assert error_of(sfn.tag_resource, resourceArn=arn, tags=[{"key": "t%d" % i, "val
 }
 
 #[test]
-fn wait_time_scale_zero_makes_waits_instant_and_other_scales_are_refused() {
+fn wait_time_scale_shortens_waits_and_a_scale_outside_0_to_1_is_refused() {
     let s = start(&[], &[("WAIT_TIME_SCALE", "0")]);
     boto(
         &s,
@@ -814,13 +814,35 @@ arn = create("Nap", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds":
 assert wait_done(sfn.start_execution(stateMachineArn=arn)["executionArn"])["status"] == "SUCCEEDED"
 "##,
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
-        .args(["serve", "--port", "0"])
-        .env("WAIT_TIME_SCALE", "0.5")
-        .output()
-        .expect("run asl serve");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("WAIT_TIME_SCALE=0.5"));
+    // A tenth: a Wait of 3 seconds lasts about 0.3 of real time, its events in real time.
+    let s = start(&[], &[("WAIT_TIME_SCALE", "0.1")]);
+    boto(
+        &s,
+        r##"
+arn = create("Nap", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3, "End": True}}})
+t0 = time.time()
+ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+time.sleep(0.1)
+assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+d = wait_done(ex)
+took = time.time() - t0
+assert d["status"] == "SUCCEEDED" and 0.25 <= took < 2.5, (d, took)
+span = (d["stopDate"] - d["startDate"]).total_seconds()
+assert 0.25 <= span < 2.5, span
+"##,
+    );
+    for bad in ["1.5", "-1", "fast"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+            .args(["serve", "--port", "0"])
+            .env("WAIT_TIME_SCALE", bad)
+            .output()
+            .expect("run asl serve");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!("WAIT_TIME_SCALE={bad}")),
+            "{bad}"
+        );
+    }
 }
 
 #[test]

@@ -19,7 +19,8 @@ Examples:
 
 Environment (as Step Functions Local reads it): SFN_MOCK_CONFIG (the mock config file),
 AWS_DEFAULT_REGION (the region in ARNs), AWS_ACCOUNT_ID (the account in ARNs),
-WAIT_TIME_SCALE (0: waits end at once, as --clock virtual; 1: real time), LAMBDA_ENDPOINT,
+WAIT_TIME_SCALE (0: waits end at once, as --clock virtual; 1: real time; 0.1: each wait a
+tenth as long), LAMBDA_ENDPOINT,
 BATCH_ENDPOINT, DYNAMODB_ENDPOINT, ECS_ENDPOINT, GLUE_ENDPOINT, SAGE_MAKER_ENDPOINT,
 SQS_ENDPOINT, SNS_ENDPOINT, STEP_FUNCTIONS_ENDPOINT (that service's Task states run on AWS
 at that endpoint). Start an
@@ -109,17 +110,18 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Step Functions Local's `WAIT_TIME_SCALE`: 0 makes waits instant (our virtual clock), 1 or
-/// unset is real time; other scales are refused rather than silently ignored.
+/// unset is real time, a scale between them shortens each wait and back-off by it (0.1: a
+/// Wait of 10 seconds lasts one). Anything else is refused rather than silently ignored.
 fn wait_time_scale() -> Result<Clock, CliError> {
     let Some(v) = env("WAIT_TIME_SCALE") else {
         return Ok(Clock::Real);
     };
-    let scale = v.trim().parse::<f64>().ok();
-    match scale {
-        Some(x) if x.abs() < f64::EPSILON => Ok(Clock::Virtual),
-        Some(x) if (x - 1.0).abs() < f64::EPSILON => Ok(Clock::Real),
+    match v.trim().parse::<f64>().ok() {
+        Some(0.0) => Ok(Clock::Virtual),
+        Some(1.0) => Ok(Clock::Real),
+        Some(x) if x > 0.0 && x < 1.0 => Ok(Clock::Scaled((x * 1e6).round().max(1.0) as u32)),
         _ => Err(CliError::Usage(format!(
-            "WAIT_TIME_SCALE={v}: asl serve runs waits in real time (1) or instantly (0, or --clock virtual); other scales are not supported"
+            "WAIT_TIME_SCALE={v}: expected a scale from 0 (waits end at once, as --clock virtual) to 1 (real time), such as 0.1"
         ))),
     }
 }

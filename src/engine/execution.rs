@@ -347,9 +347,11 @@ pub async fn run(
                 (s, false) => s,
             };
             match (exec.clock, limit) {
-                (Clock::Real, Some(secs)) => tokio::time::timeout(Duration::from_secs(secs), body)
-                    .await
-                    .unwrap_or(Err(Stop::TimedOut)),
+                (Clock::Real | Clock::Scaled(_), Some(secs)) => {
+                    tokio::time::timeout(Duration::from_secs(secs), body)
+                        .await
+                        .unwrap_or(Err(Stop::TimedOut))
+                }
                 _ => body.await,
             }
         };
