@@ -379,3 +379,36 @@ fn sync_jobs_of_sagemaker_emr_and_codebuild_and_event_bridge_events() {
     assert_eq!(out["build"]["Build"]["BuildStatus"], "SUCCEEDED");
     assert_eq!(out["build"]["Build"]["ProjectName"], "asl-project");
 }
+
+#[test]
+fn sync_jobs_of_sagemaker_processing_eks_clusters_and_emr_serverless() {
+    let Some(ep) = endpoint() else { return };
+    let def = json!({"StartAt": "Proc", "States": {
+        "Proc": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createProcessingJob.sync",
+            "Parameters": {"ProcessingJobName": "asl-proc", "RoleArn": "arn:aws:iam::123456789012:role/r",
+                "AppSpecification": {"ImageUri": "img"},
+                "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}}},
+            "ResultPath": "$.proc", "Next": "Eks"},
+        "Eks": {"Type": "Task", "Resource": "arn:aws:states:::eks:createCluster.sync",
+            "Parameters": {"Name": "asl-eks", "RoleArn": "arn:aws:iam::123456789012:role/r",
+                "ResourcesVpcConfig": {"SubnetIds": ["subnet-1"]}},
+            "ResultPath": "$.eks", "Next": "App"},
+        "App": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:emrserverless:createApplication",
+            "Parameters": {"Name": "asl-app", "ReleaseLabel": "emr-6.6.0", "Type": "SPARK", "ClientToken": "asl-app"},
+            "ResultPath": "$.app", "Next": "Job"},
+        "Job": {"Type": "Task", "Resource": "arn:aws:states:::emr-serverless:startJobRun.sync",
+            "Parameters": {"ApplicationId.$": "$.app.ApplicationId", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r",
+                "JobDriver": {"SparkSubmit": {"EntryPoint": "s3://b/main.py"}}},
+            "ResultPath": "$.job", "End": true}}});
+    let r = run(&ep, "sync-jobs-2", &def, &["--ecs-poll-ms", "50"]);
+    let out = succeeded(&r);
+    // SageMaker processing `.sync`: the DescribeProcessingJob answer of the finished job.
+    assert_eq!(out["proc"]["ProcessingJobName"], "asl-proc");
+    assert_eq!(out["proc"]["ProcessingJobStatus"], "Completed");
+    // EKS `createCluster.sync`: DescribeCluster's answer once the cluster is ACTIVE.
+    assert_eq!(out["eks"]["Cluster"]["Name"], "asl-eks");
+    assert_eq!(out["eks"]["Cluster"]["Status"], "ACTIVE");
+    // EMR Serverless `startJobRun.sync`: the start call's answer, its ids in Step Functions' names.
+    assert_eq!(out["job"]["ApplicationId"], out["app"]["ApplicationId"]);
+    assert!(out["job"]["JobRunId"].is_string(), "{}", out["job"]);
+}
