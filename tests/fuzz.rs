@@ -963,8 +963,54 @@ fn history_extra(g: &mut G) -> Value {
 fn history_input(g: &mut G) -> HistoryInput {
     let h = histories();
     let (text, definition) = &h[g.gen_range(0..h.len())];
+    let mut text = text.clone();
+    // 1 in 4: Distributed Map runs, and child executions (`mapRunExecutions`, as `asl record
+    // ARN` writes them) whose runs, inputs and events may or may not match anything.
+    if g.gen_ratio(1, 4)
+        && let Ok(mut doc) = serde_json::from_str::<Value>(&text)
+    {
+        let runs = [
+            "arn:aws:states:us-east-1:1:mapRun:m/Map:r1",
+            "arn:aws:states:us-east-1:1:mapRun:m/Map:r2",
+        ];
+        if let Some(events) = doc.get_mut("events").and_then(Value::as_array_mut) {
+            for run in runs.iter().take(g.gen_range(0..3)) {
+                let at = g.gen_range(0..=events.len());
+                events.insert(at, json!({"id": g.gen_range(0..40), "previousEventId": g.gen_range(0..40),
+                    "type": "MapRunStarted", "timestamp": 0, "mapRunStartedEventDetails": {"mapRunArn": run}}));
+            }
+        }
+        let donors = histories();
+        let children: Vec<Value> = (0..g.gen_range(0..6))
+            .map(|i| {
+                let (donor, _) = &donors[g.gen_range(0..donors.len())];
+                let mut events = serde_json::from_str::<Value>(donor)
+                    .ok()
+                    .and_then(|d| d.get("events").cloned())
+                    .unwrap_or(Value::Null);
+                // The child's input: an item, a batch, or anything.
+                if let Some(first) = events.pointer_mut("/0/executionStartedEventDetails/input") {
+                    let any = generate::string(g);
+                    *first = json!(one(
+                        g,
+                        vec!["1".to_string(), "2".to_string(), r#"{"Items":[1,2]}"#.to_string(), any]
+                    ));
+                }
+                let mut child = json!({"executionArn": format!("arn:aws:states:us-east-1:1:execution:m/Map:c{i}"),
+                                       "events": events});
+                match g.gen_range(0..4) {
+                    0 => {}
+                    1 => child["mapRunArn"] = generate::json(g, 0),
+                    _ => child["mapRunArn"] = json!(runs[g.gen_range(0..runs.len())]),
+                }
+                child
+            })
+            .collect();
+        doc["mapRunExecutions"] = json!(children);
+        text = doc.to_string();
+    }
     HistoryInput {
-        text: mutated_file(g, text, history_extra),
+        text: mutated_file(g, &text, history_extra),
         definition: *definition,
     }
 }
