@@ -117,7 +117,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, CliError> {
             .unwrap_or_default()
             .to_string();
         say!("asl: started execution {arn}");
-        let tracer = args.trace.then(Tracer::new);
+        let tracer = args.trace.then(|| Tracer::for_machine(&machine));
         follow(&sfn, &arn, tracer.as_ref(), &mut stop).await
     })?;
     let Remote {

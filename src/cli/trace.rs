@@ -22,6 +22,10 @@ pub struct Tracer {
     paths: Mutex<Paths>,
     /// Where the lines go: stderr, or a buffer (`asl test --trace` shows a failing case's).
     buffer: Option<Arc<Mutex<String>>>,
+    /// Each Parallel branch's index by the name of its first state, when the definition is
+    /// known ([`Tracer::for_machine`]). AWS's events do not name a branch and may start them
+    /// in any order; without this a branch is numbered by the order its first event came.
+    branch_of: HashMap<String, usize>,
 }
 
 /// A state being visited: when and with what it was entered, and its label.
@@ -60,14 +64,35 @@ impl Tracer {
         Tracer {
             paths: Mutex::new(Paths::default()),
             buffer: None,
+            branch_of: HashMap::new(),
         }
     }
 
     /// A tracer that writes into `buffer` instead of stderr.
     pub fn into_buffer(buffer: Arc<Mutex<String>>) -> Self {
         Tracer {
-            paths: Mutex::new(Paths::default()),
             buffer: Some(buffer),
+            ..Tracer::new()
+        }
+    }
+
+    /// A tracer of events another engine wrote (AWS's, `run --remote`): Parallel branches
+    /// are numbered by the definition (state names are unique in a machine), not by which
+    /// branch's events came first.
+    pub fn for_machine(machine: &crate::definition::StateMachine) -> Self {
+        let mut branch_of = HashMap::new();
+        for s in machine.root.all_states() {
+            if let crate::definition::Kind::Parallel(p) = &s.kind {
+                for (i, g) in p.branches.iter().enumerate() {
+                    if let Some(first) = g.states.get(g.start) {
+                        branch_of.insert(first.name.clone(), i);
+                    }
+                }
+            }
+        }
+        Tracer {
+            branch_of,
+            ..Tracer::new()
         }
     }
 
@@ -137,6 +162,9 @@ impl EventSink for Tracer {
                     }
                     None => (String::new(), 0),
                 };
+                let n = field(e, "name")
+                    .and_then(|name| self.branch_of.get(name).copied())
+                    .unwrap_or(n);
                 format!("{outer}{parallel}[{n}]/")
             }
             _ => paths.prefix_of(prev),
@@ -330,5 +358,60 @@ mod tests {
             .filter_map(|l| l.split_whitespace().nth(1))
             .collect();
         assert_eq!(labels, ["Each[0]/Twice", "Each[1]/Twice"], "{text}");
+    }
+
+    /// AWS (and moto) may enter a later branch first: with the definition, each branch keeps
+    /// its index; without it, branches are numbered as their events come (local runs start
+    /// them in index order).
+    #[test]
+    fn branches_entered_out_of_order_keep_their_index_by_the_definition() {
+        let def = json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Parallel", "End": true,
+            "Branches": [
+                {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}]}}});
+        let machine = crate::definition::load_owned(def)
+            .machine
+            .expect("a valid definition");
+        let labels = |t: Tracer, out: Arc<Mutex<String>>| {
+            let pass = |id, prev, kind: &str, name: &str| {
+                let key = if kind.ends_with("Entered") {
+                    "stateEnteredEventDetails"
+                } else {
+                    "stateExitedEventDetails"
+                };
+                ev(
+                    id,
+                    prev,
+                    kind,
+                    key,
+                    json!({"name": name, "input": "{}", "output": "1"}),
+                )
+            };
+            for e in [
+                pass(2, 1, "ParallelStateEntered", "Fan"),
+                ev(3, 2, "ParallelStateStarted", "x", json!({})),
+                pass(4, 3, "PassStateEntered", "B"),
+                pass(5, 4, "PassStateExited", "B"),
+                pass(6, 3, "PassStateEntered", "A"),
+                pass(7, 6, "PassStateExited", "A"),
+            ] {
+                t.event(&e);
+            }
+            let text = out.lock().unwrap().clone();
+            text.lines()
+                .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let out = Arc::new(Mutex::new(String::new()));
+        let t = Tracer {
+            buffer: Some(out.clone()),
+            ..Tracer::for_machine(&machine)
+        };
+        assert_eq!(labels(t, out), ["Fan[1]/B", "Fan[0]/A"]);
+        let out = Arc::new(Mutex::new(String::new()));
+        assert_eq!(
+            labels(Tracer::into_buffer(out.clone()), out),
+            ["Fan[0]/B", "Fan[1]/A"]
+        );
     }
 }
