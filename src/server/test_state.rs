@@ -515,7 +515,7 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
     }
     let context = match r.str("context")? {
         Some(t) => match serde_json::from_str::<Value>(t) {
-            Ok(Value::Object(c)) => Some(c),
+            Ok(c) if c.is_object() => Some(c),
             _ => return Err(ApiError::validation("`context` must be a JSON object")),
         },
         None => None,
@@ -656,11 +656,7 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
     });
     let (tx, rx) = tokio::sync::oneshot::channel::<String>();
     *lock(&probe.stop) = Some(tx);
-    let from_context = |path: &str| {
-        context
-            .as_ref()
-            .and_then(|c| Value::Object(c.clone()).pointer(path).cloned())
-    };
+    let from_context = |path: &str| context.as_ref().and_then(|c| c.pointer(path).cloned());
     let text_of = |path: &str| from_context(path).and_then(|v| v.as_str().map(str::to_string));
     // The times the state sees: it is entered at `State.EnteredTime` (else at
     // `Execution.StartTime`), on a clock that stands at that instant.

@@ -267,16 +267,9 @@ impl ApiHandler {
                 &format!("`{action}` is not an operation of `{}`", s.entry.sdk_name),
             )
         })?;
-        let input = match op.input() {
-            Some(shape) => {
-                params::to_input(&shape, params).map_err(|e| param_failure(request, e))?
-            }
-            None => Value::Object(Map::new()),
-        };
+        let input = params::operation_input(&op, params).map_err(|e| param_failure(request, e))?;
         let result = self.client.call(s, op.name, &input).await.map(|mut a| {
-            if let Some(shape) = op.output() {
-                a.output = params::to_result(&shape, a.output);
-            }
+            a.output = params::operation_result(&op, a.output);
             a
         });
         answered(request, s.entry.error_prefix, result, name_error)

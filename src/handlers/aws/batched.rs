@@ -170,15 +170,10 @@ async fn call(
             service.entry.sdk_name
         ))
     })?;
-    let input = match op.input() {
-        Some(shape) => params::to_input(&shape, &Value::Object(input))
-            .map_err(|e| CallError::Request(format!("{e:?}")))?,
-        None => Value::Object(input),
-    };
+    let input = params::operation_input(&op, &Value::Object(input))
+        .map_err(|e| CallError::Request(format!("{e:?}")))?;
     let mut answer = client.call(service, op.name, &input).await?;
-    if let Some(shape) = op.output() {
-        answer.output = params::to_result(&shape, answer.output);
-    }
+    answer.output = params::operation_result(&op, answer.output);
     Ok(answer)
 }
 

@@ -13,7 +13,7 @@
 //! Results come back with every structure member's name capitalized (PascalCase), map keys
 //! untouched.
 
-use super::model::Shape;
+use super::model::{Operation, Shape};
 use serde_json::{Map, Value};
 
 /// A parameter the operation cannot take: where (a JSON pointer into the parameters) and why.
@@ -44,6 +44,22 @@ pub fn pascal(name: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// An operation's input from Step Functions' parameters (`{}` for one that takes none).
+pub fn operation_input(op: &Operation, params: &Value) -> Result<Value, ParamError> {
+    match op.input() {
+        Some(shape) => to_input(&shape, params),
+        None => Ok(Value::Object(Map::new())),
+    }
+}
+
+/// An operation's answer in Step Functions' names.
+pub fn operation_result(op: &Operation, output: Value) -> Value {
+    match op.output() {
+        Some(shape) => to_result(&shape, output),
+        None => output,
     }
 }
 

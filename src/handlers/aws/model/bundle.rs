@@ -235,19 +235,28 @@ pub fn partition_suffix(region: &str) -> &'static str {
 /// the signing region (`None`: the call's). `https://billing.us-east-1.api.aws` for Billing
 /// anywhere in `aws`, `https://maps.geo.eu-west-1.amazonaws.com` for Amazon Location's maps.
 pub fn rule_set_host(sdk_name: &str, region: &str) -> Option<(String, Option<&'static str>)> {
-    let part = partition(region).0;
-    let rows = HOSTS
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
+    type Row = (&'static str, &'static str, &'static str);
+    // sdk_name -> (where, url, signing region), read once.
+    static ROWS: OnceLock<HashMap<&'static str, Vec<Row>>> = OnceLock::new();
+    let rows = ROWS.get_or_init(|| {
+        let mut by_sdk: HashMap<&'static str, Vec<Row>> = HashMap::new();
+        for l in HOSTS.lines().filter(|l| !l.starts_with('#')) {
             let mut f = l.split('\t');
-            Some((f.next()?, f.next()?, f.next()?, f.next()?))
-        })
-        .filter(|(sdk, ..)| *sdk == sdk_name);
+            if let (Some(sdk), Some(at), Some(url), Some(signing)) =
+                (f.next(), f.next(), f.next(), f.next())
+            {
+                by_sdk.entry(sdk).or_default().push((at, url, signing));
+            }
+        }
+        by_sdk
+    });
+    let part = partition(region).0;
     // A row for the region itself wins over its partition's.
-    let (_, _, url, signing) = rows
-        .filter(|(_, at, ..)| *at == region || *at == part)
-        .min_by_key(|(_, at, ..)| *at != region)?;
+    let &(_, url, signing) = rows
+        .get(sdk_name)?
+        .iter()
+        .filter(|(at, ..)| *at == region || *at == part)
+        .min_by_key(|(at, ..)| *at != region)?;
     Some((
         url.replace("{region}", region),
         (signing != "-").then_some(signing),
