@@ -1145,6 +1145,67 @@ assert sum(len(sfn.list_executions(stateMachineArn=a)["executions"]) for a in ar
 }
 
 #[test]
+fn an_execution_running_when_the_server_is_killed_is_aborted_at_the_next_start() {
+    if python().is_none() {
+        return;
+    }
+    let dir = state_dir("serve-killed");
+    let dir_arg = dir.to_string_lossy().to_string();
+    let first = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &first,
+        r#"
+long = create("Long", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
+arn = sfn.start_execution(stateMachineArn=long, name="killed", input='{"k": 1}')["executionArn"]
+for _ in range(100):
+    if "WaitStateEntered" in types(arn):
+        break
+    time.sleep(0.05)
+assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
+"#,
+    );
+    // SIGKILL: no chance to stop the execution or to write anything more.
+    drop(first);
+    let second = start(&["--state-dir", &dir_arg], &[]);
+    assert!(
+        second
+            .before
+            .iter()
+            .any(|l| l.contains("was running when the server last stopped")),
+        "{:?}",
+        second.before
+    );
+    boto(
+        &second,
+        r#"
+long = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+[e] = sfn.list_executions(stateMachineArn=long)["executions"]
+assert e["name"] == "killed" and e["status"] == "ABORTED", e
+d = sfn.describe_execution(executionArn=e["executionArn"])
+assert d["status"] == "ABORTED" and d["input"] == '{"k": 1}' and "stopDate" in d, d
+assert "killed or crashed" in d["cause"], d
+h = sfn.get_execution_history(executionArn=e["executionArn"])["events"]
+assert [x["type"] for x in h] == ["ExecutionStarted", "ExecutionAborted"], h
+assert h[1]["previousEventId"] == h[0]["id"] == 1, h
+assert sfn.list_executions(stateMachineArn=long, statusFilter="RUNNING")["executions"] == []
+"#,
+    );
+    drop(second);
+    // Ended once: a third start finds it ABORTED already and says nothing more of it.
+    let third = start(&["--state-dir", &dir_arg], &[]);
+    assert!(
+        !third
+            .before
+            .iter()
+            .any(|l| l.contains("was running when the server last stopped")),
+        "{:?}",
+        third.before
+    );
+    drop(third);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_corrupt_database_or_a_state_dir_that_cannot_be_made_is_exit_2() {
     let dir = state_dir("serve-corrupt");
     std::fs::create_dir_all(&dir).expect("make the state dir");

@@ -23,7 +23,8 @@ pub enum Kind {
     Alias,
     Activity,
     Tags,
-    /// A finished execution: its description and its whole history.
+    /// An execution: its description and history; written RUNNING at its first event (so a
+    /// killed server finds it at the next start) and again, whole, when it finishes.
     Execution,
 }
 

@@ -254,6 +254,9 @@ fn launch(
 ) -> BoxFuture<'static, ()> {
     let machine = &exec.machine;
     let recorder = exec.clone();
+    // With `--state-dir`, the execution is kept from its first event on, RUNNING: one the
+    // process could not stop (SIGKILL, a crash) is found at the next start and ended there.
+    let keeper = server.store.durable.keeps().then(|| server.me.clone());
     let opts = Options {
         clock: server.config.clock,
         state_machine_name: machine.name.clone(),
@@ -263,7 +266,12 @@ fn launch(
         account_id: server.config.account_id.clone(),
         handlers,
         sink: Some(Box::new(SinkFn(move |e: &Event| {
-            lock(&recorder.events).push(event_json(e))
+            lock(&recorder.events).push(event_json(e));
+            if matches!(e.kind.as_str(), "ExecutionStarted" | "ExecutionRedriven")
+                && let Some(server) = keeper.as_ref().and_then(std::sync::Weak::upgrade)
+            {
+                server.store.keep_running(&recorder);
+            }
         }))),
         input_text: Some(exec.input.as_str().into()),
         express: machine.kind == "EXPRESS",

@@ -7,7 +7,9 @@
 //!
 //! Every change is also written through to a [`Durable`] (`--state-dir`: SQLite, see
 //! `durable.rs`; otherwise nowhere): machines as they are created, updated and deleted, and
-//! executions when they finish (their description and whole history), evicted there too.
+//! executions when they start (RUNNING: one the process was killed under is ended ABORTED
+//! at the next start) and when they finish (their description and whole history), evicted
+//! there too.
 
 use super::durable::{Durable, Kind};
 use crate::definition::StateMachine;
@@ -158,6 +160,32 @@ impl Execution {
     }
 }
 
+impl Execution {
+    /// Ends an execution kept RUNNING by a process that was killed (or crashed) while it ran:
+    /// ABORTED at `at`, with an `ExecutionAborted` event saying why, as a StopExecution would
+    /// have left it. False (and nothing changed) when the execution had ended.
+    fn abandoned(&self, at: f64) -> bool {
+        let mut p = lock(&self.state);
+        if p.status != "RUNNING" {
+            return false;
+        }
+        let cause = "asl serve stopped without the chance to stop this execution (killed or crashed while it ran)";
+        p.status = "ABORTED".into();
+        p.stopped = Some(at);
+        p.cause = Some(cause.into());
+        let mut events = lock(&self.events);
+        let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
+        events.push(json!({
+            "timestamp": at,
+            "type": "ExecutionAborted",
+            "id": last + 1,
+            "previousEventId": last,
+            "executionAbortedEventDetails": {"cause": cause},
+        }));
+        true
+    }
+}
+
 /// The part of an execution that changes.
 #[derive(Default)]
 pub struct Progress {
@@ -215,9 +243,18 @@ impl Store {
             }
         }
         let mut done: Vec<Execution> = Vec::new();
+        let restarted = now();
         for (arn, v) in self.durable.load(Kind::Execution)? {
             match Execution::from_json(&v) {
-                Some(e) => done.push(e),
+                Some(e) => {
+                    if e.abandoned(restarted) {
+                        self.durable.put(Kind::Execution, &arn, &e.to_json());
+                        say!(
+                            "asl serve: the execution {arn} was running when the server last stopped without stopping it: ABORTED"
+                        );
+                    }
+                    done.push(e)
+                }
                 None => skipped("execution", &arn),
             }
         }
@@ -240,6 +277,12 @@ impl Store {
 
     pub fn execution(&self, arn: &str) -> Option<Arc<Execution>> {
         lock(&self.executions).get(arn).cloned()
+    }
+
+    /// Keeps a running execution's record (`--state-dir`), so that a process killed without
+    /// the chance to stop it still knows of it when it starts again ([`Store::restore`]).
+    pub fn keep_running(&self, e: &Execution) {
+        self.durable.put(Kind::Execution, &e.arn, &e.to_json());
     }
 
     /// Notes that `arn` finished, evicting the oldest finished executions past the limit.
