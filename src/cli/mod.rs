@@ -26,7 +26,7 @@ mod validate;
 
 pub use error::CliError;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -55,27 +55,133 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+/// The subcommands. Their arguments are described by each one's `Args` derive; the list
+/// below ([`SUBCOMMANDS`]) names them with their one-line help and defers building their
+/// arguments until clap enters one (`Command::defer`): `asl run` builds `run`'s arguments
+/// only, not all nine subcommands' (a quarter of a short run's start-up instructions), while
+/// `--help`, completions and the manual page (which build the whole tree) see every one.
+#[derive(Debug)]
 pub enum Command {
-    /// Run a state machine on an input and print its output.
     Run(Box<run::RunArgs>),
-    /// Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document.
     Eval(eval::EvalArgs),
-    /// Check definitions against every rule AWS enforces, without running them.
     Validate(validate::ValidateArgs),
-    /// Run declarative tests (*.test.yaml / *.test.json) with coverage and CI reports.
     Test(Box<test::TestArgs>),
-    /// Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart.
     Graph(graph::GraphArgs),
-    /// Turn an execution's history (AWS's or `asl run --history`'s) into a test `asl test`
-    /// runs: the recorded answers as mocks, what the execution did as expectations.
     Record(record::RecordArgs),
-    /// Serve the Step Functions API on localhost (a drop-in for Step Functions Local).
     Serve(serve::ServeArgs),
-    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(completions::CompletionsArgs),
-    /// Print the manual page (roff) on stdout: `asl man | man -l -`.
     Man(man::ManArgs),
+}
+
+/// Each subcommand: its name, its one-line help (without a final period, as clap's derive
+/// writes a doc comment), and how its arguments are added.
+/// Adds a subcommand's arguments to its `clap::Command`.
+type Augment = fn(clap::Command) -> clap::Command;
+
+const SUBCOMMANDS: [(&str, &str, Augment); 9] = [
+    (
+        "run",
+        "Run a state machine on an input and print its output",
+        run::RunArgs::augment_args,
+    ),
+    (
+        "eval",
+        "Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document",
+        eval::EvalArgs::augment_args,
+    ),
+    (
+        "validate",
+        "Check definitions against every rule AWS enforces, without running them",
+        validate::ValidateArgs::augment_args,
+    ),
+    (
+        "test",
+        "Run declarative tests (*.test.yaml / *.test.json) with coverage and CI reports",
+        test::TestArgs::augment_args,
+    ),
+    (
+        "graph",
+        "Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart",
+        graph::GraphArgs::augment_args,
+    ),
+    (
+        "record",
+        "Turn an execution's history (AWS's or `asl run --history`'s) into a test `asl test` \
+         runs: the recorded answers as mocks, what the execution did as expectations",
+        record::RecordArgs::augment_args,
+    ),
+    (
+        "serve",
+        "Serve the Step Functions API on localhost (a drop-in for Step Functions Local)",
+        serve::ServeArgs::augment_args,
+    ),
+    (
+        "completions",
+        "Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout",
+        completions::CompletionsArgs::augment_args,
+    ),
+    (
+        "man",
+        "Print the manual page (roff) on stdout: `asl man | man -l -`",
+        man::ManArgs::augment_args,
+    ),
+];
+
+impl Subcommand for Command {
+    fn augment_subcommands(mut cmd: clap::Command) -> clap::Command {
+        for (name, about, args) in SUBCOMMANDS {
+            cmd = cmd.subcommand(clap::Command::new(name).about(about).defer(args));
+        }
+        cmd.subcommand_required(true)
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        SUBCOMMANDS.iter().any(|(n, _, _)| *n == name)
+    }
+}
+
+impl FromArgMatches for Command {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        Self::from_arg_matches_mut(&mut matches.clone())
+    }
+
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> Result<Self, clap::Error> {
+        let Some((name, mut sub)) = matches.remove_subcommand() else {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::MissingSubcommand,
+                "a subcommand is required",
+            ));
+        };
+        let m = &mut sub;
+        Ok(match name.as_str() {
+            "run" => Command::Run(Box::new(run::RunArgs::from_arg_matches_mut(m)?)),
+            "eval" => Command::Eval(eval::EvalArgs::from_arg_matches_mut(m)?),
+            "validate" => Command::Validate(validate::ValidateArgs::from_arg_matches_mut(m)?),
+            "test" => Command::Test(Box::new(test::TestArgs::from_arg_matches_mut(m)?)),
+            "graph" => Command::Graph(graph::GraphArgs::from_arg_matches_mut(m)?),
+            "record" => Command::Record(record::RecordArgs::from_arg_matches_mut(m)?),
+            "serve" => Command::Serve(serve::ServeArgs::from_arg_matches_mut(m)?),
+            "completions" => {
+                Command::Completions(completions::CompletionsArgs::from_arg_matches_mut(m)?)
+            }
+            "man" => Command::Man(man::ManArgs::from_arg_matches_mut(m)?),
+            other => {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::InvalidSubcommand,
+                    format!("no subcommand `{other}`"),
+                ));
+            }
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
 }
 
 /// Parses the process's command line, runs the subcommand, and turns the outcome into an exit
@@ -116,6 +222,40 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(e) => {
             say!("{e}");
             ExitCode::from(e.code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_deferred_tree_is_one_clap_accepts() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_listed_subcommand_parses_into_its_own_variant() {
+        let argv: [&[&str]; 9] = [
+            &["run", "m.json"],
+            &["eval", "--jsonata", "1"],
+            &["validate", "m.json"],
+            &["test", "dir"],
+            &["graph", "m.json"],
+            &["record", "h.json"],
+            &["serve"],
+            &["completions", "bash"],
+            &["man"],
+        ];
+        for (args, (name, _, _)) in argv.iter().zip(SUBCOMMANDS) {
+            assert_eq!(args[0], name);
+            let cli = Cli::try_parse_from(std::iter::once("asl").chain(args.iter().copied()))
+                .unwrap_or_else(|e| panic!("`asl {}` does not parse: {e}", args.join(" ")));
+            let variant = format!("{:?}", cli.command);
+            let want = name[..1].to_uppercase() + &name[1..];
+            assert!(variant.starts_with(&want), "`{name}` became {variant}");
         }
     }
 }
