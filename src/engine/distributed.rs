@@ -264,11 +264,9 @@ impl Exec {
     fn map_run_failed(&self, th: &mut Thread, f: Failure) -> Result<Value, Stop> {
         let details = super::fanout::failure_details(&f);
         self.emit(th, "MapRunFailed", || {
-            Some(("mapRunFailedEventDetails".into(), details.clone()))
+            Some(("mapRunFailedEventDetails".into(), details))
         })?;
-        self.emit(th, "MapStateFailed", || {
-            Some(("mapStateFailedEventDetails".into(), details))
-        })?;
+        self.emit(th, "MapStateFailed", || None)?;
         Err(Stop::Failed(f))
     }
 

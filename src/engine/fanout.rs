@@ -308,12 +308,10 @@ impl Exec {
             match r {
                 Some(Ok(v)) => out.push(v),
                 Some(Err(Stop::Failed(f))) => {
-                    self.emit(th, "ParallelStateFailed", || {
-                        Some((
-                            "parallelStateFailedEventDetails".into(),
-                            failure_details(&f),
-                        ))
-                    })?;
+                    // AWS's ParallelStateFailed and MapStateFailed carry no details (its
+                    // HistoryEvent has no member for them): the error is the failed
+                    // branch's, and the state's Catch or the execution's end says it.
+                    self.emit(th, "ParallelStateFailed", || None)?;
                     return Err(Stop::Failed(f));
                 }
                 Some(Err(other)) => return Err(other),
@@ -544,9 +542,7 @@ impl Exec {
                     out.push(f.to_error_output());
                 }
                 Some(Err(Stop::Failed(f))) => {
-                    self.emit(th, "MapStateFailed", || {
-                        Some(("mapStateFailedEventDetails".into(), failure_details(&f)))
-                    })?;
+                    self.emit(th, "MapStateFailed", || None)?;
                     return Err(Stop::Failed(f));
                 }
                 Some(Err(other)) => return Err(other),
@@ -558,9 +554,7 @@ impl Exec {
                 "States.ExceedToleratedFailureThreshold",
                 "The specified tolerated failure threshold was exceeded",
             );
-            self.emit(th, "MapStateFailed", || {
-                Some(("mapStateFailedEventDetails".into(), failure_details(&f)))
-            })?;
+            self.emit(th, "MapStateFailed", || None)?;
             return Err(Stop::Failed(f));
         }
         self.emit(th, "MapStateSucceeded", || None)?;
