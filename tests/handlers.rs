@@ -1122,3 +1122,75 @@ fn trace_lines_of_concurrent_iterations_keep_their_own_data_and_are_labelled_by_
     }
     assert!(err.contains("Map      M  "), "{err}");
 }
+
+/// A mock file whose `events:putEvents` answer carries a Lambda's `Payload` (as mock files
+/// written for Step Functions Local do) and whose only state machine is named otherwise
+/// than the definition's file.
+fn loose_mocks(d: &Path) {
+    write(
+        d,
+        "notify.asl.json",
+        r#"{"StartAt": "Tell", "States": {"Tell": {"Type": "Task",
+  "Resource": "arn:aws:states:::events:putEvents",
+  "Parameters": {"Entries": [{"Source": "s", "DetailType": "d", "Detail": {}}]}, "End": true}}}"#,
+    );
+    write(
+        d,
+        "mocks.json",
+        r#"{"StateMachines": {"Notifier": {"TestCases": {"Sent": {"Tell": "Told"}}}},
+  "MockedResponses": {"Told": {"0": {"Return": {"Payload": {"FailedEntryCount": 0}}}}}}"#,
+    );
+}
+
+#[test]
+fn a_mock_that_could_not_come_from_aws_is_warned_about_by_default_and_refused_on_request() {
+    let d = scratch("loose-mocks");
+    loose_mocks(&d);
+    let args = [
+        "notify.asl.json",
+        "--mock-config",
+        "mocks.json",
+        "--test-case",
+        "Sent",
+    ];
+    // Default: the mismatch is said, located, and the run goes on with the mocked answer.
+    let o = run(&d, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout).trim(),
+        r#"{"Payload":{"FailedEntryCount":0}}"#
+    );
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("mocks.json:2:") && err.contains("warning: the mocked result of `Tell`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`Payload` is not a field of `PutEventsResponse`"),
+        "{err}"
+    );
+    // present: the same finding is an input error, nothing runs.
+    let o = run(&d, &[&args[..], &["--mock-validation", "present"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("error: the mocked result of `Tell`"));
+    assert!(o.stdout.is_empty());
+    // none: nothing said.
+    let o = run(&d, &[&args[..], &["--mock-validation", "none"]].concat());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        !text(&o.stderr).contains("mocked result"),
+        "{}",
+        text(&o.stderr)
+    );
+    // Named explicitly, the machine must be in the mock file.
+    let o = run(
+        &d,
+        &[&args[..], &["--state-machine-name", "notify"]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("no state machine `notify` (it has: `Notifier`)"),
+        "{}",
+        text(&o.stderr)
+    );
+}

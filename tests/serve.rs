@@ -1431,15 +1431,9 @@ assert wait_done(ex)["status"] == "SUCCEEDED"
 /// by event with `asl run` of the same mock test case (times apart).
 #[test]
 fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
-    let Ok(aws) = std::env::var("ASL_SERVE_AWS") else {
-        eprintln!("skipped: ASL_SERVE_AWS is not set (run scripts/serve-tests.sh)");
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("asl-serve-sample-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let definition = dir.join("LambdaSQSIntegration.asl.json");
-    std::fs::write(
-        &definition,
+    served_matches_run(
+        "LambdaSQSIntegration",
+        "LambdaSQSIntegration.asl.json",
         r#"{
   "Comment": "This state machine is called: LambdaSQSIntegration",
   "StartAt": "LambdaState",
@@ -1459,11 +1453,6 @@ fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
     }
   }
 }"#,
-    )
-    .expect("write definition");
-    let mocks = dir.join("MockConfigFile.json");
-    std::fs::write(
-        &mocks,
         r#"{
   "StateMachines": {"LambdaSQSIntegration": {"TestCases": {
     "HappyPath": {"LambdaState": "MockedLambdaSuccess", "SQSState": "MockedSQSSuccess"},
@@ -1479,8 +1468,87 @@ fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
     }
   }
 }"#,
-    )
-    .expect("write mocks");
+        &["HappyPath", "RetryPath"],
+        "{}",
+    );
+}
+
+/// The shapes of AWS's other Step Functions Local sample, in a machine of our own: the mock
+/// file names the machine as CreateStateMachine does, not as the definition's file (asl run
+/// takes the file's only machine), a Parallel branch that keeps failing after its retries is
+/// caught (AWS's ParallelStateFailed has no details, which the SDKs would drop), and
+/// EventBridge states are mocked with a Lambda-like `Payload`, which `asl run` warns about
+/// and runs, as Step Functions Local runs it.
+#[test]
+fn a_parallel_caught_after_retries_and_loose_mocks_match_asl_run_event_by_event() {
+    served_matches_run(
+        "Screening",
+        "screening.asl.json",
+        r#"{
+  "StartAt": "Checks",
+  "States": {
+    "Checks": {
+      "Type": "Parallel",
+      "Branches": [
+        {"StartAt": "Credit", "States": {"Credit": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+          "Parameters": {"FunctionName": "credit", "Payload.$": "$"},
+          "ResultSelector": {"ok.$": "$.Payload.ok"},
+          "Retry": [{"ErrorEquals": ["Credit.Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}],
+          "End": true}}},
+        {"StartAt": "Fraud", "States": {"Fraud": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+          "Parameters": {"FunctionName": "fraud", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": true}}}
+      ],
+      "ResultPath": "$.checks",
+      "Catch": [{"ErrorEquals": ["Credit.Flaky"], "ResultPath": "$.error", "Next": "Rejected"}],
+      "Next": "Accepted"
+    },
+    "Accepted": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+      "Parameters": {"Entries": [{"Source": "screening", "DetailType": "Accepted", "Detail.$": "$.checks"}]}, "End": true},
+    "Rejected": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+      "Parameters": {"Entries": [{"Source": "screening", "DetailType": "Rejected", "Detail.$": "$.error"}]}, "End": true}
+  }
+}"#,
+        r#"{
+  "StateMachines": {"Screening": {"TestCases": {
+    "Clean": {"Credit": "CreditOk", "Fraud": "FraudOk", "Accepted": "Sent"},
+    "Flaky": {"Credit": "CreditFlaky", "Fraud": "FraudOk", "Rejected": "Sent"}
+  }}},
+  "MockedResponses": {
+    "CreditOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"ok": true}}}},
+    "FraudOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"score": 3}}}},
+    "CreditFlaky": {"0-2": {"Throw": {"Error": "Credit.Flaky", "Cause": "try again"}}},
+    "Sent": {"0": {"Return": {"Payload": {"Entries": [{"EventId": "e-1"}], "FailedEntryCount": 0}}}}
+  }
+}"#,
+        &["Clean", "Flaky"],
+        r#"{"applicant": "a-1"}"#,
+    );
+}
+
+/// Runs each test case of `mocks` through `asl serve` with the AWS CLI (the machine created
+/// as `machine_name`, `ARN#TestCase`, on the virtual clock) and through `asl run` of the
+/// definition file, and requires the two histories to be the same, event by event.
+fn served_matches_run(
+    machine_name: &str,
+    file_name: &str,
+    definition_text: &str,
+    mocks_text: &str,
+    cases: &[&str],
+    input: &str,
+) {
+    let Ok(aws) = std::env::var("ASL_SERVE_AWS") else {
+        eprintln!("skipped: ASL_SERVE_AWS is not set (run scripts/serve-tests.sh)");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "asl-serve-sample-{machine_name}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let definition = dir.join(file_name);
+    std::fs::write(&definition, definition_text).expect("write definition");
+    let mocks = dir.join("MockConfigFile.json");
+    std::fs::write(&mocks, mocks_text).expect("write mocks");
     let mocks_path = mocks.display().to_string();
     let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &mocks_path)]);
     let role = "arn:aws:iam::123456789012:role/DummyRole";
@@ -1513,7 +1581,7 @@ fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
         "--definition",
         &definition_arg,
         "--name",
-        "LambdaSQSIntegration",
+        machine_name,
         "--role-arn",
         role,
     ]);
@@ -1531,11 +1599,16 @@ fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
             })
             .collect()
     };
-    for case in ["HappyPath", "RetryPath"] {
-        let machine = format!(
-            "arn:aws:states:us-east-1:123456789012:stateMachine:LambdaSQSIntegration#{case}"
-        );
-        let ex = cli(&["start-execution", "--state-machine-arn", &machine])["executionArn"]
+    for &case in cases {
+        let machine =
+            format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine_name}#{case}");
+        let ex = cli(&[
+            "start-execution",
+            "--state-machine-arn",
+            &machine,
+            "--input",
+            input,
+        ])["executionArn"]
             .as_str()
             .unwrap_or_default()
             .to_string();
@@ -1562,7 +1635,7 @@ fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
                 "--test-case",
                 case,
                 "--input",
-                "{}",
+                input,
             ])
             .args(["--role-arn", role, "--history"])
             .arg(&history)

@@ -115,12 +115,13 @@ pub struct RunArgs {
     /// How mocked results of AWS API calls are checked against the API's output shape, as
     /// TestState's field validation: `strict` (every required field present, every field of
     /// the shape and of its type), `present` (every field given is of the shape and of its
-    /// type), `none`.
-    #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
+    /// type), `warn` (what `present` finds, said on stderr, and the run goes on), `none`.
+    #[arg(long, value_name = "MODE", default_value = "warn", value_parser = ["strict", "present", "warn", "none"])]
     pub mock_validation: String,
     /// The state machine's name (in `$$`, ARNs and the mock file). Default: a template's logical
     /// id (`template.yaml#Id`, or the template's only state machine), else the definition's
-    /// file name without its extension.
+    /// file name without its extension; a mock file with one state machine, named otherwise,
+    /// gives its test cases all the same.
     #[arg(long, value_name = "NAME")]
     pub state_machine_name: Option<String>,
     /// The execution's name. Default: a random UUID.
@@ -490,6 +491,10 @@ fn mock_handler(
     let shown = path.display().to_string();
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| CliError::Input(render::json_error(&shown, &text, &e)))?;
+    let name = match MockHandler::only_machine(&doc, name) {
+        Some(only) if args.state_machine_name.is_none() => only,
+        _ => name,
+    };
     let mock = MockHandler::from_value(&doc, name, case).map_err(|errs| {
         CliError::Input(
             errs.iter()
@@ -523,17 +528,70 @@ fn mock_handler(
             ) + &format!(" [{pointer}]"),
         ));
     }
-    let mode = FieldValidation::parse(&args.mock_validation).unwrap_or_default();
-    let bad = mock_mismatches(&mock, resources, mode);
+    let check = MockCheck::parse(&args.mock_validation);
+    let bad = mock_mismatches(&mock, resources, check);
     if !bad.is_empty() {
-        return Err(CliError::Input(
-            bad.iter()
-                .map(|(p, m)| render::located(&shown, &text, p, "error", m))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ));
+        let said = bad
+            .iter()
+            .map(|(p, m)| render::located(&shown, &text, p, check.severity(), m))
+            .collect::<Vec<_>>()
+            .join("\n");
+        if check.fatal {
+            return Err(CliError::Input(said));
+        }
+        say!("{said}");
     }
     Ok(Some(Arc::new(mock)))
+}
+
+/// `--mock-validation`: how mocked results of AWS API calls are checked against the
+/// operation's output shape, and whether a mismatch stops the run. The default, `warn`, says
+/// what `present` finds and runs on: Step Functions Local never checked mocks, and mock files
+/// written for it (AWS's own samples among them) give an `events:putEvents` state a Lambda's
+/// `Payload`; they run here unchanged, with the mismatch pointed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MockCheck {
+    pub fields: FieldValidation,
+    /// A mismatch is an input error (exit 2), not a warning.
+    pub fatal: bool,
+}
+
+impl MockCheck {
+    /// From the flag's value (clap has already limited it to the four names).
+    pub fn parse(mode: &str) -> MockCheck {
+        match mode {
+            "strict" => MockCheck {
+                fields: FieldValidation::Strict,
+                fatal: true,
+            },
+            "present" => MockCheck {
+                fields: FieldValidation::Present,
+                fatal: true,
+            },
+            "none" => MockCheck {
+                fields: FieldValidation::None,
+                fatal: false,
+            },
+            _ => MockCheck {
+                fields: FieldValidation::Present,
+                fatal: false,
+            },
+        }
+    }
+
+    /// How a mismatch is labelled where it is shown.
+    pub fn severity(self) -> &'static str {
+        if self.fatal { "error" } else { "warning" }
+    }
+
+    /// What to tell the reader about the flag, after a mismatch.
+    fn hint(self) -> &'static str {
+        if self.fatal {
+            "--mock-validation none accepts it"
+        } else {
+            "--mock-validation present makes this an error, none says nothing"
+        }
+    }
 }
 
 /// Mocked results that could not come from the API their state calls: (pointer in the mock
@@ -541,25 +599,31 @@ fn mock_handler(
 pub fn mock_mismatches(
     mock: &MockHandler,
     resources: &[(&str, &Resource)],
-    mode: FieldValidation,
+    check: MockCheck,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (state, pointer, value) in mock.returns() {
         let Some((_, r)) = resources.iter().find(|(s, _)| *s == state) else {
             continue;
         };
-        for (at, why) in shape_check::check(r, value, mode) {
+        for (at, why) in shape_check::check(r, value, check.fields) {
             out.push((
                 format!("{pointer}{at}"),
                 format!(
-                    "the mocked result of `{state}` cannot come from `{}`: {why} (--mock-validation none accepts it)",
-                    r.arn
+                    "the mocked result of `{state}` cannot come from `{}`: {why} ({})",
+                    r.arn,
+                    check.hint()
                 ),
             ));
         }
     }
     out.sort();
     out
+}
+
+/// The hint [`MockCheck`] gives after a mismatch, for messages built elsewhere.
+pub fn mock_check_hint(check: MockCheck) -> &'static str {
+    check.hint()
 }
 
 /// The `--handlers` file, parsed and checked against the definition's Task states.

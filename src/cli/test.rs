@@ -4,12 +4,12 @@
 
 use super::error::CliError;
 use super::render;
-use super::run::{load_definition_named, load_definition_warned};
+use super::run::{MockCheck, load_definition_named, load_definition_warned};
 use super::trace::Tracer;
 use crate::definition::StateMachine;
 use crate::engine::EventSink;
 use crate::handlers::TaskHandler;
-use crate::handlers::aws::shape_check::{self, FieldValidation};
+use crate::handlers::aws::shape_check;
 use crate::handlers::command::CommandHandler;
 use crate::handlers::mock::MockHandler;
 use crate::handlers::routing::{HandlerConfig, Route};
@@ -114,8 +114,8 @@ pub struct TestArgs {
     #[command(flatten)]
     pub connection: super::aws_args::AwsArgs,
     /// How mocked results of AWS API calls (inline mocks and mock files) are checked against
-    /// the API's output shape: `strict`, `present` or `none` (see `asl run --help`).
-    #[arg(long, value_name = "MODE", default_value = "present", value_parser = ["strict", "present", "none"])]
+    /// the API's output shape: `strict`, `present`, `warn` or `none` (see `asl run --help`).
+    #[arg(long, value_name = "MODE", default_value = "warn", value_parser = ["strict", "present", "warn", "none"])]
     pub mock_validation: String,
 }
 
@@ -242,7 +242,7 @@ fn walk(dir: &Path, within: &[PathBuf], seen: &mut Seen, out: &mut Vec<PathBuf>)
 
 /// Each problem of a test file as `file:line:col: error: message (at /pointer)` with the line
 /// and a caret; YAML positions come from the parsed document.
-fn render_errors(doc: &crate::source::Document, errors: &[FileError]) -> String {
+fn render_errors(doc: &crate::source::Document, errors: &[FileError], severity: &str) -> String {
     errors
         .iter()
         .map(|e| {
@@ -254,7 +254,7 @@ fn render_errors(doc: &crate::source::Document, errors: &[FileError]) -> String 
             match e.position.or_else(|| doc.position(&e.pointer)) {
                 Some(p) => {
                     let mut s = format!(
-                        "{}:{}:{}: error: {} (at {at})",
+                        "{}:{}:{}: {severity}: {} (at {at})",
                         doc.path, p.line, p.column, e.message
                     );
                     if let Some(line) = doc.line(p.line) {
@@ -266,7 +266,7 @@ fn render_errors(doc: &crate::source::Document, errors: &[FileError]) -> String 
                     }
                     s
                 }
-                None => format!("{}: error: {} (at {at})", doc.path, e.message),
+                None => format!("{}: {severity}: {} (at {at})", doc.path, e.message),
             }
         })
         .collect::<Vec<_>>()
@@ -292,11 +292,11 @@ fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
         Ok(read) => read,
         Err(LoadFailure::Unreadable(m) | LoadFailure::Syntax(m)) => return (None, vec![m]),
         Err(LoadFailure::Invalid(doc, errors)) => {
-            return (None, vec![render_errors(&doc, &errors)]);
+            return (None, vec![render_errors(&doc, &errors, "error")]);
         }
     };
     if file.definition.as_os_str().is_empty() {
-        return (None, vec![render_errors(&file.doc, &errors)]);
+        return (None, vec![render_errors(&file.doc, &errors, "error")]);
     }
     let (machine, warnings, default_name) =
         match load_definition_warned(&file.definition, file.logical_id.as_deref()) {
@@ -304,7 +304,7 @@ fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
             Err(e) => {
                 let mut problems = Vec::new();
                 if !errors.is_empty() {
-                    problems.push(render_errors(&file.doc, &errors));
+                    problems.push(render_errors(&file.doc, &errors, "error"));
                 }
                 problems.push(format!(
                     "{e}\n{}: error: the definition `{}` named by this test file cannot be tested",
@@ -323,7 +323,7 @@ fn load_file(path: &Path) -> (Option<Loaded>, Vec<String>) {
                 .map_or((usize::MAX, 0), |p| (p.line, p.column))
         };
         errors.sort_by_cached_key(at);
-        problems.push(render_errors(&file.doc, &errors));
+        problems.push(render_errors(&file.doc, &errors, "error"));
     }
     // `stateMachineName`, else the template's logical id (named after `#`, or the template's
     // only state machine), else the file name (docs/testing.md).
@@ -375,7 +375,7 @@ type AwsFactory<'a> = dyn FnMut() -> Result<Arc<dyn TaskHandler>, CliError> + 'a
 fn prepare<'a>(
     l: &'a Loaded,
     mut aws: Option<&mut AwsFactory>,
-    mode: FieldValidation,
+    check: MockCheck,
 ) -> Result<Prepared<'a>, String> {
     let f = &l.file;
     let tasks = runner::task_states(&l.machine);
@@ -417,7 +417,11 @@ fn prepare<'a>(
         let Some((text, doc)) = docs.get(&file) else {
             continue;
         };
-        let machine = mc.state_machine.clone().unwrap_or_else(|| l.name.clone());
+        let machine = mc.state_machine.clone().unwrap_or_else(|| {
+            MockHandler::only_machine(doc, &l.name)
+                .unwrap_or(&l.name)
+                .to_string()
+        });
         let shown = file.display().to_string();
         match MockHandler::from_value(doc, &machine, &mc.test_case) {
             Ok(h) => {
@@ -435,8 +439,13 @@ fn prepare<'a>(
                         ));
                     }
                 }
-                for (p, m) in super::run::mock_mismatches(&h, &resources, mode) {
-                    problems.push(render::located(&shown, text, &p, "error", &m));
+                for (p, m) in super::run::mock_mismatches(&h, &resources, check) {
+                    let said = render::located(&shown, text, &p, check.severity(), &m);
+                    if check.fatal {
+                        problems.push(said);
+                    } else {
+                        say!("{said}");
+                    }
                 }
                 mock_configs.push(Some((h, format!("{shown}#{}", mc.test_case))));
             }
@@ -450,7 +459,14 @@ fn prepare<'a>(
             }
         }
     }
-    problems.extend(inline_mock_mismatches(f, &resources, mode));
+    let inline = inline_mock_mismatches(f, &resources, check);
+    if check.fatal {
+        problems.extend(inline);
+    } else {
+        for said in inline {
+            say!("{said}");
+        }
+    }
     let mut routes: Vec<(String, Arc<dyn TaskHandler>)> = Vec::new();
     if let Some(h) = &f.handlers {
         let text = std::fs::read_to_string(h).map_err(|e| {
@@ -593,7 +609,7 @@ fn aws_handler(_args: &TestArgs) -> Result<Arc<dyn TaskHandler>, CliError> {
 fn inline_mock_mismatches(
     f: &crate::testing::file::TestFile,
     resources: &[(&str, &crate::definition::Resource)],
-    mode: FieldValidation,
+    check: MockCheck,
 ) -> Vec<String> {
     use crate::testing::file::{Answer, MockSpec};
     let mut errors = Vec::new();
@@ -612,13 +628,14 @@ fn inline_mock_mismatches(
         };
         for a in answers {
             let Answer::Return(v) = a else { continue };
-            for (at, why) in shape_check::check(r, v, mode) {
+            for (at, why) in shape_check::check(r, v, check.fields) {
                 errors.push(FileError::new(
                     mock.pointer.clone(),
                     format!(
-                        "the mocked result of `{state}` cannot come from `{}`: {why} (at {} in the result; --mock-validation none accepts it)",
+                        "the mocked result of `{state}` cannot come from `{}`: {why} (at {} in the result; {})",
                         r.arn,
-                        if at.is_empty() { "/" } else { &at }
+                        if at.is_empty() { "/" } else { &at },
+                        super::run::mock_check_hint(check)
                     ),
                 ));
             }
@@ -627,7 +644,7 @@ fn inline_mock_mismatches(
     if errors.is_empty() {
         Vec::new()
     } else {
-        vec![render_errors(&f.doc, &errors)]
+        vec![render_errors(&f.doc, &errors, check.severity())]
     }
 }
 
@@ -651,7 +668,7 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         problems.extend(found);
         loaded.extend(l);
     }
-    let mode = FieldValidation::parse(&args.mock_validation).unwrap_or_default();
+    let check = MockCheck::parse(&args.mock_validation);
     let mut aws: Option<Arc<dyn TaskHandler>> = None;
     let mut get_aws = || -> Result<Arc<dyn TaskHandler>, CliError> {
         if let Some(a) = &aws {
@@ -671,7 +688,7 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
         } else {
             Some(&mut get_aws)
         };
-        match prepare(l, aws, mode) {
+        match prepare(l, aws, check) {
             Ok(p) => prepared.push(p),
             Err(m) => problems.push(m),
         }

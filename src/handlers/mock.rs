@@ -50,6 +50,17 @@ pub struct MockHandler {
 }
 
 impl MockHandler {
+    /// The mock file's only state machine, when it has just one and it is not `name`: a
+    /// machine named by default (after its file) takes its test cases from it, as AWS's Step
+    /// Functions Local samples name the machine in the mock file as CreateStateMachine did.
+    pub fn only_machine<'a>(doc: &'a Value, name: &str) -> Option<&'a str> {
+        doc.get("StateMachines")
+            .and_then(Value::as_object)
+            .filter(|m| m.len() == 1 && !m.contains_key(name))
+            .and_then(|m| m.keys().next())
+            .map(String::as_str)
+    }
+
     /// Reads the test case `test_case` of state machine `machine` from a parsed mock file.
     pub fn from_value(
         doc: &Value,
