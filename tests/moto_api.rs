@@ -507,3 +507,51 @@ fn bedrock_invoke_model_reads_its_body_from_s3_and_writes_its_answer_there() {
         "{result} {stderr}"
     );
 }
+
+/// Athena, bundled as AWS JSON 1.1 (the model says REST-JSON, which moto does not speak):
+/// `startQueryExecution.sync` followed to the query's end, its results, the SDK integration.
+#[test]
+fn athena_queries_run_to_their_end_over_aws_json() {
+    let Some(ep) = endpoint() else { return };
+    let def = chain(&[
+        (
+            "query",
+            "athena:startQueryExecution.sync",
+            json!({"QueryString": "SELECT 1", "WorkGroup": "primary",
+                "ResultConfiguration": {"OutputLocation": "s3://asl-athena/results/"}}),
+        ),
+        (
+            "results",
+            "athena:getQueryResults",
+            json!({"QueryExecutionId.$": "$.query.QueryExecution.QueryExecutionId"}),
+        ),
+        (
+            "sdk",
+            "aws-sdk:athena:getQueryExecution",
+            json!({"QueryExecutionId.$": "$.query.QueryExecution.QueryExecutionId"}),
+        ),
+    ]);
+    let r = run(&ep, "athena", &def, &["--ecs-poll-ms", "50"]);
+    let out = succeeded(&r);
+    // `.sync`: GetQueryExecution's answer once the query succeeded.
+    let q = &out["query"]["QueryExecution"];
+    assert_eq!(q["Status"]["State"], "SUCCEEDED", "{q}");
+    assert_eq!(q["Query"], "SELECT 1");
+    assert_eq!(q["WorkGroup"], "primary");
+    let id = q["QueryExecutionId"].as_str().unwrap();
+    assert!(
+        q["ResultConfiguration"]["OutputLocation"]
+            .as_str()
+            .unwrap()
+            .starts_with("s3://asl-athena/results/"),
+        "{q}"
+    );
+    assert!(
+        out["results"]["ResultSet"].is_object(),
+        "{}",
+        out["results"]
+    );
+    assert_eq!(out["results"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert_eq!(out["sdk"]["QueryExecution"]["QueryExecutionId"], id);
+    assert!(out["sdk"].get("SdkHttpMetadata").is_none());
+}
