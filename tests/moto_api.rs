@@ -412,3 +412,146 @@ fn sync_jobs_of_sagemaker_processing_eks_clusters_and_emr_serverless() {
     assert_eq!(out["job"]["ApplicationId"], out["app"]["ApplicationId"]);
     assert!(out["job"]["JobRunId"].is_string(), "{}", out["job"]);
 }
+
+/// Bedrock `invokeModel` with its S3 `Input` and `Output` (moto's InvokeModel answers `{}`,
+/// refusing a body that is not JSON when the content type says JSON), first through
+/// `--endpoint-url`, then through the per-service variables alone.
+#[test]
+fn bedrock_invoke_model_reads_its_body_from_s3_and_writes_its_answer_there() {
+    let Some(ep) = endpoint() else { return };
+    let def = json!({"StartAt": "Bucket", "States": {
+        "Bucket": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:createBucket",
+            "Parameters": {"Bucket": "asl-bedrock-io"}, "ResultPath": null, "Next": "Prompt"},
+        "Prompt": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+            "Parameters": {"Bucket": "asl-bedrock-io", "Key": "in/prompt.json",
+                "Body": {"inputText": "Five first names"}, "ContentType": "application/json"},
+            "ResultPath": null, "Next": "Both"},
+        "Both": {"Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+            "Parameters": {"ModelId": "amazon.titan-text-express-v1",
+                "Input": {"S3Uri": "s3://asl-bedrock-io/in/prompt.json"},
+                "Output": {"S3Uri": "s3://asl-bedrock-io/out/answer.json"}},
+            "ResultPath": "$.both", "Next": "Written"},
+        "Written": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+            "Parameters": {"Bucket": "asl-bedrock-io", "Key": "out/answer.json"},
+            "ResultSelector": {"Body.$": "$.Body", "ContentType.$": "$.ContentType"},
+            "ResultPath": "$.written", "Next": "Inline"},
+        "Inline": {"Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+            "Parameters": {"ModelId": "amazon.titan-text-express-v1",
+                "Input": {"S3Uri": "s3://asl-bedrock-io/in/prompt.json"}},
+            "ResultPath": "$.inline", "Next": "Missing"},
+        "Missing": {"Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+            "Parameters": {"ModelId": "amazon.titan-text-express-v1",
+                "Input": {"S3Uri": "s3://asl-bedrock-io/in/none.json"}},
+            "Catch": [{"ErrorEquals": ["S3.NoSuchKeyException"], "ResultPath": "$.missing", "Next": "Done"}],
+            "End": true},
+        "Done": {"Type": "Succeed"}}});
+    let r = run(&ep, "bedrock-io", &def, &[]);
+    let out = succeeded(&r);
+    // With `Output` the body is in S3 and the result refers to it.
+    assert_eq!(
+        out["both"]["Body"],
+        json!({"S3Uri": "s3://asl-bedrock-io/out/answer.json"})
+    );
+    assert_eq!(out["both"]["ContentType"], "application/json");
+    assert_eq!(
+        out["written"],
+        json!({"Body": "{}", "ContentType": "application/json"})
+    );
+    // Without it the answer's body is the result's, as JSON.
+    assert_eq!(out["inline"]["Body"], json!({}));
+    assert_eq!(out["missing"]["Error"], "S3.NoSuchKeyException");
+    assert!(
+        out["missing"]["Cause"]
+            .as_str()
+            .unwrap()
+            .starts_with("The specified key does not exist. (Service: S3, Status Code: 404"),
+        "{}",
+        out["missing"]
+    );
+
+    // The object's content type is what Bedrock gets: a text object is not parsed as JSON,
+    // and S3 is reached through AWS_ENDPOINT_URL_S3 as Bedrock through its own variable.
+    let def = json!({"StartAt": "Text", "States": {
+        "Text": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+            "Parameters": {"Bucket": "asl-bedrock-io", "Key": "in/prompt.txt",
+                "Body": "not JSON", "ContentType": "text/plain"},
+            "ResultPath": null, "Next": "Ask"},
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::bedrock:invokeModel",
+            "Parameters": {"ModelId": "m", "Input": {"S3Uri": "s3://asl-bedrock-io/in/prompt.txt"},
+                "Output": {"S3Uri": "s3://asl-bedrock-io/out/text.json"}},
+            "End": true}}});
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("moto-api-runs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bedrock-env.asl.json");
+    std::fs::write(&path, def.to_string()).unwrap();
+    let o = Command::new(ASL)
+        .arg("run")
+        .arg(&path)
+        .args([
+            "--aws-all",
+            "--result-format",
+            "json",
+            "--region",
+            "us-east-1",
+        ])
+        .env("AWS_ENDPOINT_URL_S3", &ep)
+        .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &ep)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let result: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stderr}"));
+    assert_eq!(
+        result["output"]["Body"],
+        json!({"S3Uri": "s3://asl-bedrock-io/out/text.json"}),
+        "{result} {stderr}"
+    );
+}
+
+/// Athena, bundled as AWS JSON 1.1 (the model says REST-JSON, which moto does not speak):
+/// `startQueryExecution.sync` followed to the query's end, its results, the SDK integration.
+#[test]
+fn athena_queries_run_to_their_end_over_aws_json() {
+    let Some(ep) = endpoint() else { return };
+    let def = chain(&[
+        (
+            "query",
+            "athena:startQueryExecution.sync",
+            json!({"QueryString": "SELECT 1", "WorkGroup": "primary",
+                "ResultConfiguration": {"OutputLocation": "s3://asl-athena/results/"}}),
+        ),
+        (
+            "results",
+            "athena:getQueryResults",
+            json!({"QueryExecutionId.$": "$.query.QueryExecution.QueryExecutionId"}),
+        ),
+        (
+            "sdk",
+            "aws-sdk:athena:getQueryExecution",
+            json!({"QueryExecutionId.$": "$.query.QueryExecution.QueryExecutionId"}),
+        ),
+    ]);
+    let r = run(&ep, "athena", &def, &["--ecs-poll-ms", "50"]);
+    let out = succeeded(&r);
+    // `.sync`: GetQueryExecution's answer once the query succeeded.
+    let q = &out["query"]["QueryExecution"];
+    assert_eq!(q["Status"]["State"], "SUCCEEDED", "{q}");
+    assert_eq!(q["Query"], "SELECT 1");
+    assert_eq!(q["WorkGroup"], "primary");
+    let id = q["QueryExecutionId"].as_str().unwrap();
+    assert!(
+        q["ResultConfiguration"]["OutputLocation"]
+            .as_str()
+            .unwrap()
+            .starts_with("s3://asl-athena/results/"),
+        "{q}"
+    );
+    assert!(
+        out["results"]["ResultSet"].is_object(),
+        "{}",
+        out["results"]
+    );
+    assert_eq!(out["results"]["SdkHttpMetadata"]["HttpStatusCode"], 200);
+    assert_eq!(out["sdk"]["QueryExecution"]["QueryExecutionId"], id);
+    assert!(out["sdk"].get("SdkHttpMetadata").is_none());
+}

@@ -12,6 +12,7 @@
 
 use super::adjust;
 use super::batched::Batches;
+use super::bedrock;
 use super::http_task::{HttpAuth, HttpTasks};
 use super::model::Service;
 use super::optimized::{self, Adjust, Optimized, SyncJob};
@@ -261,13 +262,39 @@ impl ApiHandler {
         params: &Value,
         name_error: &(dyn Fn(&ServiceError) -> Failure + Sync),
     ) -> Result<(Value, Meta), TaskError> {
+        self.call_with_body(request, s, action, params, None, name_error)
+            .await
+    }
+
+    /// [`ApiHandler::call`] whose `Body` member, when `body` is given, is those exact bytes
+    /// (which no JSON parameter can carry: a string is sent as its UTF-8 text).
+    async fn call_with_body(
+        &self,
+        request: &TaskRequest,
+        s: &Service,
+        action: &str,
+        params: &Value,
+        body: Option<&[u8]>,
+        name_error: &(dyn Fn(&ServiceError) -> Failure + Sync),
+    ) -> Result<(Value, Meta), TaskError> {
         let op = s.operation(action).ok_or_else(|| {
             fault(
                 request,
                 &format!("`{action}` is not an operation of `{}`", s.entry.sdk_name),
             )
         })?;
-        let input = params::operation_input(&op, params).map_err(|e| param_failure(request, e))?;
+        let mut input =
+            params::operation_input(&op, params).map_err(|e| param_failure(request, e))?;
+        if let Some(bytes) = body
+            && let Some(member) = op
+                .input()
+                .and_then(|shape| params::member_for(&shape, "Body"))
+            && let Value::Object(m) = &mut input
+        {
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+            m.insert(member.name.to_string(), Value::String(b64));
+        }
         let result = self.client.call(s, op.name, &input).await.map(|mut a| {
             a.output = params::operation_result(&op, a.output);
             a
@@ -287,11 +314,25 @@ impl ApiHandler {
         for at in o.json_text {
             adjust::json_text(&mut params, at);
         }
+        let s3_io = if o.adjust.iter().any(|a| matches!(a, Adjust::BedrockS3Io)) {
+            bedrock::take(&mut params).map_err(|e| param_failure(request, e))?
+        } else {
+            bedrock::S3Io::default()
+        };
         for a in o.adjust {
             self.adjust_params(request, &s, a, &mut params, sync, &named)
                 .await?;
         }
-        let (mut out, meta) = self.call(request, &s, o.operation, &params, &named).await?;
+        let body = match &s3_io.input {
+            Some(from) => Some(bedrock::read(&self.client, request, from, &mut params).await?),
+            None => None,
+        };
+        let (mut out, meta) = self
+            .call_with_body(request, &s, o.operation, &params, body.as_deref(), &named)
+            .await?;
+        if let Some(to) = &s3_io.output {
+            bedrock::write(&self.client, request, to, &mut out).await?;
+        }
         for a in o.adjust {
             adjust::result(a, &params, &mut out)?;
         }
@@ -385,16 +426,6 @@ impl ApiHandler {
                             format!("{}.ValidationException", s.entry.error_prefix),
                             format!("no element of `{list}` is named {wanted}"),
                         )));
-                    }
-                }
-            }
-            Adjust::BedrockS3Io => {
-                for member in ["/Input", "/Output"] {
-                    if params.pointer(member).is_some() {
-                        return Err(fault(
-                            request,
-                            "Bedrock's `Input` / `Output` S3 objects are not supported by asl; give `Body` and read the result from the state's output",
-                        ));
                     }
                 }
             }
@@ -539,7 +570,7 @@ impl ApiHandler {
 
 /// A call's answer (its output already in Step Functions' names) as a step's result, or its
 /// error as Step Functions names it.
-fn answered(
+pub(super) fn answered(
     request: &TaskRequest,
     prefix: &str,
     result: Result<Answer, CallError>,
@@ -657,7 +688,7 @@ fn pointer<'v>(v: &'v Value, p: &str) -> Option<&'v Value> {
 }
 
 /// The HTTP status and headers of an answer.
-struct Meta {
+pub(super) struct Meta {
     status: u16,
     headers: Vec<(String, String)>,
 }
@@ -735,7 +766,7 @@ fn cause(service_name: &str, e: &ServiceError) -> String {
 
 /// An AWS SDK integration's error: a modelled exception by its shape's name, anything else
 /// as the service's base exception (`SecretsManager.SecretsManagerException`).
-fn sdk_error(s: &Service, prefix: &str, e: &ServiceError) -> Failure {
+pub(super) fn sdk_error(s: &Service, prefix: &str, e: &ServiceError) -> Failure {
     let name = match s.exception(&e.code) {
         Some(shape) => shape.name.to_string(),
         None => format!("{prefix}Exception"),
@@ -777,7 +808,7 @@ fn fault(request: &TaskRequest, m: &str) -> TaskError {
     )))
 }
 
-fn call_fault(request: &TaskRequest, e: CallError) -> TaskError {
+pub(super) fn call_fault(request: &TaskRequest, e: CallError) -> TaskError {
     let m = match e {
         CallError::Unreachable(m) => format!("AWS was not reached: {m}"),
         CallError::Request(m) => m,

@@ -22,6 +22,7 @@
 mod adjust;
 mod api_handler;
 mod batched;
+mod bedrock;
 mod client;
 mod ecs;
 mod eks;

@@ -199,8 +199,9 @@ pub(crate) enum Adjust {
     /// Parameters and result: Bedrock's `Input` / `Output` (connect-bedrock). `Input.S3Uri`:
     /// the body is read from that S3 object instead of `Body` (not both; without
     /// `ContentType` the object's content type is used). `Output.S3Uri`: the answer's body is
-    /// written to that S3 object and replaced in the result by a reference to it (the shape of
-    /// the reference is not documented). Neither member is sent to the API.
+    /// written to that S3 object and replaced in the result by a reference to it
+    /// (`{"S3Uri": …}`; the shape of the reference is not documented). Neither member is sent
+    /// to the API. The API handler does both around the call (`bedrock.rs`).
     BedrockS3Io,
     /// Result: the value at `from` moves to `to`.
     RenameResult {

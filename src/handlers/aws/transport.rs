@@ -158,6 +158,19 @@ impl ApiClient {
         operation: &str,
         input: &Value,
     ) -> Result<Answer, CallError> {
+        self.call_raw(service, operation, input)
+            .await
+            .map(|(answer, _)| answer)
+    }
+
+    /// [`ApiClient::call`], also giving the answer's body as it came: the exact bytes of a
+    /// streamed payload, which [`Answer::output`] holds as text (S3 `GetObject`'s `Body`).
+    pub async fn call_raw(
+        &self,
+        service: &Service,
+        operation: &str,
+        input: &Value,
+    ) -> Result<(Answer, Vec<u8>), CallError> {
         let op = service.operation(operation).ok_or_else(|| {
             CallError::Request(format!(
                 "`{operation}` is not an operation of `{}`",
@@ -184,11 +197,12 @@ impl ApiClient {
                 };
                 if (200..300).contains(&resp.status) {
                     let output = protocol::parse(&op, &resp).map_err(CallError::Unreadable)?;
-                    return Ok(Answer {
+                    let answer = Answer {
                         output,
                         status: resp.status,
                         headers: resp.headers,
-                    });
+                    };
+                    return Ok((answer, resp.body));
                 }
                 let err = protocol::parse_error(service, &resp);
                 if attempt < self.attempts && retryable(&err) {

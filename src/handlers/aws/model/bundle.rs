@@ -33,7 +33,7 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    fn parse(s: &str) -> Option<Protocol> {
+    pub(crate) fn parse(s: &str) -> Option<Protocol> {
         Some(match s {
             "json" => Protocol::Json,
             "rest-json" => Protocol::RestJson,

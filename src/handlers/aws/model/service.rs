@@ -195,6 +195,17 @@ impl<'a> Operation<'a> {
             .unwrap_or("POST")
     }
 
+    /// The protocol of this operation's requests and answers: its service's, unless the
+    /// bundle marks it (`"protocol"`; Athena is bundled as AWS JSON but its
+    /// `GetQueryResultStream`, whose answer AWS JSON cannot carry, stays REST-JSON).
+    pub fn protocol(&self) -> Protocol {
+        self.m
+            .get("protocol")
+            .and_then(Value::as_str)
+            .and_then(Protocol::parse)
+            .unwrap_or_else(|| self.service.protocol())
+    }
+
     pub fn request_uri(&self) -> &'a str {
         self.http("requestUri")
             .and_then(Value::as_str)

@@ -98,8 +98,7 @@ pub struct BuildError(pub String);
 /// Builds the HTTP request of `op` for `input`, a JSON object in the model's member names
 /// whose values already have the model's types (see `params`).
 pub fn build(op: &Operation, input: &Value) -> Result<HttpRequest, BuildError> {
-    let service = op.service;
-    let mut req = match service.protocol() {
+    let mut req = match op.protocol() {
         Protocol::Json => json::build_rpc(op, input)?,
         Protocol::RestJson | Protocol::RestXml => rest::build(op, input)?,
         Protocol::Query | Protocol::Ec2 => query::build(op, input)?,
@@ -120,7 +119,7 @@ pub fn parse(op: &Operation, resp: &HttpResponse) -> Result<Value, String> {
     let Some(shape) = op.output() else {
         return Ok(Value::Object(Default::default()));
     };
-    match op.service.protocol() {
+    match op.protocol() {
         Protocol::Json => json::parse_body(&shape, &resp.body),
         Protocol::RestJson | Protocol::RestXml => rest::parse(op, &shape, resp),
         Protocol::Query | Protocol::Ec2 => xml::parse_query(op, &shape, &resp.body),
@@ -240,6 +239,39 @@ mod tests {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn athena_speaks_aws_json_but_its_result_stream_stays_rest() {
+        // Bundled as AWS JSON 1.1 (scripts/gen-aws-models, JSON_RPC_SERVED): the id the REST
+        // model binds to the path travels in the body.
+        let r = request(
+            "athena",
+            "getQueryExecution",
+            json!({"QueryExecutionId": "q-1"}),
+        );
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/"));
+        assert_eq!(
+            header(&r, "x-amz-target"),
+            Some("AmazonAthena.GetQueryExecution")
+        );
+        assert_eq!(
+            header(&r, "content-type"),
+            Some("application/x-amz-json-1.1")
+        );
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body, json!({"QueryExecutionId": "q-1"}));
+        // A raw stream with header-bound members has no AWS JSON form.
+        let r = request(
+            "athena",
+            "getQueryResultStream",
+            json!({"QueryExecutionId": "q-1"}),
+        );
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str()),
+            ("GET", "/query-executions/q-1/result-stream")
+        );
+        assert_eq!(header(&r, "x-amz-target"), None);
     }
 
     #[test]
