@@ -1298,3 +1298,39 @@ fn a_templates_machine_is_named_by_its_logical_id() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_inline_mock_that_could_not_come_from_aws_is_a_warning_by_default_and_an_error_on_request() {
+    let d = dir("loose-mock");
+    write(
+        &d,
+        "m.asl.json",
+        r#"{"StartAt": "Call", "States": {"Call": {"Type": "Task",
+  "Resource": "arn:aws:states:::dynamodb:getItem",
+  "Parameters": {"TableName": "t", "Key": {"id": {"S": "1"}}}, "End": true}}}"#,
+    );
+    write(
+        &d,
+        "m.test.yaml",
+        r#"definition: m.asl.json
+cases:
+  - name: extra field
+    mocks: {Call: {return: {Item: {id: {S: "1"}}, Payload: 2}}}
+    expect: {output: {Item: {id: {S: "1"}}, Payload: 2}}
+"#,
+    );
+    let out = test(&[], &d);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("m.test.yaml:") && err.contains("warning: the mocked result of `Call`"),
+        "{err}"
+    );
+    assert!(err.contains("1 passed, 0 failed"), "{err}");
+    let out = test(&["--mock-validation", "present"], &d);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error: the mocked result of `Call`"));
+    let out = test(&["--mock-validation", "none"], &d);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!stderr(&out).contains("mocked result"));
+}
