@@ -1365,6 +1365,123 @@ assert wait_done(ex)["status"] == "SUCCEEDED"
     );
 }
 
+#[test]
+fn redrive_runs_again_only_the_parallel_branches_and_map_iterations_that_did_not_succeed() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+CALLBACK = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+def events(ex):
+    return sfn.get_execution_history(executionArn=ex)["events"]
+def scheduled(ex, n):
+    """The first n TaskScheduled events' MessageBody, in order, waiting for them."""
+    for _ in range(200):
+        found = [json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]
+                 for e in events(ex) if e["type"] == "TaskScheduled"]
+        if len(found) >= n:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("fewer than %d TaskScheduled" % n)
+def wait_for(ex, kind, n):
+    for _ in range(200):
+        if sum(1 for e in events(ex) if e["type"] == kind) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError("fewer than %d %s" % (n, kind))
+def after_redrive(ex):
+    ev = events(ex)
+    at = [i for i, e in enumerate(ev) if e["type"] == "ExecutionRedriven"][-1]
+    return ev[at:]
+
+# A Parallel: branch 0 succeeds, branch 1 fails in W1 after Pre assigned y.
+par = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+  {"StartAt": "W0", "States": {"W0": {"Type": "Task", "Resource": CALLBACK, "End": True,
+     "Arguments": {"QueueUrl": "q", "MessageBody": {"s": "W0", "t": "{% $states.context.Task.Token %}"}}}}},
+  {"StartAt": "Pre", "States": {
+     "Pre": {"Type": "Pass", "Assign": {"y": "{% $states.input.n * 10 %}"}, "Next": "W1"},
+     "W1": {"Type": "Task", "Resource": CALLBACK, "Next": "Post",
+            "Arguments": {"QueueUrl": "q", "MessageBody": {"s": "W1", "t": "{% $states.context.Task.Token %}"}}},
+     "Post": {"Type": "Pass", "End": True,
+              "Output": "{% {'y': $y, 'in': $states.input, 'rc': $states.context.Execution.RedriveCount} %}"}}}]}}}
+arn = create("RedriveParallel", par)
+ex = sfn.start_execution(stateMachineArn=arn, input='{"n": 2}')["executionArn"]
+first = {m["s"]: m["t"] for m in scheduled(ex, 2)}
+sfn.send_task_success(taskToken=first["W0"], output='{"w0": 1}')
+wait_for(ex, "TaskSucceeded", 1)
+sfn.send_task_failure(taskToken=first["W1"], error="Boom", cause="first try")
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["redriveStatus"] == "REDRIVABLE", d
+sfn.redrive_execution(executionArn=ex)
+again = scheduled(ex, 3)[2]
+assert again["s"] == "W1", again
+sfn.send_task_success(taskToken=again["t"], output='{"w1": 2}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and d["redriveCount"] == 1, d
+# Branch 0's output is the one it had; branch 1 went on from W1 with Pre's variable.
+assert json.loads(d["output"]) == [{"w0": 1}, {"y": 20, "in": {"w1": 2}, "rc": 1}], d["output"]
+tail = after_redrive(ex)
+assert [e["type"] for e in tail] == ["ExecutionRedriven", "ParallelStateEntered", "ParallelStateStarted",
+    "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
+    "PassStateEntered", "PassStateExited", "ParallelStateSucceeded", "ParallelStateExited",
+    "ExecutionSucceeded"], [e["type"] for e in tail]
+entered = [e["stateEnteredEventDetails"]["name"] for e in tail if "stateEnteredEventDetails" in e]
+assert entered == ["P", "W1", "Post"], entered
+ids = [e["id"] for e in events(ex)]
+assert ids == list(range(1, len(ids) + 1)), ids
+
+# An inline Map: iterations 0 and 2 succeed, 1 fails; the redrive runs iteration 1 only.
+imap = {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True,
+  "ItemSelector": {"i.$": "$$.Map.Item.Value"},
+  "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": CALLBACK, "End": True,
+     "Parameters": {"QueueUrl": "q", "MessageBody": {"i.$": "$.i", "t.$": "$$.Task.Token"}}}}}}}}
+arn = create("RedriveMap", imap)
+ex = sfn.start_execution(stateMachineArn=arn, input="[10, 20, 30]")["executionArn"]
+first = {m["i"]: m["t"] for m in scheduled(ex, 3)}
+sfn.send_task_success(taskToken=first[10], output='"ten"')
+sfn.send_task_success(taskToken=first[30], output='"thirty"')
+wait_for(ex, "MapIterationSucceeded", 2)
+sfn.send_task_failure(taskToken=first[20], error="Boom")
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["redriveStatus"] == "REDRIVABLE", d
+sfn.redrive_execution(executionArn=ex)
+again = scheduled(ex, 4)[3]
+assert again["i"] == 20, again
+sfn.send_task_success(taskToken=again["t"], output='"twenty"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+assert json.loads(d["output"]) == ["ten", "twenty", "thirty"], d["output"]
+tail = after_redrive(ex)
+starts = [e["mapIterationStartedEventDetails"]["index"] for e in tail if e["type"] == "MapIterationStarted"]
+assert starts == [1], starts
+assert [e["type"] for e in tail][:3] == ["ExecutionRedriven", "MapStateEntered", "MapStateStarted"], tail[:3]
+assert sum(1 for e in tail if e["type"] == "TaskScheduled") == 1
+
+# Redriven twice: what the first redrive finished is kept by the second.
+ex = sfn.start_execution(stateMachineArn=arn, input="[1, 2, 3]")["executionArn"]
+first = {m["i"]: m["t"] for m in scheduled(ex, 3)}
+sfn.send_task_success(taskToken=first[1], output='"one"')
+wait_for(ex, "MapIterationSucceeded", 1)
+sfn.send_task_failure(taskToken=first[2], error="Boom")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+second = {m["i"]: m["t"] for m in scheduled(ex, 5)[3:]}
+assert sorted(second) == [2, 3], second
+sfn.send_task_success(taskToken=second[3], output='"three"')
+wait_for(ex, "MapIterationSucceeded", 2)
+sfn.send_task_failure(taskToken=second[2], error="Boom")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+third = scheduled(ex, 6)[5]
+assert third["i"] == 2, third
+sfn.send_task_success(taskToken=third["t"], output='"two"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and d["redriveCount"] == 2, d
+assert json.loads(d["output"]) == ["one", "two", "three"], d["output"]
+"##,
+    );
+}
+
 /// AWS's own Step Functions Local sample (the mocked service integrations walkthrough: a
 /// Lambda with a Retry, then SQS) through the AWS CLI, each test case's history compared event
 /// by event with `asl run` of the same mock test case (times apart).

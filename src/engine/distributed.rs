@@ -670,6 +670,7 @@ impl Exec {
                                     parent: cx.visit,
                                     index: base + i,
                                 }),
+                                redo: None,
                             };
                             let result = child.run_graph(&m.processor, input, &mut t).await;
                             let result = match result {

@@ -9,7 +9,8 @@
 //! - `MapIterationStarted` (its details name the Map and the index) begins an iteration of
 //!   the nearest enclosing Map visit with a running fan-out of that name;
 //! - a state entered right after `ParallelStateStarted` begins a branch of that Parallel;
-//!   its index is the branch whose `StartAt` is that state (the definition says which);
+//!   its index is the branch whose `StartAt` is that state, else (a branch a redrive picks
+//!   up at a later state) the branch that holds it (the definition says which);
 //! - `MapStateStarted` / `ParallelStateStarted` and their ends belong to the Map or
 //!   Parallel visit itself, whichever path their previous event is on: AWS chains a
 //!   retried fan-out's start, and a fan-out's end, to the last event of one of its
@@ -154,7 +155,7 @@ impl Recording {
     /// Lays `history` out; `machine` tells which branch a Parallel branch's first state
     /// begins (without it, or when it does not say, branches are numbered as they appear).
     pub fn attribute(history: &History, machine: Option<&StateMachine>) -> Recording {
-        let mut starts: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut starts: HashMap<&str, Vec<Branch>> = HashMap::new();
         if let Some(m) = machine {
             for s in m.root.all_states() {
                 if let Kind::Parallel(p) = &s.kind {
@@ -162,7 +163,10 @@ impl Recording {
                         s.name.as_str(),
                         p.branches
                             .iter()
-                            .map(|g| g.states[g.start].name.as_str())
+                            .map(|g| Branch {
+                                start: g.states[g.start].name.as_str(),
+                                holds: g.states.iter().map(|s| s.name.as_str()).collect(),
+                            })
                             .collect(),
                     );
                 }
@@ -554,6 +558,13 @@ fn fan_type(f: Fan) -> &'static str {
     }
 }
 
+/// A Parallel's branch as the definition gives it: its first state and the states of its
+/// own graph.
+struct Branch<'a> {
+    start: &'a str,
+    holds: Vec<&'a str>,
+}
+
 /// The attribution in progress.
 struct Attributor {
     rec: Recording,
@@ -621,8 +632,9 @@ impl Attributor {
         id
     }
 
-    /// The branch that begins with state `first`, of the Parallel visit last on `owner`.
-    fn branch(&mut self, owner: usize, first: &str, starts: &HashMap<&str, Vec<&str>>) -> usize {
+    /// The branch that begins with state `first` (or, picked up by a redrive, holds it), of
+    /// the Parallel visit last on `owner`.
+    fn branch(&mut self, owner: usize, first: &str, starts: &HashMap<&str, Vec<Branch>>) -> usize {
         let Some(v) = self.current(owner) else {
             return owner;
         };
@@ -633,11 +645,13 @@ impl Attributor {
             .unwrap_or_default();
         let index = starts
             .get(self.rec.visits[v].name.as_str())
-            .and_then(|names| {
-                names
-                    .iter()
-                    .enumerate()
-                    .position(|(i, n)| *n == first && !taken.contains(&i))
+            .and_then(|branches| {
+                let free = |i: &usize| !taken.contains(i);
+                (0..branches.len())
+                    .find(|i| free(i) && branches[*i].start == first)
+                    .or_else(|| {
+                        (0..branches.len()).find(|i| free(i) && branches[*i].holds.contains(&first))
+                    })
             })
             .unwrap_or_else(|| (0..).find(|i| !taken.contains(i)).unwrap_or(0));
         self.child(owner, index)

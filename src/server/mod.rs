@@ -23,6 +23,7 @@ mod executions;
 mod http;
 mod machines;
 mod map_runs;
+mod redrive;
 mod request;
 mod store;
 mod tags;
