@@ -1482,6 +1482,70 @@ assert json.loads(d["output"]) == ["one", "two", "three"], d["output"]
     );
 }
 
+const DIST_MOCKS: &str = r#"{
+  "StateMachines": {"RedriveDist": {"TestCases": {"SecondFails": {"W": "Sequence"}}}},
+  "MockedResponses": {"Sequence": {
+    "0": {"Return": {"Payload": "first"}},
+    "1": {"Throw": {"Error": "Boom", "Cause": "the second call"}},
+    "2": {"Return": {"Payload": "third"}}
+  }}
+}"#;
+
+#[test]
+fn redrive_of_a_distributed_map_redrives_its_map_run_and_only_the_children_that_failed() {
+    let dir = std::env::temp_dir().join(format!("asl-serve-redrive-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("MockConfigFile.json");
+    std::fs::write(&file, DIST_MOCKS).expect("write mocks");
+    let path = file.display().to_string();
+    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Each", "End": True,
+  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "W",
+    "States": {"W": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": True}}}}}}
+arn = create("RedriveDist", d)
+ex = sfn.start_execution(stateMachineArn=arn + "#SecondFails", input="[1, 2, 3]")["executionArn"]
+d1 = wait_done(ex)
+assert d1["status"] == "FAILED" and d1["redriveStatus"] == "REDRIVABLE", d1
+runs = sfn.list_map_runs(executionArn=ex)["mapRuns"]
+assert len(runs) == 1, runs
+run = runs[0]["mapRunArn"]
+m = sfn.describe_map_run(mapRunArn=run)
+assert m["status"] == "FAILED" and m["redriveCount"] == 0 and "redriveDate" not in m, m
+assert m["executionCounts"]["succeeded"] == 2 and m["executionCounts"]["failed"] == 1, m
+failed_child = sfn.list_executions(mapRunArn=run, statusFilter="FAILED")["executions"][0]["executionArn"]
+r = sfn.redrive_execution(executionArn=ex)
+d2 = wait_done(ex)
+# The mock counts from its first answer again: only the child that failed ran, and got it.
+assert d2["status"] == "SUCCEEDED", d2
+assert json.loads(d2["output"]) == ["first", "first", "third"], d2["output"]
+# The same run, redriven: MapRunRedriven in the parent's history, its count and date.
+assert [x["mapRunArn"] for x in sfn.list_map_runs(executionArn=ex)["mapRuns"]] == [run]
+events = sfn.get_execution_history(executionArn=ex)["events"]
+tail = [e["type"] for e in events[[e["type"] for e in events].index("ExecutionRedriven"):]]
+assert tail == ["ExecutionRedriven", "MapStateEntered", "MapStateStarted", "MapRunRedriven", "MapRunSucceeded",
+                "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"], tail
+redriven = [e for e in events if e["type"] == "MapRunRedriven"][0]
+assert redriven["mapRunRedrivenEventDetails"] == {"mapRunArn": run, "redriveCount": 1}, redriven
+assert sum(1 for e in events if e["type"] == "MapRunStarted") == 1
+m = sfn.describe_map_run(mapRunArn=run)
+assert m["status"] == "SUCCEEDED" and m["redriveCount"] == 1 and m["redriveDate"] >= r["redriveDate"], m
+counts = m["executionCounts"]
+assert counts["succeeded"] == 3 and counts["failed"] == 0 and counts["total"] == 3, m
+# The child that failed was redriven under its own ARN; the others were left as they were.
+kids = sfn.list_executions(mapRunArn=run)["executions"]
+assert len(kids) == 3 and all(k["status"] == "SUCCEEDED" for k in kids), kids
+again = sfn.list_executions(mapRunArn=run, redriveFilter="REDRIVEN")["executions"]
+assert [k["executionArn"] for k in again] == [failed_child] and again[0]["redriveCount"] == 1, again
+assert len(sfn.list_executions(mapRunArn=run, redriveFilter="NOT_REDRIVEN")["executions"]) == 2
+"##,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// AWS's own Step Functions Local sample (the mocked service integrations walkthrough: a
 /// Lambda with a Retry, then SQS) through the AWS CLI, each test case's history compared event
 /// by event with `asl run` of the same mock test case (times apart).

@@ -291,6 +291,7 @@ impl Exec {
                             Redo::Start => self.run_graph(g, input.clone(), &mut branch).await,
                             Redo::From(at) => match state_index(g, &at.state) {
                                 Ok(first) => {
+                                    let at = *at;
                                     for (k, v) in at.variables {
                                         branch.scope.set(k, v);
                                     }
@@ -528,7 +529,7 @@ impl Exec {
                                     time: it.time,
                                 };
                             }
-                            Redo::From(at) => Some(at),
+                            Redo::From(at) => Some(*at),
                             Redo::Start => None,
                         };
                         let result = self

@@ -39,5 +39,5 @@ pub use history::{Event, EventSink, History, SinkFn};
 pub use map_run::{MapRunChild, MapRunReport, MapRunSink, MapRunStatus};
 pub use probe::{Frame, Probe, Step};
 pub use registry::Registry;
-pub use resume::{FanResume, PathResume, Resume};
+pub use resume::{FanResume, MapRunResume, PathResume, Resume};
 pub use size::{PAYLOAD_LIMIT, exceeds as payload_exceeds};

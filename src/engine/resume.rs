@@ -43,6 +43,23 @@ pub struct FanResume {
     pub succeeded: BTreeMap<usize, Value>,
     /// Branches or iterations that started and did not succeed: where each picks up.
     pub resumed: BTreeMap<usize, PathResume>,
+    /// A Distributed Map: the run it redrives instead of starting a new one.
+    pub map_run: Option<MapRunResume>,
+}
+
+/// A Distributed Map's run redriven with its execution, as AWS redrives a map run: the same
+/// run (`MapRunRedriven` instead of `MapRunStarted`) runs again only the child executions
+/// that did not succeed. Children are counted by position, in the order their items are
+/// read (the same input, read again).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MapRunResume {
+    pub arn: String,
+    /// Which redrive of the run this is: 1 for its first.
+    pub redrive_count: u64,
+    /// The children that succeeded: their outputs, kept.
+    pub succeeded: BTreeMap<usize, Value>,
+    /// The names of the children that started, so that one run again keeps its ARN.
+    pub names: BTreeMap<usize, String>,
 }
 
 /// How one branch or iteration of a redriven fan-out runs.
@@ -50,7 +67,7 @@ pub(crate) enum Redo {
     /// It succeeded before: its output, nothing run.
     Kept(Value),
     /// It picks up at a state of its graph.
-    From(PathResume),
+    From(Box<PathResume>),
     /// It runs from its start.
     Start,
 }
@@ -65,7 +82,7 @@ impl FanResume {
             return Redo::Kept(v);
         }
         match plan.resumed.remove(&index) {
-            Some(p) => Redo::From(p),
+            Some(p) => Redo::From(Box::new(p)),
             None => Redo::Start,
         }
     }
@@ -88,6 +105,7 @@ mod tests {
                     ..PathResume::default()
                 },
             )]),
+            map_run: None,
         });
         assert!(matches!(FanResume::take(&mut plan, 0), Redo::Kept(v) if v == json!("a")));
         assert!(matches!(FanResume::take(&mut plan, 1), Redo::Start));
@@ -153,6 +171,7 @@ mod tests {
                         ..PathResume::default()
                     },
                 )]),
+                map_run: None,
             }),
         };
         let (out, called, kinds) = redrive(def, at);
@@ -192,6 +211,7 @@ mod tests {
                         ..PathResume::default()
                     },
                 )]),
+                map_run: None,
             }),
         };
         let (out, called, kinds) = redrive(def, at);
@@ -211,5 +231,41 @@ mod tests {
             .collect();
         assert_eq!(started, vec![1, 3]);
         assert!(kinds.contains(&"MapStateSucceeded".to_string()));
+    }
+
+    #[test]
+    fn a_redriven_distributed_map_redrives_its_run_keeping_the_children_that_succeeded() {
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": TASK, "End": true}}}}}});
+        let arn = "arn:aws:states:us-east-1:123456789012:mapRun:StateMachine/Each:run-1";
+        let at = PathResume {
+            state: "M".into(),
+            input: json!(["a", "b", "c"]),
+            variables: Map::new(),
+            inside: Some(FanResume {
+                map_run: Some(MapRunResume {
+                    arn: arn.into(),
+                    redrive_count: 1,
+                    succeeded: BTreeMap::from([(0, json!("kept a")), (2, json!("kept c"))]),
+                    names: BTreeMap::from([(0, "n0".into()), (1, "n1".into()), (2, "n2".into())]),
+                }),
+                ..FanResume::default()
+            }),
+        };
+        let (out, called, kinds) = redrive(def, at);
+        assert_eq!(out.status.as_str(), "SUCCEEDED");
+        assert_eq!(called, vec!["T"]);
+        assert_eq!(
+            out.output,
+            Some(json!(["kept a", {"from": "T", "in": "b"}, "kept c"]))
+        );
+        assert!(!kinds.contains(&"MapRunStarted".to_string()));
+        let redriven = out
+            .events
+            .iter()
+            .find(|e| e.kind == "MapRunRedriven")
+            .map(|e| e.to_json()["mapRunRedrivenEventDetails"].clone());
+        assert_eq!(redriven, Some(json!({"mapRunArn": arn, "redriveCount": 1})));
     }
 }

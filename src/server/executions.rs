@@ -488,15 +488,15 @@ pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         Listed::MapRun(run, exec) => {
             let runs = lock(&exec.map_runs);
             match runs.get(run) {
-                // A map run's children are never redriven here (no map run redrive).
-                Some(m) if redriven != Some(true) => m
+                Some(m) => m
                     .children
                     .iter()
                     .rev()
                     .filter(|(_, c)| filter.is_none_or(|f| f == c.status))
+                    .filter(|(_, c)| redriven.is_none_or(|want| want == (c.redrive_count > 0)))
                     .map(|(arn, c)| m.child_item(arn, c))
                     .collect(),
-                _ => Vec::new(),
+                None => Vec::new(),
             }
         }
         _ => lock(&server.store.executions)
@@ -627,12 +627,20 @@ fn redrive_status(e: &Execution, p: &Progress) -> &'static str {
     if ended
         && e.machine.kind == "STANDARD"
         && p.redrive_count < MAX_REDRIVES
-        && resume_point(&lock(&e.events), &e.machine.compiled).is_some()
+        && resume_point(&lock(&e.events), &e.machine.compiled, &|arn| {
+            map_run_kept(e, arn)
+        })
+        .is_some()
     {
         "REDRIVABLE"
     } else {
         "NOT_REDRIVABLE"
     }
+}
+
+/// What a redrive keeps of the map run `arn` of `e`, when the server still has it.
+fn map_run_kept(e: &Execution, arn: &str) -> Option<engine::MapRunResume> {
+    lock(&e.map_runs).get(arn).map(|run| run.resume())
 }
 
 /// RedriveExecution: a Standard execution that ended FAILED, TIMED_OUT or ABORTED goes on
@@ -657,8 +665,10 @@ pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         if p.redrive_count >= MAX_REDRIVES {
             return Err(not("it was redriven 1000 times"));
         }
-        resume_point(&lock(&exec.events), &exec.machine.compiled)
-            .ok_or_else(|| not("it did not end in a state of its top level"))?
+        resume_point(&lock(&exec.events), &exec.machine.compiled, &|arn| {
+            map_run_kept(&exec, arn)
+        })
+        .ok_or_else(|| not("it did not end in a state of its top level"))?
     };
     let input: Value = serde_json::from_str(&exec.input).map_err(|e| not(&e.to_string()))?;
     let handlers = registry(

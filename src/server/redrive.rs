@@ -8,7 +8,7 @@
 //! keeps what the first one finished.
 
 use crate::definition::{Graph, Kind, MapMode, Next, StateMachine};
-use crate::engine::{self, FanResume, PathResume};
+use crate::engine::{self, FanResume, MapRunResume, PathResume};
 use crate::record::{History, Recording};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -19,15 +19,20 @@ enum Stand {
     /// It ended: its output.
     Done(Value),
     /// It stopped inside: where it picks up.
-    At(PathResume),
+    At(Box<PathResume>),
     /// Nothing of it is known to have run: it runs from its start.
     Fresh,
 }
 
 /// Where a redrive of the execution whose history is `events` picks up. `None` when the
 /// history does not end with the execution failing, timing out or being stopped inside a
-/// state of its top level that it can re-enter.
-pub fn resume_point(events: &[Value], machine: &StateMachine) -> Option<engine::Resume> {
+/// state of its top level that it can re-enter. `map_run` tells what a Distributed Map's run
+/// (by its ARN) keeps: its children are not in this history.
+pub fn resume_point(
+    events: &[Value],
+    machine: &StateMachine,
+    map_run: &dyn Fn(&str) -> Option<MapRunResume>,
+) -> Option<engine::Resume> {
     let last = events.last()?;
     let ended = matches!(
         last["type"].as_str(),
@@ -45,11 +50,12 @@ pub fn resume_point(events: &[Value], machine: &StateMachine) -> Option<engine::
     let reader = Reader {
         rec: &rec,
         by_id: &by_id,
+        map_run,
     };
     match reader.stand(0, &machine.root) {
         // The top level ended between states (or never entered one): nothing to re-enter.
         Stand::At(at) => Some(engine::Resume {
-            at,
+            at: *at,
             last_event: last["id"].as_u64()?,
             redrive_count: 0,
         }),
@@ -60,6 +66,7 @@ pub fn resume_point(events: &[Value], machine: &StateMachine) -> Option<engine::
 struct Reader<'a> {
     rec: &'a Recording,
     by_id: &'a HashMap<u64, &'a Value>,
+    map_run: &'a dyn Fn(&str) -> Option<MapRunResume>,
 }
 
 impl Reader<'_> {
@@ -101,42 +108,51 @@ impl Reader<'_> {
                     (Kind::Succeed, _) => Stand::Done(output.clone()),
                     (Kind::Choice(_), _) => match v.input.json() {
                         // Stopped right after a Choice: it chooses again.
-                        Some(input) => Stand::At(PathResume {
+                        Some(input) => Stand::At(Box::new(PathResume {
                             state: state.name.clone(),
                             input: input.clone(),
                             variables,
                             inside: None,
-                        }),
+                        })),
                         None => Stand::Fresh,
                     },
                     (_, Next::End) => Stand::Done(output.clone()),
                     // Stopped between states (a sibling's failure ended it there): it goes on
                     // at the next one.
-                    (_, Next::To(j)) => Stand::At(PathResume {
+                    (_, Next::To(j)) => Stand::At(Box::new(PathResume {
                         state: g.states[j].name.clone(),
                         input: output.clone(),
                         variables,
                         inside: None,
-                    }),
+                    })),
                 }
             }
             None => {
                 let Some(input) = v.input.json() else {
                     return Stand::Fresh;
                 };
-                Stand::At(PathResume {
+                Stand::At(Box::new(PathResume {
                     state: state.name.clone(),
                     input: input.clone(),
                     variables,
                     inside: self.inside(last, &state.kind),
-                })
+                }))
             }
         }
     }
 
-    /// What the unfinished Parallel or inline Map visit `visit` keeps.
+    /// What the unfinished Parallel or Map visit `visit` keeps: a Distributed Map the run it
+    /// started.
     fn inside(&self, visit: usize, kind: &Kind) -> Option<FanResume> {
         let fan = self.rec.visits[visit].fanouts.last()?;
+        if let Kind::Map(m) = kind
+            && m.mode == MapMode::Distributed
+        {
+            return Some(FanResume {
+                map_run: (self.map_run)(fan.map_run_arn.as_deref()?),
+                ..FanResume::default()
+            });
+        }
         let graph = |i: usize| -> Option<&Graph> {
             match kind {
                 Kind::Parallel(p) => p.branches.get(i),
@@ -152,7 +168,7 @@ impl Reader<'_> {
                     plan.succeeded.insert(index, v);
                 }
                 Stand::At(at) => {
-                    plan.resumed.insert(index, at);
+                    plan.resumed.insert(index, *at);
                 }
                 Stand::Fresh => {}
             }
@@ -248,7 +264,7 @@ mod tests {
             ("ParallelStateFailed", 12, json!({})),
             ("ExecutionFailed", 13, json!({})),
         ]);
-        let r = resume_point(&events, &m).expect("a failed execution resumes");
+        let r = resume_point(&events, &m, &|_| None).expect("a failed execution resumes");
         assert_eq!(r.at.state, "P");
         assert_eq!(r.at.input, json!({"v": 1}));
         assert_eq!(Value::Object(r.at.variables.clone()), json!({"x": 41}));
@@ -290,7 +306,7 @@ mod tests {
             ("ParallelStateFailed", 17, json!({})),
             ("ExecutionFailed", 18, json!({})),
         ]);
-        let r = resume_point(&events, &m).expect("redriven again");
+        let r = resume_point(&events, &m, &|_| None).expect("redriven again");
         let inside = r.at.inside.expect("the Parallel keeps its branches");
         assert_eq!(
             inside.succeeded.into_iter().collect::<Vec<_>>(),
@@ -363,7 +379,7 @@ mod tests {
             ("MapStateFailed", 26, json!({})),
             ("ExecutionFailed", 27, json!({})),
         ]);
-        let r = resume_point(&events, &m).expect("a failed Map resumes");
+        let r = resume_point(&events, &m, &|_| None).expect("a failed Map resumes");
         assert_eq!(r.at.state, "M");
         let inside = r.at.inside.expect("the Map keeps its iterations");
         assert_eq!(
@@ -392,11 +408,47 @@ mod tests {
             ("PassStateExited", 2, exited("A", "{}")),
             ("ExecutionSucceeded", 3, json!({})),
         ]);
-        assert!(resume_point(&done, &m).is_none());
+        assert!(resume_point(&done, &m, &|_| None).is_none());
         let early = history(&[
             ("ExecutionStarted", 0, json!({})),
             ("ExecutionFailed", 1, json!({})),
         ]);
-        assert!(resume_point(&early, &m).is_none());
+        assert!(resume_point(&early, &m, &|_| None).is_none());
+    }
+
+    #[test]
+    fn a_distributed_map_hands_its_run_to_the_redrive_by_arn() {
+        let m = machine(
+            json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}),
+        );
+        let arn = "arn:aws:states:us-east-1:123456789012:mapRun:X/M:1";
+        let events = history(&[
+            ("ExecutionStarted", 0, json!({})),
+            ("MapStateEntered", 1, entered("M", "[1]")),
+            (
+                "MapStateStarted",
+                2,
+                json!({"mapStateStartedEventDetails": {"length": 1}}),
+            ),
+            (
+                "MapRunStarted",
+                3,
+                json!({"mapRunStartedEventDetails": {"mapRunArn": arn}}),
+            ),
+            ("MapRunFailed", 4, json!({})),
+            ("MapStateFailed", 5, json!({})),
+            ("ExecutionFailed", 6, json!({})),
+        ]);
+        let kept = crate::engine::MapRunResume {
+            arn: arn.into(),
+            redrive_count: 1,
+            ..Default::default()
+        };
+        let r = resume_point(&events, &m, &|a| (a == arn).then(|| kept.clone()))
+            .expect("a failed Distributed Map resumes");
+        assert_eq!(r.at.state, "M");
+        assert_eq!(r.at.inside.and_then(|f| f.map_run), Some(kept));
     }
 }
