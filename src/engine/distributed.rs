@@ -621,11 +621,13 @@ impl Exec {
             }
             self.report(run);
             let mut moving = std::mem::take(&mut inputs).into_iter();
-            // A redriven run's children keep their names (and ARNs); the ones that succeeded
-            // keep their outputs and do not run again.
+            // A redriven run's Standard children keep their names (and ARNs): they are
+            // redriven; Express ones are started anew, as AWS restarts them. The ones that
+            // succeeded keep their outputs and do not run again.
             let names: Vec<String> = (0..n)
                 .map(|i| {
                     redo.as_ref()
+                        .filter(|_| !express)
                         .and_then(|r| r.names.get(&(base + i)).cloned())
                         .unwrap_or_else(|| self.uuid_text())
                 })
@@ -658,7 +660,9 @@ impl Exec {
                             .and_then(|r| r.succeeded.get(&(base + i)).cloned());
                         // A child that ran before is redriven; one that never started starts.
                         let child_redrives = match redo {
-                            Some(r) if r.names.contains_key(&(base + i)) => redrive_count,
+                            Some(r) if !express && r.names.contains_key(&(base + i)) => {
+                                redrive_count
+                            }
                             _ => 0,
                         };
                         async move {
