@@ -1457,6 +1457,35 @@ assert starts == [1], starts
 assert [e["type"] for e in tail][:3] == ["ExecutionRedriven", "MapStateEntered", "MapStateStarted"], tail[:3]
 assert sum(1 for e in tail if e["type"] == "TaskScheduled") == 1
 
+# Nested: a Parallel in each iteration of a Map. Only the branch that failed runs again;
+# the iteration picks up at its Parallel, whose other branch keeps its output.
+def branch(b):
+    return {"StartAt": "W" + b, "States": {"W" + b: {"Type": "Task", "Resource": CALLBACK, "End": True,
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"k.$": "States.Format('{}{}', $.i, '%s')" % b, "t.$": "$$.Task.Token"}}}}}
+nested = {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True,
+  "ItemSelector": {"i.$": "$$.Map.Item.Value"},
+  "ItemProcessor": {"StartAt": "Q", "States": {"Q": {"Type": "Parallel", "End": True,
+     "Branches": [branch("A"), branch("B")]}}}}}}
+narn = create("RedriveNested", nested)
+ex = sfn.start_execution(stateMachineArn=narn, input="[1, 2]")["executionArn"]
+first = {m["k"]: m["t"] for m in scheduled(ex, 4)}
+for k in ["1A", "1B", "2A"]:
+    sfn.send_task_success(taskToken=first[k], output=json.dumps(k))
+wait_for(ex, "TaskSucceeded", 3)
+sfn.send_task_failure(taskToken=first["2B"], error="Boom")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+again = scheduled(ex, 5)[4]
+assert again["k"] == "2B", again
+sfn.send_task_success(taskToken=again["t"], output='"2B again"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+assert json.loads(d["output"]) == [["1A", "1B"], ["2A", "2B again"]], d["output"]
+tail = after_redrive(ex)
+entered = [e["stateEnteredEventDetails"]["name"] for e in tail if "stateEnteredEventDetails" in e]
+assert entered == ["M", "Q", "WB"], entered
+assert [e["mapIterationStartedEventDetails"]["index"] for e in tail if e["type"] == "MapIterationStarted"] == [1]
+
 # Redriven twice: what the first redrive finished is kept by the second.
 ex = sfn.start_execution(stateMachineArn=arn, input="[1, 2, 3]")["executionArn"]
 first = {m["i"]: m["t"] for m in scheduled(ex, 3)}

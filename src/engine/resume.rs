@@ -268,4 +268,43 @@ mod tests {
             .map(|e| e.to_json()["mapRunRedrivenEventDetails"].clone());
         assert_eq!(redriven, Some(json!({"mapRunArn": arn, "redriveCount": 1})));
     }
+
+    #[test]
+    fn a_redriven_iteration_picks_up_at_its_nested_parallel_keeping_that_parallels_branch() {
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "Pre", "States": {
+            "Pre": {"Type": "Task", "Resource": TASK, "Next": "Q"},
+            "Q": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "Q0", "States": {"Q0": {"Type": "Task", "Resource": TASK, "End": true}}},
+                {"StartAt": "Q1", "States": {"Q1": {"Type": "Task", "Resource": TASK, "End": true}}}
+            ]}}}}}});
+        let at = PathResume {
+            state: "M".into(),
+            input: json!([1, 2]),
+            variables: Map::new(),
+            inside: Some(FanResume {
+                succeeded: BTreeMap::from([(0, json!("first item"))]),
+                resumed: BTreeMap::from([(
+                    1,
+                    PathResume {
+                        state: "Q".into(),
+                        input: json!({"pre": 2}),
+                        variables: Map::new(),
+                        inside: Some(FanResume {
+                            succeeded: BTreeMap::from([(0, json!("q0 kept"))]),
+                            ..FanResume::default()
+                        }),
+                    },
+                )]),
+                map_run: None,
+            }),
+        };
+        let (out, called, _) = redrive(def, at);
+        // Neither Pre nor Q0 runs again: only the branch of Q that had not succeeded.
+        assert_eq!(called, vec!["Q1"]);
+        assert_eq!(
+            out.output,
+            Some(json!(["first item", ["q0 kept", {"from": "Q1", "in": {"pre": 2}}]]))
+        );
+    }
 }

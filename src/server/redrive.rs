@@ -451,4 +451,31 @@ mod tests {
         assert_eq!(r.at.state, "M");
         assert_eq!(r.at.inside.and_then(|f| f.map_run), Some(kept));
     }
+
+    #[test]
+    fn a_branch_stopped_between_two_states_goes_on_at_the_next_with_the_output_it_had() {
+        let m = machine(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
+            {"StartAt": "F", "States": {"F": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": true}}},
+            {"StartAt": "T", "States": {
+                "T": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "Next": "U"},
+                "U": {"Type": "Pass", "End": true}}}]}}}),
+        );
+        let events = history(&[
+            ("ExecutionStarted", 0, json!({})),
+            ("ParallelStateEntered", 1, entered("P", "{}")),
+            ("ParallelStateStarted", 2, json!({})),
+            ("TaskStateEntered", 3, entered("F", "{}")),
+            ("TaskStateEntered", 3, entered("T", "{}")),
+            ("TaskStateExited", 5, exited("T", "{\"t\":1}")),
+            ("ParallelStateFailed", 6, json!({})),
+            ("ExecutionFailed", 7, json!({})),
+        ]);
+        let r = resume_point(&events, &m, &|_| None).expect("resumes");
+        let inside = r.at.inside.expect("the Parallel keeps its branches");
+        assert!(inside.succeeded.is_empty());
+        assert_eq!(inside.resumed[&0].state, "F");
+        let b1 = &inside.resumed[&1];
+        assert_eq!((b1.state.as_str(), &b1.input), ("U", &json!({"t": 1})));
+    }
 }
