@@ -18,7 +18,8 @@
 //!
 //! A redriven execution (`ExecutionRedriven`) continues: a state re-entered after the redrive
 //! replaces its unfinished visit from before it, and a re-run Map or Parallel keeps the
-//! iterations and branches it does not run again.
+//! iterations and branches it does not run again; a branch or iteration re-entered at the
+//! state it had not finished continues its path from before the redrive.
 
 use super::event::{Detail, Family, Fan, Payload};
 use super::history::History;
@@ -660,6 +661,9 @@ impl Attributor {
     /// A state entered on `path`.
     fn enter(&mut self, path: usize, event: u64, state_type: &str, name: &str, input: &Payload) {
         let mut replaces = None;
+        if self.redriven && self.rec.paths[path].visits.is_empty() {
+            self.continue_branch(path, name);
+        }
         if self.redriven
             && let Some(last) = self.current(path)
             && self.rec.visits[last].name == name
@@ -683,6 +687,38 @@ impl Attributor {
             replaces,
         });
         self.rec.paths[path].visits.push(id);
+    }
+
+    /// A branch or iteration a redrive picks up at the state it had not finished: its first
+    /// visit since the redrive continues the path it had before, whose visits it takes (the
+    /// unfinished one is then replaced, by [`Attributor::enter`]), so the path reads as one
+    /// and a later redrive still sees what it did before the first.
+    fn continue_branch(&mut self, path: usize, name: &str) {
+        let Some(par) = self.rec.paths[path].parent else {
+            return;
+        };
+        let Some(old) = self.rec.visits[par.visit].replaces else {
+            return;
+        };
+        let Some(&before) = self.rec.visits[old]
+            .fanouts
+            .last()
+            .and_then(|f| f.children.get(&par.index))
+        else {
+            return;
+        };
+        let picks_up = before != path
+            && self.current(before).is_some_and(|v| {
+                self.rec.visits[v].name == name && self.rec.visits[v].exited.is_none()
+            });
+        if !picks_up {
+            return;
+        }
+        let visits = std::mem::take(&mut self.rec.paths[before].visits);
+        for &v in &visits {
+            self.rec.visits[v].path = path;
+        }
+        self.rec.paths[path].visits = visits;
     }
 
     /// The child executions of Distributed Map runs, each attributed on its own and grafted

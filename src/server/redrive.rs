@@ -291,7 +291,11 @@ mod tests {
             ("PassStateEntered", 3, entered("B0", "{}")),
             ("PassStateExited", 4, exited("B0", "0")),
             ("PassStateEntered", 3, entered("B1", "{}")),
-            ("PassStateExited", 6, exited("B1", "{}")),
+            (
+                "PassStateExited",
+                6,
+                json!({"stateExitedEventDetails": {"name": "B1", "output": "{}", "assignedVariables": {"y": "7"}}}),
+            ),
             ("TaskStateEntered", 7, entered("B1b", "{}")),
             ("TaskStateEntered", 3, entered("B2", "{}")),
             ("ParallelStateFailed", 9, json!({})),
@@ -314,6 +318,11 @@ mod tests {
         );
         assert_eq!(inside.resumed.keys().copied().collect::<Vec<_>>(), vec![1]);
         assert_eq!(inside.resumed[&1].state, "B1b");
+        // What B1 assigned before the first failure is still the branch's.
+        assert_eq!(
+            Value::Object(inside.resumed[&1].variables.clone()),
+            json!({"y": 7})
+        );
         assert_eq!(r.last_event, 19);
     }
 
@@ -397,6 +406,51 @@ mod tests {
             vec![(0, json!("r0"))]
         );
         assert_eq!(q.resumed[&1].state, "Q1");
+
+        // Redriven: iteration 1 picks up at Q, whose branch 1 fails again. A second redrive
+        // still keeps Q's branch 0 from the first attempt, and iteration 0.
+        let mut events = events;
+        let more = history(&[
+            ("ExecutionRedriven", 28, json!({})),
+            ("MapStateEntered", 29, entered("M", "[1,2]")),
+            (
+                "MapStateStarted",
+                30,
+                json!({"mapStateStartedEventDetails": {"length": 2}}),
+            ),
+            ("MapIterationStarted", 31, iteration(1)),
+            ("ParallelStateEntered", 32, entered("Q", "2")),
+            ("ParallelStateStarted", 33, json!({})),
+            ("TaskStateEntered", 34, entered("Q1", "2")),
+            ("TaskFailed", 35, json!({})),
+            ("ParallelStateFailed", 36, json!({})),
+            (
+                "MapIterationFailed",
+                37,
+                ended("mapIterationFailedEventDetails", 1),
+            ),
+            ("MapStateFailed", 38, json!({})),
+            ("ExecutionFailed", 39, json!({})),
+        ]);
+        for (k, mut e) in more.into_iter().enumerate() {
+            e["id"] = json!(29 + k as u64);
+            events.push(e);
+        }
+        let r = resume_point(&events, &m, &|_| None).expect("redriven again");
+        let inside = r.at.inside.expect("the Map keeps its iterations");
+        assert_eq!(
+            inside.succeeded.keys().copied().collect::<Vec<_>>(),
+            vec![0]
+        );
+        let q = inside.resumed[&1]
+            .inside
+            .as_ref()
+            .expect("Q keeps its branch");
+        assert_eq!(
+            q.succeeded.clone().into_iter().collect::<Vec<_>>(),
+            vec![(0, json!("r0"))]
+        );
+        assert_eq!(q.resumed.keys().copied().collect::<Vec<_>>(), vec![1]);
     }
 
     #[test]
