@@ -645,7 +645,8 @@ fn map_run_kept(e: &Execution, arn: &str) -> Option<engine::MapRunResume> {
 
 /// RedriveExecution: a Standard execution that ended FAILED, TIMED_OUT or ABORTED goes on
 /// in the same history, as AWS redrives one: `ExecutionRedriven`, then the state it ended in
-/// is entered again with the input it had; the states that succeeded are not run again.
+/// is entered again with the input it had; the states that succeeded are not run again, nor
+/// the branches, iterations and map-run children that succeeded inside it (`redrive.rs`).
 pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let exec = find_execution(server, r)?;
     let not = |why: &str| {
