@@ -307,7 +307,7 @@ pub async fn run(
             for (name, value) in r.at.variables {
                 th.scope.set(name, value);
             }
-            th.redo = r.at.inside;
+            th.redo = r.at.inside.map(Box::new);
             let count = r.redrive_count;
             exec.emit(&mut th, "ExecutionRedriven", || {
                 Some((
@@ -523,7 +523,7 @@ pub(crate) struct Thread {
     pub(crate) frame: Option<Frame>,
     /// What the state a redrive re-enters on this path keeps, when it is a Parallel or Map:
     /// taken by its first run, cleared once the state is done.
-    pub(crate) redo: Option<FanResume>,
+    pub(crate) redo: Option<Box<FanResume>>,
 }
 
 /// The index of the state named `name` in `g`: where a redriven path picks up. A name the

@@ -295,7 +295,7 @@ impl Exec {
                                     for (k, v) in at.variables {
                                         branch.scope.set(k, v);
                                     }
-                                    branch.redo = at.inside;
+                                    branch.redo = at.inside.map(Box::new);
                                     self.run_graph_from(g, first, at.input, &mut branch).await
                                 }
                                 Err(f) => Err(Stop::Fault(f)),
@@ -657,7 +657,7 @@ impl Exec {
                 for (k, v) in at.variables {
                     it.scope.set(k, v);
                 }
-                it.redo = at.inside;
+                it.redo = at.inside.map(Box::new);
                 (first, at.input)
             }
             (None, Some(t)) => {

@@ -74,7 +74,7 @@ pub(crate) enum Redo {
 
 impl FanResume {
     /// How branch or iteration `index` runs; each resumed path is handed out once.
-    pub(crate) fn take(plan: &mut Option<FanResume>, index: usize) -> Redo {
+    pub(crate) fn take(plan: &mut Option<Box<FanResume>>, index: usize) -> Redo {
         let Some(plan) = plan else {
             return Redo::Start;
         };
@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_plan_hands_out_kept_outputs_resumed_paths_and_fresh_starts_by_index() {
-        let mut plan = Some(FanResume {
+        let mut plan = Some(Box::new(FanResume {
             succeeded: BTreeMap::from([(0, json!("a"))]),
             resumed: BTreeMap::from([(
                 2,
@@ -106,7 +106,7 @@ mod tests {
                 },
             )]),
             map_run: None,
-        });
+        }));
         assert!(matches!(FanResume::take(&mut plan, 0), Redo::Kept(v) if v == json!("a")));
         assert!(matches!(FanResume::take(&mut plan, 1), Redo::Start));
         assert!(matches!(FanResume::take(&mut plan, 2), Redo::From(p) if p.state == "S"));
