@@ -1426,6 +1426,216 @@ assert wait_done(ex)["status"] == "SUCCEEDED"
     );
 }
 
+#[test]
+fn redrive_runs_again_only_the_parallel_branches_and_map_iterations_that_did_not_succeed() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+CALLBACK = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+def events(ex):
+    return sfn.get_execution_history(executionArn=ex)["events"]
+def scheduled(ex, n):
+    """The first n TaskScheduled events' MessageBody, in order, waiting for them."""
+    for _ in range(200):
+        found = [json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]
+                 for e in events(ex) if e["type"] == "TaskScheduled"]
+        if len(found) >= n:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("fewer than %d TaskScheduled" % n)
+def wait_for(ex, kind, n):
+    for _ in range(200):
+        if sum(1 for e in events(ex) if e["type"] == kind) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError("fewer than %d %s" % (n, kind))
+def after_redrive(ex):
+    ev = events(ex)
+    at = [i for i, e in enumerate(ev) if e["type"] == "ExecutionRedriven"][-1]
+    return ev[at:]
+
+# A Parallel: branch 0 succeeds, branch 1 fails in W1 after Pre assigned y.
+par = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+  {"StartAt": "W0", "States": {"W0": {"Type": "Task", "Resource": CALLBACK, "End": True,
+     "Arguments": {"QueueUrl": "q", "MessageBody": {"s": "W0", "t": "{% $states.context.Task.Token %}"}}}}},
+  {"StartAt": "Pre", "States": {
+     "Pre": {"Type": "Pass", "Assign": {"y": "{% $states.input.n * 10 %}"}, "Next": "W1"},
+     "W1": {"Type": "Task", "Resource": CALLBACK, "Next": "Post",
+            "Arguments": {"QueueUrl": "q", "MessageBody": {"s": "W1", "t": "{% $states.context.Task.Token %}"}}},
+     "Post": {"Type": "Pass", "End": True,
+              "Output": "{% {'y': $y, 'in': $states.input, 'rc': $states.context.Execution.RedriveCount} %}"}}}]}}}
+arn = create("RedriveParallel", par)
+ex = sfn.start_execution(stateMachineArn=arn, input='{"n": 2}')["executionArn"]
+first = {m["s"]: m["t"] for m in scheduled(ex, 2)}
+sfn.send_task_success(taskToken=first["W0"], output='{"w0": 1}')
+wait_for(ex, "TaskSucceeded", 1)
+sfn.send_task_failure(taskToken=first["W1"], error="Boom", cause="first try")
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["redriveStatus"] == "REDRIVABLE", d
+sfn.redrive_execution(executionArn=ex)
+again = scheduled(ex, 3)[2]
+assert again["s"] == "W1", again
+sfn.send_task_success(taskToken=again["t"], output='{"w1": 2}')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and d["redriveCount"] == 1, d
+# Branch 0's output is the one it had; branch 1 went on from W1 with Pre's variable.
+assert json.loads(d["output"]) == [{"w0": 1}, {"y": 20, "in": {"w1": 2}, "rc": 1}], d["output"]
+tail = after_redrive(ex)
+assert [e["type"] for e in tail] == ["ExecutionRedriven", "ParallelStateEntered", "ParallelStateStarted",
+    "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
+    "PassStateEntered", "PassStateExited", "ParallelStateSucceeded", "ParallelStateExited",
+    "ExecutionSucceeded"], [e["type"] for e in tail]
+entered = [e["stateEnteredEventDetails"]["name"] for e in tail if "stateEnteredEventDetails" in e]
+assert entered == ["P", "W1", "Post"], entered
+ids = [e["id"] for e in events(ex)]
+assert ids == list(range(1, len(ids) + 1)), ids
+
+# An inline Map: iterations 0 and 2 succeed, 1 fails; the redrive runs iteration 1 only.
+imap = {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True,
+  "ItemSelector": {"i.$": "$$.Map.Item.Value"},
+  "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Task", "Resource": CALLBACK, "End": True,
+     "Parameters": {"QueueUrl": "q", "MessageBody": {"i.$": "$.i", "t.$": "$$.Task.Token"}}}}}}}}
+arn = create("RedriveMap", imap)
+ex = sfn.start_execution(stateMachineArn=arn, input="[10, 20, 30]")["executionArn"]
+first = {m["i"]: m["t"] for m in scheduled(ex, 3)}
+sfn.send_task_success(taskToken=first[10], output='"ten"')
+sfn.send_task_success(taskToken=first[30], output='"thirty"')
+wait_for(ex, "MapIterationSucceeded", 2)
+sfn.send_task_failure(taskToken=first[20], error="Boom")
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["redriveStatus"] == "REDRIVABLE", d
+sfn.redrive_execution(executionArn=ex)
+again = scheduled(ex, 4)[3]
+assert again["i"] == 20, again
+sfn.send_task_success(taskToken=again["t"], output='"twenty"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+assert json.loads(d["output"]) == ["ten", "twenty", "thirty"], d["output"]
+tail = after_redrive(ex)
+starts = [e["mapIterationStartedEventDetails"]["index"] for e in tail if e["type"] == "MapIterationStarted"]
+assert starts == [1], starts
+assert [e["type"] for e in tail][:3] == ["ExecutionRedriven", "MapStateEntered", "MapStateStarted"], tail[:3]
+assert sum(1 for e in tail if e["type"] == "TaskScheduled") == 1
+
+# Nested: a Parallel in each iteration of a Map. Only the branch that failed runs again;
+# the iteration picks up at its Parallel, whose other branch keeps its output.
+def branch(b):
+    return {"StartAt": "W" + b, "States": {"W" + b: {"Type": "Task", "Resource": CALLBACK, "End": True,
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"k.$": "States.Format('{}{}', $.i, '%s')" % b, "t.$": "$$.Task.Token"}}}}}
+nested = {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True,
+  "ItemSelector": {"i.$": "$$.Map.Item.Value"},
+  "ItemProcessor": {"StartAt": "Q", "States": {"Q": {"Type": "Parallel", "End": True,
+     "Branches": [branch("A"), branch("B")]}}}}}}
+narn = create("RedriveNested", nested)
+ex = sfn.start_execution(stateMachineArn=narn, input="[1, 2]")["executionArn"]
+first = {m["k"]: m["t"] for m in scheduled(ex, 4)}
+for k in ["1A", "1B", "2A"]:
+    sfn.send_task_success(taskToken=first[k], output=json.dumps(k))
+wait_for(ex, "TaskSucceeded", 3)
+sfn.send_task_failure(taskToken=first["2B"], error="Boom")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+again = scheduled(ex, 5)[4]
+assert again["k"] == "2B", again
+sfn.send_task_success(taskToken=again["t"], output='"2B again"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+assert json.loads(d["output"]) == [["1A", "1B"], ["2A", "2B again"]], d["output"]
+tail = after_redrive(ex)
+entered = [e["stateEnteredEventDetails"]["name"] for e in tail if "stateEnteredEventDetails" in e]
+assert entered == ["M", "Q", "WB"], entered
+assert [e["mapIterationStartedEventDetails"]["index"] for e in tail if e["type"] == "MapIterationStarted"] == [1]
+
+# Redriven twice: what the first redrive finished is kept by the second.
+ex = sfn.start_execution(stateMachineArn=arn, input="[1, 2, 3]")["executionArn"]
+first = {m["i"]: m["t"] for m in scheduled(ex, 3)}
+sfn.send_task_success(taskToken=first[1], output='"one"')
+wait_for(ex, "MapIterationSucceeded", 1)
+sfn.send_task_failure(taskToken=first[2], error="Boom")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+second = {m["i"]: m["t"] for m in scheduled(ex, 5)[3:]}
+assert sorted(second) == [2, 3], second
+sfn.send_task_success(taskToken=second[3], output='"three"')
+wait_for(ex, "MapIterationSucceeded", 2)
+sfn.send_task_failure(taskToken=second[2], error="Boom")
+assert wait_done(ex)["status"] == "FAILED"
+sfn.redrive_execution(executionArn=ex)
+third = scheduled(ex, 6)[5]
+assert third["i"] == 2, third
+sfn.send_task_success(taskToken=third["t"], output='"two"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED" and d["redriveCount"] == 2, d
+assert json.loads(d["output"]) == ["one", "two", "three"], d["output"]
+"##,
+    );
+}
+
+const DIST_MOCKS: &str = r#"{
+  "StateMachines": {"RedriveDist": {"TestCases": {"SecondFails": {"W": "Sequence"}}}},
+  "MockedResponses": {"Sequence": {
+    "0": {"Return": {"Payload": "first"}},
+    "1": {"Throw": {"Error": "Boom", "Cause": "the second call"}},
+    "2": {"Return": {"Payload": "third"}}
+  }}
+}"#;
+
+#[test]
+fn redrive_of_a_distributed_map_redrives_its_map_run_and_only_the_children_that_failed() {
+    let dir = std::env::temp_dir().join(format!("asl-serve-redrive-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("MockConfigFile.json");
+    std::fs::write(&file, DIST_MOCKS).expect("write mocks");
+    let path = file.display().to_string();
+    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Each", "End": True,
+  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "W",
+    "States": {"W": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": True}}}}}}
+arn = create("RedriveDist", d)
+ex = sfn.start_execution(stateMachineArn=arn + "#SecondFails", input="[1, 2, 3]")["executionArn"]
+d1 = wait_done(ex)
+assert d1["status"] == "FAILED" and d1["redriveStatus"] == "REDRIVABLE", d1
+runs = sfn.list_map_runs(executionArn=ex)["mapRuns"]
+assert len(runs) == 1, runs
+run = runs[0]["mapRunArn"]
+m = sfn.describe_map_run(mapRunArn=run)
+assert m["status"] == "FAILED" and m["redriveCount"] == 0 and "redriveDate" not in m, m
+assert m["executionCounts"]["succeeded"] == 2 and m["executionCounts"]["failed"] == 1, m
+failed_child = sfn.list_executions(mapRunArn=run, statusFilter="FAILED")["executions"][0]["executionArn"]
+r = sfn.redrive_execution(executionArn=ex)
+d2 = wait_done(ex)
+# The mock counts from its first answer again: only the child that failed ran, and got it.
+assert d2["status"] == "SUCCEEDED", d2
+assert json.loads(d2["output"]) == ["first", "first", "third"], d2["output"]
+# The same run, redriven: MapRunRedriven in the parent's history, its count and date.
+assert [x["mapRunArn"] for x in sfn.list_map_runs(executionArn=ex)["mapRuns"]] == [run]
+events = sfn.get_execution_history(executionArn=ex)["events"]
+tail = [e["type"] for e in events[[e["type"] for e in events].index("ExecutionRedriven"):]]
+assert tail == ["ExecutionRedriven", "MapStateEntered", "MapStateStarted", "MapRunRedriven", "MapRunSucceeded",
+                "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"], tail
+redriven = [e for e in events if e["type"] == "MapRunRedriven"][0]
+assert redriven["mapRunRedrivenEventDetails"] == {"mapRunArn": run, "redriveCount": 1}, redriven
+assert sum(1 for e in events if e["type"] == "MapRunStarted") == 1
+m = sfn.describe_map_run(mapRunArn=run)
+assert m["status"] == "SUCCEEDED" and m["redriveCount"] == 1 and m["redriveDate"] >= r["redriveDate"], m
+counts = m["executionCounts"]
+assert counts["succeeded"] == 3 and counts["failed"] == 0 and counts["total"] == 3, m
+# The child that failed was redriven under its own ARN; the others were left as they were.
+kids = sfn.list_executions(mapRunArn=run)["executions"]
+assert len(kids) == 3 and all(k["status"] == "SUCCEEDED" for k in kids), kids
+again = sfn.list_executions(mapRunArn=run, redriveFilter="REDRIVEN")["executions"]
+assert [k["executionArn"] for k in again] == [failed_child] and again[0]["redriveCount"] == 1, again
+assert len(sfn.list_executions(mapRunArn=run, redriveFilter="NOT_REDRIVEN")["executions"]) == 2
+"##,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// AWS's own Step Functions Local sample (the mocked service integrations walkthrough: a
 /// Lambda with a Retry, then SQS) through the AWS CLI, each test case's history compared event
 /// by event with `asl run` of the same mock test case (times apart).

@@ -305,6 +305,7 @@ impl Exec {
     fn child_ended(
         &self,
         map_run_arn: &str,
+        index: usize,
         name: &str,
         start: &std::sync::Mutex<Option<crate::data::timestamp::Instant>>,
         stop: &std::sync::Mutex<Option<crate::data::timestamp::Instant>>,
@@ -343,6 +344,11 @@ impl Exec {
                 start,
                 stop: Some(stop),
                 item_count: item_count.unwrap_or(1),
+                index,
+                output: match r {
+                    Some(Ok(v)) => Some(v.clone()),
+                    _ => None,
+                },
             },
         );
     }
@@ -363,6 +369,8 @@ impl Exec {
         retry_count: u64,
         run: &mut Option<MapRunReport>,
     ) -> Result<Value, Stop> {
+        // A redrive of the execution redrives the run this state had started.
+        let redo = th.redo.take().and_then(|f| f.map_run);
         let limit = self
             .int_setting(
                 cx,
@@ -429,23 +437,43 @@ impl Exec {
             None => None,
         };
         let label = m.label.clone().unwrap_or_else(|| self.uuid_text());
-        let run_id = self.uuid_text();
         let p = partition(&self.region);
-        let child_machine = format!("{}/{label}", self.state_machine_name);
-        let map_run_arn = format!(
-            "arn:{p}:states:{}:{}:mapRun:{child_machine}:{run_id}",
-            self.region, self.account_id
-        );
+        // A redriven run keeps its ARN: `arn:P:states:R:A:mapRun:MACHINE/LABEL:ID`.
+        let (child_machine, run_id, map_run_arn) = match redo.as_ref().and_then(|r| {
+            let (rest, id) = r.arn.rsplit_once(':')?;
+            let (_, machine) = rest.split_once(":mapRun:")?;
+            Some((machine.to_string(), id.to_string(), r.arn.clone()))
+        }) {
+            Some(kept) => kept,
+            None => {
+                let run_id = self.uuid_text();
+                let child_machine = format!("{}/{label}", self.state_machine_name);
+                let arn = format!(
+                    "arn:{p}:states:{}:{}:mapRun:{child_machine}:{run_id}",
+                    self.region, self.account_id
+                );
+                (child_machine, run_id, arn)
+            }
+        };
         let child_machine_arn = format!(
             "arn:{p}:states:{}:{}:stateMachine:{child_machine}",
             self.region, self.account_id
         );
-        self.emit(th, "MapRunStarted", || {
-            Some((
-                "mapRunStartedEventDetails".into(),
-                json!({"mapRunArn": map_run_arn}),
-            ))
-        })?;
+        let redrive_count = redo.as_ref().map_or(0, |r| r.redrive_count);
+        match &redo {
+            Some(_) => self.emit(th, "MapRunRedriven", || {
+                Some((
+                    "mapRunRedrivenEventDetails".into(),
+                    json!({"mapRunArn": map_run_arn, "redriveCount": redrive_count}),
+                ))
+            })?,
+            None => self.emit(th, "MapRunStarted", || {
+                Some((
+                    "mapRunStartedEventDetails".into(),
+                    json!({"mapRunArn": map_run_arn}),
+                ))
+            })?,
+        };
         if self.map_runs.is_some() {
             *run = Some(MapRunReport {
                 arn: map_run_arn.clone(),
@@ -454,6 +482,7 @@ impl Exec {
                 max_concurrency: asked_limit,
                 tolerated_failure_count: tolerated_count.unwrap_or(0),
                 tolerated_failure_percentage: tolerated_pct.unwrap_or(0.0),
+                redrive_count,
                 ..MapRunReport::default()
             });
             self.report(run);
@@ -590,7 +619,18 @@ impl Exec {
             }
             self.report(run);
             let mut moving = std::mem::take(&mut inputs).into_iter();
-            let names: Vec<String> = (0..n).map(|_| self.uuid_text()).collect();
+            // A redriven run's Standard children keep their names (and ARNs): they are
+            // redriven; Express ones are started anew, as AWS restarts them. The ones that
+            // succeeded keep their outputs and do not run again.
+            let names: Vec<String> = (0..n)
+                .map(|i| {
+                    redo.as_ref()
+                        .filter(|_| !express)
+                        .and_then(|r| r.names.get(&(base + i)).cloned())
+                        .unwrap_or_else(|| self.uuid_text())
+                })
+                .collect();
+            let redo = &redo;
             let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
             let stops: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
@@ -613,7 +653,24 @@ impl Exec {
                         let input = moving.next().unwrap_or(Value::Null);
                         let text = texts[i].clone();
                         let name = names[i].clone();
+                        let kept = redo
+                            .as_ref()
+                            .and_then(|r| r.succeeded.get(&(base + i)).cloned());
+                        // A child that ran before is redriven; one that never started starts.
+                        let child_redrives = match redo {
+                            Some(r) if !express && r.names.contains_key(&(base + i)) => {
+                                redrive_count
+                            }
+                            _ => 0,
+                        };
                         async move {
+                            if let Some(v) = kept {
+                                return Done {
+                                    index: i,
+                                    result: Ok(v),
+                                    time: t,
+                                };
+                            }
                             let start = self.clock.now(&t);
                             *starts[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(start);
                             let kind = if express { "express" } else { "execution" };
@@ -631,6 +688,8 @@ impl Exec {
                                         start,
                                         stop: None,
                                         item_count: item_counts.get(i).copied().unwrap_or(1),
+                                        index: base + i,
+                                        output: None,
                                     },
                                 );
                             }
@@ -639,7 +698,7 @@ impl Exec {
                                 "StartTime": start.to_iso_millis(),
                                 "Name": name,
                                 "RoleArn": self.role_arn,
-                                "RedriveCount": 0,
+                                "RedriveCount": child_redrives,
                             }) {
                                 Value::Object(m) => m,
                                 _ => Map::new(),
@@ -668,6 +727,7 @@ impl Exec {
                                     parent: cx.visit,
                                     index: base + i,
                                 }),
+                                redo: None,
                             };
                             let result = child.run_graph(&m.processor, input, &mut t).await;
                             let result = match result {
@@ -706,6 +766,7 @@ impl Exec {
                 let input = texts[i].clone();
                 self.child_ended(
                     &map_run_arn,
+                    base + i,
                     &names[i],
                     &starts[i],
                     &stops[i],

@@ -6,6 +6,7 @@ use super::failure::{Failure, Fault, Stop};
 use super::history::{self, Event, EventSink, History, TooManyEvents};
 use super::probe::{Frame, Probe};
 use super::registry::Registry;
+use super::resume::{FanResume, Resume};
 use super::size;
 use super::variables::Scope;
 use crate::data::intrinsics::IntrinsicEnv;
@@ -69,25 +70,12 @@ pub struct Options {
     pub execution_arn: Option<String>,
     /// Told how each Distributed Map's run goes (`asl serve`'s DescribeMapRun).
     pub map_runs: Option<std::sync::Arc<dyn super::MapRunSink>>,
-    /// A redrive: the execution picks up at a top-level state instead of starting.
+    /// A redrive: the execution picks up at a top-level state instead of starting, keeping
+    /// what already succeeded inside it ([`super::resume`]).
     pub resume: Option<Resume>,
     /// `$$.Execution.StartTime` when it is not the clock's start (TestState's `context`,
     /// whose state was entered later than its execution started).
     pub start_time: Option<crate::data::timestamp::Instant>,
-}
-
-/// Where a redriven execution picks up (`asl serve`'s RedriveExecution), as AWS redrives one:
-/// its history goes on after `last_event` with `ExecutionRedriven`, then re-enters `state`
-/// (a state of the top level) with the input it had, the variables assigned before it, and
-/// `$$.Execution.RedriveCount` counting the redrives. The states that succeeded before are
-/// not run again.
-#[derive(Debug, Clone)]
-pub struct Resume {
-    pub state: String,
-    pub input: Value,
-    pub variables: Map<String, Value>,
-    pub last_event: u64,
-    pub redrive_count: u64,
 }
 
 impl Default for Options {
@@ -313,17 +301,13 @@ pub async fn run(
             (machine.root.start, input)
         }
         Some(r) => {
-            let Some(at) = machine.root.states.iter().position(|s| s.name == r.state) else {
-                return Err(Fault::new(format!(
-                    "cannot redrive at the state `{}`: the definition has no such top-level state",
-                    r.state
-                )));
-            };
+            let at = state_index(&machine.root, &r.at.state)?;
             exec.history.continue_after(r.last_event);
             th.prev = r.last_event;
-            for (name, value) in r.variables {
+            for (name, value) in r.at.variables {
                 th.scope.set(name, value);
             }
+            th.redo = r.at.inside.map(Box::new);
             let count = r.redrive_count;
             exec.emit(&mut th, "ExecutionRedriven", || {
                 Some((
@@ -334,7 +318,7 @@ pub async fn run(
             .map_err(|_| {
                 Fault::new("the history cap is reached: the execution cannot be redriven")
             })?;
-            (at, r.input)
+            (at, r.at.input)
         }
     };
 
@@ -537,6 +521,19 @@ pub(crate) struct Thread {
     pub(crate) scope: Scope,
     /// The Parallel branch or Map iteration this path runs in ([`Probe`]).
     pub(crate) frame: Option<Frame>,
+    /// What the state a redrive re-enters on this path keeps, when it is a Parallel or Map:
+    /// taken by its first run, cleared once the state is done.
+    pub(crate) redo: Option<Box<FanResume>>,
+}
+
+/// The index of the state named `name` in `g`: where a redriven path picks up. A name the
+/// graph does not have is a fault: the caller read the plan from another definition.
+pub(crate) fn state_index(g: &Graph, name: &str) -> Result<usize, Fault> {
+    g.states.iter().position(|s| s.name == name).ok_or_else(|| {
+        Fault::new(format!(
+            "cannot redrive at the state `{name}`: the definition has no such state there"
+        ))
+    })
 }
 
 /// A state being run: what error messages and the context object need.
@@ -811,6 +808,8 @@ impl Exec {
                     Kind::Wait(w) => Box::pin(self.wait(&cx, w, input, th)).await,
                     _ => Box::pin(self.process(&cx, input, th)).await,
                 };
+                // What a redrive kept inside the first state is for that state only.
+                th.redo = None;
                 let exited = out.and_then(|out| self.exit(&cx, out, th));
                 let (next, output) = match (exited, &self.probe) {
                     (Ok(step), None) => step,

@@ -11,9 +11,10 @@
 //! at which a slot freed up, and a join takes the latest end.
 
 use super::clock::PathTime;
-use super::execution::{Exec, StateCx, Thread, invalid_path, shown};
+use super::execution::{Exec, StateCx, Thread, invalid_path, shown, state_index};
 use super::failure::{Failure, Stop};
 use super::probe::{Frame, Step};
+use super::resume::{FanResume, PathResume, Redo};
 use super::size;
 use super::variables::Scope;
 use crate::data::jsonpath::Root;
@@ -261,6 +262,7 @@ impl Exec {
         th: &mut Thread,
     ) -> Result<Value, Stop> {
         let started = self.emit(th, "ParallelStateStarted", || None)?;
+        let mut plan = th.redo.take();
         let shared = Arc::new(std::mem::take(&mut th.scope));
         let (results, end) = {
             let shared = &shared;
@@ -271,6 +273,7 @@ impl Exec {
                 th.time,
                 |i, t, _| {
                     let g = &p.branches[i];
+                    let redo = FanResume::take(&mut plan, i);
                     let mut branch = Thread {
                         time: t,
                         prev: started,
@@ -279,9 +282,25 @@ impl Exec {
                             parent: cx.visit,
                             index: i,
                         }),
+                        redo: None,
                     };
                     async move {
-                        let result = self.run_graph(g, input.clone(), &mut branch).await;
+                        let result = match redo {
+                            // A branch that succeeded before a redrive is not run again.
+                            Redo::Kept(v) => Ok(v),
+                            Redo::Start => self.run_graph(g, input.clone(), &mut branch).await,
+                            Redo::From(at) => match state_index(g, &at.state) {
+                                Ok(first) => {
+                                    let at = *at;
+                                    for (k, v) in at.variables {
+                                        branch.scope.set(k, v);
+                                    }
+                                    branch.redo = at.inside.map(Box::new);
+                                    self.run_graph_from(g, first, at.input, &mut branch).await
+                                }
+                                Err(f) => Err(Stop::Fault(f)),
+                            },
+                        };
                         Done {
                             index: i,
                             result,
@@ -462,6 +481,7 @@ impl Exec {
         let started = self.emit(th, "MapStateStarted", || {
             Some(("mapStateStartedEventDetails".into(), json!({"length": n})))
         })?;
+        let mut plan = th.redo.take();
         let shared = Arc::new(std::mem::take(&mut th.scope));
         let mut failures = 0usize;
         let allowed = |failures: usize| -> bool {
@@ -482,6 +502,7 @@ impl Exec {
                 },
                 th.time,
                 |i, t, taken| {
+                    let redo = FanResume::take(&mut plan, i);
                     let item = match borrowed {
                         Some(items) => Cow::Borrowed(&items[i]),
                         None => Cow::Owned(taken),
@@ -494,10 +515,23 @@ impl Exec {
                             parent: cx.visit,
                             index: i,
                         }),
+                        redo: None,
                     };
                     async move {
+                        let from = match redo {
+                            // An iteration that succeeded before a redrive is not run again.
+                            Redo::Kept(v) => {
+                                return Done {
+                                    index: i,
+                                    result: Ok(v),
+                                    time: it.time,
+                                };
+                            }
+                            Redo::From(at) => Some(*at),
+                            Redo::Start => None,
+                        };
                         let result = self
-                            .iteration(cx, m, effective, item, i, &mut it, retry_count)
+                            .iteration(cx, m, effective, item, i, &mut it, retry_count, from)
                             .await;
                         Done {
                             index: i,
@@ -607,21 +641,36 @@ impl Exec {
         index: usize,
         it: &mut Thread,
         retry_count: u64,
+        from: Option<PathResume>,
     ) -> Result<Value, Stop> {
         let s = cx.state;
-        let input = match &m.item_selector {
-            Some(t) => {
+        let (first, input) = match (from, &m.item_selector) {
+            // A redriven iteration picks up where it stopped, with the input it had there.
+            (Some(at), _) => {
+                let first = state_index(&m.processor, &at.state)?;
+                for (k, v) in at.variables {
+                    it.scope.set(k, v);
+                }
+                it.redo = at.inside.map(Box::new);
+                (first, at.input)
+            }
+            (None, Some(t)) => {
                 let mut roots = self.roots(cx, effective, &it.scope, retry_count);
                 roots.state.map_item = Some((index, &item));
-                t.eval(&roots).map_err(|e| self.data_failure(cx, e))?
+                let input = t.eval(&roots).map_err(|e| self.data_failure(cx, e))?;
+                self.show(cx, Step::ItemSelector(index), &input);
+                (m.processor.start, input)
             }
             // A copied item may become the iteration's result: copied at its exact size.
-            None => match item {
-                Cow::Borrowed(v) => crate::data::compact::clone(v),
-                Cow::Owned(v) => v,
-            },
+            (None, None) => {
+                let input = match item {
+                    Cow::Borrowed(v) => crate::data::compact::clone(v),
+                    Cow::Owned(v) => v,
+                };
+                self.show(cx, Step::ItemSelector(index), &input);
+                (m.processor.start, input)
+            }
         };
-        self.show(cx, Step::ItemSelector(index), &input);
         let name = s.name.as_str();
         self.emit(it, "MapIterationStarted", || {
             Some((
@@ -629,7 +678,7 @@ impl Exec {
                 json!({"name": name, "index": index}),
             ))
         })?;
-        match self.run_graph(&m.processor, input, it).await {
+        match self.run_graph_from(&m.processor, first, input, it).await {
             Ok(v) => {
                 self.emit(it, "MapIterationSucceeded", || {
                     Some((

@@ -6,7 +6,9 @@
 //! Counts are of child executions and move a window (at most 1,000 children) at a time;
 //! `running` is the window's children not yet counted, `pending` those its `MaxConcurrency`
 //! holds back. Each child execution is also told on its own ([`MapRunChild`]): when it
-//! starts (RUNNING), and with its end when its window ends.
+//! starts (RUNNING), and with its end (and output, when it succeeded) when its window ends.
+//! A run redriven with its execution reports under its own ARN with `redrive_count` up;
+//! the children it keeps are not told again.
 
 /// A map run's status, as AWS's `MapRunStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -54,6 +56,8 @@ pub struct MapRunReport {
     pub aborted: u64,
     /// Children whose result a `ResultWriter` wrote.
     pub results_written: u64,
+    /// How many times the run was redriven with its execution (0: never).
+    pub redrive_count: u64,
 }
 
 impl MapRunReport {
@@ -76,6 +80,10 @@ pub struct MapRunChild {
     pub stop: Option<crate::data::timestamp::Instant>,
     /// The items it processed: 1, or its batch's size with an `ItemBatcher`.
     pub item_count: u64,
+    /// Its position among the run's children (the order their items were read).
+    pub index: usize,
+    /// Its output, once it succeeded: what a redrive of the run keeps.
+    pub output: Option<serde_json::Value>,
 }
 
 /// Receives a map run's reports.

@@ -131,9 +131,9 @@ pub enum Detail {
         map: String,
         index: usize,
     },
-    /// `MapRunStarted`: a Distributed Map's run, whose iterations are child executions with
-    /// histories of their own; `arn` its `mapRunArn`, which names the run its child
-    /// executions belong to.
+    /// `MapRunStarted` (or `MapRunRedriven`, the same run again after a redrive): a
+    /// Distributed Map's run, whose iterations are child executions with histories of their
+    /// own; `arn` its `mapRunArn`, which names the run its child executions belong to.
     MapRunStarted {
         arn: Option<String>,
     },

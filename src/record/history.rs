@@ -502,7 +502,8 @@ fn detail(
             let (map, index) = d.iteration();
             Detail::IterationEnded { map, index }
         }
-        "MapRunStarted" => Detail::MapRunStarted {
+        // A redriven run goes on under the ARN it started with.
+        "MapRunStarted" | "MapRunRedriven" => Detail::MapRunStarted {
             arn: d.text("mapRunArn"),
         },
         _ => match family(kind) {

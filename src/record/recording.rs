@@ -9,7 +9,8 @@
 //! - `MapIterationStarted` (its details name the Map and the index) begins an iteration of
 //!   the nearest enclosing Map visit with a running fan-out of that name;
 //! - a state entered right after `ParallelStateStarted` begins a branch of that Parallel;
-//!   its index is the branch whose `StartAt` is that state (the definition says which);
+//!   its index is the branch whose `StartAt` is that state, else (a branch a redrive picks
+//!   up at a later state) the branch that holds it (the definition says which);
 //! - `MapStateStarted` / `ParallelStateStarted` and their ends belong to the Map or
 //!   Parallel visit itself, whichever path their previous event is on: AWS chains a
 //!   retried fan-out's start, and a fan-out's end, to the last event of one of its
@@ -17,7 +18,8 @@
 //!
 //! A redriven execution (`ExecutionRedriven`) continues: a state re-entered after the redrive
 //! replaces its unfinished visit from before it, and a re-run Map or Parallel keeps the
-//! iterations and branches it does not run again.
+//! iterations and branches it does not run again; a branch or iteration re-entered at the
+//! state it had not finished continues its path from before the redrive.
 
 use super::event::{Detail, Family, Fan, Payload};
 use super::history::History;
@@ -154,7 +156,7 @@ impl Recording {
     /// Lays `history` out; `machine` tells which branch a Parallel branch's first state
     /// begins (without it, or when it does not say, branches are numbered as they appear).
     pub fn attribute(history: &History, machine: Option<&StateMachine>) -> Recording {
-        let mut starts: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut starts: HashMap<&str, Vec<Branch>> = HashMap::new();
         if let Some(m) = machine {
             for s in m.root.all_states() {
                 if let Kind::Parallel(p) = &s.kind {
@@ -162,7 +164,10 @@ impl Recording {
                         s.name.as_str(),
                         p.branches
                             .iter()
-                            .map(|g| g.states[g.start].name.as_str())
+                            .map(|g| Branch {
+                                start: g.states[g.start].name.as_str(),
+                                holds: g.states.iter().map(|s| s.name.as_str()).collect(),
+                            })
                             .collect(),
                     );
                 }
@@ -554,6 +559,13 @@ fn fan_type(f: Fan) -> &'static str {
     }
 }
 
+/// A Parallel's branch as the definition gives it: its first state and the states of its
+/// own graph.
+struct Branch<'a> {
+    start: &'a str,
+    holds: Vec<&'a str>,
+}
+
 /// The attribution in progress.
 struct Attributor {
     rec: Recording,
@@ -621,8 +633,9 @@ impl Attributor {
         id
     }
 
-    /// The branch that begins with state `first`, of the Parallel visit last on `owner`.
-    fn branch(&mut self, owner: usize, first: &str, starts: &HashMap<&str, Vec<&str>>) -> usize {
+    /// The branch that begins with state `first` (or, picked up by a redrive, holds it), of
+    /// the Parallel visit last on `owner`.
+    fn branch(&mut self, owner: usize, first: &str, starts: &HashMap<&str, Vec<Branch>>) -> usize {
         let Some(v) = self.current(owner) else {
             return owner;
         };
@@ -633,11 +646,13 @@ impl Attributor {
             .unwrap_or_default();
         let index = starts
             .get(self.rec.visits[v].name.as_str())
-            .and_then(|names| {
-                names
-                    .iter()
-                    .enumerate()
-                    .position(|(i, n)| *n == first && !taken.contains(&i))
+            .and_then(|branches| {
+                let free = |i: &usize| !taken.contains(i);
+                (0..branches.len())
+                    .find(|i| free(i) && branches[*i].start == first)
+                    .or_else(|| {
+                        (0..branches.len()).find(|i| free(i) && branches[*i].holds.contains(&first))
+                    })
             })
             .unwrap_or_else(|| (0..).find(|i| !taken.contains(i)).unwrap_or(0));
         self.child(owner, index)
@@ -646,6 +661,9 @@ impl Attributor {
     /// A state entered on `path`.
     fn enter(&mut self, path: usize, event: u64, state_type: &str, name: &str, input: &Payload) {
         let mut replaces = None;
+        if self.redriven && self.rec.paths[path].visits.is_empty() {
+            self.continue_branch(path, name);
+        }
         if self.redriven
             && let Some(last) = self.current(path)
             && self.rec.visits[last].name == name
@@ -669,6 +687,38 @@ impl Attributor {
             replaces,
         });
         self.rec.paths[path].visits.push(id);
+    }
+
+    /// A branch or iteration a redrive picks up at the state it had not finished: its first
+    /// visit since the redrive continues the path it had before, whose visits it takes (the
+    /// unfinished one is then replaced, by [`Attributor::enter`]), so the path reads as one
+    /// and a later redrive still sees what it did before the first.
+    fn continue_branch(&mut self, path: usize, name: &str) {
+        let Some(par) = self.rec.paths[path].parent else {
+            return;
+        };
+        let Some(old) = self.rec.visits[par.visit].replaces else {
+            return;
+        };
+        let Some(&before) = self.rec.visits[old]
+            .fanouts
+            .last()
+            .and_then(|f| f.children.get(&par.index))
+        else {
+            return;
+        };
+        let picks_up = before != path
+            && self.current(before).is_some_and(|v| {
+                self.rec.visits[v].name == name && self.rec.visits[v].exited.is_none()
+            });
+        if !picks_up {
+            return;
+        }
+        let visits = std::mem::take(&mut self.rec.paths[before].visits);
+        for &v in &visits {
+            self.rec.visits[v].path = path;
+        }
+        self.rec.paths[path].visits = visits;
     }
 
     /// The child executions of Distributed Map runs, each attributed on its own and grafted

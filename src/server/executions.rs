@@ -2,6 +2,7 @@
 //! [`engine::run`], as `asl run` runs one; its events are recorded as they happen.
 
 use super::machines::{described, find, parse_arn};
+use super::redrive::resume_point;
 use super::request::{Request, check_name, page};
 use super::store::{Execution, Progress, lock, now};
 use super::{ApiError, Server};
@@ -495,15 +496,15 @@ pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         Listed::MapRun(run, exec) => {
             let runs = lock(&exec.map_runs);
             match runs.get(run) {
-                // A map run's children are never redriven here (no map run redrive).
-                Some(m) if redriven != Some(true) => m
+                Some(m) => m
                     .children
                     .iter()
                     .rev()
                     .filter(|(_, c)| filter.is_none_or(|f| f == c.status))
+                    .filter(|(_, c)| redriven.is_none_or(|want| want == (c.redrive_count > 0)))
                     .map(|(arn, c)| m.child_item(arn, c))
                     .collect(),
-                _ => Vec::new(),
+                None => Vec::new(),
             }
         }
         _ => lock(&server.store.executions)
@@ -634,7 +635,10 @@ fn redrive_status(e: &Execution, p: &Progress) -> &'static str {
     if ended
         && e.machine.kind == "STANDARD"
         && p.redrive_count < MAX_REDRIVES
-        && resume_point(&lock(&e.events)).is_some()
+        && resume_point(&lock(&e.events), &e.machine.compiled, &|arn| {
+            map_run_kept(e, arn)
+        })
+        .is_some()
     {
         "REDRIVABLE"
     } else {
@@ -642,70 +646,15 @@ fn redrive_status(e: &Execution, p: &Progress) -> &'static str {
     }
 }
 
-/// Where a redrive picks up, read from the history: the last state of the top level that was
-/// entered and never exited (a Parallel or Map state as a whole when the failure was inside
-/// it), its input, and the variables the top level's states had assigned before it. `None`
-/// when the history does not end with the execution failing, timing out or being stopped in
-/// such a state.
-fn resume_point(events: &[Value]) -> Option<engine::Resume> {
-    let last = events.last()?;
-    let ended = matches!(
-        last["type"].as_str(),
-        Some("ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted")
-    );
-    if !ended {
-        return None;
-    }
-    let mut depth = 0usize;
-    let mut open: Option<(String, Value)> = None;
-    let mut variables = serde_json::Map::new();
-    for e in events {
-        let kind = e["type"].as_str().unwrap_or_default();
-        match kind {
-            "ParallelStateStarted" | "MapStateStarted" => depth += 1,
-            "ParallelStateSucceeded"
-            | "ParallelStateFailed"
-            | "ParallelStateAborted"
-            | "MapStateSucceeded"
-            | "MapStateFailed"
-            | "MapStateAborted" => depth = depth.saturating_sub(1),
-            _ if depth > 0 => {}
-            k if k.ends_with("StateEntered") => {
-                let d = &e["stateEnteredEventDetails"];
-                let name = d["name"].as_str()?.to_string();
-                let input = match d["input"].as_str() {
-                    Some(t) => serde_json::from_str(t).ok()?,
-                    None => Value::Null,
-                };
-                open = Some((name, input));
-            }
-            k if k.ends_with("StateExited") => {
-                open = None;
-                if let Some(Value::Object(vars)) =
-                    e["stateExitedEventDetails"].get("assignedVariables")
-                {
-                    for (name, text) in vars {
-                        let value = serde_json::from_str(text.as_str()?).ok()?;
-                        variables.insert(name.clone(), value);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let (state, input) = open?;
-    Some(engine::Resume {
-        state,
-        input,
-        variables,
-        last_event: last["id"].as_u64()?,
-        redrive_count: 0,
-    })
+/// What a redrive keeps of the map run `arn` of `e`, when the server still has it.
+fn map_run_kept(e: &Execution, arn: &str) -> Option<engine::MapRunResume> {
+    lock(&e.map_runs).get(arn).map(|run| run.resume())
 }
 
 /// RedriveExecution: a Standard execution that ended FAILED, TIMED_OUT or ABORTED goes on
 /// in the same history, as AWS redrives one: `ExecutionRedriven`, then the state it ended in
-/// is entered again with the input it had; the states that succeeded are not run again.
+/// is entered again with the input it had; the states that succeeded are not run again, nor
+/// the branches, iterations and map-run children that succeeded inside it (`redrive.rs`).
 pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let exec = find_execution(server, r)?;
     let not = |why: &str| {
@@ -725,8 +674,10 @@ pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         if p.redrive_count >= MAX_REDRIVES {
             return Err(not("it was redriven 1000 times"));
         }
-        resume_point(&lock(&exec.events))
-            .ok_or_else(|| not("it did not end in a state of its top level"))?
+        resume_point(&lock(&exec.events), &exec.machine.compiled, &|arn| {
+            map_run_kept(&exec, arn)
+        })
+        .ok_or_else(|| not("it did not end in a state of its top level"))?
     };
     let input: Value = serde_json::from_str(&exec.input).map_err(|e| not(&e.to_string()))?;
     let handlers = registry(
@@ -759,84 +710,4 @@ pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         Some(resume),
     ));
     Ok(json!({"redriveDate": at}))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::resume_point;
-    use serde_json::{Value, json};
-
-    fn event(id: u64, kind: &str, details: Option<(&str, Value)>) -> Value {
-        let mut e = json!({"id": id, "previousEventId": id - 1, "type": kind});
-        if let Some((k, d)) = details {
-            e[k] = d;
-        }
-        e
-    }
-
-    fn entered(id: u64, kind: &str, name: &str, input: &str) -> Value {
-        event(
-            id,
-            kind,
-            Some((
-                "stateEnteredEventDetails",
-                json!({"name": name, "input": input}),
-            )),
-        )
-    }
-
-    #[test]
-    fn a_failure_inside_a_parallel_resumes_at_the_parallel_with_the_top_levels_variables() {
-        let events = vec![
-            event(1, "ExecutionStarted", None),
-            entered(2, "PassStateEntered", "A", "{}"),
-            event(
-                3,
-                "PassStateExited",
-                Some((
-                    "stateExitedEventDetails",
-                    json!({"name": "A", "output": "{\"v\":1}", "assignedVariables": {"x": "41", "s": "\"t\""}}),
-                )),
-            ),
-            entered(4, "ParallelStateEntered", "P", "{\"v\":1}"),
-            event(5, "ParallelStateStarted", None),
-            entered(6, "TaskStateEntered", "Inner", "{\"v\":1}"),
-            event(
-                7,
-                "PassStateExited",
-                Some((
-                    "stateExitedEventDetails",
-                    json!({"name": "I2", "output": "{}", "assignedVariables": {"inner": "1"}}),
-                )),
-            ),
-            event(8, "TaskFailed", None),
-            event(9, "ParallelStateFailed", None),
-            event(10, "ExecutionFailed", None),
-        ];
-        let r = resume_point(&events).expect("a failed execution resumes");
-        assert_eq!(r.state, "P");
-        assert_eq!(r.input, json!({"v": 1}));
-        assert_eq!(Value::Object(r.variables), json!({"x": 41, "s": "t"}));
-        assert_eq!(r.last_event, 10);
-    }
-
-    #[test]
-    fn an_execution_that_succeeded_or_never_entered_a_state_does_not_resume() {
-        let done = vec![
-            event(1, "ExecutionStarted", None),
-            entered(2, "PassStateEntered", "A", "{}"),
-            event(
-                3,
-                "PassStateExited",
-                Some(("stateExitedEventDetails", json!({"name": "A"}))),
-            ),
-            event(4, "ExecutionSucceeded", None),
-        ];
-        assert!(resume_point(&done).is_none());
-        let early = vec![
-            event(1, "ExecutionStarted", None),
-            event(2, "ExecutionFailed", None),
-        ];
-        assert!(resume_point(&early).is_none());
-    }
 }

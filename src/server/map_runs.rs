@@ -29,6 +29,12 @@ pub struct Child {
     pub started: f64,
     pub stopped: Option<f64>,
     pub item_count: u64,
+    /// Its position among the run's children; its output once it succeeded (what a redrive
+    /// of the run keeps).
+    pub index: Option<usize>,
+    pub output: Option<Value>,
+    /// Times it ran again in a redrive of its run.
+    pub redrive_count: u64,
 }
 
 /// One map run as the server knows it.
@@ -44,6 +50,8 @@ pub struct MapRun {
     pub updated: bool,
     /// Its child executions by ARN, in start order.
     pub children: IndexMap<String, Child>,
+    /// When it was last redriven with its execution (epoch seconds).
+    pub redrive_date: Option<f64>,
 }
 
 fn counts(r: &MapRunReport, items: bool) -> Value {
@@ -80,12 +88,33 @@ impl MapRun {
             "toleratedFailureCount": self.tolerated_failure_count,
             "itemCounts": counts(r, true),
             "executionCounts": counts(r, false),
-            "redriveCount": 0,
+            "redriveCount": r.redrive_count,
         });
         if let Some(s) = self.stopped {
             out["stopDate"] = json!(s);
         }
+        if let Some(d) = self.redrive_date {
+            out["redriveDate"] = json!(d);
+        }
         out
+    }
+
+    /// What a redrive of its execution keeps of this run: the succeeded children's outputs
+    /// and every known child's name, by position.
+    pub fn resume(&self) -> crate::engine::MapRunResume {
+        let mut plan = crate::engine::MapRunResume {
+            arn: self.report.arn.clone(),
+            redrive_count: self.report.redrive_count + 1,
+            ..Default::default()
+        };
+        for c in self.children.values() {
+            let Some(i) = c.index else { continue };
+            plan.names.insert(i, c.name.clone());
+            if let ("SUCCEEDED", Some(out)) = (c.status.as_str(), &c.output) {
+                plan.succeeded.insert(i, out.clone());
+            }
+        }
+        plan
     }
 
     /// The record `--state-dir` keeps (DescribeMapRun's answer and what it cannot say).
@@ -104,6 +133,9 @@ impl MapRun {
                     "started": c.started,
                     "stopped": c.stopped,
                     "itemCount": c.item_count,
+                    "index": c.index,
+                    "output": c.output,
+                    "redriveCount": c.redrive_count,
                 })
             })
             .collect();
@@ -124,6 +156,9 @@ impl MapRun {
         if let Some(s) = c.stopped {
             v["stopDate"] = json!(s);
         }
+        if c.redrive_count > 0 {
+            v["redriveCount"] = json!(c.redrive_count);
+        }
         v
     }
 
@@ -141,6 +176,12 @@ impl MapRun {
     /// Keeps what the engine told of a child, forgetting the oldest past [`MAX_CHILDREN`].
     fn keep_child(&mut self, c: &MapRunChild) {
         let secs = |t: crate::data::timestamp::Instant| t.unix_millis() as f64 / 1000.0;
+        // A child that had ended and starts again is redriven with its run.
+        let redrive_count = match self.children.get(&c.arn) {
+            Some(old) if c.status == "RUNNING" && old.status != "RUNNING" => old.redrive_count + 1,
+            Some(old) => old.redrive_count,
+            None => 0,
+        };
         self.children.insert(
             c.arn.clone(),
             Child {
@@ -149,6 +190,9 @@ impl MapRun {
                 started: secs(c.start),
                 stopped: c.stop.map(secs),
                 item_count: c.item_count,
+                index: Some(c.index),
+                output: c.output.clone(),
+                redrive_count,
             },
         );
         while self.children.len() > MAX_CHILDREN {
@@ -186,6 +230,7 @@ impl MapRun {
                 timed_out: n(e, "timedOut"),
                 aborted: n(e, "aborted"),
                 results_written: n(e, "resultsWritten"),
+                redrive_count: v.get("redriveCount").and_then(Value::as_u64).unwrap_or(0),
             },
             started: v.get("startDate")?.as_f64()?,
             stopped: v.get("stopDate").and_then(Value::as_f64),
@@ -193,6 +238,7 @@ impl MapRun {
             tolerated_failure_count,
             tolerated_failure_percentage,
             updated: v.get("updated").and_then(Value::as_bool).unwrap_or(false),
+            redrive_date: v.get("redriveDate").and_then(Value::as_f64),
             children: v
                 .get("children")
                 .and_then(Value::as_array)
@@ -207,6 +253,15 @@ impl MapRun {
                                     started: c.get("started")?.as_f64()?,
                                     stopped: c.get("stopped").and_then(Value::as_f64),
                                     item_count: c.get("itemCount")?.as_u64()?,
+                                    index: c
+                                        .get("index")
+                                        .and_then(Value::as_u64)
+                                        .map(|i| i as usize),
+                                    output: c.get("output").filter(|o| !o.is_null()).cloned(),
+                                    redrive_count: c
+                                        .get("redriveCount")
+                                        .and_then(Value::as_u64)
+                                        .unwrap_or(0),
                                 },
                             ))
                         })
@@ -240,7 +295,13 @@ impl MapRunSink for Sink {
             tolerated_failure_percentage: report.tolerated_failure_percentage,
             updated: false,
             children: IndexMap::new(),
+            redrive_date: None,
         });
+        // The first report of a redrive: the run goes again.
+        if report.redrive_count > run.report.redrive_count {
+            run.redrive_date = Some(at);
+            run.stopped = None;
+        }
         run.report = report.clone();
         if !run.updated {
             run.max_concurrency = report.max_concurrency;
@@ -402,6 +463,8 @@ mod tests {
             start: Instant::from_unix_millis(1_000 + n as i64),
             stop: stop.map(Instant::from_unix_millis),
             item_count: 2,
+            index: n,
+            output: (status == "SUCCEEDED").then(|| serde_json::json!({"n": n})),
         }
     }
 
@@ -420,6 +483,7 @@ mod tests {
             tolerated_failure_percentage: 0.0,
             updated: false,
             children: IndexMap::new(),
+            redrive_date: None,
         }
     }
 
@@ -451,5 +515,34 @@ mod tests {
         }
         assert_eq!(m.children.len(), MAX_CHILDREN);
         assert_eq!(m.children[0].name, "5");
+    }
+
+    #[test]
+    fn a_redrive_keeps_the_outputs_of_the_children_that_succeeded_and_counts_the_one_run_again() {
+        let mut m = run();
+        m.keep_child(&child(0, "RUNNING", None));
+        m.keep_child(&child(1, "RUNNING", None));
+        m.keep_child(&child(0, "SUCCEEDED", Some(3_000)));
+        m.keep_child(&child(1, "FAILED", Some(3_000)));
+        let plan = m.resume();
+        assert_eq!(plan.arn, m.report.arn);
+        assert_eq!(plan.redrive_count, 1);
+        assert_eq!(
+            plan.succeeded.into_iter().collect::<Vec<_>>(),
+            vec![(0, serde_json::json!({"n": 0}))]
+        );
+        assert_eq!(plan.names.len(), 2);
+        // The failed child starts again under its ARN: it was redriven once.
+        m.keep_child(&child(1, "RUNNING", None));
+        m.keep_child(&child(1, "SUCCEEDED", Some(4_000)));
+        assert_eq!(
+            m.children
+                .values()
+                .map(|c| c.redrive_count)
+                .collect::<Vec<_>>(),
+            vec![0, 1]
+        );
+        let back = MapRun::from_json(&m.to_json()).map(|b| b.children);
+        assert_eq!(back.as_ref(), Some(&m.children));
     }
 }

@@ -4,7 +4,8 @@
 //! AWSStepFunctions.<Operation>`, bodies bounded); [`Server::dispatch`] sends each operation to
 //! its family: `machines.rs` (Create/Describe/List/Update/DeleteStateMachine,
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
-//! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution, RedriveExecution),
+//! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution, RedriveExecution,
+//! which picks up where `redrive.rs` reads from the stored history),
 //! `map_runs.rs` (Describe/List/UpdateMapRun) and `callbacks.rs`
 //! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
 //! GetActivityTask and the handler of activity Task states), `tags.rs`, `versions.rs` (versions and aliases) and `test_state.rs` (TestState); `web.rs` is the web
@@ -23,6 +24,7 @@ mod executions;
 mod http;
 mod machines;
 mod map_runs;
+mod redrive;
 mod request;
 mod store;
 mod tags;
