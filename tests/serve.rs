@@ -653,6 +653,91 @@ httpd.shutdown()
 }
 
 #[test]
+fn test_state_context_sets_retry_count_task_token_and_map_item() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+def ts(state, **kw):
+    return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
+ctx = {"State": {"RetryCount": 2}, "Task": {"Token": "tok-1"},
+       "Map": {"Item": {"Index": 3, "Value": {"k": 1}, "Key": "third", "Source": "STATE_DATA"}}}
+# JSONPath: what the state's Parameters read of $$.
+task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+        "Parameters": {"FunctionName": "f", "Payload": {"rc.$": "$$.State.RetryCount", "t.$": "$$.Task.Token",
+                       "v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "k.$": "$$.Map.Item.Key"}}}
+d = ts(task, mock={"result": "{}"}, context=json.dumps(ctx), inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(d["afterParameters"])["Payload"] == {"rc": 2, "t": "tok-1", "v": {"k": 1}, "i": 3, "k": "third"}, d
+# Without a context a first attempt counts 0 retries.
+d = ts(dict(task, Parameters={"FunctionName": "f", "Payload": {"rc.$": "$$.State.RetryCount"}}), mock={"result": "{}"}, inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(d["afterParameters"])["Payload"] == {"rc": 0}, d
+# A .waitForTaskToken state sends the given token.
+wt = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
+      "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}}
+d = ts(wt, mock={"result": '{"ok": 1}'}, context=json.dumps(ctx), inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(d["afterParameters"])["MessageBody"] == {"token": "tok-1"}, d
+# JSONata reads the same members through $states.context.
+jt = {"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+      "Output": "{% [$states.context.State.RetryCount, $states.context.Task.Token, $states.context.Map.Item.Value.k, $states.context.Map.Item.Source] %}"}
+assert json.loads(ts(jt, context=json.dumps(ctx))["output"]) == [2, "tok-1", 1, "STATE_DATA"]
+# A Map's own iterations see their own items, not the given one.
+m = {"Type": "Map", "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+     "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
+assert json.loads(ts(m, input="[7]", context=json.dumps(ctx))["output"]) == [{"v": 7, "i": 0}]
+# Members of the wrong type are refused.
+for bad in [{"State": {"RetryCount": -1}}, {"State": {"RetryCount": "2"}}, {"Task": {"Token": 1}},
+            {"Map": {"Item": {"Index": "0"}}}, {"Map": {"Item": 5}}, {"Map": {"Item": {"Key": 1}}}]:
+    assert error_of(sfn.test_state, definition=json.dumps(jt), roleArn=ROLE, context=json.dumps(bad)) == "ValidationException", bad
+"##,
+    );
+}
+
+#[test]
+fn test_state_shows_items_pointer_and_applies_tolerances_given_by_paths() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+def ts(state, **kw):
+    return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
+proc = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+# afterItemsPointer: the items the ItemReader took from the array its ItemsPointer names.
+for lang, extra in [("JSONPath", {"ItemSelector": {"x.$": "$$.Map.Item.Value"}}), ("JSONata", {"ItemSelector": {"x": "{% $states.context.Map.Item.Value %}"}})]:
+    reader = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "ItemsPointer": "/data/items"}}
+    reader["Parameters" if lang == "JSONPath" else "Arguments"] = {"Bucket": "b", "Key": "k"}
+    dm = dict({"Type": "Map", "QueryLanguage": lang, "ItemReader": reader, "ItemProcessor": proc, "End": True}, **extra)
+    r = ts(dm, stateConfiguration={"mapItemReaderData": json.dumps({"skip": [0], "data": {"items": [1, {"a": 2}]}})}, inspectionLevel="DEBUG")
+    d = r["inspectionData"]
+    assert json.loads(d["afterItemsPointer"]) == [1, {"a": 2}], (lang, r)
+    assert json.loads(d["afterItemSelector"]) == [{"x": 1}, {"x": {"a": 2}}], (lang, r)
+    # Without an ItemsPointer there is no such step.
+    del reader["ReaderConfig"]["ItemsPointer"]
+    d = ts(dm, stateConfiguration={"mapItemReaderData": "[5]"}, inspectionLevel="DEBUG")["inspectionData"]
+    assert "afterItemsPointer" not in d, d
+# A mocked Map's tolerances given by paths are read from its input.
+m = {"Type": "Map", "ToleratedFailureCountPath": "$.n", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
+mock = {"result": "[1, 2, 3, 4]"}
+ok = ts(m, input='{"n": 2}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2}, inspectionLevel="DEBUG")
+assert ok["status"] == "SUCCEEDED" and ok["inspectionData"]["toleratedFailureCount"] == 2, ok
+over = ts(m, input='{"n": 1}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})
+assert over["status"] == "FAILED" and over["error"] == "States.ExceedToleratedFailureThreshold", over
+pct = {"Type": "Map", "ToleratedFailurePercentagePath": "$.p", "ItemProcessor": m["ItemProcessor"], "End": True}
+assert ts(pct, input='{"p": 50}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})["status"] == "SUCCEEDED"
+assert ts(pct, input='{"p": 25}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})["status"] == "FAILED"
+# A path to something that is not a count fails the state as AWS does.
+bad = ts(m, input='{"n": "two"}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})
+assert bad["status"] == "FAILED" and bad["error"] == "States.Runtime", bad
+# JSONata: an expression over the variables.
+jm = {"Type": "Map", "QueryLanguage": "JSONata", "ToleratedFailureCount": "{% $allowed %}", "ItemProcessor": m["ItemProcessor"], "End": True}
+assert ts(jm, mock=mock, variables='{"allowed": 3}', stateConfiguration={"mapIterationFailureCount": 3})["status"] == "SUCCEEDED"
+assert ts(jm, mock=mock, variables='{"allowed": 2}', stateConfiguration={"mapIterationFailureCount": 3})["error"] == "States.ExceedToleratedFailureThreshold"
+# An unmocked Map counts its own failures: the count is refused.
+assert error_of(sfn.test_state, definition=json.dumps(m), roleArn=ROLE, input='{"n": 1}', stateConfiguration={"mapIterationFailureCount": 1}) == "ValidationException"
+"##,
+    );
+}
+
+#[test]
 fn sigterm_stops_running_executions_and_exits() {
     let mut s = start(&[], &[]);
     boto(

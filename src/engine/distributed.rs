@@ -865,6 +865,9 @@ impl Exec {
         source: &str,
     ) -> Result<Option<Result<Value, Failure>>, Stop> {
         let select = |item: Value, index: usize| -> Result<Value, Stop> {
+            if m.item_reader.is_some() {
+                self.show(cx, super::probe::Step::ItemRead(index), &item);
+            }
             match &m.item_selector {
                 Some(t) => {
                     let mut roots = self.roots(cx, effective, &th.scope, retry_count);
