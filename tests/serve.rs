@@ -930,6 +930,138 @@ assert 0.25 <= span < 2.5, span
     }
 }
 
+/// A fake Lambda on a free loopback port: every request is answered `{"answer": 42}`; the
+/// request lines it got are sent on the channel.
+fn fake_lambda() -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':')
+                    && k.eq_ignore_ascii_case("content-length")
+                {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = tx.send(first.trim().to_string());
+            let answer = r#"{"answer": 42}"#;
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Amz-Executed-Version: $LATEST\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn step_functions_local_flags_win_over_their_variables() {
+    let (lambda, calls) = fake_lambda();
+    let empty = std::env::temp_dir().join(format!("asl-serve-empty-{}", std::process::id()));
+    std::fs::write(&empty, "").expect("write an empty config");
+    let empty = empty.display().to_string();
+    // Each variable would fail the run were it read: a dead Lambda, a scale that is refused.
+    let s = start(
+        &[
+            "--lambda-endpoint",
+            &lambda,
+            "--aws-region",
+            "eu-west-3",
+            "--aws-account",
+            "111122223333",
+            "--wait-time-scale",
+            "0",
+        ],
+        &[
+            ("LAMBDA_ENDPOINT", "http://127.0.0.1:1"),
+            ("WAIT_TIME_SCALE", "fast"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_ACCOUNT_ID", "999999999999"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", &empty),
+            ("AWS_SHARED_CREDENTIALS_FILE", &empty),
+        ],
+    );
+    let def = serde_json::json!({"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Parameters": {"FunctionName": "f", "Payload": {}}, "ResultSelector": {"a.$": "$.Payload.answer"},
+                 "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 3600, "End": true}}});
+    let create = serde_json::json!({"name": "Flags", "definition": def.to_string(),
+        "roleArn": "arn:aws:iam::111122223333:role/r"});
+    let (status, made) = raw(
+        &s,
+        Some("AWSStepFunctions.CreateStateMachine"),
+        &create.to_string(),
+    );
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(
+        made["stateMachineArn"],
+        "arn:aws:states:eu-west-3:111122223333:stateMachine:Flags"
+    );
+    let start_body = serde_json::json!({"stateMachineArn": made["stateMachineArn"]});
+    let (_, started) = raw(
+        &s,
+        Some("AWSStepFunctions.StartExecution"),
+        &start_body.to_string(),
+    );
+    let describe = serde_json::json!({"executionArn": started["executionArn"]}).to_string();
+    let mut d = serde_json::Value::Null;
+    for _ in 0..200 {
+        d = raw(&s, Some("AWSStepFunctions.DescribeExecution"), &describe).1;
+        if d["status"] != "RUNNING" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The hour's Wait ended at once (scale 0) and the flag's Lambda answered.
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert_eq!(d["output"], r#"{"a":42}"#, "{d}");
+    let call = calls.try_recv().expect("the fake Lambda was called");
+    assert!(
+        call.starts_with("POST /2015-03-31/functions/f/invocations"),
+        "{call}"
+    );
+    // A scale given by the flag is checked as the variable is, and named as given.
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0", "--wait-time-scale", "2"])
+        .env_remove("WAIT_TIME_SCALE")
+        .output()
+        .expect("run asl serve");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--wait-time-scale 2"));
+    // With --clock the scale has nothing to say.
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--clock",
+            "real",
+            "--wait-time-scale",
+            "0",
+        ])
+        .output()
+        .expect("run asl serve");
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn versions_and_aliases_run_the_definition_they_froze() {
     let s = start(&["--clock", "virtual"], &[]);
