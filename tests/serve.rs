@@ -1494,6 +1494,77 @@ assert sfn.list_map_runs(executionArn=ex3)["mapRuns"] == []
 }
 
 #[test]
+fn a_map_runs_child_executions_are_described_with_their_history_and_bounded() {
+    let s = start(&["--max-finished", "4"], &[]);
+    boto(
+        &s,
+        r##"
+def dist(name, child, **map):
+    d = {"StartAt": "M", "States": {"M": dict({"Type": "Map", "Label": "Each",
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": child},
+      "End": True}, **map)}}
+    return create(name, d)
+pick = {"C": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "F"}], "Default": "P"},
+        "F": {"Type": "Fail", "Error": "Bad", "Cause": "item was bad"}, "P": {"Type": "Pass", "Parameters": {"got.$": "$.n"}, "End": True}}
+arn = dist("Kids", pick, ToleratedFailureCount=1)
+ex = sfn.start_execution(stateMachineArn=arn, input=json.dumps([{"n": 1, "bad": False}, {"n": 2, "bad": True}]))["executionArn"]
+assert wait_done(ex)["status"] == "SUCCEEDED"
+run = sfn.list_map_runs(executionArn=ex)["mapRuns"][0]["mapRunArn"]
+kids = {k["status"]: k for k in sfn.list_executions(mapRunArn=run)["executions"]}
+ok, bad = kids["SUCCEEDED"], kids["FAILED"]
+d = sfn.describe_execution(executionArn=ok["executionArn"])
+assert d["mapRunArn"] == run and d["stateMachineArn"] == arn + "/Each" and d["name"] == ok["name"], d
+assert json.loads(d["input"]) == {"n": 1, "bad": False} and json.loads(d["output"]) == {"got": 1}, d
+assert d["startDate"] <= d["stopDate"] and d["redriveCount"] == 0, d
+f = sfn.describe_execution(executionArn=bad["executionArn"])
+assert f["status"] == "FAILED" and f["error"] == "Bad" and f["cause"] == "item was bad" and "output" not in f, f
+# Its history: its own, opened and closed as any execution's.
+h = sfn.get_execution_history(executionArn=ok["executionArn"])["events"]
+assert [e["type"] for e in h] == ["ExecutionStarted", "ChoiceStateEntered", "ChoiceStateExited",
+                                  "PassStateEntered", "PassStateExited", "ExecutionSucceeded"], h
+assert [e["id"] for e in h] == list(range(1, 7)) and h[1]["previousEventId"] == 1, h
+assert json.loads(h[0]["executionStartedEventDetails"]["input"]) == {"n": 1, "bad": False}, h
+assert [e["type"] for e in sfn.get_execution_history(executionArn=bad["executionArn"], reverseOrder=True)["events"]][0] == "ExecutionFailed"
+assert "input" not in sfn.get_execution_history(executionArn=ok["executionArn"], includeExecutionData=False)["events"][0]["executionStartedEventDetails"]
+# A child cut short with its run: ABORTED, with its history ended so.
+slow = dist("SlowKids", {"C": {"Type": "Wait", "Seconds": 3600, "End": True}})
+ex2 = sfn.start_execution(stateMachineArn=slow, input="[1]")["executionArn"]
+for _ in range(100):
+    runs = sfn.list_map_runs(executionArn=ex2)["mapRuns"]
+    kids2 = runs and sfn.list_executions(mapRunArn=runs[0]["mapRunArn"])["executions"]
+    if kids2:
+        break
+    time.sleep(0.05)
+waiting = kids2[0]["executionArn"]
+assert sfn.describe_execution(executionArn=waiting)["status"] == "RUNNING"
+assert [e["type"] for e in sfn.get_execution_history(executionArn=waiting)["events"]][:2] == ["ExecutionStarted", "WaitStateEntered"]
+sfn.stop_execution(executionArn=ex2)
+assert wait_done(ex2)["status"] == "ABORTED"
+for _ in range(100):
+    d = sfn.describe_execution(executionArn=waiting)
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+assert d["status"] == "ABORTED" and "stopDate" in d, d
+assert [e["type"] for e in sfn.get_execution_history(executionArn=waiting)["events"]][-1] == "ExecutionAborted"
+# Children count against --max-finished (4): the two executions and three children make
+# five finished, so the first finished child is forgotten; the map run still lists it.
+assert sfn.describe_execution(executionArn=ex)["status"] == "SUCCEEDED"
+def forgotten(a):
+    try:
+        sfn.describe_execution(executionArn=a)
+        return False
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] == "ExecutionDoesNotExist"
+gone = [k["executionArn"] for k in (ok, bad) if forgotten(k["executionArn"])]
+assert len(gone) == 1, gone
+assert error_of(sfn.get_execution_history, executionArn=gone[0]) == "ExecutionDoesNotExist"
+assert len(sfn.list_executions(mapRunArn=run)["executions"]) == 2
+"##,
+    );
+}
+
+#[test]
 fn redrive_execution_goes_on_from_the_state_that_failed_in_the_same_history() {
     let s = start(&["--clock", "virtual"], &[]);
     boto(

@@ -623,19 +623,18 @@ impl Exec {
                                 "arn:{p}:states:{}:{}:{kind}:{child_machine}:{name}",
                                 self.region, self.account_id
                             );
-                            if let Some(sink) = &self.map_runs {
-                                sink.child(
-                                    map_run_arn,
-                                    &MapRunChild {
-                                        arn: arn.clone(),
-                                        name: name.clone(),
-                                        status: "RUNNING",
-                                        start,
-                                        stop: None,
-                                        item_count: item_counts.get(i).copied().unwrap_or(1),
-                                    },
-                                );
-                            }
+                            let history = self.map_runs.as_ref().and_then(|sink| {
+                                let started = MapRunChild {
+                                    arn: arn.clone(),
+                                    name: name.clone(),
+                                    status: "RUNNING",
+                                    start,
+                                    stop: None,
+                                    item_count: item_counts.get(i).copied().unwrap_or(1),
+                                };
+                                sink.child(map_run_arn, &started);
+                                sink.child_history(map_run_arn, &started)
+                            });
                             let fields = match json!({
                                 "Id": arn,
                                 "StartTime": start.to_iso_millis(),
@@ -648,7 +647,7 @@ impl Exec {
                             };
                             let info = ExecutionInfo::new(
                                 fields,
-                                ExecutionInput::Text(text),
+                                ExecutionInput::Text(text.clone()),
                                 json!({"Id": child_machine_arn, "Name": child_machine}),
                             );
                             let most = if express {
@@ -661,7 +660,17 @@ impl Exec {
                                 s.wrapping_mul(0x9E37_79B9_7F4A_7C15)
                                     .wrapping_add((base + i) as u64)
                             });
-                            let child = self.child(info, deadline, seed, child_machine.clone());
+                            let child =
+                                self.child(info, deadline, seed, child_machine.clone(), history);
+                            // Its history opens as any execution's: ids count from it, so a
+                            // cause's "entered at the event id #2" is AWS's.
+                            let role = &self.role_arn;
+                            let opened = child.history.emit("ExecutionStarted", 0, start, || {
+                                Some((
+                                    "executionStartedEventDetails".into(),
+                                    json!({"input": &*text, "inputDetails": {"truncated": false}, "roleArn": role}),
+                                ))
+                            });
                             let mut t = Thread {
                                 time: t,
                                 prev: 0,
@@ -671,15 +680,17 @@ impl Exec {
                                     index: base + i,
                                 }),
                             };
+                            t.prev = opened.unwrap_or(0);
                             let result = child.run_graph(&m.processor, input, &mut t).await;
+                            let stop = self.clock.now(&t.time);
+                            child.close_history(&result, stop);
                             let result = match result {
                                 Err(Stop::TimedOut) => {
                                     Err(Stop::Failed(Failure::new("States.Timeout", "")))
                                 }
                                 other => other,
                             };
-                            *stops[i].lock().unwrap_or_else(|p| p.into_inner()) =
-                                Some(self.clock.now(&t.time));
+                            *stops[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(stop);
                             Done {
                                 index: i,
                                 result,
@@ -818,6 +829,53 @@ impl Exec {
         self.emit(th, "MapRunSucceeded", || None)?;
         self.emit(th, "MapStateSucceeded", || None)?;
         Ok(value)
+    }
+
+    /// A child execution's last event, as any execution ends its history (only built when
+    /// someone listens to it).
+    fn close_history(&self, result: &Result<Value, Stop>, at: crate::data::timestamp::Instant) {
+        if !self.history.detailed() {
+            return;
+        }
+        let prev = self.history.count();
+        let (kind, key, details) = match result {
+            Ok(v) => (
+                "ExecutionSucceeded",
+                "executionSucceededEventDetails",
+                json!({"output": v.to_string(), "outputDetails": {"truncated": false}}),
+            ),
+            Err(Stop::Failed(f)) => {
+                let mut d = Map::new();
+                if !f.error.is_empty() {
+                    d.insert("error".into(), json!(f.error));
+                }
+                if let Some(c) = &f.cause {
+                    d.insert("cause".into(), json!(c));
+                }
+                (
+                    "ExecutionFailed",
+                    "executionFailedEventDetails",
+                    Value::Object(d),
+                )
+            }
+            Err(Stop::TimedOut) => (
+                "ExecutionTimedOut",
+                "executionTimedOutEventDetails",
+                json!({"error": "States.Timeout"}),
+            ),
+            Err(Stop::Aborted(why)) => (
+                "ExecutionAborted",
+                "executionAbortedEventDetails",
+                json!({"cause": why}),
+            ),
+            Err(Stop::Fault(f)) => (
+                "ExecutionFailed",
+                "executionFailedEventDetails",
+                json!({"error": "States.Runtime", "cause": f.message}),
+            ),
+        };
+        self.history
+            .emit_final(kind, prev, at, || Some((key.into(), details)));
     }
 
     fn writer_stop(&self, e: StoreError) -> Stop {
@@ -1248,6 +1306,89 @@ mod tests {
             [
                 "MapRun L: 64 children done (64 items), 0 failed",
                 "MapRun L: 70 children done (70 items), 0 failed"
+            ]
+        );
+    }
+
+    /// One event as the test looks at it: id, previous id, type.
+    type Seen = (u64, u64, String);
+
+    /// Each child's events, by child name, as a sink that asks for them keeps them.
+    #[derive(Default)]
+    struct Histories(std::sync::Mutex<Vec<(String, Vec<Seen>)>>);
+
+    struct OneHistory(Arc<Histories>, String);
+
+    impl crate::engine::history::EventSink for OneHistory {
+        fn event(&self, e: &crate::engine::history::Event) {
+            let mut all = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, events)) = all.iter_mut().find(|(n, _)| *n == self.1) {
+                events.push((e.id, e.previous_event_id, e.kind.clone()));
+            }
+        }
+    }
+
+    struct Runs(Arc<Histories>);
+
+    impl crate::engine::MapRunSink for Runs {
+        fn report(&self, _run: &MapRunReport) {}
+        fn child_history(
+            &self,
+            _run_arn: &str,
+            child: &MapRunChild,
+        ) -> Option<Box<dyn crate::engine::EventSink>> {
+            let mut all = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+            all.push((child.name.clone(), Vec::new()));
+            Some(Box::new(OneHistory(self.0.clone(), child.name.clone())))
+        }
+    }
+
+    #[test]
+    fn a_childs_history_opens_and_closes_as_an_executions_for_a_sink_that_asks() {
+        let machine = crate::definition::load_str(
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "L", "End": true,
+                "ToleratedFailureCount": 1,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "C", "States": {
+                        "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}], "Default": "P"},
+                        "F": {"Type": "Fail", "Error": "Two"},
+                        "P": {"Type": "Pass", "End": true}}}}}}"#,
+        )
+        .expect("valid");
+        let histories = Arc::new(Histories::default());
+        let options = crate::engine::Options {
+            map_runs: Some(Arc::new(Runs(histories.clone()))),
+            ..Default::default()
+        };
+        let outcome =
+            crate::engine::run_blocking(&machine, json!([1, 2]), options).expect("no fault");
+        assert_eq!(outcome.status, crate::engine::Status::Succeeded);
+        let all = histories
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut kinds: Vec<Vec<Seen>> = all.into_iter().map(|(_, e)| e).collect();
+        kinds.sort_by_key(|e| e.len());
+        let ev = |id: u64, prev: u64, kind: &str| (id, prev, kind.to_string());
+        assert_eq!(
+            kinds,
+            [
+                vec![
+                    ev(1, 0, "ExecutionStarted"),
+                    ev(2, 1, "ChoiceStateEntered"),
+                    ev(3, 2, "ChoiceStateExited"),
+                    ev(4, 3, "FailStateEntered"),
+                    ev(5, 4, "ExecutionFailed"),
+                ],
+                vec![
+                    ev(1, 0, "ExecutionStarted"),
+                    ev(2, 1, "ChoiceStateEntered"),
+                    ev(3, 2, "ChoiceStateExited"),
+                    ev(4, 3, "PassStateEntered"),
+                    ev(5, 4, "PassStateExited"),
+                    ev(6, 5, "ExecutionSucceeded"),
+                ],
             ]
         );
     }

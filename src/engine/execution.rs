@@ -504,18 +504,20 @@ pub(crate) struct Exec {
 }
 
 impl Exec {
-    /// A child execution of a Distributed Map: its own context, history and random draws
-    /// (seeded from `seed` when the parent's are), the parent's handlers, clock and storage.
+    /// A child execution of a Distributed Map: its own context, history (to `history`, when
+    /// someone listens) and random draws (seeded from `seed` when the parent's are), the
+    /// parent's handlers, clock and storage.
     pub(crate) fn child(
         &self,
         info: ExecutionInfo,
         deadline: Option<Instant>,
         seed: Option<u64>,
         state_machine_name: String,
+        history: Option<Box<dyn super::EventSink>>,
     ) -> Exec {
         Exec {
             clock: self.clock,
-            history: History::new(false, None, None),
+            history: History::new(false, history, None),
             handlers: self.handlers.clone(),
             info,
             deadline,
