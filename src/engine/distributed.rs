@@ -922,7 +922,9 @@ impl Exec {
         (max_items, max_bytes, batch_input): (Option<u64>, Option<u64>, Option<&Value>),
         source: &str,
     ) -> Result<Option<Result<Value, Failure>>, Stop> {
-        let select = |item: Value, index: usize| -> Result<Value, Stop> {
+        // The item after `ItemSelector`, and the item as read when they differ (a batch
+        // that has no room for it puts the item back as read, to be selected once, later).
+        let select = |item: Value, index: usize| -> Result<(Value, Option<Value>), Stop> {
             if m.item_reader.is_some() {
                 self.show(cx, super::probe::Step::ItemRead(index), &item);
             }
@@ -933,9 +935,9 @@ impl Exec {
                     roots.state.map_source = Some(source);
                     let v = t.eval(&roots).map_err(|e| self.data_failure(cx, e))?;
                     self.show(cx, super::probe::Step::ItemSelector(index), &v);
-                    Ok(v)
+                    Ok((v, Some(item)))
                 }
-                None => Ok(item),
+                None => Ok((item, None)),
             }
         };
         if max_items.is_none() && max_bytes.is_none() {
@@ -945,7 +947,7 @@ impl Exec {
                 Some(Ok(item)) => {
                     let i = *index;
                     *index += 1;
-                    Ok(Some(Ok(select(item, i)?)))
+                    Ok(Some(Ok(select(item, i)?.0)))
                 }
             };
         }
@@ -968,12 +970,12 @@ impl Exec {
             };
             let i = *index;
             *index += 1;
-            let v = select(item, i)?;
+            let (v, read) = select(item, i)?;
             let n = v.to_string().len() + 1;
             if !batch.is_empty() && size + n > max_bytes as usize {
-                // Over the byte cap: this item opens the next batch.
+                // Over the byte cap: this item opens the next batch, as it was read.
                 *stream = Box::new(
-                    std::iter::once(Ok(v))
+                    std::iter::once(Ok(read.unwrap_or(v)))
                         .chain(std::mem::replace(stream, Box::new(std::iter::empty()))),
                 );
                 *index -= 1;
@@ -1389,6 +1391,36 @@ mod tests {
                     ev(5, 4, "PassStateExited"),
                     ev(6, 5, "ExecutionSucceeded"),
                 ],
+            ]
+        );
+    }
+
+    /// An item a batch had no room for opens the next batch selected once, not twice.
+    #[test]
+    fn an_item_put_back_by_the_byte_cap_is_selected_once() {
+        let machine = crate::definition::load_str(
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+                "ItemBatcher": {"MaxInputBytesPerBatch": 40},
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}"#,
+        )
+        .expect("valid");
+        let outcome = crate::engine::run_blocking(&machine, json!([1, 2, 3]), Default::default())
+            .expect("no fault");
+        let items: Vec<Value> = outcome
+            .output()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|b| b["Items"].as_array().cloned().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            items,
+            [
+                json!({"v": 1, "i": 0}),
+                json!({"v": 2, "i": 1}),
+                json!({"v": 3, "i": 2})
             ]
         );
     }
