@@ -653,6 +653,91 @@ httpd.shutdown()
 }
 
 #[test]
+fn test_state_context_sets_retry_count_task_token_and_map_item() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+def ts(state, **kw):
+    return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
+ctx = {"State": {"RetryCount": 2}, "Task": {"Token": "tok-1"},
+       "Map": {"Item": {"Index": 3, "Value": {"k": 1}, "Key": "third", "Source": "STATE_DATA"}}}
+# JSONPath: what the state's Parameters read of $$.
+task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+        "Parameters": {"FunctionName": "f", "Payload": {"rc.$": "$$.State.RetryCount", "t.$": "$$.Task.Token",
+                       "v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "k.$": "$$.Map.Item.Key"}}}
+d = ts(task, mock={"result": "{}"}, context=json.dumps(ctx), inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(d["afterParameters"])["Payload"] == {"rc": 2, "t": "tok-1", "v": {"k": 1}, "i": 3, "k": "third"}, d
+# Without a context a first attempt counts 0 retries.
+d = ts(dict(task, Parameters={"FunctionName": "f", "Payload": {"rc.$": "$$.State.RetryCount"}}), mock={"result": "{}"}, inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(d["afterParameters"])["Payload"] == {"rc": 0}, d
+# A .waitForTaskToken state sends the given token.
+wt = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
+      "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}}
+d = ts(wt, mock={"result": '{"ok": 1}'}, context=json.dumps(ctx), inspectionLevel="DEBUG")["inspectionData"]
+assert json.loads(d["afterParameters"])["MessageBody"] == {"token": "tok-1"}, d
+# JSONata reads the same members through $states.context.
+jt = {"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+      "Output": "{% [$states.context.State.RetryCount, $states.context.Task.Token, $states.context.Map.Item.Value.k, $states.context.Map.Item.Source] %}"}
+assert json.loads(ts(jt, context=json.dumps(ctx))["output"]) == [2, "tok-1", 1, "STATE_DATA"]
+# A Map's own iterations see their own items, not the given one.
+m = {"Type": "Map", "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+     "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
+assert json.loads(ts(m, input="[7]", context=json.dumps(ctx))["output"]) == [{"v": 7, "i": 0}]
+# Members of the wrong type are refused.
+for bad in [{"State": {"RetryCount": -1}}, {"State": {"RetryCount": "2"}}, {"Task": {"Token": 1}},
+            {"Map": {"Item": {"Index": "0"}}}, {"Map": {"Item": 5}}, {"Map": {"Item": {"Key": 1}}}]:
+    assert error_of(sfn.test_state, definition=json.dumps(jt), roleArn=ROLE, context=json.dumps(bad)) == "ValidationException", bad
+"##,
+    );
+}
+
+#[test]
+fn test_state_shows_items_pointer_and_applies_tolerances_given_by_paths() {
+    let s = start(&["--clock", "virtual"], &[]);
+    boto(
+        &s,
+        r##"
+def ts(state, **kw):
+    return sfn.test_state(definition=json.dumps(state), roleArn=ROLE, **kw)
+proc = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+# afterItemsPointer: the items the ItemReader took from the array its ItemsPointer names.
+for lang, extra in [("JSONPath", {"ItemSelector": {"x.$": "$$.Map.Item.Value"}}), ("JSONata", {"ItemSelector": {"x": "{% $states.context.Map.Item.Value %}"}})]:
+    reader = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON", "ItemsPointer": "/data/items"}}
+    reader["Parameters" if lang == "JSONPath" else "Arguments"] = {"Bucket": "b", "Key": "k"}
+    dm = dict({"Type": "Map", "QueryLanguage": lang, "ItemReader": reader, "ItemProcessor": proc, "End": True}, **extra)
+    r = ts(dm, stateConfiguration={"mapItemReaderData": json.dumps({"skip": [0], "data": {"items": [1, {"a": 2}]}})}, inspectionLevel="DEBUG")
+    d = r["inspectionData"]
+    assert json.loads(d["afterItemsPointer"]) == [1, {"a": 2}], (lang, r)
+    assert json.loads(d["afterItemSelector"]) == [{"x": 1}, {"x": {"a": 2}}], (lang, r)
+    # Without an ItemsPointer there is no such step.
+    del reader["ReaderConfig"]["ItemsPointer"]
+    d = ts(dm, stateConfiguration={"mapItemReaderData": "[5]"}, inspectionLevel="DEBUG")["inspectionData"]
+    assert "afterItemsPointer" not in d, d
+# A mocked Map's tolerances given by paths are read from its input.
+m = {"Type": "Map", "ToleratedFailureCountPath": "$.n", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
+mock = {"result": "[1, 2, 3, 4]"}
+ok = ts(m, input='{"n": 2}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2}, inspectionLevel="DEBUG")
+assert ok["status"] == "SUCCEEDED" and ok["inspectionData"]["toleratedFailureCount"] == 2, ok
+over = ts(m, input='{"n": 1}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})
+assert over["status"] == "FAILED" and over["error"] == "States.ExceedToleratedFailureThreshold", over
+pct = {"Type": "Map", "ToleratedFailurePercentagePath": "$.p", "ItemProcessor": m["ItemProcessor"], "End": True}
+assert ts(pct, input='{"p": 50}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})["status"] == "SUCCEEDED"
+assert ts(pct, input='{"p": 25}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})["status"] == "FAILED"
+# A path to something that is not a count fails the state as AWS does.
+bad = ts(m, input='{"n": "two"}', mock=mock, stateConfiguration={"mapIterationFailureCount": 2})
+assert bad["status"] == "FAILED" and bad["error"] == "States.Runtime", bad
+# JSONata: an expression over the variables.
+jm = {"Type": "Map", "QueryLanguage": "JSONata", "ToleratedFailureCount": "{% $allowed %}", "ItemProcessor": m["ItemProcessor"], "End": True}
+assert ts(jm, mock=mock, variables='{"allowed": 3}', stateConfiguration={"mapIterationFailureCount": 3})["status"] == "SUCCEEDED"
+assert ts(jm, mock=mock, variables='{"allowed": 2}', stateConfiguration={"mapIterationFailureCount": 3})["error"] == "States.ExceedToleratedFailureThreshold"
+# An unmocked Map counts its own failures: the count is refused.
+assert error_of(sfn.test_state, definition=json.dumps(m), roleArn=ROLE, input='{"n": 1}', stateConfiguration={"mapIterationFailureCount": 1}) == "ValidationException"
+"##,
+    );
+}
+
+#[test]
 fn sigterm_stops_running_executions_and_exits() {
     let mut s = start(&[], &[]);
     boto(
@@ -843,6 +928,138 @@ assert 0.25 <= span < 2.5, span
             "{bad}"
         );
     }
+}
+
+/// A fake Lambda on a free loopback port: every request is answered `{"answer": 42}`; the
+/// request lines it got are sent on the channel.
+fn fake_lambda() -> (String, std::sync::mpsc::Receiver<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':')
+                    && k.eq_ignore_ascii_case("content-length")
+                {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = tx.send(first.trim().to_string());
+            let answer = r#"{"answer": 42}"#;
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Amz-Executed-Version: $LATEST\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn step_functions_local_flags_win_over_their_variables() {
+    let (lambda, calls) = fake_lambda();
+    let empty = std::env::temp_dir().join(format!("asl-serve-empty-{}", std::process::id()));
+    std::fs::write(&empty, "").expect("write an empty config");
+    let empty = empty.display().to_string();
+    // Each variable would fail the run were it read: a dead Lambda, a scale that is refused.
+    let s = start(
+        &[
+            "--lambda-endpoint",
+            &lambda,
+            "--aws-region",
+            "eu-west-3",
+            "--aws-account",
+            "111122223333",
+            "--wait-time-scale",
+            "0",
+        ],
+        &[
+            ("LAMBDA_ENDPOINT", "http://127.0.0.1:1"),
+            ("WAIT_TIME_SCALE", "fast"),
+            ("AWS_DEFAULT_REGION", "us-west-2"),
+            ("AWS_ACCOUNT_ID", "999999999999"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", &empty),
+            ("AWS_SHARED_CREDENTIALS_FILE", &empty),
+        ],
+    );
+    let def = serde_json::json!({"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                 "Parameters": {"FunctionName": "f", "Payload": {}}, "ResultSelector": {"a.$": "$.Payload.answer"},
+                 "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 3600, "End": true}}});
+    let create = serde_json::json!({"name": "Flags", "definition": def.to_string(),
+        "roleArn": "arn:aws:iam::111122223333:role/r"});
+    let (status, made) = raw(
+        &s,
+        Some("AWSStepFunctions.CreateStateMachine"),
+        &create.to_string(),
+    );
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(
+        made["stateMachineArn"],
+        "arn:aws:states:eu-west-3:111122223333:stateMachine:Flags"
+    );
+    let start_body = serde_json::json!({"stateMachineArn": made["stateMachineArn"]});
+    let (_, started) = raw(
+        &s,
+        Some("AWSStepFunctions.StartExecution"),
+        &start_body.to_string(),
+    );
+    let describe = serde_json::json!({"executionArn": started["executionArn"]}).to_string();
+    let mut d = serde_json::Value::Null;
+    for _ in 0..200 {
+        d = raw(&s, Some("AWSStepFunctions.DescribeExecution"), &describe).1;
+        if d["status"] != "RUNNING" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The hour's Wait ended at once (scale 0) and the flag's Lambda answered.
+    assert_eq!(d["status"], "SUCCEEDED", "{d}");
+    assert_eq!(d["output"], r#"{"a":42}"#, "{d}");
+    let call = calls.try_recv().expect("the fake Lambda was called");
+    assert!(
+        call.starts_with("POST /2015-03-31/functions/f/invocations"),
+        "{call}"
+    );
+    // A scale given by the flag is checked as the variable is, and named as given.
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args(["serve", "--port", "0", "--wait-time-scale", "2"])
+        .env_remove("WAIT_TIME_SCALE")
+        .output()
+        .expect("run asl serve");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--wait-time-scale 2"));
+    // With --clock the scale has nothing to say.
+    let out = Command::new(env!("CARGO_BIN_EXE_asl"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--clock",
+            "real",
+            "--wait-time-scale",
+            "0",
+        ])
+        .output()
+        .expect("run asl serve");
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
@@ -1333,6 +1550,77 @@ plain = create("Plain", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End":
 ex3 = sfn.start_execution(stateMachineArn=plain)["executionArn"]
 wait_done(ex3)
 assert sfn.list_map_runs(executionArn=ex3)["mapRuns"] == []
+"##,
+    );
+}
+
+#[test]
+fn a_map_runs_child_executions_are_described_with_their_history_and_bounded() {
+    let s = start(&["--max-finished", "4"], &[]);
+    boto(
+        &s,
+        r##"
+def dist(name, child, **map):
+    d = {"StartAt": "M", "States": {"M": dict({"Type": "Map", "Label": "Each",
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": child},
+      "End": True}, **map)}}
+    return create(name, d)
+pick = {"C": {"Type": "Choice", "Choices": [{"Variable": "$.bad", "BooleanEquals": True, "Next": "F"}], "Default": "P"},
+        "F": {"Type": "Fail", "Error": "Bad", "Cause": "item was bad"}, "P": {"Type": "Pass", "Parameters": {"got.$": "$.n"}, "End": True}}
+arn = dist("Kids", pick, ToleratedFailureCount=1)
+ex = sfn.start_execution(stateMachineArn=arn, input=json.dumps([{"n": 1, "bad": False}, {"n": 2, "bad": True}]))["executionArn"]
+assert wait_done(ex)["status"] == "SUCCEEDED"
+run = sfn.list_map_runs(executionArn=ex)["mapRuns"][0]["mapRunArn"]
+kids = {k["status"]: k for k in sfn.list_executions(mapRunArn=run)["executions"]}
+ok, bad = kids["SUCCEEDED"], kids["FAILED"]
+d = sfn.describe_execution(executionArn=ok["executionArn"])
+assert d["mapRunArn"] == run and d["stateMachineArn"] == arn + "/Each" and d["name"] == ok["name"], d
+assert json.loads(d["input"]) == {"n": 1, "bad": False} and json.loads(d["output"]) == {"got": 1}, d
+assert d["startDate"] <= d["stopDate"] and d["redriveCount"] == 0, d
+f = sfn.describe_execution(executionArn=bad["executionArn"])
+assert f["status"] == "FAILED" and f["error"] == "Bad" and f["cause"] == "item was bad" and "output" not in f, f
+# Its history: its own, opened and closed as any execution's.
+h = sfn.get_execution_history(executionArn=ok["executionArn"])["events"]
+assert [e["type"] for e in h] == ["ExecutionStarted", "ChoiceStateEntered", "ChoiceStateExited",
+                                  "PassStateEntered", "PassStateExited", "ExecutionSucceeded"], h
+assert [e["id"] for e in h] == list(range(1, 7)) and h[1]["previousEventId"] == 1, h
+assert json.loads(h[0]["executionStartedEventDetails"]["input"]) == {"n": 1, "bad": False}, h
+assert [e["type"] for e in sfn.get_execution_history(executionArn=bad["executionArn"], reverseOrder=True)["events"]][0] == "ExecutionFailed"
+assert "input" not in sfn.get_execution_history(executionArn=ok["executionArn"], includeExecutionData=False)["events"][0]["executionStartedEventDetails"]
+# A child cut short with its run: ABORTED, with its history ended so.
+slow = dist("SlowKids", {"C": {"Type": "Wait", "Seconds": 3600, "End": True}})
+ex2 = sfn.start_execution(stateMachineArn=slow, input="[1]")["executionArn"]
+for _ in range(100):
+    runs = sfn.list_map_runs(executionArn=ex2)["mapRuns"]
+    kids2 = runs and sfn.list_executions(mapRunArn=runs[0]["mapRunArn"])["executions"]
+    if kids2:
+        break
+    time.sleep(0.05)
+waiting = kids2[0]["executionArn"]
+assert sfn.describe_execution(executionArn=waiting)["status"] == "RUNNING"
+assert [e["type"] for e in sfn.get_execution_history(executionArn=waiting)["events"]][:2] == ["ExecutionStarted", "WaitStateEntered"]
+sfn.stop_execution(executionArn=ex2)
+assert wait_done(ex2)["status"] == "ABORTED"
+for _ in range(100):
+    d = sfn.describe_execution(executionArn=waiting)
+    if d["status"] != "RUNNING":
+        break
+    time.sleep(0.05)
+assert d["status"] == "ABORTED" and "stopDate" in d, d
+assert [e["type"] for e in sfn.get_execution_history(executionArn=waiting)["events"]][-1] == "ExecutionAborted"
+# Children count against --max-finished (4): the two executions and three children make
+# five finished, so the first finished child is forgotten; the map run still lists it.
+assert sfn.describe_execution(executionArn=ex)["status"] == "SUCCEEDED"
+def forgotten(a):
+    try:
+        sfn.describe_execution(executionArn=a)
+        return False
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"] == "ExecutionDoesNotExist"
+gone = [k["executionArn"] for k in (ok, bad) if forgotten(k["executionArn"])]
+assert len(gone) == 1, gone
+assert error_of(sfn.get_execution_history, executionArn=gone[0]) == "ExecutionDoesNotExist"
+assert len(sfn.list_executions(mapRunArn=run)["executions"]) == 2
 "##,
     );
 }

@@ -17,13 +17,13 @@ Examples:
   SFN_MOCK_CONFIG=MockConfigFile.json asl serve --clock virtual
   aws stepfunctions --endpoint-url http://localhost:8083 list-state-machines
 
-Environment (as Step Functions Local reads it): SFN_MOCK_CONFIG (the mock config file),
-AWS_DEFAULT_REGION (the region in ARNs), AWS_ACCOUNT_ID (the account in ARNs),
-WAIT_TIME_SCALE (0: waits end at once, as --clock virtual; 1: real time; 0.1: each wait a
-tenth as long), LAMBDA_ENDPOINT,
-BATCH_ENDPOINT, DYNAMODB_ENDPOINT, ECS_ENDPOINT, GLUE_ENDPOINT, SAGE_MAKER_ENDPOINT,
-SQS_ENDPOINT, SNS_ENDPOINT, STEP_FUNCTIONS_ENDPOINT (that service's Task states run on AWS
-at that endpoint). Start an
+Environment (as Step Functions Local reads it; each flag above wins over its variable):
+SFN_MOCK_CONFIG (the mock config file), AWS_DEFAULT_REGION (the region in ARNs),
+AWS_ACCOUNT_ID (the account in ARNs), WAIT_TIME_SCALE (0: waits end at once, as --clock
+virtual; 1: real time; 0.1: each wait a tenth as long), LAMBDA_ENDPOINT, BATCH_ENDPOINT,
+DYNAMODB_ENDPOINT, ECS_ENDPOINT, GLUE_ENDPOINT, SAGE_MAKER_ENDPOINT, SQS_ENDPOINT,
+SNS_ENDPOINT, STEP_FUNCTIONS_ENDPOINT (that service's Task states run on AWS at that
+endpoint). Start an
 execution as `STATE_MACHINE_ARN#TestCase` to answer its Task states from that test case.
 See docs/serve.md.";
 
@@ -37,10 +37,10 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8083)]
     pub port: u16,
     /// The region in ARNs (default: AWS_DEFAULT_REGION, else us-east-1).
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", visible_alias = "aws-region")]
     pub region: Option<String>,
     /// The account id in ARNs (default: AWS_ACCOUNT_ID, else 123456789012).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", visible_alias = "aws-account")]
     pub account_id: Option<String>,
     /// A Step Functions Local mock file (MockConfigFile.json; default: SFN_MOCK_CONFIG).
     #[arg(long, value_name = "FILE")]
@@ -49,6 +49,10 @@ pub struct ServeArgs {
     /// or `virtual` (waits and back-offs end at once; also chosen by WAIT_TIME_SCALE=0).
     #[arg(long, value_enum)]
     pub clock: Option<ClockArg>,
+    /// Step Functions Local's wait scale (default: WAIT_TIME_SCALE): 0 makes waits end at
+    /// once, 1 is real time, 0.1 makes each Wait and back-off a tenth as long.
+    #[arg(long, value_name = "SCALE", conflicts_with = "clock")]
+    pub wait_time_scale: Option<String>,
     /// Finished executions kept; past it the oldest finished one is forgotten (said on stderr).
     #[arg(long, value_name = "N", default_value_t = crate::server::MAX_FINISHED)]
     pub max_finished: usize,
@@ -65,6 +69,73 @@ pub struct ServeArgs {
     /// executions across restarts, in DIR/asl-serve.sqlite (created when missing).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub endpoints: SfnLocalEndpoints,
+}
+
+/// Step Functions Local's endpoint flags: the Task states of that service that no mock and
+/// no `--handlers` entry answers run on AWS at that URL. Each wins over its variable.
+#[derive(Args, Debug, Default)]
+#[command(next_help_heading = "Step Functions Local endpoints")]
+pub struct SfnLocalEndpoints {
+    /// Lambda's (default: LAMBDA_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+    /// AWS Batch's (default: BATCH_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub batch_endpoint: Option<String>,
+    /// DynamoDB's (default: DYNAMODB_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub dynamodb_endpoint: Option<String>,
+    /// ECS's (default: ECS_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub ecs_endpoint: Option<String>,
+    /// Glue's (default: GLUE_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub glue_endpoint: Option<String>,
+    /// SageMaker's (default: SAGE_MAKER_ENDPOINT, or SAGEMAKER_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub sagemaker_endpoint: Option<String>,
+    /// SQS's (default: SQS_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub sqs_endpoint: Option<String>,
+    /// SNS's (default: SNS_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub sns_endpoint: Option<String>,
+    /// Step Functions' own, for `states:*` and `aws-sdk:sfn:*` states (default:
+    /// STEP_FUNCTIONS_ENDPOINT).
+    #[arg(long, value_name = "URL")]
+    pub step_functions_endpoint: Option<String>,
+}
+
+impl SfnLocalEndpoints {
+    /// The flag standing for Step Functions Local's variable `var` (`LAMBDA_ENDPOINT`), if
+    /// given. `SAGEMAKER_ENDPOINT` has none: the flag is read as `SAGE_MAKER_ENDPOINT`,
+    /// which goes first.
+    fn given(&self, var: &str) -> Option<&String> {
+        match var {
+            "LAMBDA_ENDPOINT" => self.lambda_endpoint.as_ref(),
+            "BATCH_ENDPOINT" => self.batch_endpoint.as_ref(),
+            "DYNAMODB_ENDPOINT" => self.dynamodb_endpoint.as_ref(),
+            "ECS_ENDPOINT" => self.ecs_endpoint.as_ref(),
+            "GLUE_ENDPOINT" => self.glue_endpoint.as_ref(),
+            "SAGE_MAKER_ENDPOINT" => self.sagemaker_endpoint.as_ref(),
+            "SQS_ENDPOINT" => self.sqs_endpoint.as_ref(),
+            "SNS_ENDPOINT" => self.sns_endpoint.as_ref(),
+            "STEP_FUNCTIONS_ENDPOINT" => self.step_functions_endpoint.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The service endpoints: each flag, else its variable as `env` reads it.
+    fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> ServiceEndpoints {
+        ServiceEndpoints::from_sfn_local(&|var| {
+            self.given(var)
+                .filter(|u| !u.trim().is_empty())
+                .cloned()
+                .or_else(|| env(var))
+        })
+    }
 }
 
 /// `asl run`'s arguments carrying the AWS settings, so the AWS side is built exactly as
@@ -109,19 +180,22 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Step Functions Local's `WAIT_TIME_SCALE`: 0 makes waits instant (our virtual clock), 1 or
-/// unset is real time, a scale between them shortens each wait and back-off by it (0.1: a
-/// Wait of 10 seconds lasts one). Anything else is refused rather than silently ignored.
-fn wait_time_scale() -> Result<Clock, CliError> {
-    let Some(v) = env("WAIT_TIME_SCALE") else {
-        return Ok(Clock::Real);
+/// Step Functions Local's wait scale, `--wait-time-scale` or else `WAIT_TIME_SCALE`: 0 makes
+/// waits instant (our virtual clock), 1 or unset is real time, a scale between them shortens
+/// each wait and back-off by it (0.1: a Wait of 10 seconds lasts one). Anything else is
+/// refused rather than silently ignored, named as it was given.
+fn wait_time_scale(flag: Option<&str>) -> Result<Clock, CliError> {
+    let (v, named) = match (flag, env("WAIT_TIME_SCALE")) {
+        (Some(f), _) => (f.to_string(), format!("--wait-time-scale {f}")),
+        (None, Some(v)) => (v.clone(), format!("WAIT_TIME_SCALE={v}")),
+        (None, None) => return Ok(Clock::Real),
     };
     match v.trim().parse::<f64>().ok() {
         Some(0.0) => Ok(Clock::Virtual),
         Some(1.0) => Ok(Clock::Real),
         Some(x) if x > 0.0 && x < 1.0 => Ok(Clock::Scaled((x * 1e6).round().max(1.0) as u32)),
         _ => Err(CliError::Usage(format!(
-            "WAIT_TIME_SCALE={v}: expected a scale from 0 (waits end at once, as --clock virtual) to 1 (real time), such as 0.1"
+            "{named}: expected a scale from 0 (waits end at once, as --clock virtual) to 1 (real time), such as 0.1"
         ))),
     }
 }
@@ -176,7 +250,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Fault(format!("cannot start the async runtime: {e}")))?;
-    let service_endpoints = ServiceEndpoints::from_sfn_local(&env);
+    let service_endpoints = args.endpoints.resolve(&env);
     let wants_aws = args.aws_all
         || handlers.as_ref().is_some_and(HandlerConfig::routes_to_aws)
         || !service_endpoints.services.is_empty();
@@ -199,7 +273,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
         clock: match args.clock {
             Some(ClockArg::Virtual) => Clock::Virtual,
             Some(ClockArg::Real) => Clock::Real,
-            None => wait_time_scale()?,
+            None => wait_time_scale(args.wait_time_scale.as_deref())?,
         },
         mocks,
         max_finished: args.max_finished.max(1),
@@ -232,4 +306,40 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
             .map_err(|e| CliError::Fault(format!("asl serve: {e}")))
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_flag_wins_over_its_variable_and_the_others_are_read() {
+        let flags = SfnLocalEndpoints {
+            lambda_endpoint: Some("http://flag:1".into()),
+            sagemaker_endpoint: Some("http://sm-flag:2".into()),
+            ..SfnLocalEndpoints::default()
+        };
+        let vars = |v: &str| match v {
+            "LAMBDA_ENDPOINT" => Some("http://var:1".to_string()),
+            "SQS_ENDPOINT" => Some("http://sqs-var:3".to_string()),
+            "SAGEMAKER_ENDPOINT" => Some("http://sm-var:4".to_string()),
+            _ => None,
+        };
+        let e = flags.resolve(&vars);
+        assert_eq!(
+            e.get("AWS_ENDPOINT_URL_LAMBDA").as_deref(),
+            Some("http://flag:1")
+        );
+        assert_eq!(
+            e.get("AWS_ENDPOINT_URL_SQS").as_deref(),
+            Some("http://sqs-var:3")
+        );
+        assert_eq!(
+            e.get("AWS_ENDPOINT_URL_SAGEMAKER").as_deref(),
+            Some("http://sm-flag:2")
+        );
+        assert_eq!(e.get("AWS_ENDPOINT_URL_SNS"), None);
+        let none = SfnLocalEndpoints::default().resolve(&|_| None);
+        assert!(none.services.is_empty());
+    }
 }

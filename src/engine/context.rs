@@ -124,6 +124,23 @@ pub struct StateInfo<'a> {
     pub map_item: Option<(usize, &'a Value)>,
     /// A Distributed Map item's `$$.Map.Item.Source` (`STATE_DATA`, `S3://bucket/key`).
     pub map_source: Option<&'a str>,
+    /// `$$.Map` as a caller gave it ([`GivenContext::map`]), shown where the state has no
+    /// item of its own.
+    pub map_given: Option<&'a Value>,
+}
+
+/// `$$` members a caller gives one state instead of those the execution would make
+/// (TestState's `context`: a state tested as if it ran at a given retry, with a given task
+/// token, in a given Map iteration). Only the state named `state` sees them.
+#[derive(Debug, Clone, Default)]
+pub struct GivenContext {
+    pub state: String,
+    /// `$$.State.RetryCount` of the state's first attempt (its later ones count on).
+    pub retry_count: Option<u64>,
+    /// `$$.Task.Token`, also the token a `.waitForTaskToken` call sends.
+    pub task_token: Option<String>,
+    /// `$$.Map` (its `Item`: `Index`, `Value`, `Key`, `Source`).
+    pub map: Option<Value>,
 }
 
 /// The roots of one evaluation phase of a state.
@@ -206,17 +223,18 @@ impl<'a> StepRoots<'a> {
     }
 
     fn map_member(&self) -> Option<Value> {
-        self.state.map_item.map(|(i, v)| {
-            let mut item = Map::new();
-            item.insert("Index".into(), Value::from(i));
-            item.insert("Value".into(), v.clone());
-            if let Some(s) = self.state.map_source {
-                item.insert("Source".into(), Value::from(s));
-            }
-            let mut map = Map::new();
-            map.insert("Item".into(), Value::Object(item));
-            Value::Object(map)
-        })
+        let Some((i, v)) = self.state.map_item else {
+            return self.state.map_given.cloned();
+        };
+        let mut item = Map::new();
+        item.insert("Index".into(), Value::from(i));
+        item.insert("Value".into(), v.clone());
+        if let Some(s) = self.state.map_source {
+            item.insert("Source".into(), Value::from(s));
+        }
+        let mut map = Map::new();
+        map.insert("Item".into(), Value::Object(item));
+        Some(Value::Object(map))
     }
 
     fn build_context(&self) -> Value {

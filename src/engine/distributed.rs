@@ -678,21 +678,20 @@ impl Exec {
                                 "arn:{p}:states:{}:{}:{kind}:{child_machine}:{name}",
                                 self.region, self.account_id
                             );
-                            if let Some(sink) = &self.map_runs {
-                                sink.child(
-                                    map_run_arn,
-                                    &MapRunChild {
-                                        arn: arn.clone(),
-                                        name: name.clone(),
-                                        status: "RUNNING",
-                                        start,
-                                        stop: None,
-                                        item_count: item_counts.get(i).copied().unwrap_or(1),
-                                        index: base + i,
-                                        output: None,
-                                    },
-                                );
-                            }
+                            let history = self.map_runs.as_ref().and_then(|sink| {
+                                let started = MapRunChild {
+                                    arn: arn.clone(),
+                                    name: name.clone(),
+                                    status: "RUNNING",
+                                    start,
+                                    stop: None,
+                                    item_count: item_counts.get(i).copied().unwrap_or(1),
+                                    index: base + i,
+                                    output: None,
+                                };
+                                sink.child(map_run_arn, &started);
+                                sink.child_history(map_run_arn, &started)
+                            });
                             let fields = match json!({
                                 "Id": arn,
                                 "StartTime": start.to_iso_millis(),
@@ -705,7 +704,7 @@ impl Exec {
                             };
                             let info = ExecutionInfo::new(
                                 fields,
-                                ExecutionInput::Text(text),
+                                ExecutionInput::Text(text.clone()),
                                 json!({"Id": child_machine_arn, "Name": child_machine}),
                             );
                             let most = if express {
@@ -718,7 +717,17 @@ impl Exec {
                                 s.wrapping_mul(0x9E37_79B9_7F4A_7C15)
                                     .wrapping_add((base + i) as u64)
                             });
-                            let child = self.child(info, deadline, seed, child_machine.clone());
+                            let child =
+                                self.child(info, deadline, seed, child_machine.clone(), history);
+                            // Its history opens as any execution's: ids count from it, so a
+                            // cause's "entered at the event id #2" is AWS's.
+                            let role = &self.role_arn;
+                            let opened = child.history.emit("ExecutionStarted", 0, start, || {
+                                Some((
+                                    "executionStartedEventDetails".into(),
+                                    json!({"input": &*text, "inputDetails": {"truncated": false}, "roleArn": role}),
+                                ))
+                            });
                             let mut t = Thread {
                                 time: t,
                                 prev: 0,
@@ -729,15 +738,17 @@ impl Exec {
                                 }),
                                 redo: None,
                             };
+                            t.prev = opened.unwrap_or(0);
                             let result = child.run_graph(&m.processor, input, &mut t).await;
+                            let stop = self.clock.now(&t.time);
+                            child.close_history(&result, stop);
                             let result = match result {
                                 Err(Stop::TimedOut) => {
                                     Err(Stop::Failed(Failure::new("States.Timeout", "")))
                                 }
                                 other => other,
                             };
-                            *stops[i].lock().unwrap_or_else(|p| p.into_inner()) =
-                                Some(self.clock.now(&t.time));
+                            *stops[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(stop);
                             Done {
                                 index: i,
                                 result,
@@ -879,6 +890,53 @@ impl Exec {
         Ok(value)
     }
 
+    /// A child execution's last event, as any execution ends its history (only built when
+    /// someone listens to it).
+    fn close_history(&self, result: &Result<Value, Stop>, at: crate::data::timestamp::Instant) {
+        if !self.history.detailed() {
+            return;
+        }
+        let prev = self.history.count();
+        let (kind, key, details) = match result {
+            Ok(v) => (
+                "ExecutionSucceeded",
+                "executionSucceededEventDetails",
+                json!({"output": v.to_string(), "outputDetails": {"truncated": false}}),
+            ),
+            Err(Stop::Failed(f)) => {
+                let mut d = Map::new();
+                if !f.error.is_empty() {
+                    d.insert("error".into(), json!(f.error));
+                }
+                if let Some(c) = &f.cause {
+                    d.insert("cause".into(), json!(c));
+                }
+                (
+                    "ExecutionFailed",
+                    "executionFailedEventDetails",
+                    Value::Object(d),
+                )
+            }
+            Err(Stop::TimedOut) => (
+                "ExecutionTimedOut",
+                "executionTimedOutEventDetails",
+                json!({"error": "States.Timeout"}),
+            ),
+            Err(Stop::Aborted(why)) => (
+                "ExecutionAborted",
+                "executionAbortedEventDetails",
+                json!({"cause": why}),
+            ),
+            Err(Stop::Fault(f)) => (
+                "ExecutionFailed",
+                "executionFailedEventDetails",
+                json!({"error": "States.Runtime", "cause": f.message}),
+            ),
+        };
+        self.history
+            .emit_final(kind, prev, at, || Some((key.into(), details)));
+    }
+
     fn writer_stop(&self, e: StoreError) -> Stop {
         match e {
             StoreError::Unreachable(_) => Stop::Fault(Fault::new(e.to_string())),
@@ -923,7 +981,12 @@ impl Exec {
         (max_items, max_bytes, batch_input): (Option<u64>, Option<u64>, Option<&Value>),
         source: &str,
     ) -> Result<Option<Result<Value, Failure>>, Stop> {
-        let select = |item: Value, index: usize| -> Result<Value, Stop> {
+        // The item after `ItemSelector`, and the item as read when they differ (a batch
+        // that has no room for it puts the item back as read, to be selected once, later).
+        let select = |item: Value, index: usize| -> Result<(Value, Option<Value>), Stop> {
+            if m.item_reader.is_some() {
+                self.show(cx, super::probe::Step::ItemRead(index), &item);
+            }
             match &m.item_selector {
                 Some(t) => {
                     let mut roots = self.roots(cx, effective, &th.scope, retry_count);
@@ -931,9 +994,9 @@ impl Exec {
                     roots.state.map_source = Some(source);
                     let v = t.eval(&roots).map_err(|e| self.data_failure(cx, e))?;
                     self.show(cx, super::probe::Step::ItemSelector(index), &v);
-                    Ok(v)
+                    Ok((v, Some(item)))
                 }
-                None => Ok(item),
+                None => Ok((item, None)),
             }
         };
         if max_items.is_none() && max_bytes.is_none() {
@@ -943,7 +1006,7 @@ impl Exec {
                 Some(Ok(item)) => {
                     let i = *index;
                     *index += 1;
-                    Ok(Some(Ok(select(item, i)?)))
+                    Ok(Some(Ok(select(item, i)?.0)))
                 }
             };
         }
@@ -966,12 +1029,12 @@ impl Exec {
             };
             let i = *index;
             *index += 1;
-            let v = select(item, i)?;
+            let (v, read) = select(item, i)?;
             let n = v.to_string().len() + 1;
             if !batch.is_empty() && size + n > max_bytes as usize {
-                // Over the byte cap: this item opens the next batch.
+                // Over the byte cap: this item opens the next batch, as it was read.
                 *stream = Box::new(
-                    std::iter::once(Ok(v))
+                    std::iter::once(Ok(read.unwrap_or(v)))
                         .chain(std::mem::replace(stream, Box::new(std::iter::empty()))),
                 );
                 *index -= 1;
@@ -1304,6 +1367,119 @@ mod tests {
             [
                 "MapRun L: 64 children done (64 items), 0 failed",
                 "MapRun L: 70 children done (70 items), 0 failed"
+            ]
+        );
+    }
+
+    /// One event as the test looks at it: id, previous id, type.
+    type Seen = (u64, u64, String);
+
+    /// Each child's events, by child name, as a sink that asks for them keeps them.
+    #[derive(Default)]
+    struct Histories(std::sync::Mutex<Vec<(String, Vec<Seen>)>>);
+
+    struct OneHistory(Arc<Histories>, String);
+
+    impl crate::engine::history::EventSink for OneHistory {
+        fn event(&self, e: &crate::engine::history::Event) {
+            let mut all = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, events)) = all.iter_mut().find(|(n, _)| *n == self.1) {
+                events.push((e.id, e.previous_event_id, e.kind.clone()));
+            }
+        }
+    }
+
+    struct Runs(Arc<Histories>);
+
+    impl crate::engine::MapRunSink for Runs {
+        fn report(&self, _run: &MapRunReport) {}
+        fn child_history(
+            &self,
+            _run_arn: &str,
+            child: &MapRunChild,
+        ) -> Option<Box<dyn crate::engine::EventSink>> {
+            let mut all = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+            all.push((child.name.clone(), Vec::new()));
+            Some(Box::new(OneHistory(self.0.clone(), child.name.clone())))
+        }
+    }
+
+    #[test]
+    fn a_childs_history_opens_and_closes_as_an_executions_for_a_sink_that_asks() {
+        let machine = crate::definition::load_str(
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "L", "End": true,
+                "ToleratedFailureCount": 1,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "C", "States": {
+                        "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "F"}], "Default": "P"},
+                        "F": {"Type": "Fail", "Error": "Two"},
+                        "P": {"Type": "Pass", "End": true}}}}}}"#,
+        )
+        .expect("valid");
+        let histories = Arc::new(Histories::default());
+        let options = crate::engine::Options {
+            map_runs: Some(Arc::new(Runs(histories.clone()))),
+            ..Default::default()
+        };
+        let outcome =
+            crate::engine::run_blocking(&machine, json!([1, 2]), options).expect("no fault");
+        assert_eq!(outcome.status, crate::engine::Status::Succeeded);
+        let all = histories
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut kinds: Vec<Vec<Seen>> = all.into_iter().map(|(_, e)| e).collect();
+        kinds.sort_by_key(|e| e.len());
+        let ev = |id: u64, prev: u64, kind: &str| (id, prev, kind.to_string());
+        assert_eq!(
+            kinds,
+            [
+                vec![
+                    ev(1, 0, "ExecutionStarted"),
+                    ev(2, 1, "ChoiceStateEntered"),
+                    ev(3, 2, "ChoiceStateExited"),
+                    ev(4, 3, "FailStateEntered"),
+                    ev(5, 4, "ExecutionFailed"),
+                ],
+                vec![
+                    ev(1, 0, "ExecutionStarted"),
+                    ev(2, 1, "ChoiceStateEntered"),
+                    ev(3, 2, "ChoiceStateExited"),
+                    ev(4, 3, "PassStateEntered"),
+                    ev(5, 4, "PassStateExited"),
+                    ev(6, 5, "ExecutionSucceeded"),
+                ],
+            ]
+        );
+    }
+
+    /// An item a batch had no room for opens the next batch selected once, not twice.
+    #[test]
+    fn an_item_put_back_by_the_byte_cap_is_selected_once() {
+        let machine = crate::definition::load_str(
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
+                "ItemBatcher": {"MaxInputBytesPerBatch": 40},
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}"#,
+        )
+        .expect("valid");
+        let outcome = crate::engine::run_blocking(&machine, json!([1, 2, 3]), Default::default())
+            .expect("no fault");
+        let items: Vec<Value> = outcome
+            .output()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|b| b["Items"].as_array().cloned().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            items,
+            [
+                json!({"v": 1, "i": 0}),
+                json!({"v": 2, "i": 1}),
+                json!({"v": 3, "i": 2})
             ]
         );
     }

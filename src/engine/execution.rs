@@ -76,6 +76,9 @@ pub struct Options {
     /// `$$.Execution.StartTime` when it is not the clock's start (TestState's `context`,
     /// whose state was entered later than its execution started).
     pub start_time: Option<crate::data::timestamp::Instant>,
+    /// `$$` members given for one state (TestState's `context`): its `State.RetryCount`,
+    /// `Task.Token` and `Map`.
+    pub given: Option<super::context::GivenContext>,
 }
 
 impl Default for Options {
@@ -103,6 +106,7 @@ impl Default for Options {
             map_runs: None,
             resume: None,
             start_time: None,
+            given: None,
         }
     }
 }
@@ -283,6 +287,7 @@ pub async fn run(
         state_machine_name: opts.state_machine_name.clone(),
         account_id: opts.account_id.clone(),
         role_arn: opts.role_arn.clone(),
+        given: opts.given.take(),
     };
     let mut th = Thread::default();
     let role = opts.role_arn.clone();
@@ -478,21 +483,25 @@ pub(crate) struct Exec {
     pub(crate) state_machine_name: String,
     pub(crate) account_id: String,
     pub(crate) role_arn: String,
+    /// [`Options::given`]; a Distributed Map's children have none.
+    pub(crate) given: Option<super::context::GivenContext>,
 }
 
 impl Exec {
-    /// A child execution of a Distributed Map: its own context, history and random draws
-    /// (seeded from `seed` when the parent's are), the parent's handlers, clock and storage.
+    /// A child execution of a Distributed Map: its own context, history (to `history`, when
+    /// someone listens) and random draws (seeded from `seed` when the parent's are), the
+    /// parent's handlers, clock and storage.
     pub(crate) fn child(
         &self,
         info: ExecutionInfo,
         deadline: Option<Instant>,
         seed: Option<u64>,
         state_machine_name: String,
+        history: Option<Box<dyn super::EventSink>>,
     ) -> Exec {
         Exec {
             clock: self.clock,
-            history: History::new(false, None, None),
+            history: History::new(false, history, None),
             handlers: self.handlers.clone(),
             info,
             deadline,
@@ -506,6 +515,7 @@ impl Exec {
             state_machine_name,
             account_id: self.account_id.clone(),
             role_arn: self.role_arn.clone(),
+            given: None,
         }
     }
 }
@@ -669,6 +679,11 @@ impl Exec {
     /// A new task token: 48 random bytes in URL-safe base64 after `AQ`, as AWS's tokens begin.
     /// The prefix also keeps a token from starting with `-`, which a command line would take
     /// for an option (`aws stepfunctions send-task-success --task-token -x...`).
+    /// The `$$` members given for the state `cx` runs, if any.
+    pub(crate) fn given_for(&self, cx: &StateCx) -> Option<&super::context::GivenContext> {
+        self.given.as_ref().filter(|g| g.state == cx.state.name)
+    }
+
     pub(crate) fn task_token(&self) -> String {
         use base64::Engine;
         let mut bytes = [0u8; 48];
@@ -719,20 +734,26 @@ impl Exec {
         scope: &'a Scope,
         retry_count: u64,
     ) -> StepRoots<'a> {
+        let given = self.given_for(cx);
+        let can_retry = matches!(
+            cx.state.kind,
+            Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)
+        );
         StepRoots::new(
             input,
             &self.info,
             StateInfo {
                 name: &cx.state.name,
                 entered: &cx.entered,
-                retry_count: matches!(
-                    cx.state.kind,
-                    Kind::Task(_) | Kind::Parallel(_) | Kind::Map(_)
-                )
-                .then_some(retry_count),
-                task_token: None,
+                // The given count is the attempts made before this one.
+                retry_count: match given.and_then(|g| g.retry_count) {
+                    Some(before) => Some(before.saturating_add(retry_count)),
+                    None => can_retry.then_some(retry_count),
+                },
+                task_token: given.and_then(|g| g.task_token.as_deref()),
                 map_item: None,
                 map_source: None,
+                map_given: given.and_then(|g| g.map.as_ref()),
             },
             scope,
             self,

@@ -157,7 +157,12 @@ impl Exec {
         let s = cx.state;
         let token = match &s.kind {
             Kind::Task(t) if t.resource.pattern == crate::definition::Pattern::WaitForTaskToken => {
-                Some(self.task_token())
+                Some(
+                    match self.given_for(cx).and_then(|g| g.task_token.clone()) {
+                        Some(given) => given,
+                        None => self.task_token(),
+                    },
+                )
             }
             _ => None,
         };
@@ -267,7 +272,9 @@ impl Exec {
         Ok(match &cx.state.io.parameters {
             Some(t) => {
                 let mut roots = self.roots(cx, effective, &th.scope, retry_count);
-                roots.state.task_token = token;
+                if token.is_some() {
+                    roots.state.task_token = token;
+                }
                 Cow::Owned(t.eval(&roots).map_err(|e| self.data_failure(cx, e))?)
             }
             None => Cow::Borrowed(effective),

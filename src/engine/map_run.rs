@@ -6,7 +6,8 @@
 //! Counts are of child executions and move a window (at most 1,000 children) at a time;
 //! `running` is the window's children not yet counted, `pending` those its `MaxConcurrency`
 //! holds back. Each child execution is also told on its own ([`MapRunChild`]): when it
-//! starts (RUNNING), and with its end (and output, when it succeeded) when its window ends.
+//! starts (RUNNING), and with its end (and output, when it succeeded) when its window ends;
+//! a sink may also take each child's history as it happens ([`MapRunSink::child_history`]).
 //! A run redriven with its execution reports under its own ARN with `redrive_count` up;
 //! the children it keeps are not told again.
 
@@ -91,4 +92,14 @@ pub trait MapRunSink: Send + Sync {
     fn report(&self, run: &MapRunReport);
     /// A child execution of the run `run_arn` started or ended.
     fn child(&self, _run_arn: &str, _child: &MapRunChild) {}
+    /// Where the history of the child execution `child` (just started, RUNNING) goes, if
+    /// anywhere: its `ExecutionStarted`, its states' events and its end, as for any
+    /// execution. The sink is dropped when the child is done, ended or cut short.
+    fn child_history(
+        &self,
+        _run_arn: &str,
+        _child: &MapRunChild,
+    ) -> Option<Box<dyn super::EventSink>> {
+        None
+    }
 }

@@ -31,6 +31,7 @@ mod variables;
 mod wait;
 
 pub use clock::{Clock, PathTime};
+pub use context::GivenContext;
 pub(crate) use execution::stop_signal;
 pub use execution::{Options, Outcome, Status, partition, run, run_blocking};
 pub use failure::{Failure, Fault, Stop};

@@ -77,6 +77,9 @@ pub enum Step {
     ItemSelector(usize),
     /// One batch of a Distributed Map's `ItemBatcher` (the index of its first item is given).
     ItemBatcher(usize),
+    /// One item as a Distributed Map's `ItemReader` read it (through its `ItemsPointer`,
+    /// when it has one), before `ItemSelector` (the item index is given).
+    ItemRead(usize),
     /// A Map's `MaxConcurrency`, as evaluated.
     MaxConcurrency,
     /// A Map's `ToleratedFailureCount`, as evaluated.

@@ -109,7 +109,9 @@ impl Exec {
         }
         let context = if handler.wants_context() {
             let mut roots = self.roots(cx, effective, &th.scope, retry_count);
-            roots.state.task_token = token;
+            if token.is_some() {
+                roots.state.task_token = token;
+            }
             crate::data::roots::Roots::context(&roots).clone()
         } else {
             Value::Null

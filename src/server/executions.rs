@@ -140,7 +140,7 @@ pub fn registry(
 }
 
 /// Writes an event as GetExecutionHistory gives it (timestamps in epoch seconds).
-fn event_json(e: &Event) -> Value {
+pub fn event_json(e: &Event) -> Value {
     let mut v = e.to_json();
     v["timestamp"] = json!(e.timestamp.unix_millis() as f64 / 1000.0);
     v
@@ -418,9 +418,17 @@ fn described_execution(e: &Execution) -> Value {
     out
 }
 
+/// The map run child execution named by `executionArn`, if the server knows it.
+fn find_child(server: &Server, r: &Request) -> Option<Arc<super::children::ChildExecution>> {
+    let arn = r.str("executionArn").ok()??;
+    server.store.child(arn)
+}
+
 pub fn describe(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let exec = find_execution(server, r)?;
-    Ok(described_execution(&exec))
+    match find_execution(server, r) {
+        Ok(exec) => Ok(described_execution(&exec)),
+        Err(missing) => find_child(server, r).map(|c| c.described()).ok_or(missing),
+    }
 }
 
 /// Which executions ListExecutions lists.
@@ -573,7 +581,18 @@ pub fn stop(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
 }
 
 pub fn history(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let exec = find_execution(server, r)?;
+    // An execution's, or a map run child's.
+    let (exec, child);
+    let events = match find_execution(server, r) {
+        Ok(e) => {
+            exec = e;
+            &exec.events
+        }
+        Err(missing) => {
+            child = find_child(server, r).ok_or(missing)?;
+            &child.events
+        }
+    };
     let include =
         r.0.get("includeExecutionData")
             .and_then(Value::as_bool)
@@ -582,7 +601,7 @@ pub fn history(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     let (offset, max) = (r.next_token()?, r.max_results()?);
     // Only the page is copied out of a long history, not the whole of it.
     let (mut events, next) = {
-        let all = lock(&exec.events);
+        let all = lock(events);
         let n = all.len();
         let from = offset.min(n);
         let to = from.saturating_add(max).min(n);

@@ -318,6 +318,30 @@ impl MapRunSink for Sink {
         lock(&server.store.map_runs).insert(report.arn.clone(), exec.arn.clone());
     }
 
+    fn child_history(
+        &self,
+        run_arn: &str,
+        child: &MapRunChild,
+    ) -> Option<Box<dyn crate::engine::EventSink>> {
+        let server = self.server.upgrade()?;
+        let exec = self.execution.upgrade()?;
+        let machine_arn = lock(&exec.map_runs)
+            .get(run_arn)
+            .map(|r| r.report.state_machine_arn.clone())?;
+        let kept = Arc::new(super::children::ChildExecution {
+            arn: child.arn.clone(),
+            name: child.name.clone(),
+            machine_arn,
+            map_run_arn: run_arn.to_string(),
+            events: Default::default(),
+        });
+        lock(&server.store.children).insert(child.arn.clone(), kept.clone());
+        Some(Box::new(super::children::ChildSink {
+            child: kept,
+            server: self.server.clone(),
+        }))
+    }
+
     fn child(&self, run_arn: &str, child: &MapRunChild) {
         let Some(exec) = self.execution.upgrade() else {
             return;

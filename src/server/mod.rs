@@ -6,7 +6,8 @@
 //! ValidateStateMachineDefinition), `executions.rs` (Start/StartSync/Stop/Describe/
 //! ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution, RedriveExecution,
 //! which picks up where `redrive.rs` reads from the stored history),
-//! `map_runs.rs` (Describe/List/UpdateMapRun) and `callbacks.rs`
+//! `map_runs.rs` (Describe/List/UpdateMapRun; `children.rs` their child executions for
+//! DescribeExecution and GetExecutionHistory) and `callbacks.rs`
 //! (SendTaskSuccess/Failure/Heartbeat), `activities.rs` (Create/Describe/List/DeleteActivity,
 //! GetActivityTask and the handler of activity Task states), `tags.rs`, `versions.rs` (versions and aliases) and `test_state.rs` (TestState); `web.rs` is the web
 //! view (`GET /`). `store.rs` holds what
@@ -19,6 +20,7 @@
 mod activities;
 mod api_error;
 mod callbacks;
+mod children;
 mod durable;
 mod executions;
 mod http;

@@ -3,7 +3,8 @@
 //!
 //! Running executions are all kept; finished ones up to [`Store::max_finished`] (10,000 by
 //! default, `asl serve --max-finished`), the oldest finished evicted first with a line on
-//! stderr, so a long-lived server's memory stays bounded.
+//! stderr, so a long-lived server's memory stays bounded. Distributed Map runs' child
+//! executions (`children.rs`) count in the same line once they are done.
 //!
 //! Every change is also written through to a [`Durable`] (`--state-dir`: SQLite, see
 //! `durable.rs`; otherwise nowhere): machines as they are created, updated and deleted, and
@@ -209,6 +210,9 @@ pub struct Store {
     finished: Mutex<VecDeque<String>>,
     /// The execution each map run belongs to (DescribeMapRun), by map run ARN.
     pub map_runs: Mutex<std::collections::HashMap<String, String>>,
+    /// Map runs' child executions by ARN (DescribeExecution, GetExecutionHistory); the
+    /// finished ones are in the line of finished executions too, and evicted with them.
+    pub children: Mutex<std::collections::HashMap<String, Arc<super::children::ChildExecution>>>,
     pub max_finished: usize,
     /// Where changes are written through (`--state-dir`), or nowhere.
     pub durable: Box<dyn Durable>,
@@ -221,6 +225,7 @@ impl Store {
             executions: Mutex::default(),
             finished: Mutex::default(),
             map_runs: Mutex::default(),
+            children: Mutex::default(),
             max_finished,
             durable,
         }
@@ -285,6 +290,18 @@ impl Store {
         self.durable.put(Kind::Execution, &e.arn, &e.to_json());
     }
 
+    pub fn child(&self, arn: &str) -> Option<Arc<super::children::ChildExecution>> {
+        lock(&self.children).get(arn).cloned()
+    }
+
+    /// Notes that the map run child `arn` is done: it takes its place among the finished
+    /// executions, the oldest past the limit evicted.
+    pub fn child_finished(&self, arn: &str) {
+        if lock(&self.children).contains_key(arn) {
+            self.evict_past_limit(arn.to_string());
+        }
+    }
+
     /// Notes that `arn` finished, evicting the oldest finished executions past the limit.
     pub fn finished(&self, arn: &str) {
         if self.durable.keeps()
@@ -306,10 +323,19 @@ impl Store {
         done.push_back(arn);
         while done.len() > self.max_finished {
             let Some(old) = done.pop_front() else { break };
-            if let Some(e) = lock(&self.executions).shift_remove(&old) {
-                let mut index = lock(&self.map_runs);
-                for run in lock(&e.map_runs).keys() {
-                    index.remove(run);
+            let removed = lock(&self.executions).shift_remove(&old);
+            match removed {
+                Some(e) => {
+                    let mut index = lock(&self.map_runs);
+                    for run in lock(&e.map_runs).keys() {
+                        index.remove(run);
+                    }
+                }
+                None => {
+                    // A map run's child, forgotten without a word: a run of a million items
+                    // would otherwise write a million lines.
+                    lock(&self.children).remove(&old);
+                    continue;
                 }
             }
             self.durable.delete(Kind::Execution, &old);
@@ -334,4 +360,44 @@ pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Now, in epoch seconds with milliseconds, as AWS's JSON protocol writes timestamps.
 pub fn now() -> f64 {
     crate::data::timestamp::Instant::now().unix_millis() as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::children::ChildExecution;
+
+    fn child(n: usize) -> Arc<ChildExecution> {
+        Arc::new(ChildExecution {
+            arn: format!("arn:aws:states:us-east-1:1:execution:M/L:{n}"),
+            name: n.to_string(),
+            machine_arn: "arn:aws:states:us-east-1:1:stateMachine:M/L".into(),
+            map_run_arn: "arn:aws:states:us-east-1:1:mapRun:M/L:r".into(),
+            events: Mutex::default(),
+        })
+    }
+
+    #[test]
+    fn finished_children_share_the_bound_of_finished_executions() {
+        let store = Store::new(2, Box::new(super::super::Nowhere));
+        let kids: Vec<_> = (0..3).map(child).collect();
+        for c in &kids {
+            lock(&store.children).insert(c.arn.clone(), c.clone());
+        }
+        // Running children are all kept.
+        assert_eq!(lock(&store.children).len(), 3);
+        for c in &kids {
+            store.child_finished(&c.arn);
+        }
+        // Two finished at most: the first done is forgotten.
+        assert!(store.child(&kids[0].arn).is_none());
+        assert!(store.child(&kids[1].arn).is_some() && store.child(&kids[2].arn).is_some());
+        // A finished execution pushes the oldest child out in turn.
+        store.finished("arn:aws:states:us-east-1:1:execution:M:top");
+        assert!(store.child(&kids[1].arn).is_none());
+        assert!(store.child(&kids[2].arn).is_some());
+        // A child not known (already evicted) takes no place.
+        store.child_finished(&kids[0].arn);
+        assert!(store.child(&kids[2].arn).is_some());
+    }
 }

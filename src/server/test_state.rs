@@ -46,6 +46,9 @@ struct Seen {
     selected: Vec<(usize, Value)>,
     /// Each batch of a Distributed Map's `ItemBatcher`, by its first item's index.
     batches: Vec<(usize, Value)>,
+    /// Each item a Distributed Map's `ItemReader` read, by its index (the first showing of
+    /// an index wins).
+    read: Vec<(usize, Value)>,
     caught: Option<(usize, Failure)>,
     retriable: Option<(usize, Failure)>,
 }
@@ -131,6 +134,11 @@ impl Probe for Inspect {
             match step {
                 Step::ItemSelector(i) => s.selected.push((i, value.clone())),
                 Step::ItemBatcher(i) => s.batches.push((i, value.clone())),
+                Step::ItemRead(i) => {
+                    if !s.read.iter().any(|(j, _)| *j == i) {
+                        s.read.push((i, value.clone()));
+                    }
+                }
                 _ => s.steps.push((step, value.clone())),
             }
         }
@@ -142,6 +150,42 @@ struct Capture {
     inner: Option<Arc<dyn TaskHandler>>,
     mock: Option<Result<Value, Failure>>,
     result: Mutex<Option<Value>>,
+    /// A mocked Map: its `mapIterationFailureCount`, if given, and whether its input holds
+    /// the tolerances ([`tolerance_fields`]).
+    map: Option<MockedMap>,
+    /// A mocked Map's tolerances as evaluated.
+    tolerance: Mutex<(Option<u64>, Option<f64>)>,
+}
+
+struct MockedMap {
+    failures: Option<u64>,
+    tolerated: bool,
+}
+
+impl Capture {
+    /// A mocked Map's answer: its mocked result, unless its tolerances (evaluated in `input`)
+    /// are exceeded by the failed iterations.
+    fn map_answer(&self, map: &MockedMap, input: &Value) -> Option<Result<Value, Failure>> {
+        let tolerance = if map.tolerated {
+            match evaluated_tolerance(input) {
+                Ok(t) => t,
+                Err(f) => return Some(Err(f)),
+            }
+        } else {
+            (None, None)
+        };
+        *lock(&self.tolerance) = tolerance;
+        if let (Some(failures), Some(Ok(result))) = (map.failures, &self.mock) {
+            let items = result.as_array().map_or(0, Vec::len);
+            if exceeds_tolerance(tolerance, failures, items) == Some(true) {
+                return Some(Err(Failure::new(
+                    "States.ExceedToleratedFailureThreshold",
+                    "The specified tolerated failure threshold was exceeded",
+                )));
+            }
+        }
+        None
+    }
 }
 
 impl TaskHandler for Capture {
@@ -150,6 +194,11 @@ impl TaskHandler for Capture {
     }
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, Result<Value, TaskError>> {
         Box::pin(async move {
+            if let Some(map) = &self.map
+                && let Some(answer) = self.map_answer(map, &request.input)
+            {
+                return answer.map_err(TaskError::Failed);
+            }
             let r = match (&self.mock, &self.inner) {
                 (Some(Ok(v)), _) => Ok(v.clone()),
                 (Some(Err(f)), _) => Err(TaskError::Failed(f.clone())),
@@ -285,20 +334,119 @@ fn as_mocked_task(state: &Map<String, Value>, is_map: bool) -> Map<String, Value
     task
 }
 
-/// Whether `failures` of `items` failed iterations exceed the Map's tolerance (its fixed
-/// `ToleratedFailureCount` / `ToleratedFailurePercentage`); `None`: the Map tolerates none
-/// by configuration, so the count says nothing.
-fn exceeds_tolerance(state: &Map<String, Value>, failures: u64, items: usize) -> Option<bool> {
-    let count = state.get("ToleratedFailureCount").and_then(Value::as_u64);
-    let pct = state
-        .get("ToleratedFailurePercentage")
-        .and_then(Value::as_f64);
+/// The tolerated failures of a mocked Map as a Task's `Parameters` (JSONPath: a fixed number,
+/// or `.$` with its `...Path`) or `Arguments` (JSONata: a number or an expression), so the
+/// engine evaluates them as the Map would, and the mock's handler reads them in its input
+/// (`None`: the Map sets no tolerance).
+fn tolerance_fields(state: &Map<String, Value>, jsonpath: bool) -> Option<Value> {
+    let mut out = Map::new();
+    for key in ["ToleratedFailureCount", "ToleratedFailurePercentage"] {
+        if let Some(v) = state.get(key) {
+            out.insert(key.into(), v.clone());
+        }
+        if jsonpath && let Some(p) = state.get(&format!("{key}Path")) {
+            out.insert(format!("{key}.$"), p.clone());
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// A mocked Map's tolerances as the engine evaluated them (`input`, from
+/// [`tolerance_fields`]): `(count, percentage)`, or a `States.Runtime` failure for a value
+/// AWS would refuse.
+fn evaluated_tolerance(input: &Value) -> Result<(Option<u64>, Option<f64>), Failure> {
+    let bad = |key: &str, v: &Value, expected: &str| {
+        Failure::new(
+            "States.Runtime",
+            format!("the Map's {key} evaluated to {v}, which is not {expected}"),
+        )
+    };
+    let count = match input.get("ToleratedFailureCount") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .ok_or_else(|| bad("ToleratedFailureCount", v, "an integer of 0 or more"))?,
+        ),
+    };
+    let pct = match input.get("ToleratedFailurePercentage") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_f64()
+                .filter(|p| (0.0..=100.0).contains(p))
+                .ok_or_else(|| bad("ToleratedFailurePercentage", v, "a number from 0 to 100"))?,
+        ),
+    };
+    Ok((count, pct))
+}
+
+/// Whether `failures` of `items` failed iterations exceed the tolerated `count` or
+/// `percentage`; `None`: the Map tolerates none by configuration, so the count says nothing.
+fn exceeds_tolerance(
+    (count, pct): (Option<u64>, Option<f64>),
+    failures: u64,
+    items: usize,
+) -> Option<bool> {
     if count.is_none() && pct.is_none() {
         return None;
     }
     let by_count = count.is_some_and(|c| failures <= c);
     let by_pct = pct.is_some_and(|p| items > 0 && (failures as f64) * 100.0 / (items as f64) <= p);
     Some(!(by_count || by_pct))
+}
+
+/// The members of TestState's `context` the engine takes from the caller for the tested state
+/// `name`: `State.RetryCount`, `Task.Token` and `Map.Item`; `None` when it gives none of them.
+/// A member of the wrong type is a `ValidationException`.
+fn given_context(context: &Value, name: &str) -> Result<Option<engine::GivenContext>, ApiError> {
+    let wrong = |at: &str, expected: &str, v: &Value| {
+        ApiError::validation(format!("`context`: {v} at {at} is not {expected}"))
+    };
+    let retry_count = match context.pointer("/State/RetryCount") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .ok_or_else(|| wrong("/State/RetryCount", "an integer of 0 or more", v))?,
+        ),
+    };
+    let task_token = match context.pointer("/Task/Token") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(v) => return Err(wrong("/Task/Token", "a string", v)),
+    };
+    let map = match context.pointer("/Map") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => {
+            match m.get("Item") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(item)) => {
+                    if let Some(v) = item.get("Index")
+                        && v.as_u64().is_none()
+                    {
+                        return Err(wrong("/Map/Item/Index", "an integer of 0 or more", v));
+                    }
+                    for key in ["Key", "Source"] {
+                        if let Some(v) = item.get(key)
+                            && !v.is_string()
+                        {
+                            return Err(wrong(&format!("/Map/Item/{key}"), "a string", v));
+                        }
+                    }
+                }
+                Some(v) => return Err(wrong("/Map/Item", "an object", v)),
+            }
+            Some(Value::Object(m.clone()))
+        }
+        Some(v) => return Err(wrong("/Map", "an object", v)),
+    };
+    if retry_count.is_none() && task_token.is_none() && map.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(engine::GivenContext {
+        state: name.to_string(),
+        retry_count,
+        task_token,
+        map,
+    }))
 }
 
 /// `name: value` lines, as the inspection data's headers are shown.
@@ -438,7 +586,7 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             "1 validation error detected: Value '{level}' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
         )));
     }
-    let (mut mock, field_validation) = match r.0.get("mock") {
+    let (mock, field_validation) = match r.0.get("mock") {
         Some(Value::Object(m)) => {
             let mode = match m.get("fieldValidationMode") {
                 None | Some(Value::Null) => FieldValidation::Strict,
@@ -503,9 +651,10 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             )));
         }
     }
-    if config.map_iteration_failure_count.is_some() && !is_map {
+    // An unmocked Map runs its iterations and counts their own failures.
+    if config.map_iteration_failure_count.is_some() && !(is_map && mock.is_some()) {
         return Err(ApiError::validation(
-            "`stateConfiguration.mapIterationFailureCount` is given for a Map state",
+            "`stateConfiguration.mapIterationFailureCount` is given for a Map state with `mock`",
         ));
     }
     if config.map_item_reader_data.is_some() && !(is_map && state.contains_key("ItemReader")) {
@@ -536,24 +685,27 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             );
         }
     }
-    let mocked_fan_out = fans_out && mock.is_some();
-    if mocked_fan_out {
-        state = as_mocked_task(&state, is_map);
-        if let (Some(failures), Some(Ok(result))) = (config.map_iteration_failure_count, &mock) {
-            let items = result.as_array().map_or(0, Vec::len);
-            if exceeds_tolerance(&original, failures, items) == Some(true) {
-                mock = Some(Err(Failure::new(
-                    "States.ExceedToleratedFailureThreshold",
-                    "The specified tolerated failure threshold was exceeded",
-                )));
-            }
-        }
-    }
     let jsonpath = state
         .get("QueryLanguage")
         .or(query.as_ref())
         .and_then(Value::as_str)
         != Some("JSONata");
+    let mocked_fan_out = fans_out && mock.is_some();
+    let mut mocked_map = None;
+    if mocked_fan_out {
+        state = as_mocked_task(&state, is_map);
+        if is_map {
+            let tolerance = tolerance_fields(&original, jsonpath);
+            mocked_map = Some(MockedMap {
+                failures: config.map_iteration_failure_count,
+                tolerated: tolerance.is_some(),
+            });
+            if let Some(t) = tolerance {
+                let key = if jsonpath { "Parameters" } else { "Arguments" };
+                state.insert(key.into(), t);
+            }
+        }
+    }
     let mut machine = Map::new();
     if let Some(q) = query {
         machine.insert("QueryLanguage".into(), q);
@@ -646,6 +798,8 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
         }),
         mock,
         result: Mutex::default(),
+        map: mocked_map,
+        tolerance: Mutex::default(),
     });
     if is_task {
         handlers.for_state(name.clone(), capture.clone());
@@ -673,6 +827,10 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             })
             .transpose()
     };
+    let given = match &context {
+        Some(c) => given_context(c, &name)?,
+        None => None,
+    };
     let started = time_at("/Execution/StartTime")?;
     let start = time_at("/State/EnteredTime")?.or(started);
     let defaults = Options::default();
@@ -695,6 +853,7 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             .map_item_reader_data
             .as_ref()
             .map(|d| Arc::new(ReaderData(d.clone().into_bytes())) as Arc<dyn ObjectStore>),
+        given,
         ..defaults
     };
     let exchange: Arc<Mutex<Option<Exchange>>> = Arc::default();
@@ -749,6 +908,7 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             uses_arguments,
             retrier_retry_count: config.retrier_retry_count,
             retriers: tested.map(|s| s.kind.retriers()).unwrap_or_default(),
+            mocked_tolerance: capture.map.as_ref().map(|_| *lock(&capture.tolerance)),
         };
         let mut data = inspection(&seen, &facts, lock(&capture.result).as_ref());
         if let Some(x) = lock(&exchange).as_ref() {
@@ -769,6 +929,8 @@ struct Facts<'a> {
     uses_arguments: bool,
     retrier_retry_count: u64,
     retriers: &'a [crate::definition::Retrier],
+    /// A mocked Map's tolerated failure count and percentage, as evaluated.
+    mocked_tolerance: Option<(Option<u64>, Option<f64>)>,
 }
 
 /// `inspectionData` at DEBUG: the payload after each step, as JSON texts, the variables, a
@@ -835,15 +997,33 @@ fn inspection(seen: &Seen, f: &Facts<'_>, task_result: Option<&Value>) -> Map<St
                 put("afterItemSelector", Some(&all));
             }
         }
+        let items_pointer = f
+            .state
+            .get("ItemReader")
+            .and_then(|r| r.pointer("/ReaderConfig/ItemsPointer"))
+            .is_some();
+        if items_pointer && !f.is_task {
+            let mut read = seen.read.clone();
+            read.sort_by_key(|(i, _)| *i);
+            let all = Value::Array(read.into_iter().map(|(_, v)| v).collect());
+            put("afterItemsPointer", Some(&all));
+        }
         if !seen.batches.is_empty() {
             let mut batches = seen.batches.clone();
             batches.sort_by_key(|(i, _)| *i);
             let all = Value::Array(batches.into_iter().map(|(_, v)| v).collect());
             put("afterItemBatcher", Some(&all));
         }
+        let (mocked_count, mocked_pct) = f.mocked_tolerance.unwrap_or_default();
+        let mocked = |key: &str| match key {
+            "ToleratedFailureCount" => mocked_count.map(Value::from),
+            "ToleratedFailurePercentage" => mocked_pct.map(Value::from),
+            _ => None,
+        };
         let number = |step: Step, key: &str| {
             seen.step(step)
                 .cloned()
+                .or_else(|| mocked(key))
                 .or_else(|| f.state.get(key).filter(|v| v.is_number()).cloned())
         };
         data.insert(
@@ -896,14 +1076,82 @@ mod tests {
 
     #[test]
     fn a_tolerance_is_exceeded_past_its_count_or_its_percentage() {
-        let by_count = object(json!({"Type": "Map", "ToleratedFailureCount": 1}));
-        assert_eq!(exceeds_tolerance(&by_count, 1, 3), Some(false));
-        assert_eq!(exceeds_tolerance(&by_count, 2, 3), Some(true));
-        let by_pct = object(json!({"Type": "Map", "ToleratedFailurePercentage": 50}));
-        assert_eq!(exceeds_tolerance(&by_pct, 2, 4), Some(false));
-        assert_eq!(exceeds_tolerance(&by_pct, 3, 4), Some(true));
-        let none = object(json!({"Type": "Map"}));
-        assert_eq!(exceeds_tolerance(&none, 3, 4), None);
+        assert_eq!(exceeds_tolerance((Some(1), None), 1, 3), Some(false));
+        assert_eq!(exceeds_tolerance((Some(1), None), 2, 3), Some(true));
+        assert_eq!(exceeds_tolerance((None, Some(50.0)), 2, 4), Some(false));
+        assert_eq!(exceeds_tolerance((None, Some(50.0)), 3, 4), Some(true));
+        // Either one tolerating the failures is enough.
+        assert_eq!(exceeds_tolerance((Some(0), Some(50.0)), 2, 4), Some(false));
+        assert_eq!(exceeds_tolerance((None, None), 3, 4), None);
+    }
+
+    #[test]
+    fn a_mocked_maps_tolerances_are_evaluated_by_their_paths_or_expressions() {
+        let by_path = object(json!({"Type": "Map", "ToleratedFailureCountPath": "$.n",
+            "ToleratedFailurePercentage": 10}));
+        assert_eq!(
+            tolerance_fields(&by_path, true),
+            Some(json!({"ToleratedFailureCount.$": "$.n", "ToleratedFailurePercentage": 10}))
+        );
+        let by_expression = object(json!({"Type": "Map", "ToleratedFailureCount": "{% $n %}"}));
+        assert_eq!(
+            tolerance_fields(&by_expression, false),
+            Some(json!({"ToleratedFailureCount": "{% $n %}"}))
+        );
+        assert_eq!(
+            tolerance_fields(&object(json!({"Type": "Map"})), true),
+            None
+        );
+        assert_eq!(
+            evaluated_tolerance(
+                &json!({"ToleratedFailureCount": 2, "ToleratedFailurePercentage": 12.5})
+            ),
+            Ok((Some(2), Some(12.5)))
+        );
+        for bad in [
+            json!({"ToleratedFailureCount": -1}),
+            json!({"ToleratedFailureCount": "2"}),
+            json!({"ToleratedFailurePercentage": 101}),
+        ] {
+            let f = evaluated_tolerance(&bad).err();
+            assert_eq!(
+                f.map(|f| f.error),
+                Some("States.Runtime".to_string()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_context_gives_the_retry_count_the_task_token_and_the_map_item() {
+        let c = json!({"State": {"RetryCount": 2}, "Task": {"Token": "t"},
+            "Map": {"Item": {"Index": 1, "Value": {"v": 1}, "Key": "k"}}, "Execution": {"Name": "e"}});
+        let Ok(Some(g)) = given_context(&c, "S") else {
+            panic!("no given context from {c}");
+        };
+        assert_eq!(g.state, "S");
+        assert_eq!(g.retry_count, Some(2));
+        assert_eq!(g.task_token.as_deref(), Some("t"));
+        assert_eq!(
+            g.map,
+            Some(json!({"Item": {"Index": 1, "Value": {"v": 1}, "Key": "k"}}))
+        );
+        // Members the engine makes itself need nothing given.
+        assert!(matches!(
+            given_context(&json!({"Execution": {"Name": "e"}}), "S"),
+            Ok(None)
+        ));
+        for bad in [
+            json!({"State": {"RetryCount": -1}}),
+            json!({"State": {"RetryCount": "1"}}),
+            json!({"Task": {"Token": 5}}),
+            json!({"Map": []}),
+            json!({"Map": {"Item": 3}}),
+            json!({"Map": {"Item": {"Index": 1.5}}}),
+            json!({"Map": {"Item": {"Source": {}}}}),
+        ] {
+            assert!(given_context(&bad, "S").is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,0 +1,189 @@
+//! The child executions of Distributed Map runs as DescribeExecution and GetExecutionHistory
+//! show them (ListExecutions with a `mapRunArn` lists them from `map_runs`).
+//!
+//! The engine hands each child's history to a [`ChildSink`] as it happens
+//! ([`crate::engine::MapRunSink::child_history`]); what DescribeExecution says is read from
+//! those events: the input from `ExecutionStarted`, the status, output, error and cause from
+//! the last one. A child cut short with its run (its execution stopped, the run failed past
+//! its tolerance) is dropped by the engine without a last event: it gets `ExecutionAborted`
+//! then, as AWS aborts it.
+//!
+//! Children count against `--max-finished` with the executions: a finished child takes a
+//! place in the store's line of finished executions and is forgotten, oldest first, as they
+//! are. `--state-dir` does not keep them.
+
+use super::Server;
+use super::store::{lock, now};
+use crate::engine::{Event, EventSink};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex, Weak};
+
+/// One child execution of a map run.
+pub struct ChildExecution {
+    pub arn: String,
+    pub name: String,
+    /// The children's state machine, `stateMachine:MACHINE/LABEL`.
+    pub machine_arn: String,
+    pub map_run_arn: String,
+    /// GetExecutionHistory's events, appended as they happen.
+    pub events: Mutex<Vec<Value>>,
+}
+
+/// The end events and the status each gives.
+const ENDS: &[(&str, &str, &str)] = &[
+    (
+        "ExecutionSucceeded",
+        "SUCCEEDED",
+        "executionSucceededEventDetails",
+    ),
+    ("ExecutionFailed", "FAILED", "executionFailedEventDetails"),
+    (
+        "ExecutionTimedOut",
+        "TIMED_OUT",
+        "executionTimedOutEventDetails",
+    ),
+    (
+        "ExecutionAborted",
+        "ABORTED",
+        "executionAbortedEventDetails",
+    ),
+];
+
+impl ChildExecution {
+    /// DescribeExecution's answer, read from the events.
+    pub fn described(&self) -> Value {
+        let events = lock(&self.events);
+        let mut out = json!({
+            "executionArn": self.arn,
+            "stateMachineArn": self.machine_arn,
+            "name": self.name,
+            "status": "RUNNING",
+            "mapRunArn": self.map_run_arn,
+            "redriveCount": 0,
+            "redriveStatus": "NOT_REDRIVABLE",
+        });
+        if let Some(first) = events.first() {
+            out["startDate"] = first["timestamp"].clone();
+            if let Some(input) = first.pointer("/executionStartedEventDetails/input") {
+                out["input"] = input.clone();
+                out["inputDetails"] = json!({"included": true});
+            }
+        }
+        let end = events.last().and_then(|e| {
+            let kind = e["type"].as_str()?;
+            ENDS.iter()
+                .find(|(k, _, _)| *k == kind)
+                .map(|(_, status, key)| (e, *status, *key))
+        });
+        if let Some((e, status, key)) = end {
+            out["status"] = json!(status);
+            out["stopDate"] = e["timestamp"].clone();
+            let details = &e[key];
+            if let Some(o) = details.get("output") {
+                out["output"] = o.clone();
+                out["outputDetails"] = json!({"included": true});
+            }
+            for k in ["error", "cause"] {
+                if let Some(v) = details.get(k) {
+                    out[k] = v.clone();
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the history has its last event.
+    fn ended(&self) -> bool {
+        lock(&self.events)
+            .last()
+            .and_then(|e| e["type"].as_str())
+            .is_some_and(|k| ENDS.iter().any(|(end, _, _)| *end == k))
+    }
+}
+
+/// Receives one child's events; dropped when the child is done.
+pub struct ChildSink {
+    pub child: Arc<ChildExecution>,
+    pub server: Weak<Server>,
+}
+
+impl EventSink for ChildSink {
+    fn event(&self, e: &Event) {
+        lock(&self.child.events).push(super::executions::event_json(e));
+    }
+}
+
+impl Drop for ChildSink {
+    fn drop(&mut self) {
+        if !self.child.ended() {
+            let mut events = lock(&self.child.events);
+            let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
+            events.push(json!({
+                "timestamp": now(),
+                "type": "ExecutionAborted",
+                "id": last + 1,
+                "previousEventId": last,
+                "executionAbortedEventDetails": {},
+            }));
+        }
+        if let Some(server) = self.server.upgrade() {
+            server.store.child_finished(&self.child.arn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn child() -> Arc<ChildExecution> {
+        Arc::new(ChildExecution {
+            arn: "arn:aws:states:us-east-1:1:execution:M/L:c".into(),
+            name: "c".into(),
+            machine_arn: "arn:aws:states:us-east-1:1:stateMachine:M/L".into(),
+            map_run_arn: "arn:aws:states:us-east-1:1:mapRun:M/L:r".into(),
+            events: Mutex::default(),
+        })
+    }
+
+    #[test]
+    fn a_child_is_described_from_its_events_and_aborted_when_dropped_unended() {
+        let c = child();
+        lock(&c.events).push(
+            json!({"timestamp": 1.5, "type": "ExecutionStarted", "id": 1,
+            "previousEventId": 0, "executionStartedEventDetails": {"input": "{\"a\":1}"}}),
+        );
+        let d = c.described();
+        assert_eq!(d["status"], "RUNNING");
+        assert_eq!(d["input"], "{\"a\":1}");
+        assert_eq!(d["startDate"], 1.5);
+        assert_eq!(d["mapRunArn"], c.map_run_arn.as_str());
+        assert!(d.get("stopDate").is_none());
+        drop(ChildSink {
+            child: c.clone(),
+            server: Weak::new(),
+        });
+        let d = c.described();
+        assert_eq!(d["status"], "ABORTED");
+        assert_eq!(
+            lock(&c.events).last().map(|e| e["id"].clone()),
+            Some(json!(2))
+        );
+        assert!(d.get("stopDate").is_some());
+    }
+
+    #[test]
+    fn a_failed_child_shows_its_error_and_cause() {
+        let c = child();
+        lock(&c.events).push(json!({"timestamp": 1, "type": "ExecutionStarted", "id": 1,
+            "previousEventId": 0, "executionStartedEventDetails": {"input": "1"}}));
+        lock(&c.events).push(json!({"timestamp": 2, "type": "ExecutionFailed", "id": 2,
+            "previousEventId": 1, "executionFailedEventDetails": {"error": "E", "cause": "C"}}));
+        let d = c.described();
+        assert_eq!(
+            (&d["status"], &d["error"], &d["cause"], &d["stopDate"]),
+            (&json!("FAILED"), &json!("E"), &json!("C"), &json!(2))
+        );
+        assert!(d.get("output").is_none());
+    }
+}
