@@ -1895,6 +1895,11 @@ m = sfn.describe_map_run(mapRunArn=run)
 assert m["status"] == "FAILED" and m["redriveCount"] == 0 and "redriveDate" not in m, m
 assert m["executionCounts"]["succeeded"] == 2 and m["executionCounts"]["failed"] == 1, m
 failed_child = sfn.list_executions(mapRunArn=run, statusFilter="FAILED")["executions"][0]["executionArn"]
+# A child is redriven only through its map run, while its parent can be.
+c = sfn.describe_execution(executionArn=failed_child)
+assert c["status"] == "FAILED" and c["redriveStatus"] == "REDRIVABLE_BY_MAP_RUN" and c["redriveCount"] == 0, c
+ok_child = sfn.list_executions(mapRunArn=run, statusFilter="SUCCEEDED")["executions"][0]["executionArn"]
+assert sfn.describe_execution(executionArn=ok_child)["redriveStatus"] == "NOT_REDRIVABLE"
 r = sfn.redrive_execution(executionArn=ex)
 d2 = wait_done(ex)
 # The mock counts from its first answer again: only the child that failed ran, and got it.
@@ -1918,6 +1923,8 @@ kids = sfn.list_executions(mapRunArn=run)["executions"]
 assert len(kids) == 3 and all(k["status"] == "SUCCEEDED" for k in kids), kids
 again = sfn.list_executions(mapRunArn=run, redriveFilter="REDRIVEN")["executions"]
 assert [k["executionArn"] for k in again] == [failed_child] and again[0]["redriveCount"] == 1, again
+c = sfn.describe_execution(executionArn=failed_child)
+assert c["status"] == "SUCCEEDED" and c["redriveCount"] == 1 and c["redriveStatus"] == "NOT_REDRIVABLE", c
 assert len(sfn.list_executions(mapRunArn=run, redriveFilter="NOT_REDRIVEN")["executions"]) == 2
 "##,
     );

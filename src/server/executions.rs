@@ -427,8 +427,39 @@ fn find_child(server: &Server, r: &Request) -> Option<Arc<super::children::Child
 pub fn describe(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
     match find_execution(server, r) {
         Ok(exec) => Ok(described_execution(&exec)),
-        Err(missing) => find_child(server, r).map(|c| c.described()).ok_or(missing),
+        Err(missing) => find_child(server, r)
+            .map(|c| described_child(server, &c))
+            .ok_or(missing),
     }
+}
+
+/// A map run's child as DescribeExecution gives it: its own events, with the redrives its
+/// run gave it, and `REDRIVABLE_BY_MAP_RUN` while it did not succeed and a redrive of its
+/// parent execution would run it again (AWS's status for a child: it is redriven only
+/// through its map run).
+fn described_child(server: &Server, c: &super::children::ChildExecution) -> Value {
+    let mut out = c.described();
+    let parent = lock(&server.store.map_runs)
+        .get(&c.map_run_arn)
+        .cloned()
+        .and_then(|arn| server.store.execution(&arn));
+    let Some(parent) = parent else { return out };
+    if let Some(n) = lock(&parent.map_runs)
+        .get(&c.map_run_arn)
+        .and_then(|run| run.children.get(&c.arn))
+        .map(|child| child.redrive_count)
+    {
+        out["redriveCount"] = json!(n);
+    }
+    let unsuccessful = matches!(
+        out["status"].as_str(),
+        Some("FAILED" | "TIMED_OUT" | "ABORTED")
+    );
+    let p = lock(&parent.state);
+    if unsuccessful && redrive_status(&parent, &p) == "REDRIVABLE" {
+        out["redriveStatus"] = json!("REDRIVABLE_BY_MAP_RUN");
+    }
+    out
 }
 
 /// Which executions ListExecutions lists.
