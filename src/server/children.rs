@@ -116,15 +116,12 @@ impl EventSink for ChildSink {
 impl Drop for ChildSink {
     fn drop(&mut self) {
         if !self.child.ended() {
-            let mut events = lock(&self.child.events);
-            let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
-            events.push(json!({
-                "timestamp": now(),
-                "type": "ExecutionAborted",
-                "id": last + 1,
-                "previousEventId": last,
-                "executionAbortedEventDetails": {},
-            }));
+            super::store::end_history(
+                &mut lock(&self.child.events),
+                now(),
+                "ExecutionAborted",
+                json!({}),
+            );
         }
         if let Some(server) = self.server.upgrade() {
             server.store.child_finished(&self.child.arn);

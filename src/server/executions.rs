@@ -307,15 +307,12 @@ fn launch(
                     p.status = "FAILED".into();
                     p.error = Some("States.Runtime".into());
                     p.cause = Some(fault.message.clone());
-                    let mut events = lock(&done.events);
-                    let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
-                    events.push(json!({
-                        "timestamp": ended,
-                        "type": "ExecutionFailed",
-                        "id": last + 1,
-                        "previousEventId": last,
-                        "executionFailedEventDetails": {"error": "States.Runtime", "cause": fault.message},
-                    }));
+                    super::store::end_history(
+                        &mut lock(&done.events),
+                        ended,
+                        "ExecutionFailed",
+                        json!({"error": "States.Runtime", "cause": fault.message}),
+                    );
                 }
             }
         }

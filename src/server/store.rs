@@ -174,15 +174,12 @@ impl Execution {
         p.status = "ABORTED".into();
         p.stopped = Some(at);
         p.cause = Some(cause.into());
-        let mut events = lock(&self.events);
-        let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
-        events.push(json!({
-            "timestamp": at,
-            "type": "ExecutionAborted",
-            "id": last + 1,
-            "previousEventId": last,
-            "executionAbortedEventDetails": {"cause": cause},
-        }));
+        end_history(
+            &mut lock(&self.events),
+            at,
+            "ExecutionAborted",
+            json!({"cause": cause}),
+        );
         true
     }
 }
@@ -351,6 +348,20 @@ fn skipped(what: &str, arn: &str) {
     say!("asl serve: the {what} `{arn}` kept in --state-dir no longer loads: skipped");
 }
 
+/// Closes a history the engine could not close (its execution ended by the server, not by
+/// the run): `kind` (`ExecutionAborted`, `ExecutionFailed`) at `at`, after the last event.
+pub fn end_history(events: &mut Vec<Value>, at: f64, kind: &str, details: Value) {
+    let last = events.last().and_then(|e| e["id"].as_u64()).unwrap_or(0);
+    let key = format!("{}{}EventDetails", kind[..1].to_lowercase(), &kind[1..]);
+    events.push(json!({
+        "timestamp": at,
+        "type": kind,
+        "id": last + 1,
+        "previousEventId": last,
+        key: details,
+    }));
+}
+
 /// A lock, recovered if a panicking thread poisoned it (the data stays consistent: every
 /// update is one assignment).
 pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -365,6 +376,17 @@ pub fn now() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_history_the_server_ends_goes_on_from_its_last_event_with_the_details_aws_names() {
+        let mut events = vec![json!({"type": "ExecutionStarted", "id": 1, "previousEventId": 0})];
+        end_history(&mut events, 2.5, "ExecutionAborted", json!({"cause": "c"}));
+        assert_eq!(
+            events[1],
+            json!({"timestamp": 2.5, "type": "ExecutionAborted", "id": 2, "previousEventId": 1,
+                   "executionAbortedEventDetails": {"cause": "c"}})
+        );
+    }
     use crate::server::children::ChildExecution;
 
     fn child(n: usize) -> Arc<ChildExecution> {
