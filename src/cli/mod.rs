@@ -194,7 +194,7 @@ pub fn main() -> ExitCode {
 /// passes its `argv` here: without Rust's start-up, `std::env::args` is empty on musl (only
 /// glibc hands `argv` to the initialisers std reads it in).
 pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(serve::jar_spellings(args.into_iter().collect())) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

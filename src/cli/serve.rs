@@ -73,6 +73,47 @@ pub struct ServeArgs {
     pub endpoints: SfnLocalEndpoints,
 }
 
+/// Step Functions Local's jar spells its options with one dash too (`-lambdaEndpoint`,
+/// `-account`, ...; its configuration page lists both forms): `asl serve` takes those
+/// spellings, as the double-dash flags they stand for.
+const JAR_SPELLINGS: [(&str, &str); 12] = [
+    ("-account", "--aws-account"),
+    ("-region", "--aws-region"),
+    ("-waitTimeScale", "--wait-time-scale"),
+    ("-lambdaEndpoint", "--lambda-endpoint"),
+    ("-batchEndpoint", "--batch-endpoint"),
+    ("-dynamoDBEndpoint", "--dynamodb-endpoint"),
+    ("-ecsEndpoint", "--ecs-endpoint"),
+    ("-glueEndpoint", "--glue-endpoint"),
+    ("-sageMakerEndpoint", "--sagemaker-endpoint"),
+    ("-sqsEndpoint", "--sqs-endpoint"),
+    ("-snsEndpoint", "--sns-endpoint"),
+    ("-stepFunctionsEndpoint", "--step-functions-endpoint"),
+];
+
+/// The command line with the jar's one-dash spellings of `asl serve`'s options made the
+/// double-dash flags clap knows (`-lambdaEndpoint URL` or `-lambdaEndpoint=URL`); any other
+/// command line is left as it is.
+pub(super) fn jar_spellings(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if args.get(1).and_then(|a| a.to_str()) != Some("serve") {
+        return args;
+    }
+    for arg in args.iter_mut().skip(2) {
+        let Some(text) = arg.to_str() else { continue };
+        let (flag, value) = match text.split_once('=') {
+            Some((f, v)) => (f, Some(v)),
+            None => (text, None),
+        };
+        if let Some((_, long)) = JAR_SPELLINGS.iter().find(|(jar, _)| *jar == flag) {
+            *arg = match value {
+                Some(v) => format!("{long}={v}").into(),
+                None => (*long).into(),
+            };
+        }
+    }
+    args
+}
+
 /// Step Functions Local's endpoint flags: the Task states of that service that no mock and
 /// no `--handlers` entry answers run on AWS at that URL. Each wins over its variable.
 #[derive(Args, Debug, Default)]
@@ -311,6 +352,38 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_jars_one_dash_spellings_are_the_flags_they_stand_for() {
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            jar_spellings(args(&[
+                "asl",
+                "serve",
+                "-lambdaEndpoint",
+                "http://l",
+                "-region=eu-west-1",
+                "-dynamoDBEndpoint",
+                "http://d",
+                "--port",
+                "0",
+            ])),
+            args(&[
+                "asl",
+                "serve",
+                "--lambda-endpoint",
+                "http://l",
+                "--aws-region=eu-west-1",
+                "--dynamodb-endpoint",
+                "http://d",
+                "--port",
+                "0",
+            ])
+        );
+        // Other subcommands keep their arguments as given.
+        let run = args(&["asl", "run", "m.json", "-account"]);
+        assert_eq!(jar_spellings(run.clone()), run);
+    }
 
     #[test]
     fn an_endpoint_flag_wins_over_its_variable_and_the_others_are_read() {
