@@ -622,16 +622,23 @@ assert error_of(sfn.test_state, definition=json.dumps(sdk), roleArn=ROLE, mock={
 assert error_of(sfn.test_state, definition=json.dumps(sdk), roleArn=ROLE, mock={"result": '{"StartDate": "2025-01-01T00:00:00Z"}'}) == "ValidationException"
 assert ts(sdk, mock={"result": '{"StartDate": "2025-01-01T00:00:00Z"}', "fieldValidationMode": "PRESENT"})["status"] == "SUCCEEDED"
 assert ts(sdk, mock={"result": bad, "fieldValidationMode": "NONE"})["status"] == "SUCCEEDED"
-# `context` is the state's $$.
-c = ts({"Type": "Pass", "Parameters": {"n.$": "$$.Execution.Name", "i.$": "$$.Execution.Input", "m.$": "$$.StateMachine.Name"}, "End": True},
-       context=json.dumps({"Execution": {"Name": "mine", "Input": {"q": 1}}, "StateMachine": {"Name": "SM"}}))
-assert json.loads(c["output"]) == {"n": "mine", "i": {"q": 1}, "m": "SM"}, c
-times = {"Type": "Pass", "Parameters": {"s.$": "$$.Execution.StartTime", "e.$": "$$.State.EnteredTime"}, "End": True}
-c = ts(times, context=json.dumps({"Execution": {"StartTime": "2026-01-02T03:04:05.678Z"}, "State": {"EnteredTime": "2026-01-02T03:04:09Z"}}))
-assert json.loads(c["output"]) == {"s": "2026-01-02T03:04:05.678Z", "e": "2026-01-02T03:04:09.000Z"}, c
-c = ts(times, context=json.dumps({"Execution": {"StartTime": "2026-01-02T03:04:05.678Z"}}))
-assert json.loads(c["output"]) == {"s": "2026-01-02T03:04:05.678Z", "e": "2026-01-02T03:04:05.678Z"}, c
-assert error_of(sfn.test_state, definition=json.dumps(times), roleArn=ROLE, context='{"Execution": {"StartTime": "yesterday"}}') == "ValidationException"
+# `context` is the state's $$; AWS takes it only with a mock.
+def sent(state, **kw):
+    d = ts(state, mock={"result": "{}"}, inspectionLevel="DEBUG", **kw)["inspectionData"]
+    return json.loads(d["afterParameters"])["Payload"]
+def calling(payload):
+    return {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+            "Parameters": {"FunctionName": "f", "Payload": payload}}
+names = calling({"n.$": "$$.Execution.Name", "i.$": "$$.Execution.Input", "m.$": "$$.StateMachine.Name"})
+c = sent(names, context=json.dumps({"Execution": {"Name": "mine", "Input": {"q": 1}}, "StateMachine": {"Name": "SM"}}))
+assert c == {"n": "mine", "i": {"q": 1}, "m": "SM"}, c
+assert error_of(sfn.test_state, definition=json.dumps(names), roleArn=ROLE, context="{}") == "ValidationException"
+times = calling({"s.$": "$$.Execution.StartTime", "e.$": "$$.State.EnteredTime"})
+c = sent(times, context=json.dumps({"Execution": {"StartTime": "2026-01-02T03:04:05.678Z"}, "State": {"EnteredTime": "2026-01-02T03:04:09Z"}}))
+assert c == {"s": "2026-01-02T03:04:05.678Z", "e": "2026-01-02T03:04:09.000Z"}, c
+c = sent(times, context=json.dumps({"Execution": {"StartTime": "2026-01-02T03:04:05.678Z"}}))
+assert c == {"s": "2026-01-02T03:04:05.678Z", "e": "2026-01-02T03:04:05.678Z"}, c
+assert error_of(sfn.test_state, definition=json.dumps(times), roleArn=ROLE, mock={"result": "{}"}, context='{"Execution": {"StartTime": "yesterday"}}') == "ValidationException"
 # TRACE: an HTTP Task's request and response.
 class H(BaseHTTPRequestHandler):
     def do_POST(self):
@@ -677,17 +684,14 @@ wt = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskT
 d = ts(wt, mock={"result": '{"ok": 1}'}, context=json.dumps(ctx), inspectionLevel="DEBUG")["inspectionData"]
 assert json.loads(d["afterParameters"])["MessageBody"] == {"token": "tok-1"}, d
 # JSONata reads the same members through $states.context.
-jt = {"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+jt = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "QueryLanguage": "JSONata", "End": True,
+      "Arguments": {"FunctionName": "f"},
       "Output": "{% [$states.context.State.RetryCount, $states.context.Task.Token, $states.context.Map.Item.Value.k, $states.context.Map.Item.Source] %}"}
-assert json.loads(ts(jt, context=json.dumps(ctx))["output"]) == [2, "tok-1", 1, "STATE_DATA"]
-# A Map's own iterations see their own items, not the given one.
-m = {"Type": "Map", "ItemSelector": {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index"},
-     "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}
-assert json.loads(ts(m, input="[7]", context=json.dumps(ctx))["output"]) == [{"v": 7, "i": 0}]
+assert json.loads(ts(jt, mock={"result": "{}"}, context=json.dumps(ctx))["output"]) == [2, "tok-1", 1, "STATE_DATA"]
 # Members of the wrong type are refused.
 for bad in [{"State": {"RetryCount": -1}}, {"State": {"RetryCount": "2"}}, {"Task": {"Token": 1}},
             {"Map": {"Item": {"Index": "0"}}}, {"Map": {"Item": 5}}, {"Map": {"Item": {"Key": 1}}}]:
-    assert error_of(sfn.test_state, definition=json.dumps(jt), roleArn=ROLE, context=json.dumps(bad)) == "ValidationException", bad
+    assert error_of(sfn.test_state, definition=json.dumps(jt), roleArn=ROLE, mock={"result": "{}"}, context=json.dumps(bad)) == "ValidationException", bad
 "##,
     );
 }

@@ -662,6 +662,13 @@ pub async fn test_state(server: &Arc<Server>, r: &Request<'_>) -> Result<Value, 
             "`stateConfiguration.mapItemReaderData` is given for a Map state with an `ItemReader`",
         ));
     }
+    // AWS's API: "This field may only be specified if a mock is specified in the same
+    // request."
+    if r.str("context")?.is_some() && mock.is_none() {
+        return Err(ApiError::validation(
+            "`context` may only be given with a `mock` in the same request",
+        ));
+    }
     let context = match r.str("context")? {
         Some(t) => match serde_json::from_str::<Value>(t) {
             Ok(c) if c.is_object() => Some(c),
