@@ -13,6 +13,8 @@ struct Server {
     endpoint: String,
     /// What the server wrote on stderr before it said where it listens.
     before: Vec<String>,
+    /// What it wrote after, as it comes.
+    after: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -53,11 +55,18 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Server {
         "asl serve did not say where it listens"
     );
     // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let after = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = after.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            kept.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+        }
+    });
     Server {
         child,
         endpoint,
         before,
+        after,
     }
 }
 
@@ -1990,7 +1999,7 @@ fn aws_step_functions_local_sample_matches_asl_run_event_by_event() {
 /// and runs, as Step Functions Local runs it.
 #[test]
 fn a_parallel_caught_after_retries_and_loose_mocks_match_asl_run_event_by_event() {
-    served_matches_run(
+    let said = served_matches_run(
         "Screening",
         "screening.asl.json",
         r#"{
@@ -2032,6 +2041,19 @@ fn a_parallel_caught_after_retries_and_loose_mocks_match_asl_run_event_by_event(
         &["Clean", "Flaky"],
         r#"{"applicant": "a-1"}"#,
     );
+    let Some(said) = said else { return };
+    // The loose EventBridge mock is run, and said once per test case in the server's log.
+    for case in ["Clean", "Flaky"] {
+        let warned: Vec<_> = said
+            .iter()
+            .filter(|l| l.contains(&format!("test case `Screening#{case}`")))
+            .collect();
+        assert_eq!(warned.len(), 1, "{said:#?}");
+        assert!(
+            warned[0].contains("`Payload` is not a field of `PutEventsResponse`"),
+            "{warned:?}"
+        );
+    }
 }
 
 /// Runs each test case of `mocks` through `asl serve` with the AWS CLI (the machine created
@@ -2044,10 +2066,10 @@ fn served_matches_run(
     mocks_text: &str,
     cases: &[&str],
     input: &str,
-) {
+) -> Option<Vec<String>> {
     let Ok(aws) = std::env::var("ASL_SERVE_AWS") else {
         eprintln!("skipped: ASL_SERVE_AWS is not set (run scripts/serve-tests.sh)");
-        return;
+        return None;
     };
     let dir = std::env::temp_dir().join(format!(
         "asl-serve-sample-{machine_name}-{}",
@@ -2167,4 +2189,6 @@ fn served_matches_run(
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    let said = s.after.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Some(said)
 }

@@ -75,6 +75,7 @@ pub fn registry(
                         .join("; "),
                 )
             })?;
+            warn_of_mocks(server, name, case, compiled, &mock);
             Some(Arc::new(mock))
         }
         None => None,
@@ -137,6 +138,37 @@ pub fn registry(
         ))),
     };
     Ok(reg)
+}
+
+/// Says on stderr, once per test case, each mocked result that could not come from the API
+/// its state calls (as `asl run`'s default `--mock-validation warn` does): Step Functions
+/// Local runs such mocks, and so does this server, but the person reading its log learns
+/// that AWS would never answer so.
+fn warn_of_mocks(
+    server: &Server,
+    name: &str,
+    case: &str,
+    compiled: &crate::definition::StateMachine,
+    mock: &MockHandler,
+) {
+    if !lock(&server.mocks_checked).insert(format!("{name}#{case}")) {
+        return;
+    }
+    for s in compiled.root.all_states() {
+        let Kind::Task(t) = &s.kind else { continue };
+        for (state, pointer, value) in mock.returns().filter(|(state, _, _)| *state == s.name) {
+            for (at, why) in crate::handlers::aws::shape_check::check(
+                &t.resource,
+                value,
+                crate::handlers::aws::shape_check::FieldValidation::Present,
+            ) {
+                say!(
+                    "asl serve: warning: the mock config's result for `{state}` (test case `{name}#{case}`, at {pointer}{at}) cannot come from `{}`: {why}",
+                    t.resource.arn
+                );
+            }
+        }
+    }
 }
 
 /// Writes an event as GetExecutionHistory gives it (timestamps in epoch seconds).

@@ -78,6 +78,9 @@ pub struct Server {
     callbacks: Arc<CallbackServer>,
     /// The server itself, for the handlers of its executions (activity tasks).
     me: std::sync::Weak<Server>,
+    /// The mock config's test cases (`MACHINE#CASE`) whose results were checked against
+    /// the APIs' output shapes, so each is warned about once.
+    mocks_checked: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Server {
@@ -93,6 +96,7 @@ impl Server {
             config,
             callbacks,
             me: me.clone(),
+            mocks_checked: Default::default(),
         }))
     }
 
