@@ -579,7 +579,13 @@ impl Exec {
                 && tolerated_pct.is_none()
                 && tolerated_count.is_none_or(|c| failed as u64 > c)
         };
+        // Inputs of the children that did not run to their end: `pending` holds those
+        // that never started and the `cut_short` ones that started.
         let mut pending: Vec<Arc<str>> = Vec::new();
+        let mut cut_short = 0usize;
+        let started = |at: &std::sync::Mutex<Option<crate::data::timestamp::Instant>>| {
+            at.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+        };
         loop {
             // The next window of child inputs.
             let mut inputs: Vec<Value> = Vec::new();
@@ -625,7 +631,7 @@ impl Exec {
                 pending.extend(texts);
                 if let Some(r) = run.as_mut() {
                     r.items = index as u64;
-                    r.pending = pending.len() as u64;
+                    r.pending = (pending.len() - cut_short) as u64;
                 }
                 if exhausted {
                     break;
@@ -638,7 +644,7 @@ impl Exec {
                 r.items = index as u64;
                 let limit = limit();
                 r.running = n.min(limit) as u64;
-                r.pending = (pending.len() + n - n.min(limit)) as u64;
+                r.pending = (pending.len() - cut_short + n - n.min(limit)) as u64;
             }
             self.report(run);
             let mut moving = std::mem::take(&mut inputs).into_iter();
@@ -821,6 +827,11 @@ impl Exec {
                         }
                         Some(Err(Stop::Failed(_))) => report.failed += 1,
                         Some(Err(_)) => report.aborted += 1,
+                        // Started and cut short (the run failed or stopped): aborted.
+                        None if started(&starts[i]) => {
+                            report.aborted += 1;
+                            cut_short += 1;
+                        }
                         // Not started: counted below with the pending ones.
                         None => {}
                     }
@@ -865,7 +876,7 @@ impl Exec {
             children += n;
             if let Some(r) = run.as_mut() {
                 r.running = 0;
-                r.pending = pending.len() as u64;
+                r.pending = (pending.len() - cut_short) as u64;
             }
             self.report(run);
             let label = &label;
