@@ -1362,6 +1362,79 @@ assert sum(len(sfn.list_executions(stateMachineArn=a)["executions"]) for a in ar
 }
 
 #[test]
+fn state_dir_keeps_map_run_children_within_max_finished() {
+    if python().is_none() {
+        return;
+    }
+    let dir = state_dir("serve-children");
+    let dir_arg = dir.to_string_lossy().to_string();
+    let snapshot = dir.with_extension("json");
+    let snap = snapshot.to_string_lossy().to_string();
+    let mut first = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &first,
+        &format!(
+            r##"
+dist = create("Dist", {{"StartAt": "M", "States": {{"M": {{"Type": "Map", "Label": "Each", "ToleratedFailureCount": 1,
+    "ItemProcessor": {{"ProcessorConfig": {{"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}, "StartAt": "C",
+      "States": {{"C": {{"Type": "Choice", "Choices": [{{"Variable": "$", "NumericEquals": 2, "Next": "F"}}], "Default": "P"}},
+                 "F": {{"Type": "Fail", "Error": "Two", "Cause": "two"}}, "P": {{"Type": "Pass", "End": True}}}}}}, "End": True}}}}}})
+dx = wait_done(sfn.start_execution(stateMachineArn=dist, name="d", input="[1, 2, 3]")["executionArn"])["executionArn"]
+assert sfn.describe_execution(executionArn=dx)["status"] == "SUCCEEDED"
+mr = sfn.list_map_runs(executionArn=dx)["mapRuns"][0]["mapRunArn"]
+kids = [k["executionArn"] for k in sfn.list_executions(mapRunArn=mr)["executions"]]
+assert len(kids) == 3, kids
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return d
+snap = {{"kids": kids, "describe": [strip(sfn.describe_execution(executionArn=k)) for k in kids],
+         "histories": [strip(sfn.get_execution_history(executionArn=k)) for k in kids]}}
+assert sorted(d["status"] for d in snap["describe"]) == ["FAILED", "SUCCEEDED", "SUCCEEDED"], snap
+open("{snap}", "w").write(json.dumps(snap, default=str))
+"##
+        ),
+    );
+    terminate(&mut first);
+    drop(first);
+    // After a restart the children answer as before.
+    let second = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &second,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return json.loads(json.dumps(d, default=str))
+assert [strip(sfn.describe_execution(executionArn=k)) for k in snap["kids"]] == snap["describe"]
+assert [strip(sfn.get_execution_history(executionArn=k)) for k in snap["kids"]] == snap["histories"]
+"##
+        ),
+    );
+    drop(second);
+    // --max-finished bounds them with the executions: with room for one, the parent (which
+    // finished last) stays and its children are evicted, from the file too.
+    let third = start(&["--state-dir", &dir_arg, "--max-finished", "1"], &[]);
+    drop(third);
+    let fourth = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &fourth,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+for k in snap["kids"]:
+    assert error_of(sfn.describe_execution, executionArn=k) == "ExecutionDoesNotExist", k
+    assert error_of(sfn.get_execution_history, executionArn=k) == "ExecutionDoesNotExist", k
+dist = snap["describe"][0]["stateMachineArn"].rsplit("/", 1)[0]
+assert [e["status"] for e in sfn.list_executions(stateMachineArn=dist)["executions"]] == ["SUCCEEDED"]
+"##
+        ),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&snapshot);
+}
+
+#[test]
 fn an_execution_running_when_the_server_is_killed_is_aborted_at_the_next_start() {
     if python().is_none() {
         return;
