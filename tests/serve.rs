@@ -1375,6 +1375,79 @@ assert sum(len(sfn.list_executions(stateMachineArn=a)["executions"]) for a in ar
 }
 
 #[test]
+fn state_dir_keeps_map_run_children_within_max_finished() {
+    if python().is_none() {
+        return;
+    }
+    let dir = state_dir("serve-children");
+    let dir_arg = dir.to_string_lossy().to_string();
+    let snapshot = dir.with_extension("json");
+    let snap = snapshot.to_string_lossy().to_string();
+    let mut first = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &first,
+        &format!(
+            r##"
+dist = create("Dist", {{"StartAt": "M", "States": {{"M": {{"Type": "Map", "Label": "Each", "ToleratedFailureCount": 1,
+    "ItemProcessor": {{"ProcessorConfig": {{"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}, "StartAt": "C",
+      "States": {{"C": {{"Type": "Choice", "Choices": [{{"Variable": "$", "NumericEquals": 2, "Next": "F"}}], "Default": "P"}},
+                 "F": {{"Type": "Fail", "Error": "Two", "Cause": "two"}}, "P": {{"Type": "Pass", "End": True}}}}}}, "End": True}}}}}})
+dx = wait_done(sfn.start_execution(stateMachineArn=dist, name="d", input="[1, 2, 3]")["executionArn"])["executionArn"]
+assert sfn.describe_execution(executionArn=dx)["status"] == "SUCCEEDED"
+mr = sfn.list_map_runs(executionArn=dx)["mapRuns"][0]["mapRunArn"]
+kids = [k["executionArn"] for k in sfn.list_executions(mapRunArn=mr)["executions"]]
+assert len(kids) == 3, kids
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return d
+snap = {{"kids": kids, "describe": [strip(sfn.describe_execution(executionArn=k)) for k in kids],
+         "histories": [strip(sfn.get_execution_history(executionArn=k)) for k in kids]}}
+assert sorted(d["status"] for d in snap["describe"]) == ["FAILED", "SUCCEEDED", "SUCCEEDED"], snap
+open("{snap}", "w").write(json.dumps(snap, default=str))
+"##
+        ),
+    );
+    terminate(&mut first);
+    drop(first);
+    // After a restart the children answer as before.
+    let second = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &second,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+def strip(d):
+    d.pop("ResponseMetadata", None)
+    return json.loads(json.dumps(d, default=str))
+assert [strip(sfn.describe_execution(executionArn=k)) for k in snap["kids"]] == snap["describe"]
+assert [strip(sfn.get_execution_history(executionArn=k)) for k in snap["kids"]] == snap["histories"]
+"##
+        ),
+    );
+    drop(second);
+    // --max-finished bounds them with the executions: with room for one, the parent (which
+    // finished last) stays and its children are evicted, from the file too.
+    let third = start(&["--state-dir", &dir_arg, "--max-finished", "1"], &[]);
+    drop(third);
+    let fourth = start(&["--state-dir", &dir_arg], &[]);
+    boto(
+        &fourth,
+        &format!(
+            r##"
+snap = json.loads(open("{snap}").read())
+for k in snap["kids"]:
+    assert error_of(sfn.describe_execution, executionArn=k) == "ExecutionDoesNotExist", k
+    assert error_of(sfn.get_execution_history, executionArn=k) == "ExecutionDoesNotExist", k
+dist = snap["describe"][0]["stateMachineArn"].rsplit("/", 1)[0]
+assert [e["status"] for e in sfn.list_executions(stateMachineArn=dist)["executions"]] == ["SUCCEEDED"]
+"##
+        ),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&snapshot);
+}
+
+#[test]
 fn an_execution_running_when_the_server_is_killed_is_aborted_at_the_next_start() {
     if python().is_none() {
         return;
@@ -1538,12 +1611,19 @@ assert d["executionCounts"]["running"] == 2 and d["executionCounts"]["pending"] 
 sfn.update_map_run(mapRunArn=mr, maxConcurrency=5, toleratedFailurePercentage=50.0, toleratedFailureCount=2)
 d = sfn.describe_map_run(mapRunArn=mr)
 assert d["maxConcurrency"] == 5 and d["toleratedFailurePercentage"] == 50 and d["toleratedFailureCount"] == 2, d
+# The larger concurrency starts the third child while the first two still wait.
+for _ in range(100):
+    running = sfn.list_executions(mapRunArn=mr)["executions"]
+    if len(running) == 3:
+        break
+    time.sleep(0.05)
+assert [k["status"] for k in running] == ["RUNNING"] * 3, running
 sfn.stop_execution(executionArn=ex2)
 assert wait_done(ex2)["status"] == "ABORTED"
 d = sfn.describe_map_run(mapRunArn=mr)
 assert d["status"] == "ABORTED" and "stopDate" in d and d["executionCounts"]["running"] == 0, d
 aborted = sfn.list_executions(mapRunArn=mr)["executions"]
-assert [k["status"] for k in aborted] == ["ABORTED", "ABORTED"] and all("stopDate" in k for k in aborted), aborted
+assert [k["status"] for k in aborted] == ["ABORTED"] * 3 and all("stopDate" in k for k in aborted), aborted
 assert d["maxConcurrency"] == 5, d
 
 # Errors as AWS names them.
@@ -1563,6 +1643,108 @@ plain = create("Plain", {"StartAt": "P", "States": {"P": {"Type": "Pass", "End":
 ex3 = sfn.start_execution(stateMachineArn=plain)["executionArn"]
 wait_done(ex3)
 assert sfn.list_map_runs(executionArn=ex3)["mapRuns"] == []
+"##,
+    );
+}
+
+#[test]
+fn update_map_run_changes_a_run_that_is_going() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+def dist(name, **map):
+    child = {"C": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                   "Parameters": {"QueueUrl": "q", "MessageBody.$": "$$.Task.Token"}, "End": True}}
+    d = {"StartAt": "M", "States": {"M": dict({"Type": "Map", "Label": "Each",
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "C", "States": child},
+      "End": True}, **map)}}
+    return create(name, d)
+def run_of(ex):
+    for _ in range(100):
+        runs = sfn.list_map_runs(executionArn=ex)["mapRuns"]
+        if runs:
+            return runs[0]["mapRunArn"]
+        time.sleep(0.05)
+    raise AssertionError("no map run")
+def running(mr, n):
+    for _ in range(100):
+        kids = [k for k in sfn.list_executions(mapRunArn=mr, statusFilter="RUNNING")["executions"]]
+        if len(kids) >= n:
+            return kids
+        time.sleep(0.05)
+    raise AssertionError("not %d running: %r" % (n, kids))
+def token_of(child):
+    for _ in range(100):
+        for e in sfn.get_execution_history(executionArn=child)["events"]:
+            if e["type"] == "TaskScheduled":
+                return json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled in " + child)
+
+# MaxConcurrency 1: one child at a time, until UpdateMapRun lets three go at once.
+one = dist("OneAtATime", MaxConcurrency=1)
+ex = sfn.start_execution(stateMachineArn=one, input=json.dumps([1, 2, 3]))["executionArn"]
+mr = run_of(ex)
+first = running(mr, 1)
+time.sleep(0.3)
+assert len(sfn.list_executions(mapRunArn=mr)["executions"]) == 1, "a second child started under MaxConcurrency 1"
+sfn.update_map_run(mapRunArn=mr, maxConcurrency=3)
+kids = running(mr, 3)
+assert len(kids) == 3 and first[0]["executionArn"] in [k["executionArn"] for k in kids], kids
+d = sfn.describe_map_run(mapRunArn=mr)
+assert d["maxConcurrency"] == 3 and d["executionCounts"]["running"] + d["executionCounts"]["pending"] == 3, d
+for k in kids:
+    sfn.send_task_success(taskToken=token_of(k["executionArn"]), output="{}")
+assert wait_done(ex)["status"] == "SUCCEEDED"
+assert sfn.describe_map_run(mapRunArn=mr)["executionCounts"]["succeeded"] == 3
+
+# No failure tolerated: two failures fail the run, unless the tolerance is raised first.
+strict = dist("Strict", MaxConcurrency=3)
+def two_fail(update):
+    ex = sfn.start_execution(stateMachineArn=strict, input=json.dumps([1, 2, 3]))["executionArn"]
+    mr = run_of(ex)
+    kids = running(mr, 3)
+    if update:
+        sfn.update_map_run(mapRunArn=mr, **update)
+    for i, k in enumerate(sorted(kids, key=lambda k: k["executionArn"])):
+        tok = token_of(k["executionArn"])
+        try:
+            if i < 2:
+                sfn.send_task_failure(taskToken=tok, error="No")
+            else:
+                sfn.send_task_success(taskToken=tok, output="{}")
+        except sfn.exceptions.TaskTimedOut:
+            pass  # its run had already ended it
+    return wait_done(ex), sfn.describe_map_run(mapRunArn=mr)
+d, r = two_fail(None)
+assert d["status"] == "FAILED" and d["error"] == "States.ExceedToleratedFailureThreshold", d
+assert r["status"] == "FAILED", r
+d, r = two_fail({"toleratedFailureCount": 2})
+assert d["status"] == "SUCCEEDED", d
+assert r["status"] == "SUCCEEDED" and r["toleratedFailureCount"] == 2, r
+assert r["executionCounts"]["failed"] == 2 and r["executionCounts"]["succeeded"] == 1, r
+d, r = two_fail({"toleratedFailurePercentage": 70.0})
+assert d["status"] == "SUCCEEDED", d
+
+# A tolerance lowered past the failures so far fails the run at once.
+lenient = dist("Lenient", MaxConcurrency=3, ToleratedFailureCount=5)
+ex = sfn.start_execution(stateMachineArn=lenient, input=json.dumps([1, 2, 3]))["executionArn"]
+mr = run_of(ex)
+kids = sorted(running(mr, 3), key=lambda k: k["executionArn"])
+for k in kids[:2]:
+    sfn.send_task_failure(taskToken=token_of(k["executionArn"]), error="No")
+for _ in range(100):
+    if sfn.describe_map_run(mapRunArn=mr)["executionCounts"]["failed"] == 2:
+        break
+    time.sleep(0.05)
+assert sfn.describe_execution(executionArn=ex)["status"] == "RUNNING"
+sfn.update_map_run(mapRunArn=mr, toleratedFailureCount=1)
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["error"] == "States.ExceedToleratedFailureThreshold", d
+r = sfn.describe_map_run(mapRunArn=mr)
+assert r["status"] == "FAILED" and r["executionCounts"]["aborted"] == 1, r
+assert sfn.describe_execution(executionArn=kids[2]["executionArn"])["status"] == "ABORTED"
 "##,
     );
 }

@@ -16,8 +16,8 @@ use super::execution::{
     EXPRESS_MAX_SECONDS, Exec, STANDARD_MAX_SECONDS, StateCx, Thread, partition, shown,
 };
 use super::failure::{Failure, Fault, Stop};
-use super::fanout::{Done, Outcomes, fan_out};
-use super::map_run::{MapRunChild, MapRunReport, MapRunStatus};
+use super::fanout::{Done, Outcomes, fan_out_live};
+use super::map_run::{MapRunChild, MapRunReport, MapRunSettings, MapRunStatus};
 use super::probe::Frame;
 use super::variables::Scope;
 use crate::data::roots::{DataError, read};
@@ -381,10 +381,13 @@ impl Exec {
             )?
             .unwrap_or(0);
         let asked_limit = limit;
-        let limit = if limit == 0 {
-            MAX_CHILDREN
-        } else {
-            (limit as usize).min(MAX_CHILDREN)
+        // At most a window's children at once; 0, no limit, is a window's.
+        let clamp = |limit: u64| {
+            if limit == 0 {
+                MAX_CHILDREN
+            } else {
+                (limit as usize).min(MAX_CHILDREN)
+            }
         };
         let tolerated_count = self.int_setting(
             cx,
@@ -487,6 +490,23 @@ impl Exec {
             });
             self.report(run);
         }
+        // What UpdateMapRun may change as the run goes, when a sink takes it (`asl serve`);
+        // otherwise what was evaluated above holds throughout.
+        let live = self.map_runs.as_ref().map(|sink| {
+            let s = Arc::new(MapRunSettings::new(
+                asked_limit,
+                tolerated_count,
+                tolerated_pct,
+            ));
+            sink.settings(&map_run_arn, s.clone());
+            s
+        });
+        let live = live.as_deref();
+        let limit = || clamp(live.map_or(asked_limit, MapRunSettings::max_concurrency));
+        let tolerated = || match live {
+            Some(s) => (s.tolerated_count(), s.tolerated_pct()),
+            None => (tolerated_count, tolerated_pct),
+        };
 
         // `$$.Map.Item.Source`: where the items come from.
         let source = match &m.item_reader {
@@ -546,6 +566,7 @@ impl Exec {
             if failed == 0 {
                 return false;
             }
+            let (tolerated_count, tolerated_pct) = tolerated();
             let by_count = tolerated_count.is_some_and(|c| failed as u64 <= c);
             let by_pct = tolerated_pct
                 .is_some_and(|p| total > 0 && (failed as f64) * 100.0 / (total as f64) <= p);
@@ -553,11 +574,18 @@ impl Exec {
         };
         // Before the total is known, only a count can be exceeded for sure.
         let over_count = |failed: usize| -> bool {
+            let (tolerated_count, tolerated_pct) = tolerated();
             failed > 0
                 && tolerated_pct.is_none()
                 && tolerated_count.is_none_or(|c| failed as u64 > c)
         };
+        // Inputs of the children that did not run to their end: `pending` holds those
+        // that never started and the `cut_short` ones that started.
         let mut pending: Vec<Arc<str>> = Vec::new();
+        let mut cut_short = 0usize;
+        let started = |at: &std::sync::Mutex<Option<crate::data::timestamp::Instant>>| {
+            at.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+        };
         loop {
             // The next window of child inputs.
             let mut inputs: Vec<Value> = Vec::new();
@@ -603,7 +631,7 @@ impl Exec {
                 pending.extend(texts);
                 if let Some(r) = run.as_mut() {
                     r.items = index as u64;
-                    r.pending = pending.len() as u64;
+                    r.pending = (pending.len() - cut_short) as u64;
                 }
                 if exhausted {
                     break;
@@ -614,8 +642,9 @@ impl Exec {
             let base = children;
             if let Some(r) = run.as_mut() {
                 r.items = index as u64;
+                let limit = limit();
                 r.running = n.min(limit) as u64;
-                r.pending = (pending.len() + n - n.min(limit)) as u64;
+                r.pending = (pending.len() - cut_short + n - n.min(limit)) as u64;
             }
             self.report(run);
             let mut moving = std::mem::take(&mut inputs).into_iter();
@@ -644,10 +673,10 @@ impl Exec {
                 let map_run_arn = &map_run_arn;
                 let child_machine = &child_machine;
                 let child_machine_arn = &child_machine_arn;
-                fan_out(
+                fan_out_live(
                     Outcomes::new(n),
                     limit,
-                    limit,
+                    limit(),
                     th.time,
                     |i, t, _| {
                         let input = moving.next().unwrap_or(Value::Null);
@@ -756,14 +785,17 @@ impl Exec {
                             }
                         }
                     },
-                    |d| match &d.result {
-                        Ok(_) => true,
-                        Err(Stop::Failed(_)) => {
+                    |d| match d.map(|d| &d.result) {
+                        // The settings changed: the failures so far may be past them now.
+                        None => !over_count(failed),
+                        Some(Ok(_)) => true,
+                        Some(Err(Stop::Failed(_))) => {
                             failed += 1;
                             !over_count(failed)
                         }
-                        Err(_) => false,
+                        Some(Err(_)) => false,
                     },
+                    live,
                 )
                 .await
             };
@@ -795,6 +827,11 @@ impl Exec {
                         }
                         Some(Err(Stop::Failed(_))) => report.failed += 1,
                         Some(Err(_)) => report.aborted += 1,
+                        // Started and cut short (the run failed or stopped): aborted.
+                        None if started(&starts[i]) => {
+                            report.aborted += 1;
+                            cut_short += 1;
+                        }
                         // Not started: counted below with the pending ones.
                         None => {}
                     }
@@ -839,7 +876,7 @@ impl Exec {
             children += n;
             if let Some(r) = run.as_mut() {
                 r.running = 0;
-                r.pending = pending.len() as u64;
+                r.pending = (pending.len() - cut_short) as u64;
             }
             self.report(run);
             let label = &label;
@@ -1519,5 +1556,66 @@ mod tests {
         );
         assert_eq!(read(&store, "run/SUCCEEDED_1.json"), json!(["cccc"]));
         assert_eq!(read(&store, "run/FAILED_0.json"), json!([1]));
+    }
+    /// A sink that changes each run's settings as it is handed them, as UpdateMapRun does
+    /// while a run goes, and keeps the run's last report.
+    struct Updating(
+        Option<u64>,
+        Option<u64>,
+        std::sync::Mutex<Option<MapRunReport>>,
+    );
+
+    impl crate::engine::MapRunSink for Updating {
+        fn report(&self, run: &MapRunReport) {
+            *self.2.lock().unwrap_or_else(|p| p.into_inner()) = Some(run.clone());
+        }
+        fn settings(&self, _run_arn: &str, settings: Arc<MapRunSettings>) {
+            settings.update(self.0, self.1, None);
+        }
+    }
+
+    /// Runs a Distributed Map whose children 2 and 3 of four fail, with no tolerance in the
+    /// definition, its settings changed as the run starts (`max`, `count`).
+    fn with_settings(
+        max: Option<u64>,
+        count: Option<u64>,
+    ) -> (crate::engine::Status, MapRunReport) {
+        let machine = crate::definition::load_str(
+            r#"{"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "L", "End": true,
+                "MaxConcurrency": 1,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "C", "States": {
+                        "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericGreaterThanEquals": 2, "Next": "F"}], "Default": "P"},
+                        "F": {"Type": "Fail", "Error": "Big"},
+                        "P": {"Type": "Pass", "End": true}}}}}}"#,
+        )
+        .expect("valid");
+        let sink = Arc::new(Updating(max, count, Default::default()));
+        let options = crate::engine::Options {
+            map_runs: Some(sink.clone()),
+            ..Default::default()
+        };
+        let outcome =
+            crate::engine::run_blocking(&machine, json!([0, 1, 2, 3]), options).expect("no fault");
+        let report = sink.2.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        (outcome.status, report.expect("reported"))
+    }
+
+    #[test]
+    fn a_tolerance_raised_as_the_run_goes_judges_its_failures() {
+        let (status, report) = with_settings(None, None);
+        assert_eq!(status, crate::engine::Status::Failed);
+        assert_eq!(report.status, MapRunStatus::Failed);
+        // The first failure stops the run: the last child never starts.
+        assert_eq!((report.succeeded, report.failed), (2, 1));
+
+        let (status, report) = with_settings(None, Some(2));
+        assert_eq!(status, crate::engine::Status::Succeeded);
+        assert_eq!(report.status, MapRunStatus::Succeeded);
+        assert_eq!((report.succeeded, report.failed), (2, 2));
+
+        let (status, report) = with_settings(Some(4), Some(1));
+        assert_eq!(status, crate::engine::Status::Failed);
+        assert_eq!(report.status, MapRunStatus::Failed);
     }
 }

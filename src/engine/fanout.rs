@@ -168,22 +168,55 @@ pub(super) const INLINE_MAP_CONCURRENCY: usize = 40;
 /// Task, runs to its end when started). A failure then stops what has not started and
 /// abandons what is still waiting. A fault or an abort stops everything at once.
 pub(super) async fn fan_out<'a, F, Fut>(
-    mut results: Outcomes,
+    results: Outcomes,
     limit: usize,
     wave: usize,
     start: PathTime,
-    mut launch: F,
+    launch: F,
     mut keep_going: impl FnMut(&Done) -> bool,
 ) -> (Outcomes, PathTime)
 where
     F: FnMut(usize, PathTime, Value) -> Fut,
     Fut: Future<Output = Done> + 'a,
 {
+    fan_out_live(
+        results,
+        || limit,
+        wave,
+        start,
+        launch,
+        |d| d.is_none_or(&mut keep_going),
+        None,
+    )
+    .await
+}
+
+/// [`fan_out`] whose limit may change as it goes (a map run's, by UpdateMapRun): `limit` is
+/// read before each start, and `changed` (if any) wakes the fan-out while it waits for a
+/// job, to start more at once under a larger limit or to ask `keep_going(None)` whether to
+/// go on at all (a tolerance lowered past the failures so far). A smaller limit starts
+/// nothing until fewer run. `keep_going(Some(done))` sees each finished job.
+pub(super) async fn fan_out_live<'a, F, Fut>(
+    mut results: Outcomes,
+    limit: impl Fn() -> usize,
+    wave: usize,
+    start: PathTime,
+    mut launch: F,
+    mut keep_going: impl FnMut(Option<&Done>) -> bool,
+    changed: Option<&super::MapRunSettings>,
+) -> (Outcomes, PathTime)
+where
+    F: FnMut(usize, PathTime, Value) -> Fut,
+    Fut: Future<Output = Done> + 'a,
+{
     let n = results.values.len();
+    // A limit of 0 (no limit) stays so: only a map run's, never 0, changes.
+    let bounded = limit() > 0;
+    let limit = || if bounded { limit().max(1) } else { 0 };
     let mut end = start;
     let mut slots: BinaryHeap<Reverse<PathTime>> = BinaryHeap::new();
-    if limit > 0 {
-        for _ in 0..limit.min(n) {
+    if bounded {
+        for _ in 0..limit().min(n) {
             slots.push(Reverse(start));
         }
     }
@@ -193,6 +226,7 @@ where
     let mut stop = false;
     let mut halt = false;
     let mut finish = |d: Done,
+                      keep_going: &mut dyn FnMut(Option<&Done>) -> bool,
                       slots: &mut BinaryHeap<Reverse<PathTime>>,
                       stop: &mut bool,
                       halt: &mut bool,
@@ -200,10 +234,10 @@ where
         if d.time > end {
             end = d.time;
         }
-        if limit > 0 {
+        if bounded {
             slots.push(Reverse(d.time));
         }
-        if !keep_going(&d) {
+        if !keep_going(Some(&d)) {
             *stop = true;
             if !matches!(d.result, Ok(_) | Err(Stop::Failed(_))) {
                 *halt = true;
@@ -212,8 +246,9 @@ where
         results.record(d.index, d.result);
     };
     loop {
-        while !halt && (!stop || next < wave) && next < n && (limit == 0 || running.len() < limit) {
-            let t = if limit > 0 {
+        while !halt && (!stop || next < wave) && next < n && (!bounded || running.len() < limit()) {
+            // A slot a larger limit added starts at the fan-out's start.
+            let t = if bounded {
                 slots.pop().map(|Reverse(t)| t.max(start)).unwrap_or(start)
             } else {
                 start
@@ -225,7 +260,14 @@ where
             // enters the set of running jobs; a job with Task states gives way after each.
             match futures::poll!(job.as_mut()) {
                 Poll::Ready(d) => {
-                    finish(d, &mut slots, &mut stop, &mut halt, &mut results);
+                    finish(
+                        d,
+                        &mut keep_going,
+                        &mut slots,
+                        &mut stop,
+                        &mut halt,
+                        &mut results,
+                    );
                     continue;
                 }
                 Poll::Pending => running.push(job),
@@ -236,7 +278,14 @@ where
             }
             // Let work that does not wait finish now, before starting more.
             while let Poll::Ready(Some(d)) = futures::poll!(running.next()) {
-                finish(d, &mut slots, &mut stop, &mut halt, &mut results);
+                finish(
+                    d,
+                    &mut keep_going,
+                    &mut slots,
+                    &mut stop,
+                    &mut halt,
+                    &mut results,
+                );
                 if halt || (stop && next >= wave) {
                     break;
                 }
@@ -245,8 +294,30 @@ where
         if stop || halt {
             break;
         }
-        match running.next().await {
-            Some(d) => finish(d, &mut slots, &mut stop, &mut halt, &mut results),
+        let done = match changed {
+            None => running.next().await,
+            Some(settings) => {
+                tokio::select! {
+                    biased;
+                    d = running.next() => d,
+                    () = settings.changed() => {
+                        if !keep_going(None) {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            }
+        };
+        match done {
+            Some(d) => finish(
+                d,
+                &mut keep_going,
+                &mut slots,
+                &mut stop,
+                &mut halt,
+                &mut results,
+            ),
             None => break,
         }
     }
@@ -948,5 +1019,113 @@ mod tests {
         let v = past_budget(Some(super::size::PAYLOAD_LIMIT));
         assert!(size::exceeds(&v, super::size::PAYLOAD_LIMIT));
         assert_eq!(past_budget(Some(0)), Value::Null);
+    }
+}
+
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+    use crate::engine::MapRunSettings;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Lets the fan-out run until it waits: a few turns of the one-thread runtime.
+    async fn settle() {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Runs `jobs` jobs that each wait to be released, under `settings`' limit; `drive` acts
+    /// while they wait and the fan-out's outcomes come back with how many jobs started.
+    fn fan(
+        jobs: usize,
+        settings: &MapRunSettings,
+        drive: impl AsyncFnOnce(&AtomicUsize, Vec<tokio::sync::oneshot::Sender<()>>),
+    ) -> Vec<Option<Result<Value, Stop>>> {
+        let started = AtomicUsize::new(0);
+        let (senders, mut receivers): (Vec<_>, Vec<_>) = (0..jobs)
+            .map(|_| {
+                let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+                (tx, Some(rx))
+            })
+            .unzip();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let started = &started;
+            let fanned = fan_out_live(
+                Outcomes::new(jobs),
+                || settings.max_concurrency() as usize,
+                1,
+                PathTime::default(),
+                |i, t, _| {
+                    let rx = receivers[i].take();
+                    async move {
+                        started.fetch_add(1, Ordering::SeqCst);
+                        if let Some(rx) = rx {
+                            let _ = rx.await;
+                        }
+                        Done {
+                            index: i,
+                            result: Ok(json!(i)),
+                            time: t,
+                        }
+                    }
+                },
+                |_| true,
+                Some(settings),
+            );
+            let ((outcomes, _), ()) = tokio::join!(fanned, drive(started, senders));
+            outcomes.in_order().collect()
+        })
+    }
+
+    #[test]
+    fn a_larger_limit_starts_more_jobs_while_the_first_still_wait() {
+        let settings = MapRunSettings::new(1, None, None);
+        let out = fan(4, &settings, async |started, senders| {
+            settle().await;
+            assert_eq!(started.load(Ordering::SeqCst), 1, "one at a time at first");
+            settings.update(Some(3), None, None);
+            settle().await;
+            assert_eq!(
+                started.load(Ordering::SeqCst),
+                3,
+                "three at once once raised"
+            );
+            for tx in senders {
+                let _ = tx.send(());
+                settle().await;
+            }
+        });
+        assert_eq!(out.len(), 4);
+        assert!(
+            out.iter()
+                .enumerate()
+                .all(|(i, o)| matches!(o, Some(Ok(v)) if *v == json!(i)))
+        );
+    }
+
+    #[test]
+    fn a_smaller_limit_starts_nothing_until_fewer_run() {
+        let settings = MapRunSettings::new(3, None, None);
+        fan(5, &settings, async |started, senders| {
+            settle().await;
+            assert_eq!(started.load(Ordering::SeqCst), 3);
+            settings.update(Some(1), None, None);
+            let mut senders = senders.into_iter();
+            // Two of the three end: still one running, the limit, so none starts.
+            for tx in senders.by_ref().take(2) {
+                let _ = tx.send(());
+                settle().await;
+            }
+            assert_eq!(started.load(Ordering::SeqCst), 3);
+            for tx in senders {
+                let _ = tx.send(());
+                settle().await;
+            }
+            assert_eq!(started.load(Ordering::SeqCst), 5);
+        });
     }
 }

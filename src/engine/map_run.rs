@@ -10,6 +10,12 @@
 //! a sink may also take each child's history as it happens ([`MapRunSink::child_history`]).
 //! A run redriven with its execution reports under its own ARN with `redrive_count` up;
 //! the children it keeps are not told again.
+//!
+//! A sink also gets each run's [`MapRunSettings`] as it starts: what UpdateMapRun changes
+//! while the run goes. The engine reads them at each child start and end; without a sink
+//! (`asl run`) there are none and the settings the Map state evaluated hold throughout.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A map run's status, as AWS's `MapRunStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -87,9 +93,75 @@ pub struct MapRunChild {
     pub output: Option<serde_json::Value>,
 }
 
+/// A running map run's `MaxConcurrency` and tolerated failures, which may change while it
+/// goes (UpdateMapRun): a new concurrency applies to the children started from then on, new
+/// tolerances to the run's failures from then on (a run already past them fails).
+///
+/// Each value is one atomic, read without a lock; an absent tolerance is `u64::MAX` (a
+/// count) or NaN's bits (a percentage). [`MapRunSettings::update`] wakes the run, which may
+/// then start more children or find itself past its new tolerance.
+#[derive(Debug)]
+pub struct MapRunSettings {
+    max_concurrency: AtomicU64,
+    tolerated_count: AtomicU64,
+    tolerated_pct: AtomicU64,
+    changed: tokio::sync::Notify,
+}
+
+const NO_COUNT: u64 = u64::MAX;
+
+impl MapRunSettings {
+    pub fn new(max_concurrency: u64, count: Option<u64>, pct: Option<f64>) -> Self {
+        MapRunSettings {
+            max_concurrency: AtomicU64::new(max_concurrency),
+            tolerated_count: AtomicU64::new(count.unwrap_or(NO_COUNT)),
+            tolerated_pct: AtomicU64::new(pct.unwrap_or(f64::NAN).to_bits()),
+            changed: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// `MaxConcurrency` (0: no limit).
+    pub fn max_concurrency(&self) -> u64 {
+        self.max_concurrency.load(Ordering::Relaxed)
+    }
+
+    pub fn tolerated_count(&self) -> Option<u64> {
+        Some(self.tolerated_count.load(Ordering::Relaxed)).filter(|c| *c != NO_COUNT)
+    }
+
+    pub fn tolerated_pct(&self) -> Option<f64> {
+        Some(f64::from_bits(self.tolerated_pct.load(Ordering::Relaxed))).filter(|p| !p.is_nan())
+    }
+
+    /// Sets what is given and wakes the run.
+    pub fn update(&self, max_concurrency: Option<u64>, count: Option<u64>, pct: Option<f64>) {
+        if let Some(c) = max_concurrency {
+            self.max_concurrency.store(c, Ordering::Relaxed);
+        }
+        if let Some(c) = count {
+            self.tolerated_count
+                .store(c.min(NO_COUNT - 1), Ordering::Relaxed);
+        }
+        if let Some(p) = pct.filter(|p| !p.is_nan()) {
+            self.tolerated_pct.store(p.to_bits(), Ordering::Relaxed);
+        }
+        // One run waits at a time; a change made while it is not waiting is kept for its
+        // next wait.
+        self.changed.notify_one();
+    }
+
+    /// Ready once the settings changed (at once if they did since the last wait).
+    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
+    }
+}
+
 /// Receives a map run's reports.
 pub trait MapRunSink: Send + Sync {
     fn report(&self, run: &MapRunReport);
+    /// The settings of the run `run_arn`, just started (or redriven), to change while it
+    /// goes; the sink holds them as long as it likes.
+    fn settings(&self, _run_arn: &str, _settings: std::sync::Arc<MapRunSettings>) {}
     /// A child execution of the run `run_arn` started or ended.
     fn child(&self, _run_arn: &str, _child: &MapRunChild) {}
     /// Where the history of the child execution `child` (just started, RUNNING) goes, if

@@ -37,7 +37,7 @@ pub use execution::{Options, Outcome, Status, partition, run, run_blocking};
 pub use failure::{Failure, Fault, Stop};
 pub use handler::{HandlerFn, TaskError, TaskHandler, TaskRequest};
 pub use history::{Event, EventSink, History, SinkFn};
-pub use map_run::{MapRunChild, MapRunReport, MapRunSink, MapRunStatus};
+pub use map_run::{MapRunChild, MapRunReport, MapRunSettings, MapRunSink, MapRunStatus};
 pub use probe::{Frame, Probe, Step};
 pub use registry::Registry;
 pub use resume::{FanResume, MapRunResume, PathResume, Resume};

@@ -10,7 +10,9 @@
 //!
 //! Children count against `--max-finished` with the executions: a finished child takes a
 //! place in the store's line of finished executions and is forgotten, oldest first, as they
-//! are. `--state-dir` does not keep them.
+//! are. `--state-dir` keeps each finished child ([`ChildExecution::to_json`]) until it is
+//! forgotten; a child still running when the server is killed is not kept (its execution
+//! comes back ABORTED, and ListExecutions of its run lists it so).
 
 use super::Server;
 use super::store::{lock, now};
@@ -90,6 +92,39 @@ impl ChildExecution {
             }
         }
         out
+    }
+
+    /// The record `--state-dir` keeps of a finished child.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "arn": self.arn,
+            "name": self.name,
+            "machineArn": self.machine_arn,
+            "mapRunArn": self.map_run_arn,
+            "events": *lock(&self.events),
+        })
+    }
+
+    /// A finished child back from its record.
+    pub fn from_json(v: &Value) -> Option<ChildExecution> {
+        let text = |k: &str| Some(v.get(k)?.as_str()?.to_string());
+        Some(ChildExecution {
+            arn: text("arn")?,
+            name: text("name")?,
+            machine_arn: text("machineArn")?,
+            map_run_arn: text("mapRunArn")?,
+            events: Mutex::new(v.get("events")?.as_array()?.clone()),
+        })
+    }
+
+    /// When it stopped (its last event's time), else when it started: its place in the line
+    /// of finished executions after a restart.
+    pub fn stopped(&self) -> f64 {
+        let events = lock(&self.events);
+        events
+            .last()
+            .and_then(|e| e["timestamp"].as_f64())
+            .unwrap_or(0.0)
     }
 
     /// Whether the history has its last event.

@@ -26,6 +26,9 @@ pub enum Kind {
     /// An execution: its description and history; written RUNNING at its first event (so a
     /// killed server finds it at the next start) and again, whole, when it finishes.
     Execution,
+    /// A map run's child execution, written once when it finishes (its ARN, machine, run and
+    /// history); deleted when `--max-finished` forgets it.
+    Child,
 }
 
 impl Kind {
@@ -38,6 +41,7 @@ impl Kind {
             Kind::Activity => "activity",
             Kind::Tags => "tags",
             Kind::Execution => "execution",
+            Kind::Child => "child",
         }
     }
 }

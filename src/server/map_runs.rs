@@ -1,9 +1,11 @@
 //! Map runs of Distributed Map states: DescribeMapRun, ListMapRuns and UpdateMapRun, answered
 //! from the reports the engine sends as each run goes ([`crate::engine::MapRunSink`]).
 //!
-//! UpdateMapRun records the new `maxConcurrency` and tolerated failures and DescribeMapRun
-//! shows them, but a run already going keeps the settings it started with (the engine reads
-//! them once, when the Map state starts).
+//! UpdateMapRun records the new `maxConcurrency` and tolerated failures, DescribeMapRun
+//! shows them, and a run still going takes them through the settings the engine handed over
+//! as it started ([`crate::engine::MapRunSettings`]): more or fewer children start at once
+//! from then on, and its failures are judged by the new tolerances (a run already past them
+//! fails). A redrive of a run that was updated goes with the updated settings.
 //!
 //! Each run also keeps its child executions as the engine tells them
 //! ([`crate::engine::MapRunChild`]), for ListExecutions with a `mapRunArn`: the latest
@@ -12,7 +14,7 @@
 use super::request::{Request, page};
 use super::store::{Execution, lock, now};
 use super::{ApiError, Server};
-use crate::engine::{MapRunChild, MapRunReport, MapRunSink, MapRunStatus};
+use crate::engine::{MapRunChild, MapRunReport, MapRunSettings, MapRunSink, MapRunStatus};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 use std::sync::{Arc, Weak};
@@ -52,6 +54,8 @@ pub struct MapRun {
     pub children: IndexMap<String, Child>,
     /// When it was last redriven with its execution (epoch seconds).
     pub redrive_date: Option<f64>,
+    /// While it runs, the settings its engine reads: what UpdateMapRun changes.
+    pub live: Option<Arc<MapRunSettings>>,
 }
 
 fn counts(r: &MapRunReport, items: bool) -> Value {
@@ -239,6 +243,7 @@ impl MapRun {
             tolerated_failure_percentage,
             updated: v.get("updated").and_then(Value::as_bool).unwrap_or(false),
             redrive_date: v.get("redriveDate").and_then(Value::as_f64),
+            live: None,
             children: v
                 .get("children")
                 .and_then(Value::as_array)
@@ -296,6 +301,7 @@ impl MapRunSink for Sink {
             updated: false,
             children: IndexMap::new(),
             redrive_date: None,
+            live: None,
         });
         // The first report of a redrive: the run goes again.
         if report.redrive_count > run.report.redrive_count {
@@ -313,9 +319,28 @@ impl MapRunSink for Sink {
         }
         if report.status != MapRunStatus::Running {
             run.abort_running_children(at);
+            run.live = None;
         }
         drop(runs);
         lock(&server.store.map_runs).insert(report.arn.clone(), exec.arn.clone());
+    }
+
+    fn settings(&self, run_arn: &str, settings: Arc<MapRunSettings>) {
+        let Some(exec) = self.execution.upgrade() else {
+            return;
+        };
+        if let Some(run) = lock(&exec.map_runs).get_mut(run_arn) {
+            // A redrive of an updated run goes with the update (a percentage of 0 is as
+            // none: no failure tolerated either way, but a count judges one sooner).
+            if run.updated {
+                settings.update(
+                    Some(run.max_concurrency),
+                    Some(run.tolerated_failure_count),
+                    Some(run.tolerated_failure_percentage).filter(|p| *p > 0.0),
+                );
+            }
+            run.live = Some(settings);
+        }
     }
 
     fn child_history(
@@ -463,6 +488,9 @@ pub fn update(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
             run.tolerated_failure_percentage = p;
         }
         run.updated = true;
+        if let Some(live) = &run.live {
+            live.update(concurrency, count, pct);
+        }
     }
     // A finished execution's record carries its map runs: keep the new settings there too.
     if server.store.durable.keeps() && lock(&exec.state).status != "RUNNING" {
@@ -508,6 +536,7 @@ mod tests {
             updated: false,
             children: IndexMap::new(),
             redrive_date: None,
+            live: None,
         }
     }
 

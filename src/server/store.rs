@@ -262,7 +262,22 @@ impl Store {
         }
         // Start order, as they were listed before the restart; the oldest evicted first.
         done.sort_by(|a, b| a.started.total_cmp(&b.started));
+        let mut children: Vec<super::children::ChildExecution> = Vec::new();
+        for (arn, v) in self.durable.load(Kind::Child)? {
+            match super::children::ChildExecution::from_json(&v) {
+                Some(c) => children.push(c),
+                None => skipped("map run child execution", &arn),
+            }
+        }
+        // Children take their places in the line of finished executions as they finished:
+        // each before the first execution that stopped after it.
+        children.sort_by(|a, b| a.stopped().total_cmp(&b.stopped()));
+        let mut children = children.into_iter().peekable();
         for e in done {
+            let stopped = lock(&e.state).stopped.unwrap_or(e.started);
+            while let Some(c) = children.next_if(|c| c.stopped() <= stopped) {
+                self.restore_child(c);
+            }
             let arn = e.arn.clone();
             for run in lock(&e.map_runs).keys() {
                 lock(&self.map_runs).insert(run.clone(), arn.clone());
@@ -270,7 +285,16 @@ impl Store {
             lock(&self.executions).insert(arn.clone(), Arc::new(e));
             self.evict_past_limit(arn);
         }
+        for c in children {
+            self.restore_child(c);
+        }
         Ok(())
+    }
+
+    fn restore_child(&self, c: super::children::ChildExecution) {
+        let arn = c.arn.clone();
+        lock(&self.children).insert(arn.clone(), Arc::new(c));
+        self.evict_past_limit(arn);
     }
 
     pub fn machine(&self, arn: &str) -> Option<Machine> {
@@ -294,9 +318,11 @@ impl Store {
     /// Notes that the map run child `arn` is done: it takes its place among the finished
     /// executions, the oldest past the limit evicted.
     pub fn child_finished(&self, arn: &str) {
-        if lock(&self.children).contains_key(arn) {
-            self.evict_past_limit(arn.to_string());
+        let Some(child) = self.child(arn) else { return };
+        if self.durable.keeps() {
+            self.durable.put(Kind::Child, arn, &child.to_json());
         }
+        self.evict_past_limit(arn.to_string());
     }
 
     /// Notes that `arn` finished, evicting the oldest finished executions past the limit.
@@ -331,7 +357,9 @@ impl Store {
                 None => {
                     // A map run's child, forgotten without a word: a run of a million items
                     // would otherwise write a million lines.
-                    lock(&self.children).remove(&old);
+                    if lock(&self.children).remove(&old).is_some() {
+                        self.durable.delete(Kind::Child, &old);
+                    }
                     continue;
                 }
             }
@@ -421,5 +449,54 @@ mod tests {
         // A child not known (already evicted) takes no place.
         store.child_finished(&kids[0].arn);
         assert!(store.child(&kids[2].arn).is_some());
+    }
+    #[test]
+    fn state_dir_keeps_finished_children_within_the_bound_and_forgets_the_evicted() {
+        let dir = std::env::temp_dir().join(format!("asl-children-{}", uuid::Uuid::new_v4()));
+        let open = |max| {
+            let db = super::super::durable::Database::open(&dir).expect("the directory opens");
+            let store = Store::new(max, Box::new(db));
+            store.restore().expect("restores");
+            store
+        };
+        {
+            let store = open(2);
+            let kids: Vec<_> = (0..4).map(child).collect();
+            for (n, c) in kids.iter().enumerate() {
+                lock(&c.events).push(json!({"timestamp": n as f64, "type": "ExecutionStarted",
+                    "id": 1, "previousEventId": 0, "executionStartedEventDetails": {"input": "1"}}));
+                lock(&store.children).insert(c.arn.clone(), c.clone());
+            }
+            // Three finish, in order; the fourth still runs when the server stops.
+            for (n, c) in kids.iter().enumerate().take(3) {
+                lock(&c.events).push(json!({"timestamp": n as f64 + 0.5, "type": "ExecutionSucceeded",
+                    "id": 2, "previousEventId": 1, "executionSucceededEventDetails": {"output": n.to_string()}}));
+                store.child_finished(&c.arn);
+            }
+            assert!(store.child(&kids[0].arn).is_none());
+            assert!(store.child(&kids[3].arn).is_some());
+        }
+        let arn = |n: usize| child(n).arn.clone();
+        let store = open(2);
+        assert!(store.child(&arn(0)).is_none(), "evicted before the restart");
+        assert!(
+            store.child(&arn(3)).is_none(),
+            "a running child is not kept"
+        );
+        let kept = store.child(&arn(2)).expect("kept across the restart");
+        assert_eq!(kept.described()["status"], "SUCCEEDED");
+        assert_eq!(kept.described()["output"], "2");
+        assert_eq!(lock(&kept.events).len(), 2);
+        assert!(store.child(&arn(1)).is_some());
+        drop(store);
+        // A smaller bound evicts the oldest finished at the restart, from the file too.
+        drop(open(1));
+        let store = open(5);
+        assert!(
+            store.child(&arn(1)).is_none(),
+            "finished first of the two: evicted"
+        );
+        assert!(store.child(&arn(2)).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
