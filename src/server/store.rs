@@ -204,7 +204,8 @@ pub struct Progress {
 pub struct Store {
     pub machines: Mutex<IndexMap<String, Machine>>,
     pub executions: Mutex<IndexMap<String, Arc<Execution>>>,
-    finished: Mutex<VecDeque<String>>,
+    /// The line of finished executions and children, oldest first ([`Line`]).
+    finished: Mutex<Line>,
     /// The execution each map run belongs to (DescribeMapRun), by map run ARN.
     pub map_runs: Mutex<std::collections::HashMap<String, String>>,
     /// Map runs' child executions by ARN (DescribeExecution, GetExecutionHistory); the
@@ -338,14 +339,14 @@ impl Store {
     /// Takes a redriven execution out of the finished ones: running again, it is not evicted;
     /// when it finishes again it goes to the end of the line.
     pub fn running_again(&self, arn: &str) {
-        lock(&self.finished).retain(|a| a != arn);
+        lock(&self.finished).leave(arn);
     }
 
     fn evict_past_limit(&self, arn: String) {
         let mut done = lock(&self.finished);
-        done.push_back(arn);
+        done.join(arn);
         while done.len() > self.max_finished {
-            let Some(old) = done.pop_front() else { break };
+            let Some(old) = done.pop_oldest() else { break };
             let removed = lock(&self.executions).shift_remove(&old);
             match removed {
                 Some(e) => {
@@ -369,6 +370,45 @@ impl Store {
                 self.max_finished
             );
         }
+    }
+}
+
+/// Finished executions and children in the order they finished, each once: one that finishes
+/// again (redriven, or a map run's child run again by its run's redrive) goes to the end of
+/// the line. Leaving and re-joining cost O(1): the place an ARN left stays in the queue,
+/// stale, and is skipped when it reaches the front.
+#[derive(Default)]
+struct Line {
+    queue: VecDeque<(u64, String)>,
+    /// Each ARN in the line with the number of its current place.
+    place: std::collections::HashMap<String, u64>,
+    next: u64,
+}
+
+impl Line {
+    fn join(&mut self, arn: String) {
+        self.next += 1;
+        self.place.insert(arn.clone(), self.next);
+        self.queue.push_back((self.next, arn));
+    }
+
+    fn leave(&mut self, arn: &str) {
+        self.place.remove(arn);
+    }
+
+    fn len(&self) -> usize {
+        self.place.len()
+    }
+
+    /// The ARN longest in the line, taken out of it.
+    fn pop_oldest(&mut self) -> Option<String> {
+        while let Some((n, arn)) = self.queue.pop_front() {
+            if self.place.get(&arn) == Some(&n) {
+                self.place.remove(&arn);
+                return Some(arn);
+            }
+        }
+        None
     }
 }
 
@@ -404,6 +444,24 @@ pub fn now() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_arn_that_finishes_again_holds_one_place_at_the_end_of_the_line() {
+        let mut line = Line::default();
+        for a in ["a", "b", "c"] {
+            line.join(a.into());
+        }
+        // `a` redriven and finished again: still three in the line, `a` now the newest.
+        line.leave("a");
+        line.join("a".into());
+        line.join("b".into()); // finished again without leaving first (a child run again)
+        assert_eq!(line.len(), 3);
+        assert_eq!(line.pop_oldest().as_deref(), Some("c"));
+        assert_eq!(line.pop_oldest().as_deref(), Some("a"));
+        assert_eq!(line.pop_oldest().as_deref(), Some("b"));
+        assert_eq!(line.pop_oldest(), None);
+        assert_eq!(line.len(), 0);
+    }
 
     #[test]
     fn a_history_the_server_ends_goes_on_from_its_last_event_with_the_details_aws_names() {
