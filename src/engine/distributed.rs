@@ -13,12 +13,13 @@
 
 use super::context::{ExecutionInfo, ExecutionInput};
 use super::execution::{
-    EXPRESS_MAX_SECONDS, Exec, STANDARD_MAX_SECONDS, StateCx, Thread, partition, shown,
+    EXPRESS_MAX_SECONDS, Exec, STANDARD_MAX_SECONDS, StateCx, Thread, partition, shown, state_index,
 };
 use super::failure::{Failure, Fault, Stop};
 use super::fanout::{Done, Outcomes, fan_out};
 use super::map_run::{MapRunChild, MapRunReport, MapRunStatus};
 use super::probe::Frame;
+use super::resume::Resume;
 use super::variables::Scope;
 use crate::data::roots::{DataError, read};
 use crate::definition::ReaderConfig;
@@ -349,6 +350,7 @@ impl Exec {
                     Some(Ok(v)) => Some(v.clone()),
                     _ => None,
                 },
+                continued: false,
             },
         );
     }
@@ -370,7 +372,7 @@ impl Exec {
         run: &mut Option<MapRunReport>,
     ) -> Result<Value, Stop> {
         // A redrive of the execution redrives the run this state had started.
-        let redo = th.redo.take().and_then(|f| f.map_run);
+        let mut redo = th.redo.take().and_then(|f| f.map_run);
         let limit = self
             .int_setting(
                 cx,
@@ -630,6 +632,14 @@ impl Exec {
                         .unwrap_or_else(|| self.uuid_text())
                 })
                 .collect();
+            // Where each Standard child redriven from its own history picks up.
+            let mut plans: Vec<Option<Resume>> = (0..n)
+                .map(|i| {
+                    redo.as_mut()
+                        .filter(|_| !express)
+                        .and_then(|r| r.resumed.remove(&(base + i)))
+                })
+                .collect();
             let redo = &redo;
             let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
@@ -657,8 +667,10 @@ impl Exec {
                             .as_ref()
                             .and_then(|r| r.succeeded.get(&(base + i)).cloned());
                         // A child that ran before is redriven; one that never started starts.
-                        let child_redrives = match redo {
-                            Some(r) if !express && r.names.contains_key(&(base + i)) => {
+                        let plan = plans.get_mut(i).and_then(Option::take);
+                        let child_redrives = match (redo, &plan) {
+                            (_, Some(p)) => p.redrive_count,
+                            (Some(r), None) if !express && r.names.contains_key(&(base + i)) => {
                                 redrive_count
                             }
                             _ => 0,
@@ -688,6 +700,7 @@ impl Exec {
                                     item_count: item_counts.get(i).copied().unwrap_or(1),
                                     index: base + i,
                                     output: None,
+                                    continued: plan.is_some(),
                                 };
                                 sink.child(map_run_arn, &started);
                                 sink.child_history(map_run_arn, &started)
@@ -719,15 +732,6 @@ impl Exec {
                             });
                             let child =
                                 self.child(info, deadline, seed, child_machine.clone(), history);
-                            // Its history opens as any execution's: ids count from it, so a
-                            // cause's "entered at the event id #2" is AWS's.
-                            let role = &self.role_arn;
-                            let opened = child.history.emit("ExecutionStarted", 0, start, || {
-                                Some((
-                                    "executionStartedEventDetails".into(),
-                                    json!({"input": &*text, "inputDetails": {"truncated": false}, "roleArn": role}),
-                                ))
-                            });
                             let mut t = Thread {
                                 time: t,
                                 prev: 0,
@@ -738,8 +742,26 @@ impl Exec {
                                 }),
                                 redo: None,
                             };
-                            t.prev = opened.unwrap_or(0);
-                            let result = child.run_graph(&m.processor, input, &mut t).await;
+                            let result = match plan {
+                                // Its history opens as any execution's: ids count from it, so
+                                // a cause's "entered at the event id #2" is AWS's.
+                                None => {
+                                    let role = &self.role_arn;
+                                    let opened = child.history.emit("ExecutionStarted", 0, start, || {
+                                        Some((
+                                            "executionStartedEventDetails".into(),
+                                            json!({"input": &*text, "inputDetails": {"truncated": false}, "roleArn": role}),
+                                        ))
+                                    });
+                                    t.prev = opened.unwrap_or(0);
+                                    child.run_graph(&m.processor, input, &mut t).await
+                                }
+                                // Redriven: its history goes on, and it picks up where it
+                                // stopped, as a redriven execution does (`execution::run`).
+                                Some(plan) => {
+                                    child.redriven(&m.processor, plan, start, &mut t).await
+                                }
+                            };
                             let stop = self.clock.now(&t.time);
                             child.close_history(&result, stop);
                             let result = match result {
@@ -888,6 +910,34 @@ impl Exec {
         self.emit(th, "MapRunSucceeded", || None)?;
         self.emit(th, "MapStateSucceeded", || None)?;
         Ok(value)
+    }
+
+    /// Runs a redriven Standard child from where `plan` says, its history going on after
+    /// its last event with `ExecutionRedriven`.
+    async fn redriven(
+        &self,
+        g: &crate::definition::Graph,
+        plan: Resume,
+        at: crate::data::timestamp::Instant,
+        t: &mut Thread,
+    ) -> Result<Value, Stop> {
+        let first = state_index(g, &plan.at.state).map_err(Stop::Fault)?;
+        self.history.continue_after(plan.last_event);
+        t.prev = plan.last_event;
+        for (name, value) in plan.at.variables {
+            t.scope.set(name, value);
+        }
+        t.redo = plan.at.inside.map(Box::new);
+        let count = plan.redrive_count;
+        if let Ok(id) = self.history.emit("ExecutionRedriven", t.prev, at, || {
+            Some((
+                "executionRedrivenEventDetails".into(),
+                json!({"redriveCount": count}),
+            ))
+        }) {
+            t.prev = id;
+        }
+        self.run_graph_from(g, first, plan.at.input, t).await
     }
 
     /// A child execution's last event, as any execution ends its history (only built when

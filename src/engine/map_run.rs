@@ -85,6 +85,9 @@ pub struct MapRunChild {
     pub index: usize,
     /// Its output, once it succeeded: what a redrive of the run keeps.
     pub output: Option<serde_json::Value>,
+    /// Redriven from where it stopped ([`super::MapRunResume::resumed`]): its history goes
+    /// on in the one it had, after `ExecutionRedriven`, instead of opening anew.
+    pub continued: bool,
 }
 
 /// Receives a map run's reports.

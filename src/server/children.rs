@@ -62,6 +62,15 @@ impl ChildExecution {
             "redriveCount": 0,
             "redriveStatus": "NOT_REDRIVABLE",
         });
+        // Each redrive from where it stopped opened with `ExecutionRedriven`.
+        let redriven: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["type"] == "ExecutionRedriven")
+            .collect();
+        if let Some(last) = redriven.last() {
+            out["redriveCount"] = json!(redriven.len());
+            out["redriveDate"] = last["timestamp"].clone();
+        }
         if let Some(first) = events.first() {
             out["startDate"] = first["timestamp"].clone();
             if let Some(input) = first.pointer("/executionStartedEventDetails/input") {
@@ -182,5 +191,29 @@ mod tests {
             (&json!("FAILED"), &json!("E"), &json!("C"), &json!(2))
         );
         assert!(d.get("output").is_none());
+    }
+
+    #[test]
+    fn a_child_redriven_in_its_history_counts_its_redrives_and_dates_the_last() {
+        let c = child();
+        for (id, kind, at) in [
+            (1, "ExecutionStarted", 1),
+            (2, "ExecutionFailed", 2),
+            (3, "ExecutionRedriven", 5),
+            (4, "ExecutionFailed", 6),
+            (5, "ExecutionRedriven", 9),
+        ] {
+            lock(&c.events)
+                .push(json!({"timestamp": at, "type": kind, "id": id, "previousEventId": id - 1}));
+        }
+        let d = c.described();
+        assert_eq!(
+            (&d["redriveCount"], &d["redriveDate"]),
+            (&json!(2), &json!(9))
+        );
+        assert_eq!(
+            (&d["status"], &d["startDate"]),
+            (&json!("RUNNING"), &json!(1))
+        );
     }
 }

@@ -328,14 +328,25 @@ impl MapRunSink for Sink {
         let machine_arn = lock(&exec.map_runs)
             .get(run_arn)
             .map(|r| r.report.state_machine_arn.clone())?;
-        let kept = Arc::new(super::children::ChildExecution {
-            arn: child.arn.clone(),
-            name: child.name.clone(),
-            machine_arn,
-            map_run_arn: run_arn.to_string(),
-            events: Default::default(),
-        });
-        lock(&server.store.children).insert(child.arn.clone(), kept.clone());
+        // A child redriven from where it stopped goes on in the history it had.
+        let had = server.store.child(&child.arn).filter(|_| child.continued);
+        let kept = match had {
+            Some(had) => {
+                server.store.running_again(&child.arn);
+                had
+            }
+            None => {
+                let kept = Arc::new(super::children::ChildExecution {
+                    arn: child.arn.clone(),
+                    name: child.name.clone(),
+                    machine_arn,
+                    map_run_arn: run_arn.to_string(),
+                    events: Default::default(),
+                });
+                lock(&server.store.children).insert(child.arn.clone(), kept.clone());
+                kept
+            }
+        };
         Some(Box::new(super::children::ChildSink {
             child: kept,
             server: self.server.clone(),
@@ -489,6 +500,7 @@ mod tests {
             item_count: 2,
             index: n,
             output: (status == "SUCCEEDED").then(|| serde_json::json!({"n": n})),
+            continued: false,
         }
     }
 
