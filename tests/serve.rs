@@ -2015,6 +2015,63 @@ assert c["startDate"] == before[0]["timestamp"], c
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// StopExecution of a map run's child: it ends ABORTED, its history with `ExecutionAborted`,
+/// and it counts as a failed child of its run: tolerated, the run goes on and succeeds; not
+/// tolerated, the run fails with `States.ExceedToleratedFailureThreshold`.
+#[test]
+fn stopping_a_child_execution_aborts_it_as_a_failed_child_of_its_run() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+act = sfn.create_activity(name="Work")["activityArn"]
+def machine(name, tolerated):
+    return create(name, {"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Each", "End": True,
+      "ToleratedFailureCount": tolerated,
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "A",
+        "States": {"A": {"Type": "Task", "Resource": act, "End": True}}}}}})
+def running_children(ex, n):
+    for _ in range(200):
+        runs = sfn.list_map_runs(executionArn=ex)["mapRuns"]
+        if runs:
+            kids = sfn.list_executions(mapRunArn=runs[0]["mapRunArn"], statusFilter="RUNNING")["executions"]
+            if len(kids) == n:
+                return runs[0]["mapRunArn"], [k["executionArn"] for k in kids]
+        time.sleep(0.05)
+    raise AssertionError("children not running")
+
+ex = sfn.start_execution(stateMachineArn=machine("Tolerant", 1), input='["stop me", "keep me"]')["executionArn"]
+run, kids = running_children(ex, 2)
+victim = [k for k in kids if json.loads(sfn.describe_execution(executionArn=k)["input"]) == "stop me"][0]
+sfn.stop_execution(executionArn=victim, error="Halt", cause="by hand")
+# Only the other child's task is left for a worker.
+task = sfn.get_activity_task(activityArn=act, workerName="w")
+assert json.loads(task["input"]) == "keep me", task
+sfn.send_task_success(taskToken=task["taskToken"], output='"kept"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+out = json.loads(d["output"])
+assert out[1] == "kept" and out[0]["Error"] == "ExecutionAborted", out
+c = wait_done(victim)
+assert c["status"] == "ABORTED", c
+last = sfn.get_execution_history(executionArn=victim)["events"][-1]
+assert last["type"] == "ExecutionAborted" and "by hand" in last["executionAbortedEventDetails"]["cause"], last
+counts = sfn.describe_map_run(mapRunArn=run)["executionCounts"]
+assert counts["aborted"] == 1 and counts["succeeded"] == 1 and counts["failed"] == 0, counts
+assert [k["status"] for k in sfn.list_executions(mapRunArn=run, statusFilter="ABORTED")["executions"]] == ["ABORTED"]
+
+# Not tolerated: the run fails, its other child aborted with it.
+ex = sfn.start_execution(stateMachineArn=machine("Strict", 0), input='["a", "b"]')["executionArn"]
+run, kids = running_children(ex, 2)
+sfn.stop_execution(executionArn=kids[0])
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["error"] == "States.ExceedToleratedFailureThreshold", d
+assert sorted(wait_done(k)["status"] for k in kids) == ["ABORTED", "ABORTED"]
+assert sfn.describe_map_run(mapRunArn=run)["status"] == "FAILED"
+"##,
+    );
+}
+
 /// AWS's own Step Functions Local sample (the mocked service integrations walkthrough: a
 /// Lambda with a Retry, then SQS) through the AWS CLI, each test case's history compared event
 /// by event with `asl run` of the same mock test case (times apart).

@@ -645,7 +645,16 @@ impl Exec {
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
             let stops: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+            let stopped_alone: Vec<std::sync::atomic::AtomicBool> = (0..n)
+                .map(|_| std::sync::atomic::AtomicBool::new(false))
+                .collect();
+            let alone = |i: usize| {
+                stopped_alone
+                    .get(i)
+                    .is_some_and(|b| b.load(std::sync::atomic::Ordering::Relaxed))
+            };
             let (outcomes, at) = {
+                let stopped_alone = &stopped_alone;
                 let texts = &texts;
                 let names = &names;
                 let starts = &starts;
@@ -690,7 +699,7 @@ impl Exec {
                                 "arn:{p}:states:{}:{}:{kind}:{child_machine}:{name}",
                                 self.region, self.account_id
                             );
-                            let history = self.map_runs.as_ref().and_then(|sink| {
+                            let history = self.map_runs.as_ref().map(|sink| {
                                 let started = MapRunChild {
                                     arn: arn.clone(),
                                     name: name.clone(),
@@ -703,8 +712,10 @@ impl Exec {
                                     continued: plan.is_some(),
                                 };
                                 sink.child(map_run_arn, &started);
-                                sink.child_history(map_run_arn, &started)
+                                let history = sink.child_history(map_run_arn, &started);
+                                (history, sink.child_stop(map_run_arn, &started))
                             });
+                            let (history, asked) = history.unwrap_or((None, None));
                             let fields = match json!({
                                 "Id": arn,
                                 "StartTime": start.to_iso_millis(),
@@ -742,7 +753,8 @@ impl Exec {
                                 }),
                                 redo: None,
                             };
-                            let result = match plan {
+                            let body = async {
+                                match plan {
                                 // Its history opens as any execution's: ids count from it, so
                                 // a cause's "entered at the event id #2" is AWS's.
                                 None => {
@@ -761,6 +773,19 @@ impl Exec {
                                 Some(plan) => {
                                     child.redriven(&m.processor, plan, start, &mut t).await
                                 }
+                                }
+                            };
+                            // Stopped on its own (StopExecution of the child): ABORTED, a
+                            // failed child of the run for its tolerance.
+                            let result = match asked {
+                                Some(asked) => tokio::select! {
+                                    why = asked => {
+                                        stopped_alone[i].store(true, std::sync::atomic::Ordering::Relaxed);
+                                        Err(Stop::Aborted(why))
+                                    }
+                                    r = body => r,
+                                },
+                                None => body.await,
                             };
                             let stop = self.clock.now(&t.time);
                             child.close_history(&result, stop);
@@ -781,6 +806,10 @@ impl Exec {
                     |d| match &d.result {
                         Ok(_) => true,
                         Err(Stop::Failed(_)) => {
+                            failed += 1;
+                            !over_count(failed)
+                        }
+                        Err(Stop::Aborted(_)) if alone(d.index) => {
                             failed += 1;
                             !over_count(failed)
                         }
@@ -827,6 +856,10 @@ impl Exec {
                 let result = match r {
                     Some(Ok(v)) => Ok(v),
                     Some(Err(Stop::Failed(f))) => Err(f),
+                    // A child stopped on its own is one of the run's failures.
+                    Some(Err(Stop::Aborted(why))) if alone(i) => {
+                        Err(Failure::new("ExecutionAborted", why))
+                    }
                     Some(Err(other)) => return Err(other),
                     None => {
                         pending.push(input);

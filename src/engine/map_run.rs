@@ -105,4 +105,14 @@ pub trait MapRunSink: Send + Sync {
     ) -> Option<Box<dyn super::EventSink>> {
         None
     }
+    /// What stops the child execution `child` (just started, RUNNING) on its own, if
+    /// anything: when it resolves, the child ends ABORTED with that cause, one more failed
+    /// child for the run's tolerance (`asl serve`'s StopExecution of a child).
+    fn child_stop(
+        &self,
+        _run_arn: &str,
+        _child: &MapRunChild,
+    ) -> Option<futures::future::BoxFuture<'static, String>> {
+        None
+    }
 }

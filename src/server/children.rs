@@ -27,6 +27,8 @@ pub struct ChildExecution {
     pub map_run_arn: String,
     /// GetExecutionHistory's events, appended as they happen.
     pub events: Mutex<Vec<Value>>,
+    /// StopExecution's way to it while it runs.
+    pub stop: Mutex<Option<tokio::sync::oneshot::Sender<String>>>,
 }
 
 /// The end events and the status each gives.
@@ -149,6 +151,7 @@ mod tests {
             machine_arn: "arn:aws:states:us-east-1:1:stateMachine:M/L".into(),
             map_run_arn: "arn:aws:states:us-east-1:1:mapRun:M/L:r".into(),
             events: Mutex::default(),
+            stop: Mutex::default(),
         })
     }
 

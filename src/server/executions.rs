@@ -594,7 +594,7 @@ pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
 }
 
 pub fn stop(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let exec = find_execution(server, r)?;
+    let found = find_execution(server, r);
     let error = r.str("error")?;
     let cause = r.str("cause")?;
     let why = match (error, cause) {
@@ -603,7 +603,14 @@ pub fn stop(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         (None, Some(c)) => c.to_string(),
         (None, None) => String::new(),
     };
-    let tx = lock(&exec.state).stop.take();
+    let tx = match found {
+        Ok(exec) => lock(&exec.state).stop.take(),
+        // A map run's child: it ends ABORTED, one more failed child for its run's tolerance.
+        Err(missing) => {
+            let child = find_child(server, r).ok_or(missing)?;
+            lock(&child.stop).take()
+        }
+    };
     if let Some(tx) = tx {
         let _ = tx.send(why);
     }

@@ -342,6 +342,7 @@ impl MapRunSink for Sink {
                     machine_arn,
                     map_run_arn: run_arn.to_string(),
                     events: Default::default(),
+                    stop: Default::default(),
                 });
                 lock(&server.store.children).insert(child.arn.clone(), kept.clone());
                 kept
@@ -350,6 +351,24 @@ impl MapRunSink for Sink {
         Some(Box::new(super::children::ChildSink {
             child: kept,
             server: self.server.clone(),
+        }))
+    }
+
+    fn child_stop(
+        &self,
+        _run_arn: &str,
+        child: &MapRunChild,
+    ) -> Option<futures::future::BoxFuture<'static, String>> {
+        let server = self.server.upgrade()?;
+        let kept = server.store.child(&child.arn)?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+        *lock(&kept.stop) = Some(tx);
+        // A child that ends without being stopped drops its sender: never resolves then.
+        Some(Box::pin(async move {
+            match rx.await {
+                Ok(why) => why,
+                Err(_) => std::future::pending().await,
+            }
         }))
     }
 
