@@ -6,7 +6,10 @@
 //! those events: the input from `ExecutionStarted`, the status, output, error and cause from
 //! the last one. A child cut short with its run (its execution stopped, the run failed past
 //! its tolerance) is dropped by the engine without a last event: it gets `ExecutionAborted`
-//! then, as AWS aborts it.
+//! then, as AWS aborts it. A Standard child redriven with its run from where it stopped
+//! ([`crate::engine::MapRunChild::continued`]) goes on in the history it had, after
+//! `ExecutionRedriven`; StopExecution reaches a running child through its `stop`
+//! ([`crate::engine::MapRunSink::child_stop`]).
 //!
 //! Children count against `--max-finished` with the executions: a finished child takes a
 //! place in the store's line of finished executions and is forgotten, oldest first, as they
