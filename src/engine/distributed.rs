@@ -711,9 +711,12 @@ impl Exec {
                                     output: None,
                                     continued: plan.is_some(),
                                 };
-                                sink.child(map_run_arn, &started);
+                                // Its history and stop are in place before it is listed,
+                                // so a client that sees it running can stop it.
                                 let history = sink.child_history(map_run_arn, &started);
-                                (history, sink.child_stop(map_run_arn, &started))
+                                let stop = sink.child_stop(map_run_arn, &started);
+                                sink.child(map_run_arn, &started);
+                                (history, stop)
                             });
                             let (history, asked) = history.unwrap_or((None, None));
                             let fields = match json!({
@@ -849,7 +852,13 @@ impl Exec {
                         // Not started: counted below with the pending ones.
                         None => {}
                     }
-                    if writer.is_some() && matches!(r, Some(Ok(_)) | Some(Err(Stop::Failed(_)))) {
+                    // A child stopped on its own is written with the failed ones.
+                    let written = match &r {
+                        Some(Ok(_)) | Some(Err(Stop::Failed(_))) => true,
+                        Some(Err(Stop::Aborted(_))) => alone(i),
+                        _ => false,
+                    };
+                    if writer.is_some() && written {
                         report.results_written += 1;
                     }
                 }

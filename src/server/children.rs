@@ -129,6 +129,8 @@ impl EventSink for ChildSink {
 
 impl Drop for ChildSink {
     fn drop(&mut self) {
+        // Done: nothing left to stop.
+        lock(&self.child.stop).take();
         if !self.child.ended() {
             super::store::end_history(
                 &mut lock(&self.child.events),
