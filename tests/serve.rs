@@ -2126,6 +2126,147 @@ assert len(sfn.list_executions(mapRunArn=run, redriveFilter="NOT_REDRIVEN")["exe
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+const CHILD_MOCKS: &str = r#"{
+  "StateMachines": {"RedriveChild": {"TestCases": {"SecondFails": {"Pre": "Pre", "W": "Sequence"}}}},
+  "MockedResponses": {
+    "Pre": {"0-5": {"Return": {"Payload": {"pre": true}}}},
+    "Sequence": {
+      "0": {"Return": {"Payload": "first"}},
+      "1": {"Throw": {"Error": "Boom", "Cause": "the second call"}},
+      "2": {"Return": {"Payload": "third"}}
+    }
+  }
+}"#;
+
+/// A redriven Standard child goes on from the state it failed in, in the history it had, as
+/// AWS redrives one: the second child's second state fails the first time; redriven with its
+/// parent, the child's history continues after `ExecutionRedriven`, numbered on, with only
+/// that state run again (its first state's mock is not called). A child is redriven only
+/// through its parent, and DescribeStateMachineForExecution of it answers with its run's
+/// machine.
+#[test]
+fn a_redriven_standard_child_goes_on_from_the_state_it_failed_in() {
+    let dir = std::env::temp_dir().join(format!("asl-serve-redrive-child-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("MockConfigFile.json");
+    std::fs::write(&file, CHILD_MOCKS).expect("write mocks");
+    let path = file.display().to_string();
+    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    boto(
+        &s,
+        r##"
+d = {"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Each", "End": True,
+  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Pre",
+    "States": {"Pre": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                       "Parameters": {"FunctionName": "pre", "Payload.$": "$"}, "ResultSelector": {"item.$": "$$.Execution.Input", "pre.$": "$.Payload.pre"}, "Next": "W"},
+               "W": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                     "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "OutputPath": "$.Payload", "End": True}}}}}}
+arn = create("RedriveChild", d)
+ex = sfn.start_execution(stateMachineArn=arn + "#SecondFails", input="[1, 2, 3]")["executionArn"]
+d1 = wait_done(ex)
+assert d1["status"] == "FAILED", d1
+run = sfn.list_map_runs(executionArn=ex)["mapRuns"][0]["mapRunArn"]
+kids = sfn.list_executions(mapRunArn=run)["executions"]
+failed = [k for k in kids if k["status"] == "FAILED"]
+assert len(failed) == 1, (d1, kids)
+child = failed[0]["executionArn"]
+before = sfn.get_execution_history(executionArn=child)["events"]
+assert [e["type"] for e in before][-5:] == ["TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskFailed",
+    "ExecutionFailed"], [e["type"] for e in before]
+w_input = [e for e in before if e["type"] == "TaskStateEntered"][-1]["stateEnteredEventDetails"]
+assert w_input["name"] == "W", w_input
+
+# Not redriven on its own: only through its parent.
+assert error_of(sfn.redrive_execution, executionArn=child) == "ExecutionNotRedrivable"
+# Its machine is its run's: the children's machine, the ItemProcessor's definition.
+m = sfn.describe_state_machine_for_execution(executionArn=child)
+assert m["stateMachineArn"] == arn.replace("RedriveChild", "RedriveChild/Each"), m
+assert m["mapRunArn"] == run and m["label"] == "Each", m
+processor = json.loads(m["definition"])
+assert processor["StartAt"] == "Pre" and "ProcessorConfig" not in processor, processor
+
+r = sfn.redrive_execution(executionArn=ex)
+d2 = wait_done(ex)
+assert d2["status"] == "SUCCEEDED", d2
+# The mocks count from their first answer again: W's first answer went to the redriven child.
+assert json.loads(d2["output"]) == ["first", "first", "third"], d2["output"]
+
+after = sfn.get_execution_history(executionArn=child)["events"]
+assert after[:len(before)] == before, "the history it had is kept"
+tail = after[len(before):]
+assert [e["type"] for e in tail] == ["ExecutionRedriven", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+    "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"], [e["type"] for e in tail]
+assert [e["id"] for e in after] == list(range(1, len(after) + 1)), [e["id"] for e in after]
+assert tail[0]["previousEventId"] == before[-1]["id"] and tail[0]["executionRedrivenEventDetails"] == {"redriveCount": 1}, tail[0]
+# It picked up at W with the input W had: Pre was not run again.
+again = tail[1]["stateEnteredEventDetails"]
+assert again["name"] == "W" and json.loads(again["input"]) == json.loads(w_input["input"]), again
+c = sfn.describe_execution(executionArn=child)
+assert c["status"] == "SUCCEEDED" and c["output"] == '"first"', c
+assert c["redriveCount"] == 1 and c["redriveDate"] >= r["redriveDate"], c
+assert c["startDate"] == before[0]["timestamp"], c
+"##,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// StopExecution of a map run's child: it ends ABORTED, its history with `ExecutionAborted`,
+/// and it counts as a failed child of its run: tolerated, the run goes on and succeeds; not
+/// tolerated, the run fails with `States.ExceedToleratedFailureThreshold`.
+#[test]
+fn stopping_a_child_execution_aborts_it_as_a_failed_child_of_its_run() {
+    let s = start(&[], &[]);
+    boto(
+        &s,
+        r##"
+act = sfn.create_activity(name="Work")["activityArn"]
+def machine(name, tolerated):
+    return create(name, {"StartAt": "M", "States": {"M": {"Type": "Map", "Label": "Each", "End": True,
+      "ToleratedFailureCount": tolerated,
+      "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "A",
+        "States": {"A": {"Type": "Task", "Resource": act, "End": True}}}}}})
+def running_children(ex, n):
+    for _ in range(200):
+        runs = sfn.list_map_runs(executionArn=ex)["mapRuns"]
+        if runs:
+            kids = sfn.list_executions(mapRunArn=runs[0]["mapRunArn"], statusFilter="RUNNING")["executions"]
+            if len(kids) == n:
+                return runs[0]["mapRunArn"], [k["executionArn"] for k in kids]
+        time.sleep(0.05)
+    raise AssertionError("children not running")
+
+ex = sfn.start_execution(stateMachineArn=machine("Tolerant", 1), input='["stop me", "keep me"]')["executionArn"]
+run, kids = running_children(ex, 2)
+victim = [k for k in kids if json.loads(sfn.describe_execution(executionArn=k)["input"]) == "stop me"][0]
+sfn.stop_execution(executionArn=victim, error="Halt", cause="by hand")
+# Only the other child's task is left for a worker.
+task = sfn.get_activity_task(activityArn=act, workerName="w")
+assert json.loads(task["input"]) == "keep me", task
+sfn.send_task_success(taskToken=task["taskToken"], output='"kept"')
+d = wait_done(ex)
+assert d["status"] == "SUCCEEDED", d
+out = json.loads(d["output"])
+assert out[1] == "kept" and out[0]["Error"] == "ExecutionAborted", out
+c = wait_done(victim)
+assert c["status"] == "ABORTED", c
+last = sfn.get_execution_history(executionArn=victim)["events"][-1]
+assert last["type"] == "ExecutionAborted" and "by hand" in last["executionAbortedEventDetails"]["cause"], last
+counts = sfn.describe_map_run(mapRunArn=run)["executionCounts"]
+assert counts["aborted"] == 1 and counts["succeeded"] == 1 and counts["failed"] == 0, counts
+assert [k["status"] for k in sfn.list_executions(mapRunArn=run, statusFilter="ABORTED")["executions"]] == ["ABORTED"]
+
+# Not tolerated: the run fails, its other child aborted with it.
+ex = sfn.start_execution(stateMachineArn=machine("Strict", 0), input='["a", "b"]')["executionArn"]
+run, kids = running_children(ex, 2)
+sfn.stop_execution(executionArn=kids[0])
+d = wait_done(ex)
+assert d["status"] == "FAILED" and d["error"] == "States.ExceedToleratedFailureThreshold", d
+assert sorted(wait_done(k)["status"] for k in kids) == ["ABORTED", "ABORTED"]
+assert sfn.describe_map_run(mapRunArn=run)["status"] == "FAILED"
+"##,
+    );
+}
+
 /// AWS's own Step Functions Local sample (the mocked service integrations walkthrough: a
 /// Lambda with a Retry, then SQS) through the AWS CLI, each test case's history compared event
 /// by event with `asl run` of the same mock test case (times apart).

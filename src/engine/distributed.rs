@@ -13,12 +13,13 @@
 
 use super::context::{ExecutionInfo, ExecutionInput};
 use super::execution::{
-    EXPRESS_MAX_SECONDS, Exec, STANDARD_MAX_SECONDS, StateCx, Thread, partition, shown,
+    EXPRESS_MAX_SECONDS, Exec, STANDARD_MAX_SECONDS, StateCx, Thread, partition, shown, state_index,
 };
 use super::failure::{Failure, Fault, Stop};
 use super::fanout::{Done, Outcomes, fan_out_live};
 use super::map_run::{MapRunChild, MapRunReport, MapRunSettings, MapRunStatus};
 use super::probe::Frame;
+use super::resume::Resume;
 use super::variables::Scope;
 use crate::data::roots::{DataError, read};
 use crate::definition::ReaderConfig;
@@ -349,6 +350,7 @@ impl Exec {
                     Some(Ok(v)) => Some(v.clone()),
                     _ => None,
                 },
+                continued: false,
             },
         );
     }
@@ -370,7 +372,7 @@ impl Exec {
         run: &mut Option<MapRunReport>,
     ) -> Result<Value, Stop> {
         // A redrive of the execution redrives the run this state had started.
-        let redo = th.redo.take().and_then(|f| f.map_run);
+        let mut redo = th.redo.take().and_then(|f| f.map_run);
         let limit = self
             .int_setting(
                 cx,
@@ -659,12 +661,29 @@ impl Exec {
                         .unwrap_or_else(|| self.uuid_text())
                 })
                 .collect();
+            // Where each Standard child redriven from its own history picks up.
+            let mut plans: Vec<Option<Resume>> = (0..n)
+                .map(|i| {
+                    redo.as_mut()
+                        .filter(|_| !express)
+                        .and_then(|r| r.resumed.remove(&(base + i)))
+                })
+                .collect();
             let redo = &redo;
             let starts: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
             let stops: Vec<std::sync::Mutex<Option<crate::data::timestamp::Instant>>> =
                 (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+            let stopped_alone: Vec<std::sync::atomic::AtomicBool> = (0..n)
+                .map(|_| std::sync::atomic::AtomicBool::new(false))
+                .collect();
+            let alone = |i: usize| {
+                stopped_alone
+                    .get(i)
+                    .is_some_and(|b| b.load(std::sync::atomic::Ordering::Relaxed))
+            };
             let (outcomes, at) = {
+                let stopped_alone = &stopped_alone;
                 let texts = &texts;
                 let names = &names;
                 let starts = &starts;
@@ -686,8 +705,10 @@ impl Exec {
                             .as_ref()
                             .and_then(|r| r.succeeded.get(&(base + i)).cloned());
                         // A child that ran before is redriven; one that never started starts.
-                        let child_redrives = match redo {
-                            Some(r) if !express && r.names.contains_key(&(base + i)) => {
+                        let plan = plans.get_mut(i).and_then(Option::take);
+                        let child_redrives = match (redo, &plan) {
+                            (_, Some(p)) => p.redrive_count,
+                            (Some(r), None) if !express && r.names.contains_key(&(base + i)) => {
                                 redrive_count
                             }
                             _ => 0,
@@ -707,7 +728,7 @@ impl Exec {
                                 "arn:{p}:states:{}:{}:{kind}:{child_machine}:{name}",
                                 self.region, self.account_id
                             );
-                            let history = self.map_runs.as_ref().and_then(|sink| {
+                            let history = self.map_runs.as_ref().map(|sink| {
                                 let started = MapRunChild {
                                     arn: arn.clone(),
                                     name: name.clone(),
@@ -717,10 +738,16 @@ impl Exec {
                                     item_count: item_counts.get(i).copied().unwrap_or(1),
                                     index: base + i,
                                     output: None,
+                                    continued: plan.is_some(),
                                 };
+                                // Its history and stop are in place before it is listed,
+                                // so a client that sees it running can stop it.
+                                let history = sink.child_history(map_run_arn, &started);
+                                let stop = sink.child_stop(map_run_arn, &started);
                                 sink.child(map_run_arn, &started);
-                                sink.child_history(map_run_arn, &started)
+                                (history, stop)
                             });
+                            let (history, asked) = history.unwrap_or((None, None));
                             let fields = match json!({
                                 "Id": arn,
                                 "StartTime": start.to_iso_millis(),
@@ -748,15 +775,6 @@ impl Exec {
                             });
                             let child =
                                 self.child(info, deadline, seed, child_machine.clone(), history);
-                            // Its history opens as any execution's: ids count from it, so a
-                            // cause's "entered at the event id #2" is AWS's.
-                            let role = &self.role_arn;
-                            let opened = child.history.emit("ExecutionStarted", 0, start, || {
-                                Some((
-                                    "executionStartedEventDetails".into(),
-                                    json!({"input": &*text, "inputDetails": {"truncated": false}, "roleArn": role}),
-                                ))
-                            });
                             let mut t = Thread {
                                 time: t,
                                 prev: 0,
@@ -767,8 +785,40 @@ impl Exec {
                                 }),
                                 redo: None,
                             };
-                            t.prev = opened.unwrap_or(0);
-                            let result = child.run_graph(&m.processor, input, &mut t).await;
+                            let body = async {
+                                match plan {
+                                // Its history opens as any execution's: ids count from it, so
+                                // a cause's "entered at the event id #2" is AWS's.
+                                None => {
+                                    let role = &self.role_arn;
+                                    let opened = child.history.emit("ExecutionStarted", 0, start, || {
+                                        Some((
+                                            "executionStartedEventDetails".into(),
+                                            json!({"input": &*text, "inputDetails": {"truncated": false}, "roleArn": role}),
+                                        ))
+                                    });
+                                    t.prev = opened.unwrap_or(0);
+                                    child.run_graph(&m.processor, input, &mut t).await
+                                }
+                                // Redriven: its history goes on, and it picks up where it
+                                // stopped, as a redriven execution does (`execution::run`).
+                                Some(plan) => {
+                                    child.redriven(&m.processor, plan, start, &mut t).await
+                                }
+                                }
+                            };
+                            // Stopped on its own (StopExecution of the child): ABORTED, a
+                            // failed child of the run for its tolerance.
+                            let result = match asked {
+                                Some(asked) => tokio::select! {
+                                    why = asked => {
+                                        stopped_alone[i].store(true, std::sync::atomic::Ordering::Relaxed);
+                                        Err(Stop::Aborted(why))
+                                    }
+                                    r = body => r,
+                                },
+                                None => body.await,
+                            };
                             let stop = self.clock.now(&t.time);
                             child.close_history(&result, stop);
                             let result = match result {
@@ -790,6 +840,10 @@ impl Exec {
                         None => !over_count(failed),
                         Some(Ok(_)) => true,
                         Some(Err(Stop::Failed(_))) => {
+                            failed += 1;
+                            !over_count(failed)
+                        }
+                        Some(Err(Stop::Aborted(_))) if alone(d.map_or(0, |d| d.index)) => {
                             failed += 1;
                             !over_count(failed)
                         }
@@ -835,13 +889,23 @@ impl Exec {
                         // Not started: counted below with the pending ones.
                         None => {}
                     }
-                    if writer.is_some() && matches!(r, Some(Ok(_)) | Some(Err(Stop::Failed(_)))) {
+                    // A child stopped on its own is written with the failed ones.
+                    let written = match &r {
+                        Some(Ok(_)) | Some(Err(Stop::Failed(_))) => true,
+                        Some(Err(Stop::Aborted(_))) => alone(i),
+                        _ => false,
+                    };
+                    if writer.is_some() && written {
                         report.results_written += 1;
                     }
                 }
                 let result = match r {
                     Some(Ok(v)) => Ok(v),
                     Some(Err(Stop::Failed(f))) => Err(f),
+                    // A child stopped on its own is one of the run's failures.
+                    Some(Err(Stop::Aborted(why))) if alone(i) => {
+                        Err(Failure::new("ExecutionAborted", why))
+                    }
                     Some(Err(other)) => return Err(other),
                     None => {
                         pending.push(input);
@@ -925,6 +989,34 @@ impl Exec {
         self.emit(th, "MapRunSucceeded", || None)?;
         self.emit(th, "MapStateSucceeded", || None)?;
         Ok(value)
+    }
+
+    /// Runs a redriven Standard child from where `plan` says, its history going on after
+    /// its last event with `ExecutionRedriven`.
+    async fn redriven(
+        &self,
+        g: &crate::definition::Graph,
+        plan: Resume,
+        at: crate::data::timestamp::Instant,
+        t: &mut Thread,
+    ) -> Result<Value, Stop> {
+        let first = state_index(g, &plan.at.state).map_err(Stop::Fault)?;
+        self.history.continue_after(plan.last_event);
+        t.prev = plan.last_event;
+        for (name, value) in plan.at.variables {
+            t.scope.set(name, value);
+        }
+        t.redo = plan.at.inside.map(Box::new);
+        let count = plan.redrive_count;
+        if let Ok(id) = self.history.emit("ExecutionRedriven", t.prev, at, || {
+            Some((
+                "executionRedrivenEventDetails".into(),
+                json!({"redriveCount": count}),
+            ))
+        }) {
+            t.prev = id;
+        }
+        self.run_graph_from(g, first, plan.at.input, t).await
     }
 
     /// A child execution's last event, as any execution ends its history (only built when

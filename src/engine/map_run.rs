@@ -91,6 +91,9 @@ pub struct MapRunChild {
     pub index: usize,
     /// Its output, once it succeeded: what a redrive of the run keeps.
     pub output: Option<serde_json::Value>,
+    /// Redriven from where it stopped ([`super::MapRunResume::resumed`]): its history goes
+    /// on in the one it had, after `ExecutionRedriven`, instead of opening anew.
+    pub continued: bool,
 }
 
 /// A running map run's `MaxConcurrency` and tolerated failures, which may change while it
@@ -172,6 +175,16 @@ pub trait MapRunSink: Send + Sync {
         _run_arn: &str,
         _child: &MapRunChild,
     ) -> Option<Box<dyn super::EventSink>> {
+        None
+    }
+    /// What stops the child execution `child` (just started, RUNNING) on its own, if
+    /// anything: when it resolves, the child ends ABORTED with that cause, one more failed
+    /// child for the run's tolerance (`asl serve`'s StopExecution of a child).
+    fn child_stop(
+        &self,
+        _run_arn: &str,
+        _child: &MapRunChild,
+    ) -> Option<futures::future::BoxFuture<'static, String>> {
         None
     }
 }

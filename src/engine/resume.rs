@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 /// Where a redriven execution picks up: its history goes on after `last_event` with
 /// `ExecutionRedriven`, then the top level picks up as `at` says, with
 /// `$$.Execution.RedriveCount` counting the redrives.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Resume {
     pub at: PathResume,
     pub last_event: u64,
@@ -60,6 +60,11 @@ pub struct MapRunResume {
     pub succeeded: BTreeMap<usize, Value>,
     /// The names of the children that started, so that one run again keeps its ARN.
     pub names: BTreeMap<usize, String>,
+    /// The Standard children that did not succeed and whose own history the caller still
+    /// has: where each picks up in it, as a redriven execution does (AWS redrives a Standard
+    /// child from the state it did not finish; its history goes on after
+    /// `ExecutionRedriven`). A child not here runs from its first state.
+    pub resumed: BTreeMap<usize, Resume>,
 }
 
 /// How one branch or iteration of a redriven fan-out runs.
@@ -249,6 +254,7 @@ mod tests {
                     redrive_count: 1,
                     succeeded: BTreeMap::from([(0, json!("kept a")), (2, json!("kept c"))]),
                     names: BTreeMap::from([(0, "n0".into()), (1, "n1".into()), (2, "n2".into())]),
+                    resumed: BTreeMap::new(),
                 }),
                 ..FanResume::default()
             }),
@@ -267,6 +273,53 @@ mod tests {
             .find(|e| e.kind == "MapRunRedriven")
             .map(|e| e.to_json()["mapRunRedrivenEventDetails"].clone());
         assert_eq!(redriven, Some(json!({"mapRunArn": arn, "redriveCount": 1})));
+    }
+
+    #[test]
+    fn a_redriven_distributed_map_runs_a_standard_child_with_a_plan_from_where_it_stopped() {
+        let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "T", "States": {
+                    "T": {"Type": "Task", "Resource": TASK, "Next": "U"},
+                    "U": {"Type": "Task", "Resource": TASK, "End": true}}}}}});
+        let arn = "arn:aws:states:us-east-1:123456789012:mapRun:StateMachine/Each:run-1";
+        let child = Resume {
+            at: PathResume {
+                state: "U".into(),
+                input: json!({"t": "b"}),
+                ..PathResume::default()
+            },
+            last_event: 9,
+            redrive_count: 1,
+        };
+        let at = PathResume {
+            state: "M".into(),
+            input: json!(["a", "b", "c"]),
+            variables: Map::new(),
+            inside: Some(FanResume {
+                map_run: Some(MapRunResume {
+                    arn: arn.into(),
+                    redrive_count: 1,
+                    succeeded: BTreeMap::from([(0, json!("kept a"))]),
+                    names: BTreeMap::from([(0, "n0".into()), (1, "n1".into())]),
+                    resumed: BTreeMap::from([(1, child)]),
+                }),
+                ..FanResume::default()
+            }),
+        };
+        let (out, mut called, _) = redrive(def, at);
+        assert_eq!(out.status.as_str(), "SUCCEEDED");
+        // Child 1 picks up at U with the input U had; child 2 never started: it runs whole.
+        called.sort();
+        assert_eq!(called, vec!["T", "U", "U"]);
+        assert_eq!(
+            out.output,
+            Some(json!([
+                "kept a",
+                {"from": "U", "in": {"t": "b"}},
+                {"from": "U", "in": {"from": "T", "in": "c"}}
+            ]))
+        );
     }
 
     #[test]

@@ -6,7 +6,10 @@
 //! those events: the input from `ExecutionStarted`, the status, output, error and cause from
 //! the last one. A child cut short with its run (its execution stopped, the run failed past
 //! its tolerance) is dropped by the engine without a last event: it gets `ExecutionAborted`
-//! then, as AWS aborts it.
+//! then, as AWS aborts it. A Standard child redriven with its run from where it stopped
+//! ([`crate::engine::MapRunChild::continued`]) goes on in the history it had, after
+//! `ExecutionRedriven`; StopExecution reaches a running child through its `stop`
+//! ([`crate::engine::MapRunSink::child_stop`]).
 //!
 //! Children count against `--max-finished` with the executions: a finished child takes a
 //! place in the store's line of finished executions and is forgotten, oldest first, as they
@@ -29,6 +32,8 @@ pub struct ChildExecution {
     pub map_run_arn: String,
     /// GetExecutionHistory's events, appended as they happen.
     pub events: Mutex<Vec<Value>>,
+    /// StopExecution's way to it while it runs.
+    pub stop: Mutex<Option<tokio::sync::oneshot::Sender<String>>>,
 }
 
 /// The end events and the status each gives.
@@ -64,6 +69,15 @@ impl ChildExecution {
             "redriveCount": 0,
             "redriveStatus": "NOT_REDRIVABLE",
         });
+        // Each redrive from where it stopped opened with `ExecutionRedriven`.
+        let redriven: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["type"] == "ExecutionRedriven")
+            .collect();
+        if let Some(last) = redriven.last() {
+            out["redriveCount"] = json!(redriven.len());
+            out["redriveDate"] = last["timestamp"].clone();
+        }
         if let Some(first) = events.first() {
             out["startDate"] = first["timestamp"].clone();
             if let Some(input) = first.pointer("/executionStartedEventDetails/input") {
@@ -114,6 +128,7 @@ impl ChildExecution {
             machine_arn: text("machineArn")?,
             map_run_arn: text("mapRunArn")?,
             events: Mutex::new(v.get("events")?.as_array()?.clone()),
+            stop: Mutex::new(None),
         })
     }
 
@@ -150,6 +165,8 @@ impl EventSink for ChildSink {
 
 impl Drop for ChildSink {
     fn drop(&mut self) {
+        // Done: nothing left to stop.
+        lock(&self.child.stop).take();
         if !self.child.ended() {
             super::store::end_history(
                 &mut lock(&self.child.events),
@@ -175,6 +192,7 @@ mod tests {
             machine_arn: "arn:aws:states:us-east-1:1:stateMachine:M/L".into(),
             map_run_arn: "arn:aws:states:us-east-1:1:mapRun:M/L:r".into(),
             events: Mutex::default(),
+            stop: Mutex::default(),
         })
     }
 
@@ -217,5 +235,29 @@ mod tests {
             (&json!("FAILED"), &json!("E"), &json!("C"), &json!(2))
         );
         assert!(d.get("output").is_none());
+    }
+
+    #[test]
+    fn a_child_redriven_in_its_history_counts_its_redrives_and_dates_the_last() {
+        let c = child();
+        for (id, kind, at) in [
+            (1, "ExecutionStarted", 1),
+            (2, "ExecutionFailed", 2),
+            (3, "ExecutionRedriven", 5),
+            (4, "ExecutionFailed", 6),
+            (5, "ExecutionRedriven", 9),
+        ] {
+            lock(&c.events)
+                .push(json!({"timestamp": at, "type": kind, "id": id, "previousEventId": id - 1}));
+        }
+        let d = c.described();
+        assert_eq!(
+            (&d["redriveCount"], &d["redriveDate"]),
+            (&json!(2), &json!(9))
+        );
+        assert_eq!(
+            (&d["status"], &d["startDate"]),
+            (&json!("RUNNING"), &json!(1))
+        );
     }
 }

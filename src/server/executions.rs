@@ -2,7 +2,7 @@
 //! [`engine::run`], as `asl run` runs one; its events are recorded as they happen.
 
 use super::machines::{described, find, parse_arn};
-use super::redrive::resume_point;
+use super::redrive::{child_resume_point, resume_point};
 use super::request::{Request, check_name, page};
 use super::store::{Execution, Progress, lock, now};
 use super::{ApiError, Server};
@@ -477,7 +477,9 @@ fn described_child(server: &Server, c: &super::children::ChildExecution) -> Valu
         .get(&c.map_run_arn)
         .and_then(|run| run.children.get(&c.arn))
         .map(|child| child.redrive_count)
+        && out["redriveCount"].as_u64().is_none_or(|had| had < n)
     {
+        // Run again from its start (its history was no longer kept): the run counts it.
         out["redriveCount"] = json!(n);
     }
     let unsuccessful = matches!(
@@ -624,7 +626,7 @@ pub fn list(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
 }
 
 pub fn stop(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let exec = find_execution(server, r)?;
+    let found = find_execution(server, r);
     let error = r.str("error")?;
     let cause = r.str("cause")?;
     let why = match (error, cause) {
@@ -633,7 +635,14 @@ pub fn stop(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         (None, Some(c)) => c.to_string(),
         (None, None) => String::new(),
     };
-    let tx = lock(&exec.state).stop.take();
+    let tx = match found {
+        Ok(exec) => lock(&exec.state).stop.take(),
+        // A map run's child: it ends ABORTED, one more failed child for its run's tolerance.
+        Err(missing) => {
+            let child = find_child(server, r).ok_or(missing)?;
+            lock(&child.stop).take()
+        }
+    };
     if let Some(tx) = tx {
         let _ = tx.send(why);
     }
@@ -692,7 +701,14 @@ pub fn history(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
 }
 
 pub fn machine_for(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let exec = find_execution(server, r)?;
+    let exec = match find_execution(server, r) {
+        Ok(exec) => exec,
+        Err(missing) => {
+            return find_child(server, r)
+                .and_then(|c| machine_for_child(server, &c))
+                .ok_or(missing);
+        }
+    };
     let m = &exec.machine;
     let mut out = described(m);
     if let Value::Object(o) = &mut out {
@@ -702,6 +718,83 @@ pub fn machine_for(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError>
         o.insert("updateDate".into(), json!(m.updated.unwrap_or(m.created)));
     }
     Ok(out)
+}
+
+/// DescribeStateMachineForExecution of a map run's child: AWS answers with the machine of
+/// its map run, with the run's ARN and the Map state's label. Its ARN and name are the
+/// children's machine, `stateMachine:NAME/LABEL`; its definition is the Map state's
+/// `ItemProcessor` without its `ProcessorConfig` (what the children run; AWS's docs do not say
+/// what it gives, so this is inferred); its role and dates are the parent machine's.
+fn machine_for_child(server: &Server, c: &super::children::ChildExecution) -> Option<Value> {
+    let parent = lock(&server.store.map_runs)
+        .get(&c.map_run_arn)
+        .cloned()
+        .and_then(|arn| server.store.execution(&arn))?;
+    // The Map state that started the run: its `MapRunStarted` follows its `MapStateStarted`,
+    // which follows its `MapStateEntered`, in the history holding the run (the parent's, or a
+    // child's for a run nested in a child).
+    let holder = lock(&parent.map_runs)
+        .get(&c.map_run_arn)
+        .map(|run| run.report.execution_arn.clone())?;
+    let events = if holder == parent.arn {
+        lock(&parent.events).clone()
+    } else {
+        lock(&server.store.child(&holder)?.events).clone()
+    };
+    let by_id = |id: &Value| events.iter().find(|e| e["id"] == *id);
+    let started = events.iter().find(|e| {
+        e["type"] == "MapRunStarted"
+            && e["mapRunStartedEventDetails"]["mapRunArn"] == c.map_run_arn.as_str()
+    })?;
+    let map_started = by_id(&started["previousEventId"])?;
+    let entered = by_id(&map_started["previousEventId"])?;
+    let state = entered["stateEnteredEventDetails"]["name"].as_str()?;
+    let definition: Value = serde_json::from_str(&parent.machine.definition).ok()?;
+    let mut processor = find_map_processor(&definition, state)?.clone();
+    if let Value::Object(o) = &mut processor {
+        o.remove("ProcessorConfig");
+    }
+    let (name, label) = c
+        .machine_arn
+        .rsplit_once(":stateMachine:")
+        .map(|(_, n)| (n.to_string(), n.rsplit_once('/').map_or(n, |(_, l)| l)))?;
+    let m = &parent.machine;
+    Some(json!({
+        "stateMachineArn": c.machine_arn,
+        "name": name,
+        "definition": processor.to_string(),
+        "roleArn": m.role_arn,
+        "updateDate": m.updated.unwrap_or(m.created),
+        "loggingConfiguration": {"level": "OFF", "includeExecutionData": false},
+        "tracingConfiguration": {"enabled": false},
+        "revisionId": m.revision.to_string(),
+        "mapRunArn": c.map_run_arn,
+        "label": label,
+    }))
+}
+
+/// The `ItemProcessor` (or `Iterator`) of the Map state named `name`, anywhere in a
+/// definition (state names are unique across a machine).
+fn find_map_processor<'v>(definition: &'v Value, name: &str) -> Option<&'v Value> {
+    let states = definition.get("States")?.as_object()?;
+    for (n, s) in states {
+        let processor = s.get("ItemProcessor").or_else(|| s.get("Iterator"));
+        if n == name && s["Type"] == "Map" {
+            return processor;
+        }
+        let nested = s
+            .get("Branches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .chain(processor);
+        for g in nested {
+            if let Some(found) = find_map_processor(g, name) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }
 
 /// AWS's limit on redrives of one execution.
@@ -714,10 +807,8 @@ fn redrive_status(e: &Execution, p: &Progress) -> &'static str {
     if ended
         && e.machine.kind == "STANDARD"
         && p.redrive_count < MAX_REDRIVES
-        && resume_point(&lock(&e.events), &e.machine.compiled, &|arn| {
-            map_run_kept(e, arn)
-        })
-        .is_some()
+        // Whether it can be redriven does not hang on what its map runs keep.
+        && resume_point(&lock(&e.events), &e.machine.compiled, &|_, _| None).is_some()
     {
         "REDRIVABLE"
     } else {
@@ -725,9 +816,48 @@ fn redrive_status(e: &Execution, p: &Progress) -> &'static str {
     }
 }
 
-/// What a redrive keeps of the map run `arn` of `e`, when the server still has it.
-fn map_run_kept(e: &Execution, arn: &str) -> Option<engine::MapRunResume> {
-    lock(&e.map_runs).get(arn).map(|run| run.resume())
+/// What a redrive keeps of the map run `arn` of `e`, when the server still has it: its
+/// succeeded children's outputs, and where each Standard child that did not succeed picks up
+/// in its own history, when the server still has that (`processor`, the graph they run).
+fn map_run_kept(
+    server: &Server,
+    e: &Execution,
+    arn: &str,
+    processor: &crate::definition::Graph,
+) -> Option<engine::MapRunResume> {
+    let (mut plan, unfinished) = {
+        let runs = lock(&e.map_runs);
+        let run = runs.get(arn)?;
+        let unfinished: Vec<(usize, String, u64)> = run
+            .children
+            .iter()
+            .filter(|(child, c)| c.status != "SUCCEEDED" && child.contains(":execution:"))
+            .filter_map(|(child, c)| Some((c.index?, child.clone(), c.redrive_count)))
+            .collect();
+        (run.resume(), unfinished)
+    };
+    if unfinished.is_empty() {
+        return Some(plan);
+    }
+    let machine = crate::definition::StateMachine {
+        comment: None,
+        version: None,
+        timeout_seconds: None,
+        query_language: e.machine.compiled.query_language,
+        root: processor.clone(),
+    };
+    for (index, child, redrives) in unfinished {
+        let Some(kept) = server.store.child(&child) else {
+            continue;
+        };
+        let events = lock(&kept.events).clone();
+        let nested = |a: &str, g: &crate::definition::Graph| map_run_kept(server, e, a, g);
+        if let Some(mut at) = child_resume_point(&events, &machine, &nested) {
+            at.redrive_count = redrives + 1;
+            plan.resumed.insert(index, at);
+        }
+    }
+    Some(plan)
 }
 
 /// RedriveExecution: a Standard execution that ended FAILED, TIMED_OUT or ABORTED goes on
@@ -735,7 +865,20 @@ fn map_run_kept(e: &Execution, arn: &str) -> Option<engine::MapRunResume> {
 /// is entered again with the input it had; the states that succeeded are not run again, nor
 /// the branches, iterations and map-run children that succeeded inside it (`redrive.rs`).
 pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
-    let exec = find_execution(server, r)?;
+    let exec = match find_execution(server, r) {
+        Ok(exec) => exec,
+        // A map run's child is redriven only with its run, by a redrive of its parent.
+        Err(missing) => {
+            let child = find_child(server, r).ok_or(missing)?;
+            return Err(ApiError::new(
+                "ExecutionNotRedrivable",
+                format!(
+                    "Execution '{}' cannot be redriven: it is a child execution of the Map Run '{}'; redrive its parent execution to redrive it",
+                    child.arn, child.map_run_arn
+                ),
+            ));
+        }
+    };
     let not = |why: &str| {
         ApiError::new(
             "ExecutionNotRedrivable",
@@ -753,8 +896,8 @@ pub fn redrive(server: &Arc<Server>, r: &Request) -> Result<Value, ApiError> {
         if p.redrive_count >= MAX_REDRIVES {
             return Err(not("it was redriven 1000 times"));
         }
-        resume_point(&lock(&exec.events), &exec.machine.compiled, &|arn| {
-            map_run_kept(&exec, arn)
+        resume_point(&lock(&exec.events), &exec.machine.compiled, &|arn, g| {
+            map_run_kept(server, &exec, arn, g)
         })
         .ok_or_else(|| not("it did not end in a state of its top level"))?
     };

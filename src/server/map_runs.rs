@@ -353,17 +353,47 @@ impl MapRunSink for Sink {
         let machine_arn = lock(&exec.map_runs)
             .get(run_arn)
             .map(|r| r.report.state_machine_arn.clone())?;
-        let kept = Arc::new(super::children::ChildExecution {
-            arn: child.arn.clone(),
-            name: child.name.clone(),
-            machine_arn,
-            map_run_arn: run_arn.to_string(),
-            events: Default::default(),
-        });
-        lock(&server.store.children).insert(child.arn.clone(), kept.clone());
+        // A child redriven from where it stopped goes on in the history it had.
+        let had = server.store.child(&child.arn).filter(|_| child.continued);
+        let kept = match had {
+            Some(had) => {
+                server.store.running_again(&child.arn);
+                had
+            }
+            None => {
+                let kept = Arc::new(super::children::ChildExecution {
+                    arn: child.arn.clone(),
+                    name: child.name.clone(),
+                    machine_arn,
+                    map_run_arn: run_arn.to_string(),
+                    events: Default::default(),
+                    stop: Default::default(),
+                });
+                lock(&server.store.children).insert(child.arn.clone(), kept.clone());
+                kept
+            }
+        };
         Some(Box::new(super::children::ChildSink {
             child: kept,
             server: self.server.clone(),
+        }))
+    }
+
+    fn child_stop(
+        &self,
+        _run_arn: &str,
+        child: &MapRunChild,
+    ) -> Option<futures::future::BoxFuture<'static, String>> {
+        let server = self.server.upgrade()?;
+        let kept = server.store.child(&child.arn)?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+        *lock(&kept.stop) = Some(tx);
+        // A child that ends without being stopped drops its sender: never resolves then.
+        Some(Box::pin(async move {
+            match rx.await {
+                Ok(why) => why,
+                Err(_) => std::future::pending().await,
+            }
         }))
     }
 
@@ -517,6 +547,7 @@ mod tests {
             item_count: 2,
             index: n,
             output: (status == "SUCCEEDED").then(|| serde_json::json!({"n": n})),
+            continued: false,
         }
     }
 

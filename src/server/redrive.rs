@@ -13,6 +13,48 @@ use crate::record::{History, Recording};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// What a redrive keeps of a Distributed Map's run, by the run's ARN and the graph its
+/// children run.
+pub type MapRunKept<'a> = dyn Fn(&str, &Graph) -> Option<MapRunResume> + 'a;
+
+/// Where a Standard child execution of a map run, redriven with its run, picks up in its own
+/// history `events`: as an execution would ([`resume_point`]; `processor` is the Map state's
+/// `ItemProcessor` as a machine), or, when it ended before entering a state it can re-enter,
+/// at the processor's first state with the input it started with, its history going on all
+/// the same. `None` when the history does not end unsuccessfully.
+pub fn child_resume_point(
+    events: &[Value],
+    processor: &StateMachine,
+    map_run: &MapRunKept,
+) -> Option<engine::Resume> {
+    if let Some(r) = resume_point(events, processor, map_run) {
+        return Some(r);
+    }
+    let last = events.last()?;
+    let unsuccessful = matches!(
+        last["type"].as_str(),
+        Some("ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted")
+    );
+    let input = events
+        .first()?
+        .pointer("/executionStartedEventDetails/input")?
+        .as_str()
+        .and_then(|t| serde_json::from_str(t).ok())?;
+    if !unsuccessful {
+        return None;
+    }
+    let g = &processor.root;
+    Some(engine::Resume {
+        at: PathResume {
+            state: g.states.get(g.start)?.name.clone(),
+            input,
+            ..PathResume::default()
+        },
+        last_event: last["id"].as_u64()?,
+        redrive_count: 0,
+    })
+}
+
 /// How one path of the failed execution stands.
 #[derive(Debug, PartialEq)]
 enum Stand {
@@ -27,11 +69,12 @@ enum Stand {
 /// Where a redrive of the execution whose history is `events` picks up. `None` when the
 /// history does not end with the execution failing, timing out or being stopped inside a
 /// state of its top level that it can re-enter. `map_run` tells what a Distributed Map's run
-/// (by its ARN) keeps: its children are not in this history.
+/// (by its ARN; the graph is its `ItemProcessor`, which its children run) keeps: its children
+/// are not in this history.
 pub fn resume_point(
     events: &[Value],
     machine: &StateMachine,
-    map_run: &dyn Fn(&str) -> Option<MapRunResume>,
+    map_run: &MapRunKept,
 ) -> Option<engine::Resume> {
     let last = events.last()?;
     let ended = matches!(
@@ -66,7 +109,7 @@ pub fn resume_point(
 struct Reader<'a> {
     rec: &'a Recording,
     by_id: &'a HashMap<u64, &'a Value>,
-    map_run: &'a dyn Fn(&str) -> Option<MapRunResume>,
+    map_run: &'a MapRunKept<'a>,
 }
 
 impl Reader<'_> {
@@ -149,7 +192,7 @@ impl Reader<'_> {
             && m.mode == MapMode::Distributed
         {
             return Some(FanResume {
-                map_run: (self.map_run)(fan.map_run_arn.as_deref()?),
+                map_run: (self.map_run)(fan.map_run_arn.as_deref()?, &m.processor),
                 ..FanResume::default()
             });
         }
@@ -179,7 +222,7 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::resume_point;
+    use super::{child_resume_point, resume_point};
     use crate::definition::StateMachine;
     use serde_json::{Value, json};
 
@@ -264,7 +307,7 @@ mod tests {
             ("ParallelStateFailed", 12, json!({})),
             ("ExecutionFailed", 13, json!({})),
         ]);
-        let r = resume_point(&events, &m, &|_| None).expect("a failed execution resumes");
+        let r = resume_point(&events, &m, &|_, _| None).expect("a failed execution resumes");
         assert_eq!(r.at.state, "P");
         assert_eq!(r.at.input, json!({"v": 1}));
         assert_eq!(Value::Object(r.at.variables.clone()), json!({"x": 41}));
@@ -310,7 +353,7 @@ mod tests {
             ("ParallelStateFailed", 17, json!({})),
             ("ExecutionFailed", 18, json!({})),
         ]);
-        let r = resume_point(&events, &m, &|_| None).expect("redriven again");
+        let r = resume_point(&events, &m, &|_, _| None).expect("redriven again");
         let inside = r.at.inside.expect("the Parallel keeps its branches");
         assert_eq!(
             inside.succeeded.into_iter().collect::<Vec<_>>(),
@@ -388,7 +431,7 @@ mod tests {
             ("MapStateFailed", 26, json!({})),
             ("ExecutionFailed", 27, json!({})),
         ]);
-        let r = resume_point(&events, &m, &|_| None).expect("a failed Map resumes");
+        let r = resume_point(&events, &m, &|_, _| None).expect("a failed Map resumes");
         assert_eq!(r.at.state, "M");
         let inside = r.at.inside.expect("the Map keeps its iterations");
         assert_eq!(
@@ -436,7 +479,7 @@ mod tests {
             e["id"] = json!(29 + k as u64);
             events.push(e);
         }
-        let r = resume_point(&events, &m, &|_| None).expect("redriven again");
+        let r = resume_point(&events, &m, &|_, _| None).expect("redriven again");
         let inside = r.at.inside.expect("the Map keeps its iterations");
         assert_eq!(
             inside.succeeded.keys().copied().collect::<Vec<_>>(),
@@ -462,12 +505,12 @@ mod tests {
             ("PassStateExited", 2, exited("A", "{}")),
             ("ExecutionSucceeded", 3, json!({})),
         ]);
-        assert!(resume_point(&done, &m, &|_| None).is_none());
+        assert!(resume_point(&done, &m, &|_, _| None).is_none());
         let early = history(&[
             ("ExecutionStarted", 0, json!({})),
             ("ExecutionFailed", 1, json!({})),
         ]);
-        assert!(resume_point(&early, &m, &|_| None).is_none());
+        assert!(resume_point(&early, &m, &|_, _| None).is_none());
     }
 
     #[test]
@@ -500,7 +543,7 @@ mod tests {
             redrive_count: 1,
             ..Default::default()
         };
-        let r = resume_point(&events, &m, &|a| (a == arn).then(|| kept.clone()))
+        let r = resume_point(&events, &m, &|a, _| (a == arn).then(|| kept.clone()))
             .expect("a failed Distributed Map resumes");
         assert_eq!(r.at.state, "M");
         assert_eq!(r.at.inside.and_then(|f| f.map_run), Some(kept));
@@ -525,11 +568,49 @@ mod tests {
             ("ParallelStateFailed", 6, json!({})),
             ("ExecutionFailed", 7, json!({})),
         ]);
-        let r = resume_point(&events, &m, &|_| None).expect("resumes");
+        let r = resume_point(&events, &m, &|_, _| None).expect("resumes");
         let inside = r.at.inside.expect("the Parallel keeps its branches");
         assert!(inside.succeeded.is_empty());
         assert_eq!(inside.resumed[&0].state, "F");
         let b1 = &inside.resumed[&1];
         assert_eq!((b1.state.as_str(), &b1.input), ("U", &json!({"t": 1})));
+    }
+
+    #[test]
+    fn a_child_picks_up_in_its_own_history_or_at_its_first_state_when_it_entered_none() {
+        let processor = machine(json!({"StartAt": "Pre", "States": {
+            "Pre": {"Type": "Pass", "Next": "W"},
+            "W": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": true}}}));
+        let started = json!({"executionStartedEventDetails": {"input": "2"}});
+        let failed_in_w = history(&[
+            ("ExecutionStarted", 0, started.clone()),
+            ("PassStateEntered", 1, entered("Pre", "2")),
+            ("PassStateExited", 2, exited("Pre", "{\"pre\":2}")),
+            ("TaskStateEntered", 3, entered("W", "{\"pre\":2}")),
+            ("TaskFailed", 4, json!({})),
+            ("ExecutionFailed", 5, json!({})),
+        ]);
+        let r = child_resume_point(&failed_in_w, &processor, &|_, _| None).expect("resumes");
+        assert_eq!(
+            (r.at.state.as_str(), &r.at.input),
+            ("W", &json!({"pre": 2}))
+        );
+        assert_eq!(r.last_event, 6);
+
+        // Aborted with its run before it entered a state: its first state, its own input.
+        let aborted_early = history(&[
+            ("ExecutionStarted", 0, started.clone()),
+            ("ExecutionAborted", 1, json!({})),
+        ]);
+        let r = child_resume_point(&aborted_early, &processor, &|_, _| None).expect("resumes");
+        assert_eq!((r.at.state.as_str(), &r.at.input), ("Pre", &json!(2)));
+        assert_eq!(r.last_event, 2);
+
+        let succeeded = history(&[
+            ("ExecutionStarted", 0, started),
+            ("PassStateEntered", 1, entered("Pre", "2")),
+            ("ExecutionSucceeded", 2, json!({})),
+        ]);
+        assert!(child_resume_point(&succeeded, &processor, &|_, _| None).is_none());
     }
 }

@@ -482,6 +482,7 @@ mod tests {
             machine_arn: "arn:aws:states:us-east-1:1:stateMachine:M/L".into(),
             map_run_arn: "arn:aws:states:us-east-1:1:mapRun:M/L:r".into(),
             events: Mutex::default(),
+            stop: Mutex::default(),
         })
     }
 
