@@ -224,12 +224,7 @@ assert error_of(sfn.describe_state_machine, stateMachineArn=arn) == "StateMachin
 
 #[test]
 fn a_mock_config_test_case_answers_task_states_by_arn_suffix() {
-    let dir = std::env::temp_dir().join(format!("asl-serve-mocks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("MockConfigFile.json");
-    std::fs::write(&file, MOCKS).expect("write mocks");
-    let path = file.display().to_string();
-    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    let (s, dir) = serve_with_mocks("mocks", MOCKS);
     boto(
         &s,
         r##"
@@ -1227,6 +1222,18 @@ assert len(done) == 1000, len(done)
 }
 
 /// Sends SIGTERM and waits (5 s at most) for a clean exit.
+/// `asl serve --clock virtual` with `mocks` as its `SFN_MOCK_CONFIG`, written in a fresh
+/// directory named after `tag` (removed by the caller).
+fn serve_with_mocks(tag: &str, mocks: &str) -> (Server, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("asl-serve-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("MockConfigFile.json");
+    std::fs::write(&file, mocks).expect("write mocks");
+    let path = file.display().to_string();
+    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    (s, dir)
+}
+
 fn terminate(s: &mut Server) {
     let pid = s.child.id().to_string();
     let killed = Command::new("kill")
@@ -2066,12 +2073,7 @@ const DIST_MOCKS: &str = r#"{
 
 #[test]
 fn redrive_of_a_distributed_map_redrives_its_map_run_and_only_the_children_that_failed() {
-    let dir = std::env::temp_dir().join(format!("asl-serve-redrive-dist-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("MockConfigFile.json");
-    std::fs::write(&file, DIST_MOCKS).expect("write mocks");
-    let path = file.display().to_string();
-    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    let (s, dir) = serve_with_mocks("redrive-dist", DIST_MOCKS);
     boto(
         &s,
         r##"
@@ -2146,12 +2148,7 @@ const CHILD_MOCKS: &str = r#"{
 /// machine.
 #[test]
 fn a_redriven_standard_child_goes_on_from_the_state_it_failed_in() {
-    let dir = std::env::temp_dir().join(format!("asl-serve-redrive-child-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("MockConfigFile.json");
-    std::fs::write(&file, CHILD_MOCKS).expect("write mocks");
-    let path = file.display().to_string();
-    let s = start(&["--clock", "virtual"], &[("SFN_MOCK_CONFIG", &path)]);
+    let (s, dir) = serve_with_mocks("redrive-child", CHILD_MOCKS);
     boto(
         &s,
         r##"
