@@ -598,7 +598,7 @@ impl Exec {
                                     time: it.time,
                                 };
                             }
-                            Redo::From(at) => Some(*at),
+                            Redo::From(at) => Some(at),
                             Redo::Start => None,
                         };
                         let result = self
@@ -712,12 +712,13 @@ impl Exec {
         index: usize,
         it: &mut Thread,
         retry_count: u64,
-        from: Option<PathResume>,
+        from: Option<Box<PathResume>>,
     ) -> Result<Value, Stop> {
         let s = cx.state;
         let (first, input) = match (from, &m.item_selector) {
             // A redriven iteration picks up where it stopped, with the input it had there.
             (Some(at), _) => {
+                let at = *at;
                 let first = state_index(&m.processor, &at.state)?;
                 for (k, v) in at.variables {
                     it.scope.set(k, v);
