@@ -73,64 +73,102 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
-/// Each subcommand: its name, its one-line help (without a final period, as clap's derive
-/// writes a doc comment), and how its arguments are added.
-/// Adds a subcommand's arguments to its `clap::Command`.
-type Augment = fn(clap::Command) -> clap::Command;
+/// One subcommand: its name, its one-line help (without a final period, as clap's derive
+/// writes a doc comment), how its arguments are added, and how its parsed arguments become
+/// a [`Command`].
+struct Sub {
+    name: &'static str,
+    about: &'static str,
+    args: fn(clap::Command) -> clap::Command,
+    build: fn(&mut ArgMatches) -> Result<Command, clap::Error>,
+}
 
-const SUBCOMMANDS: [(&str, &str, Augment); 9] = [
-    (
-        "run",
-        "Run a state machine on an input and print its output",
-        run::RunArgs::augment_args,
-    ),
-    (
-        "eval",
-        "Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document",
-        eval::EvalArgs::augment_args,
-    ),
-    (
-        "validate",
-        "Check definitions against every rule AWS enforces, without running them",
-        validate::ValidateArgs::augment_args,
-    ),
-    (
-        "test",
-        "Run declarative tests (*.test.yaml / *.test.json) with coverage and CI reports",
-        test::TestArgs::augment_args,
-    ),
-    (
-        "graph",
-        "Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart",
-        graph::GraphArgs::augment_args,
-    ),
-    (
-        "record",
-        "Turn an execution's history (AWS's or `asl run --history`'s) into a test `asl test` \
-         runs: the recorded answers as mocks, what the execution did as expectations",
-        record::RecordArgs::augment_args,
-    ),
-    (
-        "serve",
-        "Serve the Step Functions API on localhost (a drop-in for Step Functions Local)",
-        serve::ServeArgs::augment_args,
-    ),
-    (
-        "completions",
-        "Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout",
-        completions::CompletionsArgs::augment_args,
-    ),
-    (
-        "man",
-        "Print the manual page (roff) on stdout: `asl man | man -l -`",
-        man::ManArgs::augment_args,
-    ),
+const SUBCOMMANDS: [Sub; 9] = [
+    Sub {
+        name: "run",
+        about: "Run a state machine on an input and print its output",
+        args: run::RunArgs::augment_args,
+        build: |m| {
+            Ok(Command::Run(Box::new(run::RunArgs::from_arg_matches_mut(
+                m,
+            )?)))
+        },
+    },
+    Sub {
+        name: "eval",
+        about: "Evaluate a JSONata expression, JSONPath path or intrinsic call against a JSON document",
+        args: eval::EvalArgs::augment_args,
+        build: |m| Ok(Command::Eval(eval::EvalArgs::from_arg_matches_mut(m)?)),
+    },
+    Sub {
+        name: "validate",
+        about: "Check definitions against every rule AWS enforces, without running them",
+        args: validate::ValidateArgs::augment_args,
+        build: |m| {
+            Ok(Command::Validate(
+                validate::ValidateArgs::from_arg_matches_mut(m)?,
+            ))
+        },
+    },
+    Sub {
+        name: "test",
+        about: "Run declarative tests (*.test.yaml / *.test.json) with coverage and CI reports",
+        args: test::TestArgs::augment_args,
+        build: |m| {
+            Ok(Command::Test(Box::new(
+                test::TestArgs::from_arg_matches_mut(m)?,
+            )))
+        },
+    },
+    Sub {
+        name: "graph",
+        about: "Draw a state machine as SVG, HTML, Graphviz dot or a mermaid flowchart",
+        args: graph::GraphArgs::augment_args,
+        build: |m| Ok(Command::Graph(graph::GraphArgs::from_arg_matches_mut(m)?)),
+    },
+    Sub {
+        name: "record",
+        about: "Turn an execution's history (AWS's or `asl run --history`'s) into a test `asl test` \
+                runs: the recorded answers as mocks, what the execution did as expectations",
+        args: record::RecordArgs::augment_args,
+        build: |m| {
+            Ok(Command::Record(record::RecordArgs::from_arg_matches_mut(
+                m,
+            )?))
+        },
+    },
+    Sub {
+        name: "serve",
+        about: "Serve the Step Functions API on localhost (a drop-in for Step Functions Local)",
+        args: serve::ServeArgs::augment_args,
+        build: |m| Ok(Command::Serve(serve::ServeArgs::from_arg_matches_mut(m)?)),
+    },
+    Sub {
+        name: "completions",
+        about: "Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout",
+        args: completions::CompletionsArgs::augment_args,
+        build: |m| {
+            Ok(Command::Completions(
+                completions::CompletionsArgs::from_arg_matches_mut(m)?,
+            ))
+        },
+    },
+    Sub {
+        name: "man",
+        about: "Print the manual page (roff) on stdout: `asl man | man -l -`",
+        args: man::ManArgs::augment_args,
+        build: |m| Ok(Command::Man(man::ManArgs::from_arg_matches_mut(m)?)),
+    },
 ];
 
 impl Subcommand for Command {
     fn augment_subcommands(mut cmd: clap::Command) -> clap::Command {
-        for (name, about, args) in SUBCOMMANDS {
-            cmd = cmd.subcommand(clap::Command::new(name).about(about).defer(args));
+        for sub in SUBCOMMANDS {
+            cmd = cmd.subcommand(
+                clap::Command::new(sub.name)
+                    .about(sub.about)
+                    .defer(sub.args),
+            );
         }
         cmd.subcommand_required(true)
     }
@@ -140,7 +178,7 @@ impl Subcommand for Command {
     }
 
     fn has_subcommand(name: &str) -> bool {
-        SUBCOMMANDS.iter().any(|(n, _, _)| *n == name)
+        SUBCOMMANDS.iter().any(|sub| sub.name == name)
     }
 }
 
@@ -156,26 +194,13 @@ impl FromArgMatches for Command {
                 "a subcommand is required",
             ));
         };
-        let m = &mut sub;
-        Ok(match name.as_str() {
-            "run" => Command::Run(Box::new(run::RunArgs::from_arg_matches_mut(m)?)),
-            "eval" => Command::Eval(eval::EvalArgs::from_arg_matches_mut(m)?),
-            "validate" => Command::Validate(validate::ValidateArgs::from_arg_matches_mut(m)?),
-            "test" => Command::Test(Box::new(test::TestArgs::from_arg_matches_mut(m)?)),
-            "graph" => Command::Graph(graph::GraphArgs::from_arg_matches_mut(m)?),
-            "record" => Command::Record(record::RecordArgs::from_arg_matches_mut(m)?),
-            "serve" => Command::Serve(serve::ServeArgs::from_arg_matches_mut(m)?),
-            "completions" => {
-                Command::Completions(completions::CompletionsArgs::from_arg_matches_mut(m)?)
-            }
-            "man" => Command::Man(man::ManArgs::from_arg_matches_mut(m)?),
-            other => {
-                return Err(clap::Error::raw(
-                    clap::error::ErrorKind::InvalidSubcommand,
-                    format!("no subcommand `{other}`"),
-                ));
-            }
-        })
+        match SUBCOMMANDS.iter().find(|s| s.name == name) {
+            Some(s) => (s.build)(&mut sub),
+            None => Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidSubcommand,
+                format!("no subcommand `{name}`"),
+            )),
+        }
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -249,7 +274,7 @@ mod tests {
             &["completions", "bash"],
             &["man"],
         ];
-        for (args, (name, _, _)) in argv.iter().zip(SUBCOMMANDS) {
+        for (args, name) in argv.iter().zip(SUBCOMMANDS.map(|s| s.name)) {
             assert_eq!(args[0], name);
             let cli = Cli::try_parse_from(std::iter::once("asl").chain(args.iter().copied()))
                 .unwrap_or_else(|e| panic!("`asl {}` does not parse: {e}", args.join(" ")));

@@ -585,7 +585,7 @@ impl MockCheck {
     }
 
     /// What to tell the reader about the flag, after a mismatch.
-    fn hint(self) -> &'static str {
+    pub fn hint(self) -> &'static str {
         if self.fatal {
             "--mock-validation none accepts it"
         } else {
@@ -601,29 +601,19 @@ pub fn mock_mismatches(
     resources: &[(&str, &Resource)],
     check: MockCheck,
 ) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (state, pointer, value) in mock.returns() {
-        let Some((_, r)) = resources.iter().find(|(s, _)| *s == state) else {
-            continue;
-        };
-        for (at, why) in shape_check::check(r, value, check.fields) {
-            out.push((
-                format!("{pointer}{at}"),
-                format!(
-                    "the mocked result of `{state}` cannot come from `{}`: {why} ({})",
-                    r.arn,
-                    check.hint()
-                ),
-            ));
-        }
-    }
-    out.sort();
-    out
-}
-
-/// The hint [`MockCheck`] gives after a mismatch, for messages built elsewhere.
-pub fn mock_check_hint(check: MockCheck) -> &'static str {
-    check.hint()
+    shape_check::mock_mismatches(mock, resources, check.fields)
+        .into_iter()
+        .map(|m| {
+            let message = format!(
+                "the mocked result of `{}` cannot come from `{}`: {} ({})",
+                m.state,
+                m.resource.arn,
+                m.why,
+                check.hint()
+            );
+            (m.pointer, message)
+        })
+        .collect()
 }
 
 /// The `--handlers` file, parsed and checked against the definition's Task states.

@@ -379,16 +379,7 @@ fn prepare<'a>(
 ) -> Result<Prepared<'a>, String> {
     let f = &l.file;
     let tasks = runner::task_states(&l.machine);
-    let resources: Vec<(&str, &crate::definition::Resource)> = l
-        .machine
-        .root
-        .all_states()
-        .into_iter()
-        .filter_map(|s| match &s.kind {
-            crate::definition::Kind::Task(t) => Some((s.name.as_str(), &t.resource)),
-            _ => None,
-        })
-        .collect();
+    let resources = l.machine.root.task_resources();
     let task_refs: Vec<&str> = tasks.iter().map(String::as_str).collect();
     let mut docs: HashMap<PathBuf, (String, Value)> = HashMap::new();
     let mut mock_configs = Vec::new();
@@ -635,7 +626,7 @@ fn inline_mock_mismatches(
                         "the mocked result of `{state}` cannot come from `{}`: {why} (at {} in the result; {})",
                         r.arn,
                         if at.is_empty() { "/" } else { &at },
-                        super::run::mock_check_hint(check)
+                        check.hint()
                     ),
                 ));
             }

@@ -1,6 +1,6 @@
 //! The state machine and its graphs (the top level, each Parallel branch, each Map processor).
 
-use super::state::State;
+use super::state::{Kind, State};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryLanguage {
@@ -54,5 +54,17 @@ impl Graph {
             }
         }
         out
+    }
+
+    /// Every Task state of this graph and the graphs nested in it, with the resource it
+    /// calls, depth first.
+    pub fn task_resources(&self) -> Vec<(&str, &super::Resource)> {
+        self.all_states()
+            .into_iter()
+            .filter_map(|s| match &s.kind {
+                Kind::Task(t) => Some((s.name.as_str(), &t.resource)),
+                _ => None,
+            })
+            .collect()
     }
 }

@@ -154,20 +154,16 @@ fn warn_of_mocks(
     if !lock(&server.mocks_checked).insert(format!("{name}#{case}")) {
         return;
     }
-    for s in compiled.root.all_states() {
-        let Kind::Task(t) = &s.kind else { continue };
-        for (state, pointer, value) in mock.returns().filter(|(state, _, _)| *state == s.name) {
-            for (at, why) in crate::handlers::aws::shape_check::check(
-                &t.resource,
-                value,
-                crate::handlers::aws::shape_check::FieldValidation::Present,
-            ) {
-                say!(
-                    "asl serve: warning: the mock config's result for `{state}` (test case `{name}#{case}`, at {pointer}{at}) cannot come from `{}`: {why}",
-                    t.resource.arn
-                );
-            }
-        }
+    let resources = compiled.root.task_resources();
+    use crate::handlers::aws::shape_check::{FieldValidation, mock_mismatches};
+    for m in mock_mismatches(mock, &resources, FieldValidation::Present) {
+        say!(
+            "asl serve: warning: the mock config's result for `{}` (test case `{name}#{case}`, at {}) cannot come from `{}`: {}",
+            m.state,
+            m.pointer,
+            m.resource.arn,
+            m.why
+        );
     }
 }
 
@@ -300,8 +296,9 @@ fn launch(
         handlers,
         sink: Some(Box::new(SinkFn(move |e: &Event| {
             lock(&recorder.events).push(event_json(e));
-            if matches!(e.kind.as_str(), "ExecutionStarted" | "ExecutionRedriven")
-                && let Some(server) = keeper.as_ref().and_then(std::sync::Weak::upgrade)
+            if let Some(keeper) = &keeper
+                && matches!(e.kind.as_str(), "ExecutionStarted" | "ExecutionRedriven")
+                && let Some(server) = keeper.upgrade()
             {
                 server.store.keep_running(&recorder);
             }

@@ -38,6 +38,40 @@ impl FieldValidation {
 /// A mismatch: a JSON pointer into the result and what is wrong there.
 pub type Mismatch = (String, String);
 
+/// One mocked result of a mock file's test case that its state's API could not return.
+pub struct MockMismatch<'a> {
+    pub state: &'a str,
+    /// Where in the mock file: the response's pointer, then where in the result.
+    pub pointer: String,
+    pub resource: &'a Resource,
+    pub why: String,
+}
+
+/// Every mocked result of `mock` that the API of its state (in `resources`, by state name)
+/// could not return, in the mock file's order of pointers.
+pub fn mock_mismatches<'a>(
+    mock: &'a crate::handlers::mock::MockHandler,
+    resources: &[(&str, &'a Resource)],
+    mode: FieldValidation,
+) -> Vec<MockMismatch<'a>> {
+    let mut out = Vec::new();
+    for (state, pointer, value) in mock.returns() {
+        let Some((_, resource)) = resources.iter().find(|(s, _)| *s == state) else {
+            continue;
+        };
+        for (at, why) in check(resource, value, mode) {
+            out.push(MockMismatch {
+                state,
+                pointer: format!("{pointer}{at}"),
+                resource,
+                why,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    out
+}
+
 /// The mismatches of `result`, the mocked result of a Task state calling `resource`.
 pub fn check(resource: &Resource, result: &Value, mode: FieldValidation) -> Vec<Mismatch> {
     if mode == FieldValidation::None || resource.pattern != Pattern::RequestResponse {
