@@ -262,6 +262,19 @@ mod tests {
     }
 
     #[test]
+    fn each_subcommand_keeps_its_one_line_help_once_its_arguments_are_built() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        for sub in SUBCOMMANDS {
+            let built = cmd
+                .find_subcommand(sub.name)
+                .and_then(|c| c.get_about())
+                .map(|a| a.to_string());
+            assert_eq!(built.as_deref(), Some(sub.about), "{}", sub.name);
+        }
+    }
+
+    #[test]
     fn every_listed_subcommand_parses_into_its_own_variant() {
         let argv: [&[&str]; 9] = [
             &["run", "m.json"],

@@ -114,8 +114,9 @@ pub(super) fn jar_spellings(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::
     args
 }
 
-/// Step Functions Local's endpoint flags: the Task states of that service that no mock and
-/// no `--handlers` entry answers run on AWS at that URL. Each wins over its variable.
+// Step Functions Local's endpoint flags: the Task states of that service that no mock and
+// no `--handlers` entry answers run on AWS at that URL. Each wins over its variable. (Not a
+// doc comment: clap's derive would make it the `about` of `asl serve`, which flattens it.)
 #[derive(Args, Debug, Default)]
 #[command(next_help_heading = "Step Functions Local endpoints")]
 pub struct SfnLocalEndpoints {
